@@ -1,0 +1,57 @@
+/*
+ * The mapping of one dataset: how to read an agency's export file. Parsed from
+ * a small text file (format in input/README.md), producing an immutable value.
+ * Pure: text in, struct or error with line number out.
+ */
+#ifndef SP_INPUT_MAPPING_H
+#define SP_INPUT_MAPPING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+
+/* The logical fields a mapping can fill. Stable numbers (statistics index). */
+enum sp_field {
+    SP_FIELD_RECORD_ID = 0,
+    SP_FIELD_BSN,
+    SP_FIELD_ANUMMER,
+    SP_FIELD_GIVEN_NAMES,   /* voornamen, or initials */
+    SP_FIELD_PREFIX,        /* voorvoegsel */
+    SP_FIELD_SURNAME,       /* geslachtsnaam (may hold prefix too, per mapping) */
+    SP_FIELD_FULL_NAME,     /* one naam column: "Core, Given prefix" / "J.K. prefix Core" */
+    SP_FIELD_BIRTH_DATE,
+    SP_FIELD_POSTCODE,
+    SP_FIELD_HOUSE_NUMBER,  /* number, possibly with suffix */
+    SP_FIELD_HOUSE_LETTER,
+    SP_FIELD_HOUSE_SUFFIX,  /* huisnummertoevoeging */
+    SP_FIELD_STREET_ADDRESS,/* "Street 12a": street and number */
+    SP_FIELD_KVK,
+    SP_FIELD_VESTIGING,
+    SP_FIELD_RSIN,
+    SP_FIELD_TRADE_NAME,
+    SP_FIELD_KENTEKEN,
+    SP_FIELD_IBAN,
+    SP_FIELD_COUNT
+};
+
+/* Name of a field as used in mapping files ("birth_date"); NULL when invalid. */
+const char *sp_field_name(int field);
+
+struct sp_mapping; /* opaque, immutable after parse */
+
+/* Parses mapping text. On error returns SP_ERR_INPUT_MAPPING and, when diag is
+ * not NULL, writes "line N: what is wrong" into diag (capacity diag_cap).
+ * Returns 0, SP_ERR_INPUT_MAPPING or SP_ERR_NOMEM. */
+SP_NODISCARD int sp_mapping_parse(const char *text, size_t len, struct sp_mapping **out,
+                                  char *diag, size_t diag_cap);
+void sp_mapping_free(struct sp_mapping **m);
+
+/* Key types this mapping may contribute (mask of SP_KEY_MASK bits). */
+uint32_t sp_mapping_key_mask(const struct sp_mapping *m);
+/* Entity kind of the records: "person" or "company" datasets. */
+const char *sp_mapping_kind(const struct sp_mapping *m);
+/* True when the mapping maps this field to a column. */
+int sp_mapping_has_field(const struct sp_mapping *m, int field);
+
+#endif
