@@ -14,23 +14,12 @@
 #include <stdint.h>
 
 #include "common/err.h"
+#include "input/derive.h"
 #include "input/mapping.h"
 
-/* Hard caps on what one record can produce. */
-#define SP_INGEST_MAX_KEYS_PER_RECORD 64
 #define SP_INGEST_MAX_RECORD_ID_BYTES 128
-#define SP_INGEST_MAX_KEY_VALUE_BYTES 256
 /* Structural-error line numbers remembered (the count is always exact). */
 #define SP_INGEST_MAX_ERROR_LINES 100
-
-/* One derived key. value is the canonical cleartext key input (personal data:
- * never log it), valid only during the callback. */
-struct sp_key {
-    uint8_t type;  /* enum sp_key_type */
-    uint8_t klass; /* enum sp_key_class */
-    uint16_t value_len;
-    const char *value;
-};
 
 /* One record's keys, deduplicated (each (type, value) at most once). */
 struct sp_record_keys {
@@ -44,28 +33,6 @@ struct sp_record_keys {
  * with nkeys == 0). Return 0 to go on; a negative SP_ERR_* stops ingestion and
  * is returned by sp_ingest_feed/finish. */
 typedef int (*sp_record_fn)(void *ctx, const struct sp_record_keys *rec);
-
-/* Why a field value was not used. Stable numbers (shown by `snijpunt check`). */
-enum sp_reject_reason {
-    SP_REJECT_EMPTY = 0,     /* not counted as a reject: field absent */
-    SP_REJECT_FORMAT = 1,    /* wrong characters or shape */
-    SP_REJECT_LENGTH = 2,    /* wrong number of digits/characters */
-    SP_REJECT_CHECKSUM = 3,  /* 11-test, mod 97, A-nummer test */
-    SP_REJECT_RANGE = 4,     /* impossible date, future date, month 13, ... */
-    SP_REJECT_UNKNOWN_PART = 5, /* date with unknown day/month: usable partly */
-    SP_REJECT_TEST_RANGE = 6,   /* BSN in the 9999... test range, refused by policy */
-    SP_REJECT_NOT_ISSUED = 7,   /* postcode letters SA/SD/SS */
-    SP_REJECT_REASON_COUNT = 8
-};
-
-/* Returns a short English phrase for a reason ("checksum fails"). */
-const char *sp_reject_reason_text(int reason);
-
-struct sp_field_stats {
-    uint64_t accepted;
-    uint64_t empty;
-    uint64_t rejected[SP_REJECT_REASON_COUNT];
-};
 
 struct sp_ingest_stats {
     uint64_t lines;          /* physical lines consumed, header included */

@@ -1,0 +1,56 @@
+/*
+ * The federation engine: peer transport (ZeroMQ CURVE, ZAP) and the matching
+ * rounds. The main loop (daemon/main.c, daemon/loop.c) owns the poll set and
+ * the control socket; it drives this module through the functions below.
+ *
+ * Contract between the main loop and this module (both sides keep to it):
+ *  - sp_fed_new is called once after the config, identity and store are open.
+ *  - Every loop iteration: sp_fed_pollitems appends the module's sockets to the
+ *    poll set; after zmq_poll, sp_fed_dispatch handles whichever were ready,
+ *    then sp_fed_tick runs timers (deadlines, retransmits, retention).
+ *    sp_fed_next_timeout_ms bounds the poll timeout.
+ *  - Control requests about rounds are passed to sp_fed_control, which fills a
+ *    reply; it never blocks on the network.
+ */
+#ifndef SP_DAEMON_FEDERATION_H
+#define SP_DAEMON_FEDERATION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <zmq.h>
+
+#include "common/err.h"
+
+struct sp_config;
+struct sp_store;
+struct sp_identity;
+struct sp_ctl_request;
+struct sp_ctl_reply;
+struct sp_fed;
+
+/* Creates the engine: binds the peer listener and connects to every configured
+ * peer. Borrows cfg, store and id (they outlive the engine); zctx is the
+ * process's ZeroMQ context. Returns 0, SP_ERR_CONFIG, SP_ERR_IO, SP_ERR_NOMEM. */
+SP_NODISCARD int sp_fed_new(const struct sp_config *cfg, struct sp_store *store,
+                            const struct sp_identity *id, void *zctx, struct sp_fed **out);
+/* Aborts running rounds (wiping their keys), closes sockets, frees; NULL-safe. */
+void sp_fed_free(struct sp_fed **fed);
+
+/* Appends up to max poll items; returns how many were appended. */
+size_t sp_fed_pollitems(struct sp_fed *fed, zmq_pollitem_t *items, size_t max);
+/* Handles the ready items among those appended (items points at the first of
+ * them, n is how many were appended). */
+void sp_fed_dispatch(struct sp_fed *fed, const zmq_pollitem_t *items, size_t n, uint64_t now_ms);
+/* Runs timers; now_ms is CLOCK_MONOTONIC in milliseconds. */
+void sp_fed_tick(struct sp_fed *fed, uint64_t now_ms);
+/* Milliseconds until the next timer, or -1 for none. */
+long sp_fed_next_timeout_ms(const struct sp_fed *fed, uint64_t now_ms);
+
+/* Handles a round-related control request (start, list/status, cancel).
+ * Returns 0 with *reply filled, or a negative SP_ERR_* (the loop then sends an
+ * error reply with sp_strerror and the engine's diagnostic). */
+SP_NODISCARD int sp_fed_control(struct sp_fed *fed, const struct sp_ctl_request *req,
+                                struct sp_ctl_reply *reply, uint64_t now_ms);
+
+#endif
