@@ -41,6 +41,7 @@
     X(SP_ERR_CERT_EXPIRED, -110, "certificate expired or not yet valid")                           \
     X(SP_ERR_CERT_UNTRUSTED, -111, "certificate does not chain to the federation CA")              \
     X(SP_ERR_CERT_KEY_MISMATCH, -112, "certificate does not match the key in use")                 \
+    X(SP_ERR_KEYFILE_TYPE, -113, "key file is not a regular file (symbolic link, directory, ...)") \
     /* proto (-200..-299) */                                                                       \
     X(SP_ERR_PROTO_TRUNCATED, -200, "message truncated")                                           \
     X(SP_ERR_PROTO_OVERSIZED, -201, "message or field exceeds its size limit")                     \
@@ -72,7 +73,13 @@
     X(SP_ERR_PEER_REFUSED, -407, "peer refused")                                                   \
     X(SP_ERR_CONTROL, -408, "control request failed")                                              \
     X(SP_ERR_POLICY, -409, "refused by local policy")                                              \
-    X(SP_ERR_AUDIT, -410, "audit log verification failed")
+    X(SP_ERR_AUDIT, -410, "audit log verification failed")                                         \
+    /* pki and audit (-500..-599) */                                                               \
+    X(SP_ERR_PKI_OIN, -500, "invalid OIN (organisation identification number)")                    \
+    X(SP_ERR_CERT_ROLE, -501, "certificate has the wrong role for this use")                       \
+    X(SP_ERR_CRL, -502, "revocation list invalid, expired or not from the federation CA")          \
+    X(SP_ERR_AUDIT_FORMAT, -503, "audit entry or export line malformed")                           \
+    X(SP_ERR_AUDIT_FIELD, -504, "audit field not allowed here (entry type, kind or content)")
 
 enum sp_err {
 #define SP_ERR_ENUM(name, value, msg) name = (value),

@@ -11,10 +11,17 @@
  *    sp_fed_next_timeout_ms bounds the poll timeout.
  *  - Control requests about rounds are passed to sp_fed_control, which fills a
  *    reply; it never blocks on the network.
+ *  - The engine runs its CPU-heavy work (hashing, blinding, the per-record
+ *    mapping) on cfg->worker_threads threads of its own (worker.h); their
+ *    completions wake the loop through an eventfd that is one of the poll
+ *    items. Its LMDB writes are short transactions on the store's environment
+ *    (round scratch in the named databases "round.count" and "round.final").
+ *  - The protocol it implements is described in daemon/ROUNDS.md.
  */
 #ifndef SP_DAEMON_FEDERATION_H
 #define SP_DAEMON_FEDERATION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,7 +44,9 @@ SP_NODISCARD int sp_fed_new(const struct sp_config *cfg, struct sp_store *store,
 /* Aborts running rounds (wiping their keys), closes sockets, frees; NULL-safe. */
 void sp_fed_free(struct sp_fed **fed);
 
-/* Appends up to max poll items; returns how many were appended. */
+/* Appends up to max poll items; returns how many were appended. It needs at
+ * most SP_FED_POLLITEMS(cfg->npeers) (offer that many). */
+#define SP_FED_POLLITEMS(npeers) (4 + 2 * (npeers))
 size_t sp_fed_pollitems(struct sp_fed *fed, zmq_pollitem_t *items, size_t max);
 /* Handles the ready items among those appended (items points at the first of
  * them, n is how many were appended). */
@@ -47,10 +56,18 @@ void sp_fed_tick(struct sp_fed *fed, uint64_t now_ms);
 /* Milliseconds until the next timer, or -1 for none. */
 long sp_fed_next_timeout_ms(const struct sp_fed *fed, uint64_t now_ms);
 
-/* Handles a round-related control request (start, list/status, cancel).
- * Returns 0 with *reply filled, or a negative SP_ERR_* (the loop then sends an
- * error reply with sp_strerror and the engine's diagnostic). */
+/* Handles a round-related control request: ROUND_START, ROUNDS (list and
+ * status), RESULTS, COUNTS and ROUND_CANCEL. Returns 0 with *reply filled, or
+ * a negative SP_ERR_* with *reply already an error reply whose message says
+ * why (the loop sends it as is). List storage in *reply (rounds, rows,
+ * counts) belongs to the engine and stays valid until the next
+ * sp_fed_control call or sp_fed_free. Never blocks on the network. */
 SP_NODISCARD int sp_fed_control(struct sp_fed *fed, const struct sp_ctl_request *req,
                                 struct sp_ctl_reply *reply, uint64_t now_ms);
+
+/* For STATUS: whether our connection to configured peer i (config order)
+ * completed its CURVE handshake and is up; and how many rounds are live. */
+bool sp_fed_peer_connected(const struct sp_fed *fed, size_t i);
+uint32_t sp_fed_rounds_active(const struct sp_fed *fed);
 
 #endif

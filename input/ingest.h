@@ -34,6 +34,23 @@ struct sp_record_keys {
  * is returned by sp_ingest_feed/finish. */
 typedef int (*sp_record_fn)(void *ctx, const struct sp_record_keys *rec);
 
+/* Why a row was skipped (a structural error). Stable numbers. */
+enum sp_row_error {
+    SP_ROW_FIELD_COUNT = 1,        /* SP_ERR_INPUT_FIELD_COUNT: not as many fields as the header */
+    SP_ROW_STRAY_QUOTE = 2,        /* SP_ERR_INPUT_CSV: quote inside an unquoted field */
+    SP_ROW_UNTERMINATED_QUOTE = 3, /* SP_ERR_INPUT_CSV: quoted field open at end of file */
+    SP_ROW_TOO_LONG = 4,           /* SP_ERR_INPUT_LENGTH: record over SP_CSV_MAX_RECORD_BYTES */
+    SP_ROW_TOO_MANY_FIELDS = 5,    /* SP_ERR_INPUT_FIELD_COUNT: over SP_CSV_MAX_FIELDS */
+    SP_ROW_ENCODING = 6,           /* SP_ERR_INPUT_ENCODING: bytes not valid in the encoding */
+    SP_ROW_ID_EMPTY = 7,           /* SP_ERR_INPUT_EMPTY: no record id */
+    SP_ROW_ID_TOO_LONG = 8,        /* SP_ERR_INPUT_LENGTH: record id over the cap */
+    SP_ROW_ID_FORMAT = 9,          /* SP_ERR_INPUT_FORMAT: control character in the id */
+    SP_ROW_ERROR_COUNT = 10
+};
+
+/* A short English phrase for a row error kind ("wrong number of fields"). */
+const char *sp_row_error_text(int kind);
+
 struct sp_ingest_stats {
     uint64_t lines;          /* physical lines consumed, header included */
     uint64_t records;        /* data records seen */
@@ -47,7 +64,24 @@ struct sp_ingest_stats {
     int error_codes[SP_INGEST_MAX_ERROR_LINES]; /* SP_ERR_INPUT_* per error line */
     uint64_t duplicate_record_ids;
     struct sp_field_stats fields[SP_FIELD_COUNT]; /* indexed by enum sp_field */
+    /* Details of the remembered error lines, same index as error_lines. */
+    uint8_t error_kinds[SP_INGEST_MAX_ERROR_LINES];  /* enum sp_row_error */
+    uint32_t error_found[SP_INGEST_MAX_ERROR_LINES]; /* fields found (field count errors) or
+                                                        the 1-based column of the problem */
+    uint64_t errors_by_kind[SP_ROW_ERROR_COUNT];     /* exact counts per enum sp_row_error */
+    uint32_t expected_fields;                        /* columns in the header */
+    /* Duplicate detection remembers at most SP_INGEST_MAX_TRACKED_IDS ids;
+     * set when a larger file made the duplicate count a lower bound. */
+    int duplicate_check_capped;
 };
+
+#define SP_INGEST_MAX_TRACKED_IDS (UINT64_C(1) << 22)
+
+/* Writes a sentence about remembered error i (0 <= i < nerror_lines) into buf,
+ * e.g. "expected 10 fields, found 9" or "column 4 is not valid utf-8"; never a
+ * data value. Returns 0 or SP_ERR_INVALID_ARG (i out of range, buf NULL). */
+SP_NODISCARD int sp_ingest_error_describe(const struct sp_ingest_stats *st, size_t i, char *buf,
+                                          size_t cap);
 
 struct sp_ingest; /* opaque */
 
@@ -55,6 +89,20 @@ struct sp_ingest; /* opaque */
  * the ingestion). Returns 0, SP_ERR_NOMEM. */
 SP_NODISCARD int sp_ingest_new(const struct sp_mapping *mapping, struct sp_ingest **out);
 void sp_ingest_free(struct sp_ingest **ing);
+
+/* The derivation step, sp_derive_keys by default. Tests replace it with a
+ * double to observe the decoded field texts that ingestion hands over. */
+typedef int (*sp_derive_fn)(const struct sp_derive_opts *opts, const struct sp_raw_record *rec,
+                            struct sp_keyset *out, struct sp_field_stats stats[SP_FIELD_COUNT]);
+/* Replaces the derivation step; NULL restores sp_derive_keys. Call before the
+ * first feed. Returns 0, SP_ERR_INVALID_ARG, SP_ERR_STATE (feeding began). */
+SP_NODISCARD int sp_ingest_set_derive(struct sp_ingest *ing, sp_derive_fn fn);
+
+/* Sets "today" (yyyymmdd, e.g. 20250131) for future-date checks; the input
+ * layer has no clock, so callers pass the date. Call before the first feed;
+ * until then no date counts as in the future (99991231). Returns 0,
+ * SP_ERR_INVALID_ARG (not a plausible date), SP_ERR_STATE (feeding began). */
+SP_NODISCARD int sp_ingest_set_today(struct sp_ingest *ing, int today_yyyymmdd);
 
 /* Feeds the next chunk of the file. Returns 0; SP_ERR_INPUT_COLUMN when the
  * header lacks a mapped column (fatal: the file cannot be used, *err_line and

@@ -47,11 +47,44 @@ SP_NODISCARD int sp_mapping_parse(const char *text, size_t len, struct sp_mappin
                                   char *diag, size_t diag_cap);
 void sp_mapping_free(struct sp_mapping **m);
 
+/* Hard caps on a mapping file. */
+#define SP_MAPPING_MAX_BYTES       65536 /* whole file */
+#define SP_MAPPING_MAX_LINE_BYTES  1024
+#define SP_MAPPING_MAX_COLUMN_BYTES 256  /* one column name */
+#define SP_MAPPING_MAX_COLUMN_INDEX 1024 /* header = no: columns 1..this */
+
 /* Key types this mapping may contribute (mask of SP_KEY_MASK bits). */
 uint32_t sp_mapping_key_mask(const struct sp_mapping *m);
 /* Entity kind of the records: "person" or "company" datasets. */
 const char *sp_mapping_kind(const struct sp_mapping *m);
 /* True when the mapping maps this field to a column. */
 int sp_mapping_has_field(const struct sp_mapping *m, int field);
+
+/* Entity of the records: SP_ENTITY_PERSON or SP_ENTITY_COMPANY (keytype.h). */
+int sp_mapping_entity(const struct sp_mapping *m);
+/* Field separator byte: ',', ';', '\t' or '|'. */
+char sp_mapping_separator(const struct sp_mapping *m);
+/* Quote byte ('"' or '\''), or -1 when the file uses no quoting. */
+int sp_mapping_quote(const struct sp_mapping *m);
+/* enum sp_encoding (input/encoding.h) of the file. */
+int sp_mapping_encoding(const struct sp_mapping *m);
+/* 1 when the first record is a header naming the columns, else 0. */
+int sp_mapping_header(const struct sp_mapping *m);
+/* 1 when spaces around field values are dropped. */
+int sp_mapping_trim(const struct sp_mapping *m);
+/* The column a field is read from: its header name (header = yes) or NULL,
+ * and its 1-based number (header = no) or 0. */
+const char *sp_mapping_column_name(const struct sp_mapping *m, int field);
+unsigned sp_mapping_column_index(const struct sp_mapping *m, int field);
+/* Line of the mapping file that maps the field (for diagnostics); 0 if none. */
+unsigned sp_mapping_field_line(const struct sp_mapping *m, int field);
+
+/* Fills the derivation options the mapping implies (date format, surname
+ * form, key mask, test-BSN policy) with today_yyyymmdd as "now" for
+ * future-date checks (the input layer has no clock). Returns 0 or
+ * SP_ERR_INVALID_ARG (a NULL argument). */
+struct sp_derive_opts;
+SP_NODISCARD int sp_mapping_derive_opts(const struct sp_mapping *m, int today_yyyymmdd,
+                                        struct sp_derive_opts *opts);
 
 #endif

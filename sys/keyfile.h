@@ -1,7 +1,8 @@
 /*
  * Secret files on disk (node identity keys, CA keys): written with mode 0600
- * atomically (temporary file, fsync, rename), and read only when owned by the
- * current user and not accessible to group or others, as ssh does.
+ * atomically (temporary file, fsync, rename, fsync of the directory), and read
+ * only when they are regular files owned by the current user and not
+ * accessible to group or others, as ssh does.
  * This is I/O: used by the daemon and the CLI, never by the pure layers.
  */
 #ifndef SP_SYS_KEYFILE_H
@@ -13,15 +14,38 @@
 
 #define SP_KEYFILE_MAX_BYTES 65536
 
-/* Reads a secret file into a guarded buffer (sodium_malloc) that the caller
- * releases with sp_keyfile_buf_free. Refuses with SP_ERR_KEYFILE_MODE when the
- * file's mode has any group/other bit, SP_ERR_KEYFILE_OWNER when not owned by
- * the effective user, SP_ERR_IO / SP_ERR_NOT_FOUND / SP_ERR_OVERFLOW otherwise. */
+/* Reads a secret file into a guarded buffer (sodium_malloc, NUL-terminated
+ * after len bytes) that the caller releases with sp_keyfile_buf_free.
+ * The file is opened without following a final symbolic link and checked
+ * on the open descriptor (no race between check and read).
+ * Refuses with SP_ERR_KEYFILE_TYPE when path is a symbolic link or not a
+ * regular file, SP_ERR_KEYFILE_OWNER when not owned by the effective user,
+ * SP_ERR_KEYFILE_MODE when the file's mode has any group/other bit;
+ * SP_ERR_NOT_FOUND, SP_ERR_PERMISSION, SP_ERR_OVERFLOW (larger than
+ * SP_KEYFILE_MAX_BYTES), SP_ERR_NOMEM, SP_ERR_IO or SP_ERR_INVALID_ARG
+ * otherwise. Outputs are written only on success. */
 SP_NODISCARD int sp_keyfile_read(const char *path, char **buf_out, size_t *len_out);
+
 /* Wipes and frees a buffer from sp_keyfile_read; clears *buf. NULL-safe. */
 void sp_keyfile_buf_free(char **buf, size_t len);
-/* Writes data to path with mode 0600, atomically; SP_ERR_EXISTS when path
- * exists and overwrite is 0. */
+
+/* Writes data to path with mode 0600 (whatever the umask), atomically: the
+ * data goes to a new temporary file in the same directory (O_EXCL), which is
+ * fsynced and renamed over path; then the directory is fsynced. A reader sees
+ * the old file or the new one, never a partial one. With overwrite 0 the
+ * rename refuses an existing path (SP_ERR_EXISTS), also when it appears
+ * concurrently. No temporary file is left behind on failure.
+ * Returns 0, SP_ERR_EXISTS, SP_ERR_NOT_FOUND (no such directory),
+ * SP_ERR_PERMISSION, SP_ERR_INVALID_ARG, SP_ERR_OVERFLOW or SP_ERR_IO. */
 SP_NODISCARD int sp_keyfile_write(const char *path, const char *data, size_t len, int overwrite);
+
+/* Formats a sentence a person can act on for an error of sp_keyfile_read or
+ * sp_keyfile_write about path, e.g.
+ *   "key file /etc/snijpunt/node.key is readable by group or others
+ *    (mode 0644); run chmod 600 /etc/snijpunt/node.key"
+ * For the mode and owner errors it looks at the file again (lstat) to name
+ * the mode and the owner. Always NUL-terminates out (truncating if needed);
+ * returns out. */
+const char *sp_keyfile_explain(char *out, size_t cap, const char *path, int err);
 
 #endif

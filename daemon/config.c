@@ -1,0 +1,546 @@
+/*
+ * The configuration parser: line by line, table-driven. Every key has one
+ * row in `keys` below saying its section, kind, range and destination; a new
+ * setting is a new row (and a line in daemon/README.md).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "crypto/identity.h"
+#include "daemon/config.h"
+
+enum section { SEC_GLOBAL, SEC_PEER };
+
+enum kind {
+    K_NAME,     /* [a-z0-9-]{1,64} */
+    K_ENDPOINT, /* tcp://HOST:PORT or ipc:///path */
+    K_PATH,     /* absolute path */
+    K_SOCKET,   /* absolute path short enough for sun_path */
+    K_GROUP,    /* Unix group name */
+    K_LEVEL,    /* log level name */
+    K_U32,      /* decimal integer in [min, max] */
+    K_SECONDS,  /* integer with optional s/m/h/d suffix, in [min, max] seconds */
+    K_SIZE,     /* integer with optional K/M/G/T suffix (powers of 1024) */
+    K_PUBKEY,   /* "snijpunt-public-v1:..." (both keys) */
+    K_SIGNKEY,  /* base64 of an Ed25519 public key */
+    K_CURVEKEY, /* base64 or Z85 of an X25519 public key */
+};
+
+struct key_def {
+    const char *name;
+    enum section sec;
+    enum kind kind;
+    uint64_t min, max;
+    size_t off; /* into struct sp_config or struct sp_config_peer */
+    size_t cap; /* destination capacity for strings */
+};
+
+#define G(f) offsetof(struct sp_config, f), sizeof(((struct sp_config *)0)->f)
+#define P(f) offsetof(struct sp_config_peer, f), sizeof(((struct sp_config_peer *)0)->f)
+#define GN(f) offsetof(struct sp_config, f), 0
+
+static const struct key_def keys[] = {
+    {"node", SEC_GLOBAL, K_NAME, 0, 0, G(node)},
+    {"listen", SEC_GLOBAL, K_ENDPOINT, 0, 0, G(listen)},
+    {"state_dir", SEC_GLOBAL, K_PATH, 0, 0, G(state_dir)},
+    {"identity", SEC_GLOBAL, K_PATH, 0, 0, G(identity_path)},
+    {"control_socket", SEC_GLOBAL, K_SOCKET, 0, 0, G(control_socket)},
+    {"control_group", SEC_GLOBAL, K_GROUP, 0, 0, G(control_group)},
+    {"log_level", SEC_GLOBAL, K_LEVEL, 0, 0, GN(log_level)},
+    {"round_deadline", SEC_GLOBAL, K_SECONDS, 1, 86400, GN(round_deadline_s)},
+    {"batch_size", SEC_GLOBAL, K_U32, 1, 4096, GN(batch_size)},
+    {"batch_window", SEC_GLOBAL, K_U32, 1, 64, GN(batch_window)},
+    {"worker_threads", SEC_GLOBAL, K_U32, 1, 64, GN(worker_threads)},
+    {"store_map_size", SEC_GLOBAL, K_SIZE, UINT64_C(1) << 20, UINT64_C(1) << 40,
+     GN(store_map_bytes)},
+    {"load_idle_timeout", SEC_GLOBAL, K_SECONDS, 10, 86400, GN(load_idle_timeout_s)},
+    {"max_set_size", SEC_GLOBAL, K_U32, 0, UINT32_MAX, GN(max_set_size)},
+    {"endpoint", SEC_PEER, K_ENDPOINT, 0, 0, P(endpoint)},
+    {"public_key", SEC_PEER, K_PUBKEY, 0, 0, 0, 0},
+    {"sign_key", SEC_PEER, K_SIGNKEY, 0, 0, P(sign_pk)},
+    {"curve_key", SEC_PEER, K_CURVEKEY, 0, 0, P(curve_pk)},
+};
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+struct parser {
+    struct sp_config *cfg;
+    unsigned line;
+    enum section sec;
+    struct sp_config_peer *peer;
+    unsigned seen[NKEYS]; /* line where each key was set in the current scope */
+    char *diag;
+    size_t diag_cap;
+};
+
+__attribute__((format(printf, 3, 4))) static int fail_at(struct parser *ps, unsigned line,
+                                                         const char *fmt, ...)
+{
+    if (ps->diag && ps->diag_cap) {
+        int n = line ? snprintf(ps->diag, ps->diag_cap, "%s:%u: ", ps->cfg->source, line)
+                     : snprintf(ps->diag, ps->diag_cap, "%s: ", ps->cfg->source);
+        if (n >= 0 && (size_t)n < ps->diag_cap) {
+            va_list ap;
+            va_start(ap, fmt);
+            vsnprintf(ps->diag + n, ps->diag_cap - (size_t)n, fmt, ap);
+            va_end(ap);
+        }
+    }
+    return SP_ERR_CONFIG;
+}
+
+/* ---- value checks (each returns NULL when fine, else what is wrong) ---- */
+
+static const char *check_name(const char *v)
+{
+    size_t n = strlen(v);
+    if (n == 0 || n > SP_CONFIG_NAME_MAX)
+        return "must be 1 to 64 characters";
+    for (size_t i = 0; i < n; i++)
+        if (!(islower((unsigned char)v[i]) || isdigit((unsigned char)v[i]) || v[i] == '-'))
+            return "may contain only a-z, 0-9 and '-'";
+    return NULL;
+}
+
+static const char *check_host(const char *h, size_t n)
+{
+    if (n == 1 && h[0] == '*')
+        return NULL;
+    if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
+        for (size_t i = 1; i + 1 < n; i++)
+            if (!(isxdigit((unsigned char)h[i]) || h[i] == ':' || h[i] == '.'))
+                return "has an invalid IPv6 address";
+        return NULL;
+    }
+    if (n == 0 || n > 253)
+        return "needs a host";
+    for (size_t i = 0; i < n; i++)
+        if (!(isalnum((unsigned char)h[i]) || h[i] == '.' || h[i] == '-'))
+            return "has an invalid host name";
+    return NULL;
+}
+
+static const char *check_endpoint(const char *v)
+{
+    if (strlen(v) > SP_CONFIG_ENDPOINT_MAX)
+        return "is too long";
+    if (strncmp(v, "ipc://", 6) == 0)
+        return (v[6] == '/' && strlen(v + 6) <= SP_CONFIG_IPC_PATH_MAX)
+                   ? NULL
+                   : "must be ipc:// followed by an absolute path of at most 100 bytes";
+    if (strncmp(v, "tcp://", 6) != 0)
+        return "must be tcp://HOST:PORT (or ipc:///path)";
+    const char *host = v + 6, *colon = strrchr(host, ':');
+    if (!colon)
+        return "must be tcp://HOST:PORT";
+    const char *bad = check_host(host, (size_t)(colon - host));
+    if (bad)
+        return bad;
+    char *end = NULL;
+    errno = 0;
+    unsigned long port = strtoul(colon + 1, &end, 10);
+    if (errno || !isdigit((unsigned char)colon[1]) || *end || port == 0 || port > 65535)
+        return "needs a port from 1 to 65535";
+    return NULL;
+}
+
+static const char *check_path(const char *v, size_t max)
+{
+    if (v[0] != '/')
+        return "must be an absolute path";
+    if (strlen(v) > max)
+        return "is too long";
+    for (const char *p = v; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return "contains a control character";
+    return NULL;
+}
+
+static const char *check_group(const char *v)
+{
+    size_t n = strlen(v);
+    if (n == 0 || n > 32 || !(islower((unsigned char)v[0]) || v[0] == '_'))
+        return "must be a group name (a-z, 0-9, '_', '-'; at most 32)";
+    for (size_t i = 0; i < n; i++)
+        if (!(islower((unsigned char)v[i]) || isdigit((unsigned char)v[i]) || v[i] == '_' ||
+              v[i] == '-'))
+            return "must be a group name (a-z, 0-9, '_', '-'; at most 32)";
+    return NULL;
+}
+
+/* Parses an unsigned decimal with an optional unit suffix from units
+ * (letters) and mult (their multipliers). */
+static const char *parse_number(const char *v, const char *units, const uint64_t *mult,
+                                uint64_t *out)
+{
+    char *end = NULL;
+    if (!isdigit((unsigned char)v[0]))
+        return "must be a whole number";
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (errno)
+        return "is out of range";
+    uint64_t m = 1;
+    if (*end) {
+        const char *u = end[1] == '\0' ? strchr(units, *end) : NULL;
+        if (!u || !*end)
+            return "has an unknown unit";
+        m = mult[u - units];
+    }
+    if (n > UINT64_MAX / m)
+        return "is out of range";
+    *out = (uint64_t)n * m;
+    return NULL;
+}
+
+static const char *check_level(const char *v, int *out)
+{
+    static const char *const names[] = {"error", "warn", "info", "debug"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(v, names[i]) == 0)
+            return *out = i, NULL;
+    return "must be error, warn, info or debug";
+}
+
+static const char *decode_key32(const char *v, uint8_t out[SP_CONFIG_KEY_BYTES], bool z85_ok)
+{
+    size_t n = strlen(v), bin_len = 0;
+    if (z85_ok && n == SP_CURVE_Z85_CHARS)
+        return zmq_z85_decode(out, v) ? NULL : "is not valid Z85";
+    if (sodium_base642bin(out, SP_CONFIG_KEY_BYTES, v, n, NULL, &bin_len, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        bin_len != SP_CONFIG_KEY_BYTES)
+        return "must be the base64 of a 32-byte key";
+    return NULL;
+}
+
+static const char *set_number(const struct key_def *k, const char *v, void *base)
+{
+    static const uint64_t secs[] = {1, 60, 3600, 86400};
+    static const uint64_t sizes[] = {UINT64_C(1) << 10, UINT64_C(1) << 20, UINT64_C(1) << 30,
+                                     UINT64_C(1) << 40};
+    uint64_t n = 0;
+    const char *bad = k->kind == K_SECONDS ? parse_number(v, "smhd", secs, &n)
+                      : k->kind == K_SIZE  ? parse_number(v, "KMGT", sizes, &n)
+                                           : parse_number(v, "", NULL, &n);
+    if (bad)
+        return bad;
+    if (n < k->min || n > k->max)
+        return "is out of range";
+    if (k->kind == K_SIZE)
+        *(uint64_t *)(void *)((char *)base + k->off) = n;
+    else
+        *(uint32_t *)(void *)((char *)base + k->off) = (uint32_t)n;
+    return NULL;
+}
+
+static const char *set_string(const struct key_def *k, const char *v, void *base)
+{
+    const char *bad = NULL;
+    switch (k->kind) {
+    case K_NAME: bad = check_name(v); break;
+    case K_ENDPOINT: bad = check_endpoint(v); break;
+    case K_PATH: bad = check_path(v, SP_CONFIG_PATH_MAX); break;
+    case K_SOCKET: bad = check_path(v, SP_CONFIG_IPC_PATH_MAX); break;
+    case K_GROUP: bad = check_group(v); break;
+    default: return "internal: not a string";
+    }
+    if (!bad && strlen(v) >= k->cap)
+        bad = "is too long";
+    if (!bad)
+        memcpy((char *)base + k->off, v, strlen(v) + 1);
+    return bad;
+}
+
+static const char *set_value(const struct key_def *k, const char *v, struct sp_config *cfg,
+                             struct sp_config_peer *peer)
+{
+    void *base = k->sec == SEC_PEER ? (void *)peer : (void *)cfg;
+    switch (k->kind) {
+    case K_LEVEL: return check_level(v, &cfg->log_level);
+    case K_U32:
+    case K_SECONDS:
+    case K_SIZE: return set_number(k, v, base);
+    case K_SIGNKEY: {
+        const char *bad = decode_key32(v, peer->sign_pk, false);
+        if (!bad && crypto_core_ed25519_is_valid_point(peer->sign_pk) != 1)
+            bad = "is not a valid Ed25519 public key";
+        return bad;
+    }
+    case K_CURVEKEY: return decode_key32(v, peer->curve_pk, true);
+    case K_PUBKEY: {
+        struct sp_identity_public pub;
+        if (sp_identity_public_decode(v, strlen(v), &pub) != 0)
+            return "must be the text `snijpunt init` printed (snijpunt-public-v1:...)";
+        memcpy(peer->sign_pk, pub.sign_pk, SP_CONFIG_KEY_BYTES);
+        memcpy(peer->curve_pk, pub.curve_pk, SP_CONFIG_KEY_BYTES);
+        return NULL;
+    }
+    default: return set_string(k, v, base);
+    }
+}
+
+/* ---- lines and sections ----------------------------------------------- */
+
+static size_t key_index(const char *name, enum section sec)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (keys[i].sec == sec && strcmp(keys[i].name, name) == 0)
+            return i;
+    return NKEYS;
+}
+
+static unsigned seen_line(const struct parser *ps, const char *name)
+{
+    size_t i = key_index(name, ps->sec);
+    return i < NKEYS ? ps->seen[i] : 0;
+}
+
+/* Checks the peer section that just ended. */
+static int finish_peer(struct parser *ps)
+{
+    struct sp_config_peer *p = ps->peer;
+    if (!p)
+        return 0;
+    bool text = seen_line(ps, "public_key"), sign = seen_line(ps, "sign_key"),
+         curve = seen_line(ps, "curve_key");
+    if (!seen_line(ps, "endpoint"))
+        return fail_at(ps, p->line, "[peer %s] has no endpoint", p->name);
+    if (text && (sign || curve))
+        return fail_at(ps, p->line, "[peer %s] sets public_key and also sign_key/curve_key",
+                       p->name);
+    if (!text && !(sign && curve))
+        return fail_at(ps, p->line, "[peer %s] needs public_key (or sign_key and curve_key)",
+                       p->name);
+    ps->peer = NULL;
+    return 0;
+}
+
+static int begin_peer(struct parser *ps, const char *hdr, size_t n)
+{
+    int err = finish_peer(ps);
+    if (err)
+        return err;
+    if (n < 7 || strncmp(hdr, "[peer ", 6) != 0 || hdr[n - 1] != ']')
+        return fail_at(ps, ps->line, "unknown section (expected [peer NAME])");
+    char name[SP_CONFIG_NAME_MAX + 2] = {0};
+    size_t nl = n - 7;
+    const char *bad = nl > SP_CONFIG_NAME_MAX ? "must be 1 to 64 characters" : NULL;
+    if (!bad) {
+        memcpy(name, hdr + 6, nl);
+        bad = check_name(name);
+    }
+    if (bad)
+        return fail_at(ps, ps->line, "peer name %s", bad);
+    const struct sp_config_peer *dup = sp_config_peer_find(ps->cfg, name);
+    if (dup)
+        return fail_at(ps, ps->line, "duplicate [peer %s] (first on line %u)", name, dup->line);
+    if (ps->cfg->npeers == SP_CONFIG_MAX_PEERS)
+        return fail_at(ps, ps->line, "too many peers (at most %d)", SP_CONFIG_MAX_PEERS);
+    ps->peer = &ps->cfg->peers[ps->cfg->npeers++];
+    memcpy(ps->peer->name, name, nl + 1);
+    ps->peer->line = ps->line;
+    ps->sec = SEC_PEER;
+    for (size_t i = 0; i < NKEYS; i++)
+        if (keys[i].sec == SEC_PEER)
+            ps->seen[i] = 0;
+    return 0;
+}
+
+static void trim(const char **s, size_t *n)
+{
+    while (*n && isspace((unsigned char)**s))
+        (*s)++, (*n)--;
+    while (*n && isspace((unsigned char)(*s)[*n - 1]))
+        (*n)--;
+}
+
+static int parse_assignment(struct parser *ps, const char *s, size_t n)
+{
+    const char *eq = memchr(s, '=', n);
+    if (!eq)
+        return fail_at(ps, ps->line, "expected 'key = value'");
+    const char *k = s, *v = eq + 1;
+    size_t kn = (size_t)(eq - s), vn = n - kn - 1;
+    trim(&k, &kn);
+    trim(&v, &vn);
+    char key[32], val[SP_CONFIG_PATH_MAX + 1];
+    if (kn == 0 || kn >= sizeof key)
+        return fail_at(ps, ps->line, "expected 'key = value'");
+    memcpy(key, k, kn);
+    key[kn] = '\0';
+    size_t i = key_index(key, ps->sec);
+    if (i == NKEYS)
+        return ps->sec == SEC_PEER
+                   ? fail_at(ps, ps->line, "unknown key '%s' in [peer %s]", key, ps->peer->name)
+                   : fail_at(ps, ps->line, "unknown key '%s'", key);
+    if (ps->seen[i])
+        return fail_at(ps, ps->line, "duplicate key '%s' (first set on line %u)", key,
+                       ps->seen[i]);
+    if (vn == 0)
+        return fail_at(ps, ps->line, "%s has no value", key);
+    if (vn >= sizeof val)
+        return fail_at(ps, ps->line, "%s is too long", key);
+    memcpy(val, v, vn);
+    val[vn] = '\0';
+    const char *bad = set_value(&keys[i], val, ps->cfg, ps->peer);
+    if (bad)
+        return fail_at(ps, ps->line, "%s %s", key, bad);
+    ps->seen[i] = ps->line;
+    return 0;
+}
+
+static int parse_line(struct parser *ps, const char *s, size_t n)
+{
+    if (memchr(s, '\0', n))
+        return fail_at(ps, ps->line, "contains a NUL byte");
+    trim(&s, &n);
+    if (n == 0 || s[0] == '#')
+        return 0;
+    if (s[0] == '[')
+        return begin_peer(ps, s, n);
+    return parse_assignment(ps, s, n);
+}
+
+/* ---- whole file -------------------------------------------------------- */
+
+static void set_defaults(struct sp_config *c)
+{
+    memcpy(c->state_dir, SP_CONFIG_DEFAULT_STATE, sizeof SP_CONFIG_DEFAULT_STATE);
+    memcpy(c->control_socket, SP_CONFIG_DEFAULT_CONTROL, sizeof SP_CONFIG_DEFAULT_CONTROL);
+    c->log_level = SP_LOG_INFO;
+    c->round_deadline_s = 600;
+    c->batch_size = 4096;
+    c->batch_window = 8;
+    c->worker_threads = 2;
+    c->store_map_bytes = UINT64_C(8) << 30;
+    c->load_idle_timeout_s = 300;
+    c->max_set_size = 0;
+}
+
+/* Checks that involve several keys, once the whole file is read. */
+static int finish(struct parser *ps)
+{
+    static const char *const required[] = {"node", "listen", "identity"};
+    struct sp_config *c = ps->cfg;
+    int err = finish_peer(ps);
+    if (err)
+        return err;
+    for (size_t i = 0; i < 3; i++)
+        if (!ps->seen[key_index(required[i], SEC_GLOBAL)])
+            return fail_at(ps, 0, "missing required key '%s'", required[i]);
+    for (size_t i = 0; i < c->npeers; i++) {
+        const struct sp_config_peer *p = &c->peers[i];
+        if (strcmp(p->name, c->node) == 0)
+            return fail_at(ps, p->line, "[peer %s] has this node's own name", p->name);
+        if (strcmp(p->endpoint, c->listen) == 0)
+            return fail_at(ps, p->line, "[peer %s] endpoint is this node's listen address",
+                           p->name);
+        for (size_t j = 0; j < i; j++)
+            if (sodium_memcmp(p->curve_pk, c->peers[j].curve_pk, SP_CONFIG_KEY_BYTES) == 0)
+                return fail_at(ps, p->line, "[peer %s] has the same key as [peer %s] (line %u)",
+                               p->name, c->peers[j].name, c->peers[j].line);
+    }
+    return 0;
+}
+
+int sp_config_parse(const char *text, size_t len, const char *source, struct sp_config **out,
+                    char *diag, size_t diag_cap)
+{
+    if (!text || !out)
+        return SP_ERR_INVALID_ARG;
+    if (diag && diag_cap)
+        diag[0] = '\0';
+    struct sp_config *c = calloc(1, sizeof *c);
+    if (!c)
+        return SP_ERR_NOMEM;
+    snprintf(c->source, sizeof c->source, "%s", source ? source : "config");
+    struct parser ps = {.cfg = c, .sec = SEC_GLOBAL, .diag = diag, .diag_cap = diag_cap};
+    set_defaults(c);
+    int err = len > SP_CONFIG_MAX_BYTES ? SP_ERR_OVERFLOW : 0;
+    if (err)
+        fail_at(&ps, 0, "file is larger than %u bytes", SP_CONFIG_MAX_BYTES);
+    for (size_t pos = 0; !err && pos < len;) {
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - text - pos) : len - pos;
+        ps.line++;
+        err = parse_line(&ps, text + pos, n);
+        pos += n + (nl != NULL);
+    }
+    if (!err)
+        err = finish(&ps);
+    if (err) {
+        free(c);
+        return err;
+    }
+    *out = c;
+    return 0;
+}
+
+int sp_config_load(const char *path, struct sp_config **out, char *diag, size_t diag_cap)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        int e = fd < 0 ? errno : EINVAL;
+        if (diag && diag_cap)
+            snprintf(diag, diag_cap, "%s: cannot read: %s", path,
+                     fd < 0 ? strerror(e) : "not a regular file");
+        if (fd >= 0)
+            close(fd);
+        return e == ENOENT ? SP_ERR_NOT_FOUND : SP_ERR_IO;
+    }
+    size_t cap = (size_t)st.st_size + 1 > SP_CONFIG_MAX_BYTES + 1 ? SP_CONFIG_MAX_BYTES + 1
+                                                                   : (size_t)st.st_size + 1;
+    char *buf = malloc(cap);
+    size_t len = 0;
+    ssize_t r = 0;
+    while (buf && len < cap && (r = read(fd, buf + len, cap - len)) > 0)
+        len += (size_t)r;
+    close(fd);
+    int err = !buf ? SP_ERR_NOMEM : r < 0 ? SP_ERR_IO : 0;
+    if (err == SP_ERR_IO && diag && diag_cap)
+        snprintf(diag, diag_cap, "%s: cannot read: %s", path, strerror(errno));
+    if (!err)
+        err = sp_config_parse(buf, len, path, out, diag, diag_cap);
+    free(buf);
+    return err;
+}
+
+void sp_config_free(struct sp_config **cfg)
+{
+    if (!cfg || !*cfg)
+        return;
+    sodium_memzero(*cfg, sizeof **cfg);
+    free(*cfg);
+    *cfg = NULL;
+}
+
+const struct sp_config_peer *sp_config_peer_find(const struct sp_config *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->npeers; i++)
+        if (strcmp(cfg->peers[i].name, name) == 0)
+            return &cfg->peers[i];
+    return NULL;
+}
+
+const struct sp_config_peer *sp_config_peer_by_curve(const struct sp_config *cfg,
+                                                     const uint8_t curve_pk[SP_CONFIG_KEY_BYTES])
+{
+    const struct sp_config_peer *found = NULL;
+    for (size_t i = 0; i < cfg->npeers; i++)
+        if (sodium_memcmp(cfg->peers[i].curve_pk, curve_pk, SP_CONFIG_KEY_BYTES) == 0)
+            found = &cfg->peers[i];
+    return found;
+}

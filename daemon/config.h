@@ -1,0 +1,95 @@
+/*
+ * The node's configuration file: one parser fed line by line, producing an
+ * immutable struct sp_config. The format (documented in daemon/README.md):
+ *
+ *     # comment
+ *     node = gemeente-a
+ *     listen = tcp://127.0.0.1:7101
+ *     state_dir = /var/lib/snijpunt
+ *     identity = /etc/snijpunt/identity.key
+ *     [peer belasting]
+ *     endpoint = tcp://127.0.0.1:7102
+ *     public_key = <text from `snijpunt init` / sp_identity_public_encode>
+ *
+ * Unknown keys and sections, duplicates, missing required keys and values
+ * out of range are errors, reported as "FILE:LINE: what is wrong". Secrets are
+ * referenced by path, never inline. Pure: sp_config_parse does no I/O;
+ * sp_config_load reads the file and calls it.
+ */
+#ifndef SP_DAEMON_CONFIG_H
+#define SP_DAEMON_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+
+#define SP_CONFIG_NAME_MAX      64   /* node and peer names: [a-z0-9-]{1,64} */
+#define SP_CONFIG_ENDPOINT_MAX  255
+#define SP_CONFIG_PATH_MAX      4095
+#define SP_CONFIG_IPC_PATH_MAX  100  /* sun_path holds 108 bytes with "ipc://" gone */
+#define SP_CONFIG_MAX_PEERS     31   /* 32 participants including this node */
+#define SP_CONFIG_MAX_BYTES     (1u << 20)
+#define SP_CONFIG_DIAG_BYTES    512
+#define SP_CONFIG_KEY_BYTES     32
+
+#define SP_CONFIG_DEFAULT_CONTROL "/run/snijpunt/control.sock"
+#define SP_CONFIG_DEFAULT_STATE   "/var/lib/snijpunt"
+
+enum sp_log_level {
+    SP_LOG_ERROR = 0,
+    SP_LOG_WARN = 1,
+    SP_LOG_INFO = 2,
+    SP_LOG_DEBUG = 3,
+};
+
+struct sp_config_peer {
+    char name[SP_CONFIG_NAME_MAX + 1];
+    char endpoint[SP_CONFIG_ENDPOINT_MAX + 1];    /* tcp://HOST:PORT or ipc://PATH */
+    uint8_t sign_pk[SP_CONFIG_KEY_BYTES];         /* Ed25519 */
+    uint8_t curve_pk[SP_CONFIG_KEY_BYTES];        /* X25519, for ZMQ_CURVE_SERVERKEY / ZAP */
+    unsigned line;                                /* where its section starts */
+};
+
+/* Immutable after sp_config_parse; read the fields directly. */
+struct sp_config {
+    char source[SP_CONFIG_PATH_MAX + 1];          /* file name used in diagnostics */
+    char node[SP_CONFIG_NAME_MAX + 1];            /* required */
+    char listen[SP_CONFIG_ENDPOINT_MAX + 1];      /* required; peers connect here */
+    char state_dir[SP_CONFIG_PATH_MAX + 1];       /* default SP_CONFIG_DEFAULT_STATE */
+    char identity_path[SP_CONFIG_PATH_MAX + 1];   /* required: secret key file */
+    char control_socket[SP_CONFIG_PATH_MAX + 1];  /* default SP_CONFIG_DEFAULT_CONTROL */
+    char control_group[SP_CONFIG_NAME_MAX + 1];   /* "" = owner-only socket */
+    int log_level;                                /* enum sp_log_level, default INFO */
+    uint32_t round_deadline_s;                    /* 1..86400, default 600 */
+    uint32_t batch_size;                          /* elements per BATCH, 1..4096, default 4096 */
+    uint32_t batch_window;                        /* unacknowledged batches per stream, 1..64, default 8 */
+    uint32_t worker_threads;                      /* 1..64, default 2 */
+    uint64_t store_map_bytes;                     /* 1 MiB..1 TiB, default 8 GiB */
+    uint32_t load_idle_timeout_s;                 /* abort a load idle this long, default 300 */
+    uint32_t max_set_size;                        /* values per key type a node offers, 0 = no cap */
+    size_t npeers;
+    struct sp_config_peer peers[SP_CONFIG_MAX_PEERS];
+};
+
+/* Parses configuration text. source names the file in diagnostics. On error
+ * writes "SOURCE:LINE: message" (NUL-terminated, at most diag_cap bytes) into
+ * diag when not NULL. *out is heap-allocated, freed with sp_config_free.
+ * Returns 0, SP_ERR_CONFIG, SP_ERR_NOMEM, SP_ERR_OVERFLOW (text too long). */
+SP_NODISCARD int sp_config_parse(const char *text, size_t len, const char *source,
+                                 struct sp_config **out, char *diag, size_t diag_cap);
+/* Reads path (at most SP_CONFIG_MAX_BYTES) and parses it. Returns as
+ * sp_config_parse, or SP_ERR_IO / SP_ERR_NOT_FOUND with diag saying why. */
+SP_NODISCARD int sp_config_load(const char *path, struct sp_config **out, char *diag,
+                                size_t diag_cap);
+void sp_config_free(struct sp_config **cfg);
+
+/* The peer named name, or NULL. */
+const struct sp_config_peer *sp_config_peer_find(const struct sp_config *cfg, const char *name);
+/* The peer whose CURVE public key is curve_pk (constant-time compare), or NULL. */
+const struct sp_config_peer *sp_config_peer_by_curve(const struct sp_config *cfg,
+                                                     const uint8_t curve_pk[SP_CONFIG_KEY_BYTES]);
+/* "error", "warn", "info", "debug". */
+const char *sp_log_level_name(int level);
+
+#endif

@@ -1,0 +1,835 @@
+/* The federation engine: lifecycle, dispatch, message intake; see
+ * federation.h and fed_internal.h. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "crypto/group.h"
+#include "daemon/config.h"
+#include "daemon/fed_internal.h"
+#include "daemon/log.h"
+#include "daemon/round_meta.h"
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void fed_format_wall(uint64_t mono, uint64_t now_ms, char out[32])
+{
+    time_t t = time(NULL) - (time_t)((now_ms > mono ? now_ms - mono : 0) / 1000u);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+const char *fed_pname(const struct fed_round *r, unsigned p)
+{
+    return p < r->n ? r->prop.participants[p].name : "?";
+}
+
+/* ---- rounds ----------------------------------------------------------- */
+
+struct fed_round *fed_round_find(struct sp_fed *fed, const uint8_t id[SP_PROTO_ROUND_ID_BYTES])
+{
+    for (struct fed_round *r = fed->rounds; r; r = r->next)
+        if (memcmp(r->id, id, SP_PROTO_ROUND_ID_BYTES) == 0)
+            return r;
+    return NULL;
+}
+
+static int map_participants(struct fed_round *r)
+{
+    for (unsigned p = 0; p < r->n; p++) {
+        if (p == r->me) {
+            r->peer_of[p] = -1;
+            continue;
+        }
+        r->peer_of[p] = sp_peers_find(r->fed->peers, r->prop.participants[p].name);
+        if (r->peer_of[p] < 0)
+            return SP_ERR_PEER_UNKNOWN;
+    }
+    return 0;
+}
+
+int fed_round_create(struct sp_fed *fed, const struct sp_proposal *prop, const uint8_t *bytes,
+                     size_t len, unsigned initiator, int state, struct fed_round **out)
+{
+    int rc = SP_ERR_NOMEM;
+    if (fed->nrounds >= FED_MAX_ROUNDS)
+        return SP_ERR_BUSY;
+    int me = sp_proposal_participant_index(prop, fed->cfg->node);
+    if (me < 0)
+        return SP_ERR_ROUND_REFUSED;
+    struct fed_round *r = calloc(1, sizeof(*r));
+    if (!r || !(r->prop_bytes = malloc(len)))
+        goto cleanup;
+    r->fed = fed;
+    r->prop = *prop;
+    memcpy(r->prop_bytes, bytes, len);
+    r->prop_len = len;
+    memcpy(r->id, prop->round_id, sizeof(r->id));
+    sp_round_id_hex(r->id, r->hex);
+    r->state = state;
+    r->me = (unsigned)me;
+    r->n = prop->nparticipants;
+    r->initiator = initiator;
+    r->roles = (initiator == r->me ? SP_ROUND_ROLE_INITIATOR : 0) |
+               (prop->counter == r->me ? SP_ROUND_ROLE_COUNTER : 0);
+    if ((rc = map_participants(r)) != 0)
+        goto cleanup;
+    r->created_ms = fed->now_ms;
+    r->deadline_ms = fed->now_ms + (uint64_t)prop->deadline_s * 1000u;
+    r->created_at = (uint64_t)time(NULL);
+    r->batch_size = fed->cfg->batch_size ? fed->cfg->batch_size : SP_PEER_BATCH_MAX_ELEMENTS;
+    if (r->batch_size > SP_PEER_BATCH_MAX_ELEMENTS)
+        r->batch_size = SP_PEER_BATCH_MAX_ELEMENTS;
+    for (unsigned p = 0; p < SP_PROTO_MAX_PARTICIPANTS; p++)
+        sp_window_init(&r->ring_win[p], fed->cfg->batch_window);
+    sp_window_init(&r->final_win, fed->cfg->batch_window);
+    if ((r->roles & SP_ROUND_ROLE_COUNTER) && (rc = fed_counter_new(r)) != 0)
+        goto cleanup;
+    r->next = fed->rounds;
+    fed->rounds = r;
+    fed->nrounds++;
+    *out = r;
+    return 0;
+cleanup:
+    if (r) {
+        free(r->prop_bytes);
+        free(r);
+    }
+    return rc;
+}
+
+static void round_unlink_free(struct sp_fed *fed, struct fed_round *r)
+{
+    for (struct fed_round **pp = &fed->rounds; *pp; pp = &(*pp)->next) {
+        if (*pp == r) {
+            *pp = r->next;
+            fed->nrounds--;
+            break;
+        }
+    }
+    fed_ring_release(r);
+    fed_final_release(r);
+    fed_counter_free(r);
+    sp_round_key_free(&r->key);
+    free(r->prop_bytes);
+    free(r);
+}
+
+int fed_round_meta(const struct fed_round *r, int state, uint8_t **blob, size_t *len)
+{
+    struct sp_round_meta *m = calloc(1, sizeof(*m));
+    uint8_t *buf = malloc(SP_ROUND_META_MAX_BYTES);
+    int rc = SP_ERR_NOMEM;
+    if (!m || !buf)
+        goto cleanup;
+    memcpy(m->round_id, r->id, sizeof(m->round_id));
+    m->state = (uint8_t)state;
+    m->self_index = (uint8_t)r->me;
+    m->initiator = (r->roles & SP_ROUND_ROLE_INITIATOR) ? 1 : 0;
+    m->created_at = r->created_at;
+    m->started_at = r->started_at;
+    m->finished_at = sp_round_state_terminal(state) ? (r->finished_at ? r->finished_at
+                                                                       : (uint64_t)time(NULL))
+                                                    : 0;
+    m->records_matched = r->records_matched;
+    m->values_sent = r->values_sent;
+    m->values_received = r->values_received;
+    m->rows = r->rows;
+    memcpy(m->set_sizes, r->set_sizes, sizeof(m->set_sizes));
+    snprintf(m->reason, sizeof(m->reason), "%s", r->reason);
+    m->proposal_len = (uint32_t)r->prop_len;
+    memcpy(m->proposal, r->prop_bytes, r->prop_len);
+    if ((rc = sp_round_meta_encode(m, buf, SP_ROUND_META_MAX_BYTES, len)) != 0)
+        goto cleanup;
+    *blob = buf;
+    buf = NULL;
+cleanup:
+    free(buf);
+    free(m);
+    return rc;
+}
+
+int fed_round_persist(struct fed_round *r)
+{
+    uint8_t *blob = NULL;
+    size_t len = 0;
+    int rc = fed_round_meta(r, r->state, &blob, &len);
+    if (rc == 0)
+        rc = sp_store_round_put(r->fed->store, r->id, blob, len);
+    if (rc)
+        sp_log_error("round %s: cannot record its state: %s", r->hex, sp_strerror(rc));
+    free(blob);
+    return rc;
+}
+
+int fed_round_event(struct fed_round *r, int event)
+{
+    int next;
+    int rc = sp_round_transition(r->state, event, &next);
+    if (rc) {
+        sp_log_error("round %s: event %d not allowed in state %s", r->hex, event,
+                     sp_round_state_name(r->state));
+        return rc;
+    }
+    sp_log_info("round %s: %s -> %s", r->hex, sp_round_state_name(r->state),
+                sp_round_state_name(next));
+    r->state = next;
+    if (sp_round_state_terminal(next))
+        r->finished_at = (uint64_t)time(NULL);
+    return 0;
+}
+
+void fed_round_fail(struct fed_round *r, int code, bool send_abort, const char *fmt, ...)
+{
+    if (sp_round_state_terminal(r->state))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
+    va_end(ap);
+    sp_log_warn("round %s failed: %s", r->hex, r->reason);
+    if (fed_round_event(r, SP_ROUND_EV_FAIL) != 0)
+        return;
+    if (send_abort) {
+        for (unsigned p = 0; p < r->n; p++) {
+            if (p == r->me)
+                continue;
+            struct sp_peer_msg m = {.type = SP_PEER_ABORT};
+            m.abort.code = code < 0 ? code : SP_ERR_ROUND_FAILED;
+            snprintf(m.abort.reason, sizeof(m.abort.reason), "%s", r->reason);
+            (void)fed_send(r, p, &m);
+        }
+    }
+    for (struct fed_job *j = r->jobs; j; j = j->rnext)
+        atomic_store(&j->base.cancelled, true);
+    fed_ring_release(r);
+    fed_final_release(r);
+    if (r->rows_appended || r->appended)
+        (void)sp_store_round_delete_results(r->fed->store, r->id);
+    (void)fed_round_persist(r);
+    if (!r->jobs)
+        sp_round_key_free(&r->key);
+}
+
+void fed_round_check_finished(struct fed_round *r)
+{
+    if (r->state != SP_ROUND_FINISHING || !r->committed || !fed_counter_done(r))
+        return;
+    if (fed_round_event(r, SP_ROUND_EV_FINISHED) == 0)
+        sp_round_key_free(&r->key);
+}
+
+/* A terminal round whose jobs are back and whose scratch is gone leaves
+ * memory; the store keeps its meta blob. */
+static void release_finished(struct sp_fed *fed)
+{
+    struct fed_round *r = fed->rounds;
+    while (r) {
+        struct fed_round *next = r->next;
+        if (sp_round_state_terminal(r->state) && !r->jobs && fed_counter_cleanup_step(r))
+            round_unlink_free(fed, r);
+        r = next;
+    }
+}
+
+/* ---- jobs ------------------------------------------------------------- */
+
+struct fed_job *fed_job_new(struct fed_round *r, int kind)
+{
+    struct fed_job *j = calloc(1, sizeof(*j));
+    if (!j)
+        return NULL;
+    j->round = r;
+    j->kind = kind;
+    j->key = r->key;
+    j->from = -1;
+    return j;
+}
+
+void fed_job_free(struct fed_job *j)
+{
+    if (!j)
+        return;
+    if (j->vals) {
+        sodium_memzero(j->vals, j->vals_cap);
+        free(j->vals);
+    }
+    free(j->offs);
+    free(j->elems);
+    free(j->rows);
+    free(j);
+}
+
+void fed_job_submit(struct fed_round *r, struct fed_job *job)
+{
+    job->rnext = r->jobs;
+    r->jobs = job;
+    r->njobs++;
+    sp_workers_submit(r->fed->workers, &job->base);
+}
+
+static void job_detach(struct fed_round *r, struct fed_job *job)
+{
+    for (struct fed_job **pp = &r->jobs; *pp; pp = &(*pp)->rnext) {
+        if (*pp == job) {
+            *pp = job->rnext;
+            r->njobs--;
+            return;
+        }
+    }
+}
+
+static void jobs_collect(struct sp_fed *fed)
+{
+    struct sp_worker_job *list = sp_workers_take(fed->workers);
+    while (list) {
+        struct fed_job *job = (struct fed_job *)list;
+        list = list->next;
+        struct fed_round *r = job->round;
+        job_detach(r, job);
+        bool live = !sp_round_state_terminal(r->state) && job->base.ran;
+        if (live) {
+            switch (job->kind) {
+            case FED_JOB_HASH:
+            case FED_JOB_BLIND:
+                fed_ring_job_done(r, job);
+                break;
+            case FED_JOB_SCAN:
+                fed_scan_done(r, job);
+                break;
+            case FED_JOB_MAP:
+                fed_map_done(r, job);
+                break;
+            }
+        }
+        fed_job_free(job);
+        if (!r->jobs && sp_round_state_terminal(r->state))
+            sp_round_key_free(&r->key);
+    }
+}
+
+/* ---- sending ---------------------------------------------------------- */
+
+int fed_send(struct fed_round *r, unsigned p, struct sp_peer_msg *m)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    memcpy(m->round_id, r->id, sizeof(m->round_id));
+    int rc = sp_peer_encode_alloc(m, &buf, &len);
+    if (rc) {
+        sp_log_error("round %s: cannot encode %s: %s", r->hex, sp_peer_type_name(m->type),
+                     sp_strerror(rc));
+        return rc;
+    }
+    if (p != r->me)
+        return sp_peers_send(r->fed->peers, r->peer_of[p], buf, len);
+    struct fed_selfmsg *s = malloc(sizeof(*s) + len);
+    if (!s) {
+        free(buf);
+        return SP_ERR_NOMEM;
+    }
+    s->next = NULL;
+    s->len = len;
+    memcpy(s->data, buf, len);
+    free(buf);
+    struct sp_fed *fed = r->fed;
+    if (fed->self_tail)
+        fed->self_tail->next = s;
+    else
+        fed->self_head = s;
+    fed->self_tail = s;
+    return 0;
+}
+
+void fed_send_peer(struct sp_fed *fed, int peer, struct sp_peer_msg *m)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (sp_peer_encode_alloc(m, &buf, &len) == 0)
+        (void)sp_peers_send(fed->peers, peer, buf, len);
+}
+
+/* ---- intake ----------------------------------------------------------- */
+
+static const char *peer_label(const struct sp_fed *fed, int peer)
+{
+    return peer < 0 ? fed->cfg->node : sp_peers_name(fed->peers, peer);
+}
+
+/* Counts and logs a refused message (rate-limited per peer; never a value)
+ * and answers with ERROR when it came in on the listener. */
+static void refuse(struct sp_fed *fed, int peer, const struct sp_peer_in *in, int type,
+                   const uint8_t *round_id, int code, const char *why)
+{
+    struct fed_peer_stats *st = &fed->pstats[peer >= 0 ? (size_t)peer : SP_CONFIG_MAX_PEERS];
+    st->refused++;
+    fed->refused_total++;
+    if (fed->now_ms - st->window_start_ms >= FED_LOG_WINDOW_MS) {
+        if (st->logged_in_window > FED_LOG_BURST)
+            sp_log_warn("peer %s: %u more refused messages not logged", peer_label(fed, peer),
+                        st->logged_in_window - FED_LOG_BURST);
+        st->window_start_ms = fed->now_ms;
+        st->logged_in_window = 0;
+    }
+    if (++st->logged_in_window <= FED_LOG_BURST) {
+        char hex[33] = "-";
+        if (round_id)
+            sp_round_id_hex(round_id, hex);
+        const char *tn = sp_peer_type_name(type);
+        sp_log_warn("refused message from peer %s: type %s, round %s: %s (%s); %" PRIu64
+                    " refused from this peer",
+                    peer_label(fed, peer), tn ? tn : "?", hex, why, sp_errname(code), st->refused);
+    }
+    if (!in || !in->via_router || type == SP_PEER_ERROR)
+        return;
+    struct sp_peer_msg m = {.type = SP_PEER_ERROR};
+    if (round_id)
+        memcpy(m.round_id, round_id, sizeof(m.round_id));
+    m.error.code = code < 0 ? code : SP_ERR_PROTO_MALFORMED;
+    snprintf(m.error.reason, sizeof(m.error.reason), "%s", why);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (sp_peer_encode_alloc(&m, &buf, &len) == 0)
+        sp_peers_reply(fed->peers, in, buf, len);
+}
+
+static int participant_of(const struct fed_round *r, int peer)
+{
+    if (peer < 0)
+        return (int)r->me;
+    for (unsigned p = 0; p < r->n; p++)
+        if (p != r->me && r->peer_of[p] == peer)
+            return (int)p;
+    return -1;
+}
+
+/* Messages that may legitimately trail a round that already ended here
+ * (credits crossing the end, aborts from slower peers). */
+static bool trailing_ok(int type)
+{
+    return type == SP_PEER_CREDIT || type == SP_PEER_ABORT || type == SP_PEER_ERROR ||
+           type == SP_PEER_LOG_HEAD;
+}
+
+static bool round_known_in_store(struct sp_fed *fed, const uint8_t *id)
+{
+    void *blob = NULL;
+    size_t len = 0;
+    int rc = sp_store_round_get(fed->store, id, &blob, &len);
+    free(blob);
+    return rc == 0;
+}
+
+static int route(struct fed_round *r, unsigned from, const struct sp_peer_msg *m)
+{
+    switch (m->type) {
+    case SP_PEER_ACCEPT:
+        fed_on_accept(r, from, m);
+        return 0;
+    case SP_PEER_REFUSE:
+        fed_on_refuse(r, from, m);
+        return 0;
+    case SP_PEER_START:
+        if (from != r->initiator)
+            return SP_ERR_PEER_REFUSED;
+        fed_on_start(r, from);
+        return 0;
+    case SP_PEER_BATCH:
+        return fed_on_batch(r, from, m);
+    case SP_PEER_CREDIT:
+        return fed_on_credit(r, from, m);
+    case SP_PEER_FINAL:
+        return fed_on_final(r, from, m);
+    case SP_PEER_VERDICT:
+        return fed_on_verdict(r, from, m);
+    case SP_PEER_COUNTS:
+        return fed_on_counts(r, from, m);
+    case SP_PEER_DONE:
+        return fed_on_done(r, from, m);
+    case SP_PEER_ABORT:
+        fed_on_abort(r, from, m);
+        return 0;
+    case SP_PEER_ERROR:
+        fed_on_error(r, from, m);
+        return 0;
+    default:
+        return SP_ERR_UNSUPPORTED;
+    }
+}
+
+static void handle_msg(struct sp_fed *fed, int peer, const struct sp_peer_msg *m,
+                       const struct sp_peer_in *in)
+{
+    if (m->type == SP_PEER_PROPOSE) {
+        if (peer < 0)
+            return; /* never sent to self */
+        fed_on_propose(fed, peer, m);
+        return;
+    }
+    struct fed_round *r = fed_round_find(fed, m->round_id);
+    if (!r) {
+        bool finished = round_known_in_store(fed, m->round_id);
+        if (finished && trailing_ok(m->type))
+            return;
+        if (m->type == SP_PEER_ERROR || m->type == SP_PEER_ABORT) {
+            sp_log_info("peer %s: %s for a round unknown here", peer_label(fed, peer),
+                        sp_peer_type_name(m->type));
+            return;
+        }
+        refuse(fed, peer, in, m->type, m->round_id,
+               finished ? SP_ERR_STATE : SP_ERR_ROUND_UNKNOWN,
+               finished ? "the round has ended on this node" : "unknown round");
+        return;
+    }
+    int from = participant_of(r, peer);
+    if (from < 0) {
+        refuse(fed, peer, in, m->type, m->round_id, SP_ERR_PEER_REFUSED,
+               "the sender is not a participant of this round");
+        return;
+    }
+    int rc = sp_round_accepts(r->state, r->roles, m->type);
+    if (rc) {
+        if (sp_round_state_terminal(r->state) && trailing_ok(m->type))
+            return;
+        char why[96];
+        snprintf(why, sizeof(why), "not expected in state %s", sp_round_state_name(r->state));
+        refuse(fed, peer, in, m->type, m->round_id, rc, why);
+        return;
+    }
+    rc = route(r, (unsigned)from, m);
+    if (rc)
+        refuse(fed, peer, in, m->type, m->round_id, rc, sp_strerror(rc));
+}
+
+static void on_recv(void *ctx, const struct sp_peer_in *in)
+{
+    struct sp_fed *fed = ctx;
+    if (in->peer < 0) {
+        refuse(fed, -1, in, 0, NULL, SP_ERR_PEER_UNKNOWN,
+               "message on a connection without a configured peer identity");
+        return;
+    }
+    if (in->extra_frames) {
+        refuse(fed, in->peer, in, 0, NULL, SP_ERR_PROTO_MALFORMED,
+               "multipart message (one frame per message)");
+        return;
+    }
+    struct sp_peer_msg m;
+    int rc = sp_peer_decode(in->data, in->len, &m);
+    if (rc) {
+        refuse(fed, in->peer, in, 0, NULL, rc, "undecodable message");
+        return;
+    }
+    handle_msg(fed, in->peer, &m, in);
+    sp_peer_msg_clear(&m);
+}
+
+static void on_link(void *ctx, int peer, bool up, uint64_t now_ms)
+{
+    (void)ctx;
+    (void)peer;
+    (void)up;
+    (void)now_ms; /* rounds check link state in sp_fed_tick, after a grace */
+}
+
+/* Processes messages this node sent to itself (it counts, or initiates). */
+static void drain_self(struct sp_fed *fed)
+{
+    while (fed->self_head) {
+        struct fed_selfmsg *s = fed->self_head;
+        fed->self_head = s->next;
+        if (!fed->self_head)
+            fed->self_tail = NULL;
+        struct sp_peer_msg m;
+        if (sp_peer_decode(s->data, s->len, &m) == 0) {
+            handle_msg(fed, -1, &m, NULL);
+            sp_peer_msg_clear(&m);
+        }
+        free(s);
+    }
+}
+
+/* ---- timers ----------------------------------------------------------- */
+
+static void check_links(struct fed_round *r, uint64_t now)
+{
+    for (unsigned p = 0; p < r->n && !sp_round_state_terminal(r->state); p++) {
+        uint64_t since = 0;
+        if (p == r->me || sp_peers_up(r->fed->peers, r->peer_of[p], &since))
+            continue;
+        if (since < r->created_ms)
+            since = r->created_ms;
+        if (now - since < FED_LINK_GRACE_MS)
+            continue;
+        char when[32];
+        fed_format_wall(since, now, when);
+        fed_round_fail(r, SP_ERR_TIMEOUT, true, "peer %s unreachable since %s", fed_pname(r, p),
+                       when);
+    }
+}
+
+static void check_round(struct fed_round *r, uint64_t now)
+{
+    if (sp_round_state_terminal(r->state))
+        return;
+    if (now >= r->deadline_ms) {
+        fed_round_fail(r, SP_ERR_TIMEOUT, true, "deadline of %" PRIu32 " s passed in state %s",
+                       r->prop.deadline_s, sp_round_state_name(r->state));
+        return;
+    }
+    check_links(r, now);
+    if (!sp_round_state_terminal(r->state) && r->state == SP_ROUND_FINISHING)
+        fed_results_step(r);
+}
+
+void sp_fed_tick(struct sp_fed *fed, uint64_t now_ms)
+{
+    fed->now_ms = now_ms;
+    drain_self(fed);
+    for (struct fed_round *r = fed->rounds; r; r = r->next)
+        check_round(r, now_ms);
+    drain_self(fed);
+    release_finished(fed);
+}
+
+long sp_fed_next_timeout_ms(const struct sp_fed *fed, uint64_t now_ms)
+{
+    if (fed->self_head)
+        return 0;
+    long best = -1;
+    for (const struct fed_round *r = fed->rounds; r; r = r->next) {
+        long t;
+        if (sp_round_state_terminal(r->state))
+            t = 10; /* winding down: scratch deletion, jobs coming back */
+        else if (r->state == SP_ROUND_FINISHING && !r->committed)
+            t = 0;
+        else
+            t = now_ms >= r->deadline_ms ? 0 : (long)(r->deadline_ms - now_ms);
+        if (!sp_round_state_terminal(r->state) && t > 1000)
+            t = 1000; /* link checks */
+        if (best < 0 || t < best)
+            best = t;
+    }
+    return best;
+}
+
+/* ---- poll ------------------------------------------------------------- */
+
+size_t sp_fed_pollitems(struct sp_fed *fed, zmq_pollitem_t *items, size_t max)
+{
+    size_t n = sp_peers_pollitems(fed->peers, items, max);
+    fed->npeer_items = n;
+    if (n < max) {
+        items[n] = (zmq_pollitem_t){.fd = sp_workers_fd(fed->workers), .events = ZMQ_POLLIN};
+        n++;
+    }
+    return n;
+}
+
+void sp_fed_dispatch(struct sp_fed *fed, const zmq_pollitem_t *items, size_t n, uint64_t now_ms)
+{
+    fed->now_ms = now_ms;
+    size_t np = n < fed->npeer_items ? n : fed->npeer_items;
+    sp_peers_dispatch(fed->peers, items, np, now_ms, on_recv, on_link, fed);
+    drain_self(fed);
+    if (sp_workers_outstanding(fed->workers))
+        jobs_collect(fed);
+    drain_self(fed);
+}
+
+/* ---- lifecycle -------------------------------------------------------- */
+
+/* Rounds that were live when the previous process stopped cannot resume
+ * (their keys were never on disk): they are recorded as failed. The walk
+ * collects their ids; the updates happen after it (no write inside a walk). */
+struct recover_list {
+    uint8_t (*ids)[SP_STORE_ROUND_ID_BYTES];
+    size_t n, cap;
+};
+
+static int recover_collect(void *ctx, const uint8_t id[SP_STORE_ROUND_ID_BYTES],
+                           const void *blob, size_t len)
+{
+    struct recover_list *l = ctx;
+    struct sp_round_meta *m = calloc(1, sizeof(*m));
+    if (!m)
+        return SP_ERR_NOMEM;
+    int rc = 0;
+    if (sp_round_meta_decode(blob, len, m) == 0 && !sp_round_state_terminal(m->state)) {
+        if (l->n == l->cap) {
+            size_t ncap = l->cap ? l->cap * 2 : 16;
+            void *p = realloc(l->ids, ncap * sizeof(*l->ids));
+            if (!p) {
+                rc = SP_ERR_NOMEM;
+                goto cleanup;
+            }
+            l->ids = p;
+            l->cap = ncap;
+        }
+        memcpy(l->ids[l->n++], id, SP_STORE_ROUND_ID_BYTES);
+    }
+cleanup:
+    free(m);
+    return rc;
+}
+
+static int recover_one(struct sp_fed *fed, const uint8_t id[SP_STORE_ROUND_ID_BYTES])
+{
+    void *blob = NULL;
+    size_t len = 0;
+    uint8_t *out = malloc(SP_ROUND_META_MAX_BYTES);
+    struct sp_round_meta *m = calloc(1, sizeof(*m));
+    int rc = SP_ERR_NOMEM;
+    if (!out || !m)
+        goto cleanup;
+    if ((rc = sp_store_round_get(fed->store, id, &blob, &len)) != 0 ||
+        (rc = sp_round_meta_decode(blob, len, m)) != 0)
+        goto cleanup;
+    char hex[33];
+    sp_round_id_hex(id, hex);
+    sp_log_warn("round %s: was %s when the node stopped; recorded as failed", hex,
+                sp_round_state_name(m->state));
+    m->state = SP_ROUND_FAILED;
+    m->finished_at = (uint64_t)time(NULL);
+    snprintf(m->reason, sizeof(m->reason), "the node restarted during the round");
+    if ((rc = sp_round_meta_encode(m, out, SP_ROUND_META_MAX_BYTES, &len)) != 0 ||
+        (rc = sp_store_round_delete_results(fed->store, id)) != 0)
+        goto cleanup;
+    rc = sp_store_round_put(fed->store, id, out, len);
+cleanup:
+    free(blob);
+    free(out);
+    free(m);
+    return rc;
+}
+
+static int recover_rounds(struct sp_fed *fed)
+{
+    struct recover_list l = {0};
+    int rc = sp_store_rounds_foreach(fed->store, recover_collect, &l);
+    for (size_t i = 0; rc == 0 && i < l.n; i++)
+        rc = recover_one(fed, l.ids[i]);
+    free(l.ids);
+    return rc;
+}
+
+int sp_fed_new(const struct sp_config *cfg, struct sp_store *store, const struct sp_identity *id,
+               void *zctx, struct sp_fed **out)
+{
+    int rc = SP_ERR_NOMEM;
+    struct sp_fed *fed = calloc(1, sizeof(*fed));
+    if (!fed)
+        return SP_ERR_NOMEM;
+    fed->cfg = cfg;
+    fed->store = store;
+    fed->id = id;
+    fed->now_ms = mono_ms();
+    unsigned nthreads = cfg->worker_threads ? cfg->worker_threads : sp_workers_default_count();
+    if ((rc = sp_crypto_init()) != 0 || (rc = sp_workers_new(nthreads, &fed->workers)) != 0 ||
+        (rc = fed_scratch_open(fed)) != 0 || (rc = recover_rounds(fed)) != 0 ||
+        (rc = sp_peers_new(cfg, id, zctx, fed->now_ms, &fed->peers)) != 0)
+        goto cleanup;
+    sp_log_info("federation: node %s listening on %s with %zu peers, %u worker threads",
+                cfg->node, cfg->listen, cfg->npeers, nthreads);
+    *out = fed;
+    return 0;
+cleanup:
+    sp_log_error("federation: cannot start: %s", sp_strerror(rc));
+    sp_fed_free(&fed);
+    return rc;
+}
+
+void sp_fed_free(struct sp_fed **fp)
+{
+    if (!fp || !*fp)
+        return;
+    struct sp_fed *fed = *fp;
+    for (struct fed_round *r = fed->rounds; r; r = r->next)
+        fed_round_fail(r, SP_ERR_ROUND_FAILED, true, "the node shut down during the round");
+    /* Stop the workers first: afterwards no job runs, and queued ones are
+     * freed with their rounds. */
+    sp_workers_free(&fed->workers);
+    while (fed->rounds) {
+        struct fed_round *r = fed->rounds;
+        while (r->jobs) {
+            struct fed_job *j = r->jobs;
+            r->jobs = j->rnext;
+            fed_job_free(j);
+        }
+        r->njobs = 0;
+        while (!fed_counter_cleanup_step(r))
+            ;
+        round_unlink_free(fed, r);
+    }
+    while (fed->self_head) {
+        struct fed_selfmsg *s = fed->self_head;
+        fed->self_head = s->next;
+        free(s);
+    }
+    sp_peers_free(&fed->peers);
+    free(fed->ctl_rounds);
+    free(fed->ctl_rows);
+    free(fed->ctl_counts);
+    free(fed);
+    *fp = NULL;
+}
+
+/* ---- status and control ----------------------------------------------- */
+
+bool sp_fed_peer_connected(const struct sp_fed *fed, size_t i)
+{
+    return sp_peers_up(fed->peers, (int)i, NULL);
+}
+
+uint32_t sp_fed_rounds_active(const struct sp_fed *fed)
+{
+    uint32_t n = 0;
+    for (const struct fed_round *r = fed->rounds; r; r = r->next)
+        if (!sp_round_state_terminal(r->state))
+            n++;
+    return n;
+}
+
+int sp_fed_control(struct sp_fed *fed, const struct sp_ctl_request *req,
+                   struct sp_ctl_reply *reply, uint64_t now_ms)
+{
+    fed->now_ms = now_ms;
+    memset(reply, 0, sizeof(*reply));
+    reply->op = req->op;
+    int rc;
+    switch (req->op) {
+    case SP_CTL_ROUND_START:
+        rc = fed_ctl_round_start(fed, &req->round_start, reply);
+        break;
+    case SP_CTL_ROUNDS:
+        rc = fed_ctl_rounds(fed, &req->rounds, reply);
+        break;
+    case SP_CTL_RESULTS:
+        rc = fed_ctl_results(fed, &req->results, reply);
+        break;
+    case SP_CTL_COUNTS:
+        rc = fed_ctl_counts(fed, &req->counts, reply);
+        break;
+    case SP_CTL_ROUND_CANCEL:
+        rc = fed_ctl_cancel(fed, &req->round_cancel, reply);
+        break;
+    default:
+        rc = SP_ERR_UNSUPPORTED;
+        sp_ctl_reply_set_error(reply, req->op, rc, "not a round request");
+        break;
+    }
+    drain_self(fed);
+    return rc;
+}

@@ -1,0 +1,307 @@
+/*
+ * Internals of the federation engine, shared by its fed*.c files only:
+ *   fed.c        lifecycle, poll/dispatch/tick, message intake and refusal,
+ *                the self-delivery queue, round lookup, failure and persistence
+ *   fed_setup.c  proposals: ROUND_START, PROPOSE/ACCEPT/REFUSE/START/ABORT/ERROR
+ *   fed_ring.c   own values into the ring (hash + blind jobs), BATCH/CREDIT,
+ *                flow-control windows, fully blinded values coming home
+ *   fed_final.c  own FINALs to the counting node, VERDICTs, mapping verdicts
+ *                to records, results, DONE/COUNTS at the initiator
+ *   fed_count.c  the counting node: scratch LMDB, histogram, VERDICTs, COUNTS
+ *   fed_ctl.c    control requests (ROUNDS, RESULTS, COUNTS, CANCEL listing)
+ *
+ * Threading: everything here runs on the main thread except the `run`
+ * functions of jobs (struct fed_job), which touch only their job and data
+ * that stays read-only while the job is out (the round key, the holders
+ * arrays during the mapping pass).
+ */
+#ifndef SP_DAEMON_FED_INTERNAL_H
+#define SP_DAEMON_FED_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/keytype.h"
+#include "daemon/federation.h"
+#include "daemon/peer.h"
+#include "daemon/round.h"
+#include "daemon/round_agg.h"
+#include "daemon/store.h"
+#include "daemon/worker.h"
+#include "proto/control.h"
+#include "proto/peer.h"
+#include "proto/proposal.h"
+
+struct sp_round_key;
+struct fed_counter;
+
+#define FED_ELEM               SP_PEER_ELEMENT_BYTES
+#define FED_NTYPES             (SP_KEY_TYPE_MAX + 1)
+#define FED_REASON_MAX         SP_PROTO_TEXT_MAX
+/* A participant link that stays down this long fails the rounds using it. */
+#define FED_LINK_GRACE_MS      5000
+/* Refusal log lines per peer per FED_LOG_WINDOW_MS (the count is exact). */
+#define FED_LOG_BURST          20
+#define FED_LOG_WINDOW_MS      10000
+/* Own hash jobs allowed ahead of the window, to keep the workers busy. */
+#define FED_HASH_AHEAD(workers) ((workers) + 1)
+/* Most rounds kept in memory at once (live or winding down). */
+#define FED_MAX_ROUNDS         64
+
+enum fed_job_kind {
+    FED_JOB_HASH = 1, /* own values: hash to the group, blind (hops = 1) */
+    FED_JOB_BLIND,    /* a peer's batch: blind once more */
+    FED_JOB_SCAN,     /* set sizes: distinct values per key type */
+    FED_JOB_MAP,      /* verdicts -> result rows */
+};
+
+struct fed_round;
+
+struct fed_job {
+    struct sp_worker_job base; /* first: the pool hands back this pointer */
+    struct fed_job *rnext;     /* the round's list of jobs out */
+    struct fed_round *round;
+    int kind;
+    int rc;
+    const struct sp_round_key *key; /* borrowed from the round */
+    /* HASH / BLIND: one batch */
+    uint8_t origin, key_type, hops;
+    bool last;
+    uint32_t seq;
+    uint32_t n;
+    uint8_t *elems; /* n * FED_ELEM */
+    int from;       /* BLIND: participant that sent it (credit owed) */
+    /* HASH: the cleartext values (personal data; wiped after hashing) */
+    uint8_t *vals;
+    size_t vals_len, vals_cap;
+    uint32_t *offs; /* n + 1 offsets into vals */
+    /* SCAN */
+    uint32_t key_mask;
+    uint64_t counts[FED_NTYPES];
+    /* MAP: result rows, built by the worker */
+    struct sp_result_row *rows;
+    size_t nrows;
+    char diag[128];
+};
+
+/* A batch waiting for room in a window (ring or FINAL). */
+struct fed_pending {
+    struct fed_pending *next;
+    struct sp_peer_batch b; /* elements point at buf */
+    uint8_t *buf;
+    int credit_to; /* participant owed a CREDIT when this leaves, or -1 */
+};
+
+/* Own values of one key type. Value index i (in key order) lives in batch
+ * i / batch_size at position i % batch_size. */
+struct fed_own {
+    uint32_t nbatches; /* produced so far */
+    uint32_t home;     /* came back fully blinded */
+    uint32_t cap;
+    uint8_t **elems;   /* per batch: fully blinded elements, NULL until home */
+    uint32_t *count;   /* per batch: number of elements */
+    uint64_t nvalues;
+    uint32_t *perm;    /* FINAL order: perm[j] = value index */
+    uint32_t *holders; /* per value index, from the VERDICTs */
+};
+
+struct fed_final_ref {
+    uint8_t key_type;
+    uint32_t start, n; /* range of perm */
+};
+
+struct fed_round {
+    struct fed_round *next;
+    struct sp_fed *fed;
+    uint8_t id[SP_PROTO_ROUND_ID_BYTES];
+    char hex[33];
+    struct sp_proposal prop;
+    uint8_t *prop_bytes;
+    size_t prop_len;
+    int state;
+    unsigned roles;
+    unsigned me, n;
+    unsigned initiator; /* participant index of the proposing node */
+    int peer_of[SP_PROTO_MAX_PARTICIPANTS]; /* config peer index; -1 for me */
+    char reason[FED_REASON_MAX + 1];
+    uint64_t created_ms, deadline_ms;
+    uint64_t created_at, started_at, finished_at; /* Unix seconds */
+    uint64_t set_sizes[FED_NTYPES];
+    uint64_t values_sent, values_received, records_matched, rows;
+    bool persisted_final;
+
+    struct sp_round_key *key;
+    struct fed_job *jobs; /* out with the workers */
+    unsigned njobs;
+
+    /* setup */
+    bool scanned;       /* own set sizes known */
+    bool accept_sent;
+    uint32_t accepted;  /* initiator: participants that accepted (own bit too) */
+
+    /* own stream */
+    struct sp_store_keys_iter *it, *map_it;
+    uint32_t batch_size;
+    bool produced_all;
+    unsigned hashing;
+    uint8_t cur_type;
+    bool have_peek, have_prev;
+    uint8_t peek_type, peek_len, prev_type;
+    uint16_t prev_len;
+    uint8_t peek_val[SP_STORE_VALUE_MAX], prev_val[SP_STORE_VALUE_MAX];
+    uint16_t peek_vlen;
+    struct fed_own own[FED_NTYPES];
+
+    /* ring link to the successor: a window and a queue per origin */
+    struct sp_window ring_win[SP_PROTO_MAX_PARTICIPANTS];
+    struct fed_pending *ring_q[SP_PROTO_MAX_PARTICIPANTS];
+    struct fed_pending *ring_qtail[SP_PROTO_MAX_PARTICIPANTS];
+
+    /* own FINALs */
+    struct fed_final_ref *finals;
+    uint32_t nfinals, finals_sent, verdicts_in;
+    uint8_t *verdict_seen; /* bitmap over FINAL seqs */
+    struct sp_window final_win;
+
+    /* mapping and results */
+    struct sp_round_agg *agg;
+    struct sp_result_row *rows_buf;
+    size_t nrows_buf, rows_appended;
+    bool mapped, appended, committed;
+
+    /* initiator */
+    uint32_t done_mask;
+    bool counts_in;
+    struct sp_peer_count *counts;
+    uint32_t ncounts;
+
+    /* counting node duties (NULL unless this node counts) */
+    struct fed_counter *ctr;
+};
+
+struct fed_selfmsg {
+    struct fed_selfmsg *next;
+    size_t len;
+    uint8_t data[];
+};
+
+struct fed_peer_stats {
+    uint64_t refused;
+    uint64_t window_start_ms;
+    unsigned logged_in_window;
+};
+
+struct sp_fed {
+    const struct sp_config *cfg;
+    struct sp_store *store;
+    const struct sp_identity *id;
+    struct sp_peers *peers;
+    struct sp_workers *workers;
+    size_t npeer_items;
+    struct fed_round *rounds;
+    unsigned nrounds;
+    struct fed_selfmsg *self_head, *self_tail;
+    struct fed_peer_stats pstats[SP_CONFIG_MAX_PEERS + 1]; /* last: self/unknown */
+    uint64_t refused_total;
+    uint64_t now_ms;
+    /* counting scratch (fed_count.c) */
+    unsigned count_dbi, final_dbi;
+    bool scratch_open;
+    /* control replies: storage valid until the next sp_fed_control call */
+    struct sp_ctl_round_info *ctl_rounds;
+    struct sp_ctl_result_row *ctl_rows;
+    struct sp_peer_count *ctl_counts;
+};
+
+/* ---- fed.c ---------------------------------------------------------- */
+struct fed_round *fed_round_find(struct sp_fed *fed, const uint8_t id[SP_PROTO_ROUND_ID_BYTES]);
+/* Creates a round from proposal bytes (decoded into prop); links it. */
+SP_NODISCARD int fed_round_create(struct sp_fed *fed, const struct sp_proposal *prop,
+                                  const uint8_t *bytes, size_t len, unsigned initiator,
+                                  int state, struct fed_round **out);
+/* Fails a live round: reason, ABORT to the other participants (unless
+ * quiet), key wiped, buffers and scratch dropped, no results. */
+void fed_round_fail(struct fed_round *r, int code, bool send_abort, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Applies an event of the state machine; logs. Returns 0 or SP_ERR_STATE. */
+SP_NODISCARD int fed_round_event(struct fed_round *r, int event);
+/* Writes the round meta blob (sp_store_round_put). */
+SP_NODISCARD int fed_round_persist(struct fed_round *r);
+/* Fills a meta struct (heap; caller frees) from the round's live state. */
+SP_NODISCARD int fed_round_meta(const struct fed_round *r, int state, uint8_t **blob,
+                                size_t *len);
+/* Sends m to participant p (encoding it); to this node itself through the
+ * self queue. Returns 0 or an error (encode, queue cap, memory). */
+SP_NODISCARD int fed_send(struct fed_round *r, unsigned p, struct sp_peer_msg *m);
+/* Sends m to configured peer `peer` outside any round (REFUSE, ERROR). */
+void fed_send_peer(struct sp_fed *fed, int peer, struct sp_peer_msg *m);
+/* Hands a job to the workers and records it on the round. */
+void fed_job_submit(struct fed_round *r, struct fed_job *job);
+struct fed_job *fed_job_new(struct fed_round *r, int kind);
+void fed_job_free(struct fed_job *job);
+/* Whether the round has finished everything and can be released. */
+void fed_round_check_finished(struct fed_round *r);
+
+/* ---- fed_setup.c ---------------------------------------------------- */
+SP_NODISCARD int fed_ctl_round_start(struct sp_fed *fed, const struct sp_proposal *req,
+                                     struct sp_ctl_reply *reply);
+void fed_on_propose(struct sp_fed *fed, int peer, const struct sp_peer_msg *m);
+void fed_on_accept(struct fed_round *r, unsigned from, const struct sp_peer_msg *m);
+void fed_on_refuse(struct fed_round *r, unsigned from, const struct sp_peer_msg *m);
+void fed_on_start(struct fed_round *r, unsigned from);
+void fed_on_abort(struct fed_round *r, unsigned from, const struct sp_peer_msg *m);
+void fed_on_error(struct fed_round *r, unsigned from, const struct sp_peer_msg *m);
+void fed_scan_done(struct fed_round *r, struct fed_job *job);
+
+/* ---- fed_ring.c ----------------------------------------------------- */
+/* START happened: draw the key, open the key iterators, start producing. */
+SP_NODISCARD int fed_ring_begin(struct fed_round *r);
+void fed_ring_produce(struct fed_round *r);
+/* Returns 0 or a refusal code (the caller refuses the message). */
+SP_NODISCARD int fed_on_batch(struct fed_round *r, unsigned from, const struct sp_peer_msg *m);
+SP_NODISCARD int fed_on_credit(struct fed_round *r, unsigned from, const struct sp_peer_msg *m);
+void fed_ring_job_done(struct fed_round *r, struct fed_job *job);
+void fed_ring_release(struct fed_round *r);
+void fed_pending_free(struct fed_pending *p);
+
+/* ---- fed_final.c ---------------------------------------------------- */
+/* Every own value is home: shuffle and start sending FINALs. */
+SP_NODISCARD int fed_final_begin(struct fed_round *r);
+void fed_final_pump(struct fed_round *r);
+SP_NODISCARD int fed_on_final_credit(struct fed_round *r, const struct sp_peer_credit *c);
+SP_NODISCARD int fed_on_verdict(struct fed_round *r, unsigned from, const struct sp_peer_msg *m);
+void fed_map_done(struct fed_round *r, struct fed_job *job);
+void fed_results_step(struct fed_round *r);
+SP_NODISCARD int fed_on_done(struct fed_round *r, unsigned from, const struct sp_peer_msg *m);
+SP_NODISCARD int fed_on_counts(struct fed_round *r, unsigned from, const struct sp_peer_msg *m);
+void fed_final_release(struct fed_round *r);
+
+/* ---- fed_count.c ---------------------------------------------------- */
+SP_NODISCARD int fed_scratch_open(struct sp_fed *fed);
+SP_NODISCARD int fed_counter_new(struct fed_round *r);
+SP_NODISCARD int fed_on_final(struct fed_round *r, unsigned from, const struct sp_peer_msg *m);
+SP_NODISCARD int fed_on_verdict_credit(struct fed_round *r, unsigned from,
+                                       const struct sp_peer_credit *c);
+void fed_counter_pump(struct fed_round *r);
+/* True when the counting duties are complete (or this node does not count). */
+bool fed_counter_done(const struct fed_round *r);
+/* Deletes a slice of the round's scratch; true when none is left. */
+bool fed_counter_cleanup_step(struct fed_round *r);
+void fed_counter_free(struct fed_round *r);
+
+/* ---- fed_ctl.c ------------------------------------------------------ */
+SP_NODISCARD int fed_ctl_rounds(struct sp_fed *fed, const struct sp_ctl_rounds_req *req,
+                                struct sp_ctl_reply *reply);
+SP_NODISCARD int fed_ctl_results(struct sp_fed *fed, const struct sp_ctl_results_req *req,
+                                 struct sp_ctl_reply *reply);
+SP_NODISCARD int fed_ctl_counts(struct sp_fed *fed, const struct sp_ctl_round_ref *req,
+                                struct sp_ctl_reply *reply);
+SP_NODISCARD int fed_ctl_cancel(struct sp_fed *fed, const struct sp_ctl_round_ref *req,
+                                struct sp_ctl_reply *reply);
+
+/* Formats a monotonic time as a UTC wall-clock timestamp. */
+void fed_format_wall(uint64_t mono_ms, uint64_t now_ms, char out[32]);
+const char *fed_pname(const struct fed_round *r, unsigned p);
+
+#endif

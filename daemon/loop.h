@@ -1,0 +1,41 @@
+/*
+ * The daemon's main loop: one thread polls the signal descriptor, the
+ * control socket and the federation engine's sockets with zmq_poll, and runs
+ * their timers and the store's garbage collection in between. SIGTERM and
+ * SIGINT end it cleanly (rounds aborted and their keys wiped, loads
+ * discarded, sockets closed); SIGHUP is logged and ignored.
+ */
+#ifndef SP_DAEMON_LOOP_H
+#define SP_DAEMON_LOOP_H
+
+#include <stdint.h>
+
+#include "common/err.h"
+
+struct sp_config;
+struct sp_store;
+struct sp_identity;
+struct sp_loop;
+
+/* Blocks SIGTERM, SIGINT and SIGHUP (they are read from a signalfd) and
+ * ignores SIGPIPE. Call before any thread exists: ZeroMQ's I/O threads
+ * inherit the mask, so no signal lands in them. Returns 0 or SP_ERR_IO. */
+SP_NODISCARD int sp_loop_block_signals(void);
+
+/* CLOCK_MONOTONIC in milliseconds. */
+uint64_t sp_now_ms(void);
+
+/* Creates the ZeroMQ context, binds the control socket and starts the
+ * federation engine. Borrows cfg, store and id for the loop's lifetime.
+ * Returns 0, SP_ERR_IO, SP_ERR_BUSY (control socket in use), SP_ERR_CONFIG,
+ * SP_ERR_PERMISSION, SP_ERR_NOMEM (reasons logged). */
+SP_NODISCARD int sp_loop_new(const struct sp_config *cfg, struct sp_store *store,
+                             const struct sp_identity *id, struct sp_loop **out);
+/* Runs until SIGTERM or SIGINT. Sends READY=1 to systemd first and
+ * STOPPING=1 when a signal arrives. Returns 0, or SP_ERR_IO when polling
+ * fails for good. */
+SP_NODISCARD int sp_loop_run(struct sp_loop *loop);
+/* Stops the engine, the control socket and the context; NULL-safe. */
+void sp_loop_free(struct sp_loop **loop);
+
+#endif

@@ -1,0 +1,269 @@
+/* Per-record aggregation of verdicts; see round_agg.h. */
+#include "daemon/round_agg.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/keytype.h"
+#include "proto/proposal.h"
+
+#define NAME_MAX_BYTES 255
+#define NIL            UINT32_MAX
+#define ENTRIES_MAX    (UINT32_C(1) << 31)
+
+struct record {
+    uint64_t hash;
+    uint32_t str; /* offset of "dataset\0record_id\0" in the arena */
+    uint32_t first; /* first partner entry, NIL when none; sorted by partner */
+};
+
+struct partner {
+    uint32_t next;
+    uint32_t key_types;
+    uint8_t partner;
+    uint8_t klass;
+};
+
+struct sp_round_agg {
+    char *arena;
+    size_t arena_len, arena_cap;
+    struct record *recs;
+    uint32_t nrecs, recs_cap;
+    struct partner *parts;
+    uint32_t nparts, parts_cap;
+    uint32_t *index; /* open addressing: record index + 1, 0 = empty */
+    uint32_t index_cap; /* power of two */
+};
+
+static uint64_t fnv1a(const char *a, size_t alen, const char *b, size_t blen)
+{
+    uint64_t h = UINT64_C(1469598103934665603);
+    for (size_t i = 0; i < alen; i++)
+        h = (h ^ (uint8_t)a[i]) * UINT64_C(1099511628211);
+    h = (h ^ 0xff) * UINT64_C(1099511628211); /* separator: ("ab","c") != ("a","bc") */
+    for (size_t i = 0; i < blen; i++)
+        h = (h ^ (uint8_t)b[i]) * UINT64_C(1099511628211);
+    return h;
+}
+
+int sp_round_agg_new(struct sp_round_agg **out)
+{
+    struct sp_round_agg *a = calloc(1, sizeof(*a));
+    if (!a)
+        return SP_ERR_NOMEM;
+    a->index_cap = 1024;
+    a->index = calloc(a->index_cap, sizeof(*a->index));
+    if (!a->index) {
+        free(a);
+        return SP_ERR_NOMEM;
+    }
+    *out = a;
+    return 0;
+}
+
+void sp_round_agg_free(struct sp_round_agg **ap)
+{
+    if (!ap || !*ap)
+        return;
+    struct sp_round_agg *a = *ap;
+    free(a->arena);
+    free(a->recs);
+    free(a->parts);
+    free(a->index);
+    free(a);
+    *ap = NULL;
+}
+
+/* Grows an array to hold one more element (doubling, capped). */
+static int grow(void **arr, uint32_t *cap, uint32_t n, size_t elem)
+{
+    if (n < *cap)
+        return 0;
+    if (*cap >= ENTRIES_MAX)
+        return SP_ERR_OVERFLOW;
+    uint32_t ncap = *cap ? *cap * 2 : 256;
+    void *p = realloc(*arr, (size_t)ncap * elem);
+    if (!p)
+        return SP_ERR_NOMEM;
+    *arr = p;
+    *cap = ncap;
+    return 0;
+}
+
+static int rehash(struct sp_round_agg *a)
+{
+    uint32_t ncap = a->index_cap * 2;
+    uint32_t *idx = calloc(ncap, sizeof(*idx));
+    if (!idx)
+        return SP_ERR_NOMEM;
+    for (uint32_t r = 0; r < a->nrecs; r++) {
+        uint32_t slot = (uint32_t)a->recs[r].hash & (ncap - 1);
+        while (idx[slot])
+            slot = (slot + 1) & (ncap - 1);
+        idx[slot] = r + 1;
+    }
+    free(a->index);
+    a->index = idx;
+    a->index_cap = ncap;
+    return 0;
+}
+
+static bool same_record(const struct sp_round_agg *a, uint32_t r, const char *ds, size_t dlen,
+                        const char *id, size_t ilen)
+{
+    const char *s = a->arena + a->recs[r].str;
+    return strncmp(s, ds, dlen) == 0 && s[dlen] == '\0' && strncmp(s + dlen + 1, id, ilen) == 0 &&
+           s[dlen + 1 + ilen] == '\0';
+}
+
+static int add_record(struct sp_round_agg *a, uint64_t h, const char *ds, size_t dlen,
+                      const char *id, size_t ilen, uint32_t *out)
+{
+    int rc;
+    size_t need = dlen + ilen + 2;
+    if (a->arena_len + need > a->arena_cap) {
+        size_t ncap = a->arena_cap ? a->arena_cap * 2 : 65536;
+        while (ncap < a->arena_len + need)
+            ncap *= 2;
+        if (ncap > UINT32_MAX)
+            return SP_ERR_OVERFLOW;
+        char *p = realloc(a->arena, ncap);
+        if (!p)
+            return SP_ERR_NOMEM;
+        a->arena = p;
+        a->arena_cap = ncap;
+    }
+    if ((rc = grow((void **)&a->recs, &a->recs_cap, a->nrecs, sizeof(*a->recs))) != 0)
+        return rc;
+    memcpy(a->arena + a->arena_len, ds, dlen);
+    a->arena[a->arena_len + dlen] = '\0';
+    memcpy(a->arena + a->arena_len + dlen + 1, id, ilen);
+    a->arena[a->arena_len + dlen + 1 + ilen] = '\0';
+    a->recs[a->nrecs] = (struct record){.hash = h, .str = (uint32_t)a->arena_len, .first = NIL};
+    a->arena_len += need;
+    *out = a->nrecs++;
+    /* keep the index at most half full */
+    if ((uint64_t)a->nrecs * 2 > a->index_cap)
+        return rehash(a);
+    uint32_t slot = (uint32_t)h & (a->index_cap - 1);
+    while (a->index[slot])
+        slot = (slot + 1) & (a->index_cap - 1);
+    a->index[slot] = *out + 1;
+    return 0;
+}
+
+static int find_record(struct sp_round_agg *a, const char *ds, const char *id, uint32_t *out)
+{
+    size_t dlen = strnlen(ds, NAME_MAX_BYTES + 1), ilen = strnlen(id, NAME_MAX_BYTES + 1);
+    if (dlen == 0 || ilen == 0 || dlen > NAME_MAX_BYTES || ilen > NAME_MAX_BYTES)
+        return SP_ERR_INVALID_ARG;
+    uint64_t h = fnv1a(ds, dlen, id, ilen);
+    uint32_t slot = (uint32_t)h & (a->index_cap - 1);
+    while (a->index[slot]) {
+        uint32_t r = a->index[slot] - 1;
+        if (a->recs[r].hash == h && same_record(a, r, ds, dlen, id, ilen)) {
+            *out = r;
+            return 0;
+        }
+        slot = (slot + 1) & (a->index_cap - 1);
+    }
+    return add_record(a, h, ds, dlen, id, ilen, out);
+}
+
+/* Adds key_type/klass to record r's entry for partner p (kept sorted). */
+static int add_partner(struct sp_round_agg *a, uint32_t r, uint8_t p, uint8_t key_type,
+                       uint8_t klass)
+{
+    uint32_t prev = NIL, cur = a->recs[r].first;
+    while (cur != NIL && a->parts[cur].partner < p) {
+        prev = cur;
+        cur = a->parts[cur].next;
+    }
+    if (cur != NIL && a->parts[cur].partner == p) {
+        struct partner *e = &a->parts[cur];
+        e->key_types |= SP_KEY_MASK(key_type);
+        if (klass < e->klass)
+            e->klass = klass;
+        return 0;
+    }
+    int rc = grow((void **)&a->parts, &a->parts_cap, a->nparts, sizeof(*a->parts));
+    if (rc)
+        return rc;
+    uint32_t n = a->nparts++;
+    a->parts[n] = (struct partner){
+        .next = cur, .key_types = SP_KEY_MASK(key_type), .partner = p, .klass = klass};
+    if (prev == NIL)
+        a->recs[r].first = n;
+    else
+        a->parts[prev].next = n;
+    return 0;
+}
+
+int sp_round_agg_add(struct sp_round_agg *a, const char *dataset, const char *record_id,
+                     uint8_t key_type, uint8_t klass, uint32_t holders, unsigned me, int mode)
+{
+    if (!sp_key_type_valid(key_type) || klass < SP_CLASS_A || klass > SP_CLASS_C || me >= 32)
+        return SP_ERR_INVALID_ARG;
+    if (mode == SP_PROPOSAL_MODE_COUNTS || holders == 0)
+        return 0;
+    uint32_t others = holders & ~(UINT32_C(1) << me);
+    if (mode == SP_PROPOSAL_MODE_PARTNERS && others == 0)
+        return 0;
+    uint32_t r;
+    int rc = find_record(a, dataset, record_id, &r);
+    if (rc)
+        return rc;
+    if (mode == SP_PROPOSAL_MODE_THRESHOLD)
+        return add_partner(a, r, SP_ROUND_AGG_ANY, key_type, klass);
+    for (unsigned p = 0; p < 32; p++)
+        if ((others >> p) & 1u)
+            if ((rc = add_partner(a, r, (uint8_t)p, key_type, klass)) != 0)
+                return rc;
+    return 0;
+}
+
+uint64_t sp_round_agg_records(const struct sp_round_agg *a)
+{
+    return a->nrecs; /* a record enters only with its first row */
+}
+
+uint64_t sp_round_agg_rows(const struct sp_round_agg *a)
+{
+    return a->nparts;
+}
+
+static int cmp_records(const void *x, const void *y, void *arena)
+{
+    const struct record *a = x, *b = y;
+    const char *sa = (const char *)arena + a->str, *sb = (const char *)arena + b->str;
+    int c = strcmp(sa, sb);
+    if (c)
+        return c;
+    return strcmp(sa + strlen(sa) + 1, sb + strlen(sb) + 1);
+}
+
+int sp_round_agg_foreach(struct sp_round_agg *a, sp_round_agg_fn fn, void *ctx)
+{
+    /* Sorting the records invalidates the hash index; rebuild it after. */
+    if (a->nrecs)
+        qsort_r(a->recs, a->nrecs, sizeof(*a->recs), cmp_records, a->arena);
+    memset(a->index, 0, (size_t)a->index_cap * sizeof(*a->index));
+    for (uint32_t r = 0; r < a->nrecs; r++) {
+        uint32_t slot = (uint32_t)a->recs[r].hash & (a->index_cap - 1);
+        while (a->index[slot])
+            slot = (slot + 1) & (a->index_cap - 1);
+        a->index[slot] = r + 1;
+    }
+    for (uint32_t r = 0; r < a->nrecs; r++) {
+        const char *ds = a->arena + a->recs[r].str;
+        const char *id = ds + strlen(ds) + 1;
+        for (uint32_t e = a->recs[r].first; e != NIL; e = a->parts[e].next) {
+            int rc = fn(ctx, ds, id, a->parts[e].partner, a->parts[e].key_types,
+                        a->parts[e].klass);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,133 @@
+/* The round meta blob; see round_meta.h. */
+#include "daemon/round_meta.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/round.h"
+
+#define MAGIC     "SPR1"
+#define NCOUNTERS 7
+
+struct wbuf {
+    uint8_t *p;
+    size_t cap, len;
+    bool over;
+};
+
+static void put(struct wbuf *w, const void *d, size_t n)
+{
+    if (w->over || w->cap - w->len < n) {
+        w->over = true;
+        return;
+    }
+    memcpy(w->p + w->len, d, n);
+    w->len += n;
+}
+
+static void put_be(struct wbuf *w, uint64_t v, size_t bytes)
+{
+    uint8_t b[8];
+    for (size_t i = 0; i < bytes; i++)
+        b[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+    put(w, b, bytes);
+}
+
+int sp_round_meta_encode(const struct sp_round_meta *m, uint8_t *buf, size_t cap,
+                         size_t *len_out)
+{
+    size_t rlen = strnlen(m->reason, sizeof(m->reason));
+    if (m->state < SP_ROUND_STATE_MIN || m->state > SP_ROUND_STATE_MAX ||
+        rlen > SP_PROTO_TEXT_MAX || m->proposal_len > SP_PROPOSAL_MAX_BYTES)
+        return SP_ERR_INVALID_ARG;
+    struct wbuf w = {.p = buf, .cap = cap};
+    const uint64_t counters[NCOUNTERS] = {m->created_at,      m->started_at, m->finished_at,
+                                          m->records_matched, m->values_sent, m->values_received,
+                                          m->rows};
+    put(&w, MAGIC, 4);
+    put_be(&w, m->state, 1);
+    put_be(&w, m->self_index, 1);
+    put_be(&w, m->initiator, 1);
+    for (size_t i = 0; i < NCOUNTERS; i++)
+        put_be(&w, counters[i], 8);
+    for (size_t i = 0; i < 16; i++)
+        put_be(&w, m->set_sizes[i], 8);
+    put(&w, m->round_id, sizeof(m->round_id));
+    put_be(&w, rlen, 2);
+    put(&w, m->reason, rlen);
+    put_be(&w, m->proposal_len, 4);
+    put(&w, m->proposal, m->proposal_len);
+    if (w.over)
+        return SP_ERR_OVERFLOW;
+    *len_out = w.len;
+    return 0;
+}
+
+struct rbuf {
+    const uint8_t *p;
+    size_t len, pos;
+    bool bad;
+};
+
+static const uint8_t *take(struct rbuf *r, size_t n)
+{
+    if (r->bad || r->len - r->pos < n) {
+        r->bad = true;
+        return NULL;
+    }
+    const uint8_t *d = r->p + r->pos;
+    r->pos += n;
+    return d;
+}
+
+static uint64_t get_be(struct rbuf *r, size_t bytes)
+{
+    const uint8_t *d = take(r, bytes);
+    uint64_t v = 0;
+    for (size_t i = 0; d && i < bytes; i++)
+        v = v << 8 | d[i];
+    return v;
+}
+
+int sp_round_meta_decode(const uint8_t *buf, size_t len, struct sp_round_meta *out)
+{
+    struct rbuf r = {.p = buf, .len = len};
+    struct sp_round_meta *m = calloc(1, sizeof(*m));
+    int rc = SP_ERR_STORE;
+    if (!m)
+        return SP_ERR_NOMEM;
+    const uint8_t *magic = take(&r, 4);
+    if (!magic || memcmp(magic, MAGIC, 4) != 0)
+        goto cleanup;
+    m->state = (uint8_t)get_be(&r, 1);
+    m->self_index = (uint8_t)get_be(&r, 1);
+    m->initiator = (uint8_t)get_be(&r, 1);
+    uint64_t *counters[NCOUNTERS] = {&m->created_at,      &m->started_at,  &m->finished_at,
+                                     &m->records_matched, &m->values_sent, &m->values_received,
+                                     &m->rows};
+    for (size_t i = 0; i < NCOUNTERS; i++)
+        *counters[i] = get_be(&r, 8);
+    for (size_t i = 0; i < 16; i++)
+        m->set_sizes[i] = get_be(&r, 8);
+    const uint8_t *id = take(&r, sizeof(m->round_id));
+    size_t rlen = (size_t)get_be(&r, 2);
+    if (r.bad || rlen > SP_PROTO_TEXT_MAX)
+        goto cleanup;
+    memcpy(m->round_id, id, sizeof(m->round_id));
+    const uint8_t *reason = take(&r, rlen);
+    m->proposal_len = (uint32_t)get_be(&r, 4);
+    if (r.bad || m->proposal_len > SP_PROPOSAL_MAX_BYTES)
+        goto cleanup;
+    memcpy(m->reason, reason, rlen);
+    const uint8_t *prop = take(&r, m->proposal_len);
+    if (r.bad || r.pos != r.len || m->state < SP_ROUND_STATE_MIN ||
+        m->state > SP_ROUND_STATE_MAX || memchr(m->reason, '\0', rlen))
+        goto cleanup;
+    memcpy(m->proposal, prop, m->proposal_len);
+    memcpy(out, m, sizeof(*m));
+    rc = 0;
+cleanup:
+    free(m);
+    return rc;
+}

@@ -1,0 +1,239 @@
+/*
+ * The state store's environment: opening LMDB, the one-daemon-per-state-dir
+ * lock, recovery of loads interrupted by a crash, and garbage collection of
+ * superseded dataset versions. Layouts are described in store_impl.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "daemon/log.h"
+#include "daemon/store_impl.h"
+
+static const char *const db_names[SP_DB_COUNT] = {
+    [SP_DB_META] = "sp.meta",       [SP_DB_DATASETS] = "sp.datasets",
+    [SP_DB_LOADS] = "sp.loads",     [SP_DB_GARBAGE] = "sp.garbage",
+    [SP_DB_RECORDS] = "sp.records", [SP_DB_KEYS] = "sp.keys",
+    [SP_DB_ROUNDS] = "sp.rounds",   [SP_DB_RESMETA] = "sp.resmeta",
+    [SP_DB_RESULTS] = "sp.results", [SP_DB_COUNTS] = "sp.counts",
+};
+
+int sp_store_mdb_err(int rc, const char *op)
+{
+    sp_log_error("store: %s: %s", op, mdb_strerror(rc));
+    if (rc == MDB_MAP_FULL)
+        return SP_ERR_STORE_FULL;
+    if (rc == ENOMEM)
+        return SP_ERR_NOMEM;
+    return SP_ERR_STORE;
+}
+
+int sp_store_txn_begin(struct sp_store *s, unsigned flags, MDB_txn **txn)
+{
+    int rc = mdb_txn_begin(s->env, NULL, flags, txn);
+    return rc ? sp_store_mdb_err(rc, "begin transaction") : 0;
+}
+
+int sp_store_txn_commit(MDB_txn *txn, const char *op)
+{
+    int rc = mdb_txn_commit(txn);
+    return rc ? sp_store_mdb_err(rc, op) : 0;
+}
+
+struct MDB_env *sp_store_env(struct sp_store *store)
+{
+    return store->env;
+}
+
+/* One daemon per state directory: LMDB itself would let two processes share
+ * the environment, but two daemons would also share a control socket path
+ * and run each other's rounds. flock is released when the process dies. */
+static int lock_state_dir(const char *dir, int *fd_out)
+{
+    char path[4200];
+    int n = snprintf(path, sizeof path, "%s/lock", dir);
+    if (n < 0 || (size_t)n >= sizeof path)
+        return SP_ERR_INVALID_ARG;
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        sp_log_error("store: cannot open %s: %s", path, strerror(errno));
+        return errno == ENOENT ? SP_ERR_NOT_FOUND : SP_ERR_IO;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        sp_log_error("store: state directory %s is in use by another snijpuntd", dir);
+        close(fd);
+        return SP_ERR_BUSY;
+    }
+    *fd_out = fd;
+    return 0;
+}
+
+static int open_env(struct sp_store *s, const char *dir, uint64_t map_bytes)
+{
+    char path[4200];
+    int n = snprintf(path, sizeof path, "%s/%s", dir, SP_STORE_FILE_NAME);
+    if (n < 0 || (size_t)n >= sizeof path)
+        return SP_ERR_INVALID_ARG;
+    int rc = mdb_env_create(&s->env);
+    if (rc)
+        return sp_store_mdb_err(rc, "create environment");
+    if ((rc = mdb_env_set_mapsize(s->env, (size_t)map_bytes)) ||
+        (rc = mdb_env_set_maxdbs(s->env, SP_STORE_MAX_DBS)) ||
+        (rc = mdb_env_set_maxreaders(s->env, 126)))
+        return sp_store_mdb_err(rc, "configure environment");
+    rc = mdb_env_open(s->env, path, MDB_NOSUBDIR | MDB_NOTLS, 0600);
+    if (rc) {
+        sp_log_error("store: cannot open %s", path);
+        return sp_store_mdb_err(rc, "open environment");
+    }
+    s->max_key = (size_t)mdb_env_get_maxkeysize(s->env);
+    return 0;
+}
+
+static int open_dbis(struct sp_store *s)
+{
+    MDB_txn *txn = NULL;
+    int err = sp_store_txn_begin(s, 0, &txn);
+    if (err)
+        return err;
+    for (int i = 0; i < SP_DB_COUNT; i++) {
+        int rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &s->dbi[i]);
+        if (rc) {
+            mdb_txn_abort(txn);
+            return sp_store_mdb_err(rc, db_names[i]);
+        }
+    }
+    return sp_store_txn_commit(txn, "open databases");
+}
+
+/* Loads that were in progress when the previous process stopped can never
+ * be finished: their staging becomes garbage, the current versions stay. */
+static int recover_loads(struct sp_store *s)
+{
+    MDB_txn *txn = NULL;
+    MDB_cursor *cur = NULL;
+    int err = sp_store_txn_begin(s, 0, &txn), rc;
+    if (err)
+        return err;
+    if ((rc = mdb_cursor_open(txn, s->dbi[SP_DB_LOADS], &cur)))
+        goto fail;
+    MDB_val k, v, empty = {0, ""};
+    size_t n = 0;
+    while ((rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST)) == 0) {
+        if ((rc = mdb_put(txn, s->dbi[SP_DB_GARBAGE], &k, &empty, 0)) ||
+            (rc = mdb_cursor_del(cur, 0)))
+            goto fail;
+        n++;
+    }
+    if (rc != MDB_NOTFOUND)
+        goto fail;
+    mdb_cursor_close(cur);
+    if (n)
+        sp_log_warn("store: %zu interrupted load(s) discarded; previous versions kept", n);
+    return sp_store_txn_commit(txn, "recover loads");
+fail:
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    return sp_store_mdb_err(rc, "recover loads");
+}
+
+int sp_store_open(const char *state_dir, uint64_t map_bytes, struct sp_store **out)
+{
+    if (!state_dir || !*state_dir || !out)
+        return SP_ERR_INVALID_ARG;
+    if (map_bytes == 0)
+        map_bytes = SP_STORE_DEFAULT_MAP_BYTES;
+    if (map_bytes > SIZE_MAX)
+        return SP_ERR_INVALID_ARG;
+    struct sp_store *s = calloc(1, sizeof *s);
+    if (!s)
+        return SP_ERR_NOMEM;
+    s->lock_fd = -1;
+    int err = lock_state_dir(state_dir, &s->lock_fd);
+    if (!err)
+        err = open_env(s, state_dir, map_bytes);
+    if (!err)
+        err = open_dbis(s);
+    if (!err)
+        err = recover_loads(s);
+    if (err) {
+        sp_store_close(&s);
+        return err;
+    }
+    *out = s;
+    return 0;
+}
+
+void sp_store_close(struct sp_store **store)
+{
+    if (!store || !*store)
+        return;
+    struct sp_store *s = *store;
+    if (s->env)
+        mdb_env_close(s->env);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd);
+    free(s);
+    *store = NULL;
+}
+
+/* Key of the first entry of dbi (k's data points into the map), or
+ * MDB_NOTFOUND. */
+static int first_key(MDB_txn *txn, MDB_dbi dbi, MDB_val *k)
+{
+    MDB_cursor *cur = NULL;
+    MDB_val v;
+    int rc = mdb_cursor_open(txn, dbi, &cur);
+    if (rc)
+        return rc;
+    rc = mdb_cursor_get(cur, k, &v, MDB_FIRST);
+    mdb_cursor_close(cur);
+    return rc;
+}
+
+int sp_store_gc_step(struct sp_store *store, size_t budget, bool *more)
+{
+    MDB_txn *txn = NULL;
+    MDB_val k;
+    bool done = false;
+    size_t deleted = 0;
+    int err = sp_store_txn_begin(store, 0, &txn);
+    if (err)
+        return err;
+    int rc = first_key(txn, store->dbi[SP_DB_GARBAGE], &k);
+    if (rc == 0 && k.mv_size != 4)
+        rc = MDB_CORRUPTED;
+    if (rc) {
+        mdb_txn_abort(txn);
+        *more = false;
+        return rc == MDB_NOTFOUND ? 0 : sp_store_mdb_err(rc, "gc");
+    }
+    uint8_t slotkey[4];
+    memcpy(slotkey, k.mv_data, 4);
+    MDB_val sk = {4, slotkey};
+    err = sp_store_gc_slot(store, txn, sp_be32_get(slotkey), budget ? budget : 1, &done, &deleted);
+    if (!err && done && (rc = mdb_del(txn, store->dbi[SP_DB_GARBAGE], &sk, NULL)))
+        err = sp_store_mdb_err(rc, "gc");
+    bool left = !done;
+    if (!err && done) {
+        rc = first_key(txn, store->dbi[SP_DB_GARBAGE], &k);
+        left = rc == 0;
+        if (rc && rc != MDB_NOTFOUND)
+            err = sp_store_mdb_err(rc, "gc");
+    }
+    if (err) {
+        mdb_txn_abort(txn);
+        return err;
+    }
+    err = sp_store_txn_commit(txn, "gc");
+    if (!err) {
+        if (done)
+            sp_log_debug("store: dataset slot %u released", sp_be32_get(slotkey));
+        *more = left;
+    }
+    return err;
+}

@@ -1,0 +1,285 @@
+/*
+ * The node's state store: one LMDB environment in the state directory
+ * (<state_dir>/state.mdb and its lock file, MDB_NOSUBDIR, MDB_NOTLS).
+ *
+ * What it holds (and, as important, what it does not):
+ *  - datasets: for each dataset name the CURRENT version and its summary, and
+ *    per record only its record id and its derived match-key values (the
+ *    canonical key inputs). Never raw CSV rows, names or other fields.
+ *  - rounds: one opaque "round meta" blob per round id (the federation engine
+ *    defines its content), result rows and incidence counts.
+ *
+ * Named databases used here (all prefixed "sp."): sp.meta, sp.datasets,
+ * sp.keys, sp.records, sp.loads, sp.garbage, sp.rounds, sp.results,
+ * sp.resmeta, sp.counts. Other modules may open their own named databases in
+ * the same environment through sp_store_env(): the federation engine's round
+ * scratch uses names starting with "round."; the audit log (issue 5) will use
+ * "audit.". At most SP_STORE_MAX_DBS named databases exist in total.
+ *
+ * Transactions. LMDB allows ONE write transaction at a time per environment,
+ * and a thread that begins a second write transaction while it holds one
+ * deadlocks. Every function below begins and commits its own transaction
+ * before returning; callers therefore must not call them while holding a
+ * write transaction of their own on sp_store_env(). Keep write transactions
+ * short (one batch, never across a zmq_poll): the loop, dataset loads and
+ * rounds all share the single writer. Read transactions (MDB_NOTLS) may be
+ * held across loop iterations and used from another thread, one thread at a
+ * time; a long read transaction keeps old pages alive, so end it when done.
+ *
+ * Errors: every function returns 0 or a negative SP_ERR_*: SP_ERR_STORE for an
+ * LMDB failure (the mdb_strerror text is logged, with the operation),
+ * SP_ERR_STORE_FULL when the map is full (MDB_MAP_FULL: raise store_map_size),
+ * SP_ERR_NOMEM, SP_ERR_INVALID_ARG for arguments out of their limits, and the
+ * specific codes listed per function. Threading: sp_store is safe to use from
+ * several threads only as LMDB is (writes serialise on LMDB's writer lock).
+ */
+#ifndef SP_DAEMON_STORE_H
+#define SP_DAEMON_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+
+struct MDB_env; /* lmdb.h: typedef struct MDB_env MDB_env */
+struct sp_store; /* opaque */
+struct sp_store_load;
+struct sp_store_keys_iter;
+
+#define SP_STORE_ROUND_ID_BYTES     16
+#define SP_STORE_SHA256_BYTES       32
+#define SP_STORE_NAME_MAX           64  /* dataset and node names, bytes */
+#define SP_STORE_RECORD_ID_MAX      128 /* = SP_INGEST_MAX_RECORD_ID_BYTES */
+#define SP_STORE_VALUE_MAX          256 /* = SP_DERIVE_MAX_VALUE_BYTES */
+#define SP_STORE_MAX_DBS            64
+#define SP_STORE_ROUND_BLOB_MAX     (1u << 20) /* round meta blob, bytes */
+#define SP_STORE_COUNTS_MAX         (1u << 20) /* count entries per round */
+#define SP_STORE_DEFAULT_MAP_BYTES  (UINT64_C(8) << 30) /* sparse file */
+#define SP_STORE_FILE_NAME          "state.mdb"
+
+/* ---- environment ------------------------------------------------------- */
+
+/* Opens (creating when absent) <state_dir>/state.mdb with a map of
+ * map_bytes (0 = SP_STORE_DEFAULT_MAP_BYTES). state_dir must exist and
+ * should be owner-only. Opening also moves every load that was in progress
+ * when the previous process stopped into the garbage list (its staged keys
+ * are deleted by sp_store_gc_step; the dataset's previous version is intact).
+ * Returns 0, SP_ERR_STORE, SP_ERR_NOMEM, SP_ERR_INVALID_ARG. */
+SP_NODISCARD int sp_store_open(const char *state_dir, uint64_t map_bytes, struct sp_store **out);
+/* Closes the environment; NULL-safe; clears *store. Every load, iterator and
+ * foreign transaction must have ended. */
+void sp_store_close(struct sp_store **store);
+
+/* The LMDB environment, for modules that keep their own named databases
+ * (the federation engine's round scratch: names "round.*"; the audit log:
+ * "audit.*"). The caller opens its DBIs with mdb_dbi_open in a transaction it
+ * commits (not concurrently with another mdb_dbi_open), keeps write
+ * transactions short and never holds one while calling sp_store_*. */
+struct MDB_env *sp_store_env(struct sp_store *store);
+
+/* Deletes up to budget entries of abandoned dataset versions (superseded or
+ * aborted loads) in one short write transaction. Sets *more to true when
+ * garbage remains. The main loop calls it when idle. Returns 0 or an error. */
+SP_NODISCARD int sp_store_gc_step(struct sp_store *store, size_t budget, bool *more);
+
+/* ---- datasets ---------------------------------------------------------- */
+
+/* Summary of a dataset's current version (DATASET_INFO on the control wire). */
+struct sp_dataset_info {
+    char name[SP_STORE_NAME_MAX + 1];
+    uint32_t version;   /* 1 for the first load, +1 per committed load */
+    uint64_t loaded_at; /* Unix seconds of the commit */
+    uint64_t records;   /* records stored (usable records of the file) */
+    uint64_t keys;      /* (record, key) pairs stored */
+    uint64_t rejected_fields;
+    uint64_t structural_errors;
+    uint32_t key_mask; /* key types present (SP_KEY_MASK bits) */
+    uint8_t input_sha256[SP_STORE_SHA256_BYTES]; /* of the CSV bytes as loaded */
+};
+
+/* Dataset names: 1..SP_STORE_NAME_MAX bytes of [a-z0-9_-], not starting
+ * with '-' (the control protocol's rule, minus option look-alikes). */
+bool sp_store_dataset_name_valid(const char *name);
+
+/* Starts loading a new version of dataset name. The keys go to a staging
+ * area that no reader sees until sp_store_load_commit. Several loads may run
+ * at once, but not two of the same name. Returns 0, SP_ERR_INVALID_ARG (bad
+ * name), SP_ERR_BUSY (a load of that name is running), SP_ERR_STORE(_FULL). */
+SP_NODISCARD int sp_store_load_begin(struct sp_store *store, const char *name,
+                                     struct sp_store_load **out);
+
+/* One derived key of a record. value: canonical key input, 1..SP_STORE_VALUE_MAX
+ * bytes, no NUL byte (personal data: never logged). */
+struct sp_store_key {
+    uint8_t type;  /* enum sp_key_type */
+    uint8_t klass; /* enum sp_key_class */
+    uint16_t value_len;
+    const char *value;
+};
+
+/* Adds one record (its id and keys) to the load. The data are copied into a
+ * buffer that is written in a short write transaction whenever it fills, and
+ * at sp_store_load_flush. A record id may repeat (it is stored once per
+ * occurrence). Returns 0, SP_ERR_INVALID_ARG (empty or too long id, bad key),
+ * SP_ERR_STORE(_FULL), SP_ERR_NOMEM. After an error the load can only be
+ * aborted. */
+SP_NODISCARD int sp_store_load_put(struct sp_store_load *load, const char *record_id,
+                                   const struct sp_store_key *keys, size_t nkeys);
+/* Writes the buffered records now (one write transaction). */
+SP_NODISCARD int sp_store_load_flush(struct sp_store_load *load);
+
+/* Flushes and, in ONE small write transaction, makes the staged keys the
+ * dataset's current version: version = previous + 1, loaded_at = now, and the
+ * counters, key mask and digest from *info (its name and version are
+ * ignored). The previous version becomes garbage. Frees the load and clears
+ * *load in every case; on failure the previous version stays current and the
+ * staging becomes garbage. *out_info (may be NULL) receives the stored
+ * summary. Returns 0 or SP_ERR_STORE(_FULL). */
+SP_NODISCARD int sp_store_load_commit(struct sp_store_load **load,
+                                      const struct sp_dataset_info *info,
+                                      struct sp_dataset_info *out_info);
+/* Drops the load: its staging becomes garbage. Frees; clears *load; NULL-safe. */
+void sp_store_load_abort(struct sp_store_load **load);
+/* Records and keys buffered or written so far by this load. */
+uint64_t sp_store_load_records(const struct sp_store_load *load);
+
+/* Summary of one dataset's current version. Returns 0 or SP_ERR_NOT_FOUND. */
+SP_NODISCARD int sp_store_dataset_get(struct sp_store *store, const char *name,
+                                      struct sp_dataset_info *out);
+/* Calls fn for every dataset, in name order. fn returns 0 to go on or a
+ * negative code, which stops the walk and is returned. */
+typedef int (*sp_store_dataset_fn)(void *ctx, const struct sp_dataset_info *info);
+SP_NODISCARD int sp_store_datasets_foreach(struct sp_store *store, sp_store_dataset_fn fn,
+                                           void *ctx);
+/* Number of datasets with a current version. */
+SP_NODISCARD int sp_store_datasets_count(struct sp_store *store, uint32_t *out);
+
+/* ---- the key index, for rounds ----------------------------------------- */
+
+/* One (record, key) pair of a current dataset version. Pointers are valid
+ * until the next call on the iterator (or the end of the callback). */
+struct sp_store_keyref {
+    uint8_t type;
+    uint8_t klass;
+    uint16_t value_len;
+    const uint8_t *value; /* not NUL-terminated; personal data */
+    const char *dataset;  /* NUL-terminated */
+    const char *record_id; /* NUL-terminated */
+};
+
+/* Iterates over the CURRENT version of every dataset (a snapshot: loads
+ * committed later are not seen) and yields the (record, key) pairs whose type
+ * is in key_mask, ORDERED by key type, then value bytes (shorter value first
+ * when one is a prefix of the other), then dataset version, then record id. So all
+ * pairs with the same (type, value) are adjacent: a round takes the distinct
+ * values of a key type in one pass and keeps their records to map verdicts
+ * back. Streams from one read transaction and a cursor; memory is constant.
+ * The iterator may be kept across loop iterations and used from another
+ * thread (one at a time). */
+SP_NODISCARD int sp_store_keys_iter_new(struct sp_store *store, uint32_t key_mask,
+                                        struct sp_store_keys_iter **out);
+/* Fills *ref with the next pair. Returns 0, SP_ERR_NOT_FOUND at the end, or
+ * SP_ERR_STORE. */
+SP_NODISCARD int sp_store_keys_iter_next(struct sp_store_keys_iter *it,
+                                         struct sp_store_keyref *ref);
+/* Ends the read transaction; NULL-safe; clears *it. */
+void sp_store_keys_iter_free(struct sp_store_keys_iter **it);
+
+/* The same walk through a callback: fn returns 0 to go on or a negative code
+ * that stops the walk and is returned. */
+typedef int (*sp_store_key_fn)(void *ctx, const struct sp_store_keyref *ref);
+SP_NODISCARD int sp_store_keys_foreach(struct sp_store *store, uint32_t key_mask,
+                                       sp_store_key_fn fn, void *ctx);
+
+/* Number of DISTINCT values per key type over the current versions (index by
+ * key type, 0..15; types outside key_mask are 0). One pass over the index;
+ * these are the set sizes a node announces. */
+SP_NODISCARD int sp_store_keys_distinct(struct sp_store *store, uint32_t key_mask,
+                                        uint64_t counts[16]);
+
+/* ---- rounds ------------------------------------------------------------ */
+
+/* The round meta blob is the federation engine's own encoding of a round
+ * (state, proposal bytes, mode, participants, timestamps, failure reason,
+ * counters); the store keeps it opaque, at most SP_STORE_ROUND_BLOB_MAX. */
+SP_NODISCARD int sp_store_round_put(struct sp_store *store,
+                                    const uint8_t round_id[SP_STORE_ROUND_ID_BYTES],
+                                    const void *blob, size_t len);
+/* Copies the blob into a malloc'd buffer the caller frees. Returns 0 or
+ * SP_ERR_NOT_FOUND. */
+SP_NODISCARD int sp_store_round_get(struct sp_store *store,
+                                    const uint8_t round_id[SP_STORE_ROUND_ID_BYTES],
+                                    void **blob_out, size_t *len_out);
+/* Calls fn for every round, in round id order; blob valid during the call. */
+typedef int (*sp_store_round_fn)(void *ctx, const uint8_t round_id[SP_STORE_ROUND_ID_BYTES],
+                                 const void *blob, size_t len);
+SP_NODISCARD int sp_store_rounds_foreach(struct sp_store *store, sp_store_round_fn fn, void *ctx);
+
+/* One result row: own record (dataset, record_id) is also held by partner
+ * through key_types (SP_KEY_MASK bits), strongest class klass. In threshold
+ * mode partner is "" (the node learns only that >= k nodes hold it). */
+struct sp_result_row {
+    const char *dataset;
+    const char *record_id;
+    const char *partner;
+    uint32_t key_types;
+    uint8_t klass;
+};
+
+/* One incidence count: count values of key_type are held by exactly the
+ * nodes in holders (bit 1 << participant index). */
+struct sp_count_entry {
+    uint8_t key_type;
+    uint32_t holders;
+    uint64_t count;
+};
+
+/* Stages result rows of a round in one short write transaction. Staged rows
+ * are invisible (sp_store_results_foreach reports none, total 0) until
+ * sp_store_results_commit; use this when a round has too many rows to commit
+ * at once. Returns 0, SP_ERR_STATE (results of this round already
+ * committed), SP_ERR_INVALID_ARG, SP_ERR_STORE(_FULL). */
+SP_NODISCARD int sp_store_results_append(struct sp_store *store,
+                                         const uint8_t round_id[SP_STORE_ROUND_ID_BYTES],
+                                         const struct sp_result_row *rows, size_t n);
+/* In ONE write transaction: appends rows (n may be 0 when everything was
+ * staged), stores the counts (may be 0 entries), makes all the round's rows
+ * visible and replaces the round meta blob with final_blob. So a round is
+ * either complete (final state, results, counts) or has no visible results.
+ * Returns 0, SP_ERR_STATE (already committed), SP_ERR_INVALID_ARG,
+ * SP_ERR_STORE(_FULL). */
+SP_NODISCARD int sp_store_results_commit(struct sp_store *store,
+                                         const uint8_t round_id[SP_STORE_ROUND_ID_BYTES],
+                                         const struct sp_result_row *rows, size_t n,
+                                         const struct sp_count_entry *counts, size_t ncounts,
+                                         const void *final_blob, size_t final_len);
+/* Deletes a round's rows (staged or committed) and counts, in chunks of short
+ * transactions; the round meta blob stays (a failed round's reason, or
+ * retention: the audit trail outlives results). Returns 0 or an error. */
+SP_NODISCARD int sp_store_round_delete_results(struct sp_store *store,
+                                               const uint8_t round_id[SP_STORE_ROUND_ID_BYTES]);
+
+/* Whether a round's results are committed (complete and visible). */
+SP_NODISCARD int sp_store_results_committed(struct sp_store *store,
+                                            const uint8_t round_id[SP_STORE_ROUND_ID_BYTES],
+                                            bool *committed);
+/* Number of committed result rows of a round (0 when none or not committed). */
+SP_NODISCARD int sp_store_results_total(struct sp_store *store,
+                                        const uint8_t round_id[SP_STORE_ROUND_ID_BYTES],
+                                        uint64_t *total);
+/* Calls fn for committed rows offset .. offset+limit-1 in the order they were
+ * appended (a seek, not a scan: paging is cheap). Strings valid during the
+ * call. Returns 0, SP_ERR_STORE or fn's code. */
+typedef int (*sp_store_result_fn)(void *ctx, uint64_t index, const struct sp_result_row *row);
+SP_NODISCARD int sp_store_results_foreach(struct sp_store *store,
+                                          const uint8_t round_id[SP_STORE_ROUND_ID_BYTES],
+                                          uint64_t offset, uint64_t limit, sp_store_result_fn fn,
+                                          void *ctx);
+/* Copies the committed counts of a round into a malloc'd array (caller frees).
+ * Returns 0 (n may be 0) or SP_ERR_NOT_FOUND (results not committed). */
+SP_NODISCARD int sp_store_counts_get(struct sp_store *store,
+                                     const uint8_t round_id[SP_STORE_ROUND_ID_BYTES],
+                                     struct sp_count_entry **out, size_t *n);
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * Internal to proto/: message pieces shared by the peer and control
+ * families (the proposal body, which ROUND_START reuses, count entries and
+ * text checks). Built on wire.h; not part of the layer's interface.
+ */
+#ifndef SP_PROTO_CODEC_H
+#define SP_PROTO_CODEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/peer.h"
+#include "proto/proposal.h"
+#include "proto/wire.h"
+
+/* Elements of the proposal after the version: 13 for the full proposal, 11
+ * for a ROUND_START request (no round_id, no created_at). */
+#define SP_CODEC_PROPOSAL_FIELDS    13
+#define SP_CODEC_ROUND_START_FIELDS 11
+
+/* Writes / reads the proposal's fields (not the enclosing array header or
+ * version). `request` selects the ROUND_START subset. Reading checks types
+ * and sizes only; callers validate the result with sp_proposal_validate*. */
+void sp_codec_put_proposal(struct sp_wire_writer *w, const struct sp_proposal *p, bool request);
+SP_NODISCARD int sp_codec_get_proposal(struct sp_wire_reader *r, struct sp_proposal *p,
+                                       bool request);
+
+/* Count entries [key_type, holders, count], strictly increasing by
+ * (key_type, holders), key_type valid, holders non-zero. */
+SP_NODISCARD int sp_codec_check_counts(const struct sp_peer_count *e, uint32_t n);
+void sp_codec_put_counts(struct sp_wire_writer *w, const struct sp_peer_count *e, uint32_t n);
+/* Reads and checks the entries into a malloc'd array (*out, NULL when n is
+ * 0) that the caller frees. */
+SP_NODISCARD int sp_codec_get_counts(struct sp_wire_reader *r, struct sp_peer_count **out,
+                                     uint32_t *n);
+
+/* 0 when the NUL-terminated string in s[0..max] is text of min..max bytes
+ * (sp_wire_text_valid), else SP_ERR_PROTO_FIELD. */
+SP_NODISCARD int sp_codec_check_text(const char *s, size_t min, size_t max);
+/* 0 when s (array of SP_PROTO_NAME_MAX + 1) holds a valid node name. */
+SP_NODISCARD int sp_codec_check_node(const char *s);
+/* 0 when mask is a non-empty subset of SP_KEY_MASK_ALL. */
+SP_NODISCARD int sp_codec_check_key_mask(uint32_t mask);
+/* 0 when t is a key type 1..SP_KEY_TYPE_MAX. */
+SP_NODISCARD int sp_codec_check_key_type(unsigned t);
+
+/* Reads a text field into dst like sp_wire_get_text, then requires a node
+ * name (FIELD otherwise). */
+SP_NODISCARD int sp_codec_get_node(struct sp_wire_reader *r, char *dst);
+
+/* Common frame head: array header with 2..max elements, version 1 and a
+ * type in type_min..type_max. Order of checks: array (TYPE; OVERSIZED above
+ * max; MALFORMED below 2), version (VERSION), type (UNKNOWN_MSG). Sets *n to
+ * the elements left after version and type, and *type. */
+SP_NODISCARD int sp_codec_get_head(struct sp_wire_reader *r, uint32_t max, uint32_t *n,
+                                   uint8_t *type, unsigned type_min, unsigned type_max);
+
+/* Control reply bodies (ctlreply.c), one descriptor per op: the elements
+ * after [version, op, status] of a status-0 reply, and how to check, write
+ * and read them. get may allocate list storage into rep->owned_ (also on
+ * error; the caller clears). */
+struct sp_ctl_reply;
+struct sp_codec_reply_desc {
+    uint32_t nfields;
+    int (*check)(const struct sp_ctl_reply *rep);
+    void (*put)(struct sp_wire_writer *w, const struct sp_ctl_reply *rep);
+    int (*get)(struct sp_wire_reader *r, struct sp_ctl_reply *rep);
+};
+/* The descriptor of op 1..SP_CTL_OP_MAX, else NULL. */
+const struct sp_codec_reply_desc *sp_codec_reply_desc(int op);
+/* Largest status-0 reply body (STATUS). */
+#define SP_CODEC_REPLY_MAX_FIELDS 6
+
+#endif

@@ -1,0 +1,379 @@
+/*
+ * The round proposal, and the checks shared by every message (codec.h).
+ */
+#include "proto/proposal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/keytype.h"
+#include "proto/codec.h"
+
+/* ---- shared checks ---- */
+
+static bool name_valid(const char *s, size_t len, bool underscore)
+{
+    if (len < 1 || len > SP_PROTO_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                  (underscore && c == '_');
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+bool sp_proto_node_name_valid(const char *s, size_t len)
+{
+    return s != NULL && name_valid(s, len, false);
+}
+
+bool sp_proto_dataset_name_valid(const char *s, size_t len)
+{
+    return s != NULL && name_valid(s, len, true);
+}
+
+int sp_codec_check_text(const char *s, size_t min, size_t max)
+{
+    size_t n = sp_wire_strnlen(s, max + 1);
+
+    if (n < min || n > max || !sp_wire_text_valid(s, n))
+        return SP_ERR_PROTO_FIELD;
+    return 0;
+}
+
+int sp_codec_check_node(const char *s)
+{
+    size_t n = sp_wire_strnlen(s, SP_PROTO_NAME_MAX + 1);
+
+    return sp_proto_node_name_valid(s, n) ? 0 : SP_ERR_PROTO_FIELD;
+}
+
+int sp_codec_check_key_mask(uint32_t mask)
+{
+    return mask != 0 && (mask & ~SP_KEY_MASK_ALL) == 0 ? 0 : SP_ERR_PROTO_FIELD;
+}
+
+int sp_codec_check_key_type(unsigned t)
+{
+    return t >= SP_KEY_TYPE_MIN && t <= SP_KEY_TYPE_MAX ? 0 : SP_ERR_PROTO_FIELD;
+}
+
+int sp_codec_get_node(struct sp_wire_reader *r, char *dst)
+{
+    int err = sp_wire_get_text(r, 1, SP_PROTO_NAME_MAX, dst);
+
+    if (err == 0)
+        err = sp_codec_check_node(dst);
+    return err;
+}
+
+int sp_codec_get_head(struct sp_wire_reader *r, uint32_t max, uint32_t *n, uint8_t *type,
+                      unsigned type_min, unsigned type_max)
+{
+    uint64_t v, t;
+    int err = sp_wire_get_array(r, max, n);
+
+    if (err != 0)
+        return err;
+    if (*n < 2)
+        return SP_ERR_PROTO_MALFORMED;
+    err = sp_wire_get_uint(r, UINT64_MAX, &v);
+    if (err == SP_ERR_PROTO_FIELD || (err == 0 && v != SP_PROTO_VERSION))
+        return SP_ERR_PROTO_VERSION;
+    if (err != 0)
+        return err;
+    err = sp_wire_get_uint(r, UINT64_MAX, &t);
+    if (err == SP_ERR_PROTO_FIELD || (err == 0 && (t < type_min || t > type_max)))
+        return SP_ERR_PROTO_UNKNOWN_MSG;
+    if (err != 0)
+        return err;
+    *type = (uint8_t)t;
+    *n -= 2;
+    return 0;
+}
+
+/* ---- count entries (peer COUNTS, control COUNTS) ---- */
+
+int sp_codec_check_counts(const struct sp_peer_count *e, uint32_t n)
+{
+    if (n > SP_PROTO_MAX_COUNT_ENTRIES)
+        return SP_ERR_PROTO_OVERSIZED;
+    for (uint32_t i = 0; i < n; i++) {
+        if (sp_codec_check_key_type(e[i].key_type) != 0 || e[i].holders == 0)
+            return SP_ERR_PROTO_FIELD;
+        if (i > 0 && (e[i].key_type < e[i - 1].key_type ||
+                      (e[i].key_type == e[i - 1].key_type && e[i].holders <= e[i - 1].holders)))
+            return SP_ERR_PROTO_FIELD;
+    }
+    return 0;
+}
+
+void sp_codec_put_counts(struct sp_wire_writer *w, const struct sp_peer_count *e, uint32_t n)
+{
+    sp_wire_put_array(w, n);
+    for (uint32_t i = 0; i < n; i++) {
+        sp_wire_put_array(w, 3);
+        sp_wire_put_uint(w, e[i].key_type);
+        sp_wire_put_uint(w, e[i].holders);
+        sp_wire_put_uint(w, e[i].count);
+    }
+}
+
+static int get_count(struct sp_wire_reader *r, struct sp_peer_count *e)
+{
+    int err = sp_wire_get_tuple(r, 3);
+
+    if (err == 0)
+        err = sp_wire_get_u8(r, &e->key_type);
+    if (err == 0)
+        err = sp_wire_get_u32(r, &e->holders);
+    if (err == 0)
+        err = sp_wire_get_u64(r, &e->count);
+    return err;
+}
+
+int sp_codec_get_counts(struct sp_wire_reader *r, struct sp_peer_count **out, uint32_t *n)
+{
+    struct sp_peer_count *e = NULL;
+    uint32_t cnt = 0;
+    int err = sp_wire_get_array(r, SP_PROTO_MAX_COUNT_ENTRIES, &cnt);
+
+    if (err == 0 && cnt > 0) {
+        /* cnt is backed by at least cnt input bytes (sp_wire_get_array). */
+        e = calloc(cnt, sizeof(*e));
+        if (e == NULL)
+            err = SP_ERR_NOMEM;
+    }
+    for (uint32_t i = 0; err == 0 && i < cnt; i++)
+        err = get_count(r, &e[i]);
+    if (err == 0)
+        err = sp_codec_check_counts(e, cnt);
+    if (err != 0) {
+        free(e);
+        return err;
+    }
+    *out = e;
+    *n = cnt;
+    return 0;
+}
+
+/* ---- proposal ---- */
+
+static int check_oin(const char *oin)
+{
+    size_t n = sp_wire_strnlen(oin, SP_PROTO_OIN_BYTES + 1);
+
+    if (n != 0 && n != SP_PROTO_OIN_BYTES)
+        return SP_ERR_PROTO_FIELD;
+    for (size_t i = 0; i < n; i++) {
+        if (oin[i] < '0' || oin[i] > '9')
+            return SP_ERR_PROTO_FIELD;
+    }
+    return 0;
+}
+
+static int check_participant(const struct sp_proposal *p, uint32_t i)
+{
+    const struct sp_proposal_participant *pt = &p->participants[i];
+
+    if (sp_codec_check_node(pt->name) != 0 || check_oin(pt->oin) != 0 ||
+        sp_codec_check_text(pt->legal_basis, 1, SP_PROTO_LEGAL_BASIS_MAX) != 0 ||
+        sp_codec_check_key_mask(pt->key_types) != 0)
+        return SP_ERR_PROTO_FIELD;
+    for (uint32_t j = 0; j < i; j++) {
+        if (strcmp(p->participants[j].name, pt->name) == 0)
+            return SP_ERR_PROTO_FIELD;
+    }
+    return 0;
+}
+
+/* The checks common to a proposal and a ROUND_START request. */
+static int check_body(const struct sp_proposal *p)
+{
+    if (sp_codec_check_text(p->coordinator, 1, SP_PROTO_COORDINATOR_MAX) != 0 ||
+        sp_codec_check_text(p->case_ref, 1, SP_PROTO_CASE_REF_MAX) != 0 ||
+        sp_codec_check_text(p->purpose, 1, SP_PROTO_TEXT_MAX) != 0)
+        return SP_ERR_PROTO_FIELD;
+    if (p->nparticipants < SP_PROTO_MIN_PARTICIPANTS ||
+        p->nparticipants > SP_PROTO_MAX_PARTICIPANTS)
+        return SP_ERR_PROTO_FIELD;
+    for (uint32_t i = 0; i < p->nparticipants; i++) {
+        if (check_participant(p, i) != 0)
+            return SP_ERR_PROTO_FIELD;
+    }
+    if (p->min_holders < 1 || p->min_holders > p->nparticipants ||
+        p->mode < SP_PROPOSAL_MODE_COUNTS || p->mode > SP_PROPOSAL_MODE_PARTNERS ||
+        p->counter >= p->nparticipants || p->max_set_size < 1 || p->deadline_s < 1 ||
+        p->deadline_s > SP_PROTO_MAX_DEADLINE_S)
+        return SP_ERR_PROTO_FIELD;
+    return 0;
+}
+
+int sp_proposal_validate(const struct sp_proposal *p)
+{
+    int err = check_body(p);
+
+    if (err == 0 && p->expires_at <= p->created_at)
+        err = SP_ERR_PROTO_FIELD;
+    return err;
+}
+
+int sp_proposal_validate_request(const struct sp_proposal *p)
+{
+    int err = check_body(p);
+
+    if (err == 0 && p->expires_at == 0)
+        err = SP_ERR_PROTO_FIELD;
+    return err;
+}
+
+void sp_codec_put_proposal(struct sp_wire_writer *w, const struct sp_proposal *p, bool request)
+{
+    if (!request)
+        sp_wire_put_bin(w, p->round_id, sizeof(p->round_id));
+    sp_wire_put_cstr(w, p->coordinator, SP_PROTO_COORDINATOR_MAX);
+    sp_wire_put_cstr(w, p->case_ref, SP_PROTO_CASE_REF_MAX);
+    sp_wire_put_cstr(w, p->purpose, SP_PROTO_TEXT_MAX);
+    sp_wire_put_array(w, p->nparticipants);
+    for (uint32_t i = 0; i < p->nparticipants && i < SP_PROTO_MAX_PARTICIPANTS; i++) {
+        const struct sp_proposal_participant *pt = &p->participants[i];
+        sp_wire_put_array(w, 4);
+        sp_wire_put_cstr(w, pt->name, SP_PROTO_NAME_MAX);
+        sp_wire_put_cstr(w, pt->oin, SP_PROTO_OIN_BYTES);
+        sp_wire_put_cstr(w, pt->legal_basis, SP_PROTO_LEGAL_BASIS_MAX);
+        sp_wire_put_uint(w, pt->key_types);
+    }
+    sp_wire_put_uint(w, p->min_holders);
+    sp_wire_put_uint(w, p->mode);
+    sp_wire_put_uint(w, p->counter);
+    sp_wire_put_uint(w, p->max_set_size);
+    if (!request)
+        sp_wire_put_uint(w, p->created_at);
+    sp_wire_put_uint(w, p->expires_at);
+    sp_wire_put_uint(w, p->deadline_s);
+    sp_wire_put_uint(w, p->retention_days);
+}
+
+static int get_participant(struct sp_wire_reader *r, struct sp_proposal_participant *pt)
+{
+    int err = sp_wire_get_tuple(r, 4);
+
+    if (err == 0)
+        err = sp_codec_get_node(r, pt->name);
+    if (err == 0)
+        err = sp_wire_get_text(r, 0, SP_PROTO_OIN_BYTES, pt->oin);
+    if (err == 0)
+        err = sp_wire_get_text(r, 1, SP_PROTO_LEGAL_BASIS_MAX, pt->legal_basis);
+    if (err == 0)
+        err = sp_wire_get_u32(r, &pt->key_types);
+    return err;
+}
+
+static int get_participants(struct sp_wire_reader *r, struct sp_proposal *p)
+{
+    int err = sp_wire_get_array(r, SP_PROTO_MAX_PARTICIPANTS, &p->nparticipants);
+
+    for (uint32_t i = 0; err == 0 && i < p->nparticipants; i++)
+        err = get_participant(r, &p->participants[i]);
+    return err;
+}
+
+int sp_codec_get_proposal(struct sp_wire_reader *r, struct sp_proposal *p, bool request)
+{
+    int err = 0;
+
+    if (!request)
+        err = sp_wire_get_fixed(r, p->round_id, sizeof(p->round_id));
+    if (err == 0)
+        err = sp_wire_get_text(r, 1, SP_PROTO_COORDINATOR_MAX, p->coordinator);
+    if (err == 0)
+        err = sp_wire_get_text(r, 1, SP_PROTO_CASE_REF_MAX, p->case_ref);
+    if (err == 0)
+        err = sp_wire_get_text(r, 1, SP_PROTO_TEXT_MAX, p->purpose);
+    if (err == 0)
+        err = get_participants(r, p);
+    if (err == 0)
+        err = sp_wire_get_u8(r, &p->min_holders);
+    if (err == 0)
+        err = sp_wire_get_u8(r, &p->mode);
+    if (err == 0)
+        err = sp_wire_get_u8(r, &p->counter);
+    if (err == 0)
+        err = sp_wire_get_u64(r, &p->max_set_size);
+    if (err == 0 && !request)
+        err = sp_wire_get_u64(r, &p->created_at);
+    if (err == 0)
+        err = sp_wire_get_u64(r, &p->expires_at);
+    if (err == 0)
+        err = sp_wire_get_u32(r, &p->deadline_s);
+    if (err == 0)
+        err = sp_wire_get_u32(r, &p->retention_days);
+    return err;
+}
+
+int sp_proposal_encode(const struct sp_proposal *p, uint8_t *buf, size_t cap, size_t *len_out)
+{
+    struct sp_wire_writer w;
+    int err = sp_proposal_validate(p);
+
+    if (err != 0)
+        return err;
+    sp_wire_writer_fixed(&w, buf, cap);
+    sp_wire_put_array(&w, 1 + SP_CODEC_PROPOSAL_FIELDS);
+    sp_wire_put_uint(&w, SP_PROTO_VERSION);
+    sp_codec_put_proposal(&w, p, false);
+    return sp_wire_writer_finish(&w, NULL, len_out);
+}
+
+/* The proposal has no type element, so its head is checked here rather than
+ * with sp_codec_get_head. */
+static int get_proposal_head(struct sp_wire_reader *r)
+{
+    uint32_t n;
+    uint64_t v;
+    int err = sp_wire_get_array(r, 1 + SP_CODEC_PROPOSAL_FIELDS, &n);
+
+    if (err != 0)
+        return err;
+    if (n < 1)
+        return SP_ERR_PROTO_MALFORMED;
+    err = sp_wire_get_uint(r, UINT64_MAX, &v);
+    if (err == SP_ERR_PROTO_FIELD || (err == 0 && v != SP_PROTO_VERSION))
+        return SP_ERR_PROTO_VERSION;
+    if (err != 0)
+        return err;
+    return n == 1 + SP_CODEC_PROPOSAL_FIELDS ? 0 : SP_ERR_PROTO_MALFORMED;
+}
+
+int sp_proposal_decode(const uint8_t *buf, size_t len, struct sp_proposal *out)
+{
+    struct sp_wire_reader r;
+    struct sp_proposal p = {0};
+    int err;
+
+    if (len > SP_PROPOSAL_MAX_BYTES)
+        return SP_ERR_PROTO_OVERSIZED;
+    sp_wire_reader_init(&r, buf, len);
+    err = get_proposal_head(&r);
+    if (err == 0)
+        err = sp_codec_get_proposal(&r, &p, false);
+    if (err == 0)
+        err = sp_wire_end(&r);
+    if (err == 0)
+        err = sp_proposal_validate(&p);
+    if (err == 0)
+        *out = p;
+    return err;
+}
+
+int sp_proposal_participant_index(const struct sp_proposal *p, const char *name)
+{
+    for (uint32_t i = 0; i < p->nparticipants && i < SP_PROTO_MAX_PARTICIPANTS; i++) {
+        if (strncmp(p->participants[i].name, name, SP_PROTO_NAME_MAX + 1) == 0)
+            return (int)i;
+    }
+    return SP_ERR_NOT_FOUND;
+}

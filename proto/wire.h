@@ -1,0 +1,106 @@
+/*
+ * Internal to proto/: bounded msgpack writing and strict msgpack reading.
+ * Not part of the layer's interface (peer.h, control.h, proposal.h are).
+ *
+ * Writing goes through msgpack-c's packer (always the shortest encoding) into
+ * a fixed or a capped growable buffer; errors are sticky, so an encoder makes
+ * all its calls and checks once at the end.
+ *
+ * Reading is hand-written rather than msgpack_unpack: msgpack-c builds an
+ * object tree whose size follows the counts the input claims, while this
+ * reader allocates nothing, accepts only the canonical (shortest) encoding,
+ * checks every length against the field's limit before looking at the bytes,
+ * and reports the specific SP_ERR_PROTO_* code.
+ */
+#ifndef SP_PROTO_WIRE_H
+#define SP_PROTO_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+
+struct sp_wire_writer {
+    uint8_t *buf;
+    size_t len;
+    size_t cap;
+    size_t max; /* growable: never beyond this many bytes */
+    bool grow;  /* buf is ours (malloc'd) and may be reallocated */
+    int err;    /* first error, sticky */
+};
+
+/* Writes into the caller's buf[0..cap). Overflow -> SP_ERR_OVERFLOW. */
+void sp_wire_writer_fixed(struct sp_wire_writer *w, uint8_t *buf, size_t cap);
+/* Writes into a malloc'd buffer growing up to max bytes; beyond that ->
+ * SP_ERR_PROTO_OVERSIZED; allocation failure -> SP_ERR_NOMEM. */
+void sp_wire_writer_growable(struct sp_wire_writer *w, size_t max);
+/* Returns the sticky error (0 when none). For a growable writer on success
+ * hands the buffer to *out (caller frees); on error frees it. */
+SP_NODISCARD int sp_wire_writer_finish(struct sp_wire_writer *w, uint8_t **out, size_t *len_out);
+/* Records err unless an earlier error is recorded. */
+void sp_wire_fail(struct sp_wire_writer *w, int err);
+
+void sp_wire_put_array(struct sp_wire_writer *w, uint32_t n);
+void sp_wire_put_uint(struct sp_wire_writer *w, uint64_t v);
+void sp_wire_put_int(struct sp_wire_writer *w, int64_t v);
+void sp_wire_put_bool(struct sp_wire_writer *w, bool v);
+void sp_wire_put_nil(struct sp_wire_writer *w);
+void sp_wire_put_bin(struct sp_wire_writer *w, const void *p, size_t n);
+void sp_wire_put_str(struct sp_wire_writer *w, const char *s, size_t n);
+/* A NUL-terminated string of at most max bytes; longer -> SP_ERR_PROTO_FIELD. */
+void sp_wire_put_cstr(struct sp_wire_writer *w, const char *s, size_t max);
+
+struct sp_wire_reader {
+    const uint8_t *p;
+    const uint8_t *end;
+};
+
+void sp_wire_reader_init(struct sp_wire_reader *r, const uint8_t *buf, size_t len);
+/* SP_ERR_PROTO_TRAILING unless every byte was consumed. */
+SP_NODISCARD int sp_wire_end(const struct sp_wire_reader *r);
+
+/* An array header with at most max elements (more: OVERSIZED). Each element
+ * takes at least one byte, so a count beyond the remaining input is
+ * TRUNCATED: no caller ever sizes storage from an unbacked count. */
+SP_NODISCARD int sp_wire_get_array(struct sp_wire_reader *r, uint32_t max, uint32_t *n);
+/* An array of exactly n elements (more: OVERSIZED; fewer: MALFORMED). */
+SP_NODISCARD int sp_wire_get_tuple(struct sp_wire_reader *r, uint32_t n);
+/* An unsigned integer <= max (larger or negative: FIELD). */
+SP_NODISCARD int sp_wire_get_uint(struct sp_wire_reader *r, uint64_t max, uint64_t *v);
+SP_NODISCARD int sp_wire_get_u8(struct sp_wire_reader *r, uint8_t *v);
+SP_NODISCARD int sp_wire_get_u32(struct sp_wire_reader *r, uint32_t *v);
+SP_NODISCARD int sp_wire_get_u64(struct sp_wire_reader *r, uint64_t *v);
+/* A signed integer in int32 range (outside: FIELD). */
+SP_NODISCARD int sp_wire_get_i32(struct sp_wire_reader *r, int32_t *v);
+SP_NODISCARD int sp_wire_get_bool(struct sp_wire_reader *r, bool *v);
+/* Consumes a nil and returns true if the next element is nil. */
+bool sp_wire_take_nil(struct sp_wire_reader *r);
+/* A bin of at most max bytes (more: OVERSIZED); *p points into the input
+ * (NULL when empty). */
+SP_NODISCARD int sp_wire_get_bin(struct sp_wire_reader *r, size_t max, const uint8_t **p,
+                                 size_t *n);
+/* A bin of exactly n bytes copied to out (longer: OVERSIZED; shorter:
+ * FIELD). */
+SP_NODISCARD int sp_wire_get_fixed(struct sp_wire_reader *r, uint8_t *out, size_t n);
+/* A str of at most max bytes (more: OVERSIZED) that is valid UTF-8 without
+ * NUL (else FIELD); *p points into the input, not NUL-terminated. */
+SP_NODISCARD int sp_wire_get_str(struct sp_wire_reader *r, size_t max, const char **p, size_t *n);
+/* A text field (sp_wire_text_valid) of min..max bytes copied into dst, which
+ * holds max + 1 bytes, NUL-terminated. Longer: OVERSIZED; shorter or not
+ * valid text: FIELD. */
+SP_NODISCARD int sp_wire_get_text(struct sp_wire_reader *r, size_t min, size_t max, char *dst);
+
+/* Strict UTF-8: no overlong forms, surrogates or code points > U+10FFFF. */
+bool sp_wire_utf8_valid(const uint8_t *s, size_t n);
+/* Text: strict UTF-8 without NUL, DEL or C0 controls other than TAB, so it
+ * cannot break a log line or a terminal. */
+bool sp_wire_text_valid(const char *s, size_t n);
+/* The length of a NUL-terminated string held in an array of cap bytes, or
+ * cap when it is not terminated. */
+size_t sp_wire_strnlen(const char *s, size_t cap);
+/* Copies text into dst (capacity max + 1): truncated at a UTF-8 character
+ * boundary, invalid bytes and controls replaced by spaces. s may be NULL. */
+void sp_wire_text_sanitize(char *dst, size_t max, const char *s);
+
+#endif

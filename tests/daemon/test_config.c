@@ -1,0 +1,262 @@
+/*
+ * The configuration parser, table-driven: a valid file with every key, the
+ * defaults, and every kind of error with the line it is reported on.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "crypto/identity.h"
+#include "daemon/config.h"
+
+/* An Ed25519 point (the base point) and X25519 keys 01..20 (base64) and
+ * 20..01 (Z85). */
+#define SIGN_B64  "WGZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmY="
+#define CURVE_B64 "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA="
+#define CURVE_Z85 "arITB92/!l7-9@56Cz8>5dYlW3>0yG2NpLq1oOYa"
+
+static const char base[] = "# a node\n"
+                           "node = gemeente-a\n"
+                           "listen = tcp://127.0.0.1:7101\n"
+                           "identity = /etc/snijpunt/identity.key\n";
+
+static int parse(const char *text, struct sp_config **cfg, char *diag, size_t cap)
+{
+    return sp_config_parse(text, strlen(text), "test.conf", cfg, diag, cap);
+}
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    struct sp_config *c = NULL;
+    char diag[SP_CONFIG_DIAG_BYTES];
+    assert_int_equal(parse(base, &c, diag, sizeof diag), 0);
+    assert_string_equal(c->node, "gemeente-a");
+    assert_string_equal(c->listen, "tcp://127.0.0.1:7101");
+    assert_string_equal(c->state_dir, SP_CONFIG_DEFAULT_STATE);
+    assert_string_equal(c->control_socket, SP_CONFIG_DEFAULT_CONTROL);
+    assert_string_equal(c->control_group, "");
+    assert_int_equal(c->log_level, SP_LOG_INFO);
+    assert_int_equal(c->round_deadline_s, 600);
+    assert_int_equal(c->batch_size, 4096);
+    assert_int_equal(c->worker_threads, 2);
+    assert_true(c->store_map_bytes == (UINT64_C(8) << 30));
+    assert_int_equal(c->npeers, 0);
+    sp_config_free(&c);
+    assert_null(c);
+}
+
+static void test_full(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "node = n1\r\n"
+        "  listen=tcp://[::1]:9000  \n"
+        "state_dir = /var/lib/x\n"
+        "identity = /k\n"
+        "control_socket = /run/x.sock\n"
+        "control_group = sp-ops\n"
+        "log_level = debug\n"
+        "round_deadline = 2m\n"
+        "batch_size = 512\n"
+        "batch_window = 4\n"
+        "worker_threads = 3\n"
+        "store_map_size = 16G\n"
+        "load_idle_timeout = 1h\n"
+        "max_set_size = 1000000\n"
+        "\n"
+        "[peer belasting]\n"
+        "endpoint = tcp://127.0.0.1:7102\n"
+        "sign_key = " SIGN_B64 "\n"
+        "curve_key = " CURVE_B64 "\n"
+        "[peer uwv]\n"
+        "endpoint = ipc:///tmp/uwv.peer\n"
+        "sign_key = " SIGN_B64 "\n"
+        "curve_key = " CURVE_Z85 "\n";
+    struct sp_config *c = NULL;
+    char diag[SP_CONFIG_DIAG_BYTES] = "";
+    assert_int_equal(parse(text, &c, diag, sizeof diag), 0);
+    assert_string_equal(c->listen, "tcp://[::1]:9000");
+    assert_string_equal(c->control_group, "sp-ops");
+    assert_int_equal(c->log_level, SP_LOG_DEBUG);
+    assert_int_equal(c->round_deadline_s, 120);
+    assert_int_equal(c->batch_size, 512);
+    assert_int_equal(c->batch_window, 4);
+    assert_int_equal(c->worker_threads, 3);
+    assert_true(c->store_map_bytes == (UINT64_C(16) << 30));
+    assert_int_equal(c->load_idle_timeout_s, 3600);
+    assert_int_equal(c->max_set_size, 1000000);
+    assert_int_equal(c->npeers, 2);
+    assert_string_equal(c->peers[0].name, "belasting");
+    assert_int_equal(c->peers[0].line, 16);
+    assert_int_equal(c->peers[0].curve_pk[0], 1);
+    assert_int_equal(c->peers[0].curve_pk[31], 32);
+    assert_int_equal(c->peers[0].sign_pk[0], 0x58);
+    assert_ptr_equal(sp_config_peer_find(c, "uwv"), &c->peers[1]);
+    assert_null(sp_config_peer_find(c, "nobody"));
+    assert_ptr_equal(sp_config_peer_by_curve(c, c->peers[0].curve_pk), &c->peers[0]);
+    uint8_t other[32] = {0};
+    assert_null(sp_config_peer_by_curve(c, other));
+    sp_config_free(&c);
+}
+
+/* Each case appends lines to `base` (4 lines) unless it replaces it. */
+static const struct {
+    const char *extra;
+    int replace;
+    const char *diag; /* expected diagnostic (exact) */
+} bad[] = {
+    {"colour = blue\n", 0, "test.conf:5: unknown key 'colour'"},
+    {"node = other\n", 0, "test.conf:5: duplicate key 'node' (first set on line 2)"},
+    {"no equals sign\n", 0, "test.conf:5: expected 'key = value'"},
+    {" = 5\n", 0, "test.conf:5: expected 'key = value'"},
+    {"batch_size =\n", 0, "test.conf:5: batch_size has no value"},
+    {"batch_size = 0\n", 0, "test.conf:5: batch_size is out of range"},
+    {"batch_size = 4097\n", 0, "test.conf:5: batch_size is out of range"},
+    {"batch_size = -1\n", 0, "test.conf:5: batch_size must be a whole number"},
+    {"batch_size = 12x\n", 0, "test.conf:5: batch_size has an unknown unit"},
+    {"worker_threads = 99999999999999999999999\n", 0, "test.conf:5: worker_threads is out of range"},
+    {"round_deadline = 2w\n", 0, "test.conf:5: round_deadline has an unknown unit"},
+    {"round_deadline = 2d\n", 0, "test.conf:5: round_deadline is out of range"},
+    {"store_map_size = 512K\n", 0, "test.conf:5: store_map_size is out of range"},
+    {"log_level = loud\n", 0, "test.conf:5: log_level must be error, warn, info or debug"},
+    {"state_dir = var/lib\n", 0, "test.conf:5: state_dir must be an absolute path"},
+    {"control_socket = /run/snijpunt/a-very-long-name-for-a-socket-that-does-not-fit-in-sun-path-at-all-really-not-at-all.sock\n",
+     0, "test.conf:5: control_socket is too long"},
+    {"control_group = Wheel\n", 0,
+     "test.conf:5: control_group must be a group name (a-z, 0-9, '_', '-'; at most 32)"},
+    {"node = Gemeente\nlisten = tcp://127.0.0.1:1\nidentity = /k\n", 1,
+     "test.conf:1: node may contain only a-z, 0-9 and '-'"},
+    {"node = a\nlisten = udp://127.0.0.1:1\nidentity = /k\n", 1,
+     "test.conf:2: listen must be tcp://HOST:PORT (or ipc:///path)"},
+    {"node = a\nlisten = tcp://127.0.0.1:0\nidentity = /k\n", 1,
+     "test.conf:2: listen needs a port from 1 to 65535"},
+    {"node = a\nlisten = tcp://127.0.0.1\nidentity = /k\n", 1,
+     "test.conf:2: listen must be tcp://HOST:PORT"},
+    {"node = a\nlisten = tcp://ho st:5\nidentity = /k\n", 1,
+     "test.conf:2: listen has an invalid host name"},
+    {"node = a\nidentity = /k\n", 1, "test.conf: missing required key 'listen'"},
+    {"listen = tcp://127.0.0.1:1\nidentity = /k\n", 1, "test.conf: missing required key 'node'"},
+    {"[section]\n", 0, "test.conf:5: unknown section (expected [peer NAME])"},
+    {"[peer B]\n", 0, "test.conf:5: peer name may contain only a-z, 0-9 and '-'"},
+    {"[peer ]\n", 0, "test.conf:5: peer name must be 1 to 64 characters"},
+    {"[peer b]\nendpoint = tcp://127.0.0.1:2\n", 0,
+     "test.conf:5: [peer b] needs public_key (or sign_key and curve_key)"},
+    {"[peer b]\nsign_key = " SIGN_B64 "\ncurve_key = " CURVE_B64 "\n", 0,
+     "test.conf:5: [peer b] has no endpoint"},
+    {"[peer b]\nendpoint = tcp://127.0.0.1:2\nsign_key = " SIGN_B64 "\n", 0,
+     "test.conf:5: [peer b] needs public_key (or sign_key and curve_key)"},
+    {"[peer b]\nnode = x\n", 0, "test.conf:6: unknown key 'node' in [peer b]"},
+    {"[peer b]\nendpoint = tcp://127.0.0.1:2\nendpoint = tcp://127.0.0.1:3\n", 0,
+     "test.conf:7: duplicate key 'endpoint' (first set on line 6)"},
+    {"[peer b]\ncurve_key = abc\n", 0, "test.conf:6: curve_key must be the base64 of a 32-byte key"},
+    {"[peer b]\nsign_key = " CURVE_B64 "\n", 0,
+     "test.conf:6: sign_key is not a valid Ed25519 public key"},
+    {"[peer b]\npublic_key = snijpunt-public-v1:AAAA\n", 0,
+     "test.conf:6: public_key must be the text `snijpunt init` printed (snijpunt-public-v1:...)"},
+    {"[peer b]\nendpoint = tcp://127.0.0.1:2\nsign_key = " SIGN_B64 "\ncurve_key = " CURVE_B64
+     "\n[peer b]\n",
+     0, "test.conf:9: duplicate [peer b] (first on line 5)"},
+    {"[peer gemeente-a]\nendpoint = tcp://127.0.0.1:2\nsign_key = " SIGN_B64
+     "\ncurve_key = " CURVE_B64 "\n",
+     0, "test.conf:5: [peer gemeente-a] has this node's own name"},
+    {"[peer b]\nendpoint = tcp://127.0.0.1:7101\nsign_key = " SIGN_B64 "\ncurve_key = " CURVE_B64
+     "\n",
+     0, "test.conf:5: [peer b] endpoint is this node's listen address"},
+    {"[peer b]\nendpoint = tcp://127.0.0.1:2\nsign_key = " SIGN_B64 "\ncurve_key = " CURVE_B64
+     "\n[peer c]\nendpoint = tcp://127.0.0.1:3\nsign_key = " SIGN_B64 "\ncurve_key = " CURVE_B64
+     "\n",
+     0, "test.conf:9: [peer c] has the same key as [peer b] (line 5)"},
+};
+
+static void test_errors(void **state)
+{
+    (void)state;
+    char text[2048], diag[SP_CONFIG_DIAG_BYTES];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(text, sizeof text, "%s%s", bad[i].replace ? "" : base, bad[i].extra);
+        struct sp_config *c = NULL;
+        int rc = parse(text, &c, diag, sizeof diag);
+        if (rc != SP_ERR_CONFIG || strcmp(diag, bad[i].diag) != 0)
+            fail_msg("case %zu: rc %d, diag \"%s\", want \"%s\"", i, rc, diag, bad[i].diag);
+        assert_null(c);
+    }
+}
+
+static void test_nul_and_size(void **state)
+{
+    (void)state;
+    char diag[SP_CONFIG_DIAG_BYTES];
+    struct sp_config *c = NULL;
+    static const char nul[] = "node = a\nlis\0ten = x\n";
+    assert_int_equal(sp_config_parse(nul, sizeof nul - 1, "f", &c, diag, sizeof diag),
+                     SP_ERR_CONFIG);
+    assert_string_equal(diag, "f:2: contains a NUL byte");
+    size_t big = SP_CONFIG_MAX_BYTES + 1;
+    char *huge = malloc(big);
+    assert_non_null(huge);
+    memset(huge, '\n', big);
+    assert_int_equal(sp_config_parse(huge, big, "f", &c, diag, sizeof diag), SP_ERR_OVERFLOW);
+    free(huge);
+    /* A small diagnostic buffer is truncated, never overrun. */
+    char tiny[8];
+    assert_int_equal(parse("bogus = 1\n", &c, tiny, sizeof tiny), SP_ERR_CONFIG);
+    assert_int_equal(strlen(tiny), 7);
+}
+
+/* The text `snijpunt init` prints is accepted as a peer's public_key. */
+static void test_public_key_text(void **state)
+{
+    (void)state;
+    struct sp_identity *id = NULL;
+    struct sp_identity_public pub;
+    char pubtext[256], text[1024], diag[SP_CONFIG_DIAG_BYTES];
+    size_t n = 0;
+    assert_int_equal(sp_identity_generate(&id), 0);
+    sp_identity_public(id, &pub);
+    assert_int_equal(sp_identity_public_encode(&pub, pubtext, sizeof pubtext, &n), 0);
+    snprintf(text, sizeof text, "%s[peer b]\nendpoint = tcp://127.0.0.1:2\npublic_key = %.*s\n",
+             base, (int)n, pubtext);
+    struct sp_config *c = NULL;
+    assert_int_equal(parse(text, &c, diag, sizeof diag), 0);
+    assert_memory_equal(c->peers[0].sign_pk, pub.sign_pk, 32);
+    assert_memory_equal(c->peers[0].curve_pk, pub.curve_pk, 32);
+    sp_config_free(&c);
+    sp_identity_free(&id);
+}
+
+static void test_load_file(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/sp-config-XXXXXX", diag[SP_CONFIG_DIAG_BYTES];
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, base, strlen(base)), (ssize_t)strlen(base));
+    assert_int_equal(write(fd, "oops\n", 5), 5);
+    close(fd);
+    struct sp_config *c = NULL;
+    assert_int_equal(sp_config_load(path, &c, diag, sizeof diag), SP_ERR_CONFIG);
+    char want[128];
+    snprintf(want, sizeof want, "%s:5: expected 'key = value'", path);
+    assert_string_equal(diag, want);
+    unlink(path);
+    assert_int_equal(sp_config_load(path, &c, diag, sizeof diag), SP_ERR_NOT_FOUND);
+    assert_non_null(strstr(diag, "cannot read"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),    cmocka_unit_test(test_full),
+        cmocka_unit_test(test_errors),      cmocka_unit_test(test_nul_and_size),
+        cmocka_unit_test(test_public_key_text), cmocka_unit_test(test_load_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

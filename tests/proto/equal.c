@@ -1,0 +1,303 @@
+/*
+ * Field-by-field comparison of proto structs (pointed-to data included), so
+ * that a decoded fixture is checked against the sample it encodes rather
+ * than against a re-encoding.
+ */
+#include <string.h>
+
+#include "support.h"
+
+static bool bytes_eq(const void *a, size_t alen, const void *b, size_t blen)
+{
+    return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
+}
+
+#define SAME(f)     (a->f == b->f)
+#define SAME_STR(f) (strcmp(a->f, b->f) == 0)
+#define SAME_MEM(f) (memcmp(a->f, b->f, sizeof(a->f)) == 0)
+
+static bool participant_equal(const struct sp_proposal_participant *a,
+                              const struct sp_proposal_participant *b)
+{
+    return SAME_STR(name) && SAME_STR(oin) && SAME_STR(legal_basis) && SAME(key_types);
+}
+
+bool proposal_equal(const struct sp_proposal *a, const struct sp_proposal *b)
+{
+    if (!(SAME_MEM(round_id) && SAME_STR(coordinator) && SAME_STR(case_ref) && SAME_STR(purpose) &&
+          SAME(nparticipants) && SAME(min_holders) && SAME(mode) && SAME(counter) &&
+          SAME(max_set_size) && SAME(created_at) && SAME(expires_at) && SAME(deadline_s) &&
+          SAME(retention_days)))
+        return false;
+    for (uint32_t i = 0; i < a->nparticipants; i++) {
+        if (!participant_equal(&a->participants[i], &b->participants[i]))
+            return false;
+    }
+    return true;
+}
+
+/* ---- peer ---- */
+
+static bool reason_equal(const struct sp_peer_reason *a, const struct sp_peer_reason *b)
+{
+    return SAME(code) && SAME_STR(reason);
+}
+
+static bool propose_equal(const struct sp_peer_propose *a, const struct sp_peer_propose *b)
+{
+    return bytes_eq(a->proposal, a->proposal_len, b->proposal, b->proposal_len) &&
+           bytes_eq(a->signature, a->signature_len, b->signature, b->signature_len) &&
+           bytes_eq(a->signer_cert, a->signer_cert_len, b->signer_cert, b->signer_cert_len);
+}
+
+static bool accept_equal(const struct sp_peer_accept *a, const struct sp_peer_accept *b)
+{
+    if (!SAME(nset_sizes))
+        return false;
+    for (uint32_t i = 0; i < a->nset_sizes; i++) {
+        if (!SAME(set_sizes[i].key_type) || !SAME(set_sizes[i].count))
+            return false;
+    }
+    return true;
+}
+
+static bool batch_equal(const struct sp_peer_batch *a, const struct sp_peer_batch *b)
+{
+    return SAME(origin) && SAME(key_type) && SAME(seq) && SAME(hops) && SAME(last) &&
+           bytes_eq(a->elements, a->nelements * SP_PEER_ELEMENT_BYTES, b->elements,
+                    b->nelements * SP_PEER_ELEMENT_BYTES);
+}
+
+static bool final_equal(const struct sp_peer_final *a, const struct sp_peer_final *b)
+{
+    return SAME(key_type) && SAME(seq) && SAME(last) &&
+           bytes_eq(a->elements, a->nelements * SP_PEER_ELEMENT_BYTES, b->elements,
+                    b->nelements * SP_PEER_ELEMENT_BYTES);
+}
+
+static bool verdict_equal(const struct sp_peer_verdict *a, const struct sp_peer_verdict *b)
+{
+    return SAME(key_type) && SAME(seq) && SAME(last) &&
+           bytes_eq(a->holders, a->nholders * sizeof(uint32_t), b->holders,
+                    b->nholders * sizeof(uint32_t));
+}
+
+static bool counts_equal(const struct sp_peer_count *a, uint32_t na, const struct sp_peer_count *b,
+                         uint32_t nb)
+{
+    if (na != nb)
+        return false;
+    for (uint32_t i = 0; i < na; i++) {
+        if (a[i].key_type != b[i].key_type || a[i].holders != b[i].holders ||
+            a[i].count != b[i].count)
+            return false;
+    }
+    return true;
+}
+
+static bool log_head_equal(const struct sp_peer_log_head *a, const struct sp_peer_log_head *b)
+{
+    return SAME_STR(node) && SAME(seq) && SAME_MEM(head_hash) && SAME_MEM(signature);
+}
+
+bool peer_equal(const struct sp_peer_msg *a, const struct sp_peer_msg *b)
+{
+    if (!SAME(type) || !SAME_MEM(round_id))
+        return false;
+    switch (a->type) {
+    case SP_PEER_PROPOSE:
+        return propose_equal(&a->propose, &b->propose);
+    case SP_PEER_ACCEPT:
+        return accept_equal(&a->accept, &b->accept);
+    case SP_PEER_REFUSE:
+    case SP_PEER_ABORT:
+    case SP_PEER_ERROR:
+        return reason_equal(&a->refuse, &b->refuse);
+    case SP_PEER_START:
+        return true;
+    case SP_PEER_BATCH:
+        return batch_equal(&a->batch, &b->batch);
+    case SP_PEER_CREDIT:
+        return SAME(credit.origin) && SAME(credit.key_type) && SAME(credit.seq) &&
+               SAME(credit.kind);
+    case SP_PEER_FINAL:
+        return final_equal(&a->final, &b->final);
+    case SP_PEER_VERDICT:
+        return verdict_equal(&a->verdict, &b->verdict);
+    case SP_PEER_COUNTS:
+        return counts_equal(a->counts.entries, a->counts.nentries, b->counts.entries,
+                            b->counts.nentries);
+    case SP_PEER_DONE:
+        return SAME(done.records_matched) && SAME(done.values_sent) && SAME(done.values_received);
+    case SP_PEER_LOG_HEAD:
+        return log_head_equal(&a->log_head, &b->log_head);
+    default:
+        return false;
+    }
+}
+
+/* ---- control requests ---- */
+
+bool request_equal(const struct sp_ctl_request *a, const struct sp_ctl_request *b)
+{
+    if (!SAME(op))
+        return false;
+    switch (a->op) {
+    case SP_CTL_STATUS:
+    case SP_CTL_DATASETS:
+        return true;
+    case SP_CTL_LOAD_BEGIN:
+        return SAME_STR(load_begin.dataset) && SAME(load_begin.total_bytes) &&
+               bytes_eq(a->load_begin.mapping, a->load_begin.mapping_len, b->load_begin.mapping,
+                        b->load_begin.mapping_len);
+    case SP_CTL_LOAD_CHUNK:
+        return SAME(load_chunk.load_id) && bytes_eq(a->load_chunk.data, a->load_chunk.data_len,
+                                                    b->load_chunk.data, b->load_chunk.data_len);
+    case SP_CTL_LOAD_END:
+        return SAME(load_end.load_id) && SAME(load_end.commit);
+    case SP_CTL_ROUND_START:
+        return proposal_equal(&a->round_start, &b->round_start);
+    case SP_CTL_ROUNDS:
+        return SAME(rounds.all) && (a->rounds.all || SAME_MEM(rounds.round_id));
+    case SP_CTL_RESULTS:
+        return SAME_MEM(results.round_id) && SAME(results.offset) && SAME(results.limit);
+    case SP_CTL_COUNTS:
+        return SAME_MEM(counts.round_id);
+    case SP_CTL_ROUND_CANCEL:
+        return SAME_MEM(round_cancel.round_id);
+    case SP_CTL_AUDIT_EXPORT:
+        return SAME(audit_export.from_seq) && SAME(audit_export.limit);
+    default:
+        return false;
+    }
+}
+
+/* ---- control replies ---- */
+
+static bool peer_info_equal(const struct sp_ctl_peer_info *a, const struct sp_ctl_peer_info *b)
+{
+    return SAME_STR(name) && SAME_STR(endpoint) && SAME(connected);
+}
+
+static bool status_equal(const struct sp_ctl_status_reply *a, const struct sp_ctl_status_reply *b)
+{
+    if (!(SAME_STR(node) && SAME_STR(version) && SAME(uptime_s) && SAME(datasets) &&
+          SAME(rounds_active) && SAME(npeers)))
+        return false;
+    for (uint32_t i = 0; i < a->npeers; i++) {
+        if (!peer_info_equal(&a->peers[i], &b->peers[i]))
+            return false;
+    }
+    return true;
+}
+
+static bool dataset_equal(const struct sp_ctl_dataset_info *a, const struct sp_ctl_dataset_info *b)
+{
+    return SAME_STR(name) && SAME(version) && SAME(loaded_at) && SAME(records) && SAME(keys) &&
+           SAME(rejected_fields) && SAME(structural_errors) && SAME_MEM(input_sha256);
+}
+
+static bool stats_equal(const struct sp_ctl_ingest_stats *a, const struct sp_ctl_ingest_stats *b)
+{
+    if (!(SAME(lines) && SAME(records) && SAME(records_usable) && SAME(records_without_keys) &&
+          SAME(keys) && SAME_MEM(keys_by_type) && SAME(structural_errors) &&
+          SAME(duplicate_record_ids) && SAME(nerror_lines) && SAME(nfields) && SAME(nreasons)))
+        return false;
+    for (uint32_t i = 0; i < a->nerror_lines; i++) {
+        if (!SAME(error_lines[i]) || !SAME(error_codes[i]))
+            return false;
+    }
+    for (uint32_t i = 0; i < a->nfields; i++) {
+        if (!SAME(fields[i].accepted) || !SAME(fields[i].empty) ||
+            memcmp(a->fields[i].rejected, b->fields[i].rejected, a->nreasons * sizeof(uint64_t)) !=
+                0)
+            return false;
+    }
+    return true;
+}
+
+static bool round_info_equal(const struct sp_ctl_round_info *a, const struct sp_ctl_round_info *b)
+{
+    if (!(SAME_MEM(round_id) && SAME_STR(state) && SAME(mode) && SAME(nparticipants) &&
+          SAME(started_at) && SAME(finished_at) && SAME_STR(reason) && SAME(records_matched)))
+        return false;
+    for (uint32_t i = 0; i < a->nparticipants; i++) {
+        if (strcmp(a->participants[i], b->participants[i]) != 0)
+            return false;
+    }
+    return true;
+}
+
+static bool row_equal(const struct sp_ctl_result_row *a, const struct sp_ctl_result_row *b)
+{
+    return SAME_STR(dataset) && SAME_STR(record_id) && SAME_STR(partner) && SAME(key_types) &&
+           SAME(klass);
+}
+
+/* Defines a function comparing two lists element by element with eq. */
+#define LIST_EQUAL(fn, T, eq)                                                                      \
+    static bool fn(const T *a, uint32_t na, const T *b, uint32_t nb)                               \
+    {                                                                                              \
+        if (na != nb)                                                                              \
+            return false;                                                                          \
+        for (uint32_t i = 0; i < na; i++) {                                                        \
+            if (!eq(&a[i], &b[i]))                                                                 \
+                return false;                                                                      \
+        }                                                                                          \
+        return true;                                                                               \
+    }
+LIST_EQUAL(datasets_equal, struct sp_ctl_dataset_info, dataset_equal)
+LIST_EQUAL(rounds_equal, struct sp_ctl_round_info, round_info_equal)
+LIST_EQUAL(rows_equal, struct sp_ctl_result_row, row_equal)
+
+static bool blob_equal(const struct sp_ctl_blob *a, const struct sp_ctl_blob *b)
+{
+    return bytes_eq(a->data, a->len, b->data, b->len);
+}
+
+LIST_EQUAL(blobs_equal, struct sp_ctl_blob, blob_equal)
+
+static bool reply_body_equal(const struct sp_ctl_reply *a, const struct sp_ctl_reply *b)
+{
+    switch (a->op) {
+    case SP_CTL_STATUS:
+        return status_equal(&a->status_info, &b->status_info);
+    case SP_CTL_LOAD_BEGIN:
+        return SAME(load_id);
+    case SP_CTL_LOAD_CHUNK:
+        return SAME(load_chunk.bytes_received) && SAME(load_chunk.records);
+    case SP_CTL_LOAD_END:
+        return dataset_equal(&a->load_end.summary, &b->load_end.summary) &&
+               stats_equal(&a->load_end.stats, &b->load_end.stats);
+    case SP_CTL_DATASETS:
+        return datasets_equal(a->datasets.datasets, a->datasets.ndatasets, b->datasets.datasets,
+                              b->datasets.ndatasets);
+    case SP_CTL_ROUND_START:
+        return SAME_MEM(round_id);
+    case SP_CTL_ROUNDS:
+        return rounds_equal(a->rounds.rounds, a->rounds.nrounds, b->rounds.rounds,
+                            b->rounds.nrounds);
+    case SP_CTL_RESULTS:
+        return SAME(results.total) &&
+               rows_equal(a->results.rows, a->results.nrows, b->results.rows, b->results.nrows);
+    case SP_CTL_COUNTS:
+        return SAME(counts.suppressed_below) && counts_equal(a->counts.entries, a->counts.nentries,
+                                                             b->counts.entries, b->counts.nentries);
+    case SP_CTL_ROUND_CANCEL:
+        return true;
+    case SP_CTL_AUDIT_EXPORT:
+        return blobs_equal(a->audit.entries, a->audit.nentries, b->audit.entries,
+                           b->audit.nentries);
+    default:
+        return false;
+    }
+}
+
+bool reply_equal(const struct sp_ctl_reply *a, const struct sp_ctl_reply *b)
+{
+    if (!SAME(op) || !SAME(status))
+        return false;
+    if (a->status < 0)
+        return SAME_STR(message);
+    return reply_body_equal(a, b);
+}

@@ -1,0 +1,485 @@
+/*
+ * The sample messages that the golden fixtures encode, and field-by-field
+ * comparison of decoded structs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/keytype.h"
+#include "support.h"
+
+static const uint8_t round_id[SP_PROTO_ROUND_ID_BYTES] = {
+    0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f};
+
+static void fill(uint8_t *p, size_t n, uint8_t start, uint8_t step)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = (uint8_t)(start + i * step);
+}
+
+/* ---- proposal ---- */
+
+static void participant(struct sp_proposal *p, const char *name, const char *oin, const char *basis,
+                        uint32_t mask)
+{
+    struct sp_proposal_participant *pt = &p->participants[p->nparticipants++];
+
+    snprintf(pt->name, sizeof(pt->name), "%s", name);
+    snprintf(pt->oin, sizeof(pt->oin), "%s", oin);
+    snprintf(pt->legal_basis, sizeof(pt->legal_basis), "%s", basis);
+    pt->key_types = mask;
+}
+
+void sample_proposal(struct sp_proposal *p)
+{
+    memset(p, 0, sizeof(*p));
+    memcpy(p->round_id, round_id, sizeof(round_id));
+    snprintf(p->coordinator, sizeof(p->coordinator), "RIEC Midden-Nederland, J. de Vries");
+    snprintf(p->case_ref, sizeof(p->case_ref), "RIEC-MN-2024-017");
+    /* U+2014 EM DASH: multi-byte UTF-8 travels unchanged. */
+    snprintf(p->purpose, sizeof(p->purpose), "Ondermijning \xe2\x80\x94 casus 2024-017");
+    participant(p, "politie-mn", "00000001003214345000", "Art. 20 Wpg",
+                SP_KEY_MASK(SP_KEY_BSN) | SP_KEY_MASK(SP_KEY_NAME_DOB) |
+                    SP_KEY_MASK(SP_KEY_ADDR_DOB));
+    participant(p, "gemeente-utrecht", "", "Convenant RIEC art. 3.1",
+                SP_KEY_MASK(SP_KEY_BSN) | SP_KEY_MASK(SP_KEY_ADDRESS));
+    participant(p, "belastingdienst", "00000003003214345000", "Art. 43c AWR",
+                SP_KEY_MASK(SP_KEY_BSN) | SP_KEY_MASK(SP_KEY_KVK) | SP_KEY_MASK(SP_KEY_IBAN));
+    p->min_holders = 2;
+    p->mode = SP_PROPOSAL_MODE_PARTNERS;
+    p->counter = 1;
+    p->max_set_size = 1000000;
+    p->created_at = 1732800000;
+    p->expires_at = 1732886400;
+    p->deadline_s = 3600;
+    p->retention_days = 90;
+}
+
+/* ---- peer ---- */
+
+static uint8_t proposal_bytes[SP_PROPOSAL_MAX_BYTES];
+static uint8_t signature[SP_PEER_SIGNATURE_BYTES];
+static uint8_t cert[40];
+static uint8_t elements[3 * SP_PEER_ELEMENT_BYTES];
+static const uint32_t holders[] = {0x3, 0x0, 0x7};
+static const struct sp_peer_count counts[] = {{1, 0x3, 120}, {1, 0x7, 5}, {3, 0x5, 66000}};
+
+static void head(struct sp_peer_msg *m, int type)
+{
+    memset(m, 0, sizeof(*m));
+    m->type = (uint8_t)type;
+    memcpy(m->round_id, round_id, sizeof(round_id));
+}
+
+static void build_propose(struct sp_peer_msg *m)
+{
+    struct sp_proposal p;
+    size_t len = 0;
+
+    sample_proposal(&p);
+    if (sp_proposal_encode(&p, proposal_bytes, sizeof(proposal_bytes), &len) != 0)
+        abort();
+    fill(signature, sizeof(signature), 0x40, 1);
+    fill(cert, sizeof(cert), 0x30, 7);
+    head(m, SP_PEER_PROPOSE);
+    m->propose = (struct sp_peer_propose){proposal_bytes,    len,  signature,
+                                          sizeof(signature), cert, sizeof(cert)};
+}
+
+static void build_propose_unsigned(struct sp_peer_msg *m)
+{
+    build_propose(m);
+    m->propose.signature = NULL;
+    m->propose.signature_len = 0;
+    m->propose.signer_cert = NULL;
+    m->propose.signer_cert_len = 0;
+}
+
+static void build_accept(struct sp_peer_msg *m)
+{
+    head(m, SP_PEER_ACCEPT);
+    m->accept.nset_sizes = 3;
+    m->accept.set_sizes[0] = (struct sp_peer_set_size){SP_KEY_BSN, 1200};
+    m->accept.set_sizes[1] = (struct sp_peer_set_size){SP_KEY_NAME_DOB, 70000};
+    m->accept.set_sizes[2] = (struct sp_peer_set_size){SP_KEY_ADDR_DOB, 5};
+}
+
+static void build_refuse(struct sp_peer_msg *m)
+{
+    head(m, SP_PEER_REFUSE);
+    m->refuse.code = SP_ERR_POLICY;
+    snprintf(m->refuse.reason, sizeof(m->refuse.reason), "key type iban not allowed here");
+}
+
+static void build_start(struct sp_peer_msg *m)
+{
+    head(m, SP_PEER_START);
+}
+
+static void build_batch(struct sp_peer_msg *m)
+{
+    fill(elements, sizeof(elements), 1, 3);
+    head(m, SP_PEER_BATCH);
+    m->batch = (struct sp_peer_batch){2, SP_KEY_NAME_DOB, 7, 1, false, elements, 2};
+}
+
+static void build_batch_last_empty(struct sp_peer_msg *m)
+{
+    head(m, SP_PEER_BATCH);
+    m->batch = (struct sp_peer_batch){0, SP_KEY_BSN, 70000, 3, true, NULL, 0};
+}
+
+static void build_credit(struct sp_peer_msg *m)
+{
+    head(m, SP_PEER_CREDIT);
+    m->credit = (struct sp_peer_credit){2, SP_KEY_NAME_DOB, 7, SP_PEER_BATCH};
+}
+
+static void build_final(struct sp_peer_msg *m)
+{
+    fill(elements, sizeof(elements), 1, 3);
+    head(m, SP_PEER_FINAL);
+    m->final = (struct sp_peer_final){SP_KEY_BSN, 300, true, elements, 3};
+}
+
+static void build_verdict(struct sp_peer_msg *m)
+{
+    head(m, SP_PEER_VERDICT);
+    m->verdict = (struct sp_peer_verdict){SP_KEY_BSN, 300, true, holders, 3};
+}
+
+static void build_verdict_empty(struct sp_peer_msg *m)
+{
+    head(m, SP_PEER_VERDICT);
+    m->verdict = (struct sp_peer_verdict){SP_KEY_KVK, 0, false, NULL, 0};
+}
+
+static void build_counts(struct sp_peer_msg *m)
+{
+    head(m, SP_PEER_COUNTS);
+    m->counts = (struct sp_peer_counts){counts, 3};
+}
+
+static void build_abort(struct sp_peer_msg *m)
+{
+    head(m, SP_PEER_ABORT);
+    m->abort.code = SP_ERR_TIMEOUT;
+    snprintf(m->abort.reason, sizeof(m->abort.reason), "peer om did not answer within 3600 s");
+}
+
+static void build_done(struct sp_peer_msg *m)
+{
+    head(m, SP_PEER_DONE);
+    m->done = (struct sp_peer_done){12, 1200, 3600};
+}
+
+static void build_error(struct sp_peer_msg *m)
+{
+    head(m, SP_PEER_ERROR);
+    m->error.code = SP_ERR_ROUND_UNKNOWN;
+}
+
+static void build_log_head(struct sp_peer_msg *m)
+{
+    head(m, SP_PEER_LOG_HEAD);
+    snprintf(m->log_head.node, sizeof(m->log_head.node), "politie-mn");
+    m->log_head.seq = 4242;
+    fill(m->log_head.head_hash, sizeof(m->log_head.head_hash), 0xa0, 1);
+    fill(m->log_head.signature, sizeof(m->log_head.signature), 0x10, 3);
+}
+
+const struct peer_sample peer_samples[] = {
+    {"peer_propose", build_propose},
+    {"peer_propose_unsigned", build_propose_unsigned},
+    {"peer_accept", build_accept},
+    {"peer_refuse", build_refuse},
+    {"peer_start", build_start},
+    {"peer_batch", build_batch},
+    {"peer_batch_last_empty", build_batch_last_empty},
+    {"peer_credit", build_credit},
+    {"peer_final", build_final},
+    {"peer_verdict", build_verdict},
+    {"peer_verdict_empty", build_verdict_empty},
+    {"peer_counts", build_counts},
+    {"peer_abort", build_abort},
+    {"peer_done", build_done},
+    {"peer_error", build_error},
+    {"peer_log_head", build_log_head},
+};
+const size_t npeer_samples = sizeof(peer_samples) / sizeof(peer_samples[0]);
+
+/* ---- control requests ---- */
+
+static const char mapping_text[] = "separator = ;\nencoding = utf-8\nrecord_id = id\n";
+static const char chunk_text[] = "id;naam\r\n1;Jansen\r\n";
+
+static void req(struct sp_ctl_request *q, int op)
+{
+    memset(q, 0, sizeof(*q));
+    q->op = (uint8_t)op;
+}
+
+static void build_req_status(struct sp_ctl_request *q)
+{
+    req(q, SP_CTL_STATUS);
+}
+
+static void build_req_load_begin(struct sp_ctl_request *q)
+{
+    req(q, SP_CTL_LOAD_BEGIN);
+    snprintf(q->load_begin.dataset, sizeof(q->load_begin.dataset), "personen_2024");
+    q->load_begin.mapping = mapping_text;
+    q->load_begin.mapping_len = strlen(mapping_text);
+    q->load_begin.total_bytes = 123456789;
+}
+
+static void build_req_load_chunk(struct sp_ctl_request *q)
+{
+    req(q, SP_CTL_LOAD_CHUNK);
+    q->load_chunk = (struct sp_ctl_load_chunk){7, (const uint8_t *)chunk_text, strlen(chunk_text)};
+}
+
+static void build_req_load_end(struct sp_ctl_request *q)
+{
+    req(q, SP_CTL_LOAD_END);
+    q->load_end = (struct sp_ctl_load_end){7, true};
+}
+
+static void build_req_datasets(struct sp_ctl_request *q)
+{
+    req(q, SP_CTL_DATASETS);
+}
+
+static void build_req_round_start(struct sp_ctl_request *q)
+{
+    req(q, SP_CTL_ROUND_START);
+    sample_proposal(&q->round_start);
+    /* Not on the wire: the daemon fills them. */
+    memset(q->round_start.round_id, 0, sizeof(q->round_start.round_id));
+    q->round_start.created_at = 0;
+}
+
+static void build_req_rounds_all(struct sp_ctl_request *q)
+{
+    req(q, SP_CTL_ROUNDS);
+    q->rounds.all = true;
+}
+
+static void build_req_rounds_one(struct sp_ctl_request *q)
+{
+    req(q, SP_CTL_ROUNDS);
+    memcpy(q->rounds.round_id, round_id, sizeof(round_id));
+}
+
+static void build_req_results(struct sp_ctl_request *q)
+{
+    req(q, SP_CTL_RESULTS);
+    memcpy(q->results.round_id, round_id, sizeof(round_id));
+    q->results.offset = 10000;
+    q->results.limit = 500;
+}
+
+static void build_req_counts(struct sp_ctl_request *q)
+{
+    req(q, SP_CTL_COUNTS);
+    memcpy(q->counts.round_id, round_id, sizeof(round_id));
+}
+
+static void build_req_round_cancel(struct sp_ctl_request *q)
+{
+    req(q, SP_CTL_ROUND_CANCEL);
+    memcpy(q->round_cancel.round_id, round_id, sizeof(round_id));
+}
+
+static void build_req_audit_export(struct sp_ctl_request *q)
+{
+    req(q, SP_CTL_AUDIT_EXPORT);
+    q->audit_export = (struct sp_ctl_audit_req){1, 1000};
+}
+
+const struct request_sample request_samples[] = {
+    {"ctl_req_status", build_req_status},
+    {"ctl_req_load_begin", build_req_load_begin},
+    {"ctl_req_load_chunk", build_req_load_chunk},
+    {"ctl_req_load_end", build_req_load_end},
+    {"ctl_req_datasets", build_req_datasets},
+    {"ctl_req_round_start", build_req_round_start},
+    {"ctl_req_rounds_all", build_req_rounds_all},
+    {"ctl_req_rounds_one", build_req_rounds_one},
+    {"ctl_req_results", build_req_results},
+    {"ctl_req_counts", build_req_counts},
+    {"ctl_req_round_cancel", build_req_round_cancel},
+    {"ctl_req_audit_export", build_req_audit_export},
+};
+const size_t nrequest_samples = sizeof(request_samples) / sizeof(request_samples[0]);
+
+/* ---- control replies ---- */
+
+static const struct sp_ctl_peer_info peers[] = {
+    {"om", "tcp://127.0.0.1:7101", true},
+    {"belastingdienst", "tcp://127.0.0.1:7102", false},
+};
+static struct sp_ctl_dataset_info datasets[2];
+static struct sp_ctl_round_info rounds[2];
+static struct sp_ctl_result_row rows[2];
+static uint8_t audit_bytes[5] = {0x93, 0x01, 0x02, 0x03, 0xff};
+static const struct sp_ctl_blob audit_entries[] = {{audit_bytes, 4}, {audit_bytes + 2, 3}};
+
+static void rep(struct sp_ctl_reply *r, int op)
+{
+    memset(r, 0, sizeof(*r));
+    r->op = (uint8_t)op;
+}
+
+static void dataset_info(struct sp_ctl_dataset_info *d, const char *name, uint32_t version)
+{
+    memset(d, 0, sizeof(*d));
+    snprintf(d->name, sizeof(d->name), "%s", name);
+    d->version = version;
+    d->loaded_at = 1732700000;
+    d->records = 1000;
+    d->keys = 4200;
+    d->rejected_fields = 37;
+    d->structural_errors = 2;
+    fill(d->input_sha256, sizeof(d->input_sha256), 0xe3, 5);
+}
+
+static void build_rep_status(struct sp_ctl_reply *r)
+{
+    rep(r, SP_CTL_STATUS);
+    snprintf(r->status_info.node, sizeof(r->status_info.node), "politie-mn");
+    snprintf(r->status_info.version, sizeof(r->status_info.version), "0.1.0");
+    r->status_info.uptime_s = 86400;
+    r->status_info.datasets = 2;
+    r->status_info.rounds_active = 1;
+    r->status_info.peers = peers;
+    r->status_info.npeers = 2;
+}
+
+static void build_rep_load_begin(struct sp_ctl_reply *r)
+{
+    rep(r, SP_CTL_LOAD_BEGIN);
+    r->load_id = 7;
+}
+
+static void build_rep_load_chunk(struct sp_ctl_reply *r)
+{
+    rep(r, SP_CTL_LOAD_CHUNK);
+    r->load_chunk = (struct sp_ctl_load_chunk_reply){65536, 1021};
+}
+
+static void build_rep_load_end(struct sp_ctl_reply *r)
+{
+    struct sp_ctl_ingest_stats *s = &r->load_end.stats;
+
+    rep(r, SP_CTL_LOAD_END);
+    dataset_info(&r->load_end.summary, "personen", 3);
+    *s = (struct sp_ctl_ingest_stats){.lines = 1001,
+                                      .records = 1000,
+                                      .records_usable = 990,
+                                      .records_without_keys = 10,
+                                      .keys = 4200};
+    s->keys_by_type[SP_KEY_BSN] = 990;
+    s->keys_by_type[SP_KEY_NAME_DOB] = 980;
+    s->keys_by_type[SP_KEY_IBAN] = 300;
+    s->structural_errors = 2;
+    s->duplicate_record_ids = 1;
+    s->nerror_lines = 2;
+    s->error_lines[0] = 17;
+    s->error_codes[0] = SP_ERR_INPUT_FIELD_COUNT;
+    s->error_lines[1] = 230;
+    s->error_codes[1] = SP_ERR_INPUT_ENCODING;
+    s->nfields = 19;
+    s->nreasons = 8;
+    for (uint32_t i = 0; i < s->nfields; i++) {
+        s->fields[i].accepted = 900 + i;
+        s->fields[i].empty = i;
+        s->fields[i].rejected[(i % 7) + 1] = 3 * i;
+    }
+}
+
+static void build_rep_datasets(struct sp_ctl_reply *r)
+{
+    rep(r, SP_CTL_DATASETS);
+    dataset_info(&datasets[0], "personen", 3);
+    dataset_info(&datasets[1], "bedrijven", 1);
+    r->datasets = (struct sp_ctl_datasets_reply){datasets, 2};
+}
+
+static void build_rep_round_start(struct sp_ctl_reply *r)
+{
+    rep(r, SP_CTL_ROUND_START);
+    memcpy(r->round_id, round_id, sizeof(round_id));
+}
+
+static void build_rep_rounds(struct sp_ctl_reply *r)
+{
+    rep(r, SP_CTL_ROUNDS);
+    memset(rounds, 0, sizeof(rounds));
+    memcpy(rounds[0].round_id, round_id, sizeof(round_id));
+    snprintf(rounds[0].state, sizeof(rounds[0].state), "failed");
+    rounds[0].mode = SP_PROPOSAL_MODE_THRESHOLD;
+    rounds[0].nparticipants = 2;
+    snprintf(rounds[0].participants[0], sizeof(rounds[0].participants[0]), "politie-mn");
+    snprintf(rounds[0].participants[1], sizeof(rounds[0].participants[1]), "om");
+    rounds[0].started_at = 1732800100;
+    rounds[0].finished_at = 1732803700;
+    snprintf(rounds[0].reason, sizeof(rounds[0].reason), "peer om unreachable");
+    fill(rounds[1].round_id, sizeof(rounds[1].round_id), 0x70, 1);
+    snprintf(rounds[1].state, sizeof(rounds[1].state), "proposed");
+    rounds[1].mode = SP_PROPOSAL_MODE_COUNTS;
+    rounds[1].records_matched = 0;
+    r->rounds = (struct sp_ctl_rounds_reply){rounds, 2};
+}
+
+static void build_rep_results(struct sp_ctl_reply *r)
+{
+    rep(r, SP_CTL_RESULTS);
+    memset(rows, 0, sizeof(rows));
+    rows[0] = (struct sp_ctl_result_row){"personen", "P-000017", "om",
+                                         SP_KEY_MASK(SP_KEY_BSN) | SP_KEY_MASK(SP_KEY_NAME_DOB),
+                                         SP_CLASS_A};
+    rows[1] = (struct sp_ctl_result_row){"personen", "P-000230", "belastingdienst",
+                                         SP_KEY_MASK(SP_KEY_ADDR_DOB), SP_CLASS_C};
+    r->results = (struct sp_ctl_results_reply){10002, rows, 2};
+}
+
+static void build_rep_counts(struct sp_ctl_reply *r)
+{
+    rep(r, SP_CTL_COUNTS);
+    r->counts = (struct sp_ctl_counts_reply){5, counts, 3};
+}
+
+static void build_rep_round_cancel(struct sp_ctl_reply *r)
+{
+    rep(r, SP_CTL_ROUND_CANCEL);
+}
+
+static void build_rep_audit(struct sp_ctl_reply *r)
+{
+    rep(r, SP_CTL_AUDIT_EXPORT);
+    r->audit = (struct sp_ctl_audit_reply){audit_entries, 2};
+}
+
+static void build_rep_error(struct sp_ctl_reply *r)
+{
+    sp_ctl_reply_set_error(r, SP_CTL_ROUND_START, SP_ERR_POLICY,
+                           "participant om does not allow mode partners");
+}
+
+static void build_rep_error_op0(struct sp_ctl_reply *r)
+{
+    sp_ctl_reply_set_error(r, 0, SP_ERR_PROTO_MALFORMED, "request could not be decoded");
+}
+
+const struct reply_sample reply_samples[] = {
+    {"ctl_rep_status", build_rep_status},         {"ctl_rep_load_begin", build_rep_load_begin},
+    {"ctl_rep_load_chunk", build_rep_load_chunk}, {"ctl_rep_load_end", build_rep_load_end},
+    {"ctl_rep_datasets", build_rep_datasets},     {"ctl_rep_round_start", build_rep_round_start},
+    {"ctl_rep_rounds", build_rep_rounds},         {"ctl_rep_results", build_rep_results},
+    {"ctl_rep_counts", build_rep_counts},         {"ctl_rep_round_cancel", build_rep_round_cancel},
+    {"ctl_rep_audit_export", build_rep_audit},    {"ctl_rep_error", build_rep_error},
+    {"ctl_rep_error_op0", build_rep_error_op0},
+};
+const size_t nreply_samples = sizeof(reply_samples) / sizeof(reply_samples[0]);

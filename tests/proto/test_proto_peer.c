@@ -1,0 +1,492 @@
+/*
+ * Peer messages: golden fixtures, round trips, and rejection of every kind
+ * of bad input with its specific code.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/keytype.h"
+#include "support.h"
+
+static int decode_peer(const uint8_t *buf, size_t len)
+{
+    struct sp_peer_msg m;
+    int err = sp_peer_decode(buf, len, &m);
+
+    sp_peer_msg_clear(&m);
+    return err;
+}
+
+/* The fixture of every sample is the encoding of the sample; decoding the
+ * fixture gives back every field; encode_alloc agrees with encode. */
+static void test_golden(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < npeer_samples; i++) {
+        struct sp_peer_msg m, d;
+        uint8_t *buf = malloc(SP_PEER_MSG_MAX_BYTES), *abuf = NULL, *fx;
+        size_t len = 0, alen = 0, fxlen;
+        char comment[64];
+
+        assert_non_null(buf);
+        peer_samples[i].build(&m);
+        assert_int_equal(sp_peer_encode(&m, buf, SP_PEER_MSG_MAX_BYTES, &len), 0);
+        snprintf(comment, sizeof(comment), "peer %s", sp_peer_type_name(m.type));
+        fx_check(peer_samples[i].name, comment, buf, len);
+        assert_int_equal(sp_peer_encode_alloc(&m, &abuf, &alen), 0);
+        assert_int_equal(alen, len);
+        assert_memory_equal(abuf, buf, len);
+        if (!fx_writing()) {
+            fx = fx_load(peer_samples[i].name, &fxlen);
+            assert_int_equal(sp_peer_decode(fx, fxlen, &d), 0);
+            if (!peer_equal(&m, &d))
+                fail_msg("%s: decoded fields differ from the sample", peer_samples[i].name);
+            sp_peer_msg_clear(&d);
+            free(fx);
+        }
+        free(abuf);
+        free(buf);
+    }
+}
+
+/* decode(encode(m)) == m and encode(decode(b)) == b. */
+static void test_round_trip(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < npeer_samples; i++) {
+        struct sp_peer_msg m, d;
+        uint8_t a[4096], b[4096];
+        size_t alen, blen;
+
+        peer_samples[i].build(&m);
+        assert_int_equal(sp_peer_encode(&m, a, sizeof(a), &alen), 0);
+        assert_int_equal(sp_peer_decode(a, alen, &d), 0);
+        assert_true(peer_equal(&m, &d));
+        assert_int_equal(sp_peer_encode(&d, b, sizeof(b), &blen), 0);
+        assert_int_equal(blen, alen);
+        assert_memory_equal(a, b, alen);
+        sp_peer_msg_clear(&d);
+    }
+}
+
+static void test_reject_battery(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < npeer_samples; i++) {
+        size_t len;
+        uint8_t *fx = fx_load(peer_samples[i].name, &len);
+
+        reject_battery(peer_samples[i].name, fx, len, decode_peer);
+        free(fx);
+    }
+}
+
+/* Replaces the element at path in a fixture (followed by pad zero bytes). */
+struct patch {
+    const char *fixture;
+    const char *path;
+    const char *hex;
+    size_t pad;
+    int want;
+};
+
+static void apply_patches(const struct patch *t, size_t n, decode_fn decode)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t len, rl, ne, ol;
+        uint8_t *fx = fx_load(t[i].fixture, &len);
+        struct mp_elem elems[512];
+        uint8_t repl[200000] = {0}, *out;
+        const struct mp_elem *e;
+        int got;
+
+        ne = mp_walk(fx, len, elems, 512);
+        e = mp_find(elems, ne, t[i].path);
+        if (e == NULL)
+            fail_msg("%s: no element %s", t[i].fixture, t[i].path);
+        rl = mp_hex(t[i].hex, repl, sizeof(repl)) + t[i].pad;
+        out = malloc(len + rl);
+        assert_non_null(out);
+        ol = mp_splice(out, fx, len, e->start, e->end, repl, rl);
+        got = decode(out, ol);
+        if (got != t[i].want)
+            fail_msg("%s element %s := %s: got %s, want %s", t[i].fixture, t[i].path, t[i].hex,
+                     sp_errname(got), sp_errname(t[i].want));
+        free(out);
+        free(fx);
+    }
+}
+
+#define FIELD     SP_ERR_PROTO_FIELD
+#define OVERSIZED SP_ERR_PROTO_OVERSIZED
+#define MALFORMED SP_ERR_PROTO_MALFORMED
+#define UNKNOWN   SP_ERR_PROTO_UNKNOWN_MSG
+
+static const struct patch peer_patches[] = {
+    /* type */
+    {"peer_start", "1", "00", 0, UNKNOWN},
+    {"peer_start", "1", "0e", 0, UNKNOWN},
+    {"peer_start", "1", "7f", 0, UNKNOWN},
+    {"peer_start", "1", "ccff", 0, UNKNOWN},
+    {"peer_start", "1", "ff", 0, UNKNOWN},
+    /* round_id */
+    {"peer_start", "2", "c40f", 15, FIELD},
+    {"peer_start", "2", "c411", 17, OVERSIZED},
+    {"peer_start", "2", "c400", 0, FIELD},
+    /* BATCH [1,5,rid,origin,key_type,seq,hops,last,elements] */
+    {"peer_batch", "3", "20", 0, FIELD},
+    {"peer_batch", "3", "cd0100", 0, FIELD},
+    {"peer_batch", "4", "00", 0, FIELD},
+    {"peer_batch", "4", "10", 0, FIELD},
+    {"peer_batch", "5", "cf0000000100000000", 0, FIELD},
+    {"peer_batch", "5", "ceffffffff", 0, 0},
+    {"peer_batch", "6", "00", 0, FIELD},
+    {"peer_batch", "6", "21", 0, FIELD},
+    {"peer_batch", "6", "20", 0, 0},
+    {"peer_batch", "7", "c0", 0, SP_ERR_PROTO_TYPE},
+    {"peer_batch", "8", "c421", 33, FIELD},
+    {"peer_batch", "8", "c41f", 31, FIELD},
+    {"peer_batch", "8", "c6000200 20", 131104, OVERSIZED}, /* 4097 elements */
+    {"peer_batch", "8", "c6000200 00", 131072, 0},         /* 4096 elements */
+    /* CREDIT [.., origin, key_type, seq, kind] */
+    {"peer_credit", "3", "20", 0, FIELD},
+    {"peer_credit", "6", "06", 0, FIELD},
+    {"peer_credit", "6", "04", 0, FIELD},
+    {"peer_credit", "6", "07", 0, 0},
+    {"peer_credit", "6", "08", 0, 0},
+    /* FINAL [.., key_type, seq, last, elements] */
+    {"peer_final", "3", "00", 0, FIELD},
+    {"peer_final", "6", "c41f", 31, FIELD},
+    {"peer_final", "6", "c400", 0, 0},
+    /* VERDICT [.., key_type, seq, last, holders] */
+    {"peer_verdict", "3", "10", 0, FIELD},
+    {"peer_verdict", "6.0", "cf0000000100000000", 0, FIELD},
+    {"peer_verdict", "6.0", "ceffffffff", 0, 0},
+    {"peer_verdict", "6", "dc1001", 4097, OVERSIZED},
+    {"peer_verdict", "6", "dc1000", 4096, 0},
+    {"peer_verdict", "6", "dc0fff", 0, SP_ERR_PROTO_TRUNCATED}, /* count not backed */
+    {"peer_verdict", "6", "dd000186a0", 0, OVERSIZED},          /* 100000 */
+    /* ACCEPT [.., set_sizes] */
+    {"peer_accept", "3.0.0", "00", 0, FIELD},
+    {"peer_accept", "3.0.0", "10", 0, FIELD},
+    {"peer_accept", "3.1.0", "01", 0, FIELD}, /* duplicate key type */
+    {"peer_accept", "3.0", "9101", 0, MALFORMED},
+    {"peer_accept", "3.0", "93010101", 0, OVERSIZED},
+    {"peer_accept", "3", "90", 0, 0},
+    {"peer_accept", "3", "dc0010", 16, OVERSIZED},
+    /* COUNTS [.., entries] */
+    {"peer_counts", "3.0.1", "00", 0, FIELD},
+    {"peer_counts", "3.1.0", "00", 0, FIELD},
+    {"peer_counts", "3.1.1", "03", 0, FIELD}, /* duplicate (1, 3) */
+    {"peer_counts", "3.2.0", "01", 0, FIELD}, /* (1, 5) after (1, 7) */
+    {"peer_counts", "3", "dd00010001", 0, OVERSIZED},
+    {"peer_counts", "3", "dd00010000", 0, SP_ERR_PROTO_TRUNCATED},
+    /* REFUSE [.., code, reason] */
+    {"peer_refuse", "3", "00", 0, FIELD},
+    {"peer_refuse", "3", "01", 0, FIELD},
+    {"peer_refuse", "3", "d27fffffff", 0, MALFORMED}, /* positive in a signed form */
+    {"peer_refuse", "3", "d3ffffffff7fffffff", 0, FIELD},
+    {"peer_refuse", "3", "d280000000", 0, 0},
+    {"peer_refuse", "3", "e0", 0, 0},
+    {"peer_refuse", "4", "a10a", 0, FIELD},       /* LF */
+    {"peer_refuse", "4", "a17f", 0, FIELD},       /* DEL */
+    {"peer_refuse", "4", "a109", 0, 0},           /* TAB */
+    {"peer_refuse", "4", "a100", 0, FIELD},       /* NUL */
+    {"peer_refuse", "4", "a2c328", 0, FIELD},     /* bad continuation */
+    {"peer_refuse", "4", "a2c0af", 0, FIELD},     /* overlong '/' */
+    {"peer_refuse", "4", "a3eda080", 0, FIELD},   /* surrogate */
+    {"peer_refuse", "4", "a4f4908080", 0, FIELD}, /* > U+10FFFF */
+    {"peer_refuse", "4", "a4f09f9982", 0, 0},     /* U+1F642 */
+    {"peer_refuse", "4", "da0400", 1024, FIELD},  /* 1024 NULs: length fine, text not */
+    {"peer_refuse", "4", "da0401", 1025, OVERSIZED},
+    /* LOG_HEAD [.., node, seq, head_hash, signature] */
+    {"peer_log_head", "3", "a141", 0, FIELD},
+    {"peer_log_head", "3", "a0", 0, FIELD},
+    {"peer_log_head", "3", "a3615f62", 0, FIELD},
+    {"peer_log_head", "3", "d941", 65, OVERSIZED},
+    {"peer_log_head", "5", "c41f", 31, FIELD},
+    {"peer_log_head", "6", "c43f", 63, FIELD},
+    {"peer_log_head", "6", "c441", 65, OVERSIZED},
+    /* PROPOSE [.., proposal, signature, signer_cert] */
+    {"peer_propose", "3", "c40100", 0, FIELD},
+    {"peer_propose", "3", "c400", 0, FIELD},
+    {"peer_propose", "3", "c5 4001", 16385, OVERSIZED},
+    {"peer_propose", "4", "c420", 32, FIELD},
+    {"peer_propose", "4", "c441", 65, OVERSIZED},
+    {"peer_propose", "5", "c5 2001", 8193, OVERSIZED},
+    {"peer_propose", "5", "c5 2000", 8192, 0},
+    /* element counts: DONE has 6 elements */
+    {"peer_done", "", "95 01 0b c410000102030405060708090a0b0c0d0e0f 0c cd04b0", 0, MALFORMED},
+    {"peer_done", "", "97 01 0b c410000102030405060708090a0b0c0d0e0f 0c cd04b0 cd0e10 00", 0,
+     MALFORMED},
+    {"peer_done", "", "91 01", 0, MALFORMED},
+    {"peer_done", "", "90", 0, MALFORMED},
+    {"peer_done", "", "9a 01 0b", 0, OVERSIZED},
+};
+
+static void test_patches(void **state)
+{
+    (void)state;
+    apply_patches(peer_patches, sizeof(peer_patches) / sizeof(peer_patches[0]), decode_peer);
+}
+
+/* ---- encoder-side validation: the encoder refuses what decoders refuse ---- */
+
+static char long_text[SP_PROTO_TEXT_MAX + 1];
+
+static void mut_origin(struct sp_peer_msg *m)
+{
+    m->batch.origin = 32;
+}
+static void mut_key0(struct sp_peer_msg *m)
+{
+    m->batch.key_type = 0;
+}
+static void mut_key16(struct sp_peer_msg *m)
+{
+    m->batch.key_type = 16;
+}
+static void mut_hops0(struct sp_peer_msg *m)
+{
+    m->batch.hops = 0;
+}
+static void mut_hops33(struct sp_peer_msg *m)
+{
+    m->batch.hops = 33;
+}
+static void mut_nelem(struct sp_peer_msg *m)
+{
+    m->batch.nelements = SP_PEER_BATCH_MAX_ELEMENTS + 1;
+}
+static void mut_elem_null(struct sp_peer_msg *m)
+{
+    m->batch.elements = NULL;
+}
+static void mut_kind(struct sp_peer_msg *m)
+{
+    m->credit.kind = SP_PEER_COUNTS;
+}
+static void mut_nholders(struct sp_peer_msg *m)
+{
+    m->verdict.nholders = SP_PEER_BATCH_MAX_ELEMENTS + 1;
+}
+static void mut_counts_order(struct sp_peer_msg *m)
+{
+    static const struct sp_peer_count bad[] = {{3, 1, 1}, {1, 1, 1}};
+    m->counts.entries = bad;
+}
+static void mut_counts_zero(struct sp_peer_msg *m)
+{
+    static const struct sp_peer_count bad[] = {{3, 0, 1}};
+    m->counts = (struct sp_peer_counts){bad, 1};
+}
+static void mut_code0(struct sp_peer_msg *m)
+{
+    m->refuse.code = 0;
+}
+static void mut_reason_long(struct sp_peer_msg *m)
+{
+    memset(long_text, 'a', sizeof(long_text)); /* unterminated */
+    memcpy(m->refuse.reason, long_text, sizeof(long_text));
+}
+static void mut_reason_lf(struct sp_peer_msg *m)
+{
+    m->refuse.reason[3] = '\n';
+}
+static void mut_node(struct sp_peer_msg *m)
+{
+    m->log_head.node[0] = 'P';
+}
+static void mut_sig63(struct sp_peer_msg *m)
+{
+    m->propose.signature_len = 63;
+}
+static void mut_prop_long(struct sp_peer_msg *m)
+{
+    m->propose.proposal_len = SP_PROPOSAL_MAX_BYTES + 1;
+}
+static void mut_cert_long(struct sp_peer_msg *m)
+{
+    m->propose.signer_cert_len = SP_PEER_CERT_MAX_BYTES + 1;
+}
+static void mut_prop_bad(struct sp_peer_msg *m)
+{
+    m->propose.proposal_len -= 1;
+}
+static void mut_nset(struct sp_peer_msg *m)
+{
+    m->accept.nset_sizes = 16;
+}
+static void mut_set_order(struct sp_peer_msg *m)
+{
+    m->accept.set_sizes[2].key_type = 1;
+}
+static void mut_type0(struct sp_peer_msg *m)
+{
+    m->type = 0;
+}
+static void mut_type14(struct sp_peer_msg *m)
+{
+    m->type = 14;
+}
+
+static const struct {
+    const char *sample;
+    void (*mutate)(struct sp_peer_msg *m);
+    int want;
+} encode_cases[] = {
+    {"peer_batch", mut_origin, FIELD},          {"peer_batch", mut_key0, FIELD},
+    {"peer_batch", mut_key16, FIELD},           {"peer_batch", mut_hops0, FIELD},
+    {"peer_batch", mut_hops33, FIELD},          {"peer_batch", mut_nelem, OVERSIZED},
+    {"peer_batch", mut_elem_null, FIELD},       {"peer_credit", mut_kind, FIELD},
+    {"peer_verdict", mut_nholders, OVERSIZED},  {"peer_counts", mut_counts_order, FIELD},
+    {"peer_counts", mut_counts_zero, FIELD},    {"peer_refuse", mut_code0, FIELD},
+    {"peer_refuse", mut_reason_long, FIELD},    {"peer_refuse", mut_reason_lf, FIELD},
+    {"peer_log_head", mut_node, FIELD},         {"peer_propose", mut_sig63, FIELD},
+    {"peer_propose", mut_prop_long, OVERSIZED}, {"peer_propose", mut_cert_long, OVERSIZED},
+    {"peer_propose", mut_prop_bad, FIELD},      {"peer_accept", mut_nset, OVERSIZED},
+    {"peer_accept", mut_set_order, FIELD},      {"peer_start", mut_type0, UNKNOWN},
+    {"peer_start", mut_type14, UNKNOWN},
+};
+
+static const struct peer_sample *find_sample(const char *name)
+{
+    for (size_t i = 0; i < npeer_samples; i++) {
+        if (strcmp(peer_samples[i].name, name) == 0)
+            return &peer_samples[i];
+    }
+    fail_msg("no sample %s", name);
+    return NULL;
+}
+
+static void test_encode_validates(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(encode_cases) / sizeof(encode_cases[0]); i++) {
+        struct sp_peer_msg m;
+        uint8_t buf[512], *abuf = NULL;
+        size_t len = 12345, alen = 0;
+
+        find_sample(encode_cases[i].sample)->build(&m);
+        encode_cases[i].mutate(&m);
+        assert_int_equal(sp_peer_encode(&m, buf, sizeof(buf), &len), encode_cases[i].want);
+        assert_int_equal(len, 12345); /* untouched on error */
+        assert_int_equal(sp_peer_encode_alloc(&m, &abuf, &alen), encode_cases[i].want);
+        assert_null(abuf);
+    }
+}
+
+/* Every buffer shorter than the message: SP_ERR_OVERFLOW, no write beyond. */
+static void test_encode_small_buffer(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < npeer_samples; i++) {
+        struct sp_peer_msg m;
+        uint8_t full[4096];
+        size_t len, l2;
+
+        peer_samples[i].build(&m);
+        assert_int_equal(sp_peer_encode(&m, full, sizeof(full), &len), 0);
+        for (size_t cap = 0; cap < len; cap++) {
+            uint8_t *b = malloc(cap ? cap : 1);
+            assert_int_equal(sp_peer_encode(&m, b, cap, &l2), SP_ERR_OVERFLOW);
+            free(b);
+        }
+    }
+}
+
+/* The largest messages fit SP_PEER_MSG_MAX_BYTES. */
+static void test_limits_fit(void **state)
+{
+    struct sp_peer_count *e = calloc(SP_PROTO_MAX_COUNT_ENTRIES, sizeof(*e));
+    uint8_t *el = calloc(SP_PEER_BATCH_MAX_ELEMENTS, SP_PEER_ELEMENT_BYTES);
+    struct sp_peer_msg m = {.type = SP_PEER_COUNTS}, d;
+    uint8_t *buf = NULL;
+    size_t len;
+
+    (void)state;
+    assert_non_null(e);
+    assert_non_null(el);
+    for (uint32_t i = 0; i < SP_PROTO_MAX_COUNT_ENTRIES; i++)
+        e[i] = (struct sp_peer_count){15, 0xffff0000u + i, UINT64_MAX};
+    m.counts = (struct sp_peer_counts){e, SP_PROTO_MAX_COUNT_ENTRIES};
+    assert_int_equal(sp_peer_encode_alloc(&m, &buf, &len), 0);
+    assert_true(len <= SP_PEER_MSG_MAX_BYTES);
+    assert_int_equal(sp_peer_decode(buf, len, &d), 0);
+    assert_true(peer_equal(&m, &d));
+    sp_peer_msg_clear(&d);
+    free(buf);
+    m = (struct sp_peer_msg){.type = SP_PEER_BATCH};
+    m.batch = (struct sp_peer_batch){31, 15, UINT32_MAX, 32, true, el, SP_PEER_BATCH_MAX_ELEMENTS};
+    assert_int_equal(sp_peer_encode_alloc(&m, &buf, &len), 0);
+    assert_int_equal(sp_peer_decode(buf, len, &d), 0);
+    assert_ptr_equal(d.batch.elements, buf + len - SP_PEER_BATCH_MAX_ELEMENTS * 32); /* zero-copy */
+    sp_peer_msg_clear(&d);
+    /* A frame beyond the limit is refused before it is parsed. */
+    assert_int_equal(sp_peer_decode(buf, SP_PEER_MSG_MAX_BYTES + 1, &d), OVERSIZED);
+    free(buf);
+    free(el);
+    free(e);
+}
+
+static void test_clear_and_names(void **state)
+{
+    struct sp_peer_msg m;
+
+    (void)state;
+    sp_peer_msg_clear(NULL);
+    find_sample("peer_verdict")->build(&m); /* holders are the sample's, not owned */
+    sp_peer_msg_clear(&m);
+    assert_null(m.verdict.holders);
+    assert_string_equal(sp_peer_type_name(SP_PEER_BATCH), "BATCH");
+    assert_string_equal(sp_peer_type_name(SP_PEER_LOG_HEAD), "LOG_HEAD");
+    assert_null(sp_peer_type_name(0));
+    assert_null(sp_peer_type_name(14));
+}
+
+static void test_reason_set(void **state)
+{
+    struct sp_peer_reason r;
+    struct sp_peer_msg m;
+    char big[3000];
+    uint8_t buf[2048];
+    size_t len;
+
+    (void)state;
+    sp_peer_reason_set(&r, SP_ERR_TIMEOUT, "line\none\x01\xff end");
+    assert_int_equal(r.code, SP_ERR_TIMEOUT);
+    assert_string_equal(r.reason, "line one   end");
+    sp_peer_reason_set(&r, 5, NULL);
+    assert_int_equal(r.code, SP_ERR_INTERNAL);
+    assert_string_equal(r.reason, "");
+    /* 1023 ASCII bytes then a 2-byte character: cut before it, not inside. */
+    memset(big, 'x', sizeof(big));
+    memcpy(big + 1023, "\xc3\xa9", 2);
+    big[sizeof(big) - 1] = '\0';
+    sp_peer_reason_set(&r, -1, big);
+    assert_int_equal(strlen(r.reason), 1023);
+    /* What it produces always encodes. */
+    m = (struct sp_peer_msg){.type = SP_PEER_ABORT, .abort = r};
+    assert_int_equal(sp_peer_encode(&m, buf, sizeof(buf), &len), 0);
+    sp_peer_reason_set(&r, -1, "\xe2\x82");
+    assert_string_equal(r.reason, "  ");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_golden),           cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_reject_battery),   cmocka_unit_test(test_patches),
+        cmocka_unit_test(test_encode_validates), cmocka_unit_test(test_encode_small_buffer),
+        cmocka_unit_test(test_limits_fit),       cmocka_unit_test(test_clear_and_names),
+        cmocka_unit_test(test_reason_set),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,273 @@
+/* snijpunt check: what the input layer makes of an export, without showing
+ * any of its values: per field accepted, empty and rejected (with reasons),
+ * rows skipped for structural errors (line numbers), keys per type. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/keytype.h"
+#include "input/derive.h"
+#include "input/encoding.h"
+#include "input/ingest.h"
+#include "input/mapping.h"
+#include "tools/cli_input.h"
+#include "tools/cli_json.h"
+#include "tools/cmd.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: snijpunt check --mapping FILE [--today YYYY-MM-DD] [--json] INPUT.csv\n\n"
+                 "Reads an agency export as its mapping file describes and reports what the\n"
+                 "input layer makes of it: per mapped field how many values were accepted,\n"
+                 "empty or rejected (and why), which rows were skipped for structural errors\n"
+                 "(with their line numbers), and how many match keys of each type the file\n"
+                 "yields. It never prints a value from the file.\n\n"
+                 "  --mapping FILE  the dataset's mapping (format: input/README.md)\n"
+                 "  --today DATE    the date for future-date checks (default: today)\n"
+                 "  --json          the same report as JSON on standard output\n\n"
+                 "INPUT.csv may be - for standard input. Exit status: 0 the file is usable\n"
+                 "(even with rejects), 1 it cannot be used at all (unreadable, invalid\n"
+                 "mapping, a mapped column missing, no usable record), 2 usage error.\n");
+}
+
+/* Counts records only: keys are counted by the ingestion itself. */
+static int count_record(void *ctx, const struct sp_record_keys *rec)
+{
+    (void)ctx;
+    (void)rec;
+    return 0;
+}
+
+static uint64_t rejected_total(const struct sp_field_stats *fs)
+{
+    uint64_t n = 0;
+    for (int r = 1; r < SP_REJECT_REASON_COUNT; r++)
+        n += fs->rejected[r];
+    return n;
+}
+
+static const char *column_label(const struct sp_mapping *m, int f, char *buf, size_t cap)
+{
+    const char *name = sp_mapping_column_name(m, f);
+    if (name != NULL)
+        return name;
+    snprintf(buf, cap, "#%u", sp_mapping_column_index(m, f));
+    return buf;
+}
+
+static void print_field(const struct sp_mapping *m, const struct sp_field_stats *fs, int f)
+{
+    char col[32];
+
+    printf("  %-15s %-22s %9llu %9llu %9llu", sp_field_name(f),
+           column_label(m, f, col, sizeof(col)), (unsigned long long)fs->accepted,
+           (unsigned long long)fs->empty, (unsigned long long)rejected_total(fs));
+    const char *sep = "  ";
+    for (int r = 1; r < SP_REJECT_REASON_COUNT; r++)
+        if (fs->rejected[r] > 0) {
+            printf("%s%s %llu", sep, sp_reject_reason_text(r), (unsigned long long)fs->rejected[r]);
+            sep = ", ";
+        }
+    printf("\n");
+}
+
+static void print_errors(const struct sp_ingest_stats *st)
+{
+    char text[128];
+
+    printf("\nrows skipped (structural errors): %llu\n", (unsigned long long)st->structural_errors);
+    for (size_t i = 0; i < st->nerror_lines; i++)
+        if (sp_ingest_error_describe(st, i, text, sizeof(text)) == 0)
+            printf("  line %llu: %s\n", (unsigned long long)st->error_lines[i], text);
+    if (st->structural_errors > st->nerror_lines)
+        printf("  ... and %llu more\n",
+               (unsigned long long)(st->structural_errors - st->nerror_lines));
+}
+
+static void print_text(const struct sp_cli_input_args *a, const struct sp_mapping *m,
+                       const struct sp_ingest_stats *st)
+{
+    printf("file:     %s\nmapping:  %s (%s records, %s)\n", a->input, a->mapping,
+           sp_mapping_kind(m), sp_encoding_name(sp_mapping_encoding(m)));
+    printf("lines:    %llu\nrecords:  %llu (usable %llu, skipped %llu, without keys %llu)\n",
+           (unsigned long long)st->lines, (unsigned long long)st->records,
+           (unsigned long long)st->records_usable, (unsigned long long)st->structural_errors,
+           (unsigned long long)st->records_without_keys);
+    printf("duplicate record ids: %llu%s\n\n", (unsigned long long)st->duplicate_record_ids,
+           st->duplicate_check_capped ? " (at least; too many ids to track all)" : "");
+    printf("  %-15s %-22s %9s %9s %9s  %s\n", "field", "column", "accepted", "empty", "rejected",
+           "reasons");
+    for (int f = 0; f < SP_FIELD_COUNT; f++)
+        if (sp_mapping_has_field(m, f))
+            print_field(m, &st->fields[f], f);
+    printf("\nkeys: %llu\n", (unsigned long long)st->keys);
+    for (int t = SP_KEY_TYPE_MIN; t <= SP_KEY_TYPE_MAX; t++)
+        if (st->keys_by_type[t] > 0)
+            printf("  %-14s %s %9llu\n", sp_key_type_name(t),
+                   sp_key_class_name(sp_key_type_class(t)),
+                   (unsigned long long)st->keys_by_type[t]);
+    print_errors(st);
+}
+
+/* "checksum fails" -> "checksum_fails": stable JSON names from the texts. */
+static void reason_slug(int r, char *buf, size_t cap)
+{
+    const char *t = sp_reject_reason_text(r);
+    size_t o = 0;
+    for (; t != NULL && *t != '\0' && o + 1 < cap; t++)
+        buf[o++] = isalnum((unsigned char)*t) ? (char)tolower((unsigned char)*t) : '_';
+    buf[o] = '\0';
+}
+
+static void json_fields(struct sp_json *j, const struct sp_mapping *m,
+                        const struct sp_ingest_stats *st)
+{
+    char col[32], slug[64];
+
+    sp_json_arr_open(j, "fields");
+    for (int f = 0; f < SP_FIELD_COUNT; f++) {
+        if (!sp_mapping_has_field(m, f))
+            continue;
+        const struct sp_field_stats *fs = &st->fields[f];
+        sp_json_obj_open(j, NULL);
+        sp_json_str(j, "field", sp_field_name(f));
+        sp_json_str(j, "column", column_label(m, f, col, sizeof(col)));
+        sp_json_uint(j, "accepted", fs->accepted);
+        sp_json_uint(j, "empty", fs->empty);
+        sp_json_uint(j, "rejected", rejected_total(fs));
+        sp_json_obj_open(j, "reasons");
+        for (int r = 1; r < SP_REJECT_REASON_COUNT; r++)
+            if (fs->rejected[r] > 0) {
+                reason_slug(r, slug, sizeof(slug));
+                sp_json_uint(j, slug, fs->rejected[r]);
+            }
+        sp_json_obj_close(j);
+        sp_json_obj_close(j);
+    }
+    sp_json_arr_close(j);
+}
+
+static void json_keys(struct sp_json *j, const struct sp_ingest_stats *st)
+{
+    sp_json_uint(j, "keys_total", st->keys);
+    sp_json_obj_open(j, "keys");
+    for (int t = SP_KEY_TYPE_MIN; t <= SP_KEY_TYPE_MAX; t++)
+        if (st->keys_by_type[t] > 0) {
+            sp_json_obj_open(j, sp_key_type_name(t));
+            sp_json_str(j, "class", sp_key_class_name(sp_key_type_class(t)));
+            sp_json_uint(j, "count", st->keys_by_type[t]);
+            sp_json_obj_close(j);
+        }
+    sp_json_obj_close(j);
+}
+
+static void json_errors(struct sp_json *j, const struct sp_ingest_stats *st)
+{
+    char text[128];
+
+    sp_json_obj_open(j, "structural_errors");
+    sp_json_uint(j, "count", st->structural_errors);
+    sp_json_arr_open(j, "rows");
+    for (size_t i = 0; i < st->nerror_lines; i++) {
+        if (sp_ingest_error_describe(st, i, text, sizeof(text)) != 0)
+            continue;
+        sp_json_obj_open(j, NULL);
+        sp_json_uint(j, "line", st->error_lines[i]);
+        sp_json_str(j, "code", sp_errname(st->error_codes[i]));
+        sp_json_str(j, "message", text);
+        sp_json_obj_close(j);
+    }
+    sp_json_arr_close(j);
+    sp_json_uint(j, "more", st->structural_errors - st->nerror_lines);
+    sp_json_obj_close(j);
+}
+
+/* The JSON report; st is NULL when the file could not be used at all. */
+static int print_json(const struct sp_cli_input_args *a, const struct sp_mapping *m,
+                      const struct sp_ingest_stats *st, bool usable, const char *error)
+{
+    struct sp_json j;
+
+    sp_json_init(&j, stdout);
+    sp_json_obj_open(&j, NULL);
+    sp_json_str(&j, "file", a->input);
+    sp_json_str(&j, "mapping", a->mapping);
+    sp_json_bool(&j, "usable", usable);
+    if (error != NULL)
+        sp_json_str(&j, "error", error);
+    if (m != NULL)
+        sp_json_str(&j, "kind", sp_mapping_kind(m));
+    if (st != NULL) {
+        sp_json_uint(&j, "lines", st->lines);
+        sp_json_uint(&j, "records", st->records);
+        sp_json_uint(&j, "records_usable", st->records_usable);
+        sp_json_uint(&j, "records_skipped", st->structural_errors);
+        sp_json_uint(&j, "records_without_keys", st->records_without_keys);
+        sp_json_uint(&j, "duplicate_record_ids", st->duplicate_record_ids);
+        json_fields(&j, m, st);
+        json_keys(&j, st);
+        json_errors(&j, st);
+    }
+    sp_json_obj_close(&j);
+    return sp_json_finish(&j) == 0 ? 0 : 1;
+}
+
+static int run_check(const struct sp_cli_input_args *a, const struct sp_mapping *m)
+{
+    struct sp_ingest *ing = NULL;
+    int rc = sp_ingest_new(m, &ing);
+
+    if (rc == 0)
+        rc = sp_ingest_set_today(ing, a->today);
+    if (rc == 0)
+        rc = sp_cli_ingest_file(a->input, ing, count_record, NULL);
+    if (rc != 0) {
+        if (a->json)
+            print_json(a, m, NULL, false,
+                       ing != NULL ? sp_ingest_diagnostic(ing) : sp_strerror(rc));
+        sp_ingest_free(&ing);
+        return 1;
+    }
+    const struct sp_ingest_stats *st = sp_ingest_stats(ing);
+    bool usable = st->records == 0 || st->records_usable > 0;
+    const char *why = usable ? NULL : "no record in the file is usable";
+    int status = usable ? 0 : 1;
+    if (a->json)
+        status |= print_json(a, m, st, usable, why);
+    else
+        print_text(a, m, st);
+    if (!usable)
+        fprintf(stderr, "snijpunt: %s: %s\n", a->input, why);
+    else if (st->records == 0)
+        fprintf(stderr, "snijpunt: %s: warning: the file has no data records\n", a->input);
+    sp_ingest_free(&ing);
+    return status;
+}
+
+static int check_main(int argc, char **argv)
+{
+    struct sp_cli_input_args a;
+    struct sp_mapping *m = NULL;
+
+    int rc = sp_cli_input_args_parse(argc, argv, true, &a);
+    if (rc != 0)
+        return rc;
+    if (a.help) {
+        usage(stdout);
+        return 0;
+    }
+    if (sp_cli_load_mapping(a.mapping, &m) != 0) {
+        if (a.json)
+            print_json(&a, NULL, NULL, false, "the mapping file is invalid");
+        return 1;
+    }
+    rc = run_check(&a, m);
+    sp_mapping_free(&m);
+    return rc;
+}
+
+const struct sp_cmd sp_cmd_check = {
+    .name = "check",
+    .summary = "report what the input layer makes of an export (no values shown)",
+    .run = check_main,
+};
