@@ -47,8 +47,8 @@ struct key_def {
     size_t cap; /* destination capacity for strings */
 };
 
-#define G(f) offsetof(struct sp_config, f), sizeof(((struct sp_config *)0)->f)
-#define P(f) offsetof(struct sp_config_peer, f), sizeof(((struct sp_config_peer *)0)->f)
+#define G(f)  offsetof(struct sp_config, f), sizeof(((struct sp_config *)0)->f)
+#define P(f)  offsetof(struct sp_config_peer, f), sizeof(((struct sp_config_peer *)0)->f)
 #define GN(f) offsetof(struct sp_config, f), 0
 
 static const struct key_def keys[] = {
@@ -249,12 +249,23 @@ static const char *set_string(const struct key_def *k, const char *v, void *base
 {
     const char *bad = NULL;
     switch (k->kind) {
-    case K_NAME: bad = check_name(v); break;
-    case K_ENDPOINT: bad = check_endpoint(v); break;
-    case K_PATH: bad = check_path(v, SP_CONFIG_PATH_MAX); break;
-    case K_SOCKET: bad = check_path(v, SP_CONFIG_IPC_PATH_MAX); break;
-    case K_GROUP: bad = check_group(v); break;
-    default: return "internal: not a string";
+    case K_NAME:
+        bad = check_name(v);
+        break;
+    case K_ENDPOINT:
+        bad = check_endpoint(v);
+        break;
+    case K_PATH:
+        bad = check_path(v, SP_CONFIG_PATH_MAX);
+        break;
+    case K_SOCKET:
+        bad = check_path(v, SP_CONFIG_IPC_PATH_MAX);
+        break;
+    case K_GROUP:
+        bad = check_group(v);
+        break;
+    default:
+        return "internal: not a string";
     }
     if (!bad && strlen(v) >= k->cap)
         bad = "is too long";
@@ -268,17 +279,20 @@ static const char *set_value(const struct key_def *k, const char *v, struct sp_c
 {
     void *base = k->sec == SEC_PEER ? (void *)peer : (void *)cfg;
     switch (k->kind) {
-    case K_LEVEL: return check_level(v, &cfg->log_level);
+    case K_LEVEL:
+        return check_level(v, &cfg->log_level);
     case K_U32:
     case K_SECONDS:
-    case K_SIZE: return set_number(k, v, base);
+    case K_SIZE:
+        return set_number(k, v, base);
     case K_SIGNKEY: {
         const char *bad = decode_key32(v, peer->sign_pk, false);
         if (!bad && crypto_core_ed25519_is_valid_point(peer->sign_pk) != 1)
             bad = "is not a valid Ed25519 public key";
         return bad;
     }
-    case K_CURVEKEY: return decode_key32(v, peer->curve_pk, true);
+    case K_CURVEKEY:
+        return decode_key32(v, peer->curve_pk, true);
     case K_PUBKEY: {
         struct sp_identity_public pub;
         if (sp_identity_public_decode(v, strlen(v), &pub) != 0)
@@ -287,7 +301,8 @@ static const char *set_value(const struct key_def *k, const char *v, struct sp_c
         memcpy(peer->curve_pk, pub.curve_pk, SP_CONFIG_KEY_BYTES);
         return NULL;
     }
-    default: return set_string(k, v, base);
+    default:
+        return set_string(k, v, base);
     }
 }
 
@@ -386,8 +401,7 @@ static int parse_assignment(struct parser *ps, const char *s, size_t n)
                    ? fail_at(ps, ps->line, "unknown key '%s' in [peer %s]", key, ps->peer->name)
                    : fail_at(ps, ps->line, "unknown key '%s'", key);
     if (ps->seen[i])
-        return fail_at(ps, ps->line, "duplicate key '%s' (first set on line %u)", key,
-                       ps->seen[i]);
+        return fail_at(ps, ps->line, "duplicate key '%s' (first set on line %u)", key, ps->seen[i]);
     if (vn == 0)
         return fail_at(ps, ps->line, "%s has no value", key);
     if (vn >= sizeof val)
@@ -502,7 +516,7 @@ int sp_config_load(const char *path, struct sp_config **out, char *diag, size_t 
         return e == ENOENT ? SP_ERR_NOT_FOUND : SP_ERR_IO;
     }
     size_t cap = (size_t)st.st_size + 1 > SP_CONFIG_MAX_BYTES + 1 ? SP_CONFIG_MAX_BYTES + 1
-                                                                   : (size_t)st.st_size + 1;
+                                                                  : (size_t)st.st_size + 1;
     char *buf = malloc(cap);
     size_t len = 0;
     ssize_t r = 0;

@@ -24,14 +24,14 @@
 
 #include "common/err.h"
 
-#define SP_CONFIG_NAME_MAX      64   /* node and peer names: [a-z0-9-]{1,64} */
-#define SP_CONFIG_ENDPOINT_MAX  255
-#define SP_CONFIG_PATH_MAX      4095
-#define SP_CONFIG_IPC_PATH_MAX  100  /* sun_path holds 108 bytes with "ipc://" gone */
-#define SP_CONFIG_MAX_PEERS     31   /* 32 participants including this node */
-#define SP_CONFIG_MAX_BYTES     (1u << 20)
-#define SP_CONFIG_DIAG_BYTES    512
-#define SP_CONFIG_KEY_BYTES     32
+#define SP_CONFIG_NAME_MAX     64 /* node and peer names: [a-z0-9-]{1,64} */
+#define SP_CONFIG_ENDPOINT_MAX 255
+#define SP_CONFIG_PATH_MAX     4095
+#define SP_CONFIG_IPC_PATH_MAX 100 /* sun_path holds 108 bytes with "ipc://" gone */
+#define SP_CONFIG_MAX_PEERS    31  /* 32 participants including this node */
+#define SP_CONFIG_MAX_BYTES    (1u << 20)
+#define SP_CONFIG_DIAG_BYTES   512
+#define SP_CONFIG_KEY_BYTES    32
 
 #define SP_CONFIG_DEFAULT_CONTROL "/run/snijpunt/control.sock"
 #define SP_CONFIG_DEFAULT_STATE   "/var/lib/snijpunt"
@@ -45,29 +45,29 @@ enum sp_log_level {
 
 struct sp_config_peer {
     char name[SP_CONFIG_NAME_MAX + 1];
-    char endpoint[SP_CONFIG_ENDPOINT_MAX + 1];    /* tcp://HOST:PORT or ipc://PATH */
-    uint8_t sign_pk[SP_CONFIG_KEY_BYTES];         /* Ed25519 */
-    uint8_t curve_pk[SP_CONFIG_KEY_BYTES];        /* X25519, for ZMQ_CURVE_SERVERKEY / ZAP */
-    unsigned line;                                /* where its section starts */
+    char endpoint[SP_CONFIG_ENDPOINT_MAX + 1]; /* tcp://HOST:PORT or ipc://PATH */
+    uint8_t sign_pk[SP_CONFIG_KEY_BYTES];      /* Ed25519 */
+    uint8_t curve_pk[SP_CONFIG_KEY_BYTES];     /* X25519, for ZMQ_CURVE_SERVERKEY / ZAP */
+    unsigned line;                             /* where its section starts */
 };
 
 /* Immutable after sp_config_parse; read the fields directly. */
 struct sp_config {
-    char source[SP_CONFIG_PATH_MAX + 1];          /* file name used in diagnostics */
-    char node[SP_CONFIG_NAME_MAX + 1];            /* required */
-    char listen[SP_CONFIG_ENDPOINT_MAX + 1];      /* required; peers connect here */
-    char state_dir[SP_CONFIG_PATH_MAX + 1];       /* default SP_CONFIG_DEFAULT_STATE */
-    char identity_path[SP_CONFIG_PATH_MAX + 1];   /* required: secret key file */
-    char control_socket[SP_CONFIG_PATH_MAX + 1];  /* default SP_CONFIG_DEFAULT_CONTROL */
-    char control_group[SP_CONFIG_NAME_MAX + 1];   /* "" = owner-only socket */
-    int log_level;                                /* enum sp_log_level, default INFO */
-    uint32_t round_deadline_s;                    /* 1..86400, default 600 */
-    uint32_t batch_size;                          /* elements per BATCH, 1..4096, default 4096 */
-    uint32_t batch_window;                        /* unacknowledged batches per stream, 1..64, default 8 */
-    uint32_t worker_threads;                      /* 1..64, default 2 */
-    uint64_t store_map_bytes;                     /* 1 MiB..1 TiB, default 8 GiB */
-    uint32_t load_idle_timeout_s;                 /* abort a load idle this long, default 300 */
-    uint32_t max_set_size;                        /* values per key type a node offers, 0 = no cap */
+    char source[SP_CONFIG_PATH_MAX + 1];         /* file name used in diagnostics */
+    char node[SP_CONFIG_NAME_MAX + 1];           /* required */
+    char listen[SP_CONFIG_ENDPOINT_MAX + 1];     /* required; peers connect here */
+    char state_dir[SP_CONFIG_PATH_MAX + 1];      /* default SP_CONFIG_DEFAULT_STATE */
+    char identity_path[SP_CONFIG_PATH_MAX + 1];  /* required: secret key file */
+    char control_socket[SP_CONFIG_PATH_MAX + 1]; /* default SP_CONFIG_DEFAULT_CONTROL */
+    char control_group[SP_CONFIG_NAME_MAX + 1];  /* "" = owner-only socket */
+    int log_level;                               /* enum sp_log_level, default INFO */
+    uint32_t round_deadline_s;                   /* 1..86400, default 600 */
+    uint32_t batch_size;                         /* elements per BATCH, 1..4096, default 4096 */
+    uint32_t batch_window;        /* unacknowledged batches per stream, 1..64, default 8 */
+    uint32_t worker_threads;      /* 1..64, default 2 */
+    uint64_t store_map_bytes;     /* 1 MiB..1 TiB, default 8 GiB */
+    uint32_t load_idle_timeout_s; /* abort a load idle this long, default 300 */
+    uint32_t max_set_size;        /* values per key type a node offers, 0 = no cap */
     size_t npeers;
     struct sp_config_peer peers[SP_CONFIG_MAX_PEERS];
 };

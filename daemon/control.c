@@ -49,6 +49,7 @@ struct sp_control {
 
 /* Storage a reply points into until it is encoded. */
 struct scratch {
+    struct sp_ctl_peer_info *peers;
     struct sp_ctl_dataset_info *datasets;
     struct sp_ctl_result_row *rows;
     struct sp_peer_count *counts;
@@ -113,17 +114,27 @@ static void stats_to_ctl(const struct sp_ingest_stats *s, struct sp_ctl_ingest_s
 static int op_status(struct handler_ctx *h)
 {
     struct sp_ctl_status_reply *st = &h->rp->status_info;
+    const struct sp_config *cfg = h->c->cfg;
     uint32_t n = 0;
-    int err = 0;
-    /* The engine fills what it knows (rounds and peers); the rest is ours. */
-    if (h->c->fed && (err = sp_fed_control(h->c->fed, h->rq, h->rp, h->now_ms)) != 0)
+    int err = sp_store_datasets_count(h->c->store, &n);
+    if (err)
         return err;
-    if ((err = sp_store_datasets_count(h->c->store, &n)) != 0)
-        return err;
-    snprintf(st->node, sizeof st->node, "%s", h->c->cfg->node);
+    h->sc->peers = calloc(cfg->npeers ? cfg->npeers : 1, sizeof *h->sc->peers);
+    if (!h->sc->peers)
+        return SP_ERR_NOMEM;
+    for (size_t i = 0; i < cfg->npeers; i++) {
+        struct sp_ctl_peer_info *p = &h->sc->peers[i];
+        snprintf(p->name, sizeof p->name, "%s", cfg->peers[i].name);
+        snprintf(p->endpoint, sizeof p->endpoint, "%s", cfg->peers[i].endpoint);
+        p->connected = h->c->fed && sp_fed_peer_connected(h->c->fed, i);
+    }
+    snprintf(st->node, sizeof st->node, "%s", cfg->node);
     snprintf(st->version, sizeof st->version, "%s", SP_VERSION);
     st->uptime_s = (h->now_ms - h->c->started_ms) / 1000;
     st->datasets = n;
+    st->rounds_active = h->c->fed ? sp_fed_rounds_active(h->c->fed) : 0;
+    st->peers = h->sc->peers;
+    st->npeers = (uint32_t)cfg->npeers;
     return 0;
 }
 
@@ -362,16 +373,24 @@ static int op_round(struct handler_ctx *h)
 static int handle_request(struct handler_ctx *h)
 {
     switch (h->rq->op) {
-    case SP_CTL_STATUS: return op_status(h);
-    case SP_CTL_LOAD_BEGIN: return op_load_begin(h);
-    case SP_CTL_LOAD_CHUNK: return op_load_chunk(h);
-    case SP_CTL_LOAD_END: return op_load_end(h);
-    case SP_CTL_DATASETS: return op_datasets(h);
-    case SP_CTL_RESULTS: return op_results(h);
-    case SP_CTL_COUNTS: return op_counts(h);
+    case SP_CTL_STATUS:
+        return op_status(h);
+    case SP_CTL_LOAD_BEGIN:
+        return op_load_begin(h);
+    case SP_CTL_LOAD_CHUNK:
+        return op_load_chunk(h);
+    case SP_CTL_LOAD_END:
+        return op_load_end(h);
+    case SP_CTL_DATASETS:
+        return op_datasets(h);
+    case SP_CTL_RESULTS:
+        return op_results(h);
+    case SP_CTL_COUNTS:
+        return op_counts(h);
     case SP_CTL_ROUND_START:
     case SP_CTL_ROUNDS:
-    case SP_CTL_ROUND_CANCEL: return op_round(h);
+    case SP_CTL_ROUND_CANCEL:
+        return op_round(h);
     default:
         snprintf(h->msg, sizeof h->msg, "operation %s is not supported by this daemon",
                  sp_ctl_op_name(h->rq->op) ? sp_ctl_op_name(h->rq->op) : "?");
@@ -413,6 +432,7 @@ int sp_control_handle(struct sp_control *ctl, const uint8_t *req, size_t len, ui
     }
     if (err)
         err = encode_error(rq.op, err, h.msg, reply, reply_len);
+    free(sc.peers);
     free(sc.datasets);
     free(sc.rows);
     free(sc.counts);
@@ -485,8 +505,8 @@ void sp_control_dispatch(struct sp_control *ctl, uint64_t now_ms)
         }
         uint8_t *reply = NULL;
         size_t len = 0;
-        int err = sp_control_handle(ctl, zmq_msg_data(&m[n - 1]), zmq_msg_size(&m[n - 1]),
-                                    &reply, &len, now_ms);
+        int err = sp_control_handle(ctl, zmq_msg_data(&m[n - 1]), zmq_msg_size(&m[n - 1]), &reply,
+                                    &len, now_ms);
         zmq_msg_close(&m[n - 1]);
         if (err) {
             sp_log_error("control: no reply possible: %s", sp_strerror(err));
@@ -504,8 +524,8 @@ void sp_control_tick(struct sp_control *ctl, uint64_t now_ms)
     for (size_t i = 0; i < SP_CONTROL_MAX_LOADS; i++) {
         struct ctl_load *l = &ctl->loads[i];
         if (l->id && now_ms - l->last_ms >= idle_ms) {
-            sp_log_warn("dataset %s: load idle for %u s, discarded",
-                        sp_dataset_load_name(l->load), ctl->cfg->load_idle_timeout_s);
+            sp_log_warn("dataset %s: load idle for %u s, discarded", sp_dataset_load_name(l->load),
+                        ctl->cfg->load_idle_timeout_s);
             drop_load(l);
         }
     }
@@ -586,8 +606,7 @@ static int bind_socket(struct sp_control *c, void *zctx)
     int linger = 0, hwm = 64;
     snprintf(ep, sizeof ep, "ipc://%s", c->cfg->control_socket);
     if (socket_in_use(c->cfg->control_socket)) {
-        sp_log_error("control: %s is in use by another running snijpuntd",
-                     c->cfg->control_socket);
+        sp_log_error("control: %s is in use by another running snijpuntd", c->cfg->control_socket);
         return SP_ERR_BUSY;
     }
     c->sock = zmq_socket(zctx, ZMQ_ROUTER);
@@ -608,8 +627,8 @@ static int bind_socket(struct sp_control *c, void *zctx)
     return set_permissions(c);
 }
 
-int sp_control_new(const struct sp_config *cfg, struct sp_store *store, void *zctx,
-                   uint64_t now_ms, struct sp_control **out)
+int sp_control_new(const struct sp_config *cfg, struct sp_store *store, void *zctx, uint64_t now_ms,
+                   struct sp_control **out)
 {
     struct sp_control *c = calloc(1, sizeof *c);
     if (!c)

@@ -92,8 +92,8 @@ static int ingest_error(struct sp_dataset_load *l, int err, char *diag, size_t d
     return err;
 }
 
-int sp_dataset_load_feed(struct sp_dataset_load *load, const uint8_t *data, size_t len,
-                         char *diag, size_t diag_cap)
+int sp_dataset_load_feed(struct sp_dataset_load *load, const uint8_t *data, size_t len, char *diag,
+                         size_t diag_cap)
 {
     if (load->failed)
         return SP_ERR_STATE;
@@ -121,8 +121,8 @@ static uint64_t rejected_fields(const struct sp_ingest_stats *st)
     return n;
 }
 
-int sp_dataset_load_commit(struct sp_dataset_load *load, struct sp_dataset_info *info,
-                           char *diag, size_t diag_cap)
+int sp_dataset_load_commit(struct sp_dataset_load *load, struct sp_dataset_info *info, char *diag,
+                           size_t diag_cap)
 {
     if (load->failed || !load->staging)
         return SP_ERR_STATE;

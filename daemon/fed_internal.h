@@ -1,14 +1,16 @@
 /*
  * Internals of the federation engine, shared by its fed*.c files only:
- *   fed.c        lifecycle, poll/dispatch/tick, message intake and refusal,
- *                the self-delivery queue, round lookup, failure and persistence
+ *   fed.c        lifecycle, poll/dispatch/tick, round lookup, failure,
+ *                persistence, jobs
+ *   fed_msg.c    sending (and the self-delivery queue), message intake and
+ *                refusal
  *   fed_setup.c  proposals: ROUND_START, PROPOSE/ACCEPT/REFUSE/START/ABORT/ERROR
  *   fed_ring.c   own values into the ring (hash + blind jobs), BATCH/CREDIT,
  *                flow-control windows, fully blinded values coming home
  *   fed_final.c  own FINALs to the counting node, VERDICTs, mapping verdicts
  *                to records, results, DONE/COUNTS at the initiator
  *   fed_count.c  the counting node: scratch LMDB, histogram, VERDICTs, COUNTS
- *   fed_ctl.c    control requests (ROUNDS, RESULTS, COUNTS, CANCEL listing)
+ *   fed_ctl.c    control requests (ROUNDS, ROUND_CANCEL, the engine's part of STATUS)
  *
  * Threading: everything here runs on the main thread except the `run`
  * functions of jobs (struct fed_job), which touch only their job and data
@@ -23,6 +25,7 @@
 #include <stdint.h>
 
 #include "common/keytype.h"
+#include "daemon/config.h"
 #include "daemon/federation.h"
 #include "daemon/peer.h"
 #include "daemon/round.h"
@@ -48,6 +51,26 @@ struct fed_counter;
 #define FED_HASH_AHEAD(workers) ((workers) + 1)
 /* Most rounds kept in memory at once (live or winding down). */
 #define FED_MAX_ROUNDS         64
+
+/* One match-key value read ahead of its batch (personal data: wiped). */
+struct fed_value {
+    uint8_t type;
+    uint8_t klass;
+    uint16_t len;
+    uint8_t val[SP_STORE_VALUE_MAX];
+};
+
+/* Recognises the distinct (type, value) pairs of a key walk, which yields
+ * equal pairs next to each other: the producer and the mapping pass number
+ * values the same way through it. */
+struct fed_distinct {
+    bool have;
+    struct fed_value prev;
+};
+
+/* True when ref starts a new distinct value (and remembers it). */
+bool fed_distinct_next(struct fed_distinct *d, const struct sp_store_keyref *ref);
+void fed_distinct_wipe(struct fed_distinct *d);
 
 enum fed_job_kind {
     FED_JOB_HASH = 1, /* own values: hash to the group, blind (hops = 1) */
@@ -80,6 +103,7 @@ struct fed_job {
     uint32_t key_mask;
     uint64_t counts[FED_NTYPES];
     /* MAP: result rows, built by the worker */
+    struct sp_round_agg *agg;
     struct sp_result_row *rows;
     size_t nrows;
     char diag[128];
@@ -145,18 +169,18 @@ struct fed_round {
     uint32_t batch_size;
     bool produced_all;
     unsigned hashing;
-    uint8_t cur_type;
-    bool have_peek, have_prev;
-    uint8_t peek_type, peek_len, prev_type;
-    uint16_t prev_len;
-    uint8_t peek_val[SP_STORE_VALUE_MAX], prev_val[SP_STORE_VALUE_MAX];
-    uint16_t peek_vlen;
+    bool have_peek;
+    struct fed_value peek;     /* next distinct value, read ahead */
+    struct fed_distinct dist;  /* the producer's distinct-value tracker */
     struct fed_own own[FED_NTYPES];
 
     /* ring link to the successor: a window and a queue per origin */
     struct sp_window ring_win[SP_PROTO_MAX_PARTICIPANTS];
     struct fed_pending *ring_q[SP_PROTO_MAX_PARTICIPANTS];
     struct fed_pending *ring_qtail[SP_PROTO_MAX_PARTICIPANTS];
+    uint32_t ring_qlen[SP_PROTO_MAX_PARTICIPANTS];
+    /* batches taken from the predecessor whose CREDIT is still owed */
+    uint32_t fwd_owed[SP_PROTO_MAX_PARTICIPANTS];
 
     /* own FINALs */
     struct fed_final_ref *finals;
@@ -210,8 +234,7 @@ struct sp_fed {
     bool scratch_open;
     /* control replies: storage valid until the next sp_fed_control call */
     struct sp_ctl_round_info *ctl_rounds;
-    struct sp_ctl_result_row *ctl_rows;
-    struct sp_peer_count *ctl_counts;
+    struct sp_ctl_peer_info *ctl_peers;
 };
 
 /* ---- fed.c ---------------------------------------------------------- */
@@ -226,14 +249,19 @@ void fed_round_fail(struct fed_round *r, int code, bool send_abort, const char *
     __attribute__((format(printf, 4, 5)));
 /* Applies an event of the state machine; logs. Returns 0 or SP_ERR_STATE. */
 SP_NODISCARD int fed_round_event(struct fed_round *r, int event);
-/* Writes the round meta blob (sp_store_round_put). */
-SP_NODISCARD int fed_round_persist(struct fed_round *r);
+/* Writes the round meta blob (sp_store_round_put); a failure is logged (the
+ * round goes on: its state is in memory and its outcome is committed or
+ * failed later). */
+void fed_round_persist(struct fed_round *r);
 /* Fills a meta struct (heap; caller frees) from the round's live state. */
 SP_NODISCARD int fed_round_meta(const struct fed_round *r, int state, uint8_t **blob,
                                 size_t *len);
 /* Sends m to participant p (encoding it); to this node itself through the
  * self queue. Returns 0 or an error (encode, queue cap, memory). */
 SP_NODISCARD int fed_send(struct fed_round *r, unsigned p, struct sp_peer_msg *m);
+/* fed_send where nothing more can be done on failure (ABORT, REFUSE, DONE):
+ * a failure is logged. */
+void fed_send_best(struct fed_round *r, unsigned p, struct sp_peer_msg *m);
 /* Sends m to configured peer `peer` outside any round (REFUSE, ERROR). */
 void fed_send_peer(struct sp_fed *fed, int peer, struct sp_peer_msg *m);
 /* Hands a job to the workers and records it on the round. */
@@ -242,6 +270,12 @@ struct fed_job *fed_job_new(struct fed_round *r, int kind);
 void fed_job_free(struct fed_job *job);
 /* Whether the round has finished everything and can be released. */
 void fed_round_check_finished(struct fed_round *r);
+
+/* ---- fed_msg.c ------------------------------------------------------ */
+void fed_on_recv(void *ctx, const struct sp_peer_in *in);
+void fed_on_link(void *ctx, int peer, bool up, uint64_t now_ms);
+/* Processes the messages this node sent itself (it counts or initiates). */
+void fed_drain_self(struct sp_fed *fed);
 
 /* ---- fed_setup.c ---------------------------------------------------- */
 SP_NODISCARD int fed_ctl_round_start(struct sp_fed *fed, const struct sp_proposal *req,
@@ -293,10 +327,7 @@ void fed_counter_free(struct fed_round *r);
 /* ---- fed_ctl.c ------------------------------------------------------ */
 SP_NODISCARD int fed_ctl_rounds(struct sp_fed *fed, const struct sp_ctl_rounds_req *req,
                                 struct sp_ctl_reply *reply);
-SP_NODISCARD int fed_ctl_results(struct sp_fed *fed, const struct sp_ctl_results_req *req,
-                                 struct sp_ctl_reply *reply);
-SP_NODISCARD int fed_ctl_counts(struct sp_fed *fed, const struct sp_ctl_round_ref *req,
-                                struct sp_ctl_reply *reply);
+SP_NODISCARD int fed_ctl_status(struct sp_fed *fed, struct sp_ctl_reply *reply);
 SP_NODISCARD int fed_ctl_cancel(struct sp_fed *fed, const struct sp_ctl_round_ref *req,
                                 struct sp_ctl_reply *reply);
 

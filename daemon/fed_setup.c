@@ -1,6 +1,7 @@
 /* Setting a round up: ROUND_START, PROPOSE, ACCEPT/REFUSE, START, and the
  * ways a round is stopped from outside (ABORT, ERROR). See ROUNDS.md. */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +28,8 @@ static void refuse_round(struct fed_round *r, int code, const char *reason)
     struct sp_peer_msg m = {.type = SP_PEER_REFUSE};
     m.refuse.code = code;
     snprintf(m.refuse.reason, sizeof(m.refuse.reason), "%s", reason);
-    (void)fed_send(r, r->initiator, &m);
-    (void)fed_round_persist(r);
+    fed_send_best(r, r->initiator, &m);
+    fed_round_persist(r);
 }
 
 static void scan_run(struct sp_worker_job *base)
@@ -89,7 +90,7 @@ static void maybe_start(struct fed_round *r)
             return;
         }
     }
-    (void)fed_round_persist(r);
+    fed_round_persist(r);
     int rc = fed_ring_begin(r);
     if (rc)
         fed_round_fail(r, rc, true, "cannot start blinding: %s", sp_strerror(rc));
@@ -137,7 +138,7 @@ void fed_scan_done(struct fed_round *r, struct fed_job *j)
     r->accept_sent = true;
     sp_log_info("round %s: accepted the proposal of %s (case %s)", r->hex,
                 fed_pname(r, r->initiator), r->prop.case_ref);
-    (void)fed_round_persist(r);
+    fed_round_persist(r);
 }
 
 /* ---- initiator -------------------------------------------------------- */
@@ -205,7 +206,7 @@ int fed_ctl_round_start(struct sp_fed *fed, const struct sp_proposal *req,
         goto cleanup;
     }
     r->created_at = prop.created_at;
-    (void)fed_round_persist(r);
+    fed_round_persist(r);
     sp_log_info("round %s: proposed (case %s, %u participants, mode %u, k %u, counter %s)",
                 r->hex, prop.case_ref, r->n, prop.mode, prop.min_holders,
                 fed_pname(r, prop.counter));
@@ -254,7 +255,7 @@ void fed_on_start(struct fed_round *r, unsigned from)
     if (fed_round_event(r, SP_ROUND_EV_START) != 0)
         return;
     r->started_at = (uint64_t)time(NULL);
-    (void)fed_round_persist(r);
+    fed_round_persist(r);
     int rc = fed_ring_begin(r);
     if (rc)
         fed_round_fail(r, rc, true, "cannot start blinding: %s", sp_strerror(rc));
@@ -364,10 +365,12 @@ void fed_on_propose(struct sp_fed *fed, int peer, const struct sp_peer_msg *m)
         return;
     int rc = judge(fed, peer, m, prop, reason, sizeof(reason));
     struct fed_round *r = NULL;
-    if (rc == 0 || rc == SP_ERR_ROUND_REFUSED || rc == SP_ERR_POLICY) {
-        int from = sp_proposal_participant_index(prop, sp_peers_name(fed->peers, peer));
+    int from = rc == 0 || rc == SP_ERR_ROUND_REFUSED || rc == SP_ERR_POLICY
+                   ? sp_proposal_participant_index(prop, sp_peers_name(fed->peers, peer))
+                   : -1;
+    if (from >= 0) {
         int crc = fed_round_create(fed, prop, m->propose.proposal, m->propose.proposal_len,
-                                   from < 0 ? 0 : (unsigned)from, SP_ROUND_ACCEPTED, &r);
+                                   (unsigned)from, SP_ROUND_ACCEPTED, &r);
         if (crc && rc == 0) {
             rc = crc;
             snprintf(reason, sizeof(reason), "cannot take part: %s", sp_strerror(crc));
@@ -382,7 +385,7 @@ void fed_on_propose(struct sp_fed *fed, int peer, const struct sp_peer_msg *m)
             send_refuse(fed, peer, m->round_id, rc, reason);
         }
     } else {
-        (void)fed_round_persist(r);
+        fed_round_persist(r);
         if ((rc = start_scan(r)) != 0)
             refuse_round(r, rc, "cannot count own values");
     }

@@ -57,7 +57,10 @@ void sp_fed_tick(struct sp_fed *fed, uint64_t now_ms);
 long sp_fed_next_timeout_ms(const struct sp_fed *fed, uint64_t now_ms);
 
 /* Handles a round-related control request: ROUND_START, ROUNDS (list and
- * status), RESULTS, COUNTS and ROUND_CANCEL. Returns 0 with *reply filled, or
+ * status) and ROUND_CANCEL; for STATUS it fills the engine's part (peers
+ * with their link state, rounds_active) and leaves the rest zero. RESULTS
+ * and COUNTS are not its business (the store has them). Returns 0 with
+ * *reply filled, or
  * a negative SP_ERR_* with *reply already an error reply whose message says
  * why (the loop sends it as is). List storage in *reply (rounds, rows,
  * counts) belongs to the engine and stays valid until the next

@@ -55,9 +55,10 @@ static size_t log_prefix(char *buf, size_t cap, int level)
         struct tm tm;
         clock_gettime(CLOCK_REALTIME, &ts);
         gmtime_r(&ts.tv_sec, &tm);
-        n = snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ snijpuntd[%ld] %s: ",
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                     tm.tm_sec, ts.tv_nsec / 1000000, (long)getpid(), level_names[level]);
+        n = snprintf(buf, cap,
+                     "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ snijpuntd[%ld] %s: ", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     ts.tv_nsec / 1000000, (long)getpid(), level_names[level]);
     }
     return n < 0 ? 0 : ((size_t)n >= cap ? cap - 1 : (size_t)n);
 }

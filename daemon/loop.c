@@ -20,7 +20,7 @@
 #include "daemon/notify.h"
 #include "daemon/store.h"
 
-#define MAX_FED_ITEMS 64
+#define MAX_FED_ITEMS SP_FED_POLLITEMS(SP_CONFIG_MAX_PEERS)
 #define GC_BUDGET     2000  /* records deleted per garbage-collection step */
 #define MAX_WAIT_MS   60000 /* poll at least this often */
 
@@ -181,8 +181,8 @@ int sp_loop_run(struct sp_loop *loop)
     uint32_t n = 0;
     if (sp_store_datasets_count(loop->store, &n) != 0)
         n = 0;
-    sp_log_info("snijpuntd %s ready: node %s, %u dataset(s), %zu peer(s), control %s",
-                SP_VERSION, loop->cfg->node, n, loop->cfg->npeers, loop->cfg->control_socket);
+    sp_log_info("snijpuntd %s ready: node %s, %u dataset(s), %zu peer(s), control %s", SP_VERSION,
+                loop->cfg->node, n, loop->cfg->npeers, loop->cfg->control_socket);
     if (sp_notify("READY=1\nSTATUS=serving") != 0)
         sp_log_warn("cannot notify systemd of readiness");
     int err = 0;

@@ -25,19 +25,18 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: snijpuntd [--config FILE] [--check]\n"
-            "\n"
-            "Runs one node of a snijpunt record-linkage federation.\n"
-            "\n"
-            "  -c, --config FILE  configuration file (default " DEFAULT_CONFIG ")\n"
-            "      --check        validate the configuration and the identity key file,\n"
-            "                     print the result and exit (0 valid, 1 invalid)\n"
-            "  -h, --help         show this help\n"
-            "  -V, --version      show the version\n"
-            "\n"
-            "Signals: SIGTERM or SIGINT shut down cleanly. The configuration format is\n"
-            "described in daemon/README.md; `snijpunt init` writes a starting one.\n");
+    fprintf(out, "usage: snijpuntd [--config FILE] [--check]\n"
+                 "\n"
+                 "Runs one node of a snijpunt record-linkage federation.\n"
+                 "\n"
+                 "  -c, --config FILE  configuration file (default " DEFAULT_CONFIG ")\n"
+                 "      --check        validate the configuration and the identity key file,\n"
+                 "                     print the result and exit (0 valid, 1 invalid)\n"
+                 "  -h, --help         show this help\n"
+                 "  -V, --version      show the version\n"
+                 "\n"
+                 "Signals: SIGTERM or SIGINT shut down cleanly. The configuration format is\n"
+                 "described in daemon/README.md; `snijpunt init` writes a starting one.\n");
 }
 
 /* Reads and decodes the identity key file, refusing a file others can read. */
@@ -64,8 +63,8 @@ static int check_only(const struct sp_config *cfg)
     sp_identity_free(&id);
     if (err)
         return 1;
-    printf("%s: configuration valid (node %s, %zu peer(s)); identity key %s usable\n",
-           cfg->source, cfg->node, cfg->npeers, cfg->identity_path);
+    printf("%s: configuration valid (node %s, %zu peer(s)); identity key %s usable\n", cfg->source,
+           cfg->node, cfg->npeers, cfg->identity_path);
     return 0;
 }
 
@@ -122,11 +121,21 @@ int main(int argc, char **argv)
     int check = 0, c;
     while ((c = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
         switch (c) {
-        case 'c': path = optarg; break;
-        case 'k': check = 1; break;
-        case 'h': usage(stdout); return 0;
-        case 'V': printf("snijpuntd %s\n", SP_VERSION); return 0;
-        default: usage(stderr); return 2;
+        case 'c':
+            path = optarg;
+            break;
+        case 'k':
+            check = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf("snijpuntd %s\n", SP_VERSION);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     if (optind != argc) {

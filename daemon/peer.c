@@ -547,3 +547,8 @@ size_t sp_peers_queued(const struct sp_peers *p, int peer)
         return 0;
     return p->links[peer].qbytes;
 }
+
+uint64_t sp_peers_refused(const struct sp_peers *p)
+{
+    return sp_zap_refused(p->zap);
+}

@@ -97,5 +97,7 @@ int sp_peers_find(const struct sp_peers *p, const char *name);
 bool sp_peers_up(const struct sp_peers *p, int peer, uint64_t *since_ms);
 /* Bytes waiting in our queue for peer (not yet taken by ZeroMQ). */
 size_t sp_peers_queued(const struct sp_peers *p, int peer);
+/* Connections the ZAP handler refused (keys not configured) so far. */
+uint64_t sp_peers_refused(const struct sp_peers *p);
 
 #endif

@@ -18,8 +18,10 @@
 #include "common/err.h"
 
 /* Partner index of a threshold-mode row: the node learns only that at least
- * k nodes hold the record, not which. */
-#define SP_ROUND_AGG_ANY 255
+ * k nodes hold the record, not which. Stored and shown as partner
+ * SP_ROUND_PARTNER_ANY. */
+#define SP_ROUND_AGG_ANY     255
+#define SP_ROUND_PARTNER_ANY "*"
 
 struct sp_round_agg;
 

@@ -42,21 +42,21 @@
 
 #include "common/err.h"
 
-struct MDB_env; /* lmdb.h: typedef struct MDB_env MDB_env */
+struct MDB_env;  /* lmdb.h: typedef struct MDB_env MDB_env */
 struct sp_store; /* opaque */
 struct sp_store_load;
 struct sp_store_keys_iter;
 
-#define SP_STORE_ROUND_ID_BYTES     16
-#define SP_STORE_SHA256_BYTES       32
-#define SP_STORE_NAME_MAX           64  /* dataset and node names, bytes */
-#define SP_STORE_RECORD_ID_MAX      128 /* = SP_INGEST_MAX_RECORD_ID_BYTES */
-#define SP_STORE_VALUE_MAX          256 /* = SP_DERIVE_MAX_VALUE_BYTES */
-#define SP_STORE_MAX_DBS            64
-#define SP_STORE_ROUND_BLOB_MAX     (1u << 20) /* round meta blob, bytes */
-#define SP_STORE_COUNTS_MAX         (1u << 20) /* count entries per round */
-#define SP_STORE_DEFAULT_MAP_BYTES  (UINT64_C(8) << 30) /* sparse file */
-#define SP_STORE_FILE_NAME          "state.mdb"
+#define SP_STORE_ROUND_ID_BYTES    16
+#define SP_STORE_SHA256_BYTES      32
+#define SP_STORE_NAME_MAX          64  /* dataset and node names, bytes */
+#define SP_STORE_RECORD_ID_MAX     128 /* = SP_INGEST_MAX_RECORD_ID_BYTES */
+#define SP_STORE_VALUE_MAX         256 /* = SP_DERIVE_MAX_VALUE_BYTES */
+#define SP_STORE_MAX_DBS           64
+#define SP_STORE_ROUND_BLOB_MAX    (1u << 20)          /* round meta blob, bytes */
+#define SP_STORE_COUNTS_MAX        (1u << 20)          /* count entries per round */
+#define SP_STORE_DEFAULT_MAP_BYTES (UINT64_C(8) << 30) /* sparse file */
+#define SP_STORE_FILE_NAME         "state.mdb"
 
 /* ---- environment ------------------------------------------------------- */
 
@@ -94,7 +94,7 @@ struct sp_dataset_info {
     uint64_t keys;      /* (record, key) pairs stored */
     uint64_t rejected_fields;
     uint64_t structural_errors;
-    uint32_t key_mask; /* key types present (SP_KEY_MASK bits) */
+    uint32_t key_mask;                           /* key types present (SP_KEY_MASK bits) */
     uint8_t input_sha256[SP_STORE_SHA256_BYTES]; /* of the CSV bytes as loaded */
 };
 
@@ -163,8 +163,8 @@ struct sp_store_keyref {
     uint8_t type;
     uint8_t klass;
     uint16_t value_len;
-    const uint8_t *value; /* not NUL-terminated; personal data */
-    const char *dataset;  /* NUL-terminated */
+    const uint8_t *value;  /* not NUL-terminated; personal data */
+    const char *dataset;   /* NUL-terminated */
     const char *record_id; /* NUL-terminated */
 };
 

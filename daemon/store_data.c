@@ -46,8 +46,7 @@ bool sp_store_dataset_name_valid(const char *name)
 
 /* ---- dataset summaries ------------------------------------------------- */
 
-static void dsinfo_encode(uint8_t out[DSINFO_BYTES], uint32_t slot,
-                          const struct sp_dataset_info *d)
+static void dsinfo_encode(uint8_t out[DSINFO_BYTES], uint32_t slot, const struct sp_dataset_info *d)
 {
     out[0] = DSINFO_FORMAT;
     sp_be32_put(out + 1, slot);

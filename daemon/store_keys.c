@@ -280,8 +280,7 @@ int sp_store_keys_iter_next(struct sp_store_keys_iter *it, struct sp_store_keyre
     }
 }
 
-int sp_store_keys_foreach(struct sp_store *store, uint32_t key_mask, sp_store_key_fn fn,
-                          void *ctx)
+int sp_store_keys_foreach(struct sp_store *store, uint32_t key_mask, sp_store_key_fn fn, void *ctx)
 {
     struct sp_store_keys_iter *it = NULL;
     struct sp_store_keyref ref;

@@ -9,10 +9,10 @@
 #include "daemon/log.h"
 #include "daemon/store_impl.h"
 
-#define RESMETA_BYTES   9
-#define COUNT_BYTES     13
-#define ROW_MAX_BYTES   (3 + SP_STORE_NAME_MAX * 2 + SP_STORE_RECORD_ID_MAX + 5)
-#define DELETE_CHUNK    10000
+#define RESMETA_BYTES 9
+#define COUNT_BYTES   13
+#define ROW_MAX_BYTES (3 + SP_STORE_NAME_MAX * 2 + SP_STORE_RECORD_ID_MAX + 5)
+#define DELETE_CHUNK  10000
 
 static MDB_val rid_val(const uint8_t round_id[SP_STORE_ROUND_ID_BYTES])
 {
@@ -95,8 +95,7 @@ struct resmeta {
     uint64_t rows;
 };
 
-static int resmeta_get(struct sp_store *s, MDB_txn *txn, const uint8_t *round_id,
-                       struct resmeta *m)
+static int resmeta_get(struct sp_store *s, MDB_txn *txn, const uint8_t *round_id, struct resmeta *m)
 {
     MDB_val k = rid_val(round_id), v;
     int rc = mdb_get(txn, s->dbi[SP_DB_RESMETA], &k, &v);
@@ -174,8 +173,8 @@ bad:
 }
 
 /* Appends rows after the round's existing ones, inside txn; m is updated. */
-static int rows_put(struct sp_store *s, MDB_txn *txn, const uint8_t *round_id,
-                    struct resmeta *m, const struct sp_result_row *rows, size_t n)
+static int rows_put(struct sp_store *s, MDB_txn *txn, const uint8_t *round_id, struct resmeta *m,
+                    const struct sp_result_row *rows, size_t n)
 {
     uint8_t key[SP_STORE_ROUND_ID_BYTES + 8], row[ROW_MAX_BYTES];
     memcpy(key, round_id, SP_STORE_ROUND_ID_BYTES);
@@ -192,8 +191,7 @@ static int rows_put(struct sp_store *s, MDB_txn *txn, const uint8_t *round_id,
     return 0;
 }
 
-int sp_store_results_append(struct sp_store *store,
-                            const uint8_t round_id[SP_STORE_ROUND_ID_BYTES],
+int sp_store_results_append(struct sp_store *store, const uint8_t round_id[SP_STORE_ROUND_ID_BYTES],
                             const struct sp_result_row *rows, size_t n)
 {
     if (!round_id || (n && !rows))
@@ -235,8 +233,7 @@ static int counts_put(struct sp_store *s, MDB_txn *txn, const uint8_t *round_id,
     return 0;
 }
 
-int sp_store_results_commit(struct sp_store *store,
-                            const uint8_t round_id[SP_STORE_ROUND_ID_BYTES],
+int sp_store_results_commit(struct sp_store *store, const uint8_t round_id[SP_STORE_ROUND_ID_BYTES],
                             const struct sp_result_row *rows, size_t n,
                             const struct sp_count_entry *counts, size_t ncounts,
                             const void *final_blob, size_t final_len)
@@ -246,7 +243,8 @@ int sp_store_results_commit(struct sp_store *store,
         return SP_ERR_INVALID_ARG;
     MDB_txn *txn = NULL;
     struct resmeta m;
-    MDB_val k = rid_val(round_id), v = {final_len, (void *)(uintptr_t)(final_blob ? final_blob : "")};
+    MDB_val k = rid_val(round_id),
+            v = {final_len, (void *)(uintptr_t)(final_blob ? final_blob : "")};
     int err = sp_store_txn_begin(store, 0, &txn), rc;
     if (err)
         return err;
@@ -344,8 +342,8 @@ int sp_store_results_committed(struct sp_store *store,
     return err;
 }
 
-int sp_store_results_total(struct sp_store *store,
-                           const uint8_t round_id[SP_STORE_ROUND_ID_BYTES], uint64_t *total)
+int sp_store_results_total(struct sp_store *store, const uint8_t round_id[SP_STORE_ROUND_ID_BYTES],
+                           uint64_t *total)
 {
     MDB_txn *txn = NULL;
     struct resmeta m;

@@ -290,8 +290,12 @@ int sp_csv_feed(struct sp_csv *csv, const uint8_t *buf, size_t len, sp_csv_row_f
 
 int sp_csv_finish(struct sp_csv *csv, sp_csv_row_fn fn, void *ctx)
 {
-    if (csv->state == S_Q)
-        set_error(csv, SP_CSV_UNTERMINATED_QUOTE);
+    if (csv->state == S_Q) {
+        /* The open quote is the cause even when the record it swallowed also
+         * grew over the cap or had a stray quote first. */
+        csv->error = SP_CSV_UNTERMINATED_QUOTE;
+        csv->error_field = csv->nfields;
+    }
     if (csv->line_open) {
         csv->lines++;
         csv->line_open = false;

@@ -50,7 +50,9 @@ struct sp_csv_field {
 };
 
 /* One record. Everything points into the splitter and is valid only during
- * the callback. Field bytes are unquoted ("" collapsed), not decoded. */
+ * the callback. Field bytes are unquoted ("" collapsed), not decoded, and lie
+ * back to back in data in field order (field[i + 1].off == field[i].off +
+ * field[i].len). */
 struct sp_csv_row {
     uint64_t line;  /* 1-based physical line where the record starts */
     size_t nfields; /* fields found (exact even beyond the cap) */

@@ -260,12 +260,35 @@ static void row_error(struct sp_ingest *ing, uint64_t line, int kind, size_t fou
     }
 }
 
+/* True when data[0..len) is ASCII without NUL: valid in all three encodings
+ * and unchanged by decoding. */
+static bool plain_ascii(const uint8_t *data, size_t len)
+{
+    uint8_t high = 0;
+    bool nul = false;
+    for (size_t i = 0; i < len; i++) {
+        high |= data[i];
+        nul |= data[i] == 0;
+    }
+    return (high & 0x80) == 0 && !nul;
+}
+
 /* Decodes every field of the row into ing->fields. Returns 0, or the 1-based
  * column whose bytes are not valid in the declared encoding. */
 static size_t decode_row(struct sp_ingest *ing, const struct sp_csv_row *row)
 {
     size_t used = 0;
 
+    /* The fields lie back to back in row->data: most rows are plain ASCII
+     * and need no per-field work at all. */
+    if (row->nstored > 0) {
+        const struct sp_csv_field *last = &row->field[row->nstored - 1];
+        if (plain_ascii(row->data, (size_t)last->off + last->len)) {
+            for (size_t i = 0; i < row->nstored; i++)
+                ing->fields[i] = (struct view){row->data + row->field[i].off, row->field[i].len};
+            return 0;
+        }
+    }
     for (size_t i = 0; i < row->nstored; i++) {
         const uint8_t *p = row->data + row->field[i].off;
         size_t len = row->field[i].len, out_len = 0;

@@ -47,6 +47,8 @@ static const char *const field_names[SP_FIELD_COUNT] = {
     [SP_FIELD_TRADE_NAME] = "trade_name",
     [SP_FIELD_KENTEKEN] = "kenteken",
     [SP_FIELD_IBAN] = "iban",
+    [SP_FIELD_NATIONAL_ID] = "national_id",
+    [SP_FIELD_POSTAL_CODE] = "postal_code",
 };
 
 const char *sp_field_name(int field)

@@ -32,6 +32,10 @@ enum sp_field {
     SP_FIELD_TRADE_NAME,
     SP_FIELD_KENTEKEN,
     SP_FIELD_IBAN,
+    /* Identifiers of other countries (e.g. FEBRL's Australian data); the Dutch
+     * validators do not apply to them (input/match-keys.md). */
+    SP_FIELD_NATIONAL_ID,   /* a national person number other than the BSN: digits */
+    SP_FIELD_POSTAL_CODE,   /* a non-Dutch postal code, taken as written: letters, digits */
     SP_FIELD_COUNT
 };
 

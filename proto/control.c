@@ -288,6 +288,8 @@ static int decode_request(struct sp_wire_reader *r, struct sp_ctl_request *q)
     if (err != 0)
         return err;
     d = req_desc_of(q->op);
+    if (d == NULL) /* cannot happen: the head checked the range */
+        return SP_ERR_PROTO_UNKNOWN_MSG;
     if (n != d->nfields)
         return SP_ERR_PROTO_MALFORMED;
     err = d->get(r, q);

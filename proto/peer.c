@@ -501,6 +501,8 @@ static int decode(struct sp_wire_reader *r, struct sp_peer_msg *m)
     if (err != 0)
         return err;
     d = desc_of(m->type);
+    if (d == NULL) /* cannot happen: the head checked the range */
+        return SP_ERR_PROTO_UNKNOWN_MSG;
     if (n != 1 + d->nfields)
         return SP_ERR_PROTO_MALFORMED;
     err = sp_wire_get_fixed(r, m->round_id, SP_PROTO_ROUND_ID_BYTES);

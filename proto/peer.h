@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
+#include "common/keytype.h"
 #include "proto/proposal.h"
 
 /* Largest peer frame accepted or produced; set ZMQ_MAXMSGSIZE to it. A full
@@ -71,8 +72,8 @@ struct sp_peer_set_size {
 
 /* ACCEPT: entries in strictly increasing key_type order (checked). */
 struct sp_peer_accept {
-    uint32_t nset_sizes; /* 0..15 */
-    struct sp_peer_set_size set_sizes[15];
+    uint32_t nset_sizes; /* 0..SP_KEY_TYPE_MAX */
+    struct sp_peer_set_size set_sizes[SP_KEY_TYPE_MAX];
 };
 
 /* REFUSE, ABORT, ERROR. */

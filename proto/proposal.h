@@ -38,7 +38,7 @@
 #define SP_PROTO_MAX_DEADLINE_S    604800u /* one week */
 #define SP_PROTO_MAX_COUNT_ENTRIES 65536
 /* Largest encoded proposal (the PROPOSE bin). The field limits above keep
- * every valid proposal below it (worst case about 12.7 KiB). */
+ * every valid proposal below it (worst case 12550 bytes). */
 #define SP_PROPOSAL_MAX_BYTES 16384
 
 /* Disclosure mode of a round (protocol.md, step 5). */

@@ -7,8 +7,14 @@
 /* Subcommands, in the order `--help` shows them. Each is defined in its own
  * tools/cmd_<name>.c. */
 #define SP_CMDS(X)                                                                                 \
+    X(init)                                                                                        \
     X(check)                                                                                       \
-    X(keys)
+    X(keys)                                                                                        \
+    X(load)                                                                                        \
+    X(datasets)                                                                                    \
+    X(status)                                                                                      \
+    X(results)                                                                                     \
+    X(counts)
 
 #define SP_CMD_DECL(n) extern const struct sp_cmd sp_cmd_##n;
 SP_CMDS(SP_CMD_DECL)

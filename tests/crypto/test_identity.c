@@ -182,6 +182,7 @@ static const struct bad_secret bad_secrets[] = {
      0},
     {"padding dropped, line kept long",
      L_HDR "sign-seed nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A\n " L_CURVE, 0},
+    {"31-byte seed", L_HDR "sign-seed AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\n" L_CURVE, 0},
     {"embedded NUL",
      L_HDR "sign-seed nWGxne/9WmC6hEr0kuwsxERJ\0Wl7MmkZcDusAxyuf2A=\n" L_CURVE,
      sizeof(L_HDR L_SIGN L_CURVE) - 1},

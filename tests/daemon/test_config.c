@@ -56,30 +56,29 @@ static void test_defaults(void **state)
 static void test_full(void **state)
 {
     (void)state;
-    static const char text[] =
-        "node = n1\r\n"
-        "  listen=tcp://[::1]:9000  \n"
-        "state_dir = /var/lib/x\n"
-        "identity = /k\n"
-        "control_socket = /run/x.sock\n"
-        "control_group = sp-ops\n"
-        "log_level = debug\n"
-        "round_deadline = 2m\n"
-        "batch_size = 512\n"
-        "batch_window = 4\n"
-        "worker_threads = 3\n"
-        "store_map_size = 16G\n"
-        "load_idle_timeout = 1h\n"
-        "max_set_size = 1000000\n"
-        "\n"
-        "[peer belasting]\n"
-        "endpoint = tcp://127.0.0.1:7102\n"
-        "sign_key = " SIGN_B64 "\n"
-        "curve_key = " CURVE_B64 "\n"
-        "[peer uwv]\n"
-        "endpoint = ipc:///tmp/uwv.peer\n"
-        "sign_key = " SIGN_B64 "\n"
-        "curve_key = " CURVE_Z85 "\n";
+    static const char text[] = "node = n1\r\n"
+                               "  listen=tcp://[::1]:9000  \n"
+                               "state_dir = /var/lib/x\n"
+                               "identity = /k\n"
+                               "control_socket = /run/x.sock\n"
+                               "control_group = sp-ops\n"
+                               "log_level = debug\n"
+                               "round_deadline = 2m\n"
+                               "batch_size = 512\n"
+                               "batch_window = 4\n"
+                               "worker_threads = 3\n"
+                               "store_map_size = 16G\n"
+                               "load_idle_timeout = 1h\n"
+                               "max_set_size = 1000000\n"
+                               "\n"
+                               "[peer belasting]\n"
+                               "endpoint = tcp://127.0.0.1:7102\n"
+                               "sign_key = " SIGN_B64 "\n"
+                               "curve_key = " CURVE_B64 "\n"
+                               "[peer uwv]\n"
+                               "endpoint = ipc:///tmp/uwv.peer\n"
+                               "sign_key = " SIGN_B64 "\n"
+                               "curve_key = " CURVE_Z85 "\n";
     struct sp_config *c = NULL;
     char diag[SP_CONFIG_DIAG_BYTES] = "";
     assert_int_equal(parse(text, &c, diag, sizeof diag), 0);
@@ -122,13 +121,16 @@ static const struct {
     {"batch_size = 4097\n", 0, "test.conf:5: batch_size is out of range"},
     {"batch_size = -1\n", 0, "test.conf:5: batch_size must be a whole number"},
     {"batch_size = 12x\n", 0, "test.conf:5: batch_size has an unknown unit"},
-    {"worker_threads = 99999999999999999999999\n", 0, "test.conf:5: worker_threads is out of range"},
+    {"worker_threads = 99999999999999999999999\n", 0,
+     "test.conf:5: worker_threads is out of range"},
     {"round_deadline = 2w\n", 0, "test.conf:5: round_deadline has an unknown unit"},
     {"round_deadline = 2d\n", 0, "test.conf:5: round_deadline is out of range"},
     {"store_map_size = 512K\n", 0, "test.conf:5: store_map_size is out of range"},
     {"log_level = loud\n", 0, "test.conf:5: log_level must be error, warn, info or debug"},
     {"state_dir = var/lib\n", 0, "test.conf:5: state_dir must be an absolute path"},
-    {"control_socket = /run/snijpunt/a-very-long-name-for-a-socket-that-does-not-fit-in-sun-path-at-all-really-not-at-all.sock\n",
+    {"control_socket = "
+     "/run/snijpunt/"
+     "a-very-long-name-for-a-socket-that-does-not-fit-in-sun-path-at-all-really-not-at-all.sock\n",
      0, "test.conf:5: control_socket is too long"},
     {"control_group = Wheel\n", 0,
      "test.conf:5: control_group must be a group name (a-z, 0-9, '_', '-'; at most 32)"},
@@ -156,7 +158,8 @@ static const struct {
     {"[peer b]\nnode = x\n", 0, "test.conf:6: unknown key 'node' in [peer b]"},
     {"[peer b]\nendpoint = tcp://127.0.0.1:2\nendpoint = tcp://127.0.0.1:3\n", 0,
      "test.conf:7: duplicate key 'endpoint' (first set on line 6)"},
-    {"[peer b]\ncurve_key = abc\n", 0, "test.conf:6: curve_key must be the base64 of a 32-byte key"},
+    {"[peer b]\ncurve_key = abc\n", 0,
+     "test.conf:6: curve_key must be the base64 of a 32-byte key"},
     {"[peer b]\nsign_key = " CURVE_B64 "\n", 0,
      "test.conf:6: sign_key is not a valid Ed25519 public key"},
     {"[peer b]\npublic_key = snijpunt-public-v1:AAAA\n", 0,
@@ -254,8 +257,8 @@ static void test_load_file(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),    cmocka_unit_test(test_full),
-        cmocka_unit_test(test_errors),      cmocka_unit_test(test_nul_and_size),
+        cmocka_unit_test(test_defaults),        cmocka_unit_test(test_full),
+        cmocka_unit_test(test_errors),          cmocka_unit_test(test_nul_and_size),
         cmocka_unit_test(test_public_key_text), cmocka_unit_test(test_load_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

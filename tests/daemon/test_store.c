@@ -58,7 +58,10 @@ static void reopen(struct fixture *f)
     assert_int_equal(sp_store_open(f->dir, UINT64_C(64) << 20, &f->s), 0);
 }
 
-#define K(t, c, v) {(t), (c), (uint16_t)(sizeof(v) - 1), (v)}
+#define K(t, c, v)                                                                                 \
+    {                                                                                              \
+        (t), (c), (uint16_t)(sizeof(v) - 1), (v)                                                   \
+    }
 
 /* Loads records "r<i>" each with the keys given, and commits. */
 static void load_simple(struct sp_store *s, const char *name, const char *const *ids,
@@ -115,7 +118,8 @@ static void test_key_order(void **state)
 {
     struct fixture *f = *state;
     const char *ids_a[] = {"a2", "a1"};
-    struct sp_store_key ka[] = {K(SP_KEY_NAME_DOB, SP_CLASS_B, "abc"), K(SP_KEY_BSN, SP_CLASS_A, "111"),
+    struct sp_store_key ka[] = {K(SP_KEY_NAME_DOB, SP_CLASS_B, "abc"),
+                                K(SP_KEY_BSN, SP_CLASS_A, "111"),
                                 K(SP_KEY_NAME_DOB, SP_CLASS_B, "ab")};
     size_t na[] = {2, 1};
     const char *ids_b[] = {"b1"};
@@ -283,8 +287,10 @@ static void test_invalid_input(void **state)
     static const struct {
         const char *name;
         int want;
-    } names[] = {{"", SP_ERR_INVALID_ARG},      {"Upper", SP_ERR_INVALID_ARG},
-                 {"-opt", SP_ERR_INVALID_ARG},  {"a.b", SP_ERR_INVALID_ARG},
+    } names[] = {{"", SP_ERR_INVALID_ARG},
+                 {"Upper", SP_ERR_INVALID_ARG},
+                 {"-opt", SP_ERR_INVALID_ARG},
+                 {"a.b", SP_ERR_INVALID_ARG},
                  {"ok_name-1", 0}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         assert_int_equal(sp_store_load_begin(f->s, names[i].name, &l), names[i].want);

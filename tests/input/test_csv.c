@@ -205,6 +205,10 @@ static void test_record_too_long(void **state)
     assert_non_null(strstr(o.s, "!3@1;L2[b|c];#2"));
     run(&opts, in, strlen(in), 2, 0, &o);
     assert_non_null(strstr(o.s, "!3@1;L2[b|c];#2"));
+    /* An open quote that swallows more than the cap is reported as open. */
+    in[3 + big] = '\0';
+    run(&opts, in, strlen(in), 0, 0, &o);
+    assert_string_equal(o.s, "L1[a|]!2@1;#1");
     /* Exactly at the cap is fine. */
     memset(in, 'y', SP_CSV_MAX_RECORD_BYTES);
     memcpy(in + SP_CSV_MAX_RECORD_BYTES, "\nz\n", 4);

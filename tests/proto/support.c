@@ -416,3 +416,42 @@ void reject_battery(const char *name, const uint8_t *buf, size_t len, decode_fn 
     free(scratch);
     free(elems);
 }
+
+void apply_patches(const struct patch *t, size_t n, decode_fn decode)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t len, rl, ne, ol, cap = strlen(t[i].hex) / 2 + t[i].pad + 1;
+        uint8_t *fx = fx_load(t[i].fixture, &len);
+        struct mp_elem *elems = calloc(MAX_ELEMS, sizeof(*elems));
+        uint8_t *repl = calloc(1, cap), *out;
+        const struct mp_elem *e;
+        char path[48];
+        bool header_only;
+        int got;
+
+        assert_non_null(elems);
+        assert_non_null(repl);
+        ne = mp_walk(fx, len, elems, MAX_ELEMS);
+        snprintf(path, sizeof(path), "%s", t[i].path);
+        header_only = path[0] != '\0' && path[strlen(path) - 1] == '^';
+        if (header_only)
+            path[strlen(path) - 1] = '\0';
+        e = mp_find(elems, ne, path);
+        if (e == NULL) {
+            fail_msg("%s: no element %s", t[i].fixture, t[i].path);
+            return; /* not reached: fail_msg does not return */
+        }
+        rl = mp_hex(t[i].hex, repl, cap) + t[i].pad;
+        out = malloc(len + rl);
+        assert_non_null(out);
+        ol = mp_splice(out, fx, len, e->start, header_only ? e->hdr_end : e->end, repl, rl);
+        got = decode(out, ol);
+        if (got != t[i].want)
+            fail_msg("%s element \"%s\" := %s: got %s, want %s", t[i].fixture, t[i].path, t[i].hex,
+                     sp_errname(got), sp_errname(t[i].want));
+        free(out);
+        free(repl);
+        free(elems);
+        free(fx);
+    }
+}

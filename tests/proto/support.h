@@ -102,4 +102,16 @@ typedef int (*decode_fn)(const uint8_t *buf, size_t len);
  * array. `name` labels failures. */
 void reject_battery(const char *name, const uint8_t *buf, size_t len, decode_fn decode);
 
+/* One patch: the element at path of a fixture replaced by hex followed by
+ * pad zero bytes; decoding must give want. A path ending in '^' replaces
+ * only the element's header (tag and length), "^" the top-level header. */
+struct patch {
+    const char *fixture;
+    const char *path;
+    const char *hex;
+    size_t pad;
+    int want;
+};
+void apply_patches(const struct patch *t, size_t n, decode_fn decode);
+
 #endif

@@ -88,42 +88,6 @@ static void test_reject_battery(void **state)
     }
 }
 
-/* Replaces the element at path in a fixture (followed by pad zero bytes). */
-struct patch {
-    const char *fixture;
-    const char *path;
-    const char *hex;
-    size_t pad;
-    int want;
-};
-
-static void apply_patches(const struct patch *t, size_t n, decode_fn decode)
-{
-    for (size_t i = 0; i < n; i++) {
-        size_t len, rl, ne, ol;
-        uint8_t *fx = fx_load(t[i].fixture, &len);
-        struct mp_elem elems[512];
-        uint8_t repl[200000] = {0}, *out;
-        const struct mp_elem *e;
-        int got;
-
-        ne = mp_walk(fx, len, elems, 512);
-        e = mp_find(elems, ne, t[i].path);
-        if (e == NULL)
-            fail_msg("%s: no element %s", t[i].fixture, t[i].path);
-        rl = mp_hex(t[i].hex, repl, sizeof(repl)) + t[i].pad;
-        out = malloc(len + rl);
-        assert_non_null(out);
-        ol = mp_splice(out, fx, len, e->start, e->end, repl, rl);
-        got = decode(out, ol);
-        if (got != t[i].want)
-            fail_msg("%s element %s := %s: got %s, want %s", t[i].fixture, t[i].path, t[i].hex,
-                     sp_errname(got), sp_errname(t[i].want));
-        free(out);
-        free(fx);
-    }
-}
-
 #define FIELD     SP_ERR_PROTO_FIELD
 #define OVERSIZED SP_ERR_PROTO_OVERSIZED
 #define MALFORMED SP_ERR_PROTO_MALFORMED

@@ -1,0 +1,224 @@
+/* Control requests about rounds: ROUNDS (list and status), ROUND_CANCEL and
+ * the engine's part of STATUS. ROUND_START is in fed_setup.c; RESULTS and
+ * COUNTS are read from the store by daemon/control.c. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/config.h"
+#include "daemon/fed_internal.h"
+#include "daemon/log.h"
+#include "daemon/round_meta.h"
+
+__attribute__((format(printf, 4, 5))) static int ctl_error(struct sp_ctl_reply *reply, uint8_t op,
+                                                           int rc, const char *fmt, ...)
+{
+    char msg[SP_PROTO_TEXT_MAX + 1];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    sp_ctl_reply_set_error(reply, op, rc, msg);
+    return rc;
+}
+
+/* ROUND_INFO from a meta blob's fields (and its proposal). */
+static int info_from_meta(const struct sp_round_meta *m, struct sp_ctl_round_info *out)
+{
+    struct sp_proposal *p = calloc(1, sizeof(*p));
+    if (!p)
+        return SP_ERR_NOMEM;
+    memset(out, 0, sizeof(*out));
+    memcpy(out->round_id, m->round_id, sizeof(out->round_id));
+    snprintf(out->state, sizeof(out->state), "%s", sp_round_state_name(m->state));
+    if (sp_proposal_decode(m->proposal, m->proposal_len, p) == 0) {
+        out->mode = p->mode;
+        out->nparticipants = p->nparticipants;
+        for (uint32_t i = 0; i < p->nparticipants; i++)
+            snprintf(out->participants[i], sizeof(out->participants[i]), "%s",
+                     p->participants[i].name);
+    }
+    out->started_at = m->started_at;
+    out->finished_at = m->finished_at;
+    snprintf(out->reason, sizeof(out->reason), "%s", m->reason);
+    out->records_matched = m->records_matched;
+    free(p);
+    return 0;
+}
+
+static void info_from_round(const struct fed_round *r, struct sp_ctl_round_info *out)
+{
+    memset(out, 0, sizeof(*out));
+    memcpy(out->round_id, r->id, sizeof(out->round_id));
+    snprintf(out->state, sizeof(out->state), "%s", sp_round_state_name(r->state));
+    out->mode = r->prop.mode;
+    out->nparticipants = r->n;
+    for (unsigned i = 0; i < r->n; i++)
+        snprintf(out->participants[i], sizeof(out->participants[i]), "%s",
+                 r->prop.participants[i].name);
+    out->started_at = r->started_at;
+    out->finished_at = r->finished_at;
+    snprintf(out->reason, sizeof(out->reason), "%s", r->reason);
+    out->records_matched = r->records_matched;
+}
+
+/* Loads a round's meta from the store; SP_ERR_NOT_FOUND when absent. */
+static int load_meta(struct sp_fed *fed, const uint8_t *id, struct sp_round_meta *m)
+{
+    void *blob = NULL;
+    size_t len = 0;
+    int rc = sp_store_round_get(fed->store, id, &blob, &len);
+    if (rc == 0)
+        rc = sp_round_meta_decode(blob, len, m);
+    free(blob);
+    return rc;
+}
+
+struct list_ctx {
+    struct sp_ctl_round_info *infos;
+    uint64_t *created;
+    size_t n, cap;
+    struct sp_round_meta *m;
+};
+
+static int list_one(void *ctx, const uint8_t id[SP_STORE_ROUND_ID_BYTES], const void *blob,
+                    size_t len)
+{
+    struct list_ctx *l = ctx;
+    (void)id;
+    if (sp_round_meta_decode(blob, len, l->m) != 0)
+        return 0; /* not ours to judge; skip */
+    if (l->n == l->cap) {
+        size_t ncap = l->cap ? l->cap * 2 : 64;
+        void *a = realloc(l->infos, ncap * sizeof(*l->infos));
+        if (!a)
+            return SP_ERR_NOMEM;
+        l->infos = a;
+        void *b = realloc(l->created, ncap * sizeof(*l->created));
+        if (!b)
+            return SP_ERR_NOMEM;
+        l->created = b;
+        l->cap = ncap;
+    }
+    l->created[l->n] = l->m->created_at;
+    return info_from_meta(l->m, &l->infos[l->n++]);
+}
+
+/* Orders rounds oldest first, keeping at most SP_CTL_MAX_ROUNDS newest. */
+static void order_rounds(struct list_ctx *l)
+{
+    for (size_t i = 1; i < l->n; i++) { /* insertion sort: lists are short */
+        struct sp_ctl_round_info t = l->infos[i];
+        uint64_t c = l->created[i];
+        size_t j = i;
+        for (; j > 0 && l->created[j - 1] > c; j--) {
+            l->infos[j] = l->infos[j - 1];
+            l->created[j] = l->created[j - 1];
+        }
+        l->infos[j] = t;
+        l->created[j] = c;
+    }
+    if (l->n > SP_CTL_MAX_ROUNDS) {
+        memmove(l->infos, l->infos + (l->n - SP_CTL_MAX_ROUNDS),
+                SP_CTL_MAX_ROUNDS * sizeof(*l->infos));
+        l->n = SP_CTL_MAX_ROUNDS;
+    }
+}
+
+static int list_all(struct sp_fed *fed, struct sp_ctl_reply *reply)
+{
+    struct list_ctx l = {.m = calloc(1, sizeof(struct sp_round_meta))};
+    int rc = l.m ? sp_store_rounds_foreach(fed->store, list_one, &l) : SP_ERR_NOMEM;
+    if (rc == 0) {
+        for (size_t i = 0; i < l.n; i++) { /* live rounds: the fresher view */
+            struct fed_round *r = fed_round_find(fed, l.infos[i].round_id);
+            if (r)
+                info_from_round(r, &l.infos[i]);
+        }
+        order_rounds(&l);
+    }
+    free(l.m);
+    free(l.created);
+    if (rc) {
+        free(l.infos);
+        return ctl_error(reply, SP_CTL_ROUNDS, rc, "cannot list rounds: %s", sp_strerror(rc));
+    }
+    free(fed->ctl_rounds);
+    fed->ctl_rounds = l.infos;
+    reply->rounds.rounds = l.infos;
+    reply->rounds.nrounds = (uint32_t)l.n;
+    return 0;
+}
+
+int fed_ctl_rounds(struct sp_fed *fed, const struct sp_ctl_rounds_req *req,
+                   struct sp_ctl_reply *reply)
+{
+    if (req->all)
+        return list_all(fed, reply);
+    struct sp_ctl_round_info *info = calloc(1, sizeof(*info));
+    struct sp_round_meta *m = calloc(1, sizeof(*m));
+    int rc = info && m ? 0 : SP_ERR_NOMEM;
+    struct fed_round *r = fed_round_find(fed, req->round_id);
+    if (rc == 0 && r)
+        info_from_round(r, info);
+    else if (rc == 0 && (rc = load_meta(fed, req->round_id, m)) == 0)
+        rc = info_from_meta(m, info);
+    free(m);
+    if (rc) {
+        char hex[33];
+        sp_round_id_hex(req->round_id, hex);
+        free(info);
+        return ctl_error(reply, SP_CTL_ROUNDS, rc == SP_ERR_NOT_FOUND ? SP_ERR_ROUND_UNKNOWN : rc,
+                         "no round %s on node %s", hex, fed->cfg->node);
+    }
+    free(fed->ctl_rounds);
+    fed->ctl_rounds = info;
+    reply->rounds.rounds = info;
+    reply->rounds.nrounds = 1;
+    return 0;
+}
+
+int fed_ctl_cancel(struct sp_fed *fed, const struct sp_ctl_round_ref *req,
+                   struct sp_ctl_reply *reply)
+{
+    char hex[33];
+    sp_round_id_hex(req->round_id, hex);
+    struct fed_round *r = fed_round_find(fed, req->round_id);
+    if (r && !sp_round_state_terminal(r->state)) {
+        fed_round_fail(r, SP_ERR_ROUND_FAILED, true, "cancelled by the operator of %s",
+                       fed->cfg->node);
+        return 0;
+    }
+    struct sp_round_meta *m = calloc(1, sizeof(*m));
+    int rc = m ? load_meta(fed, req->round_id, m) : SP_ERR_NOMEM;
+    if (rc == 0)
+        rc = ctl_error(reply, SP_CTL_ROUND_CANCEL, SP_ERR_STATE, "round %s has already ended (%s)",
+                       hex, sp_round_state_name(m->state));
+    else
+        rc = ctl_error(reply, SP_CTL_ROUND_CANCEL,
+                       rc == SP_ERR_NOT_FOUND ? SP_ERR_ROUND_UNKNOWN : rc,
+                       "no round %s on node %s", hex, fed->cfg->node);
+    free(m);
+    return rc;
+}
+
+int fed_ctl_status(struct sp_fed *fed, struct sp_ctl_reply *reply)
+{
+    size_t n = fed->cfg->npeers;
+    struct sp_ctl_peer_info *p = calloc(n ? n : 1, sizeof(*p));
+    if (!p)
+        return ctl_error(reply, SP_CTL_STATUS, SP_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        snprintf(p[i].name, sizeof(p[i].name), "%s", fed->cfg->peers[i].name);
+        snprintf(p[i].endpoint, sizeof(p[i].endpoint), "%s", fed->cfg->peers[i].endpoint);
+        p[i].connected = sp_peers_up(fed->peers, (int)i, NULL);
+    }
+    free(fed->ctl_peers);
+    fed->ctl_peers = p;
+    reply->status_info.peers = p;
+    reply->status_info.npeers = (uint32_t)n;
+    reply->status_info.rounds_active = sp_fed_rounds_active(fed);
+    return 0;
+}

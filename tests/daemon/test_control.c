@@ -1,0 +1,425 @@
+/*
+ * Control dispatch: encoded requests in, encoded replies out, against a real
+ * store in a temporary directory (no federation engine). Covers status, the
+ * load protocol (good file, fatal file error, bad mapping, discard, busy,
+ * idle expiry), datasets, results paging and counts, and the socket itself
+ * (owner-only file, a real request over ipc, a second daemon refused).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <zmq.h>
+
+#include "common/keytype.h"
+#include "daemon/config.h"
+#include "daemon/control.h"
+#include "daemon/store.h"
+#include "proto/control.h"
+
+static const char mapping[] = "kind = person\n"
+                              "separator = ,\n"
+                              "encoding = utf-8\n"
+                              "header = yes\n"
+                              "date_format = jjjjmmdd\n"
+                              "surname_form = core\n"
+                              "keys = bsn\n"
+                              "record_id = id\n"
+                              "bsn = bsn\n";
+
+/* Three records, one with an invalid BSN (11-test), one row with too many
+ * fields (skipped). */
+static const char csv[] = "id,bsn\n"
+                          "r1,111222333\n"
+                          "r2,093005192\n"
+                          "r3,123456789\n"
+                          "r4,1,2\n";
+
+struct fx {
+    char dir[256];
+    struct sp_config *cfg;
+    struct sp_store *store;
+    struct sp_control *ctl;
+    uint64_t now;
+};
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    char text[1024], diag[256];
+    const char *tmp = getenv("TMPDIR");
+    snprintf(f->dir, sizeof f->dir, "%s/sp-ctl-XXXXXX", tmp ? tmp : "/tmp");
+    if (!mkdtemp(f->dir))
+        return -1;
+    snprintf(text, sizeof text,
+             "node = n1\nlisten = tcp://127.0.0.1:7999\nidentity = /nonexistent\n"
+             "state_dir = %s\ncontrol_socket = %s/c.sock\nload_idle_timeout = 10\n"
+             "[peer p2]\nendpoint = tcp://127.0.0.1:7998\n"
+             "sign_key = WGZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmY=\n"
+             "curve_key = AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=\n",
+             f->dir, f->dir);
+    if (sp_config_parse(text, strlen(text), "t", &f->cfg, diag, sizeof diag) ||
+        sp_store_open(f->dir, UINT64_C(32) << 20, &f->store) ||
+        sp_control_new(f->cfg, f->store, NULL, 1000, &f->ctl))
+        return -1;
+    f->now = 1000;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    char p[300];
+    sp_control_free(&f->ctl);
+    sp_store_close(&f->store);
+    sp_config_free(&f->cfg);
+    const char *files[] = {"state.mdb", "state.mdb-lock", "lock", "c.sock"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "%s/%s", f->dir, files[i]);
+        unlink(p);
+    }
+    rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+/* Sends req through sp_control_handle and decodes the reply. */
+static void call(struct fx *f, const struct sp_ctl_request *req, struct sp_ctl_reply *rep)
+{
+    uint8_t *buf = NULL, *out = NULL;
+    size_t len = 0, out_len = 0;
+    assert_int_equal(sp_ctl_request_encode_alloc(req, &buf, &len), 0);
+    assert_int_equal(sp_control_handle(f->ctl, buf, len, &out, &out_len, f->now), 0);
+    assert_int_equal(sp_ctl_reply_decode(out, out_len, rep), 0);
+    assert_int_equal(rep->op, req->op);
+    free(buf);
+    free(out);
+}
+
+static uint32_t load_begin(struct fx *f, const char *name, const char *map, int want)
+{
+    struct sp_ctl_request rq = {.op = SP_CTL_LOAD_BEGIN};
+    struct sp_ctl_reply rp;
+    snprintf(rq.load_begin.dataset, sizeof rq.load_begin.dataset, "%s", name);
+    rq.load_begin.mapping = map;
+    rq.load_begin.mapping_len = strlen(map);
+    rq.load_begin.total_bytes = 100;
+    call(f, &rq, &rp);
+    assert_int_equal(rp.status, want);
+    uint32_t id = want ? 0 : rp.load_id;
+    sp_ctl_reply_clear(&rp);
+    return id;
+}
+
+static int chunk(struct fx *f, uint32_t id, const char *data, size_t len, char *msg, size_t cap)
+{
+    struct sp_ctl_request rq = {.op = SP_CTL_LOAD_CHUNK};
+    struct sp_ctl_reply rp;
+    rq.load_chunk.load_id = id;
+    rq.load_chunk.data = (const uint8_t *)data;
+    rq.load_chunk.data_len = len;
+    call(f, &rq, &rp);
+    int st = rp.status;
+    if (msg)
+        snprintf(msg, cap, "%s", rp.message);
+    sp_ctl_reply_clear(&rp);
+    return st;
+}
+
+static void load_end(struct fx *f, uint32_t id, bool commit, struct sp_ctl_reply *rp)
+{
+    struct sp_ctl_request rq = {.op = SP_CTL_LOAD_END};
+    rq.load_end.load_id = id;
+    rq.load_end.commit = commit;
+    call(f, &rq, rp);
+}
+
+/* Loads csv as dataset name in two chunks split at `split`. */
+static void load_ok(struct fx *f, const char *name, const char *data, size_t split, uint32_t ver)
+{
+    struct sp_ctl_reply rp;
+    uint32_t id = load_begin(f, name, mapping, 0);
+    assert_int_equal(chunk(f, id, data, split, NULL, 0), 0);
+    assert_int_equal(chunk(f, id, data + split, strlen(data) - split, NULL, 0), 0);
+    load_end(f, id, true, &rp);
+    assert_int_equal(rp.status, 0);
+    assert_int_equal(rp.load_end.summary.version, ver);
+    sp_ctl_reply_clear(&rp);
+}
+
+static void test_status(void **state)
+{
+    struct fx *f = *state;
+    struct sp_ctl_request rq = {.op = SP_CTL_STATUS};
+    struct sp_ctl_reply rp;
+    f->now = 6000;
+    call(f, &rq, &rp);
+    assert_int_equal(rp.status, 0);
+    assert_string_equal(rp.status_info.node, "n1");
+    assert_int_equal(rp.status_info.uptime_s, 5);
+    assert_int_equal(rp.status_info.datasets, 0);
+    assert_int_equal(rp.status_info.rounds_active, 0);
+    assert_int_equal(rp.status_info.npeers, 1);
+    assert_string_equal(rp.status_info.peers[0].name, "p2");
+    assert_string_equal(rp.status_info.peers[0].endpoint, "tcp://127.0.0.1:7998");
+    assert_false(rp.status_info.peers[0].connected);
+    sp_ctl_reply_clear(&rp);
+}
+
+static void test_malformed_request(void **state)
+{
+    struct fx *f = *state;
+    static const uint8_t junk[][4] = {{0x93, 0x02, 0x01, 0xc0}, {0xc1, 0, 0, 0}, {0x92, 1, 99, 0}};
+    for (size_t i = 0; i < 3; i++) {
+        uint8_t *out = NULL;
+        size_t n = 0;
+        struct sp_ctl_reply rp;
+        assert_int_equal(sp_control_handle(f->ctl, junk[i], sizeof junk[i], &out, &n, f->now), 0);
+        assert_int_equal(sp_ctl_reply_decode(out, n, &rp), 0);
+        assert_true(rp.status < 0);
+        assert_int_equal(rp.op, 0);
+        free(out);
+    }
+}
+
+static void test_load_and_list(void **state)
+{
+    struct fx *f = *state;
+    struct sp_ctl_reply rp;
+    uint32_t id = load_begin(f, "personen", mapping, 0);
+    assert_int_not_equal(id, 0);
+    /* The same dataset cannot be loaded twice at once. */
+    load_begin(f, "personen", mapping, SP_ERR_BUSY);
+    assert_int_equal(chunk(f, id, csv, 10, NULL, 0), 0);
+    assert_int_equal(chunk(f, id, csv + 10, strlen(csv) - 10, NULL, 0), 0);
+    load_end(f, id, true, &rp);
+    assert_int_equal(rp.status, 0);
+    const struct sp_ctl_dataset_info *d = &rp.load_end.summary;
+    assert_string_equal(d->name, "personen");
+    assert_int_equal(d->version, 1);
+    assert_int_equal(d->records, 3);
+    assert_int_equal(d->keys, 2);
+    assert_int_equal(d->structural_errors, 1);
+    assert_int_equal(d->rejected_fields, 1);
+    assert_int_equal(rp.load_end.stats.records, 4);
+    assert_int_equal(rp.load_end.stats.keys_by_type[SP_KEY_BSN], 2);
+    assert_int_equal(rp.load_end.stats.nerror_lines, 1);
+    assert_int_equal(rp.load_end.stats.error_lines[0], 5);
+    uint8_t sha[32];
+    memcpy(sha, d->input_sha256, 32);
+    sp_ctl_reply_clear(&rp);
+    assert_int_equal(sp_control_loads(f->ctl), 0);
+
+    struct sp_ctl_request rq = {.op = SP_CTL_DATASETS};
+    call(f, &rq, &rp);
+    assert_int_equal(rp.status, 0);
+    assert_int_equal(rp.datasets.ndatasets, 1);
+    assert_memory_equal(rp.datasets.datasets[0].input_sha256, sha, 32);
+    sp_ctl_reply_clear(&rp);
+
+    /* The index holds the two valid BSNs, under the record ids. */
+    uint64_t counts[16];
+    assert_int_equal(sp_store_keys_distinct(f->store, SP_KEY_MASK_ALL, counts), 0);
+    assert_int_equal(counts[SP_KEY_BSN], 2);
+}
+
+/* A file the mapping cannot read: the error names the line, the load ends,
+ * and the previous version stays. */
+static void test_bad_file_keeps_version(void **state)
+{
+    struct fx *f = *state;
+    struct sp_ctl_reply rp;
+    char msg[SP_PROTO_TEXT_MAX + 1];
+    load_ok(f, "ds", csv, 7, 1);
+    uint32_t id = load_begin(f, "ds", mapping, 0);
+    static const char bad[] = "id,nummer\nr1,111222333\n";
+    int st = chunk(f, id, bad, strlen(bad), msg, sizeof msg);
+    assert_int_equal(st, SP_ERR_INPUT_COLUMN);
+    assert_true(strncmp(msg, "line 1: ", 8) == 0);
+    assert_non_null(strstr(msg, "bsn"));
+    assert_int_equal(chunk(f, id, "x", 1, msg, sizeof msg), SP_ERR_NOT_FOUND);
+    struct sp_dataset_info d;
+    assert_int_equal(sp_store_dataset_get(f->store, "ds", &d), 0);
+    assert_int_equal(d.version, 1);
+    assert_int_equal(d.records, 3);
+
+    /* An explicit discard also keeps it, and says which version stays. */
+    id = load_begin(f, "ds", mapping, 0);
+    assert_int_equal(chunk(f, id, "id,bsn\nr9,111222333\n", 20, NULL, 0), 0);
+    load_end(f, id, false, &rp);
+    assert_int_equal(rp.status, 0);
+    assert_int_equal(rp.load_end.summary.version, 1);
+    sp_ctl_reply_clear(&rp);
+    assert_int_equal(sp_store_dataset_get(f->store, "ds", &d), 0);
+    assert_int_equal(d.version, 1);
+
+    load_ok(f, "ds", csv, 20, 2);
+}
+
+static void test_bad_mapping_and_names(void **state)
+{
+    struct fx *f = *state;
+    struct sp_ctl_request rq = {.op = SP_CTL_LOAD_BEGIN};
+    struct sp_ctl_reply rp;
+    snprintf(rq.load_begin.dataset, sizeof rq.load_begin.dataset, "ds");
+    rq.load_begin.mapping = "bsn = bsn\n";
+    rq.load_begin.mapping_len = 10;
+    call(f, &rq, &rp);
+    assert_int_equal(rp.status, SP_ERR_INPUT_MAPPING);
+    assert_true(strncmp(rp.message, "mapping ", 8) == 0);
+    sp_ctl_reply_clear(&rp);
+    assert_int_equal(sp_control_loads(f->ctl), 0);
+}
+
+static void test_idle_load_expires(void **state)
+{
+    struct fx *f = *state;
+    uint32_t id = load_begin(f, "ds", mapping, 0);
+    assert_int_equal(sp_control_next_timeout_ms(f->ctl, f->now), 10000);
+    sp_control_tick(f->ctl, f->now + 9999);
+    assert_int_equal(sp_control_loads(f->ctl), 1);
+    sp_control_tick(f->ctl, f->now + 10000);
+    assert_int_equal(sp_control_loads(f->ctl), 0);
+    assert_int_equal(chunk(f, id, "id,bsn\n", 7, NULL, 0), SP_ERR_NOT_FOUND);
+    assert_int_equal(sp_control_next_timeout_ms(f->ctl, f->now), -1);
+    load_begin(f, "ds", mapping, 0); /* no longer busy */
+}
+
+static const uint8_t rid[SP_PROTO_ROUND_ID_BYTES] = {0xab, 0xcd};
+
+static int results_status(struct fx *f, uint64_t offset, uint32_t limit, struct sp_ctl_reply *rp)
+{
+    struct sp_ctl_request rq = {.op = SP_CTL_RESULTS};
+    memcpy(rq.results.round_id, rid, sizeof rid);
+    rq.results.offset = offset;
+    rq.results.limit = limit;
+    call(f, &rq, rp);
+    return rp->status;
+}
+
+static void test_results_and_counts(void **state)
+{
+    struct fx *f = *state;
+    struct sp_ctl_reply rp;
+    assert_int_equal(results_status(f, 0, 10, &rp), SP_ERR_ROUND_UNKNOWN);
+    sp_ctl_reply_clear(&rp);
+    assert_int_equal(sp_store_round_put(f->store, rid, "r", 1), 0);
+    assert_int_equal(results_status(f, 0, 10, &rp), SP_ERR_STATE);
+    assert_non_null(strstr(rp.message, "abcd"));
+    sp_ctl_reply_clear(&rp);
+
+    struct sp_result_row rows[25];
+    char ids[25][8];
+    for (int i = 0; i < 25; i++) {
+        snprintf(ids[i], sizeof ids[i], "r%02d", i);
+        rows[i] = (struct sp_result_row){"ds", ids[i], i % 2 ? "p2" : "p3",
+                                         SP_KEY_MASK(SP_KEY_BSN) | SP_KEY_MASK(SP_KEY_NAME_DOB),
+                                         SP_CLASS_A};
+    }
+    /* Stored out of order: the reply must be sorted by (key type, holders). */
+    struct sp_count_entry counts[3] = {
+        {SP_KEY_NAME_DOB, 3, 5}, {SP_KEY_BSN, 7, 2}, {SP_KEY_BSN, 3, 9}};
+    assert_int_equal(sp_store_results_commit(f->store, rid, rows, 25, counts, 3, "d", 1), 0);
+
+    assert_int_equal(results_status(f, 20, 10, &rp), 0);
+    assert_int_equal(rp.results.total, 25);
+    assert_int_equal(rp.results.nrows, 5);
+    assert_string_equal(rp.results.rows[0].record_id, "r20");
+    assert_string_equal(rp.results.rows[0].partner, "p3");
+    assert_int_equal(rp.results.rows[0].klass, SP_CLASS_A);
+    sp_ctl_reply_clear(&rp);
+
+    struct sp_ctl_request rq = {.op = SP_CTL_COUNTS};
+    memcpy(rq.counts.round_id, rid, sizeof rid);
+    call(f, &rq, &rp);
+    assert_int_equal(rp.status, 0);
+    assert_int_equal(rp.counts.nentries, 3);
+    assert_int_equal(rp.counts.entries[0].key_type, SP_KEY_BSN);
+    assert_int_equal(rp.counts.entries[0].holders, 3);
+    assert_int_equal(rp.counts.entries[1].holders, 7);
+    assert_int_equal(rp.counts.entries[2].key_type, SP_KEY_NAME_DOB);
+    assert_int_equal(rp.counts.suppressed_below, 0);
+    sp_ctl_reply_clear(&rp);
+}
+
+static void test_round_ops_without_engine(void **state)
+{
+    struct fx *f = *state;
+    struct sp_ctl_request rq = {.op = SP_CTL_ROUND_CANCEL};
+    struct sp_ctl_reply rp;
+    call(f, &rq, &rp);
+    assert_int_equal(rp.status, SP_ERR_STATE);
+    assert_non_null(strstr(rp.message, "round engine"));
+    sp_ctl_reply_clear(&rp);
+}
+
+/* The real socket: owner-only, answers a DEALER client, and a second
+ * control module on the same path is refused. */
+static void test_socket(void **state)
+{
+    struct fx *f = *state;
+    void *zctx = zmq_ctx_new();
+    struct sp_control *srv = NULL, *other = NULL;
+    char path[300], ep[320];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/c.sock", f->dir);
+    assert_int_equal(sp_control_new(f->cfg, f->store, zctx, 0, &srv), 0);
+    assert_int_equal(stat(path, &st), 0);
+    assert_true(S_ISSOCK(st.st_mode));
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(sp_control_new(f->cfg, f->store, zctx, 0, &other), SP_ERR_BUSY);
+
+    void *cli = zmq_socket(zctx, ZMQ_DEALER);
+    int linger = 0;
+    zmq_setsockopt(cli, ZMQ_LINGER, &linger, sizeof linger);
+    snprintf(ep, sizeof ep, "ipc://%s", path);
+    assert_int_equal(zmq_connect(cli, ep), 0);
+    struct sp_ctl_request rq = {.op = SP_CTL_STATUS};
+    uint8_t buf[64];
+    size_t len = 0;
+    assert_int_equal(sp_ctl_request_encode(&rq, buf, sizeof buf, &len), 0);
+    assert_int_equal(zmq_send(cli, "", 0, ZMQ_SNDMORE), 0);
+    assert_int_equal(zmq_send(cli, buf, len, 0), (int)len);
+    zmq_pollitem_t it = {.socket = sp_control_socket(srv), .events = ZMQ_POLLIN};
+    assert_int_equal(zmq_poll(&it, 1, 5000), 1);
+    sp_control_dispatch(srv, 1000);
+    uint8_t rbuf[4096];
+    assert_int_equal(zmq_recv(cli, rbuf, sizeof rbuf, 0), 0); /* the delimiter */
+    int n = zmq_recv(cli, rbuf, sizeof rbuf, 0);
+    assert_true(n > 0);
+    struct sp_ctl_reply rp;
+    assert_int_equal(sp_ctl_reply_decode(rbuf, (size_t)n, &rp), 0);
+    assert_int_equal(rp.status, 0);
+    assert_string_equal(rp.status_info.node, "n1");
+    sp_ctl_reply_clear(&rp);
+    zmq_close(cli);
+    sp_control_free(&srv);
+    assert_int_not_equal(stat(path, &st), 0); /* the file goes with the daemon */
+    zmq_ctx_term(zctx);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_status),
+        T(test_malformed_request),
+        T(test_load_and_list),
+        T(test_bad_file_keeps_version),
+        T(test_bad_mapping_and_names),
+        T(test_idle_load_expires),
+        T(test_results_and_counts),
+        T(test_round_ops_without_engine),
+        T(test_socket),
+    };
+#undef T
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

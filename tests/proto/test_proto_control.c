@@ -1,0 +1,427 @@
+/*
+ * Control messages: golden fixtures for every request and reply, round
+ * trips, and rejection of bad input with its specific code.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/keytype.h"
+#include "support.h"
+
+static int decode_request(const uint8_t *buf, size_t len)
+{
+    struct sp_ctl_request *q = malloc(sizeof(*q));
+    int err;
+
+    assert_non_null(q);
+    err = sp_ctl_request_decode(buf, len, q);
+    free(q);
+    return err;
+}
+
+static int decode_reply(const uint8_t *buf, size_t len)
+{
+    struct sp_ctl_reply r;
+    int err = sp_ctl_reply_decode(buf, len, &r);
+
+    sp_ctl_reply_clear(&r);
+    return err;
+}
+
+static void test_golden_requests(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < nrequest_samples; i++) {
+        struct sp_ctl_request *q = calloc(2, sizeof(*q)), *d = q + 1;
+        uint8_t buf[16384], *abuf = NULL, *fx;
+        size_t len, alen, fxlen;
+        char comment[64];
+
+        assert_non_null(q);
+        request_samples[i].build(q);
+        assert_int_equal(sp_ctl_request_encode(q, buf, sizeof(buf), &len), 0);
+        snprintf(comment, sizeof(comment), "control request %s", sp_ctl_op_name(q->op));
+        fx_check(request_samples[i].name, comment, buf, len);
+        assert_int_equal(sp_ctl_request_encode_alloc(q, &abuf, &alen), 0);
+        assert_int_equal(alen, len);
+        assert_memory_equal(abuf, buf, len);
+        free(abuf);
+        if (!fx_writing()) {
+            fx = fx_load(request_samples[i].name, &fxlen);
+            assert_int_equal(sp_ctl_request_decode(fx, fxlen, d), 0);
+            if (!request_equal(q, d))
+                fail_msg("%s: decoded fields differ from the sample", request_samples[i].name);
+            /* And back to the same bytes. */
+            assert_int_equal(sp_ctl_request_encode(d, buf, sizeof(buf), &len), 0);
+            assert_int_equal(len, fxlen);
+            assert_memory_equal(buf, fx, len);
+            free(fx);
+        }
+        free(q);
+    }
+}
+
+static void test_golden_replies(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < nreply_samples; i++) {
+        struct sp_ctl_reply r, d;
+        uint8_t buf[16384], *abuf = NULL, *fx;
+        size_t len, alen, fxlen;
+        char comment[64];
+
+        reply_samples[i].build(&r);
+        assert_int_equal(sp_ctl_reply_encode(&r, buf, sizeof(buf), &len), 0);
+        snprintf(comment, sizeof(comment), "control reply %s%s",
+                 r.op ? sp_ctl_op_name(r.op) : "(no op)", r.status ? " (error)" : "");
+        fx_check(reply_samples[i].name, comment, buf, len);
+        assert_int_equal(sp_ctl_reply_encode_alloc(&r, &abuf, &alen), 0);
+        assert_int_equal(alen, len);
+        assert_memory_equal(abuf, buf, len);
+        free(abuf);
+        if (!fx_writing()) {
+            fx = fx_load(reply_samples[i].name, &fxlen);
+            assert_int_equal(sp_ctl_reply_decode(fx, fxlen, &d), 0);
+            if (!reply_equal(&r, &d))
+                fail_msg("%s: decoded fields differ from the sample", reply_samples[i].name);
+            assert_int_equal(sp_ctl_reply_encode(&d, buf, sizeof(buf), &len), 0);
+            assert_int_equal(len, fxlen);
+            assert_memory_equal(buf, fx, len);
+            sp_ctl_reply_clear(&d);
+            free(fx);
+        }
+    }
+}
+
+static void test_reject_battery(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < nrequest_samples; i++) {
+        size_t len;
+        uint8_t *fx = fx_load(request_samples[i].name, &len);
+        reject_battery(request_samples[i].name, fx, len, decode_request);
+        free(fx);
+    }
+    for (size_t i = 0; i < nreply_samples; i++) {
+        size_t len;
+        uint8_t *fx = fx_load(reply_samples[i].name, &len);
+        reject_battery(reply_samples[i].name, fx, len, decode_reply);
+        free(fx);
+    }
+}
+
+#define FIELD     SP_ERR_PROTO_FIELD
+#define OVERSIZED SP_ERR_PROTO_OVERSIZED
+#define MALFORMED SP_ERR_PROTO_MALFORMED
+#define UNKNOWN   SP_ERR_PROTO_UNKNOWN_MSG
+#define TRUNCATED SP_ERR_PROTO_TRUNCATED
+
+/* Request paths: [0 version, 1 op, 2.. fields]. */
+static const struct patch request_patches[] = {
+    {"ctl_req_status", "1", "00", 0, UNKNOWN},
+    {"ctl_req_status", "1", "0c", 0, UNKNOWN},
+    {"ctl_req_status", "1", "ff", 0, UNKNOWN},
+    {"ctl_req_status", "", "93 01 01 c0", 0, MALFORMED},
+    {"ctl_req_status", "", "9e 01 01", 0, OVERSIZED},
+    {"ctl_req_status", "", "91 01", 0, MALFORMED},
+    /* LOAD_BEGIN [.., dataset, mapping, total_bytes] */
+    {"ctl_req_load_begin", "2", "a0", 0, FIELD},
+    {"ctl_req_load_begin", "2", "a3412d62", 0, FIELD},
+    {"ctl_req_load_begin", "2", "a3612e62", 0, FIELD},
+    {"ctl_req_load_begin", "2", "a3612d62", 0, 0},
+    {"ctl_req_load_begin", "2", "d941", 65, OVERSIZED},
+    {"ctl_req_load_begin", "3", "a0", 0, FIELD},
+    {"ctl_req_load_begin", "3", "a100", 0, FIELD},
+    {"ctl_req_load_begin", "3", "a1ff", 0, FIELD},
+    {"ctl_req_load_begin", "3", "a30d0a09", 0, 0}, /* a file may hold CR, LF, TAB */
+    {"ctl_req_load_begin", "3", "db00010001", 65537, OVERSIZED},
+    {"ctl_req_load_begin", "3", "da0100", 256, FIELD}, /* NULs */
+    {"ctl_req_load_begin", "4", "d0df", 0, FIELD},     /* negative */
+    /* LOAD_CHUNK [.., load_id, data] */
+    {"ctl_req_load_chunk", "2", "cf0000000100000000", 0, FIELD},
+    {"ctl_req_load_chunk", "3", "c400", 0, 0},
+    {"ctl_req_load_chunk", "3", "c6 00100000", 1048576, 0},
+    {"ctl_req_load_chunk", "3", "c6 00100001", 1048577, OVERSIZED},
+    {"ctl_req_load_chunk", "3", "c6 000fffff", 0, TRUNCATED},
+    /* LOAD_END [.., load_id, commit] */
+    {"ctl_req_load_end", "3", "01", 0, SP_ERR_PROTO_TYPE},
+    /* ROUNDS [.., nil | round_id] */
+    {"ctl_req_rounds_one", "2", "c0", 0, 0},
+    {"ctl_req_rounds_one", "2", "c40f", 15, FIELD},
+    {"ctl_req_rounds_all", "2", "c410", 16, 0},
+    /* RESULTS [.., round_id, offset, limit] */
+    {"ctl_req_results", "4", "00", 0, FIELD},
+    {"ctl_req_results", "4", "cd2711", 0, FIELD},
+    {"ctl_req_results", "4", "cd2710", 0, 0},
+    /* AUDIT_EXPORT [.., from_seq, limit] */
+    {"ctl_req_audit_export", "3", "00", 0, FIELD},
+    {"ctl_req_audit_export", "3", "cd03e9", 0, FIELD},
+    /* ROUND_START [.., coordinator, case_ref, purpose, participants,
+     * min_holders, mode, counter, max_set_size, expires_at, deadline_s,
+     * retention_days] */
+    {"ctl_req_round_start", "5", "dd000186a0", 0, OVERSIZED},
+    {"ctl_req_round_start", "5.0.3", "00", 0, FIELD},
+    {"ctl_req_round_start", "7", "04", 0, FIELD},
+    {"ctl_req_round_start", "10", "00", 0, FIELD},
+    {"ctl_req_round_start", "10", "01", 0, 0},
+    {"ctl_req_round_start", "11", "00", 0, FIELD},
+    {"ctl_req_round_start", "^", "9c", 0, MALFORMED}, /* 12 elements: one short */
+};
+
+/* Reply paths: [0 version, 1 op, 2 status, 3.. fields]. */
+static const struct patch reply_patches[] = {
+    {"ctl_rep_status", "1", "00", 0, UNKNOWN}, /* op 0 with status 0 */
+    {"ctl_rep_status", "1", "0c", 0, UNKNOWN},
+    {"ctl_rep_status", "2", "01", 0, FIELD},
+    {"ctl_rep_status", "2", "d3ffffffff7fffffff", 0, FIELD},
+    {"ctl_rep_status", "3", "a141", 0, FIELD},
+    {"ctl_rep_status", "4", "a0", 0, FIELD},
+    {"ctl_rep_status", "4", "d941", 65, OVERSIZED},
+    {"ctl_rep_status", "8.0.1", "a0", 0, FIELD},
+    {"ctl_rep_status", "8.0.1", "da0101", 257, OVERSIZED},
+    {"ctl_rep_status", "8", "dc0101", 257, OVERSIZED},
+    {"ctl_rep_status", "8", "dc0100", 0, TRUNCATED},
+    {"ctl_rep_status", "8", "90", 0, 0},
+    {"ctl_rep_status", "^", "98", 0, MALFORMED},
+    {"ctl_rep_error", "3", "a10a", 0, FIELD},
+    {"ctl_rep_error", "3", "a0", 0, 0},
+    {"ctl_rep_error", "2", "00", 0, SP_ERR_PROTO_TYPE}, /* a success needs round_id */
+    {"ctl_rep_error", "^", "95", 0, MALFORMED},
+    {"ctl_rep_error_op0", "1", "0c", 0, UNKNOWN},
+    {"ctl_rep_error_op0", "", "94 01 00 00 a0", 0, UNKNOWN},
+    /* LOAD_END [.., summary DATASET_INFO, stats INGEST_STATS] */
+    {"ctl_rep_load_end", "3.0", "a0", 0, FIELD},
+    {"ctl_rep_load_end", "3.0", "a3612e62", 0, FIELD},
+    {"ctl_rep_load_end", "3.1", "00", 0, FIELD},
+    {"ctl_rep_load_end", "3.7", "c41f", 31, FIELD},
+    {"ctl_rep_load_end", "3^", "97", 0, MALFORMED},
+    {"ctl_rep_load_end", "4.5^", "9f", 0, FIELD}, /* 15 key types: eats one more element */
+    {"ctl_rep_load_end", "4.5^", "dc0011", 0, OVERSIZED},
+    {"ctl_rep_load_end", "4.5.0", "01", 0, FIELD},
+    {"ctl_rep_load_end", "4.8.0.1", "01", 0, FIELD},
+    {"ctl_rep_load_end", "4.8.0.1", "d2ffff0000", 0, 0},
+    {"ctl_rep_load_end", "4.8", "dc0065", 101, OVERSIZED},
+    {"ctl_rep_load_end", "4.8", "90", 0, 0},
+    {"ctl_rep_load_end", "4.9.0.0", "01", 0, FIELD},
+    {"ctl_rep_load_end", "4.9.1.3", "97 00 00 00 00 00 00 00", 0, FIELD},
+    {"ctl_rep_load_end", "4.9.0.3", "99", 9, OVERSIZED},
+    {"ctl_rep_load_end", "4.9", "dc0021", 33, OVERSIZED},
+    {"ctl_rep_load_end", "4.9", "90", 0, 0},
+    /* DATASETS [.., list] */
+    {"ctl_rep_datasets", "3.0.0", "a0", 0, FIELD},
+    {"ctl_rep_datasets", "3.0.1", "00", 0, FIELD},
+    {"ctl_rep_datasets", "3", "dc0401", 1025, OVERSIZED},
+    {"ctl_rep_datasets", "3", "90", 0, 0},
+    /* ROUNDS [.., list of ROUND_INFO] */
+    {"ctl_rep_rounds", "3.0.1", "a0", 0, FIELD},
+    {"ctl_rep_rounds", "3.0.1", "a141", 0, FIELD},
+    {"ctl_rep_rounds", "3.0.1", "d921", 33, OVERSIZED},
+    {"ctl_rep_rounds", "3.0.2", "00", 0, FIELD},
+    {"ctl_rep_rounds", "3.0.2", "04", 0, FIELD},
+    {"ctl_rep_rounds", "3.0.3.0", "a0", 0, FIELD},
+    {"ctl_rep_rounds", "3.0.3", "dc0021", 33, OVERSIZED},
+    {"ctl_rep_rounds", "3.0.6", "a10a", 0, FIELD},
+    {"ctl_rep_rounds", "3", "dc03e9", 1001, OVERSIZED},
+    /* RESULTS [.., total, rows [dataset, record_id, partner, key_types, class]] */
+    {"ctl_rep_results", "4.0.0", "a0", 0, FIELD},
+    {"ctl_rep_results", "4.0.1", "a0", 0, FIELD},
+    {"ctl_rep_results", "4.0.1", "d981", 129, OVERSIZED},
+    {"ctl_rep_results", "4.0.2", "a141", 0, FIELD},
+    {"ctl_rep_results", "4.0.3", "00", 0, FIELD},
+    {"ctl_rep_results", "4.0.3", "01", 0, FIELD},
+    {"ctl_rep_results", "4.0.3", "ce00010000", 0, FIELD},
+    {"ctl_rep_results", "4.0.4", "00", 0, FIELD},
+    {"ctl_rep_results", "4.0.4", "04", 0, FIELD},
+    {"ctl_rep_results", "4.0.4", "03", 0, 0},
+    {"ctl_rep_results", "4", "dc2711", 10001, OVERSIZED},
+    {"ctl_rep_results", "4", "dc2710", 0, TRUNCATED},
+    /* COUNTS [.., suppressed_below, entries] */
+    {"ctl_rep_counts", "4.0.1", "00", 0, FIELD},
+    {"ctl_rep_counts", "4.1.1", "03", 0, FIELD},
+    {"ctl_rep_counts", "4", "dd00010001", 0, OVERSIZED},
+    /* AUDIT_EXPORT [.., entries] */
+    {"ctl_rep_audit_export", "3.0", "c400", 0, FIELD},
+    {"ctl_rep_audit_export", "3.0", "c6 00010001", 65537, OVERSIZED},
+    {"ctl_rep_audit_export", "3.0", "c6 00010000", 65536, 0},
+    {"ctl_rep_audit_export", "3", "dc03e9", 1001, OVERSIZED},
+    /* ROUND_START, ROUND_CANCEL, LOAD_BEGIN */
+    {"ctl_rep_round_start", "3", "c411", 17, OVERSIZED},
+    {"ctl_rep_round_cancel", "^", "92", 0, MALFORMED},
+    {"ctl_rep_load_begin", "3", "cf0000000100000000", 0, FIELD},
+};
+
+static void test_patches(void **state)
+{
+    (void)state;
+    apply_patches(request_patches, sizeof(request_patches) / sizeof(request_patches[0]),
+                  decode_request);
+    apply_patches(reply_patches, sizeof(reply_patches) / sizeof(reply_patches[0]), decode_reply);
+}
+
+static void test_encode_validates_requests(void **state)
+{
+    struct sp_ctl_request q;
+    uint8_t buf[16384];
+    size_t len;
+
+    (void)state;
+    memset(&q, 0, sizeof(q));
+    assert_int_equal(sp_ctl_request_encode(&q, buf, sizeof(buf), &len), UNKNOWN);
+    q.op = SP_CTL_RESULTS;
+    assert_int_equal(sp_ctl_request_encode(&q, buf, sizeof(buf), &len), FIELD); /* limit 0 */
+    q.op = SP_CTL_LOAD_BEGIN;
+    snprintf(q.load_begin.dataset, sizeof(q.load_begin.dataset), "x");
+    q.load_begin.mapping = "m";
+    q.load_begin.mapping_len = SP_CTL_MAPPING_MAX_BYTES + 1;
+    assert_int_equal(sp_ctl_request_encode(&q, buf, sizeof(buf), &len), OVERSIZED);
+    q.load_begin.mapping_len = 0;
+    assert_int_equal(sp_ctl_request_encode(&q, buf, sizeof(buf), &len), FIELD);
+    q.op = SP_CTL_LOAD_CHUNK;
+    q.load_chunk = (struct sp_ctl_load_chunk){1, NULL, SP_CTL_CHUNK_MAX_BYTES + 1};
+    assert_int_equal(sp_ctl_request_encode(&q, buf, sizeof(buf), &len), OVERSIZED);
+    q.op = SP_CTL_ROUND_START;
+    sample_proposal(&q.round_start);
+    q.round_start.mode = 9;
+    assert_int_equal(sp_ctl_request_encode(&q, buf, sizeof(buf), &len), FIELD);
+}
+
+static void test_encode_validates_replies(void **state)
+{
+    struct sp_ctl_reply r;
+    uint8_t buf[16384];
+    size_t len;
+    static const struct sp_ctl_peer_info bad_peer[] = {{"om", "", true}};
+    static struct sp_ctl_result_row bad_row[] = {{"d", "r", "om", 2, 4}};
+
+    (void)state;
+    memset(&r, 0, sizeof(r));
+    r.op = SP_CTL_ROUND_CANCEL;
+    r.status = 1;
+    assert_int_equal(sp_ctl_reply_encode(&r, buf, sizeof(buf), &len), FIELD);
+    r.status = 0;
+    r.op = 12;
+    assert_int_equal(sp_ctl_reply_encode(&r, buf, sizeof(buf), &len), UNKNOWN);
+    r.op = 0;
+    assert_int_equal(sp_ctl_reply_encode(&r, buf, sizeof(buf), &len), UNKNOWN);
+    reply_samples[0].build(&r); /* STATUS */
+    r.status_info.peers = bad_peer;
+    r.status_info.npeers = 1;
+    assert_int_equal(sp_ctl_reply_encode(&r, buf, sizeof(buf), &len), FIELD);
+    r.status_info.npeers = SP_CTL_MAX_PEERS + 1;
+    assert_int_equal(sp_ctl_reply_encode(&r, buf, sizeof(buf), &len), OVERSIZED);
+    memset(&r, 0, sizeof(r));
+    r.op = SP_CTL_RESULTS;
+    r.results.rows = bad_row;
+    r.results.nrows = 1;
+    assert_int_equal(sp_ctl_reply_encode(&r, buf, sizeof(buf), &len), FIELD); /* class 4 */
+    bad_row[0].klass = SP_CLASS_C;
+    assert_int_equal(sp_ctl_reply_encode(&r, buf, sizeof(buf), &len), 0);
+    memset(&r, 0, sizeof(r));
+    r.op = SP_CTL_LOAD_END;
+    snprintf(r.load_end.summary.name, sizeof(r.load_end.summary.name), "d");
+    r.load_end.summary.version = 1;
+    r.load_end.stats.nreasons = 3; /* no fields to carry it */
+    assert_int_equal(sp_ctl_reply_encode(&r, buf, sizeof(buf), &len), FIELD);
+    r.load_end.stats.nreasons = 0;
+    r.load_end.stats.nerror_lines = 1; /* error code 0 */
+    assert_int_equal(sp_ctl_reply_encode(&r, buf, sizeof(buf), &len), FIELD);
+}
+
+static void test_encode_small_buffer(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < nreply_samples; i++) {
+        struct sp_ctl_reply r;
+        uint8_t full[8192];
+        size_t len, l2 = 99;
+
+        reply_samples[i].build(&r);
+        assert_int_equal(sp_ctl_reply_encode(&r, full, sizeof(full), &len), 0);
+        for (size_t cap = 0; cap < len; cap++) {
+            uint8_t *b = malloc(cap ? cap : 1);
+            assert_int_equal(sp_ctl_reply_encode(&r, b, cap, &l2), SP_ERR_OVERFLOW);
+            assert_int_equal(l2, 99);
+            free(b);
+        }
+    }
+}
+
+/* Full-size pages fit SP_CTL_MSG_MAX_BYTES: 10000 result rows with the
+ * longest strings, a 1 MiB chunk. */
+static void test_limits_fit(void **state)
+{
+    struct sp_ctl_result_row *rows = calloc(SP_CTL_RESULTS_MAX_LIMIT, sizeof(*rows));
+    uint8_t *chunk = calloc(1, SP_CTL_CHUNK_MAX_BYTES), *buf = NULL;
+    struct sp_ctl_reply r = {.op = SP_CTL_RESULTS}, d;
+    struct sp_ctl_request q = {.op = SP_CTL_LOAD_CHUNK}, dq;
+    size_t len;
+
+    (void)state;
+    assert_non_null(rows);
+    assert_non_null(chunk);
+    for (uint32_t i = 0; i < SP_CTL_RESULTS_MAX_LIMIT; i++) {
+        memset(rows[i].dataset, 'd', SP_PROTO_DATASET_MAX);
+        memset(rows[i].record_id, 'r', SP_CTL_RECORD_ID_MAX);
+        memset(rows[i].partner, 'p', SP_PROTO_NAME_MAX);
+        rows[i].key_types = SP_KEY_MASK_ALL;
+        rows[i].klass = SP_CLASS_A;
+    }
+    r.results = (struct sp_ctl_results_reply){UINT64_MAX, rows, SP_CTL_RESULTS_MAX_LIMIT};
+    assert_int_equal(sp_ctl_reply_encode_alloc(&r, &buf, &len), 0);
+    print_message("10000-row RESULTS page: %zu bytes\n", len);
+    assert_true(len <= SP_CTL_MSG_MAX_BYTES);
+    assert_int_equal(sp_ctl_reply_decode(buf, len, &d), 0);
+    assert_true(reply_equal(&r, &d));
+    sp_ctl_reply_clear(&d);
+    free(buf);
+    q.load_chunk = (struct sp_ctl_load_chunk){UINT32_MAX, chunk, SP_CTL_CHUNK_MAX_BYTES};
+    assert_int_equal(sp_ctl_request_encode_alloc(&q, &buf, &len), 0);
+    assert_int_equal(sp_ctl_request_decode(buf, len, &dq), 0);
+    assert_ptr_equal(dq.load_chunk.data, buf + len - SP_CTL_CHUNK_MAX_BYTES); /* zero-copy */
+    assert_int_equal(sp_ctl_request_decode(buf, SP_CTL_MSG_MAX_BYTES + 1, &dq), OVERSIZED);
+    free(buf);
+    free(chunk);
+    free(rows);
+}
+
+static void test_set_error_and_names(void **state)
+{
+    struct sp_ctl_reply r;
+
+    (void)state;
+    sp_ctl_reply_set_error(&r, SP_CTL_LOAD_END, 0, "tab\there\r\nnext");
+    assert_int_equal(r.op, SP_CTL_LOAD_END);
+    assert_int_equal(r.status, SP_ERR_INTERNAL);
+    assert_string_equal(r.message, "tab\there  next");
+    sp_ctl_reply_set_error(&r, 200, SP_ERR_NOMEM, NULL);
+    assert_int_equal(r.op, 0);
+    assert_string_equal(r.message, "");
+    sp_ctl_reply_clear(NULL);
+    assert_string_equal(sp_ctl_op_name(SP_CTL_ROUND_START), "ROUND_START");
+    assert_string_equal(sp_ctl_op_name(SP_CTL_AUDIT_EXPORT), "AUDIT_EXPORT");
+    assert_null(sp_ctl_op_name(0));
+    assert_null(sp_ctl_op_name(12));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_golden_requests),
+        cmocka_unit_test(test_golden_replies),
+        cmocka_unit_test(test_reject_battery),
+        cmocka_unit_test(test_patches),
+        cmocka_unit_test(test_encode_validates_requests),
+        cmocka_unit_test(test_encode_validates_replies),
+        cmocka_unit_test(test_encode_small_buffer),
+        cmocka_unit_test(test_limits_fit),
+        cmocka_unit_test(test_set_error_and_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,335 @@
+/*
+ * Request/reply over the daemon's control socket. A DEALER socket sends
+ * [empty][request] (the envelope a REQ socket would use) and waits for
+ * [empty][reply] with a receive timeout, so a daemon that is not running
+ * gives a clear message instead of a hang.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "common/keytype.h"
+#include "tools/cli_control.h"
+
+#define PATH_CAP 4096
+
+struct sp_cli_conn {
+    void *zctx;
+    void *sock;
+    int timeout_ms;
+    char path[PATH_CAP];
+};
+
+void sp_cli_target_init(struct sp_cli_target *t)
+{
+    t->socket = NULL;
+    t->config = NULL;
+    t->timeout_ms = SP_CLI_DEFAULT_TIMEOUT_MS;
+}
+
+int sp_cli_target_option(struct sp_cli_target *t, const char *cmd, int id, const char *arg)
+{
+    char *end = NULL;
+    switch (id) {
+    case SP_CLI_OPT_SOCKET:
+        t->socket = arg;
+        return 1;
+    case SP_CLI_OPT_CONFIG:
+        t->config = arg;
+        return 1;
+    case SP_CLI_OPT_TIMEOUT: {
+        errno = 0;
+        long s = strtol(arg, &end, 10);
+        if (errno || !isdigit((unsigned char)arg[0]) || *end || s < 1 || s > 86400) {
+            fprintf(stderr, "snijpunt %s: --timeout must be 1 to 86400 seconds\n", cmd);
+            return 2;
+        }
+        t->timeout_ms = (int)s * 1000;
+        return 1;
+    }
+    default:
+        return 0;
+    }
+}
+
+/* The value of "key = value" in line (trimmed, in place), or NULL. */
+static char *line_value(char *line, const char *key)
+{
+    size_t kn = strlen(key);
+    char *p = line;
+    while (isspace((unsigned char)*p))
+        p++;
+    if (strncmp(p, key, kn) != 0)
+        return NULL;
+    for (p += kn; isspace((unsigned char)*p); p++)
+        ;
+    if (*p++ != '=')
+        return NULL;
+    while (isspace((unsigned char)*p))
+        p++;
+    size_t n = strlen(p);
+    while (n && isspace((unsigned char)p[n - 1]))
+        p[--n] = '\0';
+    return p;
+}
+
+/* The CLI never compiles the daemon's parser; it needs one key and reads it
+ * the same way: "control_socket = PATH" before any [section]. */
+static int socket_from_config(const char *cfg, const char *cmd, char *out, size_t cap)
+{
+    FILE *f = fopen(cfg, "re");
+    char line[PATH_CAP + 64];
+    const char *v = NULL;
+    if (!f) {
+        fprintf(stderr, "snijpunt %s: cannot read %s: %s\n", cmd, cfg, strerror(errno));
+        return SP_ERR_CONFIG;
+    }
+    while (!v && fgets(line, sizeof line, f)) {
+        const char *p = line;
+        while (isspace((unsigned char)*p))
+            p++;
+        if (*p == '[')
+            break;
+        v = line_value(line, "control_socket");
+    }
+    fclose(f);
+    snprintf(out, cap, "%s", v && *v ? v : SP_CLI_DEFAULT_SOCKET);
+    return 0;
+}
+
+static int resolve_path(const struct sp_cli_target *t, const char *cmd, char *out, size_t cap)
+{
+    const char *env = getenv("SNIJPUNT_SOCKET");
+    if (t->socket)
+        return snprintf(out, cap, "%s", t->socket) < (int)cap ? 0 : SP_ERR_CONFIG;
+    if (t->config)
+        return socket_from_config(t->config, cmd, out, cap);
+    snprintf(out, cap, "%s", env && *env ? env : SP_CLI_DEFAULT_SOCKET);
+    return 0;
+}
+
+/* ZeroMQ connects lazily and would wait forever for a socket that is not
+ * there; looking first gives the real reason. */
+static int check_socket_file(const char *path, const char *cmd, bool quiet)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        if (!quiet)
+            fprintf(stderr, "snijpunt %s: cannot reach snijpuntd at %s: %s: is it running?\n", cmd,
+                    path, strerror(errno));
+        return errno == ENOENT ? SP_ERR_NOT_FOUND : SP_ERR_IO;
+    }
+    if (!S_ISSOCK(st.st_mode)) {
+        if (!quiet)
+            fprintf(stderr, "snijpunt %s: %s is not a socket\n", cmd, path);
+        return SP_ERR_IO;
+    }
+    if (access(path, R_OK | W_OK) != 0) {
+        if (!quiet)
+            fprintf(stderr,
+                    "snijpunt %s: no permission to use %s: run as the daemon's user or a "
+                    "member of its control_group\n",
+                    cmd, path);
+        return SP_ERR_PERMISSION;
+    }
+    return 0;
+}
+
+int sp_cli_connect(const struct sp_cli_target *t, const char *cmd, bool quiet,
+                   struct sp_cli_conn **out)
+{
+    struct sp_cli_conn *c = calloc(1, sizeof *c);
+    char ep[PATH_CAP + 8];
+    int linger = 0;
+    if (!c)
+        return SP_ERR_NOMEM;
+    c->timeout_ms = t->timeout_ms;
+    int err = resolve_path(t, cmd, c->path, sizeof c->path);
+    if (!err)
+        err = check_socket_file(c->path, cmd, quiet);
+    if (!err) {
+        snprintf(ep, sizeof ep, "ipc://%s", c->path);
+        c->zctx = zmq_ctx_new();
+        c->sock = c->zctx ? zmq_socket(c->zctx, ZMQ_DEALER) : NULL;
+        if (!c->sock || zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof linger) ||
+            zmq_setsockopt(c->sock, ZMQ_RCVTIMEO, &c->timeout_ms, sizeof c->timeout_ms) ||
+            zmq_connect(c->sock, ep) != 0) {
+            if (!quiet)
+                fprintf(stderr, "snijpunt %s: cannot connect to %s: %s\n", cmd, ep,
+                        zmq_strerror(errno));
+            err = SP_ERR_IO;
+        }
+    }
+    if (err) {
+        sp_cli_close(&c);
+        return err;
+    }
+    *out = c;
+    return 0;
+}
+
+void sp_cli_close(struct sp_cli_conn **conn)
+{
+    if (!conn || !*conn)
+        return;
+    if ((*conn)->sock)
+        zmq_close((*conn)->sock);
+    if ((*conn)->zctx)
+        zmq_ctx_term((*conn)->zctx);
+    free(*conn);
+    *conn = NULL;
+}
+
+const char *sp_cli_socket_path(const struct sp_cli_conn *conn)
+{
+    return conn->path;
+}
+
+static int send_request(struct sp_cli_conn *c, const struct sp_ctl_request *req, bool quiet)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int err = sp_ctl_request_encode_alloc(req, &buf, &len);
+    if (err) {
+        if (!quiet)
+            fprintf(stderr, "snijpunt: cannot encode the %s request: %s\n", sp_ctl_op_name(req->op),
+                    sp_strerror(err));
+        return err;
+    }
+    int rc = zmq_send(c->sock, "", 0, ZMQ_SNDMORE);
+    if (rc == 0)
+        rc = zmq_send(c->sock, buf, len, 0);
+    free(buf);
+    if (rc < 0) {
+        if (!quiet)
+            fprintf(stderr, "snijpunt: cannot send to snijpuntd at %s: %s\n", c->path,
+                    zmq_strerror(errno));
+        return SP_ERR_IO;
+    }
+    return 0;
+}
+
+static int recv_frame(struct sp_cli_conn *c, zmq_msg_t *m, bool *more, bool quiet)
+{
+    int v = 0;
+    size_t sz = sizeof v;
+    zmq_msg_init(m);
+    if (zmq_msg_recv(m, c->sock, 0) < 0) {
+        int e = errno;
+        zmq_msg_close(m);
+        if (!quiet)
+            fprintf(stderr, "snijpunt: cannot reach snijpuntd at %s: %s: is it running?\n", c->path,
+                    e == EAGAIN ? "no reply in time" : zmq_strerror(e));
+        return e == EAGAIN ? SP_ERR_TIMEOUT : SP_ERR_IO;
+    }
+    *more = zmq_getsockopt(c->sock, ZMQ_RCVMORE, &v, &sz) == 0 && v;
+    return 0;
+}
+
+/* Receives [empty][reply]; on success *m holds the reply frame. */
+static int recv_reply(struct sp_cli_conn *c, zmq_msg_t *m, bool quiet)
+{
+    bool more = false;
+    int err = recv_frame(c, m, &more, quiet);
+    if (err)
+        return err;
+    bool delim_ok = more && zmq_msg_size(m) == 0;
+    zmq_msg_close(m);
+    while (!delim_ok && more) { /* drain a message of the wrong shape */
+        if (recv_frame(c, m, &more, true) != 0)
+            break;
+        zmq_msg_close(m);
+    }
+    if (!delim_ok)
+        return SP_ERR_PROTO_MALFORMED;
+    if ((err = recv_frame(c, m, &more, quiet)) != 0)
+        return err;
+    if (more) {
+        zmq_msg_close(m);
+        return SP_ERR_PROTO_MALFORMED;
+    }
+    return 0;
+}
+
+int sp_cli_call(struct sp_cli_conn *conn, const struct sp_ctl_request *req,
+                struct sp_ctl_reply *rep, bool quiet)
+{
+    zmq_msg_t m;
+    int err = send_request(conn, req, quiet);
+    if (!err)
+        err = recv_reply(conn, &m, quiet);
+    if (err == SP_ERR_PROTO_MALFORMED) {
+        if (!quiet)
+            fprintf(stderr, "snijpunt: reply from %s has the wrong envelope\n", conn->path);
+        return err;
+    }
+    if (err)
+        return err;
+    err = sp_ctl_reply_decode(zmq_msg_data(&m), zmq_msg_size(&m), rep);
+    zmq_msg_close(&m);
+    if (!err && rep->status == 0 && rep->op != req->op)
+        err = SP_ERR_PROTO_FIELD;
+    if (err && !quiet)
+        fprintf(stderr, "snijpunt: garbled reply from snijpuntd at %s: %s\n", conn->path,
+                sp_strerror(err));
+    if (err)
+        sp_ctl_reply_clear(rep);
+    return err;
+}
+
+bool sp_cli_reply_failed(const struct sp_ctl_reply *rep, const char *cmd)
+{
+    if (rep->status == 0)
+        return false;
+    fprintf(stderr, "snijpunt %s: %s\n", cmd,
+            rep->message[0] ? rep->message : sp_strerror(rep->status));
+    return true;
+}
+
+int sp_cli_round_id_parse(const char *s, uint8_t id[SP_PROTO_ROUND_ID_BYTES])
+{
+    size_t n = 0;
+    if (!s || strlen(s) != 2 * SP_PROTO_ROUND_ID_BYTES ||
+        sodium_hex2bin(id, SP_PROTO_ROUND_ID_BYTES, s, strlen(s), NULL, &n, NULL) != 0 ||
+        n != SP_PROTO_ROUND_ID_BYTES)
+        return SP_ERR_INVALID_ARG;
+    return 0;
+}
+
+void sp_cli_round_id_hex(const uint8_t id[SP_PROTO_ROUND_ID_BYTES],
+                         char out[2 * SP_PROTO_ROUND_ID_BYTES + 1])
+{
+    sodium_bin2hex(out, 2 * SP_PROTO_ROUND_ID_BYTES + 1, id, SP_PROTO_ROUND_ID_BYTES);
+}
+
+void sp_cli_time_iso(uint64_t unix_s, char out[32])
+{
+    time_t t = (time_t)unix_s;
+    struct tm tm;
+    if (unix_s == 0 || !gmtime_r(&t, &tm) || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(out, 32, "-");
+}
+
+void sp_cli_key_types_join(uint32_t mask, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (int t = SP_KEY_TYPE_MIN; t <= SP_KEY_TYPE_MAX; t++) {
+        if (!(mask & SP_KEY_MASK(t)))
+            continue;
+        int w = snprintf(out + n, cap - n, "%s%s", n ? "+" : "", sp_key_type_name(t));
+        if (w < 0 || (size_t)w >= cap - n)
+            break;
+        n += (size_t)w;
+    }
+    if (n == 0)
+        snprintf(out, cap, "-");
+}

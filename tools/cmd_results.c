@@ -1,0 +1,221 @@
+/* snijpunt results: a finished round's results on this node, as CSV with the
+ * header dataset,record_id,partner,key_types,class (one line per own record
+ * and other node that holds it), or as JSON. Pages through the daemon's
+ * RESULTS replies, so any size streams. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/keytype.h"
+#include "tools/cli_control.h"
+#include "tools/cli_json.h"
+#include "tools/cmd.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: snijpunt results --round ID [--json] [--output FILE] [connection options]\n\n"
+            "Prints the results of a finished round on the local node as CSV:\n"
+            "  dataset,record_id,partner,key_types,class\n"
+            "one line per own record and other node that holds it; key_types joined with\n"
+            "'+'; class the strongest class that matched (A conclusive, B strong, C a\n"
+            "candidate for human review only).\n\n"
+            "  --round ID       the round (32 hex digits, as `snijpunt rounds` shows)\n"
+            "  --json           print {\"round\", \"total\", \"rows\": [...]} instead\n"
+            "  --output FILE    write to FILE instead of standard output\n"
+            "  --page-size N    rows per request (1..10000, default 10000)\n" SP_CLI_TARGET_HELP
+            "\nExit status: 0 printed, 1 no such round, no results yet, or the daemon\n"
+            "could not be reached, 2 usage error.\n");
+}
+
+struct opts {
+    struct sp_cli_target t;
+    uint8_t round[SP_PROTO_ROUND_ID_BYTES];
+    bool have_round, json;
+    const char *output;
+    uint32_t page;
+};
+
+/* RFC 4180: quote a field holding a separator, quote or line break. */
+static void csv_field(FILE *out, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+static const char *class_name(uint8_t k)
+{
+    const char *n = sp_key_class_name(k);
+    return n ? n : "?";
+}
+
+static void emit_csv(FILE *out, const struct sp_ctl_result_row *r)
+{
+    char kt[256];
+    sp_cli_key_types_join(r->key_types, kt, sizeof kt);
+    csv_field(out, r->dataset);
+    fputc(',', out);
+    csv_field(out, r->record_id);
+    fputc(',', out);
+    csv_field(out, r->partner);
+    fprintf(out, ",%s,%s\n", kt, class_name(r->klass));
+}
+
+static void emit_json(struct sp_json *j, const struct sp_ctl_result_row *r)
+{
+    sp_json_obj_open(j, NULL);
+    sp_json_str(j, "dataset", r->dataset);
+    sp_json_str(j, "record_id", r->record_id);
+    sp_json_str(j, "partner", r->partner);
+    sp_json_arr_open(j, "key_types");
+    for (int t = SP_KEY_TYPE_MIN; t <= SP_KEY_TYPE_MAX; t++)
+        if (r->key_types & SP_KEY_MASK(t))
+            sp_json_str(j, NULL, sp_key_type_name(t));
+    sp_json_arr_close(j);
+    sp_json_str(j, "class", class_name(r->klass));
+    sp_json_obj_close(j);
+}
+
+/* Fetches every page and writes it. Returns the exit status. */
+static int fetch_all(struct sp_cli_conn *conn, const struct opts *o, FILE *out)
+{
+    struct sp_ctl_request req = {.op = SP_CTL_RESULTS};
+    struct sp_json j;
+    char hex[2 * SP_PROTO_ROUND_ID_BYTES + 1];
+    uint64_t total = 0, offset = 0;
+    memcpy(req.results.round_id, o->round, sizeof o->round);
+    req.results.limit = o->page;
+    sp_cli_round_id_hex(o->round, hex);
+    do {
+        struct sp_ctl_reply rep;
+        req.results.offset = offset;
+        if (sp_cli_call(conn, &req, &rep, false) != 0)
+            return 1;
+        if (sp_cli_reply_failed(&rep, "results"))
+            return sp_ctl_reply_clear(&rep), 1;
+        if (offset == 0) {
+            total = rep.results.total;
+            if (o->json) {
+                sp_json_init(&j, out);
+                sp_json_obj_open(&j, NULL);
+                sp_json_str(&j, "round", hex);
+                sp_json_uint(&j, "total", total);
+                sp_json_arr_open(&j, "rows");
+            } else {
+                fprintf(out, "dataset,record_id,partner,key_types,class\n");
+            }
+        }
+        for (uint32_t i = 0; i < rep.results.nrows; i++)
+            o->json ? emit_json(&j, &rep.results.rows[i]) : emit_csv(out, &rep.results.rows[i]);
+        uint32_t got = rep.results.nrows;
+        sp_ctl_reply_clear(&rep);
+        if (got == 0 && offset < total) {
+            fprintf(stderr, "snijpunt results: the daemon returned %llu of %llu rows\n",
+                    (unsigned long long)offset, (unsigned long long)total);
+            return 1;
+        }
+        offset += got;
+    } while (offset < total);
+    if (o->json) {
+        sp_json_arr_close(&j);
+        sp_json_obj_close(&j);
+        return sp_json_finish(&j) == 0 ? 0 : 1;
+    }
+    return fflush(out) == 0 && !ferror(out) ? 0 : 1;
+}
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+    static const struct option opts[] = {{"round", required_argument, NULL, 'r'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {"page-size", required_argument, NULL, 'p'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         SP_CLI_TARGET_OPTIONS,
+                                         {NULL, 0, NULL, 0}};
+    int c, r;
+    char *end = NULL;
+    memset(o, 0, sizeof *o);
+    sp_cli_target_init(&o->t);
+    o->page = SP_CTL_RESULTS_MAX_LIMIT;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if ((r = sp_cli_target_option(&o->t, "results", c, optarg)) != 0) {
+            if (r == 2)
+                return 2;
+            continue;
+        }
+        switch (c) {
+        case 'r':
+            if (sp_cli_round_id_parse(optarg, o->round) != 0) {
+                fprintf(stderr, "snijpunt results: --round takes 32 hex digits\n");
+                return 2;
+            }
+            o->have_round = true;
+            break;
+        case 'j':
+            o->json = true;
+            break;
+        case 'o':
+            o->output = optarg;
+            break;
+        case 'p': {
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (*end || v < 1 || v > SP_CTL_RESULTS_MAX_LIMIT) {
+                fprintf(stderr, "snijpunt results: --page-size takes 1 to 10000\n");
+                return 2;
+            }
+            o->page = (uint32_t)v;
+            break;
+        }
+        case 'h':
+            usage(stdout);
+            return -1;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind != argc || !o->have_round) {
+        fprintf(stderr, "snijpunt results: --round ID is required\n");
+        return 2;
+    }
+    return 0;
+}
+
+static int results_main(int argc, char **argv)
+{
+    struct opts o;
+    int rc = parse(argc, argv, &o);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    struct sp_cli_conn *conn = NULL;
+    if (sp_cli_connect(&o.t, "results", false, &conn) != 0)
+        return 1;
+    FILE *out = o.output ? fopen(o.output, "we") : stdout;
+    if (!out) {
+        perror(o.output);
+        sp_cli_close(&conn);
+        return 1;
+    }
+    int status = fetch_all(conn, &o, out);
+    if (out != stdout && fclose(out) != 0)
+        status = 1;
+    sp_cli_close(&conn);
+    return status;
+}
+
+const struct sp_cmd sp_cmd_results = {
+    .name = "results",
+    .summary = "print a round's results on this node (CSV or --json)",
+    .run = results_main,
+};

@@ -1,0 +1,251 @@
+/* snijpunt round: start a matching round from this node, follow its status,
+ * list rounds, cancel one. The node proposes the round to the other
+ * participants; see daemon/ROUNDS.md for what happens next. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/keytype.h"
+#include "tools/cli_control.h"
+#include "tools/cli_json.h"
+#include "tools/cmd.h"
+
+#define DEFAULT_DEADLINE_S   300
+#define DEFAULT_EXPIRES_S    3600
+#define DEFAULT_RETENTION_D  30
+#define DEFAULT_MAX_SET_SIZE UINT64_C(100000000)
+#define WAIT_POLL_MS         200
+#define WAIT_MAX_S           (7 * 86400)
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: snijpunt round start --participants A,B,... --counter NAME --case REF\n"
+            "                            --purpose TEXT [options]\n"
+            "       snijpunt round status [ID] [--wait] [--json]\n"
+            "       snijpunt round list [--json]\n"
+            "       snijpunt round cancel ID\n\n"
+            "start   proposes a private matching round; this node must be a participant.\n"
+            "        Prints the round id (with --wait: waits and prints the outcome).\n"
+            "  --participants LIST  node names in ring order, comma-separated (2..32)\n"
+            "  --keys all|LIST      key types every participant offers (default all)\n"
+            "  --min-holders K      k: a value counts when at least K nodes hold it (default 2)\n"
+            "  --mode MODE          counts | threshold | partners (default partners):\n"
+            "                       counts: the initiator gets the incidence histogram only;\n"
+            "                       threshold: each node learns which of its records >= K\n"
+            "                       nodes hold (partner shown as \"*\"); partners: also which\n"
+            "                       nodes, through which key types\n"
+            "  --counter NAME       the counting node (a participant)\n"
+            "  --case REF           case reference (1..128 bytes)\n"
+            "  --purpose TEXT       purpose of the round\n"
+            "  --legal-basis TEXT   legal basis stated for every participant\n"
+            "                       (default \"not stated\")\n"
+            "  --coordinator NAME   who proposes (default $USER@this node)\n"
+            "  --deadline S         the round fails when not finished within S seconds\n"
+            "                       (default %d; at most the nodes' round_deadline_s)\n"
+            "  --expires S          the proposal expires S seconds from now (default %d)\n"
+            "  --max-set-size N     most distinct values per node and key type\n"
+            "  --retention-days N   how long results are kept (default %d)\n"
+            "status  shows a round (default: the most recent one); --wait waits until it\n"
+            "        has ended. Exit status 1 when it failed or was refused.\n"
+            "list    shows every round this node knows.\n"
+            "cancel  stops a live round on every participant (its results are discarded).\n\n"
+            "  --json               machine-readable output\n" SP_CLI_TARGET_HELP
+            "\nExit status: 0 success, 1 failed or refused (or the daemon could not be\n"
+            "reached), 2 usage error.\n",
+            DEFAULT_DEADLINE_S, DEFAULT_EXPIRES_S, DEFAULT_RETENTION_D);
+}
+
+static const char *mode_name(int mode)
+{
+    switch (mode) {
+    case SP_PROPOSAL_MODE_COUNTS:
+        return "counts";
+    case SP_PROPOSAL_MODE_THRESHOLD:
+        return "threshold";
+    case SP_PROPOSAL_MODE_PARTNERS:
+        return "partners";
+    default:
+        return "?";
+    }
+}
+
+static int mode_parse(const char *s)
+{
+    for (int m = SP_PROPOSAL_MODE_COUNTS; m <= SP_PROPOSAL_MODE_PARTNERS; m++)
+        if (strcmp(s, mode_name(m)) == 0)
+            return m;
+    return 0;
+}
+
+static bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+    char *end;
+    if (!s || !*s || *s == '-')
+        return false;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool text_field(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n == 0 || n >= cap)
+        return false;
+    memcpy(dst, src, n + 1);
+    return true;
+}
+
+/* Splits "a,b,c" into the proposal's participants. */
+static bool parse_participants(struct sp_proposal *p, const char *list)
+{
+    const char *s = list;
+    p->nparticipants = 0;
+    while (*s) {
+        const char *e = strchr(s, ',');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        if (n == 0 || n > SP_PROTO_NAME_MAX || !sp_proto_node_name_valid(s, n) ||
+            p->nparticipants >= SP_PROTO_MAX_PARTICIPANTS)
+            return false;
+        memcpy(p->participants[p->nparticipants].name, s, n);
+        p->participants[p->nparticipants].name[n] = '\0';
+        p->nparticipants++;
+        s = e ? e + 1 : s + n;
+        if (e && !*s)
+            return false; /* trailing comma */
+    }
+    return p->nparticipants >= SP_PROTO_MIN_PARTICIPANTS;
+}
+
+/* ---- output ----------------------------------------------------------- */
+
+static void print_info_text(const struct sp_ctl_round_info *ri)
+{
+    char hex[2 * SP_PROTO_ROUND_ID_BYTES + 1], t1[32], t2[32];
+    sp_cli_round_id_hex(ri->round_id, hex);
+    sp_cli_time_iso(ri->started_at, t1);
+    sp_cli_time_iso(ri->finished_at, t2);
+    printf("round %s  %s\n", hex, ri->state);
+    printf("  mode %s, participants ", mode_name(ri->mode));
+    for (uint32_t i = 0; i < ri->nparticipants; i++)
+        printf("%s%s", i ? ", " : "", ri->participants[i]);
+    printf("\n  started %s, finished %s, own records matched %" PRIu64 "\n", t1, t2,
+           ri->records_matched);
+    if (ri->reason[0])
+        printf("  reason: %s\n", ri->reason);
+}
+
+static void json_info(struct sp_json *j, const struct sp_ctl_round_info *ri)
+{
+    char hex[2 * SP_PROTO_ROUND_ID_BYTES + 1];
+    sp_cli_round_id_hex(ri->round_id, hex);
+    sp_json_obj_open(j, NULL);
+    sp_json_str(j, "round", hex);
+    sp_json_str(j, "state", ri->state);
+    sp_json_str(j, "mode", mode_name(ri->mode));
+    sp_json_arr_open(j, "participants");
+    for (uint32_t i = 0; i < ri->nparticipants; i++)
+        sp_json_str(j, NULL, ri->participants[i]);
+    sp_json_arr_close(j);
+    sp_json_uint(j, "started_at", ri->started_at);
+    sp_json_uint(j, "finished_at", ri->finished_at);
+    sp_json_str(j, "reason", ri->reason);
+    sp_json_uint(j, "records_matched", ri->records_matched);
+    sp_json_obj_close(j);
+}
+
+static int print_rounds(const struct sp_ctl_rounds_reply *rr, bool json, bool as_list)
+{
+    if (json) {
+        struct sp_json j;
+        sp_json_init(&j, stdout);
+        if (as_list)
+            sp_json_arr_open(&j, NULL);
+        for (uint32_t i = 0; i < rr->nrounds; i++)
+            json_info(&j, &rr->rounds[i]);
+        if (as_list)
+            sp_json_arr_close(&j);
+        return sp_json_finish(&j) == 0 ? 0 : 1;
+    }
+    for (uint32_t i = 0; i < rr->nrounds; i++)
+        print_info_text(&rr->rounds[i]);
+    if (as_list && rr->nrounds == 0)
+        printf("no rounds\n");
+    return 0;
+}
+
+static bool state_terminal(const char *s)
+{
+    return strcmp(s, "done") == 0 || strcmp(s, "failed") == 0 || strcmp(s, "refused") == 0;
+}
+
+/* ---- requests --------------------------------------------------------- */
+
+/* Fetches one round (all == false) or every round into *rep. Returns 0 with
+ * a successful reply, 1 otherwise (printed). */
+static int fetch(struct sp_cli_conn *conn, bool all, const uint8_t *id, struct sp_ctl_reply *rep,
+                 const char *cmd)
+{
+    struct sp_ctl_request req = {.op = SP_CTL_ROUNDS};
+    req.rounds.all = all;
+    if (!all)
+        memcpy(req.rounds.round_id, id, SP_PROTO_ROUND_ID_BYTES);
+    if (sp_cli_call(conn, &req, rep, false) != 0)
+        return 1;
+    if (sp_cli_reply_failed(rep, cmd)) {
+        sp_ctl_reply_clear(rep);
+        return 1;
+    }
+    return 0;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Shows one round, optionally waiting until it ended. */
+static int show(struct sp_cli_conn *conn, const uint8_t *id, bool wait, bool json)
+{
+    struct sp_ctl_reply rep;
+    time_t start = time(NULL);
+    for (;;) {
+        if (fetch(conn, false, id, &rep, "round status") != 0)
+            return 1;
+        const struct sp_ctl_round_info *ri = &rep.rounds.rounds[0];
+        bool ended = rep.rounds.nrounds == 1 && state_terminal(ri->state);
+        if (!wait || ended || time(NULL) - start > WAIT_MAX_S) {
+            int rc = print_rounds(&rep.rounds, json, false);
+            if (rc == 0 && ended && strcmp(ri->state, "done") != 0)
+                rc = 1;
+            sp_ctl_reply_clear(&rep);
+            return rc;
+        }
+        sp_ctl_reply_clear(&rep);
+        sleep_ms(WAIT_POLL_MS);
+    }
+}
+
+/* The most recent round (the list is ordered oldest first). */
+static int latest(struct sp_cli_conn *conn, uint8_t id[SP_PROTO_ROUND_ID_BYTES])
+{
+    struct sp_ctl_reply rep;
+    if (fetch(conn, true, NULL, &rep, "round status") != 0)
+        return 1;
+    int rc = 1;
+    if (rep.rounds.nrounds == 0) {
+        fprintf(stderr, "snijpunt round status: this node knows no rounds\n");
+    } else {
+        memcpy(id, rep.rounds.rounds[rep.rounds.nrounds - 1].round_id, SP_PROTO_ROUND_ID_BYTES);
+        rc = 0;
+    }
+    sp_ctl_reply_clear(&rep);
+    return rc;
+}
