@@ -96,6 +96,13 @@ static const char *text(const struct sp_audit_entry *e, int field)
     return sp_audit_entry_find(e, field, 0, &v) == 0 ? (const char *)v.bytes : NULL;
 }
 
+/* A required TEXT or NAME field (the schema guarantees it; "?" otherwise). */
+static const char *req(const struct sp_audit_entry *e, int field)
+{
+    const char *t = text(e, field);
+    return t ? t : "?";
+}
+
 static bool count(const struct sp_audit_entry *e, int field, uint64_t *out)
 {
     struct sp_audit_value v;
@@ -172,16 +179,16 @@ static void tell_proposal(const struct out *o, const struct sp_audit_entry *e, c
     (void)count(e, SP_AUDIT_F_EXPIRES_AT, &exp);
     if (sp_audit_entry_find(e, SP_AUDIT_F_KEY_TYPES, 0, &v) == 0)
         mask = v.u;
-    say(o, "  Proposed by: %s", text(e, SP_AUDIT_F_COORDINATOR));
+    say(o, "  Proposed by: %s", req(e, SP_AUDIT_F_COORDINATOR));
     hex(e, SP_AUDIT_F_COORDINATOR_CERT_SHA256, digest, sizeof(digest));
     if (digest[0])
         say(o, "    (coordinator certificate SHA-256 %s)", digest);
-    say(o, "  Case: %s", text(e, SP_AUDIT_F_CASE_REF));
-    say(o, "  Purpose: %s", text(e, SP_AUDIT_F_PURPOSE));
-    say(o, "  Legal basis for %s: %s", node, text(e, SP_AUDIT_F_LEGAL_BASIS));
+    say(o, "  Case: %s", req(e, SP_AUDIT_F_CASE_REF));
+    say(o, "  Purpose: %s", req(e, SP_AUDIT_F_PURPOSE));
+    say(o, "  Legal basis for %s: %s", node, req(e, SP_AUDIT_F_LEGAL_BASIS));
     names(e, SP_AUDIT_F_PARTICIPANT, buf, sizeof(buf));
     say(o, "  Participants (ring order): %s; counting node: %s%s%s", buf,
-        text(e, SP_AUDIT_F_COUNTER), text(e, SP_AUDIT_F_INITIATOR) ? "; started by " : "",
+        req(e, SP_AUDIT_F_COUNTER), text(e, SP_AUDIT_F_INITIATOR) ? "; started by " : "",
         text(e, SP_AUDIT_F_INITIATOR) ? text(e, SP_AUDIT_F_INITIATOR) : "");
     keymask(mask, buf, sizeof(buf));
     say(o, "  Key types: %s; at least %llu holders (k); at most %llu values per node and key type",
@@ -207,8 +214,8 @@ static void tell_result(const struct out *o, const struct sp_audit_entry *e, con
                "not hits",
             (unsigned long long)cand);
     if (count(e, SP_AUDIT_F_CELLS, &cells))
-        say(o, "  Incidence counts: %llu cells reported%s", (unsigned long long)cells,
-            count(e, SP_AUDIT_F_SUPPRESSED_BELOW, &below) ? "" : "");
+        say(o, "  Incidence counts: %llu cells reported to the coordinator",
+            (unsigned long long)cells);
     if (count(e, SP_AUDIT_F_SUPPRESSED_BELOW, &below))
         say(o, "  Cells below %llu were suppressed in what the coordinator saw",
             (unsigned long long)below);
@@ -222,7 +229,7 @@ static void tell_failure(const struct out *o, const struct sp_audit_entry *e, co
     uint64_t code = 0;
     (void)count(e, SP_AUDIT_F_CODE, &code);
     int c = (int)(int64_t)code;
-    say(o, "  %s: %s (%s: %s)%s%s", what, text(e, SP_AUDIT_F_REASON), sp_errname(c),
+    say(o, "  %s: %s (%s: %s)%s%s", what, req(e, SP_AUDIT_F_REASON), sp_errname(c),
         sp_strerror(c), text(e, SP_AUDIT_F_PEER) ? "; peer " : "",
         text(e, SP_AUDIT_F_PEER) ? text(e, SP_AUDIT_F_PEER) : "");
 }
@@ -238,7 +245,7 @@ static void tell_head(const struct out *o, const struct sp_audit_entry *e, bool 
         say(o, "  Sent its signed log head (seq %llu, hash %.16s…) to %s", (unsigned long long)seq,
             digest, buf);
     } else {
-        say(o, "  Recorded %s's signed log head (seq %llu, hash %.16s…)", text(e, SP_AUDIT_F_PEER),
+        say(o, "  Recorded %s's signed log head (seq %llu, hash %.16s…)", req(e, SP_AUDIT_F_PEER),
             (unsigned long long)seq, digest);
     }
 }
@@ -262,15 +269,19 @@ static void tell(const struct out *o, const struct sp_audit_entry *e, const char
         names(e, SP_AUDIT_F_PARTICIPANT, a, sizeof(a));
         keycounts(e, SP_AUDIT_F_SET_SIZE, b, sizeof(b));
         say(o, "  The round ran with %s (counting node %s); %s's own distinct values: %s", a,
-            text(e, SP_AUDIT_F_COUNTER), node, b);
+            req(e, SP_AUDIT_F_COUNTER), node, b);
+        if (strcmp(req(e, SP_AUDIT_F_COUNTER), node) == 0)
+            say(o, "  As counting node, %s saw only anonymous incidence patterns: how many "
+                   "blinded values each combination of nodes holds",
+                node);
         break;
     case SP_AUDIT_ROUND_SIZES:
         keycounts(e, SP_AUDIT_F_SENT, a, sizeof(a));
         keycounts(e, SP_AUDIT_F_RECEIVED, b, sizeof(b));
-        say(o, "  With %s: sent %s; received %s", text(e, SP_AUDIT_F_PEER), a, b);
+        say(o, "  With %s: sent %s; received %s", req(e, SP_AUDIT_F_PEER), a, b);
         keycounts(e, SP_AUDIT_F_DECLARED, a, sizeof(a));
         if (sp_audit_entry_count(e, SP_AUDIT_F_DECLARED) > 0)
-            say(o, "  %s declared set sizes: %s", text(e, SP_AUDIT_F_PEER), a);
+            say(o, "  %s declared set sizes: %s", req(e, SP_AUDIT_F_PEER), a);
         break;
     case SP_AUDIT_ROUND_RESULT:
         tell_result(o, e, node);

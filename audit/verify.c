@@ -288,6 +288,15 @@ static void seq_skipped(const struct sp_audit_verifier *v, size_t p, struct sp_a
 {
     const struct summ *s = v->s;
     char msg[200];
+    for (size_t k = p + 1; k < v->n; k++) {
+        if (s[k].ok && same_hash(s[k].hash, s[p].hash)) {
+            snprintf(msg, sizeof(msg),
+                     "a copy of entry seq %llu (line %u) was inserted before its place",
+                     (unsigned long long)s[p].seq, s[k].line);
+            report(r, SP_AUDIT_FAULT_INSERTED, p, s[p].line, p, msg);
+            return;
+        }
+    }
     size_t j = find_seq(v, p + 1, p);
     if (j < v->n)
         snprintf(msg, sizeof(msg),

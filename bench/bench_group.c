@@ -40,9 +40,9 @@
 #include "common/keytype.h"
 #include "crypto/group.h"
 
-#define BATCH      64
-#define MAX_NODES  5
-#define BENCH_DST  "snijpunt-bench-with-curve25519_XMD:SHA-512_ELL2_RO_"
+#define BATCH     64
+#define MAX_NODES 5
+#define BENCH_DST "snijpunt-bench-with-curve25519_XMD:SHA-512_ELL2_RO_"
 
 /* ---- field arithmetic mod 2^255 - 19 (radix 2^51), only for u = (1+y)/(1-y) */
 
@@ -503,6 +503,35 @@ static const struct op ops[] = {
     {"X25519 NU pipeline: hash + 5 blinds", op_x_pipeline_nu, 1, 5},
 };
 
+/* Interleaves a and b in the same thread, in slices, for `seconds`; each
+ * op's CPU time is summed over its slices, so both see the same machine
+ * conditions and their ratio is meaningful even when absolute figures move. */
+static void head_to_head(const struct op *a, const struct op *b, double seconds)
+{
+    struct ctx ca, cb;
+    double ta = 0, tb = 0, start = clock_s(CLOCK_MONOTONIC);
+    uint64_t na = 0, nb = 0;
+
+    ctx_init(&ca, a, 11);
+    ctx_init(&cb, b, 13);
+    while (clock_s(CLOCK_MONOTONIC) - start < seconds) {
+        double t0 = clock_s(CLOCK_THREAD_CPUTIME_ID), t1, t2;
+        for (int i = 0; i < 4; i++)
+            na += a->fn(&ca);
+        t1 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+        for (int i = 0; i < 4; i++)
+            nb += b->fn(&cb);
+        t2 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+        ta += t1 - t0;
+        tb += t2 - t1;
+    }
+    printf("%-42s %8.1f us   %-38s %8.1f us   ratio %.2f\n", a->name, 1e6 * ta / (double)na,
+           b->name, 1e6 * tb / (double)nb, (tb / (double)nb) / (ta / (double)na));
+}
+
+/* Indices into ops[]: ristretto255 first, its X25519 counterpart second. */
+static const int pairs[][2] = {{0, 5}, {0, 6}, {2, 7}, {8, 9}, {8, 10}, {11, 12}, {11, 13}};
+
 static int parse_args(int argc, char **argv, double *seconds, int *threads, int *repeat)
 {
     for (int i = 1; i < argc; i++) {
@@ -562,6 +591,11 @@ int main(int argc, char **argv)
         printf("%-42s %14.0f %10.1f %16.0f\n", ops[i].name, one, 1e6 / one, all);
         fflush(stdout);
     }
+    printf("\nhead to head (interleaved in one thread, CPU time per operation, %.0f s each;\n"
+           "ratio = X25519 cost / ristretto255 cost)\n",
+           seconds * repeat);
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+        head_to_head(&ops[pairs[i][0]], &ops[pairs[i][1]], seconds * repeat);
     for (int k = 0; k < MAX_NODES; k++)
         sp_round_key_free(&g_rkeys[k]);
     return 0;

@@ -34,9 +34,8 @@ struct sp_round_key {
 /* The group order L = 2^252 + 27742317777372353535851937790883648493,
  * little-endian. */
 static const uint8_t group_order[SP_GROUP_SCALAR_BYTES] = {
-    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7,
-    0xa2, 0xde, 0xf9, 0xde, 0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10};
+    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10};
 
 int sp_crypto_init(void)
 {
@@ -73,8 +72,8 @@ static void xmd_b0(uint8_t b0[XMD_B_BYTES], size_t out_len, const uint8_t *msg, 
     sodium_memzero(&st, sizeof(st));
 }
 
-int sp_expand_message_xmd_sha512(uint8_t *out, size_t out_len, const uint8_t *msg,
-                                 size_t msg_len, const uint8_t *dst, size_t dst_len)
+int sp_expand_message_xmd_sha512(uint8_t *out, size_t out_len, const uint8_t *msg, size_t msg_len,
+                                 const uint8_t *dst, size_t dst_len)
 {
     crypto_hash_sha512_state st;
     uint8_t b0[XMD_B_BYTES], bi[XMD_B_BYTES], mix[XMD_B_BYTES];
@@ -227,8 +226,7 @@ int sp_round_key_new(struct sp_round_key **out)
     return round_key_make(out, NULL);
 }
 
-int sp_round_key_from_scalar(struct sp_round_key **out,
-                             const uint8_t scalar[SP_GROUP_SCALAR_BYTES])
+int sp_round_key_from_scalar(struct sp_round_key **out, const uint8_t scalar[SP_GROUP_SCALAR_BYTES])
 {
     if (out == NULL || scalar == NULL)
         return SP_ERR_INVALID_ARG;

@@ -23,8 +23,8 @@
 
 /* The fixed length of a well-formed secret key text. */
 #define SECRET_TEXT_LEN                                                                            \
-    (sizeof(SECRET_HEADER) - 1 + sizeof(SIGN_LABEL) - 1 + B64_32_CHARS + 1 +                       \
-     sizeof(CURVE_LABEL) - 1 + B64_32_CHARS + 1)
+    (sizeof(SECRET_HEADER) - 1 + sizeof(SIGN_LABEL) - 1 + B64_32_CHARS + 1 + sizeof(CURVE_LABEL) - \
+     1 + B64_32_CHARS + 1)
 #define PUBLIC_TEXT_LEN (sizeof(PUBLIC_PREFIX) - 1 + B64_64_CHARS)
 
 _Static_assert(crypto_sign_PUBLICKEYBYTES == SP_SIGN_PUBLIC_BYTES, "Ed25519 public key size");
@@ -206,8 +206,7 @@ static int expect_str(const char **p, const char *end, const char *s)
  * bytes. With b64_end NULL and no ignore set, libsodium refuses any
  * character outside the alphabet, missing or extra padding and non-zero
  * spare bits, so each key has exactly one accepted text. */
-static int take_b64(const char **p, const char *end, uint8_t *bin, size_t bin_len,
-                    size_t b64_chars)
+static int take_b64(const char **p, const char *end, uint8_t *bin, size_t bin_len, size_t b64_chars)
 {
     size_t got = 0;
 

@@ -6,8 +6,9 @@
 
 #include <string.h>
 
-static const char z85_alphabet[85] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                     ".-:+=^!/*?&<>()[]{}@%$#";
+static const char z85_alphabet[85] =
+    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    ".-:+=^!/*?&<>()[]{}@%$#";
 
 /* Alphabet lookup without a secret-dependent memory access. */
 static char z85_digit_ct(uint32_t d)
@@ -31,8 +32,8 @@ int sp_z85_encode(char *out, size_t out_cap, const uint8_t *in, size_t in_len)
     if (out_cap < SP_Z85_TEXT_LEN(in_len) + 1)
         return SP_ERR_OVERFLOW;
     for (size_t i = 0, o = 0; i < in_len; i += 4, o += 5) {
-        uint32_t v = (uint32_t)in[i] << 24 | (uint32_t)in[i + 1] << 16 |
-                     (uint32_t)in[i + 2] << 8 | (uint32_t)in[i + 3];
+        uint32_t v = (uint32_t)in[i] << 24 | (uint32_t)in[i + 1] << 16 | (uint32_t)in[i + 2] << 8 |
+                     (uint32_t)in[i + 3];
         for (int k = 4; k >= 0; k--) {
             out[o + (size_t)k] = z85_digit_ct(v % 85);
             v /= 85;
@@ -53,8 +54,7 @@ static int z85_value(char c)
     return p == NULL ? -1 : (int)(p - z85_alphabet);
 }
 
-int sp_z85_decode(uint8_t *out, size_t out_cap, size_t *out_len, const char *text,
-                  size_t text_len)
+int sp_z85_decode(uint8_t *out, size_t out_cap, size_t *out_len, const char *text, size_t text_len)
 {
     size_t n = text_len / 5 * 4;
 

@@ -99,17 +99,17 @@ int sp_dataset_load_feed(struct sp_dataset_load *load, const uint8_t *data, size
         return SP_ERR_STATE;
     crypto_hash_sha256_update(&load->sha, data, len);
     load->bytes += len;
+    /* Records are staged in short write transactions of their own as the
+     * store's buffer fills (store.h); none is held between chunks. */
     int err = sp_ingest_feed(load->ingest, data, len, stage_record, load);
-    if (err)
-        return ingest_error(load, err, diag, diag_cap);
-    /* One short write transaction per chunk: the round engine and other
-     * loads share LMDB's single writer. */
-    err = sp_store_load_flush(load->staging);
-    if (err) {
+    if (err == SP_ERR_STORE || err == SP_ERR_STORE_FULL || err == SP_ERR_NOMEM) {
         snprintf(diag, diag_cap, "cannot store the records: %s", sp_strerror(err));
         load->failed = 1;
+        return err;
     }
-    return err;
+    if (err)
+        return ingest_error(load, err, diag, diag_cap);
+    return 0;
 }
 
 static uint64_t rejected_fields(const struct sp_ingest_stats *st)

@@ -1,8 +1,9 @@
 /*
  * A dataset load in progress: the mapping parsed, the CSV bytes streamed
- * through input/ingest as chunks arrive from the control socket, each
- * chunk's keys staged in the store in one short write transaction, and the
- * new version swapped in at the end (see store.h). Only record ids and
+ * through input/ingest as chunks arrive from the control socket, the keys
+ * staged in the store in short write transactions (one per 32768 records or
+ * 8 MiB, never held between chunks), and the new version swapped in at the
+ * end (see store.h). Only record ids and
  * derived key values reach the store; the CSV bytes are hashed, never kept.
  */
 #ifndef SP_DAEMON_DATASET_H

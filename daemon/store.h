@@ -217,8 +217,9 @@ typedef int (*sp_store_round_fn)(void *ctx, const uint8_t round_id[SP_STORE_ROUN
 SP_NODISCARD int sp_store_rounds_foreach(struct sp_store *store, sp_store_round_fn fn, void *ctx);
 
 /* One result row: own record (dataset, record_id) is also held by partner
- * through key_types (SP_KEY_MASK bits), strongest class klass. In threshold
- * mode partner is "" (the node learns only that >= k nodes hold it). */
+ * through key_types (SP_KEY_MASK bits), strongest class klass. partner is a
+ * node name, or in threshold mode "*" (SP_ROUND_PARTNER_ANY: the node learns
+ * only that >= k nodes hold the record, not which). */
 struct sp_result_row {
     const char *dataset;
     const char *record_id;

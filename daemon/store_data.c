@@ -12,9 +12,13 @@
 #include "daemon/log.h"
 #include "daemon/store_impl.h"
 
-/* A load's buffer is written when it holds this much (one transaction). */
-#define LOAD_FLUSH_BYTES   (4u << 20)
-#define LOAD_FLUSH_RECORDS 16384u
+/* A load's buffer is written when it holds this much, in one transaction.
+ * Larger transactions copy fewer B-tree pages (index inserts are random), so
+ * loads get faster (1M records x 3 keys: 19 s with 10k-record transactions,
+ * 9 s with these); smaller ones bound the memory and the time the single
+ * writer is held. */
+#define LOAD_FLUSH_BYTES   (8u << 20)
+#define LOAD_FLUSH_RECORDS 32768u
 #define DSINFO_BYTES       85
 #define DSINFO_FORMAT      1
 

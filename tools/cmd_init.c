@@ -268,6 +268,30 @@ static int create(struct init_opts *o)
     return print_result(o, pub);
 }
 
+/* Checks the options before anything is written. Prints the problem and
+ * returns 2 (usage error), or 0. */
+static int validate(const struct init_opts *o)
+{
+    if (!o->node || !o->listen) {
+        fprintf(stderr, "snijpunt init: --node and --listen are required\n");
+        return 2;
+    }
+    if (!name_ok(o->node)) {
+        fprintf(stderr, "snijpunt init: node name may contain only a-z, 0-9 and '-' (1 to 64)\n");
+        return 2;
+    }
+    if (strncmp(o->listen, "tcp://", 6) != 0 && strncmp(o->listen, "ipc://", 6) != 0) {
+        fprintf(stderr, "snijpunt init: --listen must be tcp://HOST:PORT\n");
+        return 2;
+    }
+    if (o->log_level && strcmp(o->log_level, "error") && strcmp(o->log_level, "warn") &&
+        strcmp(o->log_level, "info") && strcmp(o->log_level, "debug")) {
+        fprintf(stderr, "snijpunt init: --log-level must be error, warn, info or debug\n");
+        return 2;
+    }
+    return 0;
+}
+
 static int init_main(int argc, char **argv)
 {
     static const struct option opts[] = {{"node", required_argument, NULL, 'n'},
@@ -325,23 +349,10 @@ static int init_main(int argc, char **argv)
             return 2;
         }
     }
-    if (optind != argc || !o.node || !o.listen) {
-        fprintf(stderr, "snijpunt init: --node and --listen are required\n");
+    if (optind != argc)
+        return usage(stderr), 2;
+    if (validate(&o) != 0)
         return 2;
-    }
-    if (!name_ok(o.node)) {
-        fprintf(stderr, "snijpunt init: node name may contain only a-z, 0-9 and '-' (1 to 64)\n");
-        return 2;
-    }
-    if (strncmp(o.listen, "tcp://", 6) != 0 && strncmp(o.listen, "ipc://", 6) != 0) {
-        fprintf(stderr, "snijpunt init: --listen must be tcp://HOST:PORT\n");
-        return 2;
-    }
-    if (o.log_level && strcmp(o.log_level, "error") && strcmp(o.log_level, "warn") &&
-        strcmp(o.log_level, "info") && strcmp(o.log_level, "debug")) {
-        fprintf(stderr, "snijpunt init: --log-level must be error, warn, info or debug\n");
-        return 2;
-    }
     if (resolve(&o) != 0)
         return 1;
     return create(&o);

@@ -249,3 +249,303 @@ static int latest(struct sp_cli_conn *conn, uint8_t id[SP_PROTO_ROUND_ID_BYTES])
     sp_ctl_reply_clear(&rep);
     return rc;
 }
+
+/* ---- start ------------------------------------------------------------ */
+
+struct start_args {
+    struct sp_ctl_request req;
+    const char *counter, *keys, *legal, *coordinator;
+    uint64_t k, deadline, expires, max_set, retention;
+    bool have_participants, have_case, have_purpose, wait, json;
+};
+
+enum {
+    OPT_PARTICIPANTS = 1,
+    OPT_KEYS,
+    OPT_K,
+    OPT_MODE,
+    OPT_COUNTER,
+    OPT_CASE,
+    OPT_PURPOSE,
+    OPT_LEGAL,
+    OPT_COORD,
+    OPT_DEADLINE,
+    OPT_EXPIRES,
+    OPT_MAXSET,
+    OPT_RETENTION,
+    OPT_WAIT,
+    OPT_JSON,
+    OPT_HELP
+};
+
+static const struct option start_opts[] = {{"participants", required_argument, NULL, OPT_PARTICIPANTS},
+                                           {"keys", required_argument, NULL, OPT_KEYS},
+                                           {"min-holders", required_argument, NULL, OPT_K},
+                                           {"mode", required_argument, NULL, OPT_MODE},
+                                           {"counter", required_argument, NULL, OPT_COUNTER},
+                                           {"case", required_argument, NULL, OPT_CASE},
+                                           {"purpose", required_argument, NULL, OPT_PURPOSE},
+                                           {"legal-basis", required_argument, NULL, OPT_LEGAL},
+                                           {"coordinator", required_argument, NULL, OPT_COORD},
+                                           {"deadline", required_argument, NULL, OPT_DEADLINE},
+                                           {"expires", required_argument, NULL, OPT_EXPIRES},
+                                           {"max-set-size", required_argument, NULL, OPT_MAXSET},
+                                           {"retention-days", required_argument, NULL,
+                                            OPT_RETENTION},
+                                           {"wait", no_argument, NULL, OPT_WAIT},
+                                           {"json", no_argument, NULL, OPT_JSON},
+                                           {"help", no_argument, NULL, OPT_HELP},
+                                           SP_CLI_TARGET_OPTIONS,
+                                           {NULL, 0, NULL, 0}};
+
+/* Applies one option; returns false on a bad value (printed). */
+static bool start_option(struct start_args *a, int c, const char *v)
+{
+    struct sp_proposal *p = &a->req.round_start;
+    bool ok = true;
+    int m;
+    switch (c) {
+    case OPT_PARTICIPANTS:
+        ok = a->have_participants = parse_participants(p, v);
+        break;
+    case OPT_KEYS:
+        a->keys = v;
+        break;
+    case OPT_K:
+        ok = parse_u64(v, 1, SP_PROTO_MAX_PARTICIPANTS, &a->k);
+        break;
+    case OPT_MODE:
+        ok = (m = mode_parse(v)) != 0;
+        p->mode = (uint8_t)m;
+        break;
+    case OPT_COUNTER:
+        a->counter = v;
+        break;
+    case OPT_CASE:
+        ok = a->have_case = text_field(p->case_ref, sizeof(p->case_ref), v);
+        break;
+    case OPT_PURPOSE:
+        ok = a->have_purpose = text_field(p->purpose, sizeof(p->purpose), v);
+        break;
+    case OPT_LEGAL:
+        ok = strlen(v) > 0 && strlen(v) <= SP_PROTO_LEGAL_BASIS_MAX;
+        a->legal = v;
+        break;
+    case OPT_COORD:
+        ok = strlen(v) > 0 && strlen(v) <= SP_PROTO_COORDINATOR_MAX;
+        a->coordinator = v;
+        break;
+    case OPT_DEADLINE:
+        ok = parse_u64(v, 1, SP_PROTO_MAX_DEADLINE_S, &a->deadline);
+        break;
+    case OPT_EXPIRES:
+        ok = parse_u64(v, 1, 366 * 86400, &a->expires);
+        break;
+    case OPT_MAXSET:
+        ok = parse_u64(v, 1, UINT64_MAX, &a->max_set);
+        break;
+    case OPT_RETENTION:
+        ok = parse_u64(v, 0, UINT32_MAX, &a->retention);
+        break;
+    }
+    if (!ok)
+        fprintf(stderr, "snijpunt round start: bad value for --%s: '%s'\n",
+                start_opts[c - 1].name, v);
+    return ok;
+}
+
+/* Fills the request from the arguments; false (printed) when incomplete. */
+static bool start_finish(struct start_args *a)
+{
+    struct sp_proposal *p = &a->req.round_start;
+    uint32_t mask = 0;
+    if (!a->have_participants || !a->counter || !a->have_case || !a->have_purpose) {
+        fprintf(stderr, "snijpunt round start: --participants, --counter, --case and --purpose "
+                        "are required\n");
+        return false;
+    }
+    if (sp_key_mask_parse(a->keys, &mask) != 0) {
+        fprintf(stderr, "snijpunt round start: unknown key type in --keys '%s'\n", a->keys);
+        return false;
+    }
+    int counter = sp_proposal_participant_index(p, a->counter);
+    if (counter < 0) {
+        fprintf(stderr, "snijpunt round start: the counting node %s is not a participant\n",
+                a->counter);
+        return false;
+    }
+    for (uint32_t i = 0; i < p->nparticipants; i++) {
+        snprintf(p->participants[i].legal_basis, sizeof(p->participants[i].legal_basis), "%s",
+                 a->legal);
+        p->participants[i].key_types = mask;
+    }
+    snprintf(p->coordinator, sizeof(p->coordinator), "%s", a->coordinator);
+    p->counter = (uint8_t)counter;
+    p->min_holders = (uint8_t)a->k;
+    p->max_set_size = a->max_set;
+    p->deadline_s = (uint32_t)a->deadline;
+    p->retention_days = (uint32_t)a->retention;
+    p->expires_at = (uint64_t)time(NULL) + a->expires;
+    if (sp_proposal_validate_request(p) != 0) {
+        fprintf(stderr, "snijpunt round start: the request is not valid: participant names "
+                        "must be unique, --min-holders at most the number of participants, and "
+                        "texts without control characters\n");
+        return false;
+    }
+    return true;
+}
+
+static int round_start(int argc, char **argv)
+{
+    struct start_args a = {.keys = "all",
+                           .legal = "not stated",
+                           .k = 2,
+                           .deadline = DEFAULT_DEADLINE_S,
+                           .expires = DEFAULT_EXPIRES_S,
+                           .max_set = DEFAULT_MAX_SET_SIZE,
+                           .retention = DEFAULT_RETENTION_D};
+    struct sp_cli_target t;
+    int c, r;
+    a.req.op = SP_CTL_ROUND_START;
+    a.req.round_start.mode = SP_PROPOSAL_MODE_PARTNERS;
+    a.coordinator = getenv("USER") && *getenv("USER") ? getenv("USER") : "operator";
+    sp_cli_target_init(&t);
+    while ((c = getopt_long(argc, argv, "h", start_opts, NULL)) != -1) {
+        if ((r = sp_cli_target_option(&t, "round start", c, optarg)) != 0) {
+            if (r == 2)
+                return 2;
+            continue;
+        }
+        if (c == OPT_WAIT)
+            a.wait = true;
+        else if (c == OPT_JSON)
+            a.json = true;
+        else if (c == OPT_HELP || c == 'h')
+            return usage(stdout), 0;
+        else if (c < OPT_PARTICIPANTS || c > OPT_RETENTION || !start_option(&a, c, optarg))
+            return c == '?' ? (usage(stderr), 2) : 2;
+    }
+    if (optind != argc || !start_finish(&a))
+        return 2;
+    struct sp_cli_conn *conn = NULL;
+    struct sp_ctl_reply rep;
+    if (sp_cli_connect(&t, "round start", false, &conn) != 0)
+        return 1;
+    int status = 1;
+    if (sp_cli_call(conn, &a.req, &rep, false) == 0) {
+        if (!sp_cli_reply_failed(&rep, "round start")) {
+            uint8_t id[SP_PROTO_ROUND_ID_BYTES];
+            char hex[2 * SP_PROTO_ROUND_ID_BYTES + 1];
+            memcpy(id, rep.round_id, sizeof(id));
+            sp_cli_round_id_hex(id, hex);
+            if (a.wait) {
+                status = show(conn, id, true, a.json);
+            } else if (a.json) {
+                struct sp_json j;
+                sp_json_init(&j, stdout);
+                sp_json_obj_open(&j, NULL);
+                sp_json_str(&j, "round", hex);
+                sp_json_obj_close(&j);
+                status = sp_json_finish(&j) == 0 ? 0 : 1;
+            } else {
+                printf("%s\n", hex);
+                status = 0;
+            }
+        }
+        sp_ctl_reply_clear(&rep);
+    }
+    sp_cli_close(&conn);
+    return status;
+}
+
+/* ---- status, list, cancel --------------------------------------------- */
+
+static int round_other(const char *sub, int argc, char **argv)
+{
+    static const struct option opts[] = {{"wait", no_argument, NULL, 'w'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         SP_CLI_TARGET_OPTIONS,
+                                         {NULL, 0, NULL, 0}};
+    struct sp_cli_target t;
+    bool wait = false, json = false;
+    int c, r;
+    char cmd[32];
+    snprintf(cmd, sizeof(cmd), "round %s", sub);
+    sp_cli_target_init(&t);
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if ((r = sp_cli_target_option(&t, cmd, c, optarg)) != 0) {
+            if (r == 2)
+                return 2;
+            continue;
+        }
+        if (c == 'w')
+            wait = true;
+        else if (c == 'j')
+            json = true;
+        else if (c == 'h')
+            return usage(stdout), 0;
+        else
+            return usage(stderr), 2;
+    }
+    bool is_status = strcmp(sub, "status") == 0, is_list = strcmp(sub, "list") == 0;
+    int nargs = argc - optind;
+    uint8_t id[SP_PROTO_ROUND_ID_BYTES];
+    if ((is_list && nargs != 0) || (!is_list && nargs > 1) || (!is_status && !is_list && nargs != 1) ||
+        (wait && !is_status) || (nargs == 1 && sp_cli_round_id_parse(argv[optind], id) != 0)) {
+        fprintf(stderr, "snijpunt %s: bad arguments (a round id is 32 hex digits)\n", cmd);
+        return 2;
+    }
+    struct sp_cli_conn *conn = NULL;
+    if (sp_cli_connect(&t, cmd, false, &conn) != 0)
+        return 1;
+    int status = 1;
+    struct sp_ctl_reply rep;
+    if (is_list) {
+        if (fetch(conn, true, NULL, &rep, cmd) == 0) {
+            status = print_rounds(&rep.rounds, json, true);
+            sp_ctl_reply_clear(&rep);
+        }
+    } else if (is_status) {
+        if (nargs == 1 || latest(conn, id) == 0)
+            status = show(conn, id, wait, json);
+    } else {
+        struct sp_ctl_request req = {.op = SP_CTL_ROUND_CANCEL};
+        memcpy(req.round_cancel.round_id, id, sizeof(id));
+        if (sp_cli_call(conn, &req, &rep, false) == 0) {
+            if (!sp_cli_reply_failed(&rep, cmd)) {
+                printf("round %s cancelled\n", argv[optind]);
+                status = 0;
+            }
+            sp_ctl_reply_clear(&rep);
+        }
+    }
+    sp_cli_close(&conn);
+    return status;
+}
+
+static int round_main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *sub = argv[1];
+    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(sub, "start") == 0)
+        return round_start(argc - 1, argv + 1);
+    if (strcmp(sub, "status") == 0 || strcmp(sub, "list") == 0 || strcmp(sub, "cancel") == 0)
+        return round_other(sub, argc - 1, argv + 1);
+    fprintf(stderr, "snijpunt round: unknown subcommand '%s'\n", sub);
+    usage(stderr);
+    return 2;
+}
+
+const struct sp_cmd sp_cmd_round = {
+    .name = "round",
+    .summary = "start a matching round, follow its status, list or cancel rounds",
+    .run = round_main,
+};

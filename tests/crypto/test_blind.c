@@ -155,10 +155,9 @@ static const struct scalar_case scalar_cases[] = {
     {"edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010",
      SP_ERR_CRYPTO_SCALAR}, /* L */
     {"eed3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010",
-     SP_ERR_CRYPTO_SCALAR}, /* L + 1 */
+     SP_ERR_CRYPTO_SCALAR},                                                  /* L + 1 */
     {"ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff0f", 0}, /* < 2^252 */
-    {"ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
-     SP_ERR_CRYPTO_SCALAR},
+    {"ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", SP_ERR_CRYPTO_SCALAR},
 };
 
 static void test_scalar_validation(void **state)

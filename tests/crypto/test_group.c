@@ -53,13 +53,13 @@ static void test_dst_errors(void **state)
     (void)state;
 
     assert_int_equal(sp_group_dst(dst, sizeof(dst), &len, 0), SP_ERR_INVALID_ARG);
-    assert_int_equal(sp_group_dst(dst, sizeof(dst), &len, SP_KEY_TYPE_MAX + 1),
-                     SP_ERR_INVALID_ARG);
+    assert_int_equal(sp_group_dst(dst, sizeof(dst), &len, SP_KEY_TYPE_MAX + 1), SP_ERR_INVALID_ARG);
     assert_int_equal(sp_group_dst(NULL, 10, &len, SP_KEY_BSN), SP_ERR_INVALID_ARG);
     /* one byte short of the tag and its NUL */
-    assert_int_equal(sp_group_dst(dst, strlen("snijpunt-v1-bsn-with-ristretto255_XMD:SHA-512_R255MAP_RO_"),
-                                  &len, SP_KEY_BSN),
-                     SP_ERR_OVERFLOW);
+    assert_int_equal(
+        sp_group_dst(dst, strlen("snijpunt-v1-bsn-with-ristretto255_XMD:SHA-512_R255MAP_RO_"), &len,
+                     SP_KEY_BSN),
+        SP_ERR_OVERFLOW);
     assert_string_equal(dst, "");
     assert_int_equal(len, 7); /* untouched on failure */
 }
@@ -72,9 +72,11 @@ static void test_project_known_answers(void **state)
         const char *value;
         const char *hex;
     } v[] = {
-        {SP_KEY_BSN, "111222333", "82e36ab6a61f5ef90aa826492172799bb50ff5464570f8d938c81ba9c938a51e"},
+        {SP_KEY_BSN, "111222333",
+         "82e36ab6a61f5ef90aa826492172799bb50ff5464570f8d938c81ba9c938a51e"},
         {SP_KEY_BSN, "", "362730dbb17e085451dcc55dddc60c6b294ef4fbb83708346a8475ec97f4a962"},
-        {SP_KEY_KVK, "69599084", "7a3517d854080703aaa8223d12095988d55d474d03d42060f626fad372ce9d7a"},
+        {SP_KEY_KVK, "69599084",
+         "7a3517d854080703aaa8223d12095988d55d474d03d42060f626fad372ce9d7a"},
         {SP_KEY_NAME_DOB, "jansen|jan|1980-01-01",
          "b60d3cda1ff40f6a2dc111caa7d9f78c1bc21c673d8e4ebe394117a97cede341"},
         {SP_KEY_IBAN, "NL91ABNA0417164300",

@@ -164,11 +164,12 @@ static const struct bad_secret bad_secrets[] = {
     {"future version", "snijpunt-identity v2\n" L_SIGN L_CURVE, 0},
     {"upper-case header", "SNIJPUNT-IDENTITY V1\n" L_SIGN L_CURVE, 0},
     {"leading space", " " L_HDR L_SIGN L_CURVE, 0},
-    {"no final newline", L_HDR L_SIGN "curve-secret jgvdaXYouR2PJFWH7pXFsE1Ilj95JZh3tJzZBjrq07c=",
-     0},
+    {"no final newline",
+     L_HDR L_SIGN "curve-secret jgvdaXYouR2PJFWH7pXFsE1Ilj95JZh3tJzZBjrq07c=", 0},
     {"trailing blank line", L_HDR L_SIGN L_CURVE "\n", 0},
-    {"CRLF", "snijpunt-identity v1\r\nsign-seed nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=\r\n"
-             "curve-secret jgvdaXYouR2PJFWH7pXFsE1Ilj95JZh3tJzZBjrq07c=\r\n",
+    {"CRLF",
+     "snijpunt-identity v1\r\nsign-seed nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=\r\n"
+     "curve-secret jgvdaXYouR2PJFWH7pXFsE1Ilj95JZh3tJzZBjrq07c=\r\n",
      0},
     {"lines swapped", L_HDR L_CURVE L_SIGN, 0},
     {"curve line missing", L_HDR L_SIGN, 0},
@@ -183,8 +184,7 @@ static const struct bad_secret bad_secrets[] = {
     {"padding dropped, line kept long",
      L_HDR "sign-seed nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A\n " L_CURVE, 0},
     {"31-byte seed", L_HDR "sign-seed AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\n" L_CURVE, 0},
-    {"embedded NUL",
-     L_HDR "sign-seed nWGxne/9WmC6hEr0kuwsxERJ\0Wl7MmkZcDusAxyuf2A=\n" L_CURVE,
+    {"embedded NUL", L_HDR "sign-seed nWGxne/9WmC6hEr0kuwsxERJ\0Wl7MmkZcDusAxyuf2A=\n" L_CURVE,
      sizeof(L_HDR L_SIGN L_CURVE) - 1},
     {"public text given as secret",
      "snijpunt-public-v1:11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURpU/Lok6TJJlpMW+2F8hyuwwdH/"

@@ -186,7 +186,8 @@ static void test_element_derivation(void **state)
 {
     (void)state;
     for (size_t i = 0; i < TU_ARRAY_LEN(derivations); i++) {
-        uint8_t u[SP_GROUP_UNIFORM_BYTES], want[SP_GROUP_ELEMENT_BYTES], got[SP_GROUP_ELEMENT_BYTES];
+        uint8_t u[SP_GROUP_UNIFORM_BYTES], want[SP_GROUP_ELEMENT_BYTES],
+            got[SP_GROUP_ELEMENT_BYTES];
 
         tu_hex(u, sizeof(u), derivations[i].uniform);
         tu_hex(want, sizeof(want), derivations[i].element);
@@ -207,11 +208,14 @@ static void test_rfc9497_hash_and_blind(void **state)
         const char *blinded;
         const char *evaluated;
     } v[] = {
-        {{0x00}, 1, "609a0ae68c15a3cf6903766461307e5c8bb2f95e7e6550e1ffa2dc99e412803c",
+        {{0x00},
+         1,
+         "609a0ae68c15a3cf6903766461307e5c8bb2f95e7e6550e1ffa2dc99e412803c",
          "7ec6578ae5120958eb2db1745758ff379e77cb64fe77b0b2d8cc917ea0869c7e"},
         {{0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a,
           0x5a, 0x5a},
-         17, "da27ef466870f5f15296299850aa088629945a17d1f5b7f5ff043f76b3c06418",
+         17,
+         "da27ef466870f5f15296299850aa088629945a17d1f5b7f5ff043f76b3c06418",
          "b4cbf5a4f1eeda5a63ce7b77c7d23f461db3fcab0dd28e4e17cecb5c90d02c25"},
     };
     uint8_t s[SP_GROUP_SCALAR_BYTES];

@@ -84,8 +84,7 @@ static void test_rfc9380_k3_vectors(void **state)
 
         tu_hex(want, v->len, v->hex);
         assert_int_equal(sp_expand_message_xmd_sha512(got, v->len, (const uint8_t *)msg, msg_len,
-                                                      (const uint8_t *)QUUX_DST,
-                                                      strlen(QUUX_DST)),
+                                                      (const uint8_t *)QUUX_DST, strlen(QUUX_DST)),
                          0);
         assert_memory_equal(got, want, v->len);
     }
@@ -116,10 +115,8 @@ static void test_length_is_bound(void **state)
     uint8_t a[32], b[64];
     (void)state;
 
-    assert_int_equal(
-        sp_expand_message_xmd_sha512(a, 32, NULL, 0, (const uint8_t *)"D", 1), 0);
-    assert_int_equal(
-        sp_expand_message_xmd_sha512(b, 64, NULL, 0, (const uint8_t *)"D", 1), 0);
+    assert_int_equal(sp_expand_message_xmd_sha512(a, 32, NULL, 0, (const uint8_t *)"D", 1), 0);
+    assert_int_equal(sp_expand_message_xmd_sha512(b, 64, NULL, 0, (const uint8_t *)"D", 1), 0);
     assert_memory_not_equal(a, b, 32);
 }
 
@@ -131,13 +128,13 @@ struct limit_case {
 };
 
 static const struct limit_case limit_cases[] = {
-    {32, 0, 0, SP_ERR_CRYPTO_DST},      /* empty DST (RFC 9380: MUST be non-empty) */
-    {32, 256, 0, SP_ERR_CRYPTO_DST},    /* longer than 255 */
-    {32, 255, 0, 0},                    /* longest accepted */
-    {0, 10, 0, SP_ERR_INVALID_ARG},     /* nothing to produce */
-    {255 * 64, 10, 0, 0},               /* ell = 255, the maximum */
+    {32, 0, 0, SP_ERR_CRYPTO_DST},             /* empty DST (RFC 9380: MUST be non-empty) */
+    {32, 256, 0, SP_ERR_CRYPTO_DST},           /* longer than 255 */
+    {32, 255, 0, 0},                           /* longest accepted */
+    {0, 10, 0, SP_ERR_INVALID_ARG},            /* nothing to produce */
+    {255 * 64, 10, 0, 0},                      /* ell = 255, the maximum */
     {255 * 64 + 1, 10, 0, SP_ERR_INVALID_ARG}, /* ell = 256 */
-    {32, 10, 1, SP_ERR_INVALID_ARG},    /* NULL message with a length */
+    {32, 10, 1, SP_ERR_INVALID_ARG},           /* NULL message with a length */
 };
 
 static void test_limits(void **state)

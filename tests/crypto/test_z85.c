@@ -65,7 +65,7 @@ struct bad_text {
 };
 
 static const struct bad_text bad_texts[] = {
-    {"HelloWorl", 9, SP_ERR_INVALID_ARG},   /* not a multiple of 5 */
+    {"HelloWorl", 9, SP_ERR_INVALID_ARG},    /* not a multiple of 5 */
     {"Hello World", 11, SP_ERR_INVALID_ARG}, /* space is not Z85 */
     {"Hello\"orld", 10, SP_ERR_INVALID_ARG}, /* '"' is not Z85 */
     {"Hello\0orld", 10, SP_ERR_INVALID_ARG}, /* embedded NUL */

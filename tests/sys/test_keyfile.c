@@ -190,8 +190,8 @@ static void test_read_other_errors(void **state)
 
     path_in(*state, path, sizeof(path), "missing.key");
     assert_int_equal(sp_keyfile_read(path, &buf, &len), SP_ERR_NOT_FOUND);
-    assert_non_null(strstr(sp_keyfile_explain(msg, sizeof(msg), path, SP_ERR_NOT_FOUND),
-                           "does not exist"));
+    assert_non_null(
+        strstr(sp_keyfile_explain(msg, sizeof(msg), path, SP_ERR_NOT_FOUND), "does not exist"));
     path_in(*state, big, sizeof(big), "big.key");
     memset(data, 'k', SP_KEYFILE_MAX_BYTES + 1);
     plant(big, data, 0600);

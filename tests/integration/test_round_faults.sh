@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# Faults, with real nodes on loopback:
+#  - a node that is not in the configuration cannot connect (ZAP refuses it,
+#    and the refusal is logged with its key's fingerprint);
+#  - a peer whose key differs from the configured one is refused both ways;
+#  - an authenticated peer sending garbage, truncated, oversized, multipart,
+#    wrong-version, unknown-type and unknown-round messages is refused and
+#    logged, and the node keeps serving (a round running meanwhile finishes);
+#  - kill -9 of a node mid-round: the others report the round failed within
+#    its deadline naming the node, keep serving, and after a restart a new
+#    round succeeds; the killed node records the old round as failed;
+#  - a cancelled round fails on every participant and leaves no results.
+set -euo pipefail
+T=$(mktemp -d "${TMPDIR:-/tmp}/sp-faults.XXXXXX")
+. "$(dirname "$0")/test_round_lib.sh"
+trap fed_cleanup EXIT
+need_tools
+SRC=${SP_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+command -v cc >/dev/null && pkg-config --exists libzmq libsodium ||
+    { echo "cc or libzmq/libsodium development files missing"; exit 77; }
+cc -O1 -o "$T/inject" "$SRC/tests/integration/test_round_inject.c" \
+    $(pkg-config --cflags --libs libzmq libsodium) || fail "cannot build the injector"
+
+# Slow rounds on purpose (small batches, a window of one) so that a node can
+# be killed while its round runs.
+fed_init a b c -- "round_deadline = 60" "batch_size = 8" "batch_window = 1" "worker_threads = 1"
+# "stranger" knows a, but a does not know it; "x" is configured at a with a
+# key that is not x's.
+PORTS[stranger]=$(pick_port)
+"$SP" init --dir "$T/stranger" --node stranger --listen "tcp://127.0.0.1:${PORTS[stranger]}" \
+    >/dev/null 2>&1 || fail "init stranger"
+fed_add_peer stranger a "${PORTS[a]}" "${PUBS[a]}"
+PORTS[x]=$(pick_port)
+"$SP" init --dir "$T/x" --node x --listen "tcp://127.0.0.1:${PORTS[x]}" >/dev/null 2>&1 ||
+    fail "init x"
+fed_add_peer x a "${PORTS[a]}" "${PUBS[a]}"
+"$T/inject" keys >"$T/fake.keys"
+printf '\n[peer x]\nendpoint = tcp://127.0.0.1:%s\n%s\n%s\n' "${PORTS[x]}" \
+    "$(sed -n 1p "$T/fake.keys")" "$(sed -n 2p "$T/fake.keys")" >>"$T/a/snijpuntd.conf"
+"$T/inject" keys >"$T/inject.keys"
+printf '\n[peer injector]\nendpoint = tcp://127.0.0.1:%s\n%s\n%s\n' "$(pick_port)" \
+    "$(sed -n 1p "$T/inject.keys")" "$(sed -n 2p "$T/inject.keys")" >>"$T/a/snijpuntd.conf"
+
+# Data: valid BSNs (11-test); a, b and c overlap in parts.
+bsns() { # first count
+    awk -v first="$1" -v count="$2" 'BEGIN {
+        n = 0
+        for (x = 10000000; n < first + count; x++) {
+            s = 0; y = x
+            for (i = 2; i <= 9; i++) { s += (y % 10) * i; y = int(y / 10) }
+            c = s % 11; if (c == 10) continue
+            if (n >= first) printf "%d%d\n", x, c
+            n++
+        }
+    }'
+}
+mkcsv() { # file prefix first count
+    { echo "id,bsn"; bsns "$3" "$4" | awk -v p="$2" '{ print p "-" NR "," $0 }'; } >"$1"
+}
+printf 'kind = person\nheader = yes\nkeys = bsn\nrecord_id = id\nbsn = bsn\n' >"$T/p.map"
+mkcsv "$T/a.csv" a 0 3000
+mkcsv "$T/b.csv" b 1500 3000
+{ mkcsv "$T/c1.csv" c 0 1000; mkcsv "$T/c2.csv" d 3000 2000; } && {
+    cat "$T/c1.csv"; tail -n +2 "$T/c2.csv"; } >"$T/c.csv"
+for n in a b c; do
+    fed_start "$n"
+    sp "$n" load --dataset personen --mapping "$T/p.map" "$T/$n.csv" >/dev/null || fail "load $n"
+done
+fed_start x
+fed_start stranger
+
+# --- strangers and wrong keys ---------------------------------------------
+for _ in $(seq 100); do
+    grep -q "zap: refused connection" "$T/a/d.log" && grep -q "connection to x refused" \
+        "$T/a/d.log" && break
+    sleep 0.1
+done
+grep -q "zap: refused connection from 127.0.0.1: key is not a configured peer's key (key fingerprint [0-9a-f]\{16\}" \
+    "$T/a/d.log" || fail "a did not log the refused stranger with a fingerprint"
+grep -q "connection to x refused: CURVE handshake failed" "$T/a/d.log" ||
+    fail "a did not log the key mismatch with x"
+grep -q "connection to a refused: refused by the peer's ZAP handler" "$T/stranger/d.log" ||
+    fail "the stranger was not told it is refused"
+st=$(sp a status --json)
+[ "$(echo "$st" | jq '.peers[] | select(.name == "x") | .connected')" = false ] ||
+    fail "a reports x connected: $st"
+[ "$(sp stranger status --json | jq '.peers[0].connected')" = false ] || fail "stranger connected"
+fed_stop x
+fed_stop stranger
+for n in a b c; do
+    for _ in $(seq 50); do
+        [ "$(sp "$n" status --json | jq '[.peers[] | select(.name == "a" or .name == "b" or .name == "c") | select(.connected | not)] | length')" = 0 ] && break
+        sleep 0.1
+    done
+done
+
+start_round() { # initiator counter -> id
+    sp "$1" round start --participants a,b,c --keys bsn --min-holders 2 --mode partners \
+        --counter "$2" --case FAULTS --purpose "fault test" --deadline 60 ||
+        fail "round start"
+}
+wait_state() { # node id state seconds
+    for _ in $(seq $((${4:-30} * 10))); do
+        [ "$(round_state "$1" "$2")" = "$3" ] && return 0
+        sleep 0.1
+    done
+    fail "$1 never reached state $3 for round $2 (now $(round_state "$1" "$2"))"
+}
+
+# --- garbage from an authenticated peer, while a round runs ------------------
+id=$(start_round a b)
+wait_state a "$id" running 20
+out=$("$T/inject" send "tcp://127.0.0.1:${PORTS[a]}" "${PUBS[a]}" "$(sed -n 3p "$T/inject.keys")")
+n_err=${out#errors }
+[ "$n_err" -ge 9 ] || fail "injector got $n_err ERROR replies, expected at least 9 ($out)"
+for why in "undecodable message" "multipart message" "unknown round"; do
+    grep -q "refused message from peer injector: .*$why" "$T/a/d.log" ||
+        fail "a did not log '$why' for the injector"
+done
+grep -q "an incoming peer connection closed" "$T/a/d.log" || fail "oversized frame: no log line"
+sp a status >/dev/null || fail "a stopped answering"
+for n in a b c; do
+    [ "$(round_wait "$n" "$id" 60)" = done ] || fail "the round did not survive the garbage at $n"
+done
+[ -n "$(results_of a "$id")" ] || fail "no results after the garbage"
+
+# --- kill -9 mid-round --------------------------------------------------------
+id=$(start_round a b)
+wait_state c "$id" running 20
+t0=$(date +%s)
+fed_kill c
+for n in a b; do
+    s=$(round_wait "$n" "$id" 60)
+    [ "$s" = failed ] || fail "$n: round ended '$s' after c was killed"
+    reason=$(sp "$n" round status "$id" --json | jq -r .reason)
+    [[ $reason == *"peer c unreachable since"* || $reason == *"aborted by"* ]] ||
+        fail "$n: reason '$reason'"
+    sp "$n" results --round "$id" >/dev/null 2>&1 && fail "$n shows results of the failed round"
+done
+[ $(($(date +%s) - t0)) -le 60 ] || fail "the failure took longer than the deadline"
+sp a round status "$id" --json | jq -r .reason | grep -q "peer c unreachable since" ||
+    fail "a does not name c"
+sp a status >/dev/null && sp b status >/dev/null || fail "a survivor stopped serving"
+fed_start c
+[ "$(sp c round status "$id" --json | jq -r .state)" = failed ] || fail "c: old round not failed"
+sp c round status "$id" | grep -q "the node restarted during the round" || fail "c: reason"
+for n in a b c; do fed_wait_links "$n"; done
+id2=$(start_round b c)
+for n in a b c; do
+    [ "$(round_wait "$n" "$id2" 60)" = done ] || fail "the round after the restart failed at $n"
+done
+[ -n "$(results_of c "$id2")" ] || fail "no results after the restart"
+
+# --- cancel -------------------------------------------------------------------
+id3=$(start_round a c)
+wait_state b "$id3" running 20
+sp a round cancel "$id3" >/dev/null || fail "cancel"
+for n in a b c; do
+    [ "$(round_wait "$n" "$id3" 30)" = failed ] || fail "cancelled round not failed at $n"
+    sp "$n" round status "$id3" | grep -q "cancelled by the operator of a" ||
+        fail "$n: cancel reason: $(sp "$n" round status "$id3")"
+    sp "$n" results --round "$id3" >/dev/null 2>&1 && fail "$n has results of a cancelled round"
+done
+sp a round cancel "$id3" >/dev/null 2>&1 && fail "cancelling an ended round succeeded"
+
+for n in a b c; do fed_stop "$n"; done
+echo "round faults: all checks passed"

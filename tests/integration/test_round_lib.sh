@@ -1,0 +1,202 @@
+# Shared helpers of the round integration tests (sourced, not run): a small
+# federation of real snijpuntd nodes on loopback in a temporary directory,
+# driven through the snijpunt CLI as an operator would.
+#
+#   fed_init a b c        create nodes (snijpunt init), every node a peer of
+#                         every other; free ports on 127.0.0.1
+#   fed_start a           start a node and wait until it answers
+#   fed_stop a / fed_kill a
+#   sp a ARGS...          run the CLI against node a
+#   fed_wait_links a      wait until node a is connected to all its peers
+# Expects B (build dir), T (temp dir) set by the caller; defines fail().
+
+B=${SP_BUILD_DIR:?set by ctest}
+SP=$B/snijpunt
+SPD=$B/snijpuntd
+declare -A PIDS PORTS PUBS
+
+fail() {
+    echo "FAIL: $*" >&2
+    for f in "$T"/*/d.log; do
+        [ -f "$f" ] && sed "s|^|  $(basename "$(dirname "$f")"): |" "$f" | tail -n 60 >&2
+    done
+    exit 1
+}
+
+fed_cleanup() {
+    for n in "${!PIDS[@]}"; do
+        local p=${PIDS[$n]}
+        [ -n "$p" ] && kill -KILL "$p" 2>/dev/null
+    done
+    wait 2>/dev/null
+    rm -rf "$T"
+}
+
+need_tools() {
+    [ -x "$SP" ] && [ -x "$SPD" ] || fail "snijpunt/snijpuntd not built in $B"
+    command -v jq >/dev/null || { echo "jq is missing (tools/install-deps installs it)"; exit 77; }
+}
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+pick_port() {
+    local p
+    for _ in $(seq 50); do
+        p=$((20000 + RANDOM % 40000))
+        port_free "$p" && { echo "$p"; return 0; }
+    done
+    fail "no free port"
+}
+
+# fed_init NAME... [-- EXTRA_CONFIG_LINES]: nodes that all know each other.
+fed_init() {
+    local names=() extra=()
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do names+=("$1"); shift; done
+    [ "${1:-}" = -- ] && { shift; extra=("$@"); }
+    local n
+    for n in "${names[@]}"; do
+        PORTS[$n]=$(pick_port)
+        PUBS[$n]=$("$SP" init --dir "$T/$n" --node "$n" --listen "tcp://127.0.0.1:${PORTS[$n]}" \
+            --log-level info 2>"$T/init-$n.err") || fail "init $n: $(cat "$T/init-$n.err")"
+        local l key
+        for l in "${extra[@]}"; do
+            key=${l%% =*}
+            if grep -q "^$key =" "$T/$n/snijpuntd.conf"; then
+                sed -i "s|^$key =.*|$l|" "$T/$n/snijpuntd.conf"
+            else
+                echo "$l" >>"$T/$n/snijpuntd.conf"
+            fi
+        done
+    done
+    for n in "${names[@]}"; do
+        for o in "${names[@]}"; do
+            [ "$n" = "$o" ] && continue
+            fed_add_peer "$n" "$o" "${PORTS[$o]}" "${PUBS[$o]}"
+        done
+    done
+}
+
+fed_add_peer() { # node peer port public_key
+    printf '\n[peer %s]\nendpoint = tcp://127.0.0.1:%s\npublic_key = %s\n' "$2" "$3" "$4" \
+        >>"$T/$1/snijpuntd.conf"
+}
+
+sp() {
+    local n=$1
+    shift
+    "$SP" "$@" --config "$T/$n/snijpuntd.conf"
+}
+
+fed_start() {
+    local n=$1
+    "$SPD" --config "$T/$n/snijpuntd.conf" >>"$T/$n/d.log" 2>&1 &
+    PIDS[$n]=$!
+    sp "$n" status --wait-ready=20 >/dev/null || fail "node $n did not come up"
+}
+
+fed_stop() {
+    local n=$1 p=${PIDS[$1]}
+    kill -TERM "$p"
+    for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$p" 2>/dev/null && fail "node $n ignored SIGTERM"
+    wait "$p" || fail "node $n exited with status $? after SIGTERM"
+    PIDS[$n]=
+}
+
+fed_kill() {
+    local p=${PIDS[$1]}
+    kill -KILL "$p"
+    wait "$p" 2>/dev/null || true
+    PIDS[$1]=
+}
+
+# Waits until node n reports every configured peer connected.
+fed_wait_links() {
+    local n=$1 st
+    for _ in $(seq 100); do
+        st=$(sp "$n" status --json) || fail "status of $n"
+        [ "$(echo "$st" | jq '[.peers[] | select(.connected | not)] | length')" = 0 ] && return 0
+        sleep 0.1
+    done
+    fail "node $n: peers not connected: $st"
+}
+
+# round_state NODE ID -> state
+round_state() { sp "$1" round status "$2" --json | jq -r .state; }
+
+# Waits until the round has ended on node n (or the time limit).
+round_wait() { # node id seconds
+    local s
+    for _ in $(seq $((${3:-60} * 10))); do
+        s=$(round_state "$1" "$2")
+        case $s in done | failed | refused) echo "$s"; return 0 ;; esac
+        sleep 0.1
+    done
+    echo timeout
+}
+
+# Type names in key-type number order (common/keytype.h): joins sort by it.
+KEY_ORDER="bsn anummer name_dob phon_dob part_dob ini_addr_dob addr_dob kvk vestiging rsin cname_addr cname_pc address kenteken iban"
+
+# expected_rows MODE K NODE: from "$T/keys/<node>.csv" files (node,record,
+# type,class,value), the rows NODE must hold, sorted, in results CSV form.
+expected_rows() {
+    local mode=$1 k=$2 me=$3
+    cat "$T"/keys/*.csv | awk -F, -v mode="$mode" -v k="$k" -v me="$me" -v order="$KEY_ORDER" '
+        BEGIN { n = split(order, o, " "); for (i = 1; i <= n; i++) rank[o[i]] = i }
+        {
+            node = $1; rec = $2; type = $3; cls = $4; val = $5
+            for (i = 6; i <= NF; i++) val = val "," $i
+            tv = type SUBSEP val
+            if (!((tv, node) in has)) { has[tv, node] = 1; cnt[tv]++; holders[tv] = holders[tv] " " node }
+            if (node == me) { nk++; kr[nk] = rec; kt[nk] = type; kc[nk] = cls; kv[nk] = tv }
+        }
+        END {
+            for (i = 1; i <= nk; i++) {
+                tv = kv[i]
+                if (cnt[tv] < k) continue
+                m = split(holders[tv], hs, " ")
+                for (j = 1; j <= m; j++) {
+                    p = hs[j]
+                    if (mode == "partners" && p == me) continue
+                    if (mode == "threshold") { if (p != me) continue; p = "*" }
+                    key = kr[i] SUBSEP p
+                    types[key, kt[i]] = 1
+                    if (!(key in best) || kc[i] < best[key]) best[key] = kc[i]
+                }
+            }
+            for (key in best) {
+                split(key, kp, SUBSEP)
+                joined = ""
+                for (r = 1; r <= n; r++)
+                    if ((key, o[r]) in types) joined = joined (joined == "" ? "" : "+") o[r]
+                print "personen," kp[1] "," kp[2] "," joined "," best[key]
+            }
+        }' | LC_ALL=C sort
+}
+
+# expected_counts NODES...: "type,mask,count" lines of the incidence
+# histogram, masks by the given participant order.
+expected_counts() {
+    local order="$*"
+    cat "$T"/keys/*.csv | awk -F, -v order="$order" '
+        BEGIN { n = split(order, o, " "); for (i = 1; i <= n; i++) bit[o[i]] = 2 ^ (i - 1) }
+        {
+            val = $5; for (i = 6; i <= NF; i++) val = val "," $i
+            tv = $3 SUBSEP val
+            if (!((tv, $1) in has)) { has[tv, $1] = 1; mask[tv] += bit[$1] }
+        }
+        END {
+            for (tv in mask) { split(tv, p, SUBSEP); c[p[1] "," mask[tv]]++ }
+            for (x in c) print x "," c[x]
+        }' | LC_ALL=C sort
+}
+
+# results_of NODE ID: the node's result rows (no header), sorted.
+results_of() { sp "$1" results --round "$2" | tail -n +2 | LC_ALL=C sort; }
+
+# keys_of NODE CSV MAPPING: the node's keys as node,record,type,class,value.
+keys_of() {
+    mkdir -p "$T/keys"
+    "$SP" keys --mapping "$3" "$2" 2>/dev/null | tail -n +2 | sed "s/^/$1,/" >"$T/keys/$1.csv"
+}
