@@ -309,7 +309,8 @@ static const char *handshake_failure(uint16_t ev, uint32_t value)
     if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
         return "CURVE handshake failed (the peer's key differs from the configured one, or "
                "it speaks another protocol)";
-    return "handshake failed";
+    return "CURVE handshake failed (the other side closed the connection: a key differs "
+           "from the configured one)";
 }
 
 static void link_events(struct sp_peers *p, int i, uint64_t now_ms, sp_peers_link_fn fn,
