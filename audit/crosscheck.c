@@ -111,11 +111,10 @@ static int index_rounds(struct run *r)
     return 0;
 }
 
-static const struct sp_audit_round_facts *facts_of(const struct run *r, size_t i,
-                                                   const uint8_t *id)
+static const struct sp_audit_round_facts *facts_of(const struct run *r, size_t i, const uint8_t *id)
 {
     struct sp_audit_round_facts key;
-    const struct sp_audit_round_facts *kp = &key, *const *hit;
+    const struct sp_audit_round_facts *kp = &key, *const * hit;
     memcpy(key.id, id, SP_AUDIT_ROUND_BYTES);
     size_t n = sp_audit_verifier_facts(r->cc->v[i])->nrounds;
     hit = bsearch(&kp, r->sorted[i], n, sizeof(*r->sorted[i]), cmp_facts);
@@ -243,8 +242,8 @@ static void check_presence(struct run *r, const uint8_t *id, size_t a)
     for (size_t k = 0; k < x->nparts; k++) {
         long b = log_of(r, x->parts[k]);
         if (b >= 0 && !facts_of(r, (size_t)b, id))
-            say(r, "round %s: %s lists %s as a participant, but %s's log has no entry for it",
-                rid, node_of(r, a), x->parts[k], x->parts[k]);
+            say(r, "round %s: %s lists %s as a participant, but %s's log has no entry for it", rid,
+                node_of(r, a), x->parts[k], x->parts[k]);
     }
     if (x->digest_conflict || x->participants_conflict)
         say(r, "round %s: %s's own entries disagree on the proposal or its participants", rid,

@@ -11,7 +11,7 @@
 
 #define HEADER_BYTES (1 + 2 + 8 + 8 + SP_AUDIT_HASH_BYTES + 1)
 
-static const char hash_domain[] = "snijpunt-audit-entry-v1";   /* hashed with its NUL */
+static const char hash_domain[] = "snijpunt-audit-entry-v1";    /* hashed with its NUL */
 static const char sig_domain[] = "snijpunt-audit-entry-sig-v1"; /* signed with its NUL */
 
 struct field {
@@ -291,8 +291,7 @@ static uint8_t *put_value(uint8_t *p, const struct sp_audit_entry *e, const stru
     return p + f->len;
 }
 
-int sp_audit_entry_encode(const struct sp_audit_entry *e, uint8_t *buf, size_t cap,
-                          size_t *len_out)
+int sp_audit_entry_encode(const struct sp_audit_entry *e, uint8_t *buf, size_t cap, size_t *len_out)
 {
     if (!e || !buf || !len_out)
         return SP_ERR_INVALID_ARG;
@@ -339,7 +338,7 @@ int sp_audit_entry_sig_verify(const uint8_t pk[SP_AUDIT_PK_BYTES],
     uint8_t msg[sizeof(sig_domain) + SP_AUDIT_HASH_BYTES];
     sig_message(hash, msg);
     return crypto_sign_verify_detached(sig, msg, sizeof(msg), pk) == 0 ? 0
-                                                                        : SP_ERR_CRYPTO_SIGNATURE;
+                                                                       : SP_ERR_CRYPTO_SIGNATURE;
 }
 
 int sp_audit_entry_seal(struct sp_audit_entry *e, uint64_t seq, uint64_t time,
@@ -448,8 +447,7 @@ static int decode_field(struct sp_audit_entry *e, struct rd *r, int id)
     case SP_AUDIT_KIND_MODE:
         return get_be(r, 1, &v) ? sp_audit_add_mode(e, (int)v) : SP_ERR_AUDIT_FORMAT;
     case SP_AUDIT_KIND_CODE:
-        return get_be(r, 4, &v) ? sp_audit_add_code(e, (int32_t)(uint32_t)v)
-                                : SP_ERR_AUDIT_FORMAT;
+        return get_be(r, 4, &v) ? sp_audit_add_code(e, (int32_t)(uint32_t)v) : SP_ERR_AUDIT_FORMAT;
     case SP_AUDIT_KIND_SIGNATURE:
         return (b = get_bytes(r, SP_AUDIT_SIG_BYTES)) ? sp_audit_add_signature(e, id, b)
                                                       : SP_ERR_AUDIT_FORMAT;

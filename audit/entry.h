@@ -39,14 +39,14 @@
 #include "audit/schema.h"
 #include "common/err.h"
 
-#define SP_AUDIT_VERSION         1
-#define SP_AUDIT_HASH_BYTES      32
-#define SP_AUDIT_SIG_BYTES       64
-#define SP_AUDIT_PK_BYTES        32
-#define SP_AUDIT_ROUND_BYTES     16
-#define SP_AUDIT_NAME_MAX        64
-#define SP_AUDIT_MAX_FIELDS      64
-#define SP_AUDIT_ENTRY_MAX_BYTES 8192
+#define SP_AUDIT_VERSION          1
+#define SP_AUDIT_HASH_BYTES       32
+#define SP_AUDIT_SIG_BYTES        64
+#define SP_AUDIT_PK_BYTES         32
+#define SP_AUDIT_ROUND_BYTES      16
+#define SP_AUDIT_NAME_MAX         64
+#define SP_AUDIT_MAX_FIELDS       64
+#define SP_AUDIT_ENTRY_MAX_BYTES  8192
 #define SP_AUDIT_RECORD_MAX_BYTES (SP_AUDIT_ENTRY_MAX_BYTES + SP_AUDIT_SIG_BYTES)
 
 /* Signs msg (msg_len bytes) with the node's Ed25519 key into sig; returns 0
@@ -124,8 +124,7 @@ SP_NODISCARD int sp_audit_entry_seal(struct sp_audit_entry *e, uint64_t seq, uin
  * every field allowed and valid, required fields present, nothing after.
  * *out (sealed) is the caller's to free; written only on success.
  * Returns 0, SP_ERR_AUDIT_FORMAT, SP_ERR_NOMEM. */
-SP_NODISCARD int sp_audit_entry_decode(const uint8_t *buf, size_t len,
-                                       struct sp_audit_entry **out);
+SP_NODISCARD int sp_audit_entry_decode(const uint8_t *buf, size_t len, struct sp_audit_entry **out);
 
 /* Splits and checks a record: decodes the entry bytes, computes the entry
  * hash into hash (may be NULL) and, when pk is not NULL, verifies the

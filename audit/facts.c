@@ -53,14 +53,14 @@ static void note_participants(struct sp_audit_round_facts *r, const struct sp_au
     struct sp_audit_value v;
     sp_audit_name_t parts[SP_AUDIT_MAX_PARTICIPANTS];
     size_t n = 0;
+    memset(parts, 0, sizeof(parts)); /* names compare as whole arrays */
     while (n < SP_AUDIT_MAX_PARTICIPANTS &&
            sp_audit_entry_find(e, SP_AUDIT_F_PARTICIPANT, n, &v) == 0)
         copy_name(parts[n++], &v);
     if (r->have_participants &&
         (n != r->nparts || memcmp(parts, r->parts, n * sizeof(parts[0])) != 0))
         r->participants_conflict = true;
-    memset(r->parts, 0, sizeof(r->parts));
-    memcpy(r->parts, parts, n * sizeof(parts[0]));
+    memcpy(r->parts, parts, sizeof(parts));
     r->nparts = n;
     r->have_participants = true;
     if (sp_audit_entry_find(e, SP_AUDIT_F_COUNTER, 0, &v) == 0)

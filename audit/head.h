@@ -29,8 +29,7 @@ struct sp_audit_head {
 
 /* Signs h (node, seq and hash set by the caller) into h->sig.
  * Returns 0, SP_ERR_INVALID_ARG (node is not a valid name), or sign's error. */
-SP_NODISCARD int sp_audit_head_sign(struct sp_audit_head *h, sp_audit_sign_fn sign,
-                                    void *sign_ctx);
+SP_NODISCARD int sp_audit_head_sign(struct sp_audit_head *h, sp_audit_sign_fn sign, void *sign_ctx);
 
 /* Verifies h->sig with the node's signing key. Returns 0,
  * SP_ERR_INVALID_ARG (node is not a valid name) or SP_ERR_CRYPTO_SIGNATURE. */

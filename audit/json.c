@@ -61,40 +61,42 @@ static long hex4(const char *s, size_t i, size_t end)
  * quote's position). Returns its code point and advances *i, or returns -1
  * when it is malformed (bad escape, lone surrogate, \u0000, raw control,
  * invalid UTF-8). */
-static long str_next(const char *s, size_t *i, size_t end)
+/* The escape at s[*i] ('\\' ...); see str_next. */
+static long str_escape(const char *s, size_t *i, size_t end)
 {
-    const unsigned char *u = (const unsigned char *)s;
     size_t k = *i;
-    if (u[k] < 0x20)
+    if (k + 1 >= end)
         return -1;
-    if (u[k] == '\\') {
-        if (k + 1 >= end)
-            return -1;
-        static const char esc[] = "\"\\/bfnrt", val[] = "\"\\/\b\f\n\r\t";
-        const char *e = u[k + 1] ? strchr(esc, u[k + 1]) : NULL;
-        if (e) {
-            *i = k + 2;
-            return (unsigned char)val[e - esc];
-        }
-        if (u[k + 1] != 'u')
-            return -1;
-        long cp = hex4(s, k + 2, end);
-        k += 6;
-        if (cp >= 0xd800 && cp <= 0xdbff) {
-            long lo = k + 1 < end && s[k] == '\\' && s[k + 1] == 'u' ? hex4(s, k + 2, end) : -1;
-            if (lo < 0xdc00 || lo > 0xdfff)
-                return -1;
-            cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-            k += 6;
-        } else if (cp >= 0xdc00 && cp <= 0xdfff) {
-            return -1;
-        }
-        if (cp <= 0)
-            return -1;
-        *i = k;
-        return cp;
+    static const char esc[] = "\"\\/bfnrt", val[] = "\"\\/\b\f\n\r\t";
+    const char *e = s[k + 1] ? strchr(esc, s[k + 1]) : NULL;
+    if (e) {
+        *i = k + 2;
+        return (unsigned char)val[e - esc];
     }
-    size_t n = 0;
+    if (s[k + 1] != 'u')
+        return -1;
+    long cp = hex4(s, k + 2, end);
+    k += 6;
+    if (cp >= 0xd800 && cp <= 0xdbff) {
+        long lo = k + 1 < end && s[k] == '\\' && s[k + 1] == 'u' ? hex4(s, k + 2, end) : -1;
+        if (lo < 0xdc00 || lo > 0xdfff)
+            return -1;
+        cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+        k += 6;
+    } else if (cp >= 0xdc00 && cp <= 0xdfff) {
+        return -1;
+    }
+    if (cp <= 0)
+        return -1;
+    *i = k;
+    return cp;
+}
+
+/* The UTF-8 sequence at u[*i]: well-formed, no overlong form, no surrogate,
+ * at most U+10FFFF. */
+static long str_utf8(const unsigned char *u, size_t *i, size_t end)
+{
+    size_t k = *i, n = 0;
     if (u[k] < 0x80)
         n = 1;
     else if ((u[k] & 0xe0) == 0xc0)
@@ -116,6 +118,14 @@ static long str_next(const char *s, size_t *i, size_t end)
         return -1;
     *i = k + n;
     return cp;
+}
+
+static long str_next(const char *s, size_t *i, size_t end)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (u[*i] < 0x20)
+        return -1;
+    return u[*i] == '\\' ? str_escape(s, i, end) : str_utf8(u, i, end);
 }
 
 static int parse_string(struct parser *p, long *tok_out)
@@ -397,14 +407,21 @@ static void path_push(char *path, size_t cap, const struct sp_json *j, long key,
 static bool equal_at(const struct sp_json *a, size_t ai, const struct sp_json *b, size_t bi,
                      char *path, size_t cap);
 
+/* The value of the member of object obj in j whose key equals key token
+ * kt of document k (compared decoded, any length), or -1. */
+static long member_like(const struct sp_json *j, size_t obj, const struct sp_json *k, size_t kt)
+{
+    for (size_t m = obj + 1, i = 0; i < j->tok[obj].size; i++, m = j->tok[m + 1].next)
+        if (str_tok_equal(j, m, k, kt))
+            return (long)m + 1;
+    return -1;
+}
+
 static bool object_equal(const struct sp_json *a, size_t ai, const struct sp_json *b, size_t bi,
                          char *path, size_t cap)
 {
     for (size_t k = ai + 1, m = 0; m < a->tok[ai].size; m++, k = a->tok[k + 1].next) {
-        char key[128];
-        long bv = -1;
-        if (sp_json_string(a, k, key, sizeof(key), NULL) == 0)
-            bv = sp_json_get(b, bi, key);
+        long bv = member_like(b, bi, a, k);
         size_t n = strnlen(path, cap);
         path_push(path, cap, a, (long)k, 0);
         if (bv < 0 || !equal_at(a, k + 1, b, (size_t)bv, path, cap))
@@ -415,8 +432,7 @@ static bool object_equal(const struct sp_json *a, size_t ai, const struct sp_jso
         return true;
     /* b has a member a lacks: name it */
     for (size_t k = bi + 1, m = 0; m < b->tok[bi].size; m++, k = b->tok[k + 1].next) {
-        char key[128];
-        if (sp_json_string(b, k, key, sizeof(key), NULL) != 0 || sp_json_get(a, ai, key) < 0) {
+        if (member_like(a, ai, b, k) < 0) {
             path_push(path, cap, b, (long)k, 0);
             break;
         }

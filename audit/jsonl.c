@@ -209,7 +209,7 @@ static int line_fault(struct sp_audit_line *out, int fault, const char *detail)
     out->fault = fault;
     snprintf(out->detail, sizeof(out->detail), "%s", detail);
     return fault == SP_AUDIT_LINE_HASH || fault == SP_AUDIT_LINE_READABLE ? SP_ERR_AUDIT
-                                                                         : SP_ERR_AUDIT_FORMAT;
+                                                                          : SP_ERR_AUDIT_FORMAT;
 }
 
 /* Decodes the base64 string member key of object obj into out (exactly
@@ -252,8 +252,7 @@ static int compare_readable(struct sp_audit_reader *r, const struct sp_json *in,
     if (sp_json_parse(&ex, r->expect, elen) != 0)
         return line_fault(out, SP_AUDIT_LINE_RAW, "entry cannot be displayed");
     if (!sp_json_equal(in, 0, &ex, 0, path, sizeof(path))) {
-        snprintf(msg, sizeof(msg), "readable member \"%s\" does not match the signed bytes",
-                 path);
+        snprintf(msg, sizeof(msg), "readable member \"%s\" does not match the signed bytes", path);
         return line_fault(out, SP_AUDIT_LINE_READABLE, msg);
     }
     return 0;
@@ -281,8 +280,7 @@ static int entry_line(struct sp_audit_reader *r, const struct sp_json *in,
     return compare_readable(r, in, out);
 }
 
-static int head_line(struct sp_audit_reader *r, const struct sp_json *in,
-                     struct sp_audit_line *out)
+static int head_line(struct sp_audit_reader *r, const struct sp_json *in, struct sp_audit_line *out)
 {
     struct sp_audit_head *h = &out->head;
     size_t n = 0;

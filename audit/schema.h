@@ -35,7 +35,7 @@
     X(ROUND_FAILED, 11, "round_failed")                                                            \
     X(RETENTION_PURGE, 12, "retention_purge")                                                      \
     X(CONNECTION_REFUSED, 13, "connection_refused")                                                \
-    X(LOG_HEAD_RECEIVED, 14, "log_head_received")                                                 \
+    X(LOG_HEAD_RECEIVED, 14, "log_head_received")                                                  \
     X(LOG_HEAD_SENT, 15, "log_head_sent")
 
 enum sp_audit_type {

@@ -210,8 +210,9 @@ static void tell_result(const struct out *o, const struct sp_audit_entry *e, con
         say(o, "  %s learned that %llu of its own records are held elsewhere%s", node,
             (unsigned long long)matched, mode == 3 ? ", and by which nodes" : "");
     if (count(e, SP_AUDIT_F_CANDIDATES, &cand))
-        say(o, "  Of these, %llu link only through class C keys: candidates for human review, "
-               "not hits",
+        say(o,
+            "  Of these, %llu link only through class C keys: candidates for human review, "
+            "not hits",
             (unsigned long long)cand);
     if (count(e, SP_AUDIT_F_CELLS, &cells))
         say(o, "  Incidence counts: %llu cells reported to the coordinator",
@@ -229,8 +230,8 @@ static void tell_failure(const struct out *o, const struct sp_audit_entry *e, co
     uint64_t code = 0;
     (void)count(e, SP_AUDIT_F_CODE, &code);
     int c = (int)(int64_t)code;
-    say(o, "  %s: %s (%s: %s)%s%s", what, req(e, SP_AUDIT_F_REASON), sp_errname(c),
-        sp_strerror(c), text(e, SP_AUDIT_F_PEER) ? "; peer " : "",
+    say(o, "  %s: %s (%s: %s)%s%s", what, req(e, SP_AUDIT_F_REASON), sp_errname(c), sp_strerror(c),
+        text(e, SP_AUDIT_F_PEER) ? "; peer " : "",
         text(e, SP_AUDIT_F_PEER) ? text(e, SP_AUDIT_F_PEER) : "");
 }
 
@@ -271,8 +272,9 @@ static void tell(const struct out *o, const struct sp_audit_entry *e, const char
         say(o, "  The round ran with %s (counting node %s); %s's own distinct values: %s", a,
             req(e, SP_AUDIT_F_COUNTER), node, b);
         if (strcmp(req(e, SP_AUDIT_F_COUNTER), node) == 0)
-            say(o, "  As counting node, %s saw only anonymous incidence patterns: how many "
-                   "blinded values each combination of nodes holds",
+            say(o,
+                "  As counting node, %s saw only anonymous incidence patterns: how many "
+                "blinded values each combination of nodes holds",
                 node);
         break;
     case SP_AUDIT_ROUND_SIZES:

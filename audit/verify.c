@@ -49,9 +49,9 @@ struct sp_audit_verifier {
 
 const char *sp_audit_fault_name(int fault)
 {
-    static const char *const names[] = {"ok",       "malformed", "changed",   "bad signature",
-                                        "removed",  "inserted",  "reordered", "replaced",
-                                        "truncated", "head",     "rewritten", "empty"};
+    static const char *const names[] = {"ok",        "malformed", "changed",   "bad signature",
+                                        "removed",   "inserted",  "reordered", "replaced",
+                                        "truncated", "head",      "rewritten", "empty"};
     return fault >= 0 && fault <= SP_AUDIT_FAULT_EMPTY ? names[fault] : "unknown";
 }
 
@@ -396,8 +396,7 @@ static bool analyse_head(const struct sp_audit_verifier *v, struct sp_audit_repo
         return true;
     }
     if (v->node[0] && strcmp(v->head.node, v->node) != 0) {
-        snprintf(msg, sizeof(msg), "the head is signed for node %s, not %s", v->head.node,
-                 v->node);
+        snprintf(msg, sizeof(msg), "the head is signed for node %s, not %s", v->head.node, v->node);
         report(r, SP_AUDIT_FAULT_HEAD, v->n, 0, v->n, msg);
         return true;
     }

@@ -78,8 +78,7 @@ void sp_audit_verifier_free(struct sp_audit_verifier **v);
  * recorded, not returned: returns 0, or SP_ERR_NOMEM, or SP_ERR_OVERFLOW
  * (more than SP_AUDIT_VERIFY_MAX_ENTRIES lines), or SP_ERR_STATE (after
  * finish). */
-SP_NODISCARD int sp_audit_verifier_line(struct sp_audit_verifier *v, const char *line,
-                                        size_t len);
+SP_NODISCARD int sp_audit_verifier_line(struct sp_audit_verifier *v, const char *line, size_t len);
 
 /* Applies the heads of v's node that the log read by peer recorded
  * (log_head_received entries naming v's node) as pins on v. Each pin's
@@ -92,8 +91,7 @@ SP_NODISCARD int sp_audit_verifier_pins_from(struct sp_audit_verifier *v,
 /* Finishes: analyses sequence, chain, head and pins, and fills *rep.
  * Returns 0 when the log verifies, SP_ERR_AUDIT otherwise (rep says why).
  * Later calls return the same result. */
-SP_NODISCARD int sp_audit_verifier_finish(struct sp_audit_verifier *v,
-                                          struct sp_audit_report *rep);
+SP_NODISCARD int sp_audit_verifier_finish(struct sp_audit_verifier *v, struct sp_audit_report *rep);
 
 /* The node's name (given, or from the head line), "" when unknown. */
 const char *sp_audit_verifier_node(const struct sp_audit_verifier *v);

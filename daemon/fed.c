@@ -88,7 +88,10 @@ int fed_round_create(struct sp_fed *fed, const struct sp_proposal *prop, const u
         goto cleanup;
     r->created_ms = fed->now_ms;
     r->deadline_ms = fed->now_ms + (uint64_t)prop->deadline_s * 1000u;
-    r->created_at = (uint64_t)time(NULL);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    r->created_wall_ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    r->created_at = (uint64_t)ts.tv_sec;
     r->batch_size = fed->cfg->batch_size ? fed->cfg->batch_size : SP_PEER_BATCH_MAX_ELEMENTS;
     if (r->batch_size > SP_PEER_BATCH_MAX_ELEMENTS)
         r->batch_size = SP_PEER_BATCH_MAX_ELEMENTS;
@@ -139,6 +142,7 @@ int fed_round_meta(const struct fed_round *r, int state, uint8_t **blob, size_t 
     m->self_index = (uint8_t)r->me;
     m->initiator = (r->roles & SP_ROUND_ROLE_INITIATOR) ? 1 : 0;
     m->created_at = r->created_at;
+    m->created_ms = r->created_wall_ms;
     m->started_at = r->started_at;
     m->finished_at = sp_round_state_terminal(state) ? (r->finished_at ? r->finished_at
                                                                        : (uint64_t)time(NULL))

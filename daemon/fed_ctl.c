@@ -102,7 +102,7 @@ static int list_one(void *ctx, const uint8_t id[SP_STORE_ROUND_ID_BYTES], const 
         l->created = b;
         l->cap = ncap;
     }
-    l->created[l->n] = l->m->created_at;
+    l->created[l->n] = l->m->created_ms ? l->m->created_ms : l->m->created_at * 1000u;
     return info_from_meta(l->m, &l->infos[l->n++]);
 }
 

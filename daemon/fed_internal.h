@@ -151,6 +151,7 @@ struct fed_round {
     char reason[FED_REASON_MAX + 1];
     uint64_t created_ms, deadline_ms;
     uint64_t created_at, started_at, finished_at; /* Unix seconds */
+    uint64_t created_wall_ms;                      /* Unix milliseconds */
     uint64_t set_sizes[FED_NTYPES];
     uint64_t values_sent, values_received, records_matched, rows;
     bool persisted_final;

@@ -8,7 +8,7 @@
 #include "daemon/round.h"
 
 #define MAGIC     "SPR1"
-#define NCOUNTERS 7
+#define NCOUNTERS 8
 
 struct wbuf {
     uint8_t *p;
@@ -44,7 +44,7 @@ int sp_round_meta_encode(const struct sp_round_meta *m, uint8_t *buf, size_t cap
     struct wbuf w = {.p = buf, .cap = cap};
     const uint64_t counters[NCOUNTERS] = {m->created_at,      m->started_at, m->finished_at,
                                           m->records_matched, m->values_sent, m->values_received,
-                                          m->rows};
+                                          m->rows,       m->created_ms};
     put(&w, MAGIC, 4);
     put_be(&w, m->state, 1);
     put_be(&w, m->self_index, 1);
@@ -105,7 +105,7 @@ int sp_round_meta_decode(const uint8_t *buf, size_t len, struct sp_round_meta *o
     m->initiator = (uint8_t)get_be(&r, 1);
     uint64_t *counters[NCOUNTERS] = {&m->created_at,      &m->started_at,  &m->finished_at,
                                      &m->records_matched, &m->values_sent, &m->values_received,
-                                     &m->rows};
+                                     &m->rows,            &m->created_ms};
     for (size_t i = 0; i < NCOUNTERS; i++)
         *counters[i] = get_be(&r, 8);
     for (size_t i = 0; i < 16; i++)

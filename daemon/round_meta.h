@@ -8,7 +8,7 @@
  *
  * Encoding (all integers big-endian): "SPR1", state u8, self index u8,
  * initiator u8, then u64 created_at, started_at, finished_at,
- * records_matched, values_sent, values_received, rows, then 16 u64 own set
+ * records_matched, values_sent, values_received, rows, created_ms, then 16 u64 own set
  * sizes (index = key type), round_id (16 bytes), reason (u16 length +
  * UTF-8), proposal (u32 length + bytes). Decoding is strict (exact length,
  * known state, bounded fields).
@@ -36,6 +36,7 @@ struct sp_round_meta {
     uint64_t values_sent;     /* own distinct values sent into the ring */
     uint64_t values_received; /* peers' values this node blinded */
     uint64_t rows;            /* result rows stored */
+    uint64_t created_ms;      /* Unix milliseconds of created_at: orders rounds */
     uint64_t set_sizes[16];   /* own distinct values per key type */
     char reason[SP_PROTO_TEXT_MAX + 1];
     uint32_t proposal_len;

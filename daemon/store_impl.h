@@ -1,24 +1,32 @@
 /*
  * Internals shared by store.c (environment, garbage collection),
- * store_data.c (datasets, loads, the key index) and store_round.c (rounds,
- * results, counts). Not a public interface: only store*.c include it.
+ * store_data.c (datasets, loads), store_keys.c (the key index) and
+ * store_round.c (rounds, results, counts). Not a public interface: only
+ * store*.c include it.
  *
  * Record layouts (all integers big-endian, so LMDB's byte order is numeric):
  *   sp.meta      "next_slot" -> u32
  *   sp.datasets  name -> DSINFO (see store_data.c)
- *   sp.loads     slot u32 -> name          (load in progress: staging)
- *   sp.garbage   slot u32 -> ""            (version to delete)
- *   sp.records   slot u32 | seq u64 -> u8 idlen, id, u8 nkeys,
- *                                       nkeys x (u8 type, u8 class, u16 len, value)
- *   sp.keys      u8 type | value | 0x00 | slot u32 | id -> u8 class
+ *   sp.loads     slot u32 -> name          (a load's staging or version being built)
+ *   sp.garbage   slot u32 -> ""            (slot to delete)
+ *   sp.stage     slot u32 | run u32 | seq u32 -> u8 class | KEY
+ *   sp.keys      slot u32 | KEY -> u8 class
  *   sp.rounds    round id -> blob
  *   sp.resmeta   round id -> u8 committed, u64 rows
  *   sp.results   round id | seq u64 -> row (see store_round.c)
  *   sp.counts    round id -> n x (u8 type, u32 holders, u64 count)
- * A dataset version is a "slot": a number never reused. Readers see a slot's
- * keys only when sp.datasets names it current, which is what makes loads
- * atomic: staging a load writes under a fresh slot, the swap rewrites one
- * sp.datasets entry.
+ * where KEY = u8 type | value | 0x00 | record id (values hold no NUL byte, so
+ * KEY's byte order is (type, value, record id) with shorter values first).
+ *
+ * A "slot" is a number never reused. A dataset version is a slot of sp.keys;
+ * readers see it only when sp.datasets names it current, which makes a load
+ * atomic. Why runs: index inserts in value order would be random B-tree
+ * writes (each transaction copying most leaf pages: slow, and hundreds of MB
+ * of dirty pages for a large dataset). Instead a load writes each buffer,
+ * sorted, as a run into sp.stage under its staging slot (sequential writes);
+ * the commit merges the runs into sp.keys under a fresh slot, which is the
+ * highest so far, so every write is an MDB_APPEND at the right edge of the
+ * tree. Garbage collection deletes a slot's contiguous ranges.
  */
 #ifndef SP_DAEMON_STORE_IMPL_H
 #define SP_DAEMON_STORE_IMPL_H
@@ -33,7 +41,7 @@ enum sp_store_dbi {
     SP_DB_DATASETS,
     SP_DB_LOADS,
     SP_DB_GARBAGE,
-    SP_DB_RECORDS,
+    SP_DB_STAGE,
     SP_DB_KEYS,
     SP_DB_ROUNDS,
     SP_DB_RESMETA,
@@ -85,29 +93,27 @@ static inline uint64_t sp_be64_get(const uint8_t *p)
     return ((uint64_t)sp_be32_get(p) << 32) | sp_be32_get(p + 4);
 }
 
-/* Longest key-index key: type, value, NUL, slot, record id. */
-#define SP_STORE_KEYKEY_MAX (1 + SP_STORE_VALUE_MAX + 1 + 4 + SP_STORE_RECORD_ID_MAX)
+/* KEY: type, value, NUL, record id. */
+#define SP_STORE_KEY_MAX (1 + SP_STORE_VALUE_MAX + 1 + SP_STORE_RECORD_ID_MAX)
 
-/* A record of sp.records, parsed in place. Key i starts at a cursor that
- * sp_store_rec_key advances. */
-struct sp_rec_view {
-    const uint8_t *id;
-    size_t idlen;
-    size_t nkeys;
-    const uint8_t *next; /* next key to read */
-    const uint8_t *end;
-};
-/* Parses and fully validates a sp.records value. Returns 0 or SP_ERR_STORE. */
-int sp_store_rec_parse(const void *data, size_t len, struct sp_rec_view *rv);
-/* Reads the next key of a parsed record (validated by sp_store_rec_parse). */
-void sp_store_rec_key(struct sp_rec_view *rv, struct sp_store_key *out);
-/* Builds a sp.keys key into out; returns its length. */
-size_t sp_store_keykey(uint8_t out[SP_STORE_KEYKEY_MAX], const struct sp_store_key *k,
-                       uint32_t slot, const uint8_t *id, size_t idlen);
+/* Builds KEY for (k, id) into out; returns its length. */
+size_t sp_store_key_encode(uint8_t out[SP_STORE_KEY_MAX], const struct sp_store_key *k,
+                           const char *id, size_t idlen);
+/* Length of the (type, value, NUL) part of a KEY of len bytes, or 0 when it
+ * is malformed (no NUL, empty value or record id, over the limits). */
+size_t sp_store_key_prefix(const uint8_t *key, size_t len);
 
-/* Deletes the keys and records of one garbage slot, at most budget records,
- * inside txn. Sets *done when the slot has no records left. */
-int sp_store_gc_slot(struct sp_store *s, MDB_txn *txn, uint32_t slot, size_t budget, bool *done,
-                     size_t *deleted);
+/* Allocates the next slot number inside txn. */
+int sp_store_slot_next(struct sp_store *s, MDB_txn *txn, uint32_t *slot);
+
+/* Merges the sorted runs staged under stage_slot into sp.keys under
+ * key_slot (appending), in write transactions of bounded size. Identical
+ * entries (a record id repeated with the same key) are written once. */
+int sp_store_runs_merge(struct sp_store *s, uint32_t stage_slot, uint32_t nruns,
+                        uint32_t key_slot);
+
+/* Deletes up to budget entries of slot from sp.keys and sp.stage inside txn;
+ * sets *done when none is left. */
+int sp_store_gc_slot(struct sp_store *s, MDB_txn *txn, uint32_t slot, size_t budget, bool *done);
 
 #endif

@@ -56,7 +56,7 @@ struct sp_ingest_stats {
     uint64_t records;        /* data records seen */
     uint64_t records_usable; /* delivered to the callback */
     uint64_t records_without_keys;
-    uint64_t keys;           /* keys delivered, after per-record dedup */
+    uint64_t keys; /* keys delivered, after per-record dedup */
     uint64_t keys_by_type[16];
     uint64_t structural_errors; /* rows skipped: field count, encoding, quoting */
     size_t nerror_lines;

@@ -16,16 +16,16 @@ enum sp_field {
     SP_FIELD_RECORD_ID = 0,
     SP_FIELD_BSN,
     SP_FIELD_ANUMMER,
-    SP_FIELD_GIVEN_NAMES,   /* voornamen, or initials */
-    SP_FIELD_PREFIX,        /* voorvoegsel */
-    SP_FIELD_SURNAME,       /* geslachtsnaam (may hold prefix too, per mapping) */
-    SP_FIELD_FULL_NAME,     /* one naam column: "Core, Given prefix" / "J.K. prefix Core" */
+    SP_FIELD_GIVEN_NAMES, /* voornamen, or initials */
+    SP_FIELD_PREFIX,      /* voorvoegsel */
+    SP_FIELD_SURNAME,     /* geslachtsnaam (may hold prefix too, per mapping) */
+    SP_FIELD_FULL_NAME,   /* one naam column: "Core, Given prefix" / "J.K. prefix Core" */
     SP_FIELD_BIRTH_DATE,
     SP_FIELD_POSTCODE,
-    SP_FIELD_HOUSE_NUMBER,  /* number, possibly with suffix */
+    SP_FIELD_HOUSE_NUMBER, /* number, possibly with suffix */
     SP_FIELD_HOUSE_LETTER,
-    SP_FIELD_HOUSE_SUFFIX,  /* huisnummertoevoeging */
-    SP_FIELD_STREET_ADDRESS,/* "Street 12a": street and number */
+    SP_FIELD_HOUSE_SUFFIX,   /* huisnummertoevoeging */
+    SP_FIELD_STREET_ADDRESS, /* "Street 12a": street and number */
     SP_FIELD_KVK,
     SP_FIELD_VESTIGING,
     SP_FIELD_RSIN,
@@ -34,8 +34,8 @@ enum sp_field {
     SP_FIELD_IBAN,
     /* Identifiers of other countries (e.g. FEBRL's Australian data); the Dutch
      * validators do not apply to them (input/match-keys.md). */
-    SP_FIELD_NATIONAL_ID,   /* a national person number other than the BSN: digits */
-    SP_FIELD_POSTAL_CODE,   /* a non-Dutch postal code, taken as written: letters, digits */
+    SP_FIELD_NATIONAL_ID, /* a national person number other than the BSN: digits */
+    SP_FIELD_POSTAL_CODE, /* a non-Dutch postal code, taken as written: letters, digits */
     SP_FIELD_COUNT
 };
 
@@ -47,13 +47,13 @@ struct sp_mapping; /* opaque, immutable after parse */
 /* Parses mapping text. On error returns SP_ERR_INPUT_MAPPING and, when diag is
  * not NULL, writes "line N: what is wrong" into diag (capacity diag_cap).
  * Returns 0, SP_ERR_INPUT_MAPPING or SP_ERR_NOMEM. */
-SP_NODISCARD int sp_mapping_parse(const char *text, size_t len, struct sp_mapping **out,
-                                  char *diag, size_t diag_cap);
+SP_NODISCARD int sp_mapping_parse(const char *text, size_t len, struct sp_mapping **out, char *diag,
+                                  size_t diag_cap);
 void sp_mapping_free(struct sp_mapping **m);
 
 /* Hard caps on a mapping file. */
-#define SP_MAPPING_MAX_BYTES       65536 /* whole file */
-#define SP_MAPPING_MAX_LINE_BYTES  1024
+#define SP_MAPPING_MAX_BYTES        65536 /* whole file */
+#define SP_MAPPING_MAX_LINE_BYTES   1024
 #define SP_MAPPING_MAX_COLUMN_BYTES 256  /* one column name */
 #define SP_MAPPING_MAX_COLUMN_INDEX 1024 /* header = no: columns 1..this */
 

@@ -213,13 +213,12 @@ size_t sp_voorvoegsel_count(void)
     return VV_COUNT;
 }
 
-/* Titles and predicates dropped from given names (with or without a
- * period), and post-nominals dropped at the end of a one-column name. */
+/* Titles dropped from given names and one-column names (with or without a
+ * period), post-nominals at the end of a one-column name. Predicates of
+ * nobility are left alone: "Graaf", "Baron" and "Ridder" are also surnames. */
 static const char *const titles[] = {
-    "bc",   "dhr",  "dr",   "drs",  "ds",     "hr",       "ing",       "ir",    "jhr",
-    "jkvr", "jr",   "kand", "mej",  "mevr",   "mevrouw",  "mr",        "mw",    "prof",
-    "sr",   "bsc",  "msc",  "mba",  "llm",    "phd",      "jonkheer",  "jonkvrouw",
-    "baron", "barones", "graaf", "gravin", "ridder",
+    "bc",  "dhr", "dr",   "drs", "ds",   "hr",      "ing", "ir",  "jhr",  "jkvr", "jr",
+    "mej", "mevr", "mevrouw", "mr", "mw", "prof", "sr",  "bsc", "msc", "mba",  "llm",  "phd",
 };
 
 static bool tok_is(const struct toks *tk, size_t i, const char *word)
@@ -295,6 +294,11 @@ static size_t vv_match_at(const struct toks *tk, size_t i, size_t end, const str
 {
     const char *m = v->match;
     size_t k = i;
+
+    /* "'t", "'s", "d'", "l'", "'a" are never written with a period: "T." and
+     * "S." are initials */
+    if (m[1] == '\0' && (tk->t[i].flags & TK_PERIOD))
+        return 0;
 
     while (*m != '\0') {
         size_t wl = strcspn(m, " ");
@@ -611,7 +615,7 @@ static int parse_comma_form(const struct toks *tk, struct sp_surname *out, struc
 {
     struct part_span parts[SP_NAME_PARTS_MAX];
     size_t c = (size_t)tk->comma, end = tk->n;
-    size_t np = split_parts(tk, skip_titles(tk, 0, c), c, false, parts);
+    size_t np = split_parts(tk, 0, c, false, parts);
     const struct voorvoegsel *e = NULL;
 
     size_t all = vv_longest(tk, c, end, &e);
@@ -670,9 +674,7 @@ int sp_surname_parse(const struct sp_folded *field, const struct sp_folded *pref
     }
     if (with_prefix && tk.comma > 0)
         return parse_comma_form(&tk, out, given);
-    size_t start = skip_titles(&tk, 0, tk.n);
-    if (with_prefix)
-        start = skip_initials(&tk, start, tk.n);
+    size_t start = with_prefix ? skip_initials(&tk, 0, tk.n) : 0;
     size_t np = split_parts(&tk, start, tk.n, !with_prefix, parts);
     return finish_parts(&tk, parts, np, have_prefix ? &ptk : NULL, pvv, out);
 }

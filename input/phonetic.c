@@ -5,6 +5,8 @@
  */
 #include "input/phonetic.h"
 
+#include <stdbool.h>
+
 struct out {
     char *p;
     size_t len, cap;

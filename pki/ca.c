@@ -79,8 +79,7 @@ static int cert_body(X509 *x, const struct sp_pki_subject *s, const X509_NAME *s
              X509_set_version(x, X509_VERSION_3) && X509_set_serialNumber(x, serial) &&
              X509_set_subject_name(x, subject) && X509_set_issuer_name(x, issuer) &&
              ASN1_TIME_set(X509_getm_notBefore(x), (time_t)s->not_before) &&
-             ASN1_TIME_set(X509_getm_notAfter(x), (time_t)s->not_after) &&
-             X509_set_pubkey(x, key);
+             ASN1_TIME_set(X509_getm_notAfter(x), (time_t)s->not_after) && X509_set_pubkey(x, key);
     ASN1_INTEGER_free(serial);
     return ok ? 0 : SP_ERR_INTERNAL;
 }
@@ -383,8 +382,8 @@ static int crl_header(const struct sp_pki_ca *ca, X509_CRL *crl, uint64_t number
     X509V3_CTX ctx;
     X509V3_set_ctx(&ctx, ca->cert, NULL, NULL, crl, 0);
     X509V3_set_ctx_nodb(&ctx);
-    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_authority_key_identifier,
-                                              "keyid:always");
+    X509_EXTENSION *ext =
+        X509V3_EXT_conf_nid(NULL, &ctx, NID_authority_key_identifier, "keyid:always");
     ok = ext && X509_CRL_add_ext(crl, ext, -1);
     X509_EXTENSION_free(ext);
     return ok ? 0 : SP_ERR_INTERNAL;

@@ -29,7 +29,7 @@
 /* Most revoked serials in one CRL. */
 #define SP_PKI_CRL_MAX_ENTRIES 100000
 /* A buffer of this size holds the PEM CRL for n revoked serials. */
-#define SP_PKI_CRL_PEM_BOUND(n) (2048u + (size_t)(n) * 96u)
+#define SP_PKI_CRL_PEM_BOUND(n) (2048u + (size_t)(n)*96u)
 
 struct sp_pki_ca; /* opaque; the key seed in guarded memory */
 
@@ -57,8 +57,8 @@ SP_NODISCARD int sp_pki_ca_create(const struct sp_pki_subject *subject, const ui
  * self-signed CA), SP_ERR_KEYFILE_FORMAT (key text malformed),
  * SP_ERR_CERT_KEY_MISMATCH (key does not belong to the certificate),
  * SP_ERR_CRYPTO_INIT, SP_ERR_NOMEM, SP_ERR_OVERFLOW. */
-SP_NODISCARD int sp_pki_ca_load(const void *cert, size_t cert_len, const char *key,
-                                size_t key_len, struct sp_pki_ca **out);
+SP_NODISCARD int sp_pki_ca_load(const void *cert, size_t cert_len, const char *key, size_t key_len,
+                                struct sp_pki_ca **out);
 
 /* Wipes the key and frees; clears *ca. NULL-safe. */
 void sp_pki_ca_free(struct sp_pki_ca **ca);

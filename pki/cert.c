@@ -105,29 +105,26 @@ static void explain(char *why, size_t cap, const char *detail, int depth)
 
 /* Chain, validity, revocation: OpenSSL's verifier with the CA as the only
  * trust anchor, no intermediates, strict RFC 5280 checks, time now. */
-static int verify_chain(const struct sp_pki_trust *t, X509 *x, int64_t now, char *why,
-                        size_t cap)
+static int verify_chain(const struct sp_pki_trust *t, X509 *x, int64_t now, char *why, size_t cap)
 {
     int rc = SP_ERR_NOMEM;
     X509_STORE *store = X509_STORE_new();
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
     if (!store || !ctx || !X509_STORE_add_cert(store, t->ca) ||
-        (t->crl && !X509_STORE_add_crl(store, t->crl)) ||
-        !X509_STORE_CTX_init(ctx, store, x, NULL))
+        (t->crl && !X509_STORE_add_crl(store, t->crl)) || !X509_STORE_CTX_init(ctx, store, x, NULL))
         goto out;
     X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
     X509_VERIFY_PARAM_set_time(param, (time_t)now);
     X509_VERIFY_PARAM_set_depth(param, 0);
-    X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_X509_STRICT |
-                                           (t->crl ? X509_V_FLAG_CRL_CHECK : 0));
+    X509_VERIFY_PARAM_set_flags(param,
+                                X509_V_FLAG_X509_STRICT | (t->crl ? X509_V_FLAG_CRL_CHECK : 0));
     if (X509_verify_cert(ctx) == 1) {
         rc = 0;
         goto out;
     }
     int err = X509_STORE_CTX_get_error(ctx);
     rc = map_verify_error(err);
-    explain(why, cap, X509_verify_cert_error_string(err),
-            X509_STORE_CTX_get_error_depth(ctx));
+    explain(why, cap, X509_verify_cert_error_string(err), X509_STORE_CTX_get_error_depth(ctx));
 out:
     X509_STORE_CTX_free(ctx);
     X509_STORE_free(store);
@@ -185,6 +182,25 @@ int sp_pki_verify(const void *ca, size_t ca_len, const void *crl, size_t crl_len
     return rc;
 }
 
+int sp_pki_trust_verify_signed(const struct sp_pki_trust *t, const void *cert, size_t cert_len,
+                               int64_t now, int expected_role, const uint8_t *msg, size_t msg_len,
+                               const uint8_t sig[64], struct sp_pki_cert_info *info, char *why,
+                               size_t why_cap)
+{
+    struct sp_pki_cert_info tmp;
+    if (!info || !sig || (!msg && msg_len > 0))
+        return SP_ERR_INVALID_ARG;
+    int rc = sp_pki_trust_verify(t, cert, cert_len, now, expected_role, &tmp, why, why_cap);
+    if (rc != 0)
+        return rc;
+    if (crypto_sign_verify_detached(sig, msg, msg_len, tmp.sign_pk) != 0) {
+        explain(why, why_cap, "signature does not verify with the certificate's key", 0);
+        return SP_ERR_CRYPTO_SIGNATURE;
+    }
+    *info = tmp;
+    return 0;
+}
+
 int sp_pki_match_keys(const struct sp_pki_cert_info *info, const uint8_t *sign_pk,
                       const uint8_t *curve_pk)
 {
@@ -192,8 +208,8 @@ int sp_pki_match_keys(const struct sp_pki_cert_info *info, const uint8_t *sign_p
         return SP_ERR_INVALID_ARG;
     if (sign_pk && sodium_memcmp(sign_pk, info->sign_pk, SP_PKI_KEY_BYTES) != 0)
         return SP_ERR_CERT_KEY_MISMATCH;
-    if (curve_pk && (!info->has_curve_pk ||
-                     sodium_memcmp(curve_pk, info->curve_pk, SP_PKI_KEY_BYTES) != 0))
+    if (curve_pk &&
+        (!info->has_curve_pk || sodium_memcmp(curve_pk, info->curve_pk, SP_PKI_KEY_BYTES) != 0))
         return SP_ERR_CERT_KEY_MISMATCH;
     return 0;
 }

@@ -56,9 +56,9 @@ struct sp_pki_cert_info {
     uint8_t sign_pk[SP_PKI_KEY_BYTES];  /* subject public key (Ed25519) */
     uint8_t curve_pk[SP_PKI_KEY_BYTES]; /* nodes: the bound X25519 key; else zero */
     bool has_curve_pk;
-    uint64_t serial;                         /* 1..2^63-1 */
-    int64_t not_before;                      /* Unix seconds */
-    int64_t not_after;                       /* Unix seconds */
+    uint64_t serial;                          /* 1..2^63-1 */
+    int64_t not_before;                       /* Unix seconds */
+    int64_t not_after;                        /* Unix seconds */
     uint8_t fingerprint[SP_PKI_SHA256_BYTES]; /* SHA-256 of the DER encoding */
 };
 
@@ -78,11 +78,10 @@ SP_NODISCARD int sp_pki_trust_new(const void *ca, size_t ca_len, const void *crl
 void sp_pki_trust_free(struct sp_pki_trust **t);
 
 /* Verifies cert (PEM or DER) at time now (Unix seconds): signed by the CA,
- * within its validity and the CA's (not_before <= now < not_after), not revoked (when the trust has a CRL,
- * which must itself be current at now), a well-formed federation
- * certificate, and of expected_role (0 accepts either role). *info is
- * written only on success. When why is not NULL, a sentence for a log line
- * (without any key material) is written into it on failure (why_cap bytes
+ * within its validity and the CA's (not_before <= now < not_after), not revoked (when the trust has
+ * a CRL, which must itself be current at now), a well-formed federation certificate, and of
+ * expected_role (0 accepts either role). *info is written only on success. When why is not NULL, a
+ * sentence for a log line (without any key material) is written into it on failure (why_cap bytes
  * with the NUL). Returns 0 or:
  *   SP_ERR_OVERFLOW          cert larger than SP_PKI_CERT_MAX_BYTES
  *   SP_ERR_CERT              not a parseable federation certificate
@@ -100,6 +99,19 @@ SP_NODISCARD int sp_pki_trust_verify(const struct sp_pki_trust *t, const void *c
 SP_NODISCARD int sp_pki_verify(const void *ca, size_t ca_len, const void *crl, size_t crl_len,
                                const void *cert, size_t cert_len, int64_t now, int expected_role,
                                struct sp_pki_cert_info *info, char *why, size_t why_cap);
+
+/* Verifies a signature made by a certificate holder (a coordinator's on a
+ * proposal, a node's on anything it signs): cert is verified exactly as by
+ * sp_pki_trust_verify, then sig (Ed25519, 64 bytes) over msg[0..msg_len)
+ * with the certificate's key. The caller's msg carries its own domain
+ * separation (e.g. "snijpunt-proposal-v1\0" || proposal bytes). *info is
+ * written only on success. Returns 0, the codes of sp_pki_trust_verify, or
+ * SP_ERR_CRYPTO_SIGNATURE. */
+SP_NODISCARD int sp_pki_trust_verify_signed(const struct sp_pki_trust *t, const void *cert,
+                                            size_t cert_len, int64_t now, int expected_role,
+                                            const uint8_t *msg, size_t msg_len,
+                                            const uint8_t sig[64], struct sp_pki_cert_info *info,
+                                            char *why, size_t why_cap);
 
 /* Compares the keys a certificate binds with the keys a peer actually uses
  * (either may be NULL to skip it). A node certificate must bind a CURVE key

@@ -226,10 +226,10 @@ int sp_pki_x509_name(const char *org, const char *cn, const char *oin, X509_NAME
         return SP_ERR_NOMEM;
     if (!X509_NAME_add_entry_by_NID(n, NID_organizationName, MBSTRING_UTF8,
                                     (const unsigned char *)org, -1, -1, 0) ||
-        !X509_NAME_add_entry_by_NID(n, NID_commonName, MBSTRING_UTF8, (const unsigned char *)cn,
-                                    -1, -1, 0) ||
-        !X509_NAME_add_entry_by_NID(n, NID_serialNumber, MBSTRING_ASC,
-                                    (const unsigned char *)oin, -1, -1, 0)) {
+        !X509_NAME_add_entry_by_NID(n, NID_commonName, MBSTRING_UTF8, (const unsigned char *)cn, -1,
+                                    -1, 0) ||
+        !X509_NAME_add_entry_by_NID(n, NID_serialNumber, MBSTRING_ASC, (const unsigned char *)oin,
+                                    -1, -1, 0)) {
         X509_NAME_free(n);
         return SP_ERR_INTERNAL;
     }

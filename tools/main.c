@@ -15,7 +15,9 @@
     X(status)                                                                                      \
     X(round)                                                                                       \
     X(results)                                                                                     \
-    X(counts)
+    X(counts)                                                                                      \
+    X(ca)                                                                                          \
+    X(audit)
 
 #define SP_CMD_DECL(n) extern const struct sp_cmd sp_cmd_##n;
 SP_CMDS(SP_CMD_DECL)

@@ -17,6 +17,8 @@
 int tlog_sign(void *ctx, uint8_t sig[SP_AUDIT_SIG_BYTES], const uint8_t *msg, size_t len)
 {
     const struct tlog *l = ctx;
+    if (l->sign)
+        return l->sign(l->sign_ctx, sig, msg, len);
     return crypto_sign_detached(sig, NULL, msg, len, l->sk) == 0 ? 0 : SP_ERR_INTERNAL;
 }
 
@@ -42,8 +44,8 @@ static void seal_at(struct tlog *l, size_t i, struct sp_audit_entry *e)
     static const uint8_t zero[SP_AUDIT_HASH_BYTES];
     uint8_t rec[SP_AUDIT_RECORD_MAX_BYTES];
     size_t len = 0;
-    assert_int_equal(sp_audit_entry_seal(e, i, T0 + 60 * i, i ? l->hash[i - 1] : zero, tlog_sign,
-                                         l, rec, sizeof(rec), &len, l->hash[i]),
+    assert_int_equal(sp_audit_entry_seal(e, i, T0 + 60 * i, i ? l->hash[i - 1] : zero, tlog_sign, l,
+                                         rec, sizeof(rec), &len, l->hash[i]),
                      0);
     free(l->rec[i]);
     l->rec[i] = malloc(len);
@@ -275,9 +277,9 @@ static void proposal_entry(struct tlog *l, const struct tlog *all, size_t n, con
     assert_int_equal(sp_audit_add_digest(e, SP_AUDIT_F_PROPOSAL_SHA256, digest), 0);
     assert_int_equal(sp_audit_add_text(e, SP_AUDIT_F_COORDINATOR, "J. de Vries (RIEC Zuid)"), 0);
     assert_int_equal(sp_audit_add_text(e, SP_AUDIT_F_CASE_REF, "RIEC-2024/017"), 0);
-    assert_int_equal(sp_audit_add_text(e, SP_AUDIT_F_PURPOSE,
-                                       "Ondermijning: malafide uitzendbureaus \"Noord\""),
-                     0);
+    assert_int_equal(
+        sp_audit_add_text(e, SP_AUDIT_F_PURPOSE, "Ondermijning: malafide uitzendbureaus \"Noord\""),
+        0);
     assert_int_equal(sp_audit_add_text(e, SP_AUDIT_F_LEGAL_BASIS, "WGS art. 2.2; convenant RIEC"),
                      0);
     assert_int_equal(sp_audit_add_mode(e, 3), 0);
@@ -317,9 +319,9 @@ static void sizes_entries(struct tlog *l, size_t me, const struct tlog *all, siz
         for (size_t k = 0; k < 2; k++) {
             assert_int_equal(
                 sp_audit_add_keycount(e, SP_AUDIT_F_SENT, kts[k], fixture_sent(me, j, kts[k])), 0);
-            assert_int_equal(sp_audit_add_keycount(e, SP_AUDIT_F_RECEIVED, kts[k],
-                                                   fixture_sent(j, me, kts[k])),
-                             0);
+            assert_int_equal(
+                sp_audit_add_keycount(e, SP_AUDIT_F_RECEIVED, kts[k], fixture_sent(j, me, kts[k])),
+                0);
         }
         tlog_append(l, &e);
     }
@@ -366,8 +368,15 @@ void fixture_federation(struct tlog *logs, size_t n, const uint8_t round[16])
         char name[16];
         snprintf(name, sizeof(name), "node-%c", (char)('a' + i));
         tlog_init(&logs[i], name, (uint8_t)(0x40 + i));
-        start_entries(&logs[i], (uint8_t)i);
     }
+    fixture_federation_with(logs, n, round);
+}
+
+void fixture_federation_with(struct tlog *logs, size_t n, const uint8_t round[16])
+{
+    assert_true(n >= 2 && n <= 8);
+    for (size_t i = 0; i < n; i++)
+        start_entries(&logs[i], (uint8_t)i);
     for (size_t i = 0; i < n; i++) {
         proposal_entry(&logs[i], logs, n, round);
         sizes_entries(&logs[i], i, logs, n, round);

@@ -19,6 +19,8 @@
 struct tlog {
     char node[SP_AUDIT_NAME_MAX + 1];
     uint8_t pk[32], sk[64];
+    sp_audit_sign_fn sign; /* when set, signs instead of sk (a real identity) */
+    void *sign_ctx;
     uint8_t *rec[TLOG_MAX];
     size_t len[TLOG_MAX];
     uint8_t hash[TLOG_MAX][SP_AUDIT_HASH_BYTES];
@@ -67,6 +69,8 @@ int texport_verify(const struct texport *x, const struct tlog *node, const struc
  * round (id round) with consistent entries: start, dataset load, proposal,
  * participants, sizes, result, exchanged heads, and one entry after. */
 void fixture_federation(struct tlog *logs, size_t n, const uint8_t round[16]);
+/* The same with logs already initialised (names and keys chosen). */
+void fixture_federation_with(struct tlog *logs, size_t n, const uint8_t round[16]);
 /* Elements node i sent to node j in the fixture's round, per key type. */
 uint64_t fixture_sent(size_t i, size_t j, int key_type);
 

@@ -161,12 +161,14 @@ static void test_refusals(void **state)
     assert_int_equal(sp_audit_add_count(e, 0, 1), SP_ERR_AUDIT_FIELD);
     assert_int_equal(sp_audit_add_count(e, SP_AUDIT_FIELD_MAX + 1, 1), SP_ERR_AUDIT_FIELD);
     /* names */
-    const char *bad_names[] = {"", "Node-B", "node b", "node.b", "b\xc3\xa9",
-                               "a1234567890123456789012345678901234567890123456789012345678901234"};
+    const char *bad_names[] = {
+        "",       "Node-B",    "node b",
+        "node.b", "b\xc3\xa9", "a1234567890123456789012345678901234567890123456789012345678901234"};
     for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++)
         assert_int_equal(sp_audit_add_name(e, SP_AUDIT_F_PEER, bad_names[i]), SP_ERR_AUDIT_FIELD);
     assert_int_equal(sp_audit_add_name(e, SP_AUDIT_F_PEER, "node_b-2"), 0);
-    assert_int_equal(sp_audit_add_name(e, SP_AUDIT_F_PEER, "node-c"), SP_ERR_AUDIT_FIELD); /* once */
+    assert_int_equal(sp_audit_add_name(e, SP_AUDIT_F_PEER, "node-c"),
+                     SP_ERR_AUDIT_FIELD); /* once */
     /* texts: identifiers, controls, invalid UTF-8, length */
     const char *bad_texts[] = {"",
                                "person 123456782 matched",
@@ -280,18 +282,18 @@ static void test_decode_strict(void **state)
         size_t at;
         uint8_t value;
     } edits[] = {
-        {0, 2},                 /* version */
-        {2, 0},                 /* type 0 */
+        {0, 2}, /* version */
+        {2, 0}, /* type 0 */
         {2, SP_AUDIT_TYPE_MAX + 1},
-        {51, 5},                /* nfields: more than present */
-        {51, 3},                /* fewer: trailing bytes */
-        {52, SP_AUDIT_F_PEER},  /* round replaced by an out-of-order field */
-        {52 + 17, 99},          /* unknown field number */
+        {51, 5},                       /* nfields: more than present */
+        {51, 3},                       /* fewer: trailing bytes */
+        {52, SP_AUDIT_F_PEER},         /* round replaced by an out-of-order field */
+        {52 + 17, 99},                 /* unknown field number */
         {52 + 17, SP_AUDIT_F_RECORDS}, /* a field round_sizes does not have */
-        {sent1 + 1, 0},         /* key type 0 */
-        {sent2 + 1, SP_KEY_BSN}, /* the same key type twice */
-        {52 + 17 + 2, 'N'},     /* name with an upper-case letter */
-        {52 + 17 + 2, 0},       /* name with a NUL */
+        {sent1 + 1, 0},                /* key type 0 */
+        {sent2 + 1, SP_KEY_BSN},       /* the same key type twice */
+        {52 + 17 + 2, 'N'},            /* name with an upper-case letter */
+        {52 + 17 + 2, 0},              /* name with a NUL */
     };
     for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
         memcpy(b, rec, len);
@@ -362,10 +364,14 @@ static void test_schema_tables(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_golden),          cmocka_unit_test(test_roundtrip),
-        cmocka_unit_test(test_canonical_order), cmocka_unit_test(test_refusals),
-        cmocka_unit_test(test_refusals_keys),   cmocka_unit_test(test_decode_strict),
-        cmocka_unit_test(test_head),            cmocka_unit_test(test_schema_tables),
+        cmocka_unit_test(test_golden),
+        cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test(test_canonical_order),
+        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_refusals_keys),
+        cmocka_unit_test(test_decode_strict),
+        cmocka_unit_test(test_head),
+        cmocka_unit_test(test_schema_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

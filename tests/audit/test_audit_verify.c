@@ -192,11 +192,10 @@ static void test_changed_readable(void **state)
     snprintf(seq, sizeof(seq), "\"seq\":%d", 3);
     edit_line(f, 3, seq, "\"seq\":4", SP_AUDIT_FAULT_CHANGED, "seq");
     edit_line(f, 2, "malafide", "bonafide", SP_AUDIT_FAULT_CHANGED, "purpose text");
-    edit_line(f, 2, "\"mode\":\"partners\"", "\"mode\":\"counts\"", SP_AUDIT_FAULT_CHANGED,
-              "mode");
+    edit_line(f, 2, "\"mode\":\"partners\"", "\"mode\":\"counts\"", SP_AUDIT_FAULT_CHANGED, "mode");
     edit_line(f, 4, "\"bsn\":", "\"kvk\":", SP_AUDIT_FAULT_CHANGED, "key type");
-    edit_line(f, 4, "\"type\":\"round_sizes\"", "\"type\":\"round_result\"",
-              SP_AUDIT_FAULT_CHANGED, "type");
+    edit_line(f, 4, "\"type\":\"round_sizes\"", "\"type\":\"round_result\"", SP_AUDIT_FAULT_CHANGED,
+              "type");
     edit_line(f, 1, "T09:01:00Z", "T09:01:01Z", SP_AUDIT_FAULT_CHANGED, "time");
     edit_line(f, 1, "\"records\":1000", "\"records\":1001", SP_AUDIT_FAULT_CHANGED, "count");
     edit_line(f, 1, "\"prev\":\"", "\"prev\":\"0", SP_AUDIT_FAULT_CHANGED, "prev");
@@ -243,8 +242,7 @@ static void test_inserted_copy(void **state)
             copy(&f->x[0], &x);
             texport_insert(&x, at, f->x[0].line[src]);
             /* two identical lines in a row: the second is the copy */
-            expect(f, &x, false, SP_AUDIT_FAULT_INSERTED, src == at ? at + 1 : at,
-                   "inserted copy");
+            expect(f, &x, false, SP_AUDIT_FAULT_INSERTED, src == at ? at + 1 : at, "inserted copy");
             texport_free(&x);
         }
     }

@@ -15,7 +15,8 @@ fail() {
     exit 1
 }
 [ -x "$gen" ] || fail "$gen not built"
-#CLI
+[ -x "$cli" ] || fail "$cli not built"
+command -v jq >/dev/null || fail "jq is missing (bash tools/install-deps)"
 
 datasets=(gemeente-utrecht/personen politie-mn/personen politie-mn/bedrijven
     belastingdienst/personen belastingdienst/ondernemingen om/verdachten
@@ -141,3 +142,16 @@ ratio=$((large * 100 / small))
 g=$(rows "$work/d/gemeente-utrecht/personen.csv")
 [ "$g" -ge 5000 ] && [ "$g" -le 5800 ] || fail "gemeente: $g records for 12000 persons"
 echo "sizes ok (3000 -> $small, 12000 -> $large records)"
+
+# --- every file is read by its example mapping without structural errors ---
+for ds in "${datasets[@]}"; do
+    map=$src/examples/nl-synth/$ds.map
+    [ -f "$map" ] || fail "missing example mapping $map"
+    "$cli" check --json --today 2025-06-30 --mapping "$map" "$work/d/$ds.csv" >"$work/check.json" ||
+        fail "$ds: snijpunt check says the file cannot be used"
+    jq -e --argjson n "$(rows "$work/d/$ds.csv")" '
+        .structural_errors.count == 0 and .records == $n and .records_usable == $n
+        and .records_without_keys == 0 and .duplicate_record_ids == 0' "$work/check.json" >/dev/null ||
+        fail "$ds: $(jq -c '{records, records_usable, records_without_keys, duplicate_record_ids, structural_errors: .structural_errors.count}' "$work/check.json")"
+done
+echo "snijpunt check ok (8 datasets, 0 structural errors)"

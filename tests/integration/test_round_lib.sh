@@ -7,7 +7,7 @@
 #   fed_start a           start a node and wait until it answers
 #   fed_stop a / fed_kill a
 #   sp a ARGS...          run the CLI against node a
-#   fed_wait_links a      wait until node a is connected to all its peers
+#   fed_wait_links a [b]  wait until node a is connected to (those of) its peers
 # Expects B (build dir), T (temp dir) set by the caller; defines fail().
 
 B=${SP_BUILD_DIR:?set by ctest}
@@ -98,7 +98,7 @@ fed_stop() {
     local n=$1 p=${PIDS[$1]}
     kill -TERM "$p"
     for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$p" 2>/dev/null && fail "node $n ignored SIGTERM"
+    if kill -0 "$p" 2>/dev/null; then fail "node $n ignored SIGTERM"; fi
     wait "$p" || fail "node $n exited with status $? after SIGTERM"
     PIDS[$n]=
 }
@@ -110,19 +110,26 @@ fed_kill() {
     PIDS[$1]=
 }
 
-# Waits until node n reports every configured peer connected.
+# fed_wait_links NODE [PEER...]: waits until NODE reports the peers (default:
+# every configured peer) connected.
 fed_wait_links() {
-    local n=$1 st
+    local n=$1 st names
+    shift
+    names=$(printf '"%s",' "$@")
     for _ in $(seq 100); do
         st=$(sp "$n" status --json) || fail "status of $n"
-        [ "$(echo "$st" | jq '[.peers[] | select(.connected | not)] | length')" = 0 ] && return 0
+        [ "$(echo "$st" | jq "[.peers[] | select(([${names%,}] | length) == 0 or
+            (.name | IN(${names%,}))) | select(.connected | not)] | length")" = 0 ] && return 0
         sleep 0.1
     done
     fail "node $n: peers not connected: $st"
 }
 
+# round_json NODE ID -> the round's status as JSON (`round status` exits 1
+# for a failed round; the JSON is what matters here)
+round_json() { sp "$1" round status "$2" --json || true; }
 # round_state NODE ID -> state
-round_state() { sp "$1" round status "$2" --json | jq -r .state; }
+round_state() { round_json "$1" "$2" | jq -r .state; }
 
 # Waits until the round has ended on node n (or the time limit).
 round_wait() { # node id seconds

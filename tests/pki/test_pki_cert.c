@@ -15,9 +15,9 @@
 #include "pki/ca.h"
 #include "pki/cert.h"
 
-#define T0   INT64_C(1700000000) /* 2023-11-14 */
-#define DAY  INT64_C(86400)
-#define YEAR (365 * DAY)
+#define T0       INT64_C(1700000000) /* 2023-11-14 */
+#define DAY      INT64_C(86400)
+#define YEAR     (365 * DAY)
 #define OIN_CA   "00000001111222333000"
 #define OIN_NODE "00000003123456780000"
 
@@ -101,8 +101,8 @@ static void test_issue_and_verify(void **state)
 {
     struct fix *f = *state;
     struct sp_pki_cert_info info;
-    assert_int_equal(verify(f, NULL, 0, f->node_pem, f->node_len, T0 + DAY, SP_PKI_ROLE_NODE, &info),
-                     0);
+    assert_int_equal(
+        verify(f, NULL, 0, f->node_pem, f->node_len, T0 + DAY, SP_PKI_ROLE_NODE, &info), 0);
     assert_int_equal(info.role, SP_PKI_ROLE_NODE);
     assert_string_equal(info.name, "node-a");
     assert_string_equal(info.org, "Gemeente Voorbeeld");
@@ -151,9 +151,9 @@ static void test_wrong_role(void **state)
                      0);
     assert_int_equal(verify(f, NULL, 0, pem, len, T0 + DAY, SP_PKI_ROLE_NODE, NULL),
                      SP_ERR_CERT_ROLE);
-    assert_int_equal(verify(f, NULL, 0, f->node_pem, f->node_len, T0 + DAY,
-                            SP_PKI_ROLE_COORDINATOR, NULL),
-                     SP_ERR_CERT_ROLE);
+    assert_int_equal(
+        verify(f, NULL, 0, f->node_pem, f->node_len, T0 + DAY, SP_PKI_ROLE_COORDINATOR, NULL),
+        SP_ERR_CERT_ROLE);
     /* the CA certificate is no node certificate, although it "chains" */
     assert_int_equal(verify(f, NULL, 0, f->ca_pem, f->ca_len, T0 + DAY, 0, NULL), SP_ERR_CERT);
 }
@@ -239,8 +239,8 @@ static void test_other_ca(void **state)
     for (size_t i = 0; i < 2; i++) {
         char pem[SP_PKI_CERT_PEM_MAX];
         size_t len = 0;
-        assert_int_equal(issue(cas[i], SP_PKI_ROLE_NODE, "node-a", 1000, T0, T0 + YEAR,
-                               f->sign_pk, f->curve_pk, pem, &len),
+        assert_int_equal(issue(cas[i], SP_PKI_ROLE_NODE, "node-a", 1000, T0, T0 + YEAR, f->sign_pk,
+                               f->curve_pk, pem, &len),
                          0);
         assert_int_equal(verify(f, NULL, 0, pem, len, T0 + DAY, SP_PKI_ROLE_NODE, NULL),
                          SP_ERR_CERT_UNTRUSTED);
@@ -324,21 +324,21 @@ static void test_issue_args(void **state)
                                f->sign_pk, f->curve_pk, pem, &len),
                          SP_ERR_INVALID_ARG);
     /* node without CURVE key, coordinator with one, invalid keys, bad role/serial */
-    assert_int_equal(issue(f->ca, SP_PKI_ROLE_NODE, "node-b", 1002, T0, T0 + YEAR, f->sign_pk,
-                           NULL, pem, &len),
-                     SP_ERR_INVALID_ARG);
+    assert_int_equal(
+        issue(f->ca, SP_PKI_ROLE_NODE, "node-b", 1002, T0, T0 + YEAR, f->sign_pk, NULL, pem, &len),
+        SP_ERR_INVALID_ARG);
     assert_int_equal(issue(f->ca, SP_PKI_ROLE_COORDINATOR, "c", 1002, T0, T0 + YEAR, f->sign_pk,
                            f->curve_pk, pem, &len),
                      SP_ERR_INVALID_ARG);
-    assert_int_equal(issue(f->ca, SP_PKI_ROLE_NODE, "node-b", 1002, T0, T0 + YEAR, zero,
-                           f->curve_pk, pem, &len),
-                     SP_ERR_INVALID_ARG);
-    assert_int_equal(issue(f->ca, SP_PKI_ROLE_NODE, "node-b", 1002, T0, T0 + YEAR, f->sign_pk,
-                           zero, pem, &len),
-                     SP_ERR_INVALID_ARG);
-    assert_int_equal(issue(f->ca, SP_PKI_ROLE_CA, "node-b", 1002, T0, T0 + YEAR, f->sign_pk, NULL,
-                           pem, &len),
-                     SP_ERR_INVALID_ARG);
+    assert_int_equal(
+        issue(f->ca, SP_PKI_ROLE_NODE, "node-b", 1002, T0, T0 + YEAR, zero, f->curve_pk, pem, &len),
+        SP_ERR_INVALID_ARG);
+    assert_int_equal(
+        issue(f->ca, SP_PKI_ROLE_NODE, "node-b", 1002, T0, T0 + YEAR, f->sign_pk, zero, pem, &len),
+        SP_ERR_INVALID_ARG);
+    assert_int_equal(
+        issue(f->ca, SP_PKI_ROLE_CA, "node-b", 1002, T0, T0 + YEAR, f->sign_pk, NULL, pem, &len),
+        SP_ERR_INVALID_ARG);
     assert_int_equal(issue(f->ca, SP_PKI_ROLE_NODE, "node-b", 0, T0, T0 + YEAR, f->sign_pk,
                            f->curve_pk, pem, &len),
                      SP_ERR_INVALID_ARG);
@@ -350,9 +350,9 @@ static void test_issue_args(void **state)
                                      sizeof(pem), &len),
                      SP_ERR_PKI_OIN);
     s.oin = OIN_NODE;
-    assert_int_equal(sp_pki_ca_issue(f->ca, SP_PKI_ROLE_NODE, &s, f->sign_pk, f->curve_pk, pem,
-                                     100, &len),
-                     SP_ERR_OVERFLOW);
+    assert_int_equal(
+        sp_pki_ca_issue(f->ca, SP_PKI_ROLE_NODE, &s, f->sign_pk, f->curve_pk, pem, 100, &len),
+        SP_ERR_OVERFLOW);
 }
 
 /* Equal inputs, equal bytes: Ed25519 signatures are deterministic. */
@@ -445,12 +445,12 @@ static void test_foreign_profile(void **state)
     EVP_PKEY *pub = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, f->sign_pk, 32);
     X509 *x = X509_new();
     X509_NAME *n = X509_NAME_new();
-    X509_NAME_add_entry_by_NID(n, NID_organizationName, MBSTRING_UTF8,
-                               (const unsigned char *)"Org", -1, -1, 0);
-    X509_NAME_add_entry_by_NID(n, NID_commonName, MBSTRING_UTF8,
-                               (const unsigned char *)"node-x", -1, -1, 0);
-    X509_NAME_add_entry_by_NID(n, NID_serialNumber, MBSTRING_ASC,
-                               (const unsigned char *)OIN_NODE, -1, -1, 0);
+    X509_NAME_add_entry_by_NID(n, NID_organizationName, MBSTRING_UTF8, (const unsigned char *)"Org",
+                               -1, -1, 0);
+    X509_NAME_add_entry_by_NID(n, NID_commonName, MBSTRING_UTF8, (const unsigned char *)"node-x",
+                               -1, -1, 0);
+    X509_NAME_add_entry_by_NID(n, NID_serialNumber, MBSTRING_ASC, (const unsigned char *)OIN_NODE,
+                               -1, -1, 0);
     X509_set_version(x, X509_VERSION_3);
     ASN1_INTEGER_set(X509_get_serialNumber(x), 4242);
     X509_set_subject_name(x, n);
@@ -516,6 +516,47 @@ static void test_trust_and_inspect(void **state)
     assert_int_equal(sp_pki_role_from_name("ca"), 0);
 }
 
+/* A coordinator's signature on a proposal: only with a valid coordinator
+ * certificate of this CA, over exactly these bytes. */
+static void test_signed(void **state)
+{
+    struct fix *f = *state;
+    uint8_t seed[32], pk[32], sk[64], sig[64];
+    seed_of(seed, 9);
+    crypto_sign_seed_keypair(pk, sk, seed);
+    char pem[SP_PKI_CERT_PEM_MAX];
+    size_t len = 0;
+    assert_int_equal(issue(f->ca, SP_PKI_ROLE_COORDINATOR, "coordinator", 1001, T0, T0 + YEAR, pk,
+                           NULL, pem, &len),
+                     0);
+    static const uint8_t msg[] = "snijpunt-proposal-v1\0<proposal bytes>";
+    crypto_sign_detached(sig, NULL, msg, sizeof(msg), sk);
+    struct sp_pki_trust *t = NULL;
+    struct sp_pki_cert_info info;
+    char why[128];
+    assert_int_equal(sp_pki_trust_new(f->ca_pem, f->ca_len, NULL, 0, &t), 0);
+    assert_int_equal(sp_pki_trust_verify_signed(t, pem, len, T0 + DAY, SP_PKI_ROLE_COORDINATOR, msg,
+                                                sizeof(msg), sig, &info, why, sizeof(why)),
+                     0);
+    assert_string_equal(info.name, "coordinator");
+    uint8_t changed[sizeof(msg)];
+    memcpy(changed, msg, sizeof(msg));
+    changed[25] ^= 1;
+    assert_int_equal(sp_pki_trust_verify_signed(t, pem, len, T0 + DAY, SP_PKI_ROLE_COORDINATOR,
+                                                changed, sizeof(changed), sig, &info, why,
+                                                sizeof(why)),
+                     SP_ERR_CRYPTO_SIGNATURE);
+    /* signed by a node's key: wrong role; after expiry: expired */
+    assert_int_equal(sp_pki_trust_verify_signed(t, f->node_pem, f->node_len, T0 + DAY,
+                                                SP_PKI_ROLE_COORDINATOR, msg, sizeof(msg), sig,
+                                                &info, NULL, 0),
+                     SP_ERR_CERT_ROLE);
+    assert_int_equal(sp_pki_trust_verify_signed(t, pem, len, T0 + 2 * YEAR, SP_PKI_ROLE_COORDINATOR,
+                                                msg, sizeof(msg), sig, &info, NULL, 0),
+                     SP_ERR_CERT_EXPIRED);
+    sp_pki_trust_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -534,6 +575,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_key_roundtrip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_foreign_profile, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trust_and_inspect, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_signed, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,12 +9,11 @@
 #include "pki/oin.h"
 
 static const char *const valid[] = {
-    "00000001111222333000", /* 00000001 + RSIN 111222333 + 000 */
-    "00000001123456782000", /* RSIN 123456782 */
-    "00000001249566758000",
-    "00000003123456780000", /* 00000003 + KvK 12345678 + 0000 */
-    "00000003000000010000", /* KvK 00000001 */
-    "00000002123456789000", /* another register: 20 digits ending in 000 */
+    "00000001111222333000",                         /* 00000001 + RSIN 111222333 + 000 */
+    "00000001123456782000",                         /* RSIN 123456782 */
+    "00000001249566758000", "00000003123456780000", /* 00000003 + KvK 12345678 + 0000 */
+    "00000003000000010000",                         /* KvK 00000001 */
+    "00000002123456789000",                         /* another register: 20 digits ending in 000 */
     "00000006000000001000",
 };
 
@@ -71,7 +70,8 @@ static void test_length_explicit(void **state)
     const char buf[] = "00000001111222333000XYZ";
     assert_int_equal(sp_pki_oin_check(buf, 20, NULL), 0);
     assert_int_equal(sp_pki_oin_check(buf, 21, NULL), SP_ERR_PKI_OIN);
-    const char nul[] = "0000000111122233\0" "000";
+    const char nul[] = "0000000111122233\0"
+                       "000";
     assert_int_equal(sp_pki_oin_check(nul, 20, NULL), SP_ERR_PKI_OIN);
     assert_int_equal(sp_pki_oin_check(NULL, 20, NULL), SP_ERR_PKI_OIN);
 }

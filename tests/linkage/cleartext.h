@@ -1,0 +1,93 @@
+/*
+ * Cleartext record linkage by equal match keys: the reference a private round
+ * must reproduce exactly (tests/linkage/README.md).
+ *
+ * Records are added key by key, each under a node (an agency) and a dataset.
+ * A record links to another node when any of its keys (of the selected key
+ * types and classes) equals a key of a record of that node; datasets of the
+ * same node count as one node. Test and tool code: it holds key values in
+ * the clear in ordinary memory.
+ */
+#ifndef SP_TESTS_CLEARTEXT_H
+#define SP_TESTS_CLEARTEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define SP_CT_MAX_NODES 64
+
+struct sp_ct; /* opaque */
+
+/* One (record, partner node) link. The strings are owned by the linker. */
+struct sp_ct_link {
+    const char *node;
+    const char *dataset;
+    const char *record_id;
+    const char *partner;
+    uint32_t types; /* SP_KEY_MASK bits of the key types through which it links */
+    int klass;      /* strongest (lowest) class among those keys: SP_CLASS_* */
+};
+
+typedef int (*sp_ct_link_fn)(void *ctx, const struct sp_ct_link *link);
+
+/* Returns 0 or SP_ERR_NOMEM. */
+int sp_ct_new(struct sp_ct **out);
+void sp_ct_free(struct sp_ct **ct);
+
+/* Adds one key of a record (the record is created on first sight; the same
+ * (node, dataset, record_id) later adds to it). type is enum sp_key_type,
+ * klass enum sp_key_class. Returns 0, SP_ERR_INVALID_ARG (bad type/class,
+ * empty names), SP_ERR_OVERFLOW (more than SP_CT_MAX_NODES nodes),
+ * SP_ERR_NOMEM. */
+int sp_ct_add(struct sp_ct *ct, const char *node, const char *dataset, const char *record_id,
+              int type, int klass, const char *value, size_t len);
+
+/* Adds a record with no keys (it still counts as a record). */
+int sp_ct_add_record(struct sp_ct *ct, const char *node, const char *dataset,
+                     const char *record_id);
+
+/* Calls fn for every (record, other node) link through keys whose type is in
+ * type_mask and whose class is at most max_class (SP_CLASS_B: A and B keys).
+ * Records are visited in the order they were first added, partners in the
+ * order nodes were first seen. Stops at and returns fn's first non-zero
+ * value; else 0 (SP_ERR_NOMEM on allocation failure). */
+int sp_ct_links(struct sp_ct *ct, uint32_t type_mask, int max_class, sp_ct_link_fn fn,
+                void *ctx);
+
+/* One pair of records of different nodes that share keys (each unordered
+ * pair once), for record-level precision. */
+struct sp_ct_pair {
+    struct sp_ct_link a; /* a.partner is b's node */
+    const char *b_dataset;
+    const char *b_record_id;
+};
+typedef int (*sp_ct_pair_fn)(void *ctx, const struct sp_ct_pair *pair);
+
+/* Calls fn for every pair of records of different nodes sharing a key of a
+ * type in type_mask and class at most max_class; types and klass as in
+ * sp_ct_links. Returns 0, fn's first non-zero value, or SP_ERR_NOMEM. */
+int sp_ct_pairs(struct sp_ct *ct, uint32_t type_mask, int max_class, sp_ct_pair_fn fn, void *ctx);
+
+/* Every record, for totals: calls fn with partner NULL, types 0. */
+int sp_ct_records(struct sp_ct *ct, sp_ct_link_fn fn, void *ctx);
+
+/* Writes node's expected round results (all classes, key types in type_mask)
+ * as CSV: the header "dataset,record_id,partner,key_types,class", then one
+ * line per own record and partner, key_types joined with '+' in key-type
+ * order, the lines sorted bytewise. Returns 0, SP_ERR_NOT_FOUND (unknown
+ * node), SP_ERR_IO, SP_ERR_NOMEM. */
+int sp_ct_write_results(struct sp_ct *ct, const char *node, uint32_t type_mask, FILE *out);
+
+/* Names of the nodes, in the order first seen. */
+size_t sp_ct_node_count(const struct sp_ct *ct);
+const char *sp_ct_node_name(const struct sp_ct *ct, size_t i);
+
+/* Reads a `snijpunt keys` CSV file (header record_id,key_type,class,value;
+ * key_type by name or number, class A/B/C or 1..3) into the linker under node
+ * and dataset. Returns 0, SP_ERR_IO, SP_ERR_INPUT_CSV (with *bad_line set),
+ * or as sp_ct_add. */
+int sp_ct_read_keys(struct sp_ct *ct, const char *node, const char *dataset, FILE *in,
+                    unsigned long *bad_line);
+
+#endif
