@@ -24,8 +24,10 @@ struct run {
     sp_audit_emit_fn emit;
     void *ctx;
     struct sp_audit_cc_summary *sum;
-    /* per log, its rounds sorted by id (for binary search) */
+    /* per log, its rounds sorted by id and its recorded heads sorted by
+     * (round, peer), for binary search */
     const struct sp_audit_round_facts **sorted[MAX_LOGS];
+    const struct sp_audit_recv_head **heads[MAX_LOGS];
 };
 
 int sp_audit_crosscheck_new(struct sp_audit_crosscheck **out)
@@ -97,18 +99,41 @@ static int cmp_facts(const void *a, const void *b)
     return memcmp(x->id, y->id, SP_AUDIT_ROUND_BYTES);
 }
 
+static int cmp_heads(const void *a, const void *b)
+{
+    const struct sp_audit_recv_head *x = *(const struct sp_audit_recv_head *const *)a;
+    const struct sp_audit_recv_head *y = *(const struct sp_audit_recv_head *const *)b;
+    int c = memcmp(x->round, y->round, SP_AUDIT_ROUND_BYTES);
+    return c ? c : strcmp(x->peer, y->peer);
+}
+
 static int index_rounds(struct run *r)
 {
     for (size_t i = 0; i < r->cc->n; i++) {
         const struct sp_audit_facts *f = sp_audit_verifier_facts(r->cc->v[i]);
         r->sorted[i] = calloc(f->nrounds ? f->nrounds : 1, sizeof(*r->sorted[i]));
-        if (!r->sorted[i])
+        r->heads[i] = calloc(f->nheads ? f->nheads : 1, sizeof(*r->heads[i]));
+        if (!r->sorted[i] || !r->heads[i])
             return SP_ERR_NOMEM;
         for (size_t k = 0; k < f->nrounds; k++)
             r->sorted[i][k] = &f->rounds[k];
         qsort(r->sorted[i], f->nrounds, sizeof(*r->sorted[i]), cmp_facts);
+        for (size_t k = 0; k < f->nheads; k++)
+            r->heads[i][k] = &f->heads[k];
+        qsort(r->heads[i], f->nheads, sizeof(*r->heads[i]), cmp_heads);
     }
     return 0;
+}
+
+/* Whether log i recorded a head from node in round id. */
+static bool recorded_head(const struct run *r, size_t i, const uint8_t *id, const char *node)
+{
+    struct sp_audit_recv_head key;
+    const struct sp_audit_recv_head *kp = &key;
+    memcpy(key.round, id, SP_AUDIT_ROUND_BYTES);
+    snprintf(key.peer, sizeof(key.peer), "%s", node);
+    size_t n = sp_audit_verifier_facts(r->cc->v[i])->nheads;
+    return bsearch(&kp, r->heads[i], n, sizeof(*r->heads[i]), cmp_heads) != NULL;
 }
 
 static const struct sp_audit_round_facts *facts_of(const struct run *r, size_t i, const uint8_t *id)
@@ -233,6 +258,21 @@ static void compare_heads(struct run *r)
     }
 }
 
+/* A head A sent must be in the log of each given node it went to: a node
+ * that does not record its peers' heads takes away what pins their logs. */
+static void check_heads_recorded(struct run *r, const uint8_t *id, size_t a)
+{
+    const struct sp_audit_round_facts *x = facts_of(r, a, id);
+    char rid[2 * SP_AUDIT_ROUND_BYTES + 1];
+    round_hex(id, rid);
+    for (size_t k = 0; x->head_sent && k < x->nsent_to; k++) {
+        long b = log_of(r, x->sent_to[k]);
+        if (b >= 0 && (size_t)b != a && !recorded_head(r, (size_t)b, id, node_of(r, a)))
+            say(r, "round %s: %s sent its log head to %s, which recorded none", rid, node_of(r, a),
+                x->sent_to[k]);
+    }
+}
+
 /* Participants named by any log for the round must have entries for it. */
 static void check_presence(struct run *r, const uint8_t *id, size_t a)
 {
@@ -267,6 +307,7 @@ static void check_round(struct run *r, const uint8_t *id)
         if (!facts_of(r, a, id))
             continue;
         check_presence(r, id, a);
+        check_heads_recorded(r, id, a);
         for (size_t b = a + 1; b < r->cc->n; b++) {
             if (!facts_of(r, b, id))
                 continue;
@@ -301,8 +342,10 @@ int sp_audit_crosscheck_run(struct sp_audit_crosscheck *cc, sp_audit_emit_fn emi
                     check_round(&r, f->rounds[k].id);
         }
     }
-    for (size_t i = 0; i < cc->n; i++)
+    for (size_t i = 0; i < cc->n; i++) {
         free(r.sorted[i]);
+        free(r.heads[i]);
+    }
     if (rc != 0)
         return rc;
     return sum->problems ? SP_ERR_AUDIT : 0;

@@ -133,6 +133,11 @@ static void note_head_sent(struct sp_audit_round_facts *r, const struct sp_audit
     r->head_sent = true;
     r->head_sent_seq = seq.u;
     memcpy(r->head_sent_hash, hash.bytes, SP_AUDIT_HASH_BYTES);
+    struct sp_audit_value peer;
+    r->nsent_to = 0;
+    while (r->nsent_to < SP_AUDIT_MAX_PARTICIPANTS &&
+           sp_audit_entry_find(e, SP_AUDIT_F_PEER, r->nsent_to, &peer) == 0)
+        copy_name(r->sent_to[r->nsent_to++], &peer);
 }
 
 int sp_audit_facts_add(struct sp_audit_facts *f, const struct sp_audit_entry *e, size_t line)

@@ -40,6 +40,8 @@ struct sp_audit_round_facts {
     bool head_sent;
     uint64_t head_sent_seq;
     uint8_t head_sent_hash[SP_AUDIT_HASH_BYTES];
+    size_t nsent_to;
+    sp_audit_name_t sent_to[SP_AUDIT_MAX_PARTICIPANTS]; /* who the head went to */
 };
 
 /* A peer's head recorded in this log (log_head_received). */

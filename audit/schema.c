@@ -29,162 +29,114 @@ struct rule {
     uint8_t type, field, min, max;
 };
 
-#define R(t, f, lo, hi) {SP_AUDIT_##t, SP_AUDIT_F_##f, lo, hi},
+#define R(t, f, lo, hi)                                                                            \
+    {                                                                                              \
+        SP_AUDIT_##t, SP_AUDIT_F_##f, lo, hi                                                       \
+    }
+/* clang-format off */
 static const struct rule rules[] = {
-    R(NODE_START, NODE, 1, 1) R(NODE_START, SOFTWARE, 1, 1) R(NODE_START, CONFIG_SHA256, 0, 1) R(
-        NODE_START, CERT_SHA256, 0, 1) R(NODE_START, SIGN_PK, 0, 1) R(NODE_START, CURVE_PK, 0, 1)
+    R(NODE_START, NODE, 1, 1),
+    R(NODE_START, SOFTWARE, 1, 1),
+    R(NODE_START, CONFIG_SHA256, 0, 1),
+    R(NODE_START, CERT_SHA256, 0, 1),
+    R(NODE_START, SIGN_PK, 0, 1),
+    R(NODE_START, CURVE_PK, 0, 1),
 
-        R(NODE_STOP, REASON, 0, 1)
+    R(NODE_STOP, REASON, 0, 1),
 
-            R(CONFIG_CHANGE, CONFIG_SHA256, 1, 1) R(CONFIG_CHANGE, PREV_CONFIG_SHA256, 0,
-                                                    1) R(CONFIG_CHANGE, DETAIL, 0, 1)
+    R(CONFIG_CHANGE, CONFIG_SHA256, 1, 1),
+    R(CONFIG_CHANGE, PREV_CONFIG_SHA256, 0, 1),
+    R(CONFIG_CHANGE, DETAIL, 0, 1),
 
-                R(KEY_CHANGE, CERT_SHA256, 0, 1) R(KEY_CHANGE, SIGN_PK, 0, 1) R(
-                    KEY_CHANGE, CURVE_PK, 0, 1) R(KEY_CHANGE, CERT_SERIAL, 0, 1) R(KEY_CHANGE,
-                                                                                   DETAIL, 0, 1)
+    R(KEY_CHANGE, CERT_SHA256, 0, 1),
+    R(KEY_CHANGE, SIGN_PK, 0, 1),
+    R(KEY_CHANGE, CURVE_PK, 0, 1),
+    R(KEY_CHANGE, CERT_SERIAL, 0, 1),
+    R(KEY_CHANGE, DETAIL, 0, 1),
 
-                    R(DATASET_LOAD, DATASET, 1, 1) R(DATASET_LOAD, VERSION, 1, 1) R(DATASET_LOAD,
-                                                                                    RECORDS, 1, 1)
-                        R(DATASET_LOAD, USABLE, 0, 1) R(DATASET_LOAD, KEYS, 1, 1)
-                            R(DATASET_LOAD, REJECTED_FIELDS, 1,
-                              1) R(DATASET_LOAD, STRUCTURAL_ERRORS, 1,
-                                   1) R(DATASET_LOAD, INPUT_SHA256, 1, 1)
+    R(DATASET_LOAD, DATASET, 1, 1),
+    R(DATASET_LOAD, VERSION, 1, 1),
+    R(DATASET_LOAD, RECORDS, 1, 1),
+    R(DATASET_LOAD, USABLE, 0, 1),
+    R(DATASET_LOAD, KEYS, 1, 1),
+    R(DATASET_LOAD, REJECTED_FIELDS, 1, 1),
+    R(DATASET_LOAD, STRUCTURAL_ERRORS, 1, 1),
+    R(DATASET_LOAD, INPUT_SHA256, 1, 1),
 
-                                R(PROPOSAL_ACCEPTED, ROUND, 1,
-                                  1) R(PROPOSAL_ACCEPTED, PROPOSAL_SHA256, 1,
-                                       1) R(PROPOSAL_ACCEPTED, COORDINATOR, 1,
-                                            1) R(PROPOSAL_ACCEPTED, COORDINATOR_CERT_SHA256, 0, 1)
-                                    R(PROPOSAL_ACCEPTED, CASE_REF, 1,
-                                      1) R(PROPOSAL_ACCEPTED, PURPOSE, 1,
-                                           1) R(PROPOSAL_ACCEPTED, LEGAL_BASIS, 1,
-                                                1) R(PROPOSAL_ACCEPTED, MODE, 1, 1)
-                                        R(PROPOSAL_ACCEPTED, MIN_HOLDERS, 1,
-                                          1) R(PROPOSAL_ACCEPTED, COUNTER, 1,
-                                               1) R(PROPOSAL_ACCEPTED, INITIATOR, 0,
-                                                    1) R(PROPOSAL_ACCEPTED, MAX_SET_SIZE, 1, 1)
-                                            R(PROPOSAL_ACCEPTED, KEY_TYPES, 1,
-                                              1) R(PROPOSAL_ACCEPTED, EXPIRES_AT, 1,
-                                                   1) R(PROPOSAL_ACCEPTED, RETENTION_DAYS, 1,
-                                                        1) R(PROPOSAL_ACCEPTED, PARTICIPANT, 2, 32)
+    R(PROPOSAL_ACCEPTED, ROUND, 1, 1),
+    R(PROPOSAL_ACCEPTED, PROPOSAL_SHA256, 1, 1),
+    R(PROPOSAL_ACCEPTED, COORDINATOR, 1, 1),
+    R(PROPOSAL_ACCEPTED, COORDINATOR_CERT_SHA256, 0, 1),
+    R(PROPOSAL_ACCEPTED, CASE_REF, 1, 1),
+    R(PROPOSAL_ACCEPTED, PURPOSE, 1, 1),
+    R(PROPOSAL_ACCEPTED, LEGAL_BASIS, 1, 1),
+    R(PROPOSAL_ACCEPTED, MODE, 1, 1),
+    R(PROPOSAL_ACCEPTED, MIN_HOLDERS, 1, 1),
+    R(PROPOSAL_ACCEPTED, COUNTER, 1, 1),
+    R(PROPOSAL_ACCEPTED, INITIATOR, 0, 1),
+    R(PROPOSAL_ACCEPTED, MAX_SET_SIZE, 1, 1),
+    R(PROPOSAL_ACCEPTED, KEY_TYPES, 1, 1),
+    R(PROPOSAL_ACCEPTED, EXPIRES_AT, 1, 1),
+    R(PROPOSAL_ACCEPTED, RETENTION_DAYS, 1, 1),
+    R(PROPOSAL_ACCEPTED, PARTICIPANT, 2, 32),
 
-                                                R(PROPOSAL_REFUSED, ROUND, 0,
-                                                  1) R(PROPOSAL_REFUSED, PROPOSAL_SHA256, 1,
-                                                       1) R(PROPOSAL_REFUSED, COORDINATOR, 0,
-                                                            1) R(PROPOSAL_REFUSED, CASE_REF, 0, 1)
-                                                    R(PROPOSAL_REFUSED, INITIATOR, 0,
-                                                      1) R(PROPOSAL_REFUSED, PEER, 0,
-                                                           1) R(PROPOSAL_REFUSED, CODE, 1, 1)
-                                                        R(PROPOSAL_REFUSED, REASON, 1, 1)
+    R(PROPOSAL_REFUSED, ROUND, 0, 1),
+    R(PROPOSAL_REFUSED, PROPOSAL_SHA256, 1, 1),
+    R(PROPOSAL_REFUSED, COORDINATOR, 0, 1),
+    R(PROPOSAL_REFUSED, CASE_REF, 0, 1),
+    R(PROPOSAL_REFUSED, INITIATOR, 0, 1),
+    R(PROPOSAL_REFUSED, PEER, 0, 1),
+    R(PROPOSAL_REFUSED, CODE, 1, 1),
+    R(PROPOSAL_REFUSED, REASON, 1, 1),
 
-                                                            R(ROUND_PARTICIPANTS, ROUND, 1, 1) R(
-                                                                ROUND_PARTICIPANTS, PROPOSAL_SHA256,
-                                                                1, 1) R(ROUND_PARTICIPANTS, COUNTER,
-                                                                        1, 1) R(ROUND_PARTICIPANTS,
-                                                                                PARTICIPANT, 2,
-                                                                                32) R(ROUND_PARTICIPANTS,
-                                                                                      SET_SIZE, 0, 15)
+    R(ROUND_PARTICIPANTS, ROUND, 1, 1),
+    R(ROUND_PARTICIPANTS, PROPOSAL_SHA256, 1, 1),
+    R(ROUND_PARTICIPANTS, COUNTER, 1, 1),
+    R(ROUND_PARTICIPANTS, PARTICIPANT, 2, 32),
+    R(ROUND_PARTICIPANTS, SET_SIZE, 0, 15),
 
-                                                                R(ROUND_SIZES, ROUND, 1, 1) R(
-                                                                    ROUND_SIZES,
-                                                                    PEER,
-                                                                    1,
-                                                                    1) R(ROUND_SIZES, DECLARED, 0, 15)
-                                                                    R(ROUND_SIZES, SENT, 0, 15) R(
-                                                                        ROUND_SIZES,
-                                                                        RECEIVED,
-                                                                        0, 15)
+    R(ROUND_SIZES, ROUND, 1, 1),
+    R(ROUND_SIZES, PEER, 1, 1),
+    R(ROUND_SIZES, DECLARED, 0, 15),
+    R(ROUND_SIZES, SENT, 0, 15),
+    R(ROUND_SIZES, RECEIVED, 0, 15),
 
-                                                                        R(ROUND_RESULT, ROUND, 1, 1) R(
-                                                                            ROUND_RESULT,
-                                                                            MODE,
-                                                                            1,
-                                                                            1) R(ROUND_RESULT,
-                                                                                 RECORDS_MATCHED, 0, 1)
-                                                                            R(ROUND_RESULT,
-                                                                              CANDIDATES,
-                                                                              0,
-                                                                              1) R(ROUND_RESULT,
-                                                                                   CELLS,
-                                                                                   0,
-                                                                                   1)
-                                                                                R(ROUND_RESULT,
-                                                                                  SUPPRESSED_BELOW,
-                                                                                  0,
-                                                                                  1) R(ROUND_RESULT,
-                                                                                       TRANSCRIPT_SHA256,
-                                                                                       0,
-                                                                                       1)
+    R(ROUND_RESULT, ROUND, 1, 1),
+    R(ROUND_RESULT, MODE, 1, 1),
+    R(ROUND_RESULT, RECORDS_MATCHED, 0, 1),
+    R(ROUND_RESULT, CANDIDATES, 0, 1),
+    R(ROUND_RESULT, CELLS, 0, 1),
+    R(ROUND_RESULT, SUPPRESSED_BELOW, 0, 1),
+    R(ROUND_RESULT, TRANSCRIPT_SHA256, 0, 1),
 
-                                                                                    R(ROUND_FAILED,
-                                                                                      ROUND, 1,
-                                                                                      1) R(ROUND_FAILED,
-                                                                                           PEER,
-                                                                                           0, 1) R(ROUND_FAILED,
-                                                                                                   CODE,
-                                                                                                   1, 1) R(ROUND_FAILED,
-                                                                                                           REASON, 1, 1)
+    R(ROUND_FAILED, ROUND, 1, 1),
+    R(ROUND_FAILED, PEER, 0, 1),
+    R(ROUND_FAILED, CODE, 1, 1),
+    R(ROUND_FAILED, REASON, 1, 1),
 
-                                                                                        R(RETENTION_PURGE,
-                                                                                          ROUND, 0,
-                                                                                          1) R(RETENTION_PURGE,
-                                                                                               RETENTION_DAYS,
-                                                                                               0,
-                                                                                               1)
-                                                                                            R(RETENTION_PURGE,
-                                                                                              ROWS_DELETED,
-                                                                                              1,
-                                                                                              1) R(RETENTION_PURGE,
-                                                                                                   DETAIL,
-                                                                                                   0,
-                                                                                                   1)
+    R(RETENTION_PURGE, ROUND, 0, 1),
+    R(RETENTION_PURGE, RETENTION_DAYS, 0, 1),
+    R(RETENTION_PURGE, ROWS_DELETED, 1, 1),
+    R(RETENTION_PURGE, DETAIL, 0, 1),
 
-                                                                                                R(CONNECTION_REFUSED,
-                                                                                                  PEER,
-                                                                                                  0,
-                                                                                                  1) R(CONNECTION_REFUSED,
-                                                                                                       PEER_KEY,
-                                                                                                       0,
-                                                                                                       1)
-                                                                                                    R(CONNECTION_REFUSED,
-                                                                                                      CERT_SERIAL,
-                                                                                                      0,
-                                                                                                      1) R(CONNECTION_REFUSED,
-                                                                                                           CODE,
-                                                                                                           1, 1) R(CONNECTION_REFUSED,
-                                                                                                                   REASON,
-                                                                                                                   1, 1)
+    R(CONNECTION_REFUSED, PEER, 0, 1),
+    R(CONNECTION_REFUSED, PEER_KEY, 0, 1),
+    R(CONNECTION_REFUSED, CERT_SERIAL, 0, 1),
+    R(CONNECTION_REFUSED, CODE, 1, 1),
+    R(CONNECTION_REFUSED, REASON, 1, 1),
 
-                                                                                                        R(LOG_HEAD_RECEIVED,
-                                                                                                          ROUND,
-                                                                                                          1,
-                                                                                                          1) R(LOG_HEAD_RECEIVED,
-                                                                                                               PEER,
-                                                                                                               1,
-                                                                                                               1)
-                                                                                                            R(LOG_HEAD_RECEIVED,
-                                                                                                              HEAD_SEQ,
-                                                                                                              1,
-                                                                                                              1) R(LOG_HEAD_RECEIVED,
-                                                                                                                   HEAD_HASH,
-                                                                                                                   1, 1) R(LOG_HEAD_RECEIVED,
-                                                                                                                           HEAD_SIG,
-                                                                                                                           1, 1)
+    R(LOG_HEAD_RECEIVED, ROUND, 1, 1),
+    R(LOG_HEAD_RECEIVED, PEER, 1, 1),
+    R(LOG_HEAD_RECEIVED, HEAD_SEQ, 1, 1),
+    R(LOG_HEAD_RECEIVED, HEAD_HASH, 1, 1),
+    R(LOG_HEAD_RECEIVED, HEAD_SIG, 1, 1),
 
-                                                                                                                R(LOG_HEAD_SENT,
-                                                                                                                  ROUND,
-                                                                                                                  1,
-                                                                                                                  1) R(LOG_HEAD_SENT,
-                                                                                                                       PEER,
-                                                                                                                       1,
-                                                                                                                       31)
-                                                                                                                    R(LOG_HEAD_SENT,
-                                                                                                                      HEAD_SEQ,
-                                                                                                                      1,
-                                                                                                                      1)
-                                                                                                                        R(LOG_HEAD_SENT,
-                                                                                                                          HEAD_HASH,
-                                                                                                                          1,
-                                                                                                                          1)};
+    R(LOG_HEAD_SENT, ROUND, 1, 1),
+    R(LOG_HEAD_SENT, PEER, 1, 31),
+    R(LOG_HEAD_SENT, HEAD_SEQ, 1, 1),
+    R(LOG_HEAD_SENT, HEAD_HASH, 1, 1),
+};
+/* clang-format on */
 #undef R
 
 const char *sp_audit_type_name(int type)

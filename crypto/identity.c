@@ -5,6 +5,7 @@
  */
 #include "identity.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -276,6 +277,17 @@ int sp_identity_public_encode(const struct sp_identity_public *pub, char *out, s
     return 0;
 }
 
+/* True when pk is of small order (the identity, a torsion point or their
+ * non-canonical aliases): X25519 with it yields all zeros, which
+ * crypto_scalarmult_curve25519 reports as failure for any clamped scalar. */
+static bool curve_public_is_weak(const uint8_t pk[SP_CURVE_PUBLIC_BYTES])
+{
+    static const uint8_t probe[crypto_scalarmult_curve25519_SCALARBYTES] = {1};
+    uint8_t shared[crypto_scalarmult_curve25519_BYTES];
+
+    return crypto_scalarmult_curve25519(shared, probe, pk) != 0;
+}
+
 int sp_identity_public_decode(const char *text, size_t len, struct sp_identity_public *out)
 {
     uint8_t both[SP_SIGN_PUBLIC_BYTES + SP_CURVE_PUBLIC_BYTES];
@@ -292,8 +304,11 @@ int sp_identity_public_decode(const char *text, size_t len, struct sp_identity_p
         take_b64(&p, end, both, sizeof(both), B64_64_CHARS) != 0 || p != end)
         return SP_ERR_KEYFILE_FORMAT;
     /* A signing key that is not a main-subgroup point can never verify
-     * anything; refusing it here names the bad config line instead. */
-    if (crypto_core_ed25519_is_valid_point(both) != 1)
+     * anything, and a small-order CURVE key gives an all-zero shared secret
+     * that libzmq refuses at handshake time; refusing either here names the
+     * bad config line instead. */
+    if (crypto_core_ed25519_is_valid_point(both) != 1 ||
+        curve_public_is_weak(both + SP_SIGN_PUBLIC_BYTES))
         return SP_ERR_KEYFILE_FORMAT;
     memcpy(out->sign_pk, both, SP_SIGN_PUBLIC_BYTES);
     memcpy(out->curve_pk, both + SP_SIGN_PUBLIC_BYTES, SP_CURVE_PUBLIC_BYTES);

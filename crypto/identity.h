@@ -87,7 +87,8 @@ SP_NODISCARD int sp_identity_decode(const char *text, size_t len, struct sp_iden
 
 /* Public key text (format above). Encode writes the line with its "\n".
  * Decode accepts it with or without the final "\n" and refuses an Ed25519
- * key that is not a valid main-subgroup point.
+ * key that is not a valid main-subgroup point and a CURVE key of small
+ * order (it would give an all-zero shared secret).
  * Return 0, SP_ERR_INVALID_ARG, SP_ERR_OVERFLOW (encode) or
  * SP_ERR_KEYFILE_FORMAT (decode). */
 SP_NODISCARD int sp_identity_public_encode(const struct sp_identity_public *pub, char *out,

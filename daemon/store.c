@@ -17,7 +17,7 @@
 static const char *const db_names[SP_DB_COUNT] = {
     [SP_DB_META] = "sp.meta",       [SP_DB_DATASETS] = "sp.datasets",
     [SP_DB_LOADS] = "sp.loads",     [SP_DB_GARBAGE] = "sp.garbage",
-    [SP_DB_RECORDS] = "sp.records", [SP_DB_KEYS] = "sp.keys",
+    [SP_DB_STAGE] = "sp.stage",     [SP_DB_KEYS] = "sp.keys",
     [SP_DB_ROUNDS] = "sp.rounds",   [SP_DB_RESMETA] = "sp.resmeta",
     [SP_DB_RESULTS] = "sp.results", [SP_DB_COUNTS] = "sp.counts",
 };
@@ -200,7 +200,6 @@ int sp_store_gc_step(struct sp_store *store, size_t budget, bool *more)
     MDB_txn *txn = NULL;
     MDB_val k;
     bool done = false;
-    size_t deleted = 0;
     int err = sp_store_txn_begin(store, 0, &txn);
     if (err)
         return err;
@@ -215,7 +214,7 @@ int sp_store_gc_step(struct sp_store *store, size_t budget, bool *more)
     uint8_t slotkey[4];
     memcpy(slotkey, k.mv_data, 4);
     MDB_val sk = {4, slotkey};
-    err = sp_store_gc_slot(store, txn, sp_be32_get(slotkey), budget ? budget : 1, &done, &deleted);
+    err = sp_store_gc_slot(store, txn, sp_be32_get(slotkey), budget ? budget : 1, &done);
     if (!err && done && (rc = mdb_del(txn, store->dbi[SP_DB_GARBAGE], &sk, NULL)))
         err = sp_store_mdb_err(rc, "gc");
     bool left = !done;

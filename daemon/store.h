@@ -10,11 +10,11 @@
  *    defines its content), result rows and incidence counts.
  *
  * Named databases used here (all prefixed "sp."): sp.meta, sp.datasets,
- * sp.keys, sp.records, sp.loads, sp.garbage, sp.rounds, sp.results,
- * sp.resmeta, sp.counts. Other modules may open their own named databases in
- * the same environment through sp_store_env(): the federation engine's round
- * scratch uses names starting with "round."; the audit log (issue 5) will use
- * "audit.". At most SP_STORE_MAX_DBS named databases exist in total.
+ * sp.keys, sp.stage, sp.loads, sp.garbage, sp.rounds, sp.results,
+ * sp.resmeta, sp.counts (layouts in store_impl.h). Other modules may open their own named databases
+ * in the same environment through sp_store_env(): the federation engine's round scratch uses names
+ * starting with "round."; the audit log (issue 5) will use "audit.". At most SP_STORE_MAX_DBS named
+ * databases exist in total.
  *
  * Transactions. LMDB allows ONE write transaction at a time per environment,
  * and a thread that begins a second write transaction while it holds one
@@ -118,22 +118,23 @@ struct sp_store_key {
     const char *value;
 };
 
-/* Adds one record (its id and keys) to the load. The data are copied into a
- * buffer that is written in a short write transaction whenever it fills, and
- * at sp_store_load_flush. A record id may repeat (it is stored once per
- * occurrence). Returns 0, SP_ERR_INVALID_ARG (empty or too long id, bad key),
- * SP_ERR_STORE(_FULL), SP_ERR_NOMEM. After an error the load can only be
- * aborted. */
+/* Adds one record (its id and keys) to the load. The keys are copied into a
+ * buffer that is sorted and written as one staged run, in a short write
+ * transaction, whenever it fills (8 MiB) and at sp_store_load_flush. A record
+ * id may repeat: each distinct (record id, key) pair is kept once. Returns 0,
+ * SP_ERR_INVALID_ARG (empty or too long id, bad key), SP_ERR_STORE(_FULL),
+ * SP_ERR_NOMEM. After an error the load can only be aborted. */
 SP_NODISCARD int sp_store_load_put(struct sp_store_load *load, const char *record_id,
                                    const struct sp_store_key *keys, size_t nkeys);
 /* Writes the buffered records now (one write transaction). */
 SP_NODISCARD int sp_store_load_flush(struct sp_store_load *load);
 
-/* Flushes and, in ONE small write transaction, makes the staged keys the
- * dataset's current version: version = previous + 1, loaded_at = now, and the
- * counters, key mask and digest from *info (its name and version are
- * ignored). The previous version becomes garbage. Frees the load and clears
- * *load in every case; on failure the previous version stays current and the
+/* Flushes, merges the staged runs into the key index under a fresh version
+ * (appending, in write transactions of bounded size that no reader sees), and
+ * in ONE small write transaction makes that version the dataset's current:
+ * version = previous + 1, loaded_at = now, and the counters, key mask and
+ * digest from *info (its name and version are ignored). The previous version becomes garbage. Frees
+ * the load and clears *load in every case; on failure the previous version stays current and the
  * staging becomes garbage. *out_info (may be NULL) receives the stored
  * summary. Returns 0 or SP_ERR_STORE(_FULL). */
 SP_NODISCARD int sp_store_load_commit(struct sp_store_load **load,

@@ -12,26 +12,24 @@
 #include "daemon/log.h"
 #include "daemon/store_impl.h"
 
-/* A load's buffer is written when it holds this much, in one transaction.
- * Larger transactions copy fewer B-tree pages (index inserts are random), so
- * loads get faster (1M records x 3 keys: 19 s with 10k-record transactions,
- * 9 s with these); smaller ones bound the memory and the time the single
- * writer is held. */
-#define LOAD_FLUSH_BYTES   (8u << 20)
-#define LOAD_FLUSH_RECORDS 32768u
-#define DSINFO_BYTES       85
-#define DSINFO_FORMAT      1
+/* A load's buffer is sorted and written as one run (one short write
+ * transaction) when it holds this much. Runs are written sequentially, so
+ * their size bounds memory, not speed; the commit merges them. */
+#define RUN_MAX_BYTES   (8u << 20)
+#define RUN_MAX_ENTRIES 262144u
+#define DSINFO_BYTES    85
+#define DSINFO_FORMAT   1
 
 struct sp_store_load {
     struct sp_store *s;
     char name[SP_STORE_NAME_MAX + 1];
-    uint32_t slot;
-    uint64_t next_seq;
+    uint32_t slot;     /* staging slot (sp.stage) */
+    uint32_t key_slot; /* version slot being built at commit, 0 before */
+    uint32_t nruns;
     uint64_t records;
     uint64_t keys;
-    uint8_t *buf; /* records as (u32 len, value) */
-    size_t buf_len, buf_cap, buf_records;
-    size_t buf_keys, buf_keybytes; /* index entries the buffer will produce */
+    uint8_t *buf; /* entries: u16 KEY length, u8 class, KEY */
+    size_t buf_len, buf_cap, nentries;
     int failed;
 };
 
@@ -177,42 +175,53 @@ static int name_is_loading(struct sp_store *s, MDB_txn *txn, const char *name, b
     return (rc == 0 || rc == MDB_NOTFOUND) ? 0 : sp_store_mdb_err(rc, "check loads");
 }
 
-/* Reserves a fresh slot and registers it as staging, in one transaction. */
-static int load_register(struct sp_store *s, const char *name, uint32_t *slot_out)
+int sp_store_slot_next(struct sp_store *s, MDB_txn *txn, uint32_t *slot)
 {
-    MDB_txn *txn = NULL;
     MDB_val mk = {9, "next_slot"}, mv;
     uint8_t buf[4];
-    bool busy = false;
-    int err = sp_store_txn_begin(s, 0, &txn), rc = 0;
-    if (err)
-        return err;
-    if ((err = name_is_loading(s, txn, name, &busy)) || busy) {
-        mdb_txn_abort(txn);
-        return err ? err : SP_ERR_BUSY;
-    }
-    uint32_t slot = 1;
-    rc = mdb_get(txn, s->dbi[SP_DB_META], &mk, &mv);
+    uint32_t next = 1;
+    int rc = mdb_get(txn, s->dbi[SP_DB_META], &mk, &mv);
     if (rc == 0 && mv.mv_size == 4)
-        slot = sp_be32_get(mv.mv_data);
-    else if (rc != MDB_NOTFOUND)
-        rc = rc ? rc : MDB_CORRUPTED;
-    if (rc == MDB_NOTFOUND)
+        next = sp_be32_get(mv.mv_data);
+    else if (rc == 0)
+        rc = MDB_CORRUPTED;
+    else if (rc == MDB_NOTFOUND)
         rc = 0;
-    if (!rc && slot == UINT32_MAX)
-        rc = MDB_MAP_FULL; /* 4 billion loads: treat as a full store */
-    sp_be32_put(buf, slot + 1);
+    if (!rc && next == UINT32_MAX)
+        rc = MDB_MAP_FULL; /* 4 billion versions: treat as a full store */
+    sp_be32_put(buf, next + 1);
     mv = (MDB_val){4, buf};
     if (!rc)
         rc = mdb_put(txn, s->dbi[SP_DB_META], &mk, &mv, 0);
+    if (rc)
+        return sp_store_mdb_err(rc, "allocate a version");
+    *slot = next;
+    return 0;
+}
+
+/* Takes a fresh slot and registers it as a load of name, in one transaction
+ * (so that a crash leaves it to garbage collection). */
+static int load_register(struct sp_store *s, const char *name, bool check_busy, uint32_t *slot_out)
+{
+    MDB_txn *txn = NULL;
+    bool busy = false;
+    uint32_t slot = 0;
     uint8_t sk[4];
+    int err = sp_store_txn_begin(s, 0, &txn);
+    if (err)
+        return err;
+    if (check_busy && !(err = name_is_loading(s, txn, name, &busy)) && busy)
+        err = SP_ERR_BUSY;
+    if (!err)
+        err = sp_store_slot_next(s, txn, &slot);
     sp_be32_put(sk, slot);
     MDB_val k = {4, sk}, v = {strlen(name), (void *)(uintptr_t)name};
-    if (!rc)
-        rc = mdb_put(txn, s->dbi[SP_DB_LOADS], &k, &v, 0);
-    if (rc) {
+    int rc = err ? 0 : mdb_put(txn, s->dbi[SP_DB_LOADS], &k, &v, 0);
+    if (rc)
+        err = sp_store_mdb_err(rc, "begin load");
+    if (err) {
         mdb_txn_abort(txn);
-        return sp_store_mdb_err(rc, "begin load");
+        return err;
     }
     err = sp_store_txn_commit(txn, "begin load");
     if (!err)
@@ -229,7 +238,7 @@ int sp_store_load_begin(struct sp_store *store, const char *name, struct sp_stor
         return SP_ERR_NOMEM;
     l->s = store;
     memcpy(l->name, name, strlen(name) + 1);
-    int err = load_register(store, name, &l->slot);
+    int err = load_register(store, name, true, &l->slot);
     if (err) {
         free(l);
         return err;
@@ -266,39 +275,25 @@ int sp_store_load_put(struct sp_store_load *load, const char *record_id,
     size_t idlen = record_id ? strlen(record_id) : 0;
     if (load->failed)
         return SP_ERR_STATE;
-    if (idlen == 0 || idlen > SP_STORE_RECORD_ID_MAX || nkeys > 255 || (nkeys && !keys))
+    if (idlen == 0 || idlen > SP_STORE_RECORD_ID_MAX || (nkeys && !keys))
         return SP_ERR_INVALID_ARG;
-    size_t need = 4 + 1 + idlen + 1;
-    for (size_t i = 0; i < nkeys; i++) {
+    for (size_t i = 0; i < nkeys; i++)
         if (!key_valid(&keys[i]))
             return SP_ERR_INVALID_ARG;
-        need += 4 + keys[i].value_len;
-    }
-    load->records++;
-    if (nkeys == 0)
-        return 0; /* a record without keys can never match: nothing to keep */
-    int err = buf_reserve(load, need);
+    int err = buf_reserve(load, nkeys * (3 + SP_STORE_KEY_MAX));
     if (err)
         return load->failed = 1, err;
-    uint8_t *p = load->buf + load->buf_len;
-    sp_be32_put(p, (uint32_t)(need - 4));
-    p[4] = (uint8_t)idlen;
-    memcpy(p + 5, record_id, idlen);
-    p += 5 + idlen;
-    *p++ = (uint8_t)nkeys;
     for (size_t i = 0; i < nkeys; i++) {
-        p[0] = keys[i].type;
-        p[1] = keys[i].klass;
-        sp_be16_put(p + 2, keys[i].value_len);
-        memcpy(p + 4, keys[i].value, keys[i].value_len);
-        p += 4 + keys[i].value_len;
+        uint8_t *p = load->buf + load->buf_len;
+        size_t n = sp_store_key_encode(p + 3, &keys[i], record_id, idlen);
+        sp_be16_put(p, (uint16_t)n);
+        p[2] = keys[i].klass;
+        load->buf_len += 3 + n;
     }
-    load->buf_len += need;
-    load->buf_records++;
-    load->buf_keys += nkeys;
-    load->buf_keybytes += need - 6 - idlen + nkeys * (5 + idlen);
+    load->records++;
     load->keys += nkeys;
-    if (load->buf_len >= LOAD_FLUSH_BYTES || load->buf_records >= LOAD_FLUSH_RECORDS)
+    load->nentries += nkeys;
+    if (load->buf_len >= RUN_MAX_BYTES || load->nentries >= RUN_MAX_ENTRIES)
         return sp_store_load_flush(load);
     return 0;
 }
@@ -308,31 +303,8 @@ uint64_t sp_store_load_records(const struct sp_store_load *load)
     return load->records;
 }
 
-/* Key-index entries of one flush, sorted before insertion so that LMDB walks
- * the B-tree in order instead of jumping around it. Each entry is
- * (u16 key length, u8 class, key). */
-struct keykeys {
-    uint8_t *buf;
-    size_t len, cap;
-    const uint8_t **ptr;
-    size_t n, ptr_cap;
-};
-
-static int keykeys_add(struct keykeys *kk, const uint8_t *key, size_t len, uint8_t klass)
-{
-    if (kk->len + 3 + len > kk->cap || kk->n == kk->ptr_cap)
-        return SP_ERR_INTERNAL; /* sized up front from the buffer */
-    uint8_t *p = kk->buf + kk->len;
-    sp_be16_put(p, (uint16_t)len);
-    p[2] = klass;
-    memcpy(p + 3, key, len);
-    kk->ptr[kk->n++] = p;
-    kk->len += 3 + len;
-    return 0;
-}
-
-/* LMDB's default key order: bytes, then the shorter first. */
-static int keykey_cmp(const void *a, const void *b)
+/* LMDB's default key order on KEY: bytes, then the shorter first. */
+static int entry_cmp(const void *a, const void *b)
 {
     const uint8_t *x = *(const uint8_t *const *)a, *y = *(const uint8_t *const *)b;
     size_t lx = sp_be16_get(x), ly = sp_be16_get(y);
@@ -340,88 +312,83 @@ static int keykey_cmp(const void *a, const void *b)
     return c ? c : (lx > ly) - (lx < ly);
 }
 
-/* Writes each buffered record to sp.records and collects its index keys. */
-static int flush_records(struct sp_store_load *l, MDB_txn *txn, struct keykeys *kk)
+/* Staged runs are packed into chunks of this size: a few large values per
+ * run instead of one LMDB entry per key. */
+#define RUN_CHUNK_BYTES 65536
+
+static int put_chunk(struct sp_store_load *l, MDB_txn *txn, uint32_t chunk, const uint8_t *data,
+                     size_t len)
 {
-    uint8_t rk[12], key[SP_STORE_KEYKEY_MAX];
-    struct sp_rec_view rv;
-    struct sp_store_key sk;
+    uint8_t rk[12];
     sp_be32_put(rk, l->slot);
-    for (size_t off = 0; off < l->buf_len;) {
-        size_t len = sp_be32_get(l->buf + off);
-        const uint8_t *rec = l->buf + off + 4;
-        off += 4 + len;
-        sp_be64_put(rk + 4, l->next_seq++);
-        MDB_val k = {sizeof rk, rk}, v = {len, (void *)(uintptr_t)rec};
-        int rc = mdb_put(txn, l->s->dbi[SP_DB_RECORDS], &k, &v, 0);
-        if (rc)
-            return sp_store_mdb_err(rc, "stage records");
-        int err = sp_store_rec_parse(rec, len, &rv);
-        for (size_t i = 0; !err && i < rv.nkeys; i++) {
-            sp_store_rec_key(&rv, &sk);
-            size_t kl = sp_store_keykey(key, &sk, l->slot, rv.id, rv.idlen);
-            err = keykeys_add(kk, key, kl, sk.klass);
-        }
-        if (err)
-            return err;
-    }
-    return 0;
+    sp_be32_put(rk + 4, l->nruns);
+    sp_be32_put(rk + 8, chunk);
+    MDB_val k = {sizeof rk, rk}, v = {len, (void *)(uintptr_t)data};
+    int rc = mdb_put(txn, l->s->dbi[SP_DB_STAGE], &k, &v, 0);
+    return rc ? sp_store_mdb_err(rc, "stage keys") : 0;
 }
 
-static int flush_keys(struct sp_store_load *l, MDB_txn *txn, struct keykeys *kk)
+/* Writes the sorted entries as run number l->nruns of the staging slot. */
+static int write_run(struct sp_store_load *l, const uint8_t **ptr, uint8_t *chunk)
 {
-    qsort(kk->ptr, kk->n, sizeof kk->ptr[0], keykey_cmp);
-    for (size_t i = 0; i < kk->n; i++) {
-        const uint8_t *p = kk->ptr[i];
-        MDB_val k = {sp_be16_get(p), (void *)(uintptr_t)(p + 3)};
-        MDB_val v = {1, (void *)(uintptr_t)(p + 2)};
-        int rc = mdb_put(txn, l->s->dbi[SP_DB_KEYS], &k, &v, 0);
-        if (rc)
-            return sp_store_mdb_err(rc, "stage keys");
+    MDB_txn *txn = NULL;
+    uint32_t nchunk = 0;
+    size_t used = 0;
+    int err = sp_store_txn_begin(l->s, 0, &txn);
+    for (size_t i = 0; !err && i < l->nentries; i++) {
+        size_t n = 3u + sp_be16_get(ptr[i]);
+        if (used + n > RUN_CHUNK_BYTES) {
+            err = put_chunk(l, txn, nchunk++, chunk, used);
+            used = 0;
+        }
+        memcpy(chunk + used, ptr[i], n);
+        used += n;
     }
-    return 0;
+    if (!err && used)
+        err = put_chunk(l, txn, nchunk, chunk, used);
+    if (!err)
+        return sp_store_txn_commit(txn, "stage keys");
+    if (txn)
+        mdb_txn_abort(txn);
+    return err;
 }
 
 int sp_store_load_flush(struct sp_store_load *load)
 {
     if (load->failed)
         return SP_ERR_STATE;
-    if (load->buf_records == 0)
+    if (load->nentries == 0)
         return 0;
-    struct keykeys kk = {0};
-    kk.cap = load->buf_keybytes;
-    kk.ptr_cap = load->buf_keys;
-    kk.buf = malloc(kk.cap);
-    kk.ptr = malloc(kk.ptr_cap * sizeof kk.ptr[0]);
-    MDB_txn *txn = NULL;
-    int err = (!kk.buf || !kk.ptr) ? SP_ERR_NOMEM : sp_store_txn_begin(load->s, 0, &txn);
-    if (!err)
-        err = flush_records(load, txn, &kk);
-    if (!err)
-        err = flush_keys(load, txn, &kk);
-    if (!err)
-        err = sp_store_txn_commit(txn, "stage load");
-    else if (txn)
-        mdb_txn_abort(txn);
-    free(kk.buf);
-    free(kk.ptr);
+    const uint8_t **ptr = malloc(load->nentries * sizeof *ptr);
+    uint8_t *chunk = malloc(RUN_CHUNK_BYTES);
+    if (!ptr || !chunk) {
+        free(ptr);
+        free(chunk);
+        return load->failed = 1, SP_ERR_NOMEM;
+    }
+    size_t n = 0;
+    for (size_t off = 0; off < load->buf_len; off += 3u + sp_be16_get(load->buf + off))
+        ptr[n++] = load->buf + off;
+    qsort(ptr, n, sizeof *ptr, entry_cmp);
+    int err = write_run(load, ptr, chunk);
+    free(ptr);
+    free(chunk);
     if (err)
-        load->failed = 1;
+        return load->failed = 1, err;
+    load->nruns++;
     load->buf_len = 0;
-    load->buf_records = 0;
-    load->buf_keys = 0;
-    load->buf_keybytes = 0;
-    return err;
+    load->nentries = 0;
+    return 0;
 }
 
-/* The swap: one small transaction makes the staged slot current. */
+/* The swap: one small transaction makes the built slot current. */
 static int load_swap(struct sp_store_load *l, const struct sp_dataset_info *info,
                      struct sp_dataset_info *out)
 {
     MDB_txn *txn = NULL;
     struct sp_dataset_info old, now = *info;
     uint32_t old_slot = 0;
-    uint8_t sk[4], ds[DSINFO_BYTES];
+    uint8_t sk[3][4], ds[DSINFO_BYTES];
     int err = sp_store_txn_begin(l->s, 0, &txn), rc = 0;
     if (err)
         return err;
@@ -429,19 +396,19 @@ static int load_swap(struct sp_store_load *l, const struct sp_dataset_info *info
     memcpy(now.name, l->name, sizeof now.name);
     now.version = err == SP_ERR_NOT_FOUND ? 1 : old.version + 1;
     now.loaded_at = (uint64_t)time(NULL);
+    sp_be32_put(sk[0], l->slot);
+    sp_be32_put(sk[1], l->key_slot);
+    sp_be32_put(sk[2], old_slot);
+    MDB_val stage = {4, sk[0]}, built = {4, sk[1]}, prev = {4, sk[2]}, empty = {0, ""};
     if (err == SP_ERR_NOT_FOUND)
         err = 0;
-    else if (!err) {
-        sp_be32_put(sk, old_slot);
-        MDB_val gk = {4, sk}, gv = {0, ""};
-        if ((rc = mdb_put(txn, l->s->dbi[SP_DB_GARBAGE], &gk, &gv, 0)))
-            err = sp_store_mdb_err(rc, "commit load");
-    }
-    sp_be32_put(sk, l->slot);
-    MDB_val lk = {4, sk};
-    if (!err && (rc = mdb_del(txn, l->s->dbi[SP_DB_LOADS], &lk, NULL)))
+    else if (!err && (rc = mdb_put(txn, l->s->dbi[SP_DB_GARBAGE], &prev, &empty, 0)))
+        err = sp_store_mdb_err(rc, "commit load");
+    if (!err && ((rc = mdb_put(txn, l->s->dbi[SP_DB_GARBAGE], &stage, &empty, 0)) ||
+                 (rc = mdb_del(txn, l->s->dbi[SP_DB_LOADS], &stage, NULL)) ||
+                 (rc = mdb_del(txn, l->s->dbi[SP_DB_LOADS], &built, NULL))))
         err = rc == MDB_NOTFOUND ? SP_ERR_STATE : sp_store_mdb_err(rc, "commit load");
-    dsinfo_encode(ds, l->slot, &now);
+    dsinfo_encode(ds, l->key_slot, &now);
     MDB_val dk = {strlen(l->name), l->name}, dv = {sizeof ds, ds};
     if (!err && (rc = mdb_put(txn, l->s->dbi[SP_DB_DATASETS], &dk, &dv, 0)))
         err = sp_store_mdb_err(rc, "commit load");
@@ -460,6 +427,10 @@ int sp_store_load_commit(struct sp_store_load **load, const struct sp_dataset_in
     struct sp_store_load *l = *load;
     int err = sp_store_load_flush(l);
     if (!err)
+        err = load_register(l->s, l->name, false, &l->key_slot);
+    if (!err)
+        err = sp_store_runs_merge(l->s, l->slot, l->nruns, l->key_slot);
+    if (!err)
         err = load_swap(l, info, out_info);
     if (err) {
         sp_store_load_abort(load);
@@ -471,21 +442,30 @@ int sp_store_load_commit(struct sp_store_load **load, const struct sp_dataset_in
     return 0;
 }
 
+/* Moves a registered slot from sp.loads to sp.garbage inside txn. */
+static int slot_to_garbage(struct sp_store *s, MDB_txn *txn, uint32_t slot)
+{
+    uint8_t sk[4];
+    sp_be32_put(sk, slot);
+    MDB_val k = {4, sk}, v = {0, ""};
+    int rc = mdb_del(txn, s->dbi[SP_DB_LOADS], &k, NULL);
+    if (rc == 0 || rc == MDB_NOTFOUND)
+        rc = mdb_put(txn, s->dbi[SP_DB_GARBAGE], &k, &v, 0);
+    return rc;
+}
+
 void sp_store_load_abort(struct sp_store_load **load)
 {
     if (!load || !*load)
         return;
     struct sp_store_load *l = *load;
     MDB_txn *txn = NULL;
-    uint8_t sk[4];
-    sp_be32_put(sk, l->slot);
-    MDB_val k = {4, sk}, v = {0, ""};
-    /* If this fails the slot stays listed as loading, and the next start-up
-     * turns it into garbage: the staging is never visible either way. */
+    /* If this fails the slots stay listed as loading, and the next start-up
+     * turns them into garbage: the staging is never visible either way. */
     if (sp_store_txn_begin(l->s, 0, &txn) == 0) {
-        int rc = mdb_del(txn, l->s->dbi[SP_DB_LOADS], &k, NULL);
-        if (rc == 0 || rc == MDB_NOTFOUND)
-            rc = mdb_put(txn, l->s->dbi[SP_DB_GARBAGE], &k, &v, 0);
+        int rc = slot_to_garbage(l->s, txn, l->slot);
+        if (!rc && l->key_slot)
+            rc = slot_to_garbage(l->s, txn, l->key_slot);
         if (rc) {
             sp_store_mdb_err(rc, "abort load");
             mdb_txn_abort(txn);

@@ -9,7 +9,7 @@
  *   sp.datasets  name -> DSINFO (see store_data.c)
  *   sp.loads     slot u32 -> name          (a load's staging or version being built)
  *   sp.garbage   slot u32 -> ""            (slot to delete)
- *   sp.stage     slot u32 | run u32 | seq u32 -> u8 class | KEY
+ *   sp.stage     slot u32 | run u32 | chunk u32 -> entries (u16 len, u8 class, KEY)...
  *   sp.keys      slot u32 | KEY -> u8 class
  *   sp.rounds    round id -> blob
  *   sp.resmeta   round id -> u8 committed, u64 rows
@@ -23,7 +23,8 @@
  * atomic. Why runs: index inserts in value order would be random B-tree
  * writes (each transaction copying most leaf pages: slow, and hundreds of MB
  * of dirty pages for a large dataset). Instead a load writes each buffer,
- * sorted, as a run into sp.stage under its staging slot (sequential writes);
+ * sorted, as a run into sp.stage under its staging slot, packed into 64 KiB
+ * chunks (a few sequential writes);
  * the commit merges the runs into sp.keys under a fresh slot, which is the
  * highest so far, so every write is an MDB_APPEND at the right edge of the
  * tree. Garbage collection deletes a slot's contiguous ranges.
@@ -109,8 +110,7 @@ int sp_store_slot_next(struct sp_store *s, MDB_txn *txn, uint32_t *slot);
 /* Merges the sorted runs staged under stage_slot into sp.keys under
  * key_slot (appending), in write transactions of bounded size. Identical
  * entries (a record id repeated with the same key) are written once. */
-int sp_store_runs_merge(struct sp_store *s, uint32_t stage_slot, uint32_t nruns,
-                        uint32_t key_slot);
+int sp_store_runs_merge(struct sp_store *s, uint32_t stage_slot, uint32_t nruns, uint32_t key_slot);
 
 /* Deletes up to budget entries of slot from sp.keys and sp.stage inside txn;
  * sets *done when none is left. */

@@ -1,7 +1,8 @@
 /*
- * The key index of the state store: its record encoding, the iterator the
- * rounds use, and deletion of abandoned dataset versions. Layouts are in
- * store_impl.h.
+ * The key index of the state store (layouts and the reason for runs in
+ * store_impl.h): KEY encoding, a k-way merge over LMDB cursors, the commit's
+ * merge of staged runs into sp.keys, the iterator the rounds use (a merge
+ * over the current versions), and deletion of abandoned slots.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,162 +11,350 @@
 #include "daemon/log.h"
 #include "daemon/store_impl.h"
 
-struct slot_name {
-    uint32_t slot;
-    char name[SP_STORE_NAME_MAX + 1];
-};
+/* Index entries appended per write transaction by the commit's merge. */
+#define MERGE_TXN_ENTRIES 200000
 
-struct sp_store_keys_iter {
-    struct sp_store *s;
-    MDB_txn *txn;
-    MDB_cursor *cur;
-    uint32_t mask;
-    struct slot_name *slots; /* current versions, sorted by slot */
-    size_t nslots;
-    int started;
-    char rid[SP_STORE_RECORD_ID_MAX + 1];
-};
-
-int sp_store_rec_parse(const void *data, size_t len, struct sp_rec_view *rv)
-{
-    const uint8_t *p = data, *end = p + len;
-    if (len < 3 || p[0] == 0 || (size_t)p[0] + 2 > len)
-        goto bad;
-    rv->idlen = p[0];
-    rv->id = p + 1;
-    rv->nkeys = p[1 + rv->idlen];
-    rv->next = p + 2 + rv->idlen;
-    rv->end = end;
-    const uint8_t *q = rv->next;
-    for (size_t i = 0; i < rv->nkeys; i++) {
-        if (end - q < 4)
-            goto bad;
-        size_t vl = sp_be16_get(q + 2);
-        if (vl == 0 || vl > SP_STORE_VALUE_MAX || (size_t)(end - q - 4) < vl)
-            goto bad;
-        q += 4 + vl;
-    }
-    if (q != end)
-        goto bad;
-    return 0;
-bad:
-    sp_log_error("store: malformed record entry");
-    return SP_ERR_STORE;
-}
-
-void sp_store_rec_key(struct sp_rec_view *rv, struct sp_store_key *out)
-{
-    const uint8_t *q = rv->next;
-    out->type = q[0];
-    out->klass = q[1];
-    out->value_len = sp_be16_get(q + 2);
-    out->value = (const char *)(q + 4);
-    rv->next = q + 4 + out->value_len;
-}
-
-size_t sp_store_keykey(uint8_t out[SP_STORE_KEYKEY_MAX], const struct sp_store_key *k,
-                       uint32_t slot, const uint8_t *id, size_t idlen)
+size_t sp_store_key_encode(uint8_t out[SP_STORE_KEY_MAX], const struct sp_store_key *k,
+                           const char *id, size_t idlen)
 {
     uint8_t *p = out;
     *p++ = k->type;
     memcpy(p, k->value, k->value_len);
     p += k->value_len;
     *p++ = 0;
-    sp_be32_put(p, slot);
-    memcpy(p + 4, id, idlen);
-    return (size_t)(p + 4 + idlen - out);
+    memcpy(p, id, idlen);
+    return (size_t)(p + idlen - out);
 }
 
-/* Deletes one record of a garbage slot and its index entries. An index entry
- * may already be gone: a record id that occurred twice with the same key
- * shares one entry. */
-static int gc_record(struct sp_store *s, MDB_txn *txn, uint32_t slot, const MDB_val *v)
+size_t sp_store_key_prefix(const uint8_t *key, size_t len)
 {
-    struct sp_rec_view rv;
-    struct sp_store_key sk;
-    uint8_t key[SP_STORE_KEYKEY_MAX];
-    int err = sp_store_rec_parse(v->mv_data, v->mv_size, &rv);
-    for (size_t i = 0; !err && i < rv.nkeys; i++) {
-        sp_store_rec_key(&rv, &sk);
-        MDB_val k = {sp_store_keykey(key, &sk, slot, rv.id, rv.idlen), key};
-        int rc = mdb_del(txn, s->dbi[SP_DB_KEYS], &k, NULL);
-        if (rc && rc != MDB_NOTFOUND)
-            err = sp_store_mdb_err(rc, "gc keys");
+    const uint8_t *nul = len > 2 ? memchr(key + 1, 0, len - 1) : NULL;
+    if (!nul)
+        return 0;
+    size_t pre = (size_t)(nul - key) + 1, vlen = pre - 2, idlen = len - pre;
+    if (vlen == 0 || vlen > SP_STORE_VALUE_MAX || idlen == 0 || idlen > SP_STORE_RECORD_ID_MAX)
+        return 0;
+    return pre;
+}
+
+static int bytes_cmp(const uint8_t *a, size_t la, const uint8_t *b, size_t lb)
+{
+    int c = memcmp(a, b, la < lb ? la : lb);
+    return c ? c : (la > lb) - (la < lb);
+}
+
+/* ---- k-way merge over cursors ------------------------------------------ */
+
+/* One sorted source: a cursor over a contiguous key range of one DB. */
+struct src {
+    MDB_cursor *cur;
+    uint8_t lo[9]; /* the range's key prefix: slot (and run) */
+    size_t lolen;
+    uint32_t slot;
+    const uint8_t *key; /* current KEY and class */
+    size_t keylen, pre;
+    uint8_t klass;
+    const uint8_t *next, *end; /* runs: entries left in the current chunk */
+};
+
+/* Sources ordered by (KEY prefix, slot, record id): within one source KEYs
+ * are increasing, so the heap yields the merged order. */
+static int src_cmp(const struct src *a, const struct src *b)
+{
+    int c = bytes_cmp(a->key, a->pre, b->key, b->pre);
+    if (c)
+        return c;
+    if (a->slot != b->slot)
+        return a->slot < b->slot ? -1 : 1;
+    return bytes_cmp(a->key + a->pre, a->keylen - a->pre, b->key + b->pre, b->keylen - b->pre);
+}
+
+struct heap {
+    struct src **h;
+    size_t n;
+};
+
+static void heap_down(struct heap *hp, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < hp->n && src_cmp(hp->h[l], hp->h[m]) < 0)
+            m = l;
+        if (l + 1 < hp->n && src_cmp(hp->h[l + 1], hp->h[m]) < 0)
+            m = l + 1;
+        if (m == i)
+            return;
+        struct src *t = hp->h[i];
+        hp->h[i] = hp->h[m];
+        hp->h[m] = t;
+        i = m;
     }
+}
+
+static void heap_build(struct heap *hp)
+{
+    for (size_t i = hp->n / 2; i-- > 0;)
+        heap_down(hp, i);
+}
+
+/* Drops the top source (exhausted) or re-sifts it (advanced). */
+static void heap_fix_top(struct heap *hp, bool live)
+{
+    if (!live)
+        hp->h[0] = hp->h[--hp->n];
+    if (hp->n)
+        heap_down(hp, 0);
+}
+
+/* Takes the next entry (u16 KEY length, u8 class, KEY) of the current run
+ * chunk. 1: positioned; SP_ERR_STORE when it is malformed. */
+static int run_entry(struct src *s)
+{
+    size_t left = (size_t)(s->end - s->next);
+    size_t len = left >= 3 ? sp_be16_get(s->next) : 0;
+    if (left < 3 || len > left - 3 || !(s->pre = sp_store_key_prefix(s->next + 3, len))) {
+        sp_log_error("store: malformed staged key");
+        return SP_ERR_STORE;
+    }
+    s->klass = s->next[2];
+    s->key = s->next + 3;
+    s->keylen = len;
+    s->next += 3 + len;
+    return 1;
+}
+
+/* Advances a run source: within its chunk, else to its next chunk (sp.stage:
+ * slot | run | chunk -> packed entries). 1: positioned; 0: run ended. */
+static int run_next(struct src *s, bool first)
+{
+    if (!first && s->next < s->end)
+        return run_entry(s);
+    MDB_val k = {s->lolen, s->lo}, v;
+    int rc = mdb_cursor_get(s->cur, &k, &v, first ? MDB_SET_RANGE : MDB_NEXT);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc)
+        return sp_store_mdb_err(rc, "read staged keys");
+    if (k.mv_size != 12 || memcmp(k.mv_data, s->lo, s->lolen) != 0)
+        return 0;
+    s->next = v.mv_data;
+    s->end = s->next + v.mv_size;
+    return run_entry(s);
+}
+
+/* ---- the commit: runs into sp.keys -------------------------------------- */
+
+struct merge_out {
+    struct sp_store *s;
+    MDB_txn *txn;
+    size_t in_txn;
+    uint8_t key[4 + SP_STORE_KEY_MAX]; /* slot | KEY of the last entry written */
+    size_t len;
+};
+
+/* Appends slot | KEY unless it equals the last one (a record id that
+ * occurred twice with the same key). */
+static int merge_put(struct merge_out *o, const struct src *top)
+{
+    if (o->len == 4 + top->keylen && memcmp(o->key + 4, top->key, top->keylen) == 0)
+        return 0;
+    int rc = 0;
+    if (!o->txn && (rc = mdb_txn_begin(o->s->env, NULL, 0, &o->txn)) != 0)
+        return sp_store_mdb_err(rc, "build key index");
+    memcpy(o->key + 4, top->key, top->keylen);
+    o->len = 4 + top->keylen;
+    MDB_val k = {o->len, o->key}, v = {1, (void *)(uintptr_t)&top->klass};
+    if ((rc = mdb_put(o->txn, o->s->dbi[SP_DB_KEYS], &k, &v, MDB_APPEND)) != 0)
+        return sp_store_mdb_err(rc, "build key index");
+    if (++o->in_txn < MERGE_TXN_ENTRIES)
+        return 0;
+    o->in_txn = 0;
+    MDB_txn *t = o->txn;
+    o->txn = NULL;
+    return sp_store_txn_commit(t, "build key index");
+}
+
+static int open_runs(struct sp_store *s, MDB_txn *rtxn, uint32_t stage_slot, struct src *srcs,
+                     uint32_t nruns, struct heap *hp)
+{
+    for (uint32_t r = 0; r < nruns; r++) {
+        struct src *x = &srcs[r];
+        int rc = mdb_cursor_open(rtxn, s->dbi[SP_DB_STAGE], &x->cur);
+        if (rc)
+            return sp_store_mdb_err(rc, "read staged keys");
+        sp_be32_put(x->lo, stage_slot);
+        sp_be32_put(x->lo + 4, r);
+        x->lolen = 8;
+        x->slot = stage_slot;
+        int got = run_next(x, true);
+        if (got < 0)
+            return got;
+        if (got)
+            hp->h[hp->n++] = x;
+    }
+    heap_build(hp);
+    return 0;
+}
+
+int sp_store_runs_merge(struct sp_store *s, uint32_t stage_slot, uint32_t nruns, uint32_t key_slot)
+{
+    MDB_txn *rtxn = NULL;
+    struct src *srcs = calloc(nruns ? nruns : 1, sizeof *srcs);
+    struct heap hp = {calloc(nruns ? nruns : 1, sizeof(struct src *)), 0};
+    struct merge_out o = {.s = s};
+    sp_be32_put(o.key, key_slot);
+    int err = (!srcs || !hp.h) ? SP_ERR_NOMEM : sp_store_txn_begin(s, MDB_RDONLY, &rtxn);
+    if (!err)
+        err = open_runs(s, rtxn, stage_slot, srcs, nruns, &hp);
+    while (!err && hp.n) {
+        struct src *top = hp.h[0];
+        err = merge_put(&o, top);
+        int got = err ? 0 : run_next(top, false);
+        if (got < 0)
+            err = got;
+        heap_fix_top(&hp, got == 1);
+    }
+    if (o.txn && !err)
+        err = sp_store_txn_commit(o.txn, "build key index");
+    else if (o.txn)
+        mdb_txn_abort(o.txn);
+    for (uint32_t r = 0; srcs && r < nruns; r++)
+        if (srcs[r].cur)
+            mdb_cursor_close(srcs[r].cur);
+    if (rtxn)
+        mdb_txn_abort(rtxn);
+    free(srcs);
+    free(hp.h);
     return err;
 }
 
-int sp_store_gc_slot(struct sp_store *s, MDB_txn *txn, uint32_t slot, size_t budget, bool *done,
-                     size_t *deleted)
+/* ---- garbage collection ------------------------------------------------- */
+
+/* Deletes up to *budget entries of dbi whose key starts with slot. */
+static int gc_range(struct sp_store *s, MDB_txn *txn, int dbi, uint32_t slot, size_t *budget,
+                    bool *left)
 {
     MDB_cursor *cur = NULL;
-    uint8_t start[12] = {0};
-    sp_be32_put(start, slot);
-    MDB_val k = {sizeof start, start}, v;
-    int err = 0, rc = mdb_cursor_open(txn, s->dbi[SP_DB_RECORDS], &cur);
+    uint8_t lo[4];
+    sp_be32_put(lo, slot);
+    MDB_val k, v;
+    int rc = mdb_cursor_open(txn, s->dbi[dbi], &cur);
     if (rc)
         return sp_store_mdb_err(rc, "gc");
-    *done = false;
-    *deleted = 0;
-    /* Records are deleted in key order, so the first one at or after the
-     * slot's start is always the next to go. */
+    /* Entries go in key order, so the first at or after the slot's start is
+     * always the next one. */
     for (;;) {
-        k = (MDB_val){sizeof start, start};
+        k = (MDB_val){sizeof lo, lo};
         rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-        if (rc || *deleted >= budget || k.mv_size != 12 || memcmp(k.mv_data, start, 4) != 0)
+        *left = rc == 0 && k.mv_size >= 4 && memcmp(k.mv_data, lo, 4) == 0;
+        if (!*left || *budget == 0)
             break;
-        if ((err = gc_record(s, txn, slot, &v)))
+        if ((rc = mdb_cursor_del(cur, 0)) != 0)
             break;
-        if ((rc = mdb_cursor_del(cur, 0)))
-            break;
-        ++*deleted;
+        --*budget;
     }
-    if (!err && rc == 0 && (k.mv_size != 12 || memcmp(k.mv_data, start, 4) != 0))
-        *done = true;
-    else if (!err && rc == MDB_NOTFOUND)
-        *done = true, rc = 0;
-    if (!err && rc)
-        err = sp_store_mdb_err(rc, "gc");
     mdb_cursor_close(cur);
+    return (rc == 0 || rc == MDB_NOTFOUND) ? 0 : sp_store_mdb_err(rc, "gc");
+}
+
+int sp_store_gc_slot(struct sp_store *s, MDB_txn *txn, uint32_t slot, size_t budget, bool *done)
+{
+    bool left_keys = false, left_stage = false;
+    int err = gc_range(s, txn, SP_DB_KEYS, slot, &budget, &left_keys);
+    if (!err)
+        err = gc_range(s, txn, SP_DB_STAGE, slot, &budget, &left_stage);
+    *done = !left_keys && !left_stage;
     return err;
 }
 
-/* ---- iterator ---------------------------------------------------------- */
+/* ---- the iterator: a merge over the current versions -------------------- */
 
-static int slot_cmp(const void *a, const void *b)
+struct sp_store_keys_iter {
+    MDB_txn *txn;
+    uint32_t mask;
+    size_t nsrcs;
+    struct src *srcs;
+    char (*names)[SP_STORE_NAME_MAX + 1]; /* dataset of srcs[i] */
+    struct heap hp;
+    int started;
+    char rid[SP_STORE_RECORD_ID_MAX + 1];
+};
+
+static int idx_seek(struct src *x, unsigned from, uint32_t mask);
+
+/* Reads the entry under an index cursor (sp.keys: slot | KEY -> class),
+ * skipping key types outside mask. 1: positioned; 0: past the slot. */
+static int idx_entry(struct src *x, int rc, const MDB_val *k, const MDB_val *v, uint32_t mask)
 {
-    uint32_t x = ((const struct slot_name *)a)->slot, y = ((const struct slot_name *)b)->slot;
-    return (x > y) - (x < y);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc)
+        return sp_store_mdb_err(rc, "read keys");
+    if (k->mv_size < 5 || memcmp(k->mv_data, x->lo, 4) != 0)
+        return 0;
+    const uint8_t *key = (const uint8_t *)k->mv_data + 4;
+    if (key[0] > SP_KEY_TYPE_MAX)
+        return 0;
+    if (!(mask & SP_KEY_MASK(key[0])))
+        return idx_seek(x, key[0] + 1u, mask);
+    x->key = key;
+    x->keylen = k->mv_size - 4;
+    x->pre = sp_store_key_prefix(key, x->keylen);
+    if (!x->pre || v->mv_size != 1) {
+        sp_log_error("store: malformed key index entry");
+        return SP_ERR_STORE;
+    }
+    x->klass = *(const uint8_t *)v->mv_data;
+    return 1;
 }
 
-static int load_slots(struct sp_store_keys_iter *it)
+static int idx_seek(struct src *x, unsigned from, uint32_t mask)
+{
+    while (from <= SP_KEY_TYPE_MAX && !(mask & SP_KEY_MASK(from)))
+        from++;
+    if (from > SP_KEY_TYPE_MAX)
+        return 0;
+    uint8_t lo[5];
+    memcpy(lo, x->lo, 4);
+    lo[4] = (uint8_t)from;
+    MDB_val k = {sizeof lo, lo}, v;
+    int rc = mdb_cursor_get(x->cur, &k, &v, MDB_SET_RANGE);
+    return idx_entry(x, rc, &k, &v, mask);
+}
+
+/* Collects the current version of every dataset as a merge source. */
+static int open_sources(struct sp_store *s, struct sp_store_keys_iter *it)
 {
     MDB_cursor *cur = NULL;
     MDB_val k, v;
     MDB_stat st;
-    int rc = mdb_stat(it->txn, it->s->dbi[SP_DB_DATASETS], &st);
+    int rc = mdb_stat(it->txn, s->dbi[SP_DB_DATASETS], &st);
     if (!rc)
-        rc = mdb_cursor_open(it->txn, it->s->dbi[SP_DB_DATASETS], &cur);
+        rc = mdb_cursor_open(it->txn, s->dbi[SP_DB_DATASETS], &cur);
     if (rc)
         return sp_store_mdb_err(rc, "read datasets");
-    it->slots = calloc(st.ms_entries ? st.ms_entries : 1, sizeof *it->slots);
-    if (!it->slots) {
-        mdb_cursor_close(cur);
-        return SP_ERR_NOMEM;
-    }
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && it->nslots < st.ms_entries;
+    size_t cap = st.ms_entries ? st.ms_entries : 1;
+    it->srcs = calloc(cap, sizeof *it->srcs);
+    it->names = calloc(cap, sizeof *it->names);
+    it->hp.h = calloc(cap, sizeof *it->hp.h);
+    int err = (!it->srcs || !it->names || !it->hp.h) ? SP_ERR_NOMEM : 0;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !err && rc == 0 && it->nsrcs < cap;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         if (v.mv_size < 5 || k.mv_size == 0 || k.mv_size > SP_STORE_NAME_MAX)
-            continue; /* dsinfo_decode reports malformed entries elsewhere */
-        struct slot_name *sn = &it->slots[it->nslots++];
-        sn->slot = sp_be32_get((const uint8_t *)v.mv_data + 1);
-        memcpy(sn->name, k.mv_data, k.mv_size);
+            continue; /* reported by the dataset listing */
+        struct src *x = &it->srcs[it->nsrcs];
+        memcpy(it->names[it->nsrcs], k.mv_data, k.mv_size);
+        memcpy(x->lo, (const uint8_t *)v.mv_data + 1, 4);
+        x->lolen = 4;
+        x->slot = sp_be32_get(x->lo);
+        if ((rc = mdb_cursor_open(it->txn, s->dbi[SP_DB_KEYS], &x->cur)) != 0)
+            break;
+        it->nsrcs++;
     }
     mdb_cursor_close(cur);
-    if (rc && rc != MDB_NOTFOUND)
-        return sp_store_mdb_err(rc, "read datasets");
-    qsort(it->slots, it->nslots, sizeof *it->slots, slot_cmp);
-    return 0;
+    if (!err && rc && rc != MDB_NOTFOUND)
+        err = sp_store_mdb_err(rc, "read datasets");
+    return err;
 }
 
 int sp_store_keys_iter_new(struct sp_store *store, uint32_t key_mask,
@@ -174,13 +363,10 @@ int sp_store_keys_iter_new(struct sp_store *store, uint32_t key_mask,
     struct sp_store_keys_iter *it = calloc(1, sizeof *it);
     if (!it)
         return SP_ERR_NOMEM;
-    it->s = store;
     it->mask = key_mask & SP_KEY_MASK_ALL;
-    int err = sp_store_txn_begin(store, MDB_RDONLY, &it->txn), rc;
+    int err = sp_store_txn_begin(store, MDB_RDONLY, &it->txn);
     if (!err)
-        err = load_slots(it);
-    if (!err && (rc = mdb_cursor_open(it->txn, store->dbi[SP_DB_KEYS], &it->cur)))
-        err = sp_store_mdb_err(rc, "read keys");
+        err = open_sources(store, it);
     if (err) {
         sp_store_keys_iter_free(&it);
         return err;
@@ -193,91 +379,61 @@ void sp_store_keys_iter_free(struct sp_store_keys_iter **it)
 {
     if (!it || !*it)
         return;
-    if ((*it)->cur)
-        mdb_cursor_close((*it)->cur);
-    if ((*it)->txn)
-        mdb_txn_abort((*it)->txn);
-    free((*it)->slots);
-    free(*it);
+    struct sp_store_keys_iter *x = *it;
+    for (size_t i = 0; x->srcs && i < x->nsrcs; i++)
+        mdb_cursor_close(x->srcs[i].cur);
+    if (x->txn)
+        mdb_txn_abort(x->txn);
+    free(x->srcs);
+    free(x->names);
+    free(x->hp.h);
+    free(x);
     *it = NULL;
 }
 
-/* Positions the cursor at the first entry of the first wanted type >= from,
- * or returns MDB_NOTFOUND. */
-static int seek_type(struct sp_store_keys_iter *it, unsigned from, MDB_val *k, MDB_val *v)
+static int iter_start(struct sp_store_keys_iter *it)
 {
-    while (from <= SP_KEY_TYPE_MAX && !(it->mask & SP_KEY_MASK(from)))
-        from++;
-    if (from > SP_KEY_TYPE_MAX)
-        return MDB_NOTFOUND;
-    uint8_t t = (uint8_t)from;
-    *k = (MDB_val){1, &t};
-    return mdb_cursor_get(it->cur, k, v, MDB_SET_RANGE);
-}
-
-static const struct slot_name *find_slot(const struct sp_store_keys_iter *it, uint32_t slot)
-{
-    struct slot_name key = {.slot = slot};
-    return bsearch(&key, it->slots, it->nslots, sizeof key, slot_cmp);
-}
-
-/* Decodes an index entry into ref; returns 1 when it belongs to a current
- * version, 0 to skip it, or SP_ERR_STORE when it is malformed. */
-static int decode_entry(struct sp_store_keys_iter *it, const MDB_val *k, const MDB_val *v,
-                        struct sp_store_keyref *ref)
-{
-    const uint8_t *p = k->mv_data;
-    const uint8_t *nul = k->mv_size > 2 ? memchr(p + 1, 0, k->mv_size - 1) : NULL;
-    size_t vlen = nul ? (size_t)(nul - p - 1) : 0;
-    size_t idlen = nul ? k->mv_size - (size_t)(nul - p) - 5 : 0;
-    if (!nul || vlen == 0 || vlen > SP_STORE_VALUE_MAX || k->mv_size < vlen + 7 || idlen == 0 ||
-        idlen > SP_STORE_RECORD_ID_MAX || v->mv_size != 1) {
-        sp_log_error("store: malformed key index entry");
-        return SP_ERR_STORE;
+    it->started = 1;
+    for (size_t i = 0; i < it->nsrcs; i++) {
+        int got = idx_seek(&it->srcs[i], SP_KEY_TYPE_MIN, it->mask);
+        if (got < 0)
+            return got;
+        if (got)
+            it->hp.h[it->hp.n++] = &it->srcs[i];
     }
-    const struct slot_name *sn = find_slot(it, sp_be32_get(nul + 1));
-    if (!sn)
-        return 0;
-    memcpy(it->rid, nul + 5, idlen);
-    it->rid[idlen] = '\0';
-    ref->type = p[0];
-    ref->klass = *(const uint8_t *)v->mv_data;
-    ref->value_len = (uint16_t)vlen;
-    ref->value = p + 1;
-    ref->dataset = sn->name;
-    ref->record_id = it->rid;
-    return 1;
+    heap_build(&it->hp);
+    return 0;
 }
 
 int sp_store_keys_iter_next(struct sp_store_keys_iter *it, struct sp_store_keyref *ref)
 {
-    MDB_val k, v;
-    int rc;
+    int err = 0;
     if (!it->started) {
-        it->started = 1;
-        rc = seek_type(it, SP_KEY_TYPE_MIN, &k, &v);
-    } else {
-        rc = mdb_cursor_get(it->cur, &k, &v, MDB_NEXT);
-    }
-    for (;;) {
-        if (rc == MDB_NOTFOUND)
-            return SP_ERR_NOT_FOUND;
-        if (rc)
-            return sp_store_mdb_err(rc, "read keys");
-        unsigned type = k.mv_size ? *(const uint8_t *)k.mv_data : 0;
-        if (type > SP_KEY_TYPE_MAX)
-            return SP_ERR_NOT_FOUND;
-        if (!(it->mask & SP_KEY_MASK(type))) {
-            rc = seek_type(it, type + 1, &k, &v);
-            continue;
-        }
-        int got = decode_entry(it, &k, &v, ref);
+        err = iter_start(it);
+    } else if (it->hp.n) {
+        struct src *top = it->hp.h[0];
+        MDB_val k, v;
+        int rc = mdb_cursor_get(top->cur, &k, &v, MDB_NEXT);
+        int got = idx_entry(top, rc, &k, &v, it->mask);
         if (got < 0)
             return got;
-        if (got)
-            return 0;
-        rc = mdb_cursor_get(it->cur, &k, &v, MDB_NEXT);
+        heap_fix_top(&it->hp, got == 1);
     }
+    if (err)
+        return err;
+    if (it->hp.n == 0)
+        return SP_ERR_NOT_FOUND;
+    const struct src *top = it->hp.h[0];
+    size_t idlen = top->keylen - top->pre;
+    memcpy(it->rid, top->key + top->pre, idlen);
+    it->rid[idlen] = '\0';
+    ref->type = top->key[0];
+    ref->klass = top->klass;
+    ref->value_len = (uint16_t)(top->pre - 2);
+    ref->value = top->key + 1;
+    ref->dataset = it->names[top - it->srcs];
+    ref->record_id = it->rid;
+    return 0;
 }
 
 int sp_store_keys_foreach(struct sp_store *store, uint32_t key_mask, sp_store_key_fn fn, void *ctx)

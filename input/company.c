@@ -14,7 +14,7 @@
 
 struct words {
     size_t n;
-    char buf[SP_FOLD_MAX + 8];
+    char buf[SP_FOLD_MAX + 2 * MAX_WORDS]; /* every '&' adds a byte ("en") */
     struct {
         uint16_t off;
         uint8_t len;
@@ -78,7 +78,7 @@ static const char *const descriptors[] = {
 static void split_words(const struct sp_folded *f, struct words *ws)
 {
     size_t used = 0;
-    bool join = false;
+    bool join = false, abbrev = false; /* abbrev: the last word is "b", "bv", ... from "b.v." */
 
     ws->n = 0;
     for (size_t i = 0; i < f->len && ws->n < MAX_WORDS;) {
@@ -90,9 +90,9 @@ static void split_words(const struct sp_folded *f, struct words *ws)
                 ws->w[ws->n].off = (uint16_t)used;
                 ws->w[ws->n++].len = 2;
                 used += 2;
+                abbrev = false;
             }
-            join = c == '.' && ws->n > 0 && ws->w[ws->n - 1].len == 1 && i > 0 &&
-                   f->s[i - 1] != ' ';
+            join = c == '.' && abbrev && i > 0 && f->s[i - 1] != ' ';
             i++;
             continue;
         }
@@ -100,14 +100,17 @@ static void split_words(const struct sp_folded *f, struct words *ws)
         while (i < f->len && ((f->s[i] >= 'a' && f->s[i] <= 'z') || (f->s[i] >= '0' && f->s[i] <= '9')))
             i++;
         size_t l = i - s;
-        if (join && i - s == 1 && ws->w[ws->n - 1].len < 255) {
-            ws->buf[used++] = f->s[s]; /* continues the previous word */
+        if (used + l > sizeof(ws->buf))
+            break; /* cannot happen: see buf */
+        if (join && l == 1 && ws->w[ws->n - 1].len < 255) {
+            ws->buf[used++] = f->s[s]; /* continues the abbreviation */
             ws->w[ws->n - 1].len++;
         } else {
             ws->w[ws->n].off = (uint16_t)used;
             ws->w[ws->n++].len = (uint8_t)(l > 255 ? 255 : l);
             memcpy(ws->buf + used, f->s + s, ws->w[ws->n - 1].len);
             used += ws->w[ws->n - 1].len;
+            abbrev = l == 1;
         }
         join = false;
     }

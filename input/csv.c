@@ -73,6 +73,8 @@ void sp_csv_free(struct sp_csv **csv)
 {
     if (csv == NULL || *csv == NULL)
         return;
+    /* The buffer held raw field values (personal data). */
+    explicit_bzero(*csv, sizeof(**csv));
     free(*csv);
     *csv = NULL;
 }

@@ -389,112 +389,128 @@ static void emit_parts(struct emitter *e, int type, const char *a, const char *b
     emit(e, type, sp_key_type_class(type), &k);
 }
 
-/* ---- the key design ------------------------------------------------------------- */
+/* ---- the key design ------------------------------------------------------------- *
+ * Each key type of dutch-identifiers.md is emitted in the forms below; every
+ * form was kept because it measurably adds links without false ones
+ * (input/match-keys.md has the figures). Person name keys are always
+ * qualified: a surname with a date of birth alone links namesakes born on
+ * the same day, so name_dob carries the first initial, or, for sources whose
+ * given names are unreliable, the postcode region instead. */
 
-/* Which variants of the name keys are emitted (input/match-keys.md has the
- * measurements behind each choice). */
-static const struct {
-    bool name_plain;   /* name_dob "core|dob": the table's definition */
-    bool name_initial; /* name_dob "i|core|dob" */
-    bool name_address; /* name_dob "core|dob|pc|hn": given-name-less, address-qualified */
-    bool name_postcode; /* name_dob "core|dob|pc": given-name-less, postcode-qualified */
-    bool phon_swap;    /* phon_dob read with given name and surname swapped */
-    bool phon_daymonth; /* phon_dob with day and month swapped */
-    bool part_single;  /* part_dob also for a surname of one part */
-    bool phon_region;  /* phon_dob "phon|dob|pc2" */
-    bool addr_partial; /* ini_addr_dob with year+month, and with month+day */
-    bool phon_anagram; /* phon_dob on the sorted letters of the core */
-} design = {
-    .name_plain = false,
-    .name_initial = true,
-    .name_address = false,
-    .name_postcode = true,
-    .phon_swap = true,
-    .phon_daymonth = true,
-    .part_single = false,
-    .phon_region = false,
-    .addr_partial = true,
-    .phon_anagram = true,
-};
+#define REGION_CHARS 2 /* postcode characters that name the region ("35" of 3511) */
 
-#ifndef PCN
-#define PCN 2
-#endif
-static void name_keys(struct emitter *e, const struct values *v, const char *core,
-                      const char *phon, const char *dob)
+static void ini_of(const struct values *v, char ini[2])
 {
-    char ini[2] = {v->given.initial, '\0'};
-
-    if (design.name_plain)
-        emit_parts(e, SP_KEY_NAME_DOB, core, dob, NULL, NULL);
-    if (design.name_initial && ini[0] != 0)
-        emit_parts(e, SP_KEY_NAME_DOB, ini, core, dob, NULL);
-    if (design.name_address && v->pc && v->house)
-        emit_parts(e, SP_KEY_NAME_DOB, core, dob, v->pc_v, v->hn_v);
-    if (design.name_postcode && v->pc) {
-        char area[SP_POSTAL_CODE_BYTES];
-        memcpy(area, v->pc_v, sizeof(area));
-        area[PCN] = '\0';
-        emit_parts(e, SP_KEY_NAME_DOB, core, dob, area, NULL);
-        if (design.phon_region && phon[0] != '\0')
-            emit_parts(e, SP_KEY_PHON_DOB, phon, dob, area, NULL);
-    }
-    if (ini[0] != 0 && phon[0] != '\0')
-        emit_parts(e, SP_KEY_PHON_DOB, ini, phon, dob, NULL);
+    ini[0] = v->given.initial;
+    ini[1] = '\0';
 }
 
-/* phon_dob under the two readings of a record that sources get wrong most:
- * given name and surname swapped, day and month swapped. */
+/* name_dob and phon_dob on one reading of the surname core. */
+static void name_keys(struct emitter *e, const struct values *v, const char *core,
+                      const char *phon)
+{
+    char ini[2];
+
+    ini_of(v, ini);
+    if (ini[0] != 0) {
+        emit_parts(e, SP_KEY_NAME_DOB, ini, core, v->dob_v, NULL);
+        if (phon[0] != '\0')
+            emit_parts(e, SP_KEY_PHON_DOB, ini, phon, v->dob_v, NULL);
+    }
+    if (v->pc) {
+        char region[REGION_CHARS + 1];
+        memcpy(region, v->pc_v, REGION_CHARS);
+        region[REGION_CHARS] = '\0';
+        emit_parts(e, SP_KEY_NAME_DOB, core, v->dob_v, region, NULL);
+    }
+}
+
+/* phon_dob under the readings that sources get wrong most: given name and
+ * surname swapped, day and month swapped, two letters swapped (the sorted
+ * letters, tagged '~' so that they never equal a phonetic code). */
 static void fuzzy_keys(struct emitter *e, const struct values *v)
 {
-    char ini[2] = {v->given.initial, '\0'};
+    char ini[2];
 
-    if (design.phon_swap && v->given.first_len > 0) {
+    ini_of(v, ini);
+    if (v->given.first_len > 0) {
         char sini[2] = {v->sn.core[0], '\0'};
         char code[2 * SP_NAME_GIVEN_MAX + 2];
         if (sp_phonetic(v->given.first, v->given.first_len, code, sizeof(code)) > 0)
             emit_parts(e, SP_KEY_PHON_DOB, sini, code, v->dob_v, NULL);
     }
-    if (design.phon_anagram && ini[0] != 0) {
-        char sorted[SP_NAME_CORE_MAX + 2];
-        int cnt[26] = {0};
-        size_t n = 0;
-        for (size_t i = 0; i < v->sn.core_len; i++)
-            if (v->sn.core[i] >= 'a' && v->sn.core[i] <= 'z')
-                cnt[v->sn.core[i] - 'a']++;
-        sorted[n++] = '~';
-        for (int c = 0; c < 26; c++)
-            for (int k = 0; k < cnt[c]; k++)
-                sorted[n++] = (char)('a' + c);
-        sorted[n] = '\0';
-        emit_parts(e, SP_KEY_PHON_DOB, ini, sorted, v->dob_v, NULL);
-    }
-    if (design.phon_daymonth && ini[0] != 0 && v->dob_d.day <= 12 &&
-        v->dob_d.day != v->dob_d.month) {
+    if (ini[0] == 0)
+        return;
+    if (v->dob_d.day <= 12 && v->dob_d.day != v->dob_d.month) {
         struct sp_date sw = {v->dob_d.year, v->dob_d.day, v->dob_d.month};
         char dob[9];
         sp_date_format8(&sw, dob);
         dob[8] = '\0';
         emit_parts(e, SP_KEY_PHON_DOB, ini, v->phon, dob, NULL);
     }
+    int cnt[26] = {0};
+    char sorted[SP_NAME_CORE_MAX + 2];
+    size_t n = 0;
+    for (size_t i = 0; i < v->sn.core_len; i++)
+        if (v->sn.core[i] >= 'a' && v->sn.core[i] <= 'z')
+            cnt[v->sn.core[i] - 'a']++;
+    sorted[n++] = '~';
+    for (int c = 0; c < 26; c++)
+        for (int k = 0; k < cnt[c]; k++)
+            sorted[n++] = (char)('a' + c);
+    sorted[n] = '\0';
+    emit_parts(e, SP_KEY_PHON_DOB, ini, sorted, v->dob_v, NULL);
 }
 
+/* part_dob for every part of the surname, also a surname of one part: that
+ * is what lets "Jansen-de Vries" (a married name in use) meet "Jansen". */
 static void part_keys(struct emitter *e, const struct values *v)
 {
-    if (v->sn.nparts < 2 && !design.part_single)
+    char ini[2];
+
+    ini_of(v, ini);
+    if (ini[0] == 0)
         return;
     for (size_t i = 0; i < v->sn.nparts; i++) {
         char part[SP_NAME_CORE_MAX + 1];
         memcpy(part, v->sn.core + v->sn.part[i].off, v->sn.part[i].len);
         part[v->sn.part[i].len] = '\0';
-        emit_parts(e, SP_KEY_PART_DOB, part, v->dob_v, NULL, NULL);
+        emit_parts(e, SP_KEY_PART_DOB, ini, part, v->dob_v, NULL);
+    }
+}
+
+/* ini_addr_dob with the full date, and with the date's year and month, and
+ * month and day: the initial and the address keep these precise, and they
+ * absorb a mistyped day or year (and a BRP date with an unknown day). */
+static void address_dob_keys(struct emitter *e, const struct values *v)
+{
+    char ini[2], full[9];
+
+    ini_of(v, ini);
+    if (!v->pc || !v->house || v->dob_d.year == 0 || v->dob_d.month == 0)
+        return;
+    sp_date_format8(&v->dob_d, full);
+    full[8] = '\0';
+    if (v->dob) {
+        if (ini[0] != 0)
+            emit_parts(e, SP_KEY_INI_ADDR_DOB, ini, v->pc_v, v->hn_v, full);
+        emit_parts(e, SP_KEY_ADDR_DOB, v->pc_v, v->hn_v, full, NULL);
+    }
+    if (ini[0] == 0)
+        return;
+    char ym[7], md[5];
+    memcpy(ym, full, 6);
+    ym[6] = '\0';
+    emit_parts(e, SP_KEY_INI_ADDR_DOB, ini, v->pc_v, v->hn_v, ym);
+    if (v->dob_d.day != 0) {
+        memcpy(md, full + 4, 4);
+        md[4] = '\0';
+        emit_parts(e, SP_KEY_INI_ADDR_DOB, ini, v->pc_v, v->hn_v, md);
     }
 }
 
 static void person_keys(struct emitter *e, const struct values *v)
 {
-    char ini[2] = {v->given.initial, '\0'};
-
     if (v->bsn)
         emit_parts(e, SP_KEY_BSN, v->bsn_v, NULL, NULL, NULL);
     if (v->national_id) /* tagged: never equal to a 9-digit BSN */
@@ -502,34 +518,13 @@ static void person_keys(struct emitter *e, const struct values *v)
     if (v->anummer)
         emit_parts(e, SP_KEY_ANUMMER, v->anummer_v, NULL, NULL, NULL);
     if (v->name && v->dob) {
-        name_keys(e, v, v->sn.core, v->phon, v->dob_v);
+        name_keys(e, v, v->sn.core, v->phon);
         if (v->sn.alt_len > 0)
-            name_keys(e, v, v->sn.alt, v->phon_alt, v->dob_v);
+            name_keys(e, v, v->sn.alt, v->phon_alt);
         fuzzy_keys(e, v);
         part_keys(e, v);
     }
-    if (v->pc && v->house && v->dob) {
-        if (ini[0] != 0)
-            emit_parts(e, SP_KEY_INI_ADDR_DOB, ini, v->pc_v, v->hn_v, v->dob_v);
-        emit_parts(e, SP_KEY_ADDR_DOB, v->pc_v, v->hn_v, v->dob_v, NULL);
-    }
-    if (design.addr_partial && v->pc && v->house && ini[0] != 0 && v->dob_d.year != 0 &&
-        v->dob_d.month != 0) {
-        char ym[8], md[8];
-        memcpy(ym, v->dob_v[0] ? v->dob_v : "", 0);
-        struct sp_date d = v->dob_d;
-        char full[9];
-        sp_date_format8(&d, full);
-        memcpy(ym, full, 6);
-        ym[6] = '\0';
-        emit_parts(e, SP_KEY_INI_ADDR_DOB, ini, v->pc_v, v->hn_v, ym);
-        if (d.day != 0) {
-            md[0] = '-';
-            memcpy(md + 1, full + 4, 4);
-            md[5] = '\0';
-            emit_parts(e, SP_KEY_INI_ADDR_DOB, ini, v->pc_v, v->hn_v, md);
-        }
-    }
+    address_dob_keys(e, v);
 }
 
 static void company_keys(struct emitter *e, const struct values *v)

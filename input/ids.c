@@ -209,9 +209,11 @@ int sp_postcode_parse(const char *text, size_t len, char out[SP_POSTCODE_BYTES])
 }
 
 /* Appends letters/digits of text to h->suffix (upper case), skipping the
- * separators of house-number notations. Returns 0, FORMAT, LENGTH. */
+ * separators of house-number notations; h is unchanged on a reject.
+ * Returns 0, FORMAT, LENGTH. */
 static int add_suffix(const char *text, size_t len, struct sp_house *h, size_t max_add)
 {
+    struct sp_house t = *h;
     size_t added = 0;
 
     for (size_t i = 0; i < len; i++) {
@@ -220,12 +222,13 @@ static int add_suffix(const char *text, size_t len, struct sp_house *h, size_t m
             continue;
         if (!is_alnum(c))
             return SP_REJECT_FORMAT;
-        if (h->suffix_len >= SP_HOUSE_SUFFIX_MAX || added == max_add)
+        if (t.suffix_len >= SP_HOUSE_SUFFIX_MAX || added == max_add)
             return SP_REJECT_LENGTH;
-        h->suffix[h->suffix_len++] = to_upper(c);
+        t.suffix[t.suffix_len++] = to_upper(c);
         added++;
     }
-    h->suffix[h->suffix_len] = '\0';
+    t.suffix[t.suffix_len] = '\0';
+    *h = t;
     return 0;
 }
 

@@ -48,8 +48,10 @@ struct sp_ingest {
     char diag[1024];
     char id[SP_INGEST_MAX_RECORD_ID_BYTES + 1];
     struct view fields[SP_CSV_MAX_FIELDS];
-    uint8_t dec[SP_CSV_MAX_RECORD_BYTES * SP_ENCODING_MAX_EXPANSION];
+    uint8_t *dec; /* decoded texts; only for single-byte encodings (UTF-8 is used in place) */
 };
+
+#define DEC_BYTES (SP_CSV_MAX_RECORD_BYTES * SP_ENCODING_MAX_EXPANSION)
 
 struct row_error_info {
     const char *text;
@@ -173,6 +175,13 @@ int sp_ingest_new(const struct sp_mapping *mapping, struct sp_ingest **out)
     rc = sp_csv_new(&co, &ing->csv);
     if (rc != 0)
         goto out;
+    if (ing->enc != SP_ENC_UTF8) {
+        ing->dec = malloc(DEC_BYTES);
+        if (ing->dec == NULL) {
+            rc = SP_ERR_NOMEM;
+            goto out;
+        }
+    }
     rc = sp_mapping_derive_opts(mapping, 99991231, &ing->opts);
     if (rc != 0)
         goto out;
@@ -194,6 +203,10 @@ void sp_ingest_free(struct sp_ingest **ing)
     sp_csv_free(&g->csv);
     free(g->ids.slot);
     /* The buffers held the last record's raw values. */
+    if (g->dec != NULL) {
+        explicit_bzero(g->dec, DEC_BYTES);
+        free(g->dec);
+    }
     explicit_bzero(g, sizeof(*g));
     free(g);
     *ing = NULL;
@@ -300,8 +313,8 @@ static size_t decode_row(struct sp_ingest *ing, const struct sp_csv_row *row)
         }
         /* The whole record is at most SP_CSV_MAX_RECORD_BYTES raw bytes, so
          * dec always has room; a failure is an encoding error. */
-        if (sp_encoding_to_utf8(ing->enc, p, len, ing->dec + used, sizeof(ing->dec) - used,
-                                &out_len, NULL) != 0)
+        if (sp_encoding_to_utf8(ing->enc, p, len, ing->dec + used, DEC_BYTES - used, &out_len,
+                                NULL) != 0)
             return i + 1;
         ing->fields[i] = (struct view){ing->dec + used, out_len};
         used += out_len;

@@ -430,6 +430,10 @@ static void read_part(const struct toks *tk, size_t from, size_t to, bool core_f
     size_t n = vv_longest(tk, from, to, &e);
 
     *p = (struct part_span){from, from, from, to, NULL, false};
+    if (n >= 2 && from + n == to) { /* "van der" and nothing else: no core */
+        p->core_from = to;
+        return;
+    }
     if (n > 0 && from + n < to) {
         p->pre_to = from + n;
         p->core_from = from + n;
@@ -672,7 +676,7 @@ int sp_surname_parse(const struct sp_folded *field, const struct sp_folded *pref
             out->prefix_unknown = true;
         }
     }
-    if (with_prefix && tk.comma > 0)
+    if (with_prefix && tk.comma >= 0)
         return parse_comma_form(&tk, out, given);
     size_t start = with_prefix ? skip_initials(&tk, 0, tk.n) : 0;
     size_t np = split_parts(&tk, start, tk.n, !with_prefix, parts);
@@ -697,7 +701,7 @@ int sp_fullname_parse(const struct sp_folded *field, struct sp_surname *out,
     if (field->truncated)
         return SP_REJECT_LENGTH;
     tokenize(field, &tk);
-    if (tk.comma > 0)
+    if (tk.comma >= 0)
         return parse_comma_form(&tk, out, given);
     size_t end = trim_trailing_titles(&tk, 0, tk.n);
     size_t start = skip_titles(&tk, 0, end);

@@ -78,11 +78,12 @@ SP_NODISCARD int sp_pki_trust_new(const void *ca, size_t ca_len, const void *crl
 void sp_pki_trust_free(struct sp_pki_trust **t);
 
 /* Verifies cert (PEM or DER) at time now (Unix seconds): signed by the CA,
- * within its validity and the CA's (not_before <= now < not_after), not revoked (when the trust has
- * a CRL, which must itself be current at now), a well-formed federation certificate, and of
- * expected_role (0 accepts either role). *info is written only on success. When why is not NULL, a
- * sentence for a log line (without any key material) is written into it on failure (why_cap bytes
- * with the NUL). Returns 0 or:
+ * within its validity and the CA's (not_before <= now < not_after), not
+ * revoked (when the trust has a CRL, which must itself be current at now),
+ * a well-formed federation certificate, and of expected_role (0 accepts
+ * either role). *info is written only on success. When why is not NULL, a
+ * sentence for a log line (without key material) is written into it on
+ * failure (why_cap bytes with the NUL). Returns 0 or:
  *   SP_ERR_OVERFLOW          cert larger than SP_PKI_CERT_MAX_BYTES
  *   SP_ERR_CERT              not a parseable federation certificate
  *   SP_ERR_CERT_UNTRUSTED    not issued by this CA (or its signature fails)

@@ -51,8 +51,9 @@ SP_NODISCARD int sp_codec_get_node(struct sp_wire_reader *r, char *dst);
 
 /* Common frame head: array header with 2..max elements, version 1 and a
  * type in type_min..type_max. Order of checks: array (TYPE; OVERSIZED above
- * max; MALFORMED below 2), version (VERSION), type (UNKNOWN_MSG). Sets *n to
- * the elements left after version and type, and *type. */
+ * max, unless the elements are there and the first is a version other than
+ * 1: VERSION; MALFORMED below 2), version (VERSION), type (UNKNOWN_MSG).
+ * Sets *n to the elements left after version and type, and *type. */
 SP_NODISCARD int sp_codec_get_head(struct sp_wire_reader *r, uint32_t max, uint32_t *n,
                                    uint8_t *type, unsigned type_min, unsigned type_max);
 

@@ -70,19 +70,45 @@ int sp_codec_get_node(struct sp_wire_reader *r, char *dst)
     return err;
 }
 
+/* The version element: 0 when it is 1; VERSION for any other integer
+ * (negative and over-wide ones included); the reader's code otherwise. */
+static int get_version(struct sp_wire_reader *r)
+{
+    uint64_t v;
+    int err = sp_wire_get_uint(r, UINT64_MAX, &v);
+
+    if (err == SP_ERR_PROTO_FIELD || (err == 0 && v != SP_PROTO_VERSION))
+        return SP_ERR_PROTO_VERSION;
+    return err;
+}
+
+/* The array header of a frame or proposal (min..max elements) and its
+ * version. A header over max whose elements are present and start with
+ * another version is a later version's message (which may have more
+ * elements), not an oversized one of ours: VERSION, as README section 2
+ * promises. The count never sizes anything, so looking past it is safe. */
+static int get_array_version(struct sp_wire_reader *r, uint32_t min, uint32_t max, uint32_t *n)
+{
+    struct sp_wire_reader probe = *r;
+    uint32_t any;
+    int err = sp_wire_get_array(r, max, n);
+
+    if (err == SP_ERR_PROTO_OVERSIZED && sp_wire_get_array(&probe, UINT32_MAX, &any) == 0 &&
+        any > 0 && get_version(&probe) == SP_ERR_PROTO_VERSION)
+        return SP_ERR_PROTO_VERSION;
+    if (err != 0)
+        return err;
+    if (*n < min)
+        return SP_ERR_PROTO_MALFORMED;
+    return get_version(r);
+}
+
 int sp_codec_get_head(struct sp_wire_reader *r, uint32_t max, uint32_t *n, uint8_t *type,
                       unsigned type_min, unsigned type_max)
 {
-    uint64_t v, t;
-    int err = sp_wire_get_array(r, max, n);
+    uint64_t t;
+    int err = get_array_version(r, 2, max, n);
 
-    if (err != 0)
-        return err;
-    if (*n < 2)
-        return SP_ERR_PROTO_MALFORMED;
-    err = sp_wire_get_uint(r, UINT64_MAX, &v);
-    if (err == SP_ERR_PROTO_FIELD || (err == 0 && v != SP_PROTO_VERSION))
-        return SP_ERR_PROTO_VERSION;
     if (err != 0)
         return err;
     err = sp_wire_get_uint(r, UINT64_MAX, &t);
@@ -333,16 +359,8 @@ int sp_proposal_encode(const struct sp_proposal *p, uint8_t *buf, size_t cap, si
 static int get_proposal_head(struct sp_wire_reader *r)
 {
     uint32_t n;
-    uint64_t v;
-    int err = sp_wire_get_array(r, 1 + SP_CODEC_PROPOSAL_FIELDS, &n);
+    int err = get_array_version(r, 1, 1 + SP_CODEC_PROPOSAL_FIELDS, &n);
 
-    if (err != 0)
-        return err;
-    if (n < 1)
-        return SP_ERR_PROTO_MALFORMED;
-    err = sp_wire_get_uint(r, UINT64_MAX, &v);
-    if (err == SP_ERR_PROTO_FIELD || (err == 0 && v != SP_PROTO_VERSION))
-        return SP_ERR_PROTO_VERSION;
     if (err != 0)
         return err;
     return n == 1 + SP_CODEC_PROPOSAL_FIELDS ? 0 : SP_ERR_PROTO_MALFORMED;

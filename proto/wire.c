@@ -154,8 +154,10 @@ void sp_wire_put_cstr(struct sp_wire_writer *w, const char *s, size_t max)
 
 void sp_wire_reader_init(struct sp_wire_reader *r, const uint8_t *buf, size_t len)
 {
+    /* A NULL buf reads as empty input (TRUNCATED): NULL + len is undefined
+     * behaviour even for len 0, and a NULL with a length is a caller's bug. */
     r->p = buf;
-    r->end = buf + len;
+    r->end = buf != NULL ? buf + len : buf;
 }
 
 int sp_wire_end(const struct sp_wire_reader *r)

@@ -56,6 +56,7 @@ struct sp_wire_reader {
     const uint8_t *end;
 };
 
+/* Reads buf[0..len); a NULL buf is empty input. */
 void sp_wire_reader_init(struct sp_wire_reader *r, const uint8_t *buf, size_t len);
 /* SP_ERR_PROTO_TRAILING unless every byte was consumed. */
 SP_NODISCARD int sp_wire_end(const struct sp_wire_reader *r);

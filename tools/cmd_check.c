@@ -232,10 +232,15 @@ static int run_check(const struct sp_cli_input_args *a, const struct sp_mapping 
     bool usable = st->records == 0 || st->records_usable > 0;
     const char *why = usable ? NULL : "no record in the file is usable";
     int status = usable ? 0 : 1;
-    if (a->json)
+    if (a->json) {
         status |= print_json(a, m, st, usable, why);
-    else
+    } else {
         print_text(a, m, st);
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            fprintf(stderr, "snijpunt: write error on standard output\n");
+            status = 1;
+        }
+    }
     if (!usable)
         fprintf(stderr, "snijpunt: %s: %s\n", a->input, why);
     else if (st->records == 0)

@@ -282,6 +282,34 @@ static void test_forged_pin(void **state)
     free_logs(logs, NODES);
 }
 
+/* A node that leaves out a head it received weakens its peer's pins:
+ * the cross-check names it. */
+static void test_head_not_recorded(void **state)
+{
+    (void)state;
+    struct tlog logs[NODES];
+    fixture_federation(logs, NODES, round_id);
+    for (size_t i = 0; i < logs[1].n; i++) {
+        struct sp_audit_entry *e = tlog_entry(&logs[1], i);
+        struct sp_audit_value v;
+        bool hit = sp_audit_entry_type(e) == SP_AUDIT_LOG_HEAD_RECEIVED &&
+                   sp_audit_entry_find(e, SP_AUDIT_F_PEER, 0, &v) == 0 &&
+                   strcmp((const char *)v.bytes, "node-c") == 0;
+        sp_audit_entry_free(&e);
+        if (hit) {
+            tlog_remove(&logs[1], i);
+            tlog_reseal(&logs[1], i);
+            break;
+        }
+    }
+    struct sink out;
+    struct sp_audit_cc_summary sum;
+    assert_int_equal(crosscheck(logs, NODES, &out, &sum), SP_ERR_AUDIT);
+    if (!strstr(out.text, "node-c sent its log head to node-b, which recorded none"))
+        fail_msg("got:\n%s", out.text);
+    free_logs(logs, NODES);
+}
+
 static void test_add_refusals(void **state)
 {
     (void)state;
@@ -327,8 +355,8 @@ static void test_story(void **state)
         "Case: RIEC-2024/017",
         "Purpose: Ondermijning: malafide uitzendbureaus \"Noord\"",
         "Legal basis for node-b: WGS art. 2.2; convenant RIEC",
-        "Participants (ring order): node-a, node-b, node-c; counting node: node-c; started by "
-        "node-a",
+        ("Participants (ring order): node-a, node-b, node-c; counting node: node-c; started by "
+         "node-a"),
         "Key types: bsn, name_dob; at least 2 holders (k)",
         "Disclosure: partners: each node learns",
         "With node-b: sent bsn 121, name_dob 123; received bsn 211, name_dob 213",
@@ -349,9 +377,13 @@ static void test_story(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_agree),         cmocka_unit_test(test_disagreements),
-        cmocka_unit_test(test_rewritten_log), cmocka_unit_test(test_forged_pin),
-        cmocka_unit_test(test_add_refusals),  cmocka_unit_test(test_story),
+        cmocka_unit_test(test_agree),
+        cmocka_unit_test(test_disagreements),
+        cmocka_unit_test(test_rewritten_log),
+        cmocka_unit_test(test_forged_pin),
+        cmocka_unit_test(test_add_refusals),
+        cmocka_unit_test(test_story),
+        cmocka_unit_test(test_head_not_recorded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

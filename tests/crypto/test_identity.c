@@ -253,6 +253,16 @@ static const char *const bad_publics[] = {
     /* signing key bytes all 0xff: not a canonical encoding */
     "snijpunt-public-v1://////////////////////////////////////////9U/Lok6TJJlpMW+2F8hyuwwdH/"
     "FIAEJ8WUy/rPG8LWUg==",
+    /* RFC 8032's signing key with small-order CURVE keys: 0, 1, a point of
+     * order 8, and p - 1 */
+    "snijpunt-public-v1:"
+    "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURoAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==",
+    "snijpunt-public-v1:"
+    "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURoBAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==",
+    "snijpunt-public-v1:"
+    "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURrg63p8O0G4rhZW4/rxn8Rq2gmN65wysf2GYgUWX0m4AA==",
+    "snijpunt-public-v1:"
+    "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURrs////////////////////////////////////////fw==",
 };
 
 static void test_malformed_public_text(void **state)

@@ -177,7 +177,8 @@ static void test_version_swap_and_gc(void **state)
     assert_int_equal(db_entries(f->s, "sp.keys"), 3);
     gc_all(f->s);
     assert_int_equal(db_entries(f->s, "sp.keys"), 1);
-    assert_int_equal(db_entries(f->s, "sp.records"), 1);
+    assert_int_equal(db_entries(f->s, "sp.stage"), 0);
+    assert_int_equal(db_entries(f->s, "sp.garbage"), 0);
 }
 
 static void test_abort_keeps_previous(void **state)
@@ -222,6 +223,7 @@ static void test_crash_mid_load(void **state)
     struct sp_store_key k1[] = {K(SP_KEY_BSN, SP_CLASS_A, "111")};
     size_t n1[] = {1};
     load_simple(f->s, "ds", ids, k1, n1, 1);
+    gc_all(f->s); /* the committed load's staging */
     sp_store_close(&f->s);
 
     pid_t pid = fork();
@@ -483,6 +485,99 @@ static void test_round_blobs(void **state)
                      SP_ERR_INVALID_ARG);
 }
 
+/* Many datasets with interleaved values: the iterator's merge yields exactly
+ * the order (type, value, load order, record id), compared against a sort of
+ * the same tuples done here. */
+struct tuple {
+    unsigned type;
+    char value[16];
+    int load;
+    char id[16];
+};
+
+static int tuple_cmp(const void *a, const void *b)
+{
+    const struct tuple *x = a, *y = b;
+    if (x->type != y->type)
+        return x->type < y->type ? -1 : 1;
+    int c = strcmp(x->value, y->value);
+    if (c)
+        return c;
+    if (x->load != y->load)
+        return x->load < y->load ? -1 : 1;
+    return strcmp(x->id, y->id);
+}
+
+static void test_merge_order(void **state)
+{
+    struct fixture *f = *state;
+    enum { NDS = 7, NREC = 40 };
+    static struct tuple want[NDS * NREC * 2];
+    size_t n = 0;
+    uint32_t x = 12345;
+    for (int d = 0; d < NDS; d++) {
+        char name[16];
+        struct sp_store_load *l = NULL;
+        snprintf(name, sizeof name, "ds%d", (d * 5) % NDS);
+        assert_int_equal(sp_store_load_begin(f->s, name, &l), 0);
+        for (int r = 0; r < NREC; r++) {
+            struct tuple *t = &want[n];
+            x = x * 1103515245u + 12345u;
+            t[0].type = SP_KEY_NAME_DOB;
+            snprintf(t[0].value, sizeof t[0].value, "v%u", (x >> 16) % 50); /* shared values */
+            t[1].type = SP_KEY_BSN;
+            snprintf(t[1].value, sizeof t[1].value, "%u", (x >> 8) % 1000);
+            for (int k = 0; k < 2; k++) {
+                t[k].load = d;
+                snprintf(t[k].id, sizeof t[k].id, "r%02d", (r * 7) % NREC);
+            }
+            struct sp_store_key keys[2] = {
+                {(uint8_t)t[0].type, SP_CLASS_B, (uint16_t)strlen(t[0].value), t[0].value},
+                {(uint8_t)t[1].type, SP_CLASS_A, (uint16_t)strlen(t[1].value), t[1].value}};
+            assert_int_equal(sp_store_load_put(l, t[0].id, keys, 2), 0);
+            /* Small runs, so that the commit merges many of them. */
+            if (r % 9 == 8)
+                assert_int_equal(sp_store_load_flush(l), 0);
+            n += 2;
+        }
+        struct sp_dataset_info info = {.records = NREC};
+        assert_int_equal(sp_store_load_commit(&l, &info, NULL), 0);
+    }
+    qsort(want, n, sizeof want[0], tuple_cmp);
+    struct sp_store_keys_iter *it = NULL;
+    struct sp_store_keyref ref;
+    assert_int_equal(sp_store_keys_iter_new(f->s, SP_KEY_MASK_ALL, &it), 0);
+    for (size_t i = 0; i < n; i++) {
+        char name[16];
+        assert_int_equal(sp_store_keys_iter_next(it, &ref), 0);
+        snprintf(name, sizeof name, "ds%d", (want[i].load * 5) % NDS);
+        assert_int_equal(ref.type, want[i].type);
+        assert_int_equal(ref.value_len, strlen(want[i].value));
+        assert_memory_equal(ref.value, want[i].value, ref.value_len);
+        assert_string_equal(ref.dataset, name);
+        assert_string_equal(ref.record_id, want[i].id);
+    }
+    assert_int_equal(sp_store_keys_iter_next(it, &ref), SP_ERR_NOT_FOUND);
+    sp_store_keys_iter_free(&it);
+}
+
+/* A record id that occurs twice: the same key is stored once, different keys
+ * both. */
+static void test_duplicate_ids(void **state)
+{
+    struct fixture *f = *state;
+    const char *ids[] = {"dup", "dup", "dup"};
+    struct sp_store_key k[] = {K(SP_KEY_BSN, SP_CLASS_A, "111"), K(SP_KEY_BSN, SP_CLASS_A, "111"),
+                               K(SP_KEY_BSN, SP_CLASS_A, "222")};
+    size_t nk[] = {1, 1, 1};
+    load_simple(f->s, "ds", ids, k, nk, 3);
+    struct collect c = {0};
+    assert_int_equal(sp_store_keys_foreach(f->s, SP_KEY_MASK_ALL, collect_key, &c), 0);
+    assert_int_equal(c.n, 2);
+    assert_string_equal(c.line[0], "1:111:ds:dup:1");
+    assert_string_equal(c.line[1], "1:222:ds:dup:1");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -494,6 +589,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_second_open_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_records, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_merge_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_duplicate_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_results_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_results_commit_atomic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_round_blobs, setup, teardown),

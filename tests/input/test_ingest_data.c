@@ -34,8 +34,10 @@ static const struct dataset datasets[] = {
      0.99},
     {"nl-synth/riec-mn/kvk-functionarissen.map", "nl-synth/riec-mn/kvk-functionarissen.csv", 11961,
      0.99},
-    {"febrl4/a/dataset4a.map", "febrl4/dataset4a.csv", 5000, 0.90},
-    {"febrl4/b/dataset4b.map", "febrl4/dataset4b.csv", 5000, 0.90},
+    /* FEBRL's corrupted records often lack a surname or a date of birth,
+     * without which no person key can be formed. */
+    {"febrl4/a/dataset4a.map", "febrl4/dataset4a.csv", 5000, 0.80},
+    {"febrl4/b/dataset4b.map", "febrl4/dataset4b.csv", 5000, 0.80},
 };
 
 /* Of the non-empty values of a mapped field, at least this share must be

@@ -317,8 +317,8 @@ static void test_issue_args(void **state)
     size_t len = 0;
     uint8_t zero[32] = {0};
     const char *bad_names[] = {"Node-A", "node a", "", "node_a",
-                               "a-very-long-node-name-that-goes-on-and-on-past-"
-                               "sixty-four-characters"};
+                               ("a-very-long-node-name-that-goes-on-and-on-past-sixty-four-chars"
+                                "-x")};
     for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++)
         assert_int_equal(issue(f->ca, SP_PKI_ROLE_NODE, bad_names[i], 1002, T0, T0 + YEAR,
                                f->sign_pk, f->curve_pk, pem, &len),

@@ -130,6 +130,8 @@ static const struct patch request_patches[] = {
     {"ctl_req_status", "1", "ff", 0, UNKNOWN},
     {"ctl_req_status", "", "93 01 01 c0", 0, MALFORMED},
     {"ctl_req_status", "", "9e 01 01", 0, OVERSIZED},
+    {"ctl_req_status", "", "9e 01 01", 12, OVERSIZED},
+    {"ctl_req_status", "", "9e 02 01", 12, SP_ERR_PROTO_VERSION}, /* a later version */
     {"ctl_req_status", "", "91 01", 0, MALFORMED},
     /* LOAD_BEGIN [.., dataset, mapping, total_bytes] */
     {"ctl_req_load_begin", "2", "a0", 0, FIELD},
@@ -190,6 +192,8 @@ static const struct patch reply_patches[] = {
     {"ctl_rep_status", "8", "dc0100", 0, TRUNCATED},
     {"ctl_rep_status", "8", "90", 0, 0},
     {"ctl_rep_status", "^", "98", 0, MALFORMED},
+    {"ctl_rep_status", "", "9a 01 01 00", 7, OVERSIZED},
+    {"ctl_rep_status", "", "9a 02 01 00", 7, SP_ERR_PROTO_VERSION}, /* a later version */
     {"ctl_rep_error", "3", "a10a", 0, FIELD},
     {"ctl_rep_error", "3", "a0", 0, 0},
     {"ctl_rep_error", "2", "00", 0, SP_ERR_PROTO_TYPE}, /* a success needs round_id */

@@ -193,6 +193,12 @@ static const struct patch peer_patches[] = {
     {"peer_done", "", "91 01", 0, MALFORMED},
     {"peer_done", "", "90", 0, MALFORMED},
     {"peer_done", "", "9a 01 0b", 0, OVERSIZED},
+    {"peer_done", "", "9a 01 0b", 8, OVERSIZED}, /* 10 elements, all there */
+    /* a later version may have more elements: its frame is refused as
+     * VERSION (README section 2), not OVERSIZED */
+    {"peer_done", "", "9a 02 0b", 8, SP_ERR_PROTO_VERSION},
+    {"peer_done", "", "dc0014 02 0b", 18, SP_ERR_PROTO_VERSION},
+    {"peer_done", "", "dc0014 02 0b", 0, OVERSIZED}, /* count not backed */
 };
 
 static void test_patches(void **state)

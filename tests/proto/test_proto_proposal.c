@@ -139,6 +139,8 @@ static const struct patch patches[] = {
     {"proposal", "13", "cf0000000100000000", 0, FIELD},
     {"proposal", "^", "9d", 0, MALFORMED},
     {"proposal", "^", "9f", 0, OVERSIZED},
+    {"proposal", "", "9f 01", 14, OVERSIZED},
+    {"proposal", "", "9f 02", 14, SP_ERR_PROTO_VERSION}, /* a later, longer version */
     {"proposal", "^", "90", 0, MALFORMED},
     {"proposal", "5.0^", "93", 0, MALFORMED},
     {"proposal", "5.0^", "95", 0, OVERSIZED},

@@ -260,12 +260,33 @@ static void test_growable_writer(void **state)
     assert_null(out);
 }
 
+/* A NULL input is empty input for every decoder, never a pointer offset. */
+static void test_null_input(void **state)
+{
+    struct sp_wire_reader r;
+    struct sp_peer_msg m;
+    struct sp_proposal p;
+    struct sp_ctl_request q;
+    struct sp_ctl_reply rep;
+    uint64_t u;
+
+    (void)state;
+    sp_wire_reader_init(&r, NULL, 5);
+    assert_int_equal(sp_wire_get_u64(&r, &u), SP_ERR_PROTO_TRUNCATED);
+    assert_int_equal(sp_wire_end(&r), 0);
+    assert_int_equal(sp_peer_decode(NULL, 0, &m), SP_ERR_PROTO_TRUNCATED);
+    assert_int_equal(sp_proposal_decode(NULL, 0, &p), SP_ERR_PROTO_TRUNCATED);
+    assert_int_equal(sp_ctl_request_decode(NULL, 0, &q), SP_ERR_PROTO_TRUNCATED);
+    assert_int_equal(sp_ctl_reply_decode(NULL, 0, &rep), SP_ERR_PROTO_TRUNCATED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_integers),      cmocka_unit_test(test_non_canonical),
         cmocka_unit_test(test_lengths),       cmocka_unit_test(test_length_forms),
         cmocka_unit_test(test_utf8_and_text), cmocka_unit_test(test_growable_writer),
+        cmocka_unit_test(test_null_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

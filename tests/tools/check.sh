@@ -151,4 +151,12 @@ run 0 check --json --mapping "$TMP/om.map" "$TMP/many.csv"
 has "$OUT" '"count":130'
 has "$OUT" '"more":30'
 
+# a report that cannot be written is a failure
+if [ -w /dev/full ]; then
+    "$SNIJPUNT" check --mapping "$TMP/om.map" "$TMP/om.csv" >/dev/full 2>"$ERR"
+    [ $? -eq 1 ] || fail "check to /dev/full should exit 1"
+    "$SNIJPUNT" check --json --mapping "$TMP/om.map" "$TMP/om.csv" >/dev/full 2>"$ERR"
+    [ $? -eq 1 ] || fail "check --json to /dev/full should exit 1"
+fi
+
 finish

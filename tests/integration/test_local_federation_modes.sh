@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# Issue 4, "Done when": counts, threshold and partners modes each reveal what
+# protocol.md says and nothing more. Generated data (snijpunt-gen, 3000
+# persons), five nodes through tools/local-federation, one round per mode;
+# then inspects what each node stored, printed and logged:
+#   partners   each node's results equal the cleartext linkage (k = 2), and a
+#              second run with k = 3 equals the cleartext linkage for k = 3;
+#   threshold  one row per own record held by >= k nodes, partner "*" (no
+#              partner names), the same records as the partners round;
+#   counts     no node holds per-record results; the coordinator's counts
+#              equal the cleartext incidence histogram (small cells suppressed
+#              when the daemon applies suppression);
+#   all modes  no node's store or log holds a BSN or IBAN that only other
+#              nodes hold, and no log holds any BSN or IBAN at all.
+set -euo pipefail
+src=${SP_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+build=${SP_BUILD_DIR:-$src/build}
+command -v jq >/dev/null || { echo "FAIL: jq is missing (bash tools/install-deps)" >&2; exit 1; }
+cli=$build/snijpunt
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+lf() { SP_BUILD_DIR=$build "$src/tools/local-federation" "$@"; }
+header=dataset,record_id,partner,key_types,class
+
+"$build/snijpunt-gen" --out "$work/data" --persons 3000 --seed 4 --quiet
+nodes=()
+for d in "$work/data"/*/; do nodes+=("$(basename "$d")"); done
+[ "${#nodes[@]}" -eq 5 ] || fail "expected 5 node folders, found ${#nodes[@]}"
+
+# --- cleartext keys of every dataset (temporary directory only) ---
+: >"$work/keys.tsv"
+for n in "${nodes[@]}"; do
+    for f in "$work/data/$n"/*.csv; do
+        ds=$(basename "$f" .csv)
+        "$cli" keys --mapping "$src/examples/nl-synth/$n/$ds.map" "$f" 2>/dev/null | tail -n +2 |
+            awk -F, -v n="$n" -v d="$ds" \
+                '{ v = $0; sub(/^[^,]*,[^,]*,[^,]*,/, "", v); print n "\t" d "\t" $1 "\t" $2 "\t" $3 "\t" v }' \
+                >>"$work/keys.tsv"
+    done
+done
+expect() { # k [threshold] -> expected rows per node in $work/expect.<mode>.<node>
+    awk -v minh="$1" -v threshold="${2:-0}" -f "$src/tests/integration/cleartext_expect.awk" \
+        "$work/keys.tsv" "$work/keys.tsv" >"$work/expect.tsv"
+    for n in "${nodes[@]}"; do
+        awk -F'\t' -v n="$n" '$1 == n { print $2 }' "$work/expect.tsv" | LC_ALL=C sort >"$work/exp.$n"
+    done
+}
+same() { # label expected got
+    if ! cmp -s "$2" "$3"; then
+        echo "  $1: $(LC_ALL=C comm -23 "$2" "$3" | wc -l) expected rows missing," \
+            "$(LC_ALL=C comm -13 "$2" "$3" | wc -l) rows not expected" >&2
+        return 1
+    fi
+}
+rows() { tail -n +2 "$1" | LC_ALL=C sort; }
+
+# Identifiers a node must never hold unless it holds them itself.
+for n in "${nodes[@]}"; do
+    awk -F'\t' -v n="$n" '$1 == n && ($4 == "bsn" || $4 == "iban") { print $6 }' "$work/keys.tsv" |
+        LC_ALL=C sort -u >"$work/own.$n"
+done
+LC_ALL=C sort -u "$work"/own.* >"$work/all-ids"
+[ -s "$work/all-ids" ] || fail "no BSN or IBAN keys in the generated data"
+no_leaks() { # out-dir mode: stores hold no foreign identifiers; logs hold none at all
+    local n f hits
+    for n in "${nodes[@]}"; do
+        LC_ALL=C comm -23 "$work/all-ids" "$work/own.$n" >"$work/foreign"
+        for f in "$1/nodes/$n/state"/*; do
+            [ -f "$f" ] || continue
+            hits=$(LC_ALL=C grep -a -o -F -f "$work/foreign" "$f" | wc -l || true)
+            [ "$hits" -eq 0 ] || fail "$2: $n's store holds $hits BSN/IBAN values of other nodes"
+        done
+        hits=$(LC_ALL=C grep -a -o -F -f "$work/all-ids" "$1/nodes/$n/snijpuntd.log" | wc -l || true)
+        [ "$hits" -eq 0 ] || fail "$2: $n's log holds $hits BSN/IBAN values"
+        [ -s "$1/nodes/$n/state/state.mdb" ] || ls "$1/nodes/$n/state"/* >/dev/null 2>&1 ||
+            fail "$2: $n kept no store to inspect"
+    done
+}
+hist_expected() { # suppressed_below participants -> expected histogram lines
+    awk -F'\t' -v parts="$2" -v supp="$1" '
+        BEGIN { np = split(parts, P, ","); for (i = 1; i <= np; i++) idx[P[i]] = i }
+        { k = $4 SUBSEP $6; if (!((k, $1) in seen)) { seen[k, $1] = 1; m[k] += 2 ^ (idx[$1] - 1) } }
+        END {
+            for (k in m) {
+                split(k, a, SUBSEP); h = ""
+                for (i = 1; i <= np; i++) if (int(m[k] / 2 ^ (i - 1)) % 2) h = h (h == "" ? "" : "+") P[i]
+                c[a[1] " " h]++
+            }
+            for (x in c) if (c[x] >= supp) print x, c[x]
+        }' "$work/keys.tsv" | LC_ALL=C sort
+}
+check_counts() { # out-dir label
+    local supp
+    supp=$(jq '.suppressed_below // 0' "$1/counts.json")
+    hist_expected "$supp" "$(jq -r '.participants | join(",")' "$1/counts.json")" >"$work/hist.exp"
+    jq -r '.entries[] | "\(.key_type) \(.holders | join("+")) \(.count)"' "$1/counts.json" |
+        LC_ALL=C sort >"$work/hist.got"
+    cmp -s "$work/hist.exp" "$work/hist.got" ||
+        fail "$2: counts.json differs from the cleartext histogram ($(diff "$work/hist.exp" "$work/hist.got" | grep -c '^[<>]') cell lines)"
+    if [ "$supp" -gt 0 ]; then
+        jq -e --argjson s "$supp" 'all(.entries[]; .count >= $s)' "$1/counts.json" >/dev/null ||
+            fail "$2: a cell below $supp was not suppressed"
+    fi
+    echo "  $2: counts.json equals the cleartext histogram ($(wc -l <"$work/hist.got") cells, suppressed below $supp)"
+}
+
+# --- partners, k = 2 ---
+lf --data "$work/data" --results "$work/p2" --mode partners --min-holders 2 --keep >"$work/p2.txt" 2>&1 ||
+    { cat "$work/p2.txt" >&2; fail "partners round failed"; }
+expect 2
+bad=0
+for n in "${nodes[@]}"; do
+    [ "$(head -n 1 "$work/p2/$n.csv")" = "$header" ] || fail "partners: $n.csv header"
+    rows "$work/p2/$n.csv" >"$work/got.$n"
+    same "partners $n" "$work/exp.$n" "$work/got.$n" || bad=1
+    # Partners are other participants, never the node itself.
+    awk -F, -v n="$n" '$3 == n || $3 == "*" || $3 == "" { exit 1 }' "$work/got.$n" ||
+        fail "partners: $n.csv names itself or no partner"
+    cut -d, -f1,2 "$work/got.$n" | LC_ALL=C sort -u >"$work/recs.p2.$n"
+done
+[ $bad -eq 0 ] || fail "partners k=2: results differ from the cleartext linkage"
+check_counts "$work/p2" "partners k=2"
+no_leaks "$work/p2" "partners"
+echo "  partners k=2: every node's results equal the cleartext linkage"
+
+# --- partners, k = 3: only values held by three or more nodes count ---
+lf --data "$work/data" --results "$work/p3" --mode partners --min-holders 3 >"$work/p3.txt" 2>&1 ||
+    { cat "$work/p3.txt" >&2; fail "partners k=3 round failed"; }
+expect 3
+bad=0
+for n in "${nodes[@]}"; do
+    rows "$work/p3/$n.csv" >"$work/got.$n"
+    same "partners k=3 $n" "$work/exp.$n" "$work/got.$n" || bad=1
+done
+[ $bad -eq 0 ] || fail "partners k=3: results differ from the cleartext linkage"
+[ "$(cat "$work"/exp.* | wc -l)" -lt "$(cat "$work"/recs.p2.* | wc -l)" ] ||
+    fail "k=3 reveals as much as k=2: the data has no value held by exactly two nodes"
+echo "  partners k=3: every node's results equal the cleartext linkage"
+
+# --- threshold, k = 2: which own records, not who ---
+lf --data "$work/data" --results "$work/t2" --mode threshold --min-holders 2 --keep >"$work/t2.txt" 2>&1 ||
+    { cat "$work/t2.txt" >&2; fail "threshold round failed"; }
+for n in "${nodes[@]}"; do
+    [ "$(head -n 1 "$work/t2/$n.csv")" = "$header" ] || fail "threshold: $n.csv header"
+    rows "$work/t2/$n.csv" >"$work/got.$n"
+    for p in "${nodes[@]}"; do
+        ! grep -q -F -- "$p" <(cut -d, -f3 "$work/got.$n") || fail "threshold: $n.csv names partner $p"
+    done
+    awk -F, '$3 != "*" { exit 1 }' "$work/got.$n" || fail "threshold: $n.csv has a partner other than *"
+    cut -d, -f1,2 "$work/got.$n" | LC_ALL=C sort >"$work/recs.t2.$n"
+    [ "$(uniq -d "$work/recs.t2.$n" | wc -l)" -eq 0 ] || fail "threshold: $n.csv lists a record twice"
+    same "threshold $n (records)" "$work/recs.p2.$n" "$work/recs.t2.$n" ||
+        fail "threshold: $n's records differ from the partners round's"
+done
+check_counts "$work/t2" "threshold"
+no_leaks "$work/t2" "threshold"
+echo "  threshold: same records as partners, no partner names"
+
+# --- counts: nothing per record on any node ---
+lf --data "$work/data" --results "$work/c2" --mode counts --min-holders 2 --keep >"$work/c2.txt" 2>&1 ||
+    { cat "$work/c2.txt" >&2; fail "counts round failed"; }
+for n in "${nodes[@]}"; do
+    [ "$(cat "$work/c2/$n.csv")" = "$header" ] || fail "counts: $n holds per-record results"
+    grep -q 'no per-record results' <(sed -n "/what node $n sees/,/^\$/p" "$work/c2.txt") ||
+        fail "counts: the summary shows per-record results for $n"
+done
+check_counts "$work/c2" "counts"
+no_leaks "$work/c2" "counts"
+echo "PASS"
