@@ -202,13 +202,10 @@ static int publish(const char *tmp, const char *path, int overwrite)
 
 /* Makes the rename itself durable. Some file systems cannot fsync a
  * directory (EINVAL); there is nothing more to do on those. */
-static int fsync_dir(const char *path)
+static int fsync_dir(const char *dir)
 {
-    char dir[PATH_MAX];
     int fd, rc = 0;
 
-    if (path_dir(path, dir, sizeof(dir)) != 0)
-        return SP_ERR_INVALID_ARG;
     fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return err_from_errno(errno);
@@ -256,7 +253,7 @@ int sp_keyfile_write(const char *path, const char *data, size_t len, int overwri
         (void)unlink(tmp);
         return rc;
     }
-    return fsync_dir(path);
+    return fsync_dir(dir);
 }
 
 /* "readable", "writable" or "accessible", by the worst group/other bit. */
@@ -269,7 +266,7 @@ static const char *mode_exposure(mode_t mode)
     return "accessible";
 }
 
-/* User name of uid into buf, or "uid N" when it has none. */
+/* User name of uid into buf, or its number when it has none. */
 static const char *user_name(uid_t uid, char *buf, size_t cap)
 {
     struct passwd pw, *res = NULL;

@@ -22,8 +22,9 @@
  * regular file, SP_ERR_KEYFILE_OWNER when not owned by the effective user,
  * SP_ERR_KEYFILE_MODE when the file's mode has any group/other bit;
  * SP_ERR_NOT_FOUND, SP_ERR_PERMISSION, SP_ERR_OVERFLOW (larger than
- * SP_KEYFILE_MAX_BYTES), SP_ERR_NOMEM, SP_ERR_IO or SP_ERR_INVALID_ARG
- * otherwise. Outputs are written only on success. */
+ * SP_KEYFILE_MAX_BYTES), SP_ERR_NOMEM, SP_ERR_IO, SP_ERR_INVALID_ARG or
+ * SP_ERR_CRYPTO_INIT (libsodium could not start) otherwise. Outputs are
+ * written only on success. */
 SP_NODISCARD int sp_keyfile_read(const char *path, char **buf_out, size_t *len_out);
 
 /* Wipes and frees a buffer from sp_keyfile_read; clears *buf. NULL-safe. */
@@ -36,7 +37,11 @@ void sp_keyfile_buf_free(char **buf, size_t len);
  * rename refuses an existing path (SP_ERR_EXISTS), also when it appears
  * concurrently. No temporary file is left behind on failure.
  * Returns 0, SP_ERR_EXISTS, SP_ERR_NOT_FOUND (no such directory),
- * SP_ERR_PERMISSION, SP_ERR_INVALID_ARG, SP_ERR_OVERFLOW or SP_ERR_IO. */
+ * SP_ERR_PERMISSION, SP_ERR_INVALID_ARG (path names a directory or is too
+ * long), SP_ERR_OVERFLOW (len > SP_KEYFILE_MAX_BYTES), SP_ERR_KEYFILE_TYPE
+ * (a symbolic-link loop in the path), SP_ERR_NOMEM or SP_ERR_IO. SP_ERR_IO
+ * from the final directory fsync means the new file is in place but may
+ * not survive a crash; every other error leaves the old state. */
 SP_NODISCARD int sp_keyfile_write(const char *path, const char *data, size_t len, int overwrite);
 
 /* Formats a sentence a person can act on for an error of sp_keyfile_read or
