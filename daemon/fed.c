@@ -144,9 +144,9 @@ int fed_round_meta(const struct fed_round *r, int state, uint8_t **blob, size_t 
     m->created_at = r->created_at;
     m->created_ms = r->created_wall_ms;
     m->started_at = r->started_at;
-    m->finished_at = sp_round_state_terminal(state) ? (r->finished_at ? r->finished_at
-                                                                       : (uint64_t)time(NULL))
-                                                    : 0;
+    m->finished_at = sp_round_state_terminal(state)
+                         ? (r->finished_at ? r->finished_at : (uint64_t)time(NULL))
+                         : 0;
     m->records_matched = r->records_matched;
     m->values_sent = r->values_sent;
     m->values_received = r->values_received;
@@ -217,14 +217,22 @@ void fed_round_fail(struct fed_round *r, int code, bool send_abort, const char *
     }
     for (struct fed_job *j = r->jobs; j; j = j->rnext)
         atomic_store(&j->base.cancelled, true);
-    fed_ring_release(r);
-    fed_final_release(r);
     if ((r->rows_appended || r->appended) &&
         sp_store_round_delete_results(r->fed->store, r->id) != 0)
         sp_log_error("round %s: cannot delete its staged results", r->hex);
     fed_round_persist(r);
-    if (!r->jobs)
-        sp_round_key_free(&r->key);
+    fed_round_release_idle(r);
+}
+
+void fed_round_release_idle(struct fed_round *r)
+{
+    /* A job still out may be reading the key, the mapping walk or the
+     * holders: everything waits until the last one is back. */
+    if (!sp_round_state_terminal(r->state) || r->jobs)
+        return;
+    fed_ring_release(r);
+    fed_final_release(r);
+    sp_round_key_free(&r->key);
 }
 
 void fed_round_check_finished(struct fed_round *r)
@@ -232,7 +240,7 @@ void fed_round_check_finished(struct fed_round *r)
     if (r->state != SP_ROUND_FINISHING || !r->committed || !fed_counter_done(r))
         return;
     if (fed_round_event(r, SP_ROUND_EV_FINISHED) == 0)
-        sp_round_key_free(&r->key);
+        fed_round_release_idle(r);
 }
 
 /* A terminal round whose jobs are back and whose scratch is gone leaves
@@ -266,6 +274,10 @@ void fed_job_free(struct fed_job *j)
 {
     if (!j)
         return;
+    if (j->leader) { /* a part: its buffers are the leader's */
+        free(j);
+        return;
+    }
     if (j->vals) {
         sodium_memzero(j->vals, j->vals_cap);
         free(j->vals);
@@ -275,6 +287,39 @@ void fed_job_free(struct fed_job *j)
     free(j->rows);
     sp_round_agg_free(&j->agg);
     free(j);
+}
+
+int fed_job_submit_parts(struct fed_round *r, struct fed_job *lead)
+{
+    uint32_t nparts = (lead->n + FED_PART_ELEMS - 1) / FED_PART_ELEMS;
+    if (nparts < 1)
+        nparts = 1;
+    struct fed_job *parts[SP_PEER_BATCH_MAX_ELEMENTS / FED_PART_ELEMS + 1];
+    uint32_t per = (lead->n + nparts - 1) / nparts;
+    parts[0] = lead;
+    for (uint32_t i = 1; i < nparts; i++) {
+        struct fed_job *j = fed_job_new(r, lead->kind);
+        if (!j) {
+            while (i-- > 1)
+                fed_job_free(parts[i]);
+            return SP_ERR_NOMEM;
+        }
+        j->base.run = lead->base.run;
+        j->leader = lead;
+        j->key_type = lead->key_type;
+        j->elems = lead->elems; /* borrowed: the leader frees them */
+        j->vals = lead->vals;
+        j->offs = lead->offs;
+        parts[i] = j;
+    }
+    lead->parts_left = nparts;
+    for (uint32_t i = 0; i < nparts; i++) {
+        parts[i]->part_off = i * per;
+        parts[i]->part_n =
+            i * per >= lead->n ? 0 : (lead->n - i * per < per ? lead->n - i * per : per);
+        fed_job_submit(r, parts[i]);
+    }
+    return 0;
 }
 
 void fed_job_submit(struct fed_round *r, struct fed_job *job)
@@ -304,7 +349,20 @@ static void jobs_collect(struct sp_fed *fed)
         list = list->next;
         struct fed_round *r = job->round;
         job_detach(r, job);
-        bool live = !sp_round_state_terminal(r->state) && job->base.ran;
+        if (job->parts_left || job->leader) {
+            /* one part of a batch: the batch is done when every part is */
+            struct fed_job *lead = job->leader ? job->leader : job;
+            if (job->rc && !lead->rc)
+                lead->rc = job->rc;
+            if (!job->base.ran)
+                lead->parts_cancelled = true;
+            if (job != lead)
+                fed_job_free(job);
+            if (--lead->parts_left > 0)
+                continue;
+            job = lead;
+        }
+        bool live = !sp_round_state_terminal(r->state) && job->base.ran && !job->parts_cancelled;
         if (live) {
             switch (job->kind) {
             case FED_JOB_HASH:
@@ -320,8 +378,7 @@ static void jobs_collect(struct sp_fed *fed)
             }
         }
         fed_job_free(job);
-        if (!r->jobs && sp_round_state_terminal(r->state))
-            sp_round_key_free(&r->key);
+        fed_round_release_idle(r);
     }
 }
 
@@ -424,8 +481,8 @@ struct recover_list {
     size_t n, cap;
 };
 
-static int recover_collect(void *ctx, const uint8_t id[SP_STORE_ROUND_ID_BYTES],
-                           const void *blob, size_t len)
+static int recover_collect(void *ctx, const uint8_t id[SP_STORE_ROUND_ID_BYTES], const void *blob,
+                           size_t len)
 {
     struct recover_list *l = ctx;
     struct sp_round_meta *m = calloc(1, sizeof(*m));
@@ -506,8 +563,8 @@ int sp_fed_new(const struct sp_config *cfg, struct sp_store *store, const struct
         (rc = fed_scratch_open(fed)) != 0 || (rc = recover_rounds(fed)) != 0 ||
         (rc = sp_peers_new(cfg, id, zctx, fed->now_ms, &fed->peers)) != 0)
         goto cleanup;
-    sp_log_info("federation: node %s listening on %s with %zu peers, %u worker threads",
-                cfg->node, cfg->listen, cfg->npeers, nthreads);
+    sp_log_info("federation: node %s listening on %s with %zu peers, %u worker threads", cfg->node,
+                cfg->listen, cfg->npeers, nthreads);
     *out = fed;
     return 0;
 cleanup:
@@ -531,7 +588,15 @@ void sp_fed_free(struct sp_fed **fp)
         while (r->jobs) {
             struct fed_job *j = r->jobs;
             r->jobs = j->rnext;
-            fed_job_free(j);
+            struct fed_job *lead = j->leader ? j->leader : j;
+            if (!lead->parts_left) { /* not split */
+                fed_job_free(j);
+                continue;
+            }
+            if (j != lead)
+                fed_job_free(j);
+            if (--lead->parts_left == 0) /* the leader goes with its last part */
+                fed_job_free(lead);
         }
         r->njobs = 0;
         while (!fed_counter_cleanup_step(r))
@@ -566,8 +631,8 @@ uint32_t sp_fed_rounds_active(const struct sp_fed *fed)
     return n;
 }
 
-int sp_fed_control(struct sp_fed *fed, const struct sp_ctl_request *req,
-                   struct sp_ctl_reply *reply, uint64_t now_ms)
+int sp_fed_control(struct sp_fed *fed, const struct sp_ctl_request *req, struct sp_ctl_reply *reply,
+                   uint64_t now_ms)
 {
     fed->now_ms = now_ms;
     memset(reply, 0, sizeof(*reply));

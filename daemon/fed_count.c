@@ -12,9 +12,9 @@
 #include "daemon/fed_internal.h"
 #include "daemon/log.h"
 
-#define CNT_KEY_BYTES   (SP_PROTO_ROUND_ID_BYTES + 1 + FED_ELEM)
-#define FIN_KEY_BYTES   (SP_PROTO_ROUND_ID_BYTES + 1 + 4)
-#define CLEANUP_BUDGET  4096
+#define CNT_KEY_BYTES  (SP_PROTO_ROUND_ID_BYTES + 1 + FED_ELEM)
+#define FIN_KEY_BYTES  (SP_PROTO_ROUND_ID_BYTES + 1 + 4)
+#define CLEANUP_BUDGET 4096
 
 struct hist_entry {
     uint64_t key; /* key_type << 32 | holders; 0 = empty slot */
@@ -209,8 +209,9 @@ static void cnt_key(uint8_t k[CNT_KEY_BYTES], const uint8_t *id, uint8_t type, c
 static uint32_t get_u32(const MDB_val *v)
 {
     const uint8_t *p = v->mv_data;
-    return v->mv_size == 4 ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
-                           : 0;
+    return v->mv_size == 4
+               ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
+               : 0;
 }
 
 /* Records one FINAL batch in one write transaction. */
@@ -338,8 +339,7 @@ static int fill_holders(struct fed_round *r, MDB_txn *txn, unsigned p, uint8_t t
         int rc = mdb_get(txn, r->fed->count_dbi, &k, &v);
         if (rc)
             return mdb_fail(r, rc, "read");
-        holders[i] =
-            sp_round_disclose(r->prop.mode, get_u32(&v), r->prop.min_holders, p);
+        holders[i] = sp_round_disclose(r->prop.mode, get_u32(&v), r->prop.min_holders, p);
     }
     return 0;
 }

@@ -198,8 +198,8 @@ int fed_ctl_cancel(struct sp_fed *fed, const struct sp_ctl_round_ref *req,
                        hex, sp_round_state_name(m->state));
     else
         rc = ctl_error(reply, SP_CTL_ROUND_CANCEL,
-                       rc == SP_ERR_NOT_FOUND ? SP_ERR_ROUND_UNKNOWN : rc,
-                       "no round %s on node %s", hex, fed->cfg->node);
+                       rc == SP_ERR_NOT_FOUND ? SP_ERR_ROUND_UNKNOWN : rc, "no round %s on node %s",
+                       hex, fed->cfg->node);
     free(m);
     return rc;
 }

@@ -81,8 +81,7 @@ int fed_final_begin(struct fed_round *r)
     int rc = plan_finals(r);
     if (rc)
         return rc;
-    sp_log_info("round %s: %" PRIu64 " own values fully blinded; %" PRIu32
-                " FINAL batches to %s",
+    sp_log_info("round %s: %" PRIu64 " own values fully blinded; %" PRIu32 " FINAL batches to %s",
                 r->hex, r->values_sent, r->nfinals, fed_pname(r, r->prop.counter));
     fed_final_pump(r);
     return 0;
@@ -107,8 +106,7 @@ static int send_final(struct fed_round *r, uint32_t seq, uint8_t *buf)
     for (uint32_t j = 0; j < f->n; j++) {
         uint32_t idx = o->perm[f->start + j];
         memcpy(buf + (size_t)j * FED_ELEM,
-               o->elems[idx / r->batch_size] + (size_t)(idx % r->batch_size) * FED_ELEM,
-               FED_ELEM);
+               o->elems[idx / r->batch_size] + (size_t)(idx % r->batch_size) * FED_ELEM, FED_ELEM);
     }
     struct sp_peer_msg m = {.type = SP_PEER_FINAL};
     m.final = (struct sp_peer_final){.key_type = f->key_type,
@@ -165,13 +163,13 @@ static int collect_row(void *ctx, const char *dataset, const char *record_id, un
                        uint32_t key_types, uint8_t klass)
 {
     struct rows_ctx *c = ctx;
-    c->rows[c->n++] = (struct sp_result_row){
-        .dataset = dataset,
-        .record_id = record_id,
-        .partner = partner == SP_ROUND_AGG_ANY ? SP_ROUND_PARTNER_ANY
-                                              : c->r->prop.participants[partner].name,
-        .key_types = key_types,
-        .klass = klass};
+    c->rows[c->n++] = (struct sp_result_row){.dataset = dataset,
+                                             .record_id = record_id,
+                                             .partner = partner == SP_ROUND_AGG_ANY
+                                                            ? SP_ROUND_PARTNER_ANY
+                                                            : c->r->prop.participants[partner].name,
+                                             .key_types = key_types,
+                                             .klass = klass};
     return 0;
 }
 
@@ -198,8 +196,8 @@ static int map_walk(struct fed_job *j)
             break;
         }
         uint32_t h = o->holders[idx[ref.type] - 1];
-        if (h && (rc = sp_round_agg_add(j->agg, ref.dataset, ref.record_id, ref.type, ref.klass,
-                                        h, r->me, r->prop.mode)) != 0)
+        if (h && (rc = sp_round_agg_add(j->agg, ref.dataset, ref.record_id, ref.type, ref.klass, h,
+                                        r->me, r->prop.mode)) != 0)
             break;
     }
     fed_distinct_wipe(&d);
@@ -258,8 +256,8 @@ int fed_on_verdict(struct fed_round *r, unsigned from, const struct sp_peer_msg 
     if (v->key_type != f->key_type || v->nholders != (counts ? 0 : f->n))
         return SP_ERR_PROTO_FIELD;
     for (uint32_t j = 0; j < v->nholders; j++)
-        if (sp_round_check_holders(r->prop.mode, v->holders[j], r->prop.min_holders, r->me,
-                                   r->n) != 0)
+        if (sp_round_check_holders(r->prop.mode, v->holders[j], r->prop.min_holders, r->me, r->n) !=
+            0)
             return SP_ERR_PROTO_FIELD;
     struct fed_own *o = &r->own[f->key_type];
     for (uint32_t j = 0; j < v->nholders; j++)
@@ -283,9 +281,8 @@ void fed_map_done(struct fed_round *r, struct fed_job *j)
 {
     if (j->rc) {
         fed_round_fail(r, j->rc, true, "%s",
-                       j->rc == SP_ERR_STATE
-                           ? "this node's datasets changed during the round"
-                           : "cannot map verdicts to records");
+                       j->rc == SP_ERR_STATE ? "this node's datasets changed during the round"
+                                             : "cannot map verdicts to records");
         return;
     }
     r->agg = j->agg;
@@ -390,8 +387,8 @@ int fed_on_done(struct fed_round *r, unsigned from, const struct sp_peer_msg *m)
     if (from == r->me || (r->done_mask & (UINT32_C(1) << from)))
         return SP_ERR_PROTO_FIELD;
     r->done_mask |= UINT32_C(1) << from;
-    sp_log_info("round %s: %s is done (%" PRIu64 " records matched, %" PRIu64 " values sent, %" PRIu64
-                " blinded for others)",
+    sp_log_info("round %s: %s is done (%" PRIu64 " records matched, %" PRIu64
+                " values sent, %" PRIu64 " blinded for others)",
                 r->hex, fed_pname(r, from), m->done.records_matched, m->done.values_sent,
                 m->done.values_received);
     initiator_commit(r);

@@ -39,18 +39,20 @@
 struct sp_round_key;
 struct fed_counter;
 
-#define FED_ELEM               SP_PEER_ELEMENT_BYTES
-#define FED_NTYPES             (SP_KEY_TYPE_MAX + 1)
-#define FED_REASON_MAX         SP_PROTO_TEXT_MAX
+#define FED_ELEM       SP_PEER_ELEMENT_BYTES
+#define FED_NTYPES     (SP_KEY_TYPE_MAX + 1)
+#define FED_REASON_MAX SP_PROTO_TEXT_MAX
 /* A participant link that stays down this long fails the rounds using it. */
-#define FED_LINK_GRACE_MS      5000
+#define FED_LINK_GRACE_MS 5000
 /* Refusal log lines per peer per FED_LOG_WINDOW_MS (the count is exact). */
-#define FED_LOG_BURST          20
-#define FED_LOG_WINDOW_MS      10000
+#define FED_LOG_BURST     20
+#define FED_LOG_WINDOW_MS 10000
 /* Own hash jobs allowed ahead of the window, to keep the workers busy. */
 #define FED_HASH_AHEAD(workers) ((workers) + 1)
+/* Elements per part of a batch job (see fed_job_submit_parts). */
+#define FED_PART_ELEMS 512
 /* Most rounds kept in memory at once (live or winding down). */
-#define FED_MAX_ROUNDS         64
+#define FED_MAX_ROUNDS 64
 
 /* One match-key value read ahead of its batch (personal data: wiped). */
 struct fed_value {
@@ -87,6 +89,12 @@ struct fed_job {
     struct fed_round *round;
     int kind;
     int rc;
+    /* A batch is split into parts that run on several workers at once; the
+     * leader owns the buffers, the other parts point into them. */
+    struct fed_job *leader; /* NULL for a leader (or an unsplit job) */
+    uint32_t part_off, part_n;
+    unsigned parts_left; /* leader: parts not back yet (itself included) */
+    bool parts_cancelled;
     const struct sp_round_key *key; /* borrowed from the round */
     /* HASH / BLIND: one batch */
     uint8_t origin, key_type, hops;
@@ -123,8 +131,8 @@ struct fed_own {
     uint32_t nbatches; /* produced so far */
     uint32_t home;     /* came back fully blinded */
     uint32_t cap;
-    uint8_t **elems;   /* per batch: fully blinded elements, NULL until home */
-    uint32_t *count;   /* per batch: number of elements */
+    uint8_t **elems; /* per batch: fully blinded elements, NULL until home */
+    uint32_t *count; /* per batch: number of elements */
     uint64_t nvalues;
     uint32_t *perm;    /* FINAL order: perm[j] = value index */
     uint32_t *holders; /* per value index, from the VERDICTs */
@@ -146,12 +154,12 @@ struct fed_round {
     int state;
     unsigned roles;
     unsigned me, n;
-    unsigned initiator; /* participant index of the proposing node */
+    unsigned initiator;                     /* participant index of the proposing node */
     int peer_of[SP_PROTO_MAX_PARTICIPANTS]; /* config peer index; -1 for me */
     char reason[FED_REASON_MAX + 1];
     uint64_t created_ms, deadline_ms;
     uint64_t created_at, started_at, finished_at; /* Unix seconds */
-    uint64_t created_wall_ms;                      /* Unix milliseconds */
+    uint64_t created_wall_ms;                     /* Unix milliseconds */
     uint64_t set_sizes[FED_NTYPES];
     uint64_t values_sent, values_received, records_matched, rows;
     bool persisted_final;
@@ -161,9 +169,9 @@ struct fed_round {
     unsigned njobs;
 
     /* setup */
-    bool scanned;       /* own set sizes known */
+    bool scanned; /* own set sizes known */
     bool accept_sent;
-    uint32_t accepted;  /* initiator: participants that accepted (own bit too) */
+    uint32_t accepted; /* initiator: participants that accepted (own bit too) */
 
     /* own stream */
     struct sp_store_keys_iter *it, *map_it;
@@ -171,8 +179,8 @@ struct fed_round {
     bool produced_all;
     unsigned hashing;
     bool have_peek;
-    struct fed_value peek;     /* next distinct value, read ahead */
-    struct fed_distinct dist;  /* the producer's distinct-value tracker */
+    struct fed_value peek;    /* next distinct value, read ahead */
+    struct fed_distinct dist; /* the producer's distinct-value tracker */
     struct fed_own own[FED_NTYPES];
 
     /* ring link to the successor: a window and a queue per origin */
@@ -242,12 +250,15 @@ struct sp_fed {
 struct fed_round *fed_round_find(struct sp_fed *fed, const uint8_t id[SP_PROTO_ROUND_ID_BYTES]);
 /* Creates a round from proposal bytes (decoded into prop); links it. */
 SP_NODISCARD int fed_round_create(struct sp_fed *fed, const struct sp_proposal *prop,
-                                  const uint8_t *bytes, size_t len, unsigned initiator,
-                                  int state, struct fed_round **out);
+                                  const uint8_t *bytes, size_t len, unsigned initiator, int state,
+                                  struct fed_round **out);
 /* Fails a live round: reason, ABORT to the other participants (unless
  * quiet), key wiped, buffers and scratch dropped, no results. */
 void fed_round_fail(struct fed_round *r, int code, bool send_abort, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* For a terminal round with no job out: drops its buffers and iterators and
+ * wipes its key (no-op otherwise; called again when the last job is back). */
+void fed_round_release_idle(struct fed_round *r);
 /* Applies an event of the state machine; logs. Returns 0 or SP_ERR_STATE. */
 SP_NODISCARD int fed_round_event(struct fed_round *r, int event);
 /* Writes the round meta blob (sp_store_round_put); a failure is logged (the
@@ -255,8 +266,7 @@ SP_NODISCARD int fed_round_event(struct fed_round *r, int event);
  * failed later). */
 void fed_round_persist(struct fed_round *r);
 /* Fills a meta struct (heap; caller frees) from the round's live state. */
-SP_NODISCARD int fed_round_meta(const struct fed_round *r, int state, uint8_t **blob,
-                                size_t *len);
+SP_NODISCARD int fed_round_meta(const struct fed_round *r, int state, uint8_t **blob, size_t *len);
 /* Sends m to participant p (encoding it); to this node itself through the
  * self queue. Returns 0 or an error (encode, queue cap, memory). */
 SP_NODISCARD int fed_send(struct fed_round *r, unsigned p, struct sp_peer_msg *m);
@@ -267,6 +277,10 @@ void fed_send_best(struct fed_round *r, unsigned p, struct sp_peer_msg *m);
 void fed_send_peer(struct sp_fed *fed, int peer, struct sp_peer_msg *m);
 /* Hands a job to the workers and records it on the round. */
 void fed_job_submit(struct fed_round *r, struct fed_job *job);
+/* Submits a HASH or BLIND job in parts of about FED_PART_ELEMS elements, so
+ * that one batch keeps every worker busy; the leader comes back (to
+ * fed_ring_job_done) once all parts are done. Returns 0 or SP_ERR_NOMEM. */
+SP_NODISCARD int fed_job_submit_parts(struct fed_round *r, struct fed_job *leader);
 struct fed_job *fed_job_new(struct fed_round *r, int kind);
 void fed_job_free(struct fed_job *job);
 /* Whether the round has finished everything and can be released. */

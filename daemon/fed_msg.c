@@ -191,8 +191,7 @@ static void handle_msg(struct sp_fed *fed, int peer, const struct sp_peer_msg *m
                         sp_peer_type_name(m->type));
             return;
         }
-        refuse(fed, peer, in, m->type, m->round_id,
-               finished ? SP_ERR_STATE : SP_ERR_ROUND_UNKNOWN,
+        refuse(fed, peer, in, m->type, m->round_id, finished ? SP_ERR_STATE : SP_ERR_ROUND_UNKNOWN,
                finished ? "the round has ended on this node" : "unknown round");
         return;
     }
@@ -263,4 +262,3 @@ void fed_drain_self(struct sp_fed *fed)
         free(s);
     }
 }
-

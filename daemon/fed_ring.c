@@ -32,24 +32,26 @@ void fed_distinct_wipe(struct fed_distinct *d)
 
 /* ---- jobs ------------------------------------------------------------- */
 
+/* Both run on one part of a batch: elements part_off .. part_off+part_n. */
 static void hash_run(struct sp_worker_job *base)
 {
     struct fed_job *j = (struct fed_job *)base;
+    uint32_t end = j->part_off + j->part_n;
     j->rc = 0;
-    for (uint32_t i = 0; i < j->n && j->rc == 0; i++)
+    for (uint32_t i = j->part_off; i < end && j->rc == 0; i++)
         j->rc = sp_group_hash(j->elems + (size_t)i * FED_ELEM, j->key_type, j->vals + j->offs[i],
                               j->offs[i + 1] - j->offs[i]);
-    sodium_memzero(j->vals, j->vals_len); /* the cleartext is not needed any more */
-    j->vals_len = 0;
+    /* the cleartext of this part is not needed any more */
+    sodium_memzero(j->vals + j->offs[j->part_off], j->offs[end] - j->offs[j->part_off]);
     if (j->rc == 0)
-        j->rc = sp_blind_batch(j->key, j->elems, j->n, NULL);
+        j->rc = sp_blind_batch(j->key, j->elems + (size_t)j->part_off * FED_ELEM, j->part_n, NULL);
 }
 
 static void blind_run(struct sp_worker_job *base)
 {
     struct fed_job *j = (struct fed_job *)base;
     size_t bad = 0;
-    j->rc = sp_blind_batch(j->key, j->elems, j->n, &bad);
+    j->rc = sp_blind_batch(j->key, j->elems + (size_t)j->part_off * FED_ELEM, j->part_n, &bad);
 }
 
 /* ---- producing own batches -------------------------------------------- */
@@ -191,7 +193,12 @@ void fed_ring_produce(struct fed_round *r)
         j->seq = o->nbatches;
         o->count[o->nbatches++] = j->n;
         r->hashing++;
-        fed_job_submit(r, j);
+        if ((rc = fed_job_submit_parts(r, j)) != 0) {
+            r->hashing--;
+            fed_job_free(j);
+            fed_round_fail(r, rc, true, "out of memory");
+            return;
+        }
     }
     check_own_complete(r);
 }
@@ -225,8 +232,8 @@ void fed_pending_free(struct fed_pending *p)
     }
 }
 
-static int send_credit(struct fed_round *r, unsigned to, uint8_t origin, uint8_t type,
-                       uint32_t seq, uint8_t kind)
+static int send_credit(struct fed_round *r, unsigned to, uint8_t origin, uint8_t type, uint32_t seq,
+                       uint8_t kind)
 {
     struct sp_peer_msg m = {.type = SP_PEER_CREDIT};
     m.credit.origin = origin;
@@ -239,8 +246,7 @@ static int send_credit(struct fed_round *r, unsigned to, uint8_t origin, uint8_t
 static void ring_flush(struct fed_round *r, unsigned o)
 {
     unsigned succ = sp_ring_succ(r->me, r->n);
-    while (r->ring_q[o] && !sp_window_full(&r->ring_win[o]) &&
-           !sp_round_state_terminal(r->state)) {
+    while (r->ring_q[o] && !sp_window_full(&r->ring_win[o]) && !sp_round_state_terminal(r->state)) {
         struct fed_pending *p = r->ring_q[o];
         r->ring_q[o] = p->next;
         if (!r->ring_q[o])
@@ -375,8 +381,12 @@ static int batch_forward(struct fed_round *r, unsigned from, const struct sp_pee
     j->last = b->last;
     j->n = b->nelements;
     j->from = (int)from;
+    int rc = fed_job_submit_parts(r, j);
+    if (rc) {
+        fed_job_free(j);
+        return rc;
+    }
     r->fwd_owed[b->origin]++;
-    fed_job_submit(r, j);
     return 0;
 }
 

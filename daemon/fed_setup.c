@@ -51,8 +51,8 @@ static int start_scan(struct fed_round *r)
 
 /* Checks own set sizes against the proposal's and this node's caps.
  * Returns 0 or SP_ERR_ROUND_REFUSED with reason set. */
-static int check_sizes(const struct fed_round *r, const uint64_t counts[FED_NTYPES],
-                       char *reason, size_t cap)
+static int check_sizes(const struct fed_round *r, const uint64_t counts[FED_NTYPES], char *reason,
+                       size_t cap)
 {
     uint64_t local = r->fed->cfg->max_set_size;
     for (int t = SP_KEY_TYPE_MIN; t <= SP_KEY_TYPE_MAX; t++) {
@@ -207,9 +207,8 @@ int fed_ctl_round_start(struct sp_fed *fed, const struct sp_proposal *req,
     }
     r->created_at = prop.created_at;
     fed_round_persist(r);
-    sp_log_info("round %s: proposed (case %s, %u participants, mode %u, k %u, counter %s)",
-                r->hex, prop.case_ref, r->n, prop.mode, prop.min_holders,
-                fed_pname(r, prop.counter));
+    sp_log_info("round %s: proposed (case %s, %u participants, mode %u, k %u, counter %s)", r->hex,
+                prop.case_ref, r->n, prop.mode, prop.min_holders, fed_pname(r, prop.counter));
     for (unsigned p = 0; p < r->n; p++) {
         if (p == r->me)
             continue;
@@ -235,8 +234,8 @@ void fed_on_accept(struct fed_round *r, unsigned from, const struct sp_peer_msg 
     uint64_t total = 0;
     for (uint32_t i = 0; i < m->accept.nset_sizes; i++)
         total += m->accept.set_sizes[i].count;
-    sp_log_info("round %s: %s accepted (%" PRIu64 " values announced)", r->hex,
-                fed_pname(r, from), total);
+    sp_log_info("round %s: %s accepted (%" PRIu64 " values announced)", r->hex, fed_pname(r, from),
+                total);
     r->accepted |= UINT32_C(1) << from;
     maybe_start(r);
 }

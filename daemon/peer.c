@@ -112,10 +112,10 @@ static int open_router(struct sp_peers *p, const struct sp_config *cfg,
         zmq_setsockopt(p->router, ZMQ_ZAP_DOMAIN, SP_ZAP_DOMAIN, strlen(SP_ZAP_DOMAIN)) ||
         set_int(p->router, SP_ZMQ_ZAP_ENFORCE_DOMAIN, 1))
         goto cleanup;
-    p->router_mon = monitor(zctx, p->router, p, SIZE_MAX,
-                            ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
-                                ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-                                ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
+    p->router_mon =
+        monitor(zctx, p->router, p, SIZE_MAX,
+                ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
     if (!p->router_mon)
         goto cleanup;
     if (zmq_bind(p->router, cfg->listen) != 0) {
@@ -313,8 +313,7 @@ static const char *handshake_failure(uint16_t ev, uint32_t value)
            "from the configured one)";
 }
 
-static void link_events(struct sp_peers *p, int i, uint64_t now_ms, sp_peers_link_fn fn,
-                        void *ctx)
+static void link_events(struct sp_peers *p, int i, uint64_t now_ms, sp_peers_link_fn fn, void *ctx)
 {
     struct link *l = &p->links[i];
     uint16_t ev;
@@ -354,8 +353,7 @@ static void router_events(struct sp_peers *p)
         else if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
             sp_log_debug("peers: incoming handshake refused by ZAP (status %" PRIu32 ")", value);
         else
-            sp_log_warn("peers: incoming handshake failed: %s",
-                        handshake_failure(ev, value));
+            sp_log_warn("peers: incoming handshake failed: %s", handshake_failure(ev, value));
     }
 }
 
@@ -444,8 +442,8 @@ static void flush_queue(struct link *l)
     }
 }
 
-void sp_peers_dispatch(struct sp_peers *p, const zmq_pollitem_t *items, size_t n,
-                       uint64_t now_ms, sp_peers_recv_fn recv, sp_peers_link_fn link, void *ctx)
+void sp_peers_dispatch(struct sp_peers *p, const zmq_pollitem_t *items, size_t n, uint64_t now_ms,
+                       sp_peers_recv_fn recv, sp_peers_link_fn link, void *ctx)
 {
     for (size_t k = 0; k < n && k < p->nitems; k++) {
         short re = items[k].revents;
@@ -469,8 +467,8 @@ void sp_peers_dispatch(struct sp_peers *p, const zmq_pollitem_t *items, size_t n
         case ITEM_DEALER:
             if (re & ZMQ_POLLOUT)
                 flush_queue(&p->links[li]);
-            for (int b = 0; (re & ZMQ_POLLIN) && b < SP_PEERS_RECV_BUDGET &&
-                            recv_dealer(p, li, recv, ctx);
+            for (int b = 0;
+                 (re & ZMQ_POLLIN) && b < SP_PEERS_RECV_BUDGET && recv_dealer(p, li, recv, ctx);
                  b++)
                 ;
             break;

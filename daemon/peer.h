@@ -38,10 +38,10 @@ struct sp_config;
 struct sp_identity;
 struct sp_peers;
 
-#define SP_PEERS_QUEUE_MAX_BYTES (64u * 1024u * 1024u)
+#define SP_PEERS_QUEUE_MAX_BYTES      (64u * 1024u * 1024u)
 #define SP_PEERS_HEARTBEAT_IVL_MS     1000
 #define SP_PEERS_HEARTBEAT_TIMEOUT_MS 3000
-#define SP_PEERS_RID_MAX 255
+#define SP_PEERS_RID_MAX              255
 /* Poll items: ROUTER, its monitor, ZAP, and a DEALER and monitor per peer. */
 #define SP_PEERS_POLLITEMS(npeers) (3 + 2 * (npeers))
 
@@ -50,8 +50,8 @@ struct sp_peer_in {
     int peer;            /* config index of the authenticated sender; -1 unknown */
     const uint8_t *data; /* the payload frame; valid during the callback */
     size_t len;
-    bool extra_frames;   /* more than one payload frame was sent (refuse it) */
-    bool via_router;     /* arrived on the listener: a reply goes back by rid */
+    bool extra_frames; /* more than one payload frame was sent (refuse it) */
+    bool via_router;   /* arrived on the listener: a reply goes back by rid */
     uint8_t rid[SP_PEERS_RID_MAX];
     size_t rid_len;
 };
@@ -64,8 +64,8 @@ typedef void (*sp_peers_link_fn)(void *ctx, int peer, bool up, uint64_t now_ms);
  * DEALER to every peer. Borrows cfg and id. Returns 0, SP_ERR_IO (bind or
  * socket failure, logged with the reason), SP_ERR_CONFIG (bad endpoint or
  * key), SP_ERR_NOMEM. */
-SP_NODISCARD int sp_peers_new(const struct sp_config *cfg, const struct sp_identity *id,
-                              void *zctx, uint64_t now_ms, struct sp_peers **out);
+SP_NODISCARD int sp_peers_new(const struct sp_config *cfg, const struct sp_identity *id, void *zctx,
+                              uint64_t now_ms, struct sp_peers **out);
 /* Closes every socket (LINGER 0: queued messages are dropped) and frees;
  * NULL-safe; clears *p. */
 void sp_peers_free(struct sp_peers **p);
@@ -76,8 +76,8 @@ size_t sp_peers_pollitems(struct sp_peers *p, zmq_pollitem_t *items, size_t max)
 /* Handles the ready items among those appended: ZAP requests, monitor
  * events, queued sends, and up to a budget of received messages per socket
  * (each passed to recv; link changes to link). */
-void sp_peers_dispatch(struct sp_peers *p, const zmq_pollitem_t *items, size_t n,
-                       uint64_t now_ms, sp_peers_recv_fn recv, sp_peers_link_fn link, void *ctx);
+void sp_peers_dispatch(struct sp_peers *p, const zmq_pollitem_t *items, size_t n, uint64_t now_ms,
+                       sp_peers_recv_fn recv, sp_peers_link_fn link, void *ctx);
 
 /* Sends buf (malloc'd; ownership passes here in every case) to peer.
  * Returns 0 (sent or queued), SP_ERR_INVALID_ARG (peer), SP_ERR_BUSY (the

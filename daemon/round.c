@@ -10,10 +10,10 @@
 #include "proto/proposal.h"
 
 static const char *const state_names[SP_ROUND_STATE_MAX + 1] = {
-    [SP_ROUND_PROPOSED] = "proposed", [SP_ROUND_ACCEPTED] = "accepted",
-    [SP_ROUND_RUNNING] = "running",   [SP_ROUND_COUNTING] = "counting",
+    [SP_ROUND_PROPOSED] = "proposed",   [SP_ROUND_ACCEPTED] = "accepted",
+    [SP_ROUND_RUNNING] = "running",     [SP_ROUND_COUNTING] = "counting",
     [SP_ROUND_FINISHING] = "finishing", [SP_ROUND_DONE] = "done",
-    [SP_ROUND_FAILED] = "failed",     [SP_ROUND_REFUSED] = "refused",
+    [SP_ROUND_FAILED] = "failed",       [SP_ROUND_REFUSED] = "refused",
 };
 
 const char *sp_round_state_name(int state)
@@ -30,8 +30,7 @@ bool sp_round_state_terminal(int state)
 
 bool sp_round_state_started(int state)
 {
-    return state == SP_ROUND_RUNNING || state == SP_ROUND_COUNTING ||
-           state == SP_ROUND_FINISHING;
+    return state == SP_ROUND_RUNNING || state == SP_ROUND_COUNTING || state == SP_ROUND_FINISHING;
 }
 
 /* The forward transitions; FAIL is handled apart (from any live state). */
@@ -47,8 +46,7 @@ static const struct {
 
 int sp_round_transition(int state, int event, int *next)
 {
-    if (state < SP_ROUND_STATE_MIN || state > SP_ROUND_STATE_MAX ||
-        sp_round_state_terminal(state))
+    if (state < SP_ROUND_STATE_MIN || state > SP_ROUND_STATE_MAX || sp_round_state_terminal(state))
         return SP_ERR_STATE;
     if (event == SP_ROUND_EV_FAIL) {
         *next = SP_ROUND_FAILED;
@@ -182,8 +180,8 @@ int sp_window_ack(struct sp_window *w, uint8_t key_type, uint32_t seq)
     return SP_ERR_NOT_FOUND;
 }
 
-__attribute__((format(printf, 3, 4))) static int refuse(char *reason, size_t cap,
-                                                        const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int refuse(char *reason, size_t cap, const char *fmt,
+                                                        ...)
 {
     va_list ap;
     va_start(ap, fmt);

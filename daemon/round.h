@@ -136,12 +136,12 @@ SP_NODISCARD int sp_window_ack(struct sp_window *w, uint8_t key_type, uint32_t s
 
 /* What a node knows when it judges a proposal. */
 struct sp_round_judge_ctx {
-    const char *self;       /* this node's name */
-    const char *sender;     /* the peer that sent PROPOSE (the initiator) */
+    const char *self;   /* this node's name */
+    const char *sender; /* the peer that sent PROPOSE (the initiator) */
     /* is_peer(ctx, name): true when name is a configured peer */
     bool (*is_peer)(void *ctx, const char *name);
     void *ctx;
-    uint64_t now_unix;      /* wall clock, seconds */
+    uint64_t now_unix;       /* wall clock, seconds */
     uint32_t max_deadline_s; /* this node's limit on a round's duration */
 };
 

@@ -14,7 +14,7 @@
 
 struct record {
     uint64_t hash;
-    uint32_t str; /* offset of "dataset\0record_id\0" in the arena */
+    uint32_t str;   /* offset of "dataset\0record_id\0" in the arena */
     uint32_t first; /* first partner entry, NIL when none; sorted by partner */
 };
 
@@ -32,7 +32,7 @@ struct sp_round_agg {
     uint32_t nrecs, recs_cap;
     struct partner *parts;
     uint32_t nparts, parts_cap;
-    uint32_t *index; /* open addressing: record index + 1, 0 = empty */
+    uint32_t *index;    /* open addressing: record index + 1, 0 = empty */
     uint32_t index_cap; /* power of two */
 };
 
@@ -259,8 +259,7 @@ int sp_round_agg_foreach(struct sp_round_agg *a, sp_round_agg_fn fn, void *ctx)
         const char *ds = a->arena + a->recs[r].str;
         const char *id = ds + strlen(ds) + 1;
         for (uint32_t e = a->recs[r].first; e != NIL; e = a->parts[e].next) {
-            int rc = fn(ctx, ds, id, a->parts[e].partner, a->parts[e].key_types,
-                        a->parts[e].klass);
+            int rc = fn(ctx, ds, id, a->parts[e].partner, a->parts[e].key_types, a->parts[e].klass);
             if (rc)
                 return rc;
         }

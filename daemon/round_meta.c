@@ -34,17 +34,16 @@ static void put_be(struct wbuf *w, uint64_t v, size_t bytes)
     put(w, b, bytes);
 }
 
-int sp_round_meta_encode(const struct sp_round_meta *m, uint8_t *buf, size_t cap,
-                         size_t *len_out)
+int sp_round_meta_encode(const struct sp_round_meta *m, uint8_t *buf, size_t cap, size_t *len_out)
 {
     size_t rlen = strnlen(m->reason, sizeof(m->reason));
     if (m->state < SP_ROUND_STATE_MIN || m->state > SP_ROUND_STATE_MAX ||
         rlen > SP_PROTO_TEXT_MAX || m->proposal_len > SP_PROPOSAL_MAX_BYTES)
         return SP_ERR_INVALID_ARG;
     struct wbuf w = {.p = buf, .cap = cap};
-    const uint64_t counters[NCOUNTERS] = {m->created_at,      m->started_at, m->finished_at,
-                                          m->records_matched, m->values_sent, m->values_received,
-                                          m->rows,       m->created_ms};
+    const uint64_t counters[NCOUNTERS] = {
+        m->created_at,  m->started_at,      m->finished_at, m->records_matched,
+        m->values_sent, m->values_received, m->rows,        m->created_ms};
     put(&w, MAGIC, 4);
     put_be(&w, m->state, 1);
     put_be(&w, m->self_index, 1);
@@ -103,9 +102,9 @@ int sp_round_meta_decode(const uint8_t *buf, size_t len, struct sp_round_meta *o
     m->state = (uint8_t)get_be(&r, 1);
     m->self_index = (uint8_t)get_be(&r, 1);
     m->initiator = (uint8_t)get_be(&r, 1);
-    uint64_t *counters[NCOUNTERS] = {&m->created_at,      &m->started_at,  &m->finished_at,
-                                     &m->records_matched, &m->values_sent, &m->values_received,
-                                     &m->rows,            &m->created_ms};
+    uint64_t *counters[NCOUNTERS] = {
+        &m->created_at,  &m->started_at,      &m->finished_at, &m->records_matched,
+        &m->values_sent, &m->values_received, &m->rows,        &m->created_ms};
     for (size_t i = 0; i < NCOUNTERS; i++)
         *counters[i] = get_be(&r, 8);
     for (size_t i = 0; i < 16; i++)
@@ -121,8 +120,8 @@ int sp_round_meta_decode(const uint8_t *buf, size_t len, struct sp_round_meta *o
         goto cleanup;
     memcpy(m->reason, reason, rlen);
     const uint8_t *prop = take(&r, m->proposal_len);
-    if (r.bad || r.pos != r.len || m->state < SP_ROUND_STATE_MIN ||
-        m->state > SP_ROUND_STATE_MAX || memchr(m->reason, '\0', rlen))
+    if (r.bad || r.pos != r.len || m->state < SP_ROUND_STATE_MIN || m->state > SP_ROUND_STATE_MAX ||
+        memchr(m->reason, '\0', rlen))
         goto cleanup;
     memcpy(m->proposal, prop, m->proposal_len);
     memcpy(out, m, sizeof(*m));

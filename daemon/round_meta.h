@@ -26,12 +26,12 @@
 
 struct sp_round_meta {
     uint8_t round_id[SP_PROTO_ROUND_ID_BYTES];
-    uint8_t state;      /* enum sp_round_state */
-    uint8_t self_index; /* this node's participant index */
-    uint8_t initiator;  /* 1 when this node proposed the round */
-    uint64_t created_at; /* Unix seconds: proposed (initiator) or received */
-    uint64_t started_at; /* START; 0 when not started */
-    uint64_t finished_at; /* terminal state reached; 0 while live */
+    uint8_t state;            /* enum sp_round_state */
+    uint8_t self_index;       /* this node's participant index */
+    uint8_t initiator;        /* 1 when this node proposed the round */
+    uint64_t created_at;      /* Unix seconds: proposed (initiator) or received */
+    uint64_t started_at;      /* START; 0 when not started */
+    uint64_t finished_at;     /* terminal state reached; 0 while live */
     uint64_t records_matched; /* own records with at least one result row */
     uint64_t values_sent;     /* own distinct values sent into the ring */
     uint64_t values_received; /* peers' values this node blinded */

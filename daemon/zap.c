@@ -30,8 +30,8 @@ static void decide_refuse(struct sp_zap_decision *out, const char *code, const c
     out->peer = -1;
 }
 
-void sp_zap_decide(const struct sp_zap_request *req, const struct sp_zap_peer *peers,
-                   size_t npeers, struct sp_zap_decision *out)
+void sp_zap_decide(const struct sp_zap_request *req, const struct sp_zap_peer *peers, size_t npeers,
+                   struct sp_zap_decision *out)
 {
     memset(out, 0, sizeof(*out));
     /* version, request id, domain, address, routing id, mechanism, key */

@@ -54,8 +54,8 @@ struct sp_zap_decision {
  * comparison). A request that is not a well-formed ZAP 1.0 CURVE request for
  * domain SP_ZAP_DOMAIN gets "500" (malformed) or "400" (wrong mechanism,
  * domain or unknown key). Never fails. */
-void sp_zap_decide(const struct sp_zap_request *req, const struct sp_zap_peer *peers,
-                   size_t npeers, struct sp_zap_decision *out);
+void sp_zap_decide(const struct sp_zap_request *req, const struct sp_zap_peer *peers, size_t npeers,
+                   struct sp_zap_decision *out);
 
 /* Writes a short fingerprint of a public key ("3f2a…" hex of the first 8 bytes
  * of its SHA-256) into out (capacity >= 17). */

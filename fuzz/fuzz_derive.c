@@ -34,8 +34,8 @@ static void check_keys(const struct sp_keyset *ks, const struct sp_derive_opts *
         if (!sp_key_type_valid(k->type) || k->klass != sp_key_type_class(k->type) ||
             !(o->key_mask & SP_KEY_MASK(k->type)))
             abort();
-        if (k->value_len == 0 || k->value_len > SP_DERIVE_MAX_VALUE_BYTES ||
-            k->value < ks->buf || k->value + k->value_len > ks->buf + ks->buf_used)
+        if (k->value_len == 0 || k->value_len > SP_DERIVE_MAX_VALUE_BYTES || k->value < ks->buf ||
+            k->value + k->value_len > ks->buf + ks->buf_used)
             abort();
         for (size_t b = 0; b < k->value_len; b++)
             if (k->value[b] < 0x21 || k->value[b] > 0x7e || k->value[b] == ',')

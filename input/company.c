@@ -69,8 +69,8 @@ static const char *const legal_forms[] = {
 /* ... and generic descriptors that exports add or leave out of the same
  * company's name ("Rietman" / "Rietman Vastgoed B.V.") */
 static const char *const descriptors[] = {
-    "holding", "beheer",  "groep",   "group", "vastgoed", "trading", "import",
-    "export",  "bedrijf", "en zonen", "en zn", "zonen",   "zn",
+    "holding", "beheer",  "groep",    "group", "vastgoed", "trading", "import",
+    "export",  "bedrijf", "en zonen", "en zn", "zonen",    "zn",
 };
 
 /* Cuts the folded name into words. A period after a one-letter word joins
@@ -97,7 +97,8 @@ static void split_words(const struct sp_folded *f, struct words *ws)
             continue;
         }
         size_t s = i;
-        while (i < f->len && ((f->s[i] >= 'a' && f->s[i] <= 'z') || (f->s[i] >= '0' && f->s[i] <= '9')))
+        while (i < f->len &&
+               ((f->s[i] >= 'a' && f->s[i] <= 'z') || (f->s[i] >= '0' && f->s[i] <= '9')))
             i++;
         size_t l = i - s;
         if (used + l > sizeof(ws->buf))

@@ -77,8 +77,7 @@ static int check(const struct sp_date *d, int today)
         return SP_REJECT_RANGE;
     if (d->year != 0 && d->year < SP_DATE_MIN_YEAR)
         return SP_REJECT_RANGE;
-    if (d->year != 0 && d->month != 0 && d->day != 0 &&
-        !sp_date_exists(d->year, d->month, d->day))
+    if (d->year != 0 && d->month != 0 && d->day != 0 && !sp_date_exists(d->year, d->month, d->day))
         return SP_REJECT_RANGE;
     if (d->month == 2 && d->day > 29)
         return SP_REJECT_RANGE;
@@ -96,8 +95,7 @@ static int check(const struct sp_date *d, int today)
     return 0;
 }
 
-int sp_date_parse(int format, const char *text, size_t len, int today_yyyymmdd,
-                  struct sp_date *out)
+int sp_date_parse(int format, const char *text, size_t len, int today_yyyymmdd, struct sp_date *out)
 {
     const char *p = text, *end = text + len;
     struct sp_date d = {0, 0, 0};

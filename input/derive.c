@@ -406,8 +406,7 @@ static void ini_of(const struct values *v, char ini[2])
 }
 
 /* name_dob and phon_dob on one reading of the surname core. */
-static void name_keys(struct emitter *e, const struct values *v, const char *core,
-                      const char *phon)
+static void name_keys(struct emitter *e, const struct values *v, const char *core, const char *phon)
 {
     char ini[2];
 

@@ -15,9 +15,9 @@
 #include "input/mapping.h"
 
 /* Hard caps on what one record can produce. */
-#define SP_DERIVE_MAX_KEYS          64
-#define SP_DERIVE_MAX_VALUE_BYTES   256
-#define SP_DERIVE_MAX_FIELD_BYTES   1024 /* longer raw fields are rejected (length) */
+#define SP_DERIVE_MAX_KEYS        64
+#define SP_DERIVE_MAX_VALUE_BYTES 256
+#define SP_DERIVE_MAX_FIELD_BYTES 1024 /* longer raw fields are rejected (length) */
 
 /* One derived key. value is the canonical cleartext key input (personal data:
  * never log it), valid only during the callback. */
@@ -30,11 +30,11 @@ struct sp_key {
 
 /* Why a field value was not used. Stable numbers (shown by `snijpunt check`). */
 enum sp_reject_reason {
-    SP_REJECT_EMPTY = 0,     /* not counted as a reject: field absent */
-    SP_REJECT_FORMAT = 1,    /* wrong characters or shape */
-    SP_REJECT_LENGTH = 2,    /* wrong number of digits/characters */
-    SP_REJECT_CHECKSUM = 3,  /* 11-test, mod 97, A-nummer test */
-    SP_REJECT_RANGE = 4,     /* impossible date, future date, month 13, ... */
+    SP_REJECT_EMPTY = 0,        /* not counted as a reject: field absent */
+    SP_REJECT_FORMAT = 1,       /* wrong characters or shape */
+    SP_REJECT_LENGTH = 2,       /* wrong number of digits/characters */
+    SP_REJECT_CHECKSUM = 3,     /* 11-test, mod 97, A-nummer test */
+    SP_REJECT_RANGE = 4,        /* impossible date, future date, month 13, ... */
     SP_REJECT_UNKNOWN_PART = 5, /* date with unknown day/month: usable partly */
     SP_REJECT_TEST_RANGE = 6,   /* BSN in the 9999... test range, refused by policy */
     SP_REJECT_NOT_ISSUED = 7,   /* postcode letters SA/SD/SS */
@@ -63,12 +63,14 @@ enum sp_surname_form {
     SP_SURNAME_WITH_PREFIX = 2, /* "van der Meer", "Meer, van der", "vd Meer", ... */
 };
 
+/* For identifiers of other countries there is no option: the mapping maps
+ * them to their own fields (SP_FIELD_NATIONAL_ID, SP_FIELD_POSTAL_CODE). */
 struct sp_derive_opts {
-    int date_format;        /* enum sp_date_format */
-    int surname_form;       /* enum sp_surname_form */
-    uint32_t key_mask;      /* key types to emit (SP_KEY_MASK bits) */
-    bool refuse_test_bsn;   /* reject BSNs in the 9999... test range */
-    int today_yyyymmdd;     /* "now" for future-date checks (pure: passed in) */
+    int date_format;      /* enum sp_date_format */
+    int surname_form;     /* enum sp_surname_form */
+    uint32_t key_mask;    /* key types to emit (SP_KEY_MASK bits) */
+    bool refuse_test_bsn; /* reject BSNs in the 9999... test range */
+    int today_yyyymmdd;   /* "now" for future-date checks (pure: passed in; 0: none) */
 };
 
 /* The raw field texts of one record, indexed by enum sp_field; v[f] == NULL
@@ -88,9 +90,13 @@ struct sp_keyset {
 };
 
 /* Derives every key the record's fields can fill (restricted to opts->key_mask)
- * into out (overwritten), and adds each field's outcome to stats (indexed by
- * enum sp_field; accepted, empty or rejected with a reason). A rejected field
- * never rejects the record. Returns 0 or SP_ERR_INVALID_ARG (bad opts). */
+ * into out (overwritten), and adds each mapped field's outcome to stats
+ * (indexed by enum sp_field; accepted, empty or rejected with a reason; stats
+ * may be NULL; the record id is left to the caller). A rejected field never
+ * rejects the record. The key forms and value layouts are documented in
+ * input/match-keys.md. Key values are personal data; the function keeps no
+ * copy (its working values are wiped before it returns). Returns 0 or
+ * SP_ERR_INVALID_ARG (NULL argument, unknown date format or surname form). */
 SP_NODISCARD int sp_derive_keys(const struct sp_derive_opts *opts, const struct sp_raw_record *rec,
                                 struct sp_keyset *out, struct sp_field_stats stats[SP_FIELD_COUNT]);
 

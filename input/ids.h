@@ -21,16 +21,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SP_BSN_BYTES        10 /* 9 digits + NUL */
-#define SP_KVK_BYTES        9  /* 8 digits + NUL */
-#define SP_VESTIGING_BYTES  13 /* 12 digits + NUL */
-#define SP_POSTCODE_BYTES   7  /* "1234AB" + NUL */
-#define SP_KENTEKEN_BYTES   7  /* "VW85YN" + NUL */
-#define SP_IBAN_BYTES       35 /* up to 34 characters + NUL */
-#define SP_ANUMMER_BYTES    11 /* 10 digits + NUL */
+#define SP_BSN_BYTES         10 /* 9 digits + NUL */
+#define SP_KVK_BYTES         9  /* 8 digits + NUL */
+#define SP_VESTIGING_BYTES   13 /* 12 digits + NUL */
+#define SP_POSTCODE_BYTES    7  /* "1234AB" + NUL */
+#define SP_KENTEKEN_BYTES    7  /* "VW85YN" + NUL */
+#define SP_IBAN_BYTES        35 /* up to 34 characters + NUL */
+#define SP_ANUMMER_BYTES     11 /* 10 digits + NUL */
 #define SP_NATIONAL_ID_BYTES 16 /* up to 15 digits + NUL */
 #define SP_POSTAL_CODE_BYTES 11 /* up to 10 letters/digits + NUL */
-#define SP_HOUSE_SUFFIX_MAX 8  /* huisletter + toevoeging, letters/digits */
+#define SP_HOUSE_SUFFIX_MAX  8  /* huisletter + toevoeging, letters/digits */
 
 /* True when the 9 digits pass the 11-test (9*d1 + ... + 2*d8 - d9 = 0 mod 11). */
 bool sp_bsn_elfproef(const char digits[9]);

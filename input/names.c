@@ -36,7 +36,8 @@ struct toks {
  * particles that other naming cultures keep in the surname ("El Amrani",
  * "Da Silva"): such names get a second core reading with the particle.
  * The list holds dutch-identifiers.md's prefixes, the BRP's table (Tabel 36)
- * as far as it occurs in practice, and common export abbreviations. */
+ * as far as it occurs in practice, and common export abbreviations. It is
+ * sorted by match: lookups binary-search the entries of a first letter. */
 #define VV_FOREIGN 0x01
 
 struct voorvoegsel {
@@ -47,14 +48,12 @@ struct voorvoegsel {
 
 static const struct voorvoegsel vv_table[] = {
     {"'a", "a", 0},
-    {"'s", "s", 0},
-    {"'t", "t", 0},
     {"aan", "aan", 0},
-    {"aan 't", "aan t", 0},
     {"aan de", "aan de", 0},
     {"aan den", "aan den", 0},
     {"aan der", "aan der", 0},
     {"aan het", "aan het", 0},
+    {"aan 't", "aan t", 0},
     {"abou", "abou", VV_FOREIGN},
     {"abu", "abu", VV_FOREIGN},
     {"af", "af", 0},
@@ -68,22 +67,21 @@ static const struct voorvoegsel vv_table[] = {
     {"auf der", "auf der", 0},
     {"auf ter", "auf ter", 0},
     {"aus", "aus", 0},
-    {"aus 'm", "aus m", 0},
     {"aus dem", "aus dem", 0},
     {"aus den", "aus den", 0},
     {"aus der", "aus der", 0},
+    {"aus 'm", "aus m", 0},
     {"ben", "ben", VV_FOREIGN},
     {"bij", "bij", 0},
-    {"bij 't", "bij t", 0},
     {"bij de", "bij de", 0},
     {"bij den", "bij den", 0},
     {"bij het", "bij het", 0},
+    {"bij 't", "bij t", 0},
     {"bin", "bin", VV_FOREIGN},
     {"boven d'", "boven d", 0},
     {"d'", "d", VV_FOREIGN},
     {"da", "da", VV_FOREIGN},
     {"dal", "dal", VV_FOREIGN},
-    {"dal'", "dal", VV_FOREIGN},
     {"dalla", "dalla", VV_FOREIGN},
     {"das", "das", VV_FOREIGN},
     {"de", "de", 0},
@@ -114,11 +112,11 @@ static const struct voorvoegsel vv_table[] = {
     {"ibn", "ibn", VV_FOREIGN},
     {"im", "im", 0},
     {"in", "in", 0},
-    {"in 't", "in t", 0},
     {"in de", "in de", 0},
     {"in den", "in den", 0},
     {"in der", "in der", 0},
     {"in het", "in het", 0},
+    {"in 't", "in t", 0},
     {"l'", "l", VV_FOREIGN},
     {"la", "la", VV_FOREIGN},
     {"las", "las", VV_FOREIGN},
@@ -126,25 +124,26 @@ static const struct voorvoegsel vv_table[] = {
     {"les", "les", VV_FOREIGN},
     {"lo", "lo", VV_FOREIGN},
     {"los", "los", VV_FOREIGN},
+    {"onder", "onder", 0},
+    {"onder de", "onder de", 0},
+    {"onder den", "onder den", 0},
+    {"onder het", "onder het", 0},
+    {"onder 't", "onder t", 0},
     {"op", "op", 0},
-    {"op 't", "op t", 0},
     {"op de", "op de", 0},
     {"op den", "op den", 0},
     {"op der", "op der", 0},
     {"op gen", "op gen", 0},
     {"op het", "op het", 0},
+    {"op 't", "op t", 0},
     {"op ten", "op ten", 0},
     {"over", "over", 0},
-    {"over 't", "over t", 0},
     {"over de", "over de", 0},
     {"over den", "over den", 0},
     {"over het", "over het", 0},
-    {"onder", "onder", 0},
-    {"onder 't", "onder t", 0},
-    {"onder de", "onder de", 0},
-    {"onder den", "onder den", 0},
-    {"onder het", "onder het", 0},
-    {"s'", "s", 0},
+    {"over 't", "over t", 0},
+    {"'s", "s", 0},
+    {"'t", "t", 0},
     {"te", "te", 0},
     {"ten", "ten", 0},
     {"ter", "ter", 0},
@@ -156,28 +155,25 @@ static const struct voorvoegsel vv_table[] = {
     {"tot", "tot", 0},
     {"tot de", "tot de", 0},
     {"uijt", "uijt", 0},
-    {"uijt 't", "uijt t", 0},
     {"uijt de", "uijt de", 0},
     {"uijt den", "uijt den", 0},
+    {"uijt 't", "uijt t", 0},
     {"uijt te de", "uijt te de", 0},
     {"uijt ten", "uijt ten", 0},
     {"uit", "uit", 0},
-    {"uit 't", "uit t", 0},
     {"uit de", "uit de", 0},
     {"uit den", "uit den", 0},
     {"uit het", "uit het", 0},
+    {"uit 't", "uit t", 0},
     {"uit te de", "uit te de", 0},
     {"uit ten", "uit ten", 0},
     {"unter", "unter", 0},
     {"v.d.", "v d", 0},
-    {"v.d.", "vd", 0},
-    {"v.d.", "v dr", 0},
-    {"v.d.", "vdr", 0},
     {"v.d.", "v de", 0},
-    {"v.d.", "v der", 0},
     {"v.d.", "v den", 0},
+    {"v.d.", "v der", 0},
+    {"v.d.", "v dr", 0},
     {"van", "van", 0},
-    {"van 't", "van t", 0},
     {"van de", "van de", 0},
     {"van de l'", "van de l", 0},
     {"van den", "van den", 0},
@@ -185,21 +181,24 @@ static const struct voorvoegsel vv_table[] = {
     {"van gen", "van gen", 0},
     {"van het", "van het", 0},
     {"van la", "van la", 0},
-    {"van ter", "van ter", 0},
+    {"van 't", "van t", 0},
     {"van ten", "van ten", 0},
+    {"van ter", "van ter", 0},
     {"van van de", "van van de", 0},
+    {"v.d.", "vd", 0},
+    {"v.d.", "vdr", 0},
     {"ver", "ver", 0},
     {"vom", "vom", 0},
     {"von", "von", 0},
-    {"von 't", "von t", 0},
     {"von dem", "von dem", 0},
     {"von den", "von den", 0},
     {"von der", "von der", 0},
+    {"von 't", "von t", 0},
     {"voor", "voor", 0},
-    {"voor 't", "voor t", 0},
     {"voor de", "voor de", 0},
     {"voor den", "voor den", 0},
     {"voor in 't", "voor in t", 0},
+    {"voor 't", "voor t", 0},
     {"vor", "vor", 0},
     {"vor der", "vor der", 0},
     {"zu", "zu", 0},
@@ -213,12 +212,17 @@ size_t sp_voorvoegsel_count(void)
     return VV_COUNT;
 }
 
+const char *sp_voorvoegsel_at(size_t i)
+{
+    return i < VV_COUNT ? vv_table[i].canon : NULL;
+}
+
 /* Titles dropped from given names and one-column names (with or without a
  * period), post-nominals at the end of a one-column name. Predicates of
  * nobility are left alone: "Graaf", "Baron" and "Ridder" are also surnames. */
 static const char *const titles[] = {
-    "bc",  "dhr", "dr",   "drs", "ds",   "hr",      "ing", "ir",  "jhr",  "jkvr", "jr",
-    "mej", "mevr", "mevrouw", "mr", "mw", "prof", "sr",  "bsc", "msc", "mba",  "llm",  "phd",
+    "bc",   "dhr",     "dr", "drs", "ds",   "hr", "ing", "ir",  "jhr", "jkvr", "jr",  "mej",
+    "mevr", "mevrouw", "mr", "mw",  "prof", "sr", "bsc", "msc", "mba", "llm",  "phd",
 };
 
 static bool tok_is(const struct toks *tk, size_t i, const char *word)
@@ -301,7 +305,9 @@ static size_t vv_match_at(const struct toks *tk, size_t i, size_t end, const str
         return 0;
 
     while (*m != '\0') {
-        size_t wl = strcspn(m, " ");
+        size_t wl = 0;
+        while (m[wl] != '\0' && m[wl] != ' ')
+            wl++;
         if (k >= end || tk->t[k].len != wl || memcmp(tk->s + tk->t[k].off, m, wl) != 0)
             break;
         k++;
@@ -326,6 +332,21 @@ static size_t vv_match_at(const struct toks *tk, size_t i, size_t end, const str
     return p == wl ? 1 : 0;
 }
 
+/* First entry whose match starts with a letter >= c. */
+static size_t vv_lower_bound(char c)
+{
+    size_t lo = 0, hi = VV_COUNT;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (vv_table[mid].match[0] < c)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* Longest voorvoegsel starting at token i (within [i, end)). Returns the
  * number of tokens and sets *entry, or 0. */
 static size_t vv_longest(const struct toks *tk, size_t i, size_t end,
@@ -336,9 +357,7 @@ static size_t vv_longest(const struct toks *tk, size_t i, size_t end,
     if (i >= end)
         return 0;
     char first = tk->s[tk->t[i].off];
-    for (size_t e = 0; e < VV_COUNT; e++) {
-        if (vv_table[e].match[0] != first)
-            continue;
+    for (size_t e = vv_lower_bound(first); e < VV_COUNT && vv_table[e].match[0] == first; e++) {
         size_t n = vv_match_at(tk, i, end, &vv_table[e]);
         if (n > best) {
             best = n;
@@ -476,8 +495,8 @@ static size_t split_parts(const struct toks *tk, size_t from, size_t to, bool co
     size_t np = 0, start = from;
 
     for (size_t i = from; i <= to && np < SP_NAME_PARTS_MAX; i++) {
-        bool cut = i == to || (i > start && (tk->t[i].flags & TK_HYPHEN) &&
-                               np + 1 < SP_NAME_PARTS_MAX);
+        bool cut =
+            i == to || (i > start && (tk->t[i].flags & TK_HYPHEN) && np + 1 < SP_NAME_PARTS_MAX);
         if (!cut)
             continue;
         size_t mid = np + 1 < SP_NAME_PARTS_MAX ? middle_split(tk, start, i) : 0;
@@ -691,8 +710,7 @@ static size_t trim_trailing_titles(const struct toks *tk, size_t from, size_t en
     return end;
 }
 
-int sp_fullname_parse(const struct sp_folded *field, struct sp_surname *out,
-                      struct sp_given *given)
+int sp_fullname_parse(const struct sp_folded *field, struct sp_surname *out, struct sp_given *given)
 {
     struct toks tk;
     struct part_span parts[SP_NAME_PARTS_MAX];

@@ -15,11 +15,10 @@
 
 #include "input/fold.h"
 
-#define SP_NAME_CORE_MAX  64  /* letters of a surname core (all parts); more: length */
-#define SP_NAME_GIVEN_MAX 32  /* letters kept of the first given name */
-#define SP_NAME_PARTS_MAX 4   /* parts of a double surname ("Jansen-de Vries" has 2) */
+#define SP_NAME_CORE_MAX   64 /* letters of a surname core (all parts); more: length */
+#define SP_NAME_GIVEN_MAX  32 /* letters kept of the first given name */
+#define SP_NAME_PARTS_MAX  4  /* parts of a double surname ("Jansen-de Vries" has 2) */
 #define SP_NAME_PREFIX_MAX 24 /* bytes of a canonical voorvoegsel ("van der") */
-
 
 /* What is known of the given names: the first initial and the first full
  * given name, both after ij -> y folding ("IJsbrand" -> 'y', "ysbrand"). */
@@ -77,7 +76,9 @@ int sp_given_parse(const struct sp_folded *field, struct sp_given *out);
  * text is one entry of the voorvoegsel table. For tests and tools. */
 bool sp_voorvoegsel_lookup(const char *text, size_t len, char out[SP_NAME_PREFIX_MAX + 1]);
 
-/* Number of entries in the voorvoegsel table. */
+/* Number of entries in the voorvoegsel table, and the canonical form of
+ * entry i (NULL past the end). For tests and tools. */
 size_t sp_voorvoegsel_count(void);
+const char *sp_voorvoegsel_at(size_t i);
 
 #endif

@@ -278,25 +278,25 @@ enum {
     OPT_HELP
 };
 
-static const struct option start_opts[] = {{"participants", required_argument, NULL, OPT_PARTICIPANTS},
-                                           {"keys", required_argument, NULL, OPT_KEYS},
-                                           {"min-holders", required_argument, NULL, OPT_K},
-                                           {"mode", required_argument, NULL, OPT_MODE},
-                                           {"counter", required_argument, NULL, OPT_COUNTER},
-                                           {"case", required_argument, NULL, OPT_CASE},
-                                           {"purpose", required_argument, NULL, OPT_PURPOSE},
-                                           {"legal-basis", required_argument, NULL, OPT_LEGAL},
-                                           {"coordinator", required_argument, NULL, OPT_COORD},
-                                           {"deadline", required_argument, NULL, OPT_DEADLINE},
-                                           {"expires", required_argument, NULL, OPT_EXPIRES},
-                                           {"max-set-size", required_argument, NULL, OPT_MAXSET},
-                                           {"retention-days", required_argument, NULL,
-                                            OPT_RETENTION},
-                                           {"wait", no_argument, NULL, OPT_WAIT},
-                                           {"json", no_argument, NULL, OPT_JSON},
-                                           {"help", no_argument, NULL, OPT_HELP},
-                                           SP_CLI_TARGET_OPTIONS,
-                                           {NULL, 0, NULL, 0}};
+static const struct option start_opts[] = {
+    {"participants", required_argument, NULL, OPT_PARTICIPANTS},
+    {"keys", required_argument, NULL, OPT_KEYS},
+    {"min-holders", required_argument, NULL, OPT_K},
+    {"mode", required_argument, NULL, OPT_MODE},
+    {"counter", required_argument, NULL, OPT_COUNTER},
+    {"case", required_argument, NULL, OPT_CASE},
+    {"purpose", required_argument, NULL, OPT_PURPOSE},
+    {"legal-basis", required_argument, NULL, OPT_LEGAL},
+    {"coordinator", required_argument, NULL, OPT_COORD},
+    {"deadline", required_argument, NULL, OPT_DEADLINE},
+    {"expires", required_argument, NULL, OPT_EXPIRES},
+    {"max-set-size", required_argument, NULL, OPT_MAXSET},
+    {"retention-days", required_argument, NULL, OPT_RETENTION},
+    {"wait", no_argument, NULL, OPT_WAIT},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"help", no_argument, NULL, OPT_HELP},
+    SP_CLI_TARGET_OPTIONS,
+    {NULL, 0, NULL, 0}};
 
 /* Applies one option; returns false on a bad value (printed). */
 static bool start_option(struct start_args *a, int c, const char *v)
@@ -349,8 +349,8 @@ static bool start_option(struct start_args *a, int c, const char *v)
         break;
     }
     if (!ok)
-        fprintf(stderr, "snijpunt round start: bad value for --%s: '%s'\n",
-                start_opts[c - 1].name, v);
+        fprintf(stderr, "snijpunt round start: bad value for --%s: '%s'\n", start_opts[c - 1].name,
+                v);
     return ok;
 }
 
@@ -491,8 +491,9 @@ static int round_other(const char *sub, int argc, char **argv)
     bool is_status = strcmp(sub, "status") == 0, is_list = strcmp(sub, "list") == 0;
     int nargs = argc - optind;
     uint8_t id[SP_PROTO_ROUND_ID_BYTES];
-    if ((is_list && nargs != 0) || (!is_list && nargs > 1) || (!is_status && !is_list && nargs != 1) ||
-        (wait && !is_status) || (nargs == 1 && sp_cli_round_id_parse(argv[optind], id) != 0)) {
+    if ((is_list && nargs != 0) || (!is_list && nargs > 1) ||
+        (!is_status && !is_list && nargs != 1) || (wait && !is_status) ||
+        (nargs == 1 && sp_cli_round_id_parse(argv[optind], id) != 0)) {
         fprintf(stderr, "snijpunt %s: bad arguments (a round id is 32 hex digits)\n", cmd);
         return 2;
     }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -406,6 +407,45 @@ static void test_socket(void **state)
     zmq_ctx_term(zctx);
 }
 
+/* With control_group the socket is 0660 and belongs to that group; an
+ * unknown group is refused. */
+static void test_socket_group(void **state)
+{
+    struct fx *f = *state;
+    const struct group *g = getgrgid(getgid());
+    if (!g) {
+        skip();
+        return;
+    }
+    char text[1024], diag[256], path[300];
+    struct sp_config *cfg = NULL;
+    struct sp_control *srv = NULL;
+    struct stat st;
+    void *zctx = zmq_ctx_new();
+    const char *groups[] = {g->gr_name, "no-such-group-sp"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(text, sizeof text,
+                 "node = n1\nlisten = tcp://127.0.0.1:7999\nidentity = /x\n"
+                 "control_socket = %s/g.sock\ncontrol_group = %s\n",
+                 f->dir, groups[i]);
+        assert_int_equal(sp_config_parse(text, strlen(text), "t", &cfg, diag, sizeof diag), 0);
+        int rc = sp_control_new(cfg, f->store, zctx, 0, &srv);
+        snprintf(path, sizeof path, "%s/g.sock", f->dir);
+        if (i == 0) {
+            assert_int_equal(rc, 0);
+            assert_int_equal(stat(path, &st), 0);
+            assert_int_equal(st.st_mode & 0777, 0660);
+            assert_int_equal(st.st_gid, g->gr_gid);
+        } else {
+            assert_int_equal(rc, SP_ERR_PERMISSION);
+        }
+        sp_control_free(&srv);
+        sp_config_free(&cfg);
+        unlink(path);
+    }
+    zmq_ctx_term(zctx);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -419,6 +459,7 @@ int main(void)
         T(test_results_and_counts),
         T(test_round_ops_without_engine),
         T(test_socket),
+        T(test_socket_group),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

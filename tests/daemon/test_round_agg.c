@@ -188,9 +188,8 @@ static void test_many(void **state)
     assert_int_equal(sp_round_agg_foreach(a, count_rows, &n), 0);
     assert_int_equal(n, 26667);
     /* still usable after the ordered walk */
-    assert_int_equal(sp_round_agg_add(a, "ds", "rec00001", SP_KEY_IBAN, SP_CLASS_A, 0x3, 0,
-                                      PARTNERS),
-                     0);
+    assert_int_equal(
+        sp_round_agg_add(a, "ds", "rec00001", SP_KEY_IBAN, SP_CLASS_A, 0x3, 0, PARTNERS), 0);
     assert_int_equal(sp_round_agg_records(a), 20000);
     sp_round_agg_free(&a);
 }

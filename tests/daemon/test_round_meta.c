@@ -35,7 +35,8 @@ static void fill_meta(struct sp_round_meta *m)
     m->rows = 99;
     for (int t = 0; t < 16; t++)
         m->set_sizes[t] = (uint64_t)t * 1000;
-    snprintf(m->reason, sizeof(m->reason), "peer politie-mn unreachable since 2025-01-01T00:00:00Z");
+    snprintf(m->reason, sizeof(m->reason),
+             "peer politie-mn unreachable since 2025-01-01T00:00:00Z");
     m->proposal_len = 300;
     for (uint32_t i = 0; i < m->proposal_len; i++)
         m->proposal[i] = (uint8_t)i;

@@ -61,20 +61,20 @@ static void test_ring_refusals(void **state)
     static const struct {
         unsigned n, me, from, origin, hops;
     } bad[] = {
-        {3, 1, 2, 0, 1},  /* not from the predecessor */
-        {3, 1, 0, 3, 1},  /* origin out of range */
-        {3, 1, 0, 0, 0},  /* no scalar applied: hops 0 */
-        {3, 1, 0, 0, 4},  /* more hops than nodes */
-        {3, 1, 0, 0, 2},  /* hops inconsistent with the position */
-        {3, 0, 2, 0, 2},  /* own values back too early */
-        {1, 0, 0, 0, 1},  /* a ring needs two nodes */
-        {3, 3, 2, 0, 3},  /* me out of range */
-        {4, 2, 1, 2, 2},  /* origin == me with hops != n */
+        {3, 1, 2, 0, 1}, /* not from the predecessor */
+        {3, 1, 0, 3, 1}, /* origin out of range */
+        {3, 1, 0, 0, 0}, /* no scalar applied: hops 0 */
+        {3, 1, 0, 0, 4}, /* more hops than nodes */
+        {3, 1, 0, 0, 2}, /* hops inconsistent with the position */
+        {3, 0, 2, 0, 2}, /* own values back too early */
+        {1, 0, 0, 0, 1}, /* a ring needs two nodes */
+        {3, 3, 2, 0, 3}, /* me out of range */
+        {4, 2, 1, 2, 2}, /* origin == me with hops != n */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         int action = -7;
-        int rc = sp_ring_route(bad[i].n, bad[i].me, bad[i].from, bad[i].origin, bad[i].hops,
-                               &action);
+        int rc =
+            sp_ring_route(bad[i].n, bad[i].me, bad[i].from, bad[i].origin, bad[i].hops, &action);
         if (rc != SP_ERR_PROTO_FIELD)
             fail_msg("case %zu accepted", i);
         assert_int_equal(action, -7);

@@ -19,9 +19,9 @@
 static void test_names(void **state)
 {
     (void)state;
-    static const char *const want[NSTATES] = {"unknown",  "proposed",  "accepted",
-                                              "running",  "counting",  "finishing",
-                                              "done",     "failed",    "refused"};
+    static const char *const want[NSTATES] = {"unknown", "proposed", "accepted",
+                                              "running", "counting", "finishing",
+                                              "done",    "failed",   "refused"};
     for (int s = 0; s < NSTATES; s++)
         assert_string_equal(sp_round_state_name(s), want[s]);
     assert_string_equal(sp_round_state_name(99), "unknown");
@@ -35,10 +35,10 @@ static void test_terminal_and_started(void **state)
         int s;
         bool terminal, started;
     } t[] = {
-        {SP_ROUND_PROPOSED, false, false},  {SP_ROUND_ACCEPTED, false, false},
-        {SP_ROUND_RUNNING, false, true},    {SP_ROUND_COUNTING, false, true},
-        {SP_ROUND_FINISHING, false, true},  {SP_ROUND_DONE, true, false},
-        {SP_ROUND_FAILED, true, false},     {SP_ROUND_REFUSED, true, false},
+        {SP_ROUND_PROPOSED, false, false}, {SP_ROUND_ACCEPTED, false, false},
+        {SP_ROUND_RUNNING, false, true},   {SP_ROUND_COUNTING, false, true},
+        {SP_ROUND_FINISHING, false, true}, {SP_ROUND_DONE, true, false},
+        {SP_ROUND_FAILED, true, false},    {SP_ROUND_REFUSED, true, false},
     };
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
         assert_int_equal(sp_round_state_terminal(t[i].s), t[i].terminal);
@@ -171,8 +171,10 @@ static void test_accepts(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_names),          cmocka_unit_test(test_terminal_and_started),
-        cmocka_unit_test(test_every_transition), cmocka_unit_test(test_happy_paths),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_terminal_and_started),
+        cmocka_unit_test(test_every_transition),
+        cmocka_unit_test(test_happy_paths),
         cmocka_unit_test(test_accepts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -561,6 +561,27 @@ static void test_merge_order(void **state)
     sp_store_keys_iter_free(&it);
 }
 
+/* A file with no usable record is a valid (empty) version that replaces the
+ * previous one. */
+static void test_empty_load(void **state)
+{
+    struct fixture *f = *state;
+    const char *ids[] = {"r1"};
+    struct sp_store_key k1[] = {K(SP_KEY_BSN, SP_CLASS_A, "111")};
+    size_t n1[] = {1};
+    load_simple(f->s, "ds", ids, k1, n1, 1);
+    load_simple(f->s, "ds", NULL, NULL, NULL, 0);
+    struct sp_dataset_info d;
+    assert_int_equal(sp_store_dataset_get(f->s, "ds", &d), 0);
+    assert_int_equal(d.version, 2);
+    assert_int_equal(d.records, 0);
+    struct collect c = {0};
+    assert_int_equal(sp_store_keys_foreach(f->s, SP_KEY_MASK_ALL, collect_key, &c), 0);
+    assert_int_equal(c.n, 0);
+    gc_all(f->s);
+    assert_int_equal(db_entries(f->s, "sp.keys"), 0);
+}
+
 /* A record id that occurs twice: the same key is stored once, different keys
  * both. */
 static void test_duplicate_ids(void **state)
@@ -591,6 +612,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_many_records, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_ids, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_load, setup, teardown),
         cmocka_unit_test_setup_teardown(test_results_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_results_commit_atomic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_round_blobs, setup, teardown),

@@ -23,7 +23,10 @@ struct fv {
     const char *text;
 };
 
-#define END {-1, NULL}
+#define END                                                                                        \
+    {                                                                                              \
+        -1, NULL                                                                                   \
+    }
 
 static void build(const struct fv *f, struct sp_raw_record *rec)
 {
@@ -84,11 +87,16 @@ static void expect_keys(const struct sp_keyset *ks, const char *const *want)
 static void test_person_brp(void **state)
 {
     static const struct fv rec[] = {
-        {SP_FIELD_RECORD_ID, "GBA1"},       {SP_FIELD_BSN, "111222333"},
-        {SP_FIELD_GIVEN_NAMES, "Jan Kees"}, {SP_FIELD_PREFIX, "van der"},
-        {SP_FIELD_SURNAME, "Meer"},         {SP_FIELD_BIRTH_DATE, "19700131"},
-        {SP_FIELD_POSTCODE, "1234AB"},      {SP_FIELD_HOUSE_NUMBER, "12"},
-        {SP_FIELD_HOUSE_LETTER, "a"},       {SP_FIELD_HOUSE_SUFFIX, ""},
+        {SP_FIELD_RECORD_ID, "GBA1"},
+        {SP_FIELD_BSN, "111222333"},
+        {SP_FIELD_GIVEN_NAMES, "Jan Kees"},
+        {SP_FIELD_PREFIX, "van der"},
+        {SP_FIELD_SURNAME, "Meer"},
+        {SP_FIELD_BIRTH_DATE, "19700131"},
+        {SP_FIELD_POSTCODE, "1234AB"},
+        {SP_FIELD_HOUSE_NUMBER, "12"},
+        {SP_FIELD_HOUSE_LETTER, "a"},
+        {SP_FIELD_HOUSE_SUFFIX, ""},
         END,
     };
     static const char *const want[] = {
@@ -129,9 +137,12 @@ static void test_person_export_forms(void **state)
     /* a police-style export: surname with prefix, day-month order that can
      * be swapped, house number with suffix, kenteken */
     static const struct fv rec[] = {
-        {SP_FIELD_GIVEN_NAMES, "M."},     {SP_FIELD_SURNAME, "Meer, van der"},
-        {SP_FIELD_BIRTH_DATE, "05-03-1970"}, {SP_FIELD_POSTCODE, "1234 ab"},
-        {SP_FIELD_HOUSE_NUMBER, "12-hs"}, {SP_FIELD_KENTEKEN, "vw-85-yn"},
+        {SP_FIELD_GIVEN_NAMES, "M."},
+        {SP_FIELD_SURNAME, "Meer, van der"},
+        {SP_FIELD_BIRTH_DATE, "05-03-1970"},
+        {SP_FIELD_POSTCODE, "1234 ab"},
+        {SP_FIELD_HOUSE_NUMBER, "12-hs"},
+        {SP_FIELD_KENTEKEN, "vw-85-yn"},
         {SP_FIELD_BSN, ""},
         END,
     };
@@ -172,9 +183,12 @@ static void test_full_name_and_particles(void **state)
         END,
     };
     static const char *const want[] = {
-        "name_dob:j|amrani|19450515",   "phon_dob:j|amrani|19450515",
-        "name_dob:j|elamrani|19450515", "phon_dob:j|elamrani|19450515",
-        "phon_dob:j|~aaimnr|19450515",  "part_dob:j|amrani|19450515",
+        "name_dob:j|amrani|19450515",
+        "phon_dob:j|amrani|19450515",
+        "name_dob:j|elamrani|19450515",
+        "phon_dob:j|elamrani|19450515",
+        "phon_dob:j|~aaimnr|19450515",
+        "part_dob:j|amrani|19450515",
         NULL,
     };
     struct sp_derive_opts o = opts(SP_DATE_DMY_SLASH, SP_SURNAME_CORE);
@@ -213,9 +227,12 @@ static void test_double_surname(void **state)
 static void test_company(void **state)
 {
     static const struct fv rec[] = {
-        {SP_FIELD_KVK, "1234 5678"},          {SP_FIELD_VESTIGING, "000012345678"},
-        {SP_FIELD_RSIN, "111222333"},         {SP_FIELD_TRADE_NAME, "Dekker Holding B.V."},
-        {SP_FIELD_STREET_ADDRESS, "Dorpsstraat 12 a"}, {SP_FIELD_POSTCODE, "NL-1234 AB"},
+        {SP_FIELD_KVK, "1234 5678"},
+        {SP_FIELD_VESTIGING, "000012345678"},
+        {SP_FIELD_RSIN, "111222333"},
+        {SP_FIELD_TRADE_NAME, "Dekker Holding B.V."},
+        {SP_FIELD_STREET_ADDRESS, "Dorpsstraat 12 a"},
+        {SP_FIELD_POSTCODE, "NL-1234 AB"},
         {SP_FIELD_IBAN, "NL91 ABNA 0417 1643 00"},
         END,
     };
@@ -242,12 +259,11 @@ static void test_rejected_fields(void **state)
 {
     /* a bad BSN, postcode, date and IBAN: the record keeps what is left */
     static const struct fv rec[] = {
-        {SP_FIELD_BSN, "123456789"},      {SP_FIELD_GIVEN_NAMES, "Piet"},
-        {SP_FIELD_SURNAME, "Bakker"},     {SP_FIELD_BIRTH_DATE, "31-02-1990"},
-        {SP_FIELD_POSTCODE, "2611 SS"},   {SP_FIELD_HOUSE_NUMBER, "7"},
+        {SP_FIELD_BSN, "123456789"},           {SP_FIELD_GIVEN_NAMES, "Piet"},
+        {SP_FIELD_SURNAME, "Bakker"},          {SP_FIELD_BIRTH_DATE, "31-02-1990"},
+        {SP_FIELD_POSTCODE, "2611 SS"},        {SP_FIELD_HOUSE_NUMBER, "7"},
         {SP_FIELD_IBAN, "NL91ABNA0417164301"}, {SP_FIELD_ANUMMER, "8940402024"},
-        {SP_FIELD_KENTEKEN, "ABC-123"},
-        END,
+        {SP_FIELD_KENTEKEN, "ABC-123"},        END,
     };
     static const char *const want[] = {"anummer:8940402024", NULL};
     struct sp_derive_opts o = opts(SP_DATE_DMY_DASH, SP_SURNAME_CORE);
@@ -273,10 +289,9 @@ static void test_unknown_day(void **state)
     /* a BRP date with an unknown day: no full-date key, but the year-month
      * form of ini_addr_dob */
     static const struct fv rec[] = {
-        {SP_FIELD_GIVEN_NAMES, "Lize"}, {SP_FIELD_SURNAME, "Bijl"},
+        {SP_FIELD_GIVEN_NAMES, "Lize"},    {SP_FIELD_SURNAME, "Bijl"},
         {SP_FIELD_BIRTH_DATE, "19771200"}, {SP_FIELD_POSTCODE, "7010PR"},
-        {SP_FIELD_HOUSE_NUMBER, "3"},
-        END,
+        {SP_FIELD_HOUSE_NUMBER, "3"},      END,
     };
     static const char *const want[] = {
         "ini_addr_dob:l|7010PR|3|197712",
@@ -298,9 +313,12 @@ static void test_foreign_ids(void **state)
 {
     /* FEBRL-style: an Australian id and postcode through the generic fields */
     static const struct fv rec[] = {
-        {SP_FIELD_GIVEN_NAMES, "michaela"}, {SP_FIELD_SURNAME, "neumann"},
-        {SP_FIELD_BIRTH_DATE, "19151111"},  {SP_FIELD_POSTAL_CODE, "4223"},
-        {SP_FIELD_HOUSE_NUMBER, "8"},       {SP_FIELD_NATIONAL_ID, "5304218"},
+        {SP_FIELD_GIVEN_NAMES, "michaela"},
+        {SP_FIELD_SURNAME, "neumann"},
+        {SP_FIELD_BIRTH_DATE, "19151111"},
+        {SP_FIELD_POSTAL_CODE, "4223"},
+        {SP_FIELD_HOUSE_NUMBER, "8"},
+        {SP_FIELD_NATIONAL_ID, "5304218"},
         END,
     };
     static const char *const want[] = {
@@ -329,9 +347,12 @@ static void test_foreign_ids(void **state)
 static void test_key_mask(void **state)
 {
     static const struct fv rec[] = {
-        {SP_FIELD_BSN, "111222333"},     {SP_FIELD_GIVEN_NAMES, "Jan"},
-        {SP_FIELD_SURNAME, "Jansen"},    {SP_FIELD_BIRTH_DATE, "1970-01-31"},
-        {SP_FIELD_POSTCODE, "1234AB"},   {SP_FIELD_HOUSE_NUMBER, "1"},
+        {SP_FIELD_BSN, "111222333"},
+        {SP_FIELD_GIVEN_NAMES, "Jan"},
+        {SP_FIELD_SURNAME, "Jansen"},
+        {SP_FIELD_BIRTH_DATE, "1970-01-31"},
+        {SP_FIELD_POSTCODE, "1234AB"},
+        {SP_FIELD_HOUSE_NUMBER, "1"},
         END,
     };
     static const char *const want[] = {"bsn:111222333", "addr_dob:1234AB|1|19700131", NULL};
@@ -351,13 +372,17 @@ static void test_dedup(void **state)
 {
     /* given name = surname: the swapped reading equals the plain one */
     static const struct fv rec[] = {
-        {SP_FIELD_GIVEN_NAMES, "Meer"}, {SP_FIELD_SURNAME, "Meer"},
+        {SP_FIELD_GIVEN_NAMES, "Meer"},
+        {SP_FIELD_SURNAME, "Meer"},
         {SP_FIELD_BIRTH_DATE, "1970-01-31"},
         END,
     };
     static const char *const want[] = {
-        "name_dob:m|meer|19700131", "phon_dob:m|mer|19700131", "phon_dob:m|~eemr|19700131",
-        "part_dob:m|meer|19700131", NULL,
+        "name_dob:m|meer|19700131",
+        "phon_dob:m|mer|19700131",
+        "phon_dob:m|~eemr|19700131",
+        "part_dob:m|meer|19700131",
+        NULL,
     };
     struct sp_derive_opts o = opts(SP_DATE_ISO, SP_SURNAME_CORE);
     struct sp_keyset ks;
@@ -469,13 +494,20 @@ static void test_reason_text(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_person_brp),       cmocka_unit_test(test_person_export_forms),
-        cmocka_unit_test(test_full_name_and_particles), cmocka_unit_test(test_double_surname),
-        cmocka_unit_test(test_company),          cmocka_unit_test(test_rejected_fields),
-        cmocka_unit_test(test_unknown_day),      cmocka_unit_test(test_foreign_ids),
-        cmocka_unit_test(test_key_mask),         cmocka_unit_test(test_dedup),
-        cmocka_unit_test(test_policy_and_caps),  cmocka_unit_test(test_full_record_caps),
-        cmocka_unit_test(test_bad_options),      cmocka_unit_test(test_reason_text),
+        cmocka_unit_test(test_person_brp),
+        cmocka_unit_test(test_person_export_forms),
+        cmocka_unit_test(test_full_name_and_particles),
+        cmocka_unit_test(test_double_surname),
+        cmocka_unit_test(test_company),
+        cmocka_unit_test(test_rejected_fields),
+        cmocka_unit_test(test_unknown_day),
+        cmocka_unit_test(test_foreign_ids),
+        cmocka_unit_test(test_key_mask),
+        cmocka_unit_test(test_dedup),
+        cmocka_unit_test(test_policy_and_caps),
+        cmocka_unit_test(test_full_record_caps),
+        cmocka_unit_test(test_bad_options),
+        cmocka_unit_test(test_reason_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

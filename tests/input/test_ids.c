@@ -20,8 +20,14 @@ struct row {
     const char *canon;
 };
 
-#define OK(in, canon) {in, 0, canon}
-#define NO(in, reason) {in, reason, NULL}
+#define OK(in, canon)                                                                              \
+    {                                                                                              \
+        in, 0, canon                                                                               \
+    }
+#define NO(in, reason)                                                                             \
+    {                                                                                              \
+        in, reason, NULL                                                                           \
+    }
 
 typedef int (*parse_fn)(const char *text, size_t len, char *out);
 
@@ -34,8 +40,7 @@ static void run_table(const char *name, parse_fn parse, const struct row *rows, 
         if (rc != rows[i].reason)
             fail_msg("%s(\"%s\"): reason %d, expected %d", name, rows[i].in, rc, rows[i].reason);
         if (rc == 0 && strcmp(out, rows[i].canon) != 0)
-            fail_msg("%s(\"%s\"): \"%s\", expected \"%s\"", name, rows[i].in, out,
-                     rows[i].canon);
+            fail_msg("%s(\"%s\"): \"%s\", expected \"%s\"", name, rows[i].in, out, rows[i].canon);
     }
 }
 
@@ -90,8 +95,7 @@ static void test_bsn(void **state)
 static void test_bsn_test_range(void **state)
 {
     static const struct row rows[] = {
-        NO("999993653", SP_REJECT_TEST_RANGE),
-        OK("111222333", "111222333"),
+        NO("999993653", SP_REJECT_TEST_RANGE), OK("111222333", "111222333"),
         NO("999993654", SP_REJECT_CHECKSUM), /* the checksum is checked first */
     };
     (void)state;
@@ -116,11 +120,9 @@ static void test_kvk(void **state)
         NO("", SP_REJECT_LENGTH),
     };
     static const struct row vest[] = {
-        OK("000061695879", "000061695879"),
-        OK("0000 6169 5879", "000061695879"),
+        OK("000061695879", "000061695879"),    OK("0000 6169 5879", "000061695879"),
         NO("61695879", SP_REJECT_LENGTH), /* leading zeros are not restored */
-        NO("0000616958791", SP_REJECT_LENGTH),
-        NO("000000000000", SP_REJECT_RANGE),
+        NO("0000616958791", SP_REJECT_LENGTH), NO("000000000000", SP_REJECT_RANGE),
         NO("00006169587X", SP_REJECT_FORMAT),
     };
     (void)state;
@@ -150,7 +152,9 @@ static void test_postcode(void **state)
         NO("1234", SP_REJECT_LENGTH),
         NO("12AB34", SP_REJECT_FORMAT),
         NO("1234-AB", SP_REJECT_FORMAT),
-        NO("1234 \xc3\x84" "B", SP_REJECT_FORMAT),
+        NO("1234 \xc3\x84"
+           "B",
+           SP_REJECT_FORMAT),
         NO("", SP_REJECT_LENGTH),
     };
     (void)state;
@@ -222,12 +226,9 @@ static void test_house_columns(void **state)
 static void test_street_address(void **state)
 {
     static const struct house_row rows[] = {
-        {"de Vriesdijk 288", 0, 288, ""},
-        {"van Damplantsoen 385B", 0, 385, "B"},
-        {"Laan 12 a", 0, 12, "A"},
-        {"2e Helmersstraat 5", 0, 5, ""},
-        {"Plein 1944 12 bis", 0, 12, "BIS"},
-        {"Kerkstraat", SP_REJECT_FORMAT, 0, NULL},
+        {"de Vriesdijk 288", 0, 288, ""},    {"van Damplantsoen 385B", 0, 385, "B"},
+        {"Laan 12 a", 0, 12, "A"},           {"2e Helmersstraat 5", 0, 5, ""},
+        {"Plein 1944 12 bis", 0, 12, "BIS"}, {"Kerkstraat", SP_REJECT_FORMAT, 0, NULL},
         {"12", SP_REJECT_FORMAT, 0, NULL}, /* no street: not this field's shape */
     };
     (void)state;
@@ -252,11 +253,11 @@ static void test_kenteken(void **state)
 {
     /* one plate per sidecode, in the sidecode's own notation */
     static const char *const sidecodes[14][2] = {
-        {"XB-99-99", "XB9999"},  {"99-99-XB", "9999XB"},  {"99-XB-99", "99XB99"},
-        {"XB-99-XB", "XB99XB"},  {"XB-XB-99", "XBXB99"},  {"99-XB-XB", "99XBXB"},
-        {"99-XBX-9", "99XBX9"},  {"9-XBX-99", "9XBX99"},  {"XB-999-X", "XB999X"},
-        {"X-999-XB", "X999XB"},  {"XBX-99-X", "XBX99X"},  {"X-99-XBX", "X99XBX"},
-        {"9-XB-999", "9XB999"},  {"999-XB-9", "999XB9"},
+        {"XB-99-99", "XB9999"}, {"99-99-XB", "9999XB"}, {"99-XB-99", "99XB99"},
+        {"XB-99-XB", "XB99XB"}, {"XB-XB-99", "XBXB99"}, {"99-XB-XB", "99XBXB"},
+        {"99-XBX-9", "99XBX9"}, {"9-XBX-99", "9XBX99"}, {"XB-999-X", "XB999X"},
+        {"X-999-XB", "X999XB"}, {"XBX-99-X", "XBX99X"}, {"X-99-XBX", "X99XBX"},
+        {"9-XB-999", "9XB999"}, {"999-XB-9", "999XB9"},
     };
     static const struct row rows[] = {
         /* dutch-identifiers.md */
@@ -278,7 +279,8 @@ static void test_kenteken(void **state)
     for (int s = 0; s < 14; s++) {
         char out[SP_KENTEKEN_BYTES];
         int code = 0;
-        assert_int_equal(sp_kenteken_parse(sidecodes[s][0], strlen(sidecodes[s][0]), out, &code), 0);
+        assert_int_equal(sp_kenteken_parse(sidecodes[s][0], strlen(sidecodes[s][0]), out, &code),
+                         0);
         assert_string_equal(out, sidecodes[s][1]);
         assert_int_equal(code, s + 1);
     }
@@ -337,12 +339,9 @@ static void test_foreign(void **state)
 {
     static const struct row nid[] = {
         OK("5304218", "5304218"), /* FEBRL soc_sec_id */
-        OK("530-421-8", "5304218"),
-        OK("12345", "12345"),
-        NO("1234", SP_REJECT_LENGTH),
-        NO("1234567890123456", SP_REJECT_LENGTH),
-        NO("0000000", SP_REJECT_RANGE),
-        NO("53O4218", SP_REJECT_FORMAT),
+        OK("530-421-8", "5304218"),     OK("12345", "12345"),
+        NO("1234", SP_REJECT_LENGTH),   NO("1234567890123456", SP_REJECT_LENGTH),
+        NO("0000000", SP_REJECT_RANGE), NO("53O4218", SP_REJECT_FORMAT),
     };
     static const struct row pc[] = {
         OK("4223", "4223"),
@@ -360,11 +359,16 @@ static void test_foreign(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bsn),          cmocka_unit_test(test_bsn_test_range),
-        cmocka_unit_test(test_kvk),          cmocka_unit_test(test_postcode),
-        cmocka_unit_test(test_house_number), cmocka_unit_test(test_house_columns),
-        cmocka_unit_test(test_street_address), cmocka_unit_test(test_kenteken),
-        cmocka_unit_test(test_iban),         cmocka_unit_test(test_anummer),
+        cmocka_unit_test(test_bsn),
+        cmocka_unit_test(test_bsn_test_range),
+        cmocka_unit_test(test_kvk),
+        cmocka_unit_test(test_postcode),
+        cmocka_unit_test(test_house_number),
+        cmocka_unit_test(test_house_columns),
+        cmocka_unit_test(test_street_address),
+        cmocka_unit_test(test_kenteken),
+        cmocka_unit_test(test_iban),
+        cmocka_unit_test(test_anummer),
         cmocka_unit_test(test_foreign),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,28 +22,48 @@ static void test_fold(void **state)
 {
     static const char *const rows[][2] = {
         /* diacritics (dutch-identifiers.md), Turkish dotless and dotted i */
-        {"\xc3\x96zt\xc3\xbcrk", "ozturk"},   /* Öztürk */
-        {"H\xc3\xbcseyin", "huseyin"},         /* Hüseyin */
-        {"Y\xc4\xb1lmaz", "yilmaz"},           /* Yılmaz */
-        {"\xc4\xb0" "brahim", "ibrahim"},      /* İbrahim */
-        {"\xc5\x9e" "ahin", "sahin"},          /* Şahin */
-        {"Do\xc4\x9f" "an", "dogan"},          /* Doğan */
-        {"\xc3\x87" "elik", "celik"},          /* Çelik */
-        {"G\xc3\xbcne\xc5\x9f", "gunes"},      /* Güneş */
-        {"Rodr\xc3\xadguez", "rodriguez"},     /* Rodríguez */
-        {"Gon\xc3\xa7" "alves", "goncalves"},  /* Gonçalves */
-        {"Jo\xc3\xabl", "joel"},               /* Joël */
-        {"Strau\xc3\x9f", "strauss"},          /* ß -> ss */
-        {"\xc3\x86" "lfred", "aelfred"},       /* Æ */
-        {"S\xc3\xb8rensen", "sorensen"},       /* ø */
-        {"\xc5\x81ukasz", "lukasz"},           /* Ł */
+        {"\xc3\x96zt\xc3\xbcrk", "ozturk"}, /* Öztürk */
+        {"H\xc3\xbcseyin", "huseyin"},      /* Hüseyin */
+        {"Y\xc4\xb1lmaz", "yilmaz"},        /* Yılmaz */
+        {"\xc4\xb0"
+         "brahim",
+         "ibrahim"}, /* İbrahim */
+        {"\xc5\x9e"
+         "ahin",
+         "sahin"}, /* Şahin */
+        {"Do\xc4\x9f"
+         "an",
+         "dogan"}, /* Doğan */
+        {"\xc3\x87"
+         "elik",
+         "celik"},                         /* Çelik */
+        {"G\xc3\xbcne\xc5\x9f", "gunes"},  /* Güneş */
+        {"Rodr\xc3\xadguez", "rodriguez"}, /* Rodríguez */
+        {"Gon\xc3\xa7"
+         "alves",
+         "goncalves"},                /* Gonçalves */
+        {"Jo\xc3\xabl", "joel"},      /* Joël */
+        {"Strau\xc3\x9f", "strauss"}, /* ß -> ss */
+        {"\xc3\x86"
+         "lfred",
+         "aelfred"},                            /* Æ */
+        {"S\xc3\xb8rensen", "sorensen"},        /* ø */
+        {"\xc5\x81ukasz", "lukasz"},            /* Ł */
         {"\xc4\xb2sselmuiden", "ijsselmuiden"}, /* Ĳ ligature */
-        {"e\xcc\x81" "e", "ee"},               /* e + combining acute */
-        {"\xef\xbc\xa1\xef\xbd\x82", "ab"},    /* full-width Ａｂ */
-        {"\xef\xac\x81" "ne", "fine"},         /* ﬁ ligature */
-        {"van\xc2\xa0" "Dijk", "van dijk"},    /* no-break space */
+        {"e\xcc\x81"
+         "e",
+         "ee"},                             /* e + combining acute */
+        {"\xef\xbc\xa1\xef\xbd\x82", "ab"}, /* full-width Ａｂ */
+        {"\xef\xac\x81"
+         "ne",
+         "fine"}, /* ﬁ ligature */
+        {"van\xc2\xa0"
+         "Dijk",
+         "van dijk"},                            /* no-break space */
         {"van \xe2\x80\x99t Hof", "van 't hof"}, /* right single quote */
-        {"Jansen\xe2\x80\x93" "de Vries", "jansen-de vries"}, /* en dash */
+        {"Jansen\xe2\x80\x93"
+         "de Vries",
+         "jansen-de vries"}, /* en dash */
         {"  Jan   Kees  ", "jan kees"},
         {"Meer; van der", "meer, van der"},
         {"O`Brien", "o'brien"},
@@ -85,13 +105,13 @@ static void test_voorvoegsel_table(void **state)
 {
     /* every prefix dutch-identifiers.md lists */
     static const char *const listed[] = {
-        "van",    "de",     "van der", "van den", "van de",  "den",    "der",    "ter",
-        "ten",    "te",     "'t",      "van 't",  "in 't",   "'s",     "op de",  "op den",
-        "op 't",  "in de",  "in den",  "in het",  "uit de",  "uit den", "uit het", "aan de",
-        "aan den", "aan het", "bij de", "van het", "van ter", "van ten", "onder de", "over de",
-        "voor de", "tot",   "thoe",    "ver",     "d'",      "l'",     "la",     "le",
-        "el",     "al",     "da",      "di",      "do",      "dos",    "du",     "del",
-        "della",  "von",    "von der", "zu",      "zum",     "zur",
+        "van",     "de",      "van der", "van den", "van de",  "den",     "der",      "ter",
+        "ten",     "te",      "'t",      "van 't",  "in 't",   "'s",      "op de",    "op den",
+        "op 't",   "in de",   "in den",  "in het",  "uit de",  "uit den", "uit het",  "aan de",
+        "aan den", "aan het", "bij de",  "van het", "van ter", "van ten", "onder de", "over de",
+        "voor de", "tot",     "thoe",    "ver",     "d'",      "l'",      "la",       "le",
+        "el",      "al",      "da",      "di",      "do",      "dos",     "du",       "del",
+        "della",   "von",     "von der", "zu",      "zum",     "zur",
     };
     char canon[SP_NAME_PREFIX_MAX + 1];
 
@@ -102,6 +122,14 @@ static void test_voorvoegsel_table(void **state)
         assert_string_equal(canon, listed[i]);
     }
     assert_true(sp_voorvoegsel_count() >= 150);
+    /* every entry is found (the lookup binary-searches a sorted table) */
+    for (size_t i = 0; i < sp_voorvoegsel_count(); i++) {
+        const char *c = sp_voorvoegsel_at(i);
+        if (!sp_voorvoegsel_lookup(c, strlen(c), canon))
+            fail_msg("table entry \"%s\" cannot be found", c);
+        assert_string_equal(canon, c);
+    }
+    assert_null(sp_voorvoegsel_at(sp_voorvoegsel_count()));
     /* 't, t and ’t alike; capitals; abbreviations */
     static const char *const variants[][2] = {
         {"t", "'t"},         {"\xe2\x80\x99t", "'t"}, {"Van 't", "van 't"},
@@ -195,7 +223,7 @@ static const struct sn_row sn_rows[] = {
     {'f', "Marie Jansen-de Vries", NULL, 0, "jansen-vries", "", "", 'm', "marie"},
     {'f', "Jan-Willem de Vries", NULL, 0, "vries", "", "de", 'j', "jan"},
     {'f', "J.J. El Amrani", NULL, 0, "amrani", "elamrani", "el", 'j', ""},
-    {'f', "D.T.A.P. Hamje", NULL, 0, "hamje", "", "", 'd', ""},      /* "A." is no 'a */
+    {'f', "D.T.A.P. Hamje", NULL, 0, "hamje", "", "", 'd', ""},            /* "A." is no 'a */
     {'f', "Y.T.J. van der Kamp", NULL, 0, "kamp", "", "van der", 'y', ""}, /* nor "T." 't */
     {'f', "Y. van 't Kostermink", NULL, 0, "kostermink", "", "van 't", 'y', ""},
     {'f', "IJ. Meijer", NULL, 0, "meyer", "", "", 'y', ""},
@@ -285,11 +313,13 @@ static void test_given(void **state)
         {"IJsbrand", 'y', "ysbrand"}, /* ij -> y, also for the initial */
         {"IJ.", 'y', ""},             /* dutch-identifiers.md: initial IJ. = Y. */
         {"Y.", 'y', ""},
-        {"I.J.", 'i', ""},            /* two initials */
+        {"I.J.", 'i', ""}, /* two initials */
         {"Dr. Jan", 'j', "jan"},
         {"mr Anna", 'a', "anna"},
         {"\xc3\x96zlem H\xc3\xbcseyin", 'o', "ozlem"},
-        {"\xc4\xb0" "brahim", 'i', "ibrahim"},
+        {"\xc4\xb0"
+         "brahim",
+         'i', "ibrahim"},
         {"Jan-Willem", 'j', "jan"},
         {"T.F.N.", 't', ""},
     };
@@ -312,10 +342,8 @@ static void test_given(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fold),
-        cmocka_unit_test(test_voorvoegsel_table),
-        cmocka_unit_test(test_surnames),
-        cmocka_unit_test(test_double_surname_parts),
+        cmocka_unit_test(test_fold),     cmocka_unit_test(test_voorvoegsel_table),
+        cmocka_unit_test(test_surnames), cmocka_unit_test(test_double_surname_parts),
         cmocka_unit_test(test_given),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

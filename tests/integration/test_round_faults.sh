@@ -6,6 +6,8 @@
 #  - an authenticated peer sending garbage, truncated, oversized, multipart,
 #    wrong-version, unknown-type and unknown-round messages is refused and
 #    logged, and the node keeps serving (a round running meanwhile finishes);
+#  - a replayed proposal (a used round id) and one not naming the node are
+#    refused with their reasons, and the recorded round is untouched;
 #  - kill -9 of a node mid-round: the others report the round failed within
 #    its deadline naming the node, keep serving, and after a restart a new
 #    round succeeds; the killed node records the old round as failed;
@@ -18,8 +20,12 @@ need_tools
 SRC=${SP_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 command -v cc >/dev/null && pkg-config --exists libzmq libsodium ||
     { echo "cc or libzmq/libsodium development files missing"; exit 77; }
-cc -O1 -o "$T/inject" "$SRC/tests/integration/test_round_inject.c" \
-    $(pkg-config --cflags --libs libzmq libsodium) || fail "cannot build the injector"
+[ -f "$B/proto/libsp_proto.a" ] && [ -f "$B/common/libsp_common.a" ] || fail "proto not built in $B"
+san=
+grep -q "SP_SANITIZE:BOOL=ON" "$B/CMakeCache.txt" 2>/dev/null && san="-fsanitize=address,undefined"
+cc -O1 $san -I"$SRC" -o "$T/inject" "$SRC/tests/integration/test_round_inject.c" \
+    "$B/proto/libsp_proto.a" "$B/common/libsp_common.a" \
+    $(pkg-config --cflags --libs libzmq libsodium msgpack) || fail "cannot build the injector"
 
 # Slow rounds on purpose (small batches, a window of one) so that a node can
 # be killed while its round runs.
@@ -118,6 +124,20 @@ for n in a b c; do
     [ "$(round_wait "$n" "$id" 60)" = done ] || fail "the round did not survive the garbage at $n"
 done
 [ -n "$(results_of a "$id")" ] || fail "no results after the garbage"
+
+# --- a replayed proposal (a round id already used) is refused ------------------
+"$T/inject" propose "tcp://127.0.0.1:${PORTS[a]}" "${PUBS[a]}" "$(sed -n 3p "$T/inject.keys")" \
+    "$id" a,injector || fail "injector propose"
+for _ in $(seq 50); do grep -q "refused a PROPOSE from injector" "$T/a/d.log" && break; sleep 0.1; done
+grep -q "round $id: refused a PROPOSE from injector: round id already seen (replay)" \
+    "$T/a/d.log" || fail "the replayed proposal was not refused as a replay"
+[ "$(round_state a "$id")" = done ] || fail "the replay changed the recorded round"
+fresh=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+"$T/inject" propose "tcp://127.0.0.1:${PORTS[a]}" "${PUBS[a]}" "$(sed -n 3p "$T/inject.keys")" \
+    "$fresh" b,c || fail "injector propose"
+for _ in $(seq 50); do grep -q "round $fresh: refused" "$T/a/d.log" && break; sleep 0.1; done
+grep -q "round $fresh: refused.*this node (a) is not a participant" "$T/a/d.log" ||
+    fail "a proposal that does not name the node was not refused"
 
 # --- kill -9 mid-round --------------------------------------------------------
 id=$(start_round a b)

@@ -4,11 +4,17 @@
  * connects to the node's listener and sends what no honest node would:
  * garbage, truncated and oversized frames, a wrong version, an unknown
  * type, a multipart message, a well-formed message for a round that does
- * not exist. Built by the test script itself (cc, libzmq, libsodium).
+ * not exist, a replayed proposal. Built by the test script itself (cc,
+ * libzmq, libsodium, and the build's proto and common libraries).
  *
  *   test_round_inject keys                prints "curve_key = Z85" and
  *                                          "sign_key = BASE64" config lines,
  *                                          and the secret on the 3rd line
+ *   test_round_inject propose ENDPOINT SERVER_PUBLIC SECRET_Z85 ROUND_ID A,B
+ *                                          sends a well-formed PROPOSE for
+ *                                          round ROUND_ID (32 hex digits)
+ *                                          among participants A and B (a
+ *                                          replay when the id was used)
  *   test_round_inject send ENDPOINT SERVER_PUBLIC SECRET_Z85
  *                                          sends the corpus to the node whose
  *                                          public text (`snijpunt init`'s
@@ -21,7 +27,11 @@
 #include <string.h>
 
 #include <sodium.h>
+#include <time.h>
 #include <zmq.h>
+
+#include "proto/peer.h"
+#include "proto/proposal.h"
 
 #define PEER_MSG_MAX (2u * 1024u * 1024u) /* SP_PEER_MSG_MAX_BYTES */
 
@@ -95,7 +105,7 @@ static int send_corpus(const char *ep, const char *public_text, const char *secr
         return 1;
     /* msgpack by hand: [1, 6, bin16 round id, origin, key type, seq, kind] is a
      * well-formed CREDIT; the rest are broken variants. */
-    static const uint8_t credit[] = {0x97, 0x01, 0x06, 0xc4, 0x10, 1, 2, 3, 4, 5, 6, 7, 8,
+    static const uint8_t credit[] = {0x97, 0x01, 0x06, 0xc4, 0x10, 1,  2,  3,  4, 5, 6, 7, 8,
                                      9,    10,   11,   12,   13,   14, 15, 16, 0, 1, 0, 5};
     static const uint8_t wrong_version[] = {0x93, 0x02, 0x04, 0xc4, 0x10, 0, 0, 0, 0, 0,
                                             0,    0,    0,    0,    0,    0, 0, 0, 0, 0};
@@ -141,6 +151,55 @@ static int send_corpus(const char *ep, const char *public_text, const char *secr
     return 0;
 }
 
+static int propose(const char *ep, const char *public_text, const char *secret, const char *hex,
+                   const char *names)
+{
+    static struct sp_proposal p;
+    static uint8_t prop[SP_PROPOSAL_MAX_BYTES];
+    uint8_t server[32], *msg = NULL;
+    size_t plen = 0, mlen = 0, idlen = 0;
+    char a[65] = "", b[65] = "";
+    if (server_key(public_text, server) != 0 ||
+        sscanf(names, "%64[a-z0-9-],%64[a-z0-9-]", a, b) != 2 ||
+        sodium_hex2bin(p.round_id, sizeof(p.round_id), hex, strlen(hex), NULL, &idlen, NULL) != 0 ||
+        idlen != sizeof(p.round_id))
+        return 2;
+    snprintf(p.coordinator, sizeof(p.coordinator), "injector");
+    snprintf(p.case_ref, sizeof(p.case_ref), "REPLAY");
+    snprintf(p.purpose, sizeof(p.purpose), "replay test");
+    p.nparticipants = 2;
+    snprintf(p.participants[0].name, sizeof(p.participants[0].name), "%s", a);
+    snprintf(p.participants[1].name, sizeof(p.participants[1].name), "%s", b);
+    for (int i = 0; i < 2; i++) {
+        snprintf(p.participants[i].legal_basis, sizeof(p.participants[i].legal_basis), "test");
+        p.participants[i].key_types = 1u << 1; /* bsn */
+    }
+    p.min_holders = 2;
+    p.mode = SP_PROPOSAL_MODE_PARTNERS;
+    p.max_set_size = 1000000;
+    p.created_at = (uint64_t)time(NULL);
+    p.expires_at = p.created_at + 600;
+    p.deadline_s = 30;
+    struct sp_peer_msg m = {.type = SP_PEER_PROPOSE};
+    memcpy(m.round_id, p.round_id, sizeof(m.round_id));
+    if (sp_proposal_encode(&p, prop, sizeof(prop), &plen) != 0)
+        return 3;
+    m.propose.proposal = prop;
+    m.propose.proposal_len = plen;
+    if (sp_peer_encode_alloc(&m, &msg, &mlen) != 0)
+        return 3;
+    void *ctx = zmq_ctx_new();
+    void *s = client(ctx, ep, server, secret);
+    int rc = s && zmq_send(s, msg, mlen, 0) == (int)mlen ? 0 : 1;
+    if (s) {
+        drain(s);
+        zmq_close(s);
+    }
+    zmq_ctx_term(ctx);
+    free(msg);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (sodium_init() < 0)
@@ -149,6 +208,9 @@ int main(int argc, char **argv)
         return keys();
     if (argc == 5 && strcmp(argv[1], "send") == 0)
         return send_corpus(argv[2], argv[3], argv[4]);
-    fprintf(stderr, "usage: test_round_inject keys | send ENDPOINT SERVER_PUBLIC SECRET_Z85\n");
+    if (argc == 7 && strcmp(argv[1], "propose") == 0)
+        return propose(argv[2], argv[3], argv[4], argv[5], argv[6]);
+    fprintf(stderr, "usage: test_round_inject keys | send ENDPOINT SERVER_PUBLIC SECRET_Z85 |\n"
+                    "       propose ENDPOINT SERVER_PUBLIC SECRET_Z85 ROUND_ID A,B\n");
     return 2;
 }

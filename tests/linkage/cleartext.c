@@ -157,8 +157,8 @@ static int dataset_index(struct sp_ct *ct, uint32_t node, const char *name, uint
             *idx = (uint32_t)i;
             return 0;
         }
-    if (grow((void **)&ct->datasets, &ct->cap_datasets, ct->ndatasets + 1,
-             sizeof(*ct->datasets)) != 0)
+    if (grow((void **)&ct->datasets, &ct->cap_datasets, ct->ndatasets + 1, sizeof(*ct->datasets)) !=
+        0)
         return SP_ERR_NOMEM;
     char *copy = strdup(name);
     if (copy == NULL)
@@ -277,16 +277,14 @@ static int find_record(struct sp_ct *ct, const char *node, const char *dataset,
     uint32_t ds;
     int rc;
 
-    if (node == NULL || dataset == NULL || record_id == NULL || *node == '\0' ||
-        *dataset == '\0')
+    if (node == NULL || dataset == NULL || record_id == NULL || *node == '\0' || *dataset == '\0')
         return SP_ERR_INVALID_ARG;
     if ((rc = node_index(ct, node, nd)) != 0 || (rc = dataset_index(ct, *nd, dataset, &ds)) != 0)
         return rc;
     return record_index(ct, ds, record_id, rec);
 }
 
-int sp_ct_add_record(struct sp_ct *ct, const char *node, const char *dataset,
-                     const char *record_id)
+int sp_ct_add_record(struct sp_ct *ct, const char *node, const char *dataset, const char *record_id)
 {
     uint32_t rec, nd;
     return find_record(ct, node, dataset, record_id, &rec, &nd);
@@ -317,6 +315,16 @@ static int by_record(const void *a, const void *b)
     if (x->record != y->record)
         return x->record < y->record ? -1 : 1;
     return x->type < y->type ? -1 : x->type > y->type;
+}
+
+size_t sp_ct_record_count(const struct sp_ct *ct)
+{
+    return ct->nrecords;
+}
+
+size_t sp_ct_key_count(const struct sp_ct *ct)
+{
+    return ct->nkeys;
 }
 
 size_t sp_ct_node_count(const struct sp_ct *ct)
@@ -354,8 +362,12 @@ static int link_record(struct sp_ct *ct, uint32_t r, size_t from, size_t to, uin
     for (size_t n = 0; n < ct->nnodes; n++) {
         if (types[n] == 0)
             continue;
-        struct sp_ct_link l = {ct->nodes[own], ct->datasets[rec->dataset].name,
-                               ct->strings.p + rec->id, ct->nodes[n], types[n], klass[n]};
+        struct sp_ct_link l = {ct->nodes[own],
+                               ct->datasets[rec->dataset].name,
+                               ct->strings.p + rec->id,
+                               ct->nodes[n],
+                               types[n],
+                               klass[n]};
         int rc = fn(ctx, &l);
         if (rc != 0)
             return rc;
@@ -383,7 +395,10 @@ int sp_ct_records(struct sp_ct *ct, sp_ct_link_fn fn, void *ctx)
     for (uint32_t r = 0; r < ct->nrecords; r++) {
         const struct ct_record *rec = &ct->records[r];
         struct sp_ct_link l = {ct->nodes[ct->datasets[rec->dataset].node],
-                               ct->datasets[rec->dataset].name, ct->strings.p + rec->id, NULL, 0,
+                               ct->datasets[rec->dataset].name,
+                               ct->strings.p + rec->id,
+                               NULL,
+                               0,
                                0};
         int rc = fn(ctx, &l);
         if (rc != 0)
@@ -633,13 +648,15 @@ static int value_pairs(struct sp_ct *ct, size_t from, size_t to, struct pair_ent
                 continue;
             if (grow((void **)v, cap, *n + 1, sizeof(**v)) != 0)
                 return SP_ERR_NOMEM;
-            uint8_t k = ct->keys[i].klass > ct->keys[j].klass ? ct->keys[i].klass : ct->keys[j].klass;
+            uint8_t k =
+                ct->keys[i].klass > ct->keys[j].klass ? ct->keys[i].klass : ct->keys[j].klass;
             (*v)[(*n)++] = (struct pair_entry){a < b ? a : b, a < b ? b : a, ct->keys[i].type, k};
         }
     return 0;
 }
 
-static int report_pairs(struct sp_ct *ct, struct pair_entry *v, size_t n, sp_ct_pair_fn fn, void *ctx)
+static int report_pairs(struct sp_ct *ct, struct pair_entry *v, size_t n, sp_ct_pair_fn fn,
+                        void *ctx)
 {
     qsort(v, n, sizeof(*v), by_pair);
     for (size_t i = 0; i < n;) {
@@ -653,7 +670,8 @@ static int report_pairs(struct sp_ct *ct, struct pair_entry *v, size_t n, sp_ct_
         }
         const struct ct_record *a = &ct->records[v[i].a], *b = &ct->records[v[i].b];
         struct sp_ct_pair p = {{ct->nodes[node_of(ct, v[i].a)], ct->datasets[a->dataset].name,
-                                ct->strings.p + a->id, ct->nodes[node_of(ct, v[i].b)], types, klass},
+                                ct->strings.p + a->id, ct->nodes[node_of(ct, v[i].b)], types,
+                                klass},
                                ct->datasets[b->dataset].name,
                                ct->strings.p + b->id};
         int rc = fn(ctx, &p);

@@ -52,8 +52,7 @@ int sp_ct_add_record(struct sp_ct *ct, const char *node, const char *dataset,
  * Records are visited in the order they were first added, partners in the
  * order nodes were first seen. Stops at and returns fn's first non-zero
  * value; else 0 (SP_ERR_NOMEM on allocation failure). */
-int sp_ct_links(struct sp_ct *ct, uint32_t type_mask, int max_class, sp_ct_link_fn fn,
-                void *ctx);
+int sp_ct_links(struct sp_ct *ct, uint32_t type_mask, int max_class, sp_ct_link_fn fn, void *ctx);
 
 /* One pair of records of different nodes that share keys (each unordered
  * pair once), for record-level precision. */
@@ -78,6 +77,11 @@ int sp_ct_records(struct sp_ct *ct, sp_ct_link_fn fn, void *ctx);
  * order, the lines sorted bytewise. Returns 0, SP_ERR_NOT_FOUND (unknown
  * node), SP_ERR_IO, SP_ERR_NOMEM. */
 int sp_ct_write_results(struct sp_ct *ct, const char *node, uint32_t type_mask, FILE *out);
+
+/* Numbers of records and of keys added (a record's duplicate keys count once
+ * per add). */
+size_t sp_ct_record_count(const struct sp_ct *ct);
+size_t sp_ct_key_count(const struct sp_ct *ct);
 
 /* Names of the nodes, in the order first seen. */
 size_t sp_ct_node_count(const struct sp_ct *ct);

@@ -27,8 +27,8 @@ static int add_record(void *ctx, const struct sp_record_keys *rec)
         return sp_ct_add_record(l->ct, l->node, l->dataset, rec->record_id);
     for (size_t i = 0; i < rec->nkeys; i++) {
         const struct sp_key *k = &rec->keys[i];
-        int rc = sp_ct_add(l->ct, l->node, l->dataset, rec->record_id, k->type, k->klass,
-                           k->value, k->value_len);
+        int rc = sp_ct_add(l->ct, l->node, l->dataset, rec->record_id, k->type, k->klass, k->value,
+                           k->value_len);
         if (rc != 0)
             return rc;
     }
@@ -354,6 +354,7 @@ int sp_q_evaluate(struct sp_ct *ct, const char *truth_path, uint32_t type_mask, 
         rc = sp_ct_links(ct, type_mask, max_class, on_link, &e);
     if (rc == 0)
         rc = sp_ct_pairs(ct, type_mask, max_class, on_pair, &e);
+    res->keys = sp_ct_key_count(ct);
     if (rc == 0 && e.unknown > 0)
         fprintf(stderr, "warning: %llu records are not in %s\n", (unsigned long long)e.unknown,
                 truth_path);
@@ -375,8 +376,8 @@ double sp_q_recall(const struct sp_q_counts *c)
 
 uint32_t sp_q_identity_mask(void)
 {
-    return SP_KEY_MASK_ALL & ~(SP_KEY_MASK(SP_KEY_ADDRESS) | SP_KEY_MASK(SP_KEY_KENTEKEN) |
-                               SP_KEY_MASK(SP_KEY_IBAN));
+    return SP_KEY_MASK_ALL &
+           ~(SP_KEY_MASK(SP_KEY_ADDRESS) | SP_KEY_MASK(SP_KEY_KENTEKEN) | SP_KEY_MASK(SP_KEY_IBAN));
 }
 
 static void print_counts(FILE *out, const char *name, const struct sp_q_counts *c)
@@ -400,6 +401,8 @@ void sp_q_print(FILE *out, const char *title, const struct sp_q_result *r)
             (unsigned long long)r->pair_tp, (unsigned long long)r->pair_fp,
             r->pair_tp + r->pair_fp == 0 ? 1.0
                                          : (double)r->pair_tp / (double)(r->pair_tp + r->pair_fp));
+    fprintf(out, "  keys derived: %llu (%.2f per record)\n", (unsigned long long)r->keys,
+            r->all.records == 0 ? 0.0 : (double)r->keys / (double)r->all.records);
     fprintf(out, "  %-14s %10s %8s %12s %8s\n", "key type", "links tp", "fp", "alone tp", "fp");
     for (int t = SP_KEY_TYPE_MIN; t <= SP_KEY_TYPE_MAX; t++) {
         if (r->type_tp[t] + r->type_fp[t] == 0)

@@ -33,6 +33,8 @@ struct sp_q_result {
     uint64_t type_tp[16], type_fp[16], alone_tp[16], alone_fp[16];
     /* record pairs sharing a key: right subject or not */
     uint64_t pair_tp, pair_fp;
+    /* keys derived (all types), for the cost of a round */
+    uint64_t keys;
 };
 
 /* Compares ct's links (key types in type_mask, classes up to max_class) with

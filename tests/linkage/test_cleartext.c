@@ -46,9 +46,8 @@ static struct sp_ct *build(void)
     struct sp_ct *ct = NULL;
     assert_int_equal(sp_ct_new(&ct), 0);
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-        assert_int_equal(sp_ct_add(ct, keys[i].node, keys[i].dataset, keys[i].record,
-                                   keys[i].type, keys[i].klass, keys[i].value,
-                                   strlen(keys[i].value)),
+        assert_int_equal(sp_ct_add(ct, keys[i].node, keys[i].dataset, keys[i].record, keys[i].type,
+                                   keys[i].klass, keys[i].value, strlen(keys[i].value)),
                          0);
     assert_int_equal(sp_ct_add_record(ct, "om", "zaken", "o3"), 0);
     return ct;
@@ -88,10 +87,11 @@ static void test_results_csv(void **state)
                               "personen,r1,pol,name_dob,B\n");
     free(only);
     FILE *devnull = fopen("/dev/null", "w");
-    assert_int_equal(sp_ct_write_results(ct, "nobody", SP_KEY_MASK_ALL, devnull),
-                     SP_ERR_NOT_FOUND);
+    assert_int_equal(sp_ct_write_results(ct, "nobody", SP_KEY_MASK_ALL, devnull), SP_ERR_NOT_FOUND);
     fclose(devnull);
     assert_int_equal(sp_ct_node_count(ct), 3);
+    assert_int_equal(sp_ct_record_count(ct), 9);
+    assert_int_equal(sp_ct_key_count(ct), 10);
     assert_string_equal(sp_ct_node_name(ct, 2), "om");
     assert_null(sp_ct_node_name(ct, 3));
     sp_ct_free(&ct);
@@ -207,8 +207,7 @@ static void test_growth(void **state)
         snprintf(v, sizeof(v), "%09d", i);
         assert_int_equal(sp_ct_add(ct, "a", "d", id, SP_KEY_BSN, SP_CLASS_A, v, strlen(v)), 0);
         if (i % 2 == 0)
-            assert_int_equal(sp_ct_add(ct, "b", "e", id, SP_KEY_BSN, SP_CLASS_A, v, strlen(v)),
-                             0);
+            assert_int_equal(sp_ct_add(ct, "b", "e", id, SP_KEY_BSN, SP_CLASS_A, v, strlen(v)), 0);
     }
     assert_int_equal(sp_ct_links(ct, SP_KEY_MASK_ALL, SP_CLASS_C, count_link, &t), 0);
     assert_int_equal(t.links, 50000); /* 25000 each way */

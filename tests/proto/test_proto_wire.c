@@ -223,6 +223,9 @@ static void test_utf8_and_text(void **state)
         {"\xc0\xaf", false, false},         /* overlong */
         {"\xe0\x80\xaf", false, false},     /* overlong */
         {"\xed\xa0\x80", false, false},     /* surrogate */
+        {"\xed\xbf\xbf", false, false},     /* last surrogate */
+        {"\xed\x9f\xbf", true, true},       /* U+D7FF, just below */
+        {"\xee\x80\x80", true, true},       /* U+E000, just above */
         {"\xc3", false, false},             /* cut */
         {"\x80", false, false},             /* lone continuation */
         {"\xf8\x88\x80\x80\x80", false, false},
