@@ -210,10 +210,14 @@ struct sp_ctl_rounds_reply {
 };
 
 /* One result row (the results CSV line). */
+/* The partner of a threshold-mode result row: the node learns only that at
+ * least min_holders nodes hold its record, not which. */
+#define SP_CTL_PARTNER_ANY "*"
+
 struct sp_ctl_result_row {
     char dataset[SP_PROTO_DATASET_MAX + 1];
     char record_id[SP_CTL_RECORD_ID_MAX + 1]; /* 1..128 bytes of text */
-    char partner[SP_PROTO_NAME_MAX + 1];      /* the other node */
+    char partner[SP_PROTO_NAME_MAX + 1];      /* the other node, or SP_CTL_PARTNER_ANY */
     uint32_t key_types;                       /* non-empty subset of SP_KEY_MASK_ALL */
     uint8_t klass;                            /* enum sp_key_class: strongest class that matched */
 };

@@ -492,13 +492,31 @@ static int get_rounds(struct sp_wire_reader *r, struct sp_ctl_reply *rep)
 
 /* ---- RESULTS ---- */
 
+/* A result row's partner: a node name, or SP_CTL_PARTNER_ANY in threshold
+ * mode, where a node learns only that enough nodes hold its record. */
+static int check_partner(const char *partner)
+{
+    if (strcmp(partner, SP_CTL_PARTNER_ANY) == 0)
+        return 0;
+    return sp_codec_check_node(partner);
+}
+
+static int get_partner(struct sp_wire_reader *r, char *dst)
+{
+    int err = sp_wire_get_text(r, 1, SP_PROTO_NAME_MAX, dst);
+
+    if (err == 0 && check_partner(dst) != 0)
+        err = SP_ERR_PROTO_FIELD;
+    return err;
+}
+
 static int check_row(const void *elem)
 {
     const struct sp_ctl_result_row *row = elem;
 
     if (check_dataset_name(row->dataset) != 0 ||
         sp_codec_check_text(row->record_id, 1, SP_CTL_RECORD_ID_MAX) != 0 ||
-        sp_codec_check_node(row->partner) != 0 || sp_codec_check_key_mask(row->key_types) != 0 ||
+        check_partner(row->partner) != 0 || sp_codec_check_key_mask(row->key_types) != 0 ||
         row->klass < SP_CLASS_A || row->klass > SP_CLASS_C)
         return SP_ERR_PROTO_FIELD;
     return 0;
@@ -514,7 +532,7 @@ static int get_row(struct sp_wire_reader *r, void *elem)
     if (err == 0)
         err = sp_wire_get_text(r, 1, SP_CTL_RECORD_ID_MAX, row->record_id);
     if (err == 0)
-        err = sp_codec_get_node(r, row->partner);
+        err = get_partner(r, row->partner);
     if (err == 0)
         err = sp_wire_get_u32(r, &row->key_types);
     if (err == 0)

@@ -28,7 +28,7 @@ static void usage(FILE *f)
             "belastingdienst, om and riec-mn, and DIR/truth.csv\n"
             "(agency,dataset,record_id,subject_id). All values are synthetic.\n"
             "  --persons N    population size (default 60000, at most %llu)\n"
-            "  --companies M  number of companies (default N/10)\n"
+            "  --companies M  number of companies (default N/10, at least 1)\n"
             "  --seed S       seed (default 1); same seed, same bytes\n"
             "  --network K    persons of the case, known at most nodes (default N/240)\n"
             "  --quiet        no summary on stderr\n",
@@ -67,22 +67,22 @@ static int parse_args(int argc, char **argv, struct gen_args *a)
     a->persons = 60000;
     a->seed = 1;
     while (rc == 0 && (ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (ch == 'o')
-            a->out = optarg;
-        else if (ch == 'p')
-            rc = parse_u64("--persons", optarg, &a->persons);
-        else if (ch == 'c')
-            rc = parse_u64("--companies", optarg, &a->companies), a->have_companies = 1;
-        else if (ch == 's')
-            rc = parse_u64("--seed", optarg, &a->seed);
-        else if (ch == 'n')
-            rc = parse_u64("--network", optarg, &a->network), a->have_network = 1;
-        else if (ch == 'q')
-            a->quiet = 1;
-        else if (ch == 'h')
-            return 1;
-        else
-            return -1;
+        switch (ch) {
+        case 'o': a->out = optarg; break;
+        case 'p': rc = parse_u64("--persons", optarg, &a->persons); break;
+        case 'c':
+            a->have_companies = 1;
+            rc = parse_u64("--companies", optarg, &a->companies);
+            break;
+        case 's': rc = parse_u64("--seed", optarg, &a->seed); break;
+        case 'n':
+            a->have_network = 1;
+            rc = parse_u64("--network", optarg, &a->network);
+            break;
+        case 'q': a->quiet = 1; break;
+        case 'h': return 1;
+        default: return -1;
+        }
     }
     if (rc == 0 && optind != argc) {
         fprintf(stderr, "snijpunt-gen: unexpected argument: %s\n", argv[optind]);
@@ -98,7 +98,7 @@ static int check_args(struct gen_args *a)
         return -1;
     }
     if (!a->have_companies)
-        a->companies = a->persons / 10;
+        a->companies = a->persons >= 10 ? a->persons / 10 : 1;
     if (!a->have_network)
         a->network = a->persons / 240;
     if (a->persons < 4 || a->persons > SP_GEN_MAX_PERSONS) {
