@@ -74,6 +74,9 @@
     X(SP_ERR_CONTROL, -408, "control request failed")                                              \
     X(SP_ERR_POLICY, -409, "refused by local policy")                                              \
     X(SP_ERR_AUDIT, -410, "audit log verification failed")                                         \
+    X(SP_ERR_PROPOSAL_UNSIGNED, -411, "proposal not signed by a coordinator")                      \
+    X(SP_ERR_PROPOSAL_EXPIRED, -412, "proposal expired")                                           \
+    X(SP_ERR_PROPOSAL_REPLAY, -413, "proposal replayed (round id already seen)")                   \
     /* pki and audit (-500..-599) */                                                               \
     X(SP_ERR_PKI_OIN, -500, "invalid OIN (organisation identification number)")                    \
     X(SP_ERR_CERT_ROLE, -501, "certificate has the wrong role for this use")                       \

@@ -11,10 +11,6 @@
  *   extra on the hot path.
  * - Round keys are made read-only once, right after creation, and never
  *   toggled: concurrent sp_blind_batch calls share them without locks.
- * - libsodium 1.0.18 leaves working copies in the stack frames it used (the
- *   clamped scalar and its radix-16 digits in crypto_scalarmult_ristretto255,
- *   field elements of the map): functions that handed it a round scalar or a
- *   match-key value wipe that stack region before returning.
  */
 #include "group.h"
 
@@ -27,10 +23,6 @@
 
 #define XMD_B_BYTES 64  /* SHA-512 output */
 #define XMD_R_BYTES 128 /* SHA-512 input block (Z_pad length) */
-/* Stack below the caller wiped after libsodium calls on secrets: well above
- * the few KiB the deepest of them (a scalar multiplication) uses, and cheap
- * (about 0.2 us against 50 us for the multiplication). */
-#define STACK_WIPE_BYTES 8192
 
 /* RFC 9380 section 8.10 / RFC 9496: the hash_to_ristretto255 suite ID. */
 #define SUITE_ID "ristretto255_XMD:SHA-512_R255MAP_RO_"
@@ -162,7 +154,6 @@ int sp_group_hash_dst(uint8_t out[SP_GROUP_ELEMENT_BYTES], const uint8_t *dst, s
 done:
     sodium_memzero(uniform, sizeof(uniform));
     sodium_memzero(elem, sizeof(elem));
-    sodium_stackzero(STACK_WIPE_BYTES);
     return rc;
 }
 
@@ -257,11 +248,10 @@ void sp_round_key_free(struct sp_round_key **key)
 int sp_blind_batch(const struct sp_round_key *key, uint8_t *elems, size_t n, size_t *bad_index)
 {
     uint8_t out[SP_GROUP_ELEMENT_BYTES];
-    int rc = 0;
 
     if (key == NULL || (elems == NULL && n > 0) || n > SIZE_MAX / SP_GROUP_ELEMENT_BYTES)
         return SP_ERR_INVALID_ARG;
-    for (size_t i = 0; i < n && rc == 0; i++) {
+    for (size_t i = 0; i < n; i++) {
         uint8_t *e = elems + i * SP_GROUP_ELEMENT_BYTES;
 
         /* Fails on a non-canonical or invalid encoding and on an identity
@@ -269,11 +259,9 @@ int sp_blind_batch(const struct sp_round_key *key, uint8_t *elems, size_t n, siz
         if (crypto_scalarmult_ristretto255(out, key->scalar, e) != 0) {
             if (bad_index != NULL)
                 *bad_index = i;
-            rc = SP_ERR_CRYPTO_POINT;
-        } else {
-            memcpy(e, out, sizeof(out));
+            return SP_ERR_CRYPTO_POINT;
         }
+        memcpy(e, out, sizeof(out));
     }
-    sodium_stackzero(STACK_WIPE_BYTES);
-    return rc;
+    return 0;
 }

@@ -1,9 +1,7 @@
 /*
  * Identity keys and their text forms. The secret halves live in one guarded
  * region (sodium_malloc), sealed read-only once filled; every temporary copy
- * of a secret (seed, base64 text) is wiped before returning, and so is the
- * stack that libsodium's key derivation and signing used (it leaves scalar
- * digits and, when signing, the nonce there).
+ * of a secret (seed, base64 text) is wiped before returning.
  */
 #include "identity.h"
 
@@ -23,8 +21,6 @@
 #define B64_32_CHARS  44 /* base64 of 32 bytes, padded */
 #define B64_64_CHARS  88 /* base64 of 64 bytes, padded */
 #define SEED_BYTES    crypto_sign_SEEDBYTES
-/* As in group.c: well above what libsodium's scalar multiplications use. */
-#define STACK_WIPE_BYTES 8192
 
 /* The fixed length of a well-formed secret key text. */
 #define SECRET_TEXT_LEN                                                                            \
@@ -76,7 +72,6 @@ int sp_identity_generate(struct sp_identity **out)
     /* Independent of the signing key, as ZeroMQ CURVE expects from
      * crypto_box_keypair. */
     crypto_box_keypair(id->curve_pk, id->curve_sk);
-    sodium_stackzero(STACK_WIPE_BYTES);
     rc = identity_seal(id);
 done:
     if (rc != 0)
@@ -108,7 +103,6 @@ int sp_identity_sign(const struct sp_identity *id, uint8_t sig[SP_SIGNATURE_BYTE
     if (id == NULL || sig == NULL || (msg == NULL && msg_len > 0))
         return SP_ERR_INVALID_ARG;
     crypto_sign_detached(sig, NULL, msg != NULL ? msg : empty, msg_len, id->sign_sk);
-    sodium_stackzero(STACK_WIPE_BYTES);
     return 0;
 }
 
@@ -258,7 +252,6 @@ int sp_identity_decode(const char *text, size_t len, struct sp_identity **out)
     rc = identity_seal(id);
 done:
     sodium_memzero(seed, sizeof(seed));
-    sodium_stackzero(STACK_WIPE_BYTES);
     if (rc != 0)
         sodium_free(id);
     else

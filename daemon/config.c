@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "audit/schema.h"
+#include "common/keytype.h"
 #include "crypto/identity.h"
 #include "daemon/config.h"
 
@@ -36,6 +38,11 @@ enum kind {
     K_PUBKEY,   /* "snijpunt-public-v1:..." (both keys) */
     K_SIGNKEY,  /* base64 of an Ed25519 public key */
     K_CURVEKEY, /* base64 or Z85 of an X25519 public key */
+    K_U64,      /* decimal integer in [min, max], 64 bits */
+    K_BOOL,     /* yes/no, true/false, on/off, 1/0 */
+    K_ACCEPT,   /* a text line of a policy list; the key may repeat */
+    K_KEYMASK,  /* comma-separated key type names, or "all" */
+    K_MODES,    /* comma-separated disclosure modes, or "all" */
 };
 
 struct key_def {
@@ -43,13 +50,17 @@ struct key_def {
     enum section sec;
     enum kind kind;
     uint64_t min, max;
-    size_t off; /* into struct sp_config or struct sp_config_peer */
-    size_t cap; /* destination capacity for strings */
+    size_t off;       /* into struct sp_config or struct sp_config_peer */
+    size_t cap;       /* destination capacity for strings (K_ACCEPT: per line) */
+    size_t count_off; /* K_ACCEPT: the size_t counting the lines */
 };
 
-#define G(f)  offsetof(struct sp_config, f), sizeof(((struct sp_config *)0)->f)
-#define P(f)  offsetof(struct sp_config_peer, f), sizeof(((struct sp_config_peer *)0)->f)
-#define GN(f) offsetof(struct sp_config, f), 0
+#define G(f)  offsetof(struct sp_config, f), sizeof(((struct sp_config *)0)->f), 0
+#define P(f)  offsetof(struct sp_config_peer, f), sizeof(((struct sp_config_peer *)0)->f), 0
+#define GN(f) offsetof(struct sp_config, f), 0, 0
+#define GL(f, n)                                                                                   \
+    offsetof(struct sp_config, f), sizeof(((struct sp_config *)0)->f[0]),                          \
+        offsetof(struct sp_config, n)
 
 static const struct key_def keys[] = {
     {"node", SEC_GLOBAL, K_NAME, 0, 0, G(node)},
@@ -67,10 +78,27 @@ static const struct key_def keys[] = {
      GN(store_map_bytes)},
     {"load_idle_timeout", SEC_GLOBAL, K_SECONDS, 10, 86400, GN(load_idle_timeout_s)},
     {"max_set_size", SEC_GLOBAL, K_U32, 0, UINT32_MAX, GN(max_set_size)},
+    {"ca_cert", SEC_GLOBAL, K_PATH, 0, 0, G(ca_cert_path)},
+    {"crl", SEC_GLOBAL, K_PATH, 0, 0, G(crl_path)},
+    {"node_cert", SEC_GLOBAL, K_PATH, 0, 0, G(node_cert_path)},
+    {"cert_dir", SEC_GLOBAL, K_PATH, 0, 0, G(cert_dir)},
+    {"crl_reload", SEC_GLOBAL, K_SECONDS, 10, 86400, GN(crl_reload_s)},
+    {"allow_unsigned_rounds", SEC_GLOBAL, K_BOOL, 0, 0, GN(allow_unsigned_rounds)},
+    {"accept_coordinator", SEC_GLOBAL, K_ACCEPT, 0, 0, GL(coordinators, ncoordinators)},
+    {"accept_purpose", SEC_GLOBAL, K_ACCEPT, 0, 0, GL(purposes, npurposes)},
+    {"accept_legal_basis", SEC_GLOBAL, K_ACCEPT, 0, 0, GL(legal_bases, nlegal_bases)},
+    {"accept_key_types", SEC_GLOBAL, K_KEYMASK, 0, 0, GN(accept_key_types)},
+    {"accept_modes", SEC_GLOBAL, K_MODES, 0, 0, GN(accept_modes)},
+    {"accept_min_holders", SEC_GLOBAL, K_U32, 1, 32, GN(accept_min_holders)},
+    {"accept_max_set_size", SEC_GLOBAL, K_U64, 0, UINT64_MAX, GN(accept_max_set_size)},
+    {"accept_max_retention_days", SEC_GLOBAL, K_U32, 0, UINT32_MAX, GN(accept_max_retention_days)},
+    {"may_count", SEC_GLOBAL, K_BOOL, 0, 0, GN(may_count)},
+    {"counts_suppress_below", SEC_GLOBAL, K_U32, 0, 1000000, GN(counts_suppress_below)},
     {"endpoint", SEC_PEER, K_ENDPOINT, 0, 0, P(endpoint)},
-    {"public_key", SEC_PEER, K_PUBKEY, 0, 0, 0, 0},
+    {"public_key", SEC_PEER, K_PUBKEY, 0, 0, 0, 0, 0},
     {"sign_key", SEC_PEER, K_SIGNKEY, 0, 0, P(sign_pk)},
     {"curve_key", SEC_PEER, K_CURVEKEY, 0, 0, P(curve_pk)},
+    {"cert", SEC_PEER, K_PATH, 0, 0, P(cert_path)},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -238,7 +266,7 @@ static const char *set_number(const struct key_def *k, const char *v, void *base
         return bad;
     if (n < k->min || n > k->max)
         return "is out of range";
-    if (k->kind == K_SIZE)
+    if (k->kind == K_SIZE || k->kind == K_U64)
         *(uint64_t *)(void *)((char *)base + k->off) = n;
     else
         *(uint32_t *)(void *)((char *)base + k->off) = (uint32_t)n;
@@ -274,6 +302,85 @@ static const char *set_string(const struct key_def *k, const char *v, void *base
     return bad;
 }
 
+static const char *set_bool(const char *v, bool *out)
+{
+    static const char *const yes[] = {"yes", "true", "on", "1"}, *const no[] = {"no", "false",
+                                                                                "off", "0"};
+    for (size_t i = 0; i < 4; i++) {
+        if (strcmp(v, yes[i]) == 0 || strcmp(v, no[i]) == 0) {
+            *out = strcmp(v, yes[i]) == 0;
+            return NULL;
+        }
+    }
+    return "must be yes or no";
+}
+
+/* One line of a policy list: text a proposal can carry and the audit log
+ * can record (no control characters, no long digit runs). */
+static const char *set_accept(const struct key_def *k, const char *v, struct sp_config *cfg)
+{
+    size_t *n = (size_t *)(void *)((char *)cfg + k->count_off);
+    const char *why = NULL;
+    if (*n == SP_CONFIG_MAX_ACCEPT)
+        return "is given too often (at most 16 lines)";
+    if (sp_audit_text_check(v, strlen(v), k->cap - 1, &why) != 0)
+        return why;
+    memcpy((char *)cfg + k->off + *n * k->cap, v, strlen(v) + 1);
+    (*n)++;
+    return NULL;
+}
+
+/* Copies a comma-separated list without spaces into out (capacity cap). */
+static const char *squeeze(const char *v, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (; *v; v++) {
+        if (*v == ' ' || *v == '\t')
+            continue;
+        if (n + 1 >= cap)
+            return "is too long";
+        out[n++] = *v;
+    }
+    out[n] = '\0';
+    return NULL;
+}
+
+static const char *set_keymask(const char *v, uint32_t *out)
+{
+    char list[256];
+    const char *bad = squeeze(v, list, sizeof list);
+    if (!bad && sp_key_mask_parse(list, out) != 0)
+        bad = "must be key type names separated by commas (bsn, name_dob, ...) or all";
+    return bad;
+}
+
+static const char *set_modes(const char *v, uint32_t *out)
+{
+    static const char *const names[] = {NULL, "counts", "threshold", "partners"};
+    char list[128];
+    const char *bad = squeeze(v, list, sizeof list);
+    uint32_t mask = 0;
+    if (bad)
+        return bad;
+    if (strcmp(list, "all") == 0) {
+        *out = 0xe;
+        return NULL;
+    }
+    for (char *t = list, *next; t; t = next) {
+        next = strchr(t, ',');
+        if (next)
+            *next++ = '\0';
+        int m = 0;
+        for (int i = 1; i <= 3 && !m; i++)
+            m = strcmp(t, names[i]) == 0 ? i : 0;
+        if (!m)
+            return "must be counts, threshold and/or partners separated by commas (or all)";
+        mask |= UINT32_C(1) << m;
+    }
+    *out = mask;
+    return NULL;
+}
+
 static const char *set_value(const struct key_def *k, const char *v, struct sp_config *cfg,
                              struct sp_config_peer *peer)
 {
@@ -282,9 +389,18 @@ static const char *set_value(const struct key_def *k, const char *v, struct sp_c
     case K_LEVEL:
         return check_level(v, &cfg->log_level);
     case K_U32:
+    case K_U64:
     case K_SECONDS:
     case K_SIZE:
         return set_number(k, v, base);
+    case K_BOOL:
+        return set_bool(v, (bool *)(void *)((char *)base + k->off));
+    case K_ACCEPT:
+        return set_accept(k, v, cfg);
+    case K_KEYMASK:
+        return set_keymask(v, &cfg->accept_key_types);
+    case K_MODES:
+        return set_modes(v, &cfg->accept_modes);
     case K_SIGNKEY: {
         const char *bad = decode_key32(v, peer->sign_pk, false);
         if (!bad && crypto_core_ed25519_is_valid_point(peer->sign_pk) != 1)
@@ -400,7 +516,7 @@ static int parse_assignment(struct parser *ps, const char *s, size_t n)
         return ps->sec == SEC_PEER
                    ? fail_at(ps, ps->line, "unknown key '%s' in [peer %s]", key, ps->peer->name)
                    : fail_at(ps, ps->line, "unknown key '%s'", key);
-    if (ps->seen[i])
+    if (ps->seen[i] && keys[i].kind != K_ACCEPT)
         return fail_at(ps, ps->line, "duplicate key '%s' (first set on line %u)", key, ps->seen[i]);
     if (vn == 0)
         return fail_at(ps, ps->line, "%s has no value", key);
@@ -441,6 +557,42 @@ static void set_defaults(struct sp_config *c)
     c->store_map_bytes = UINT64_C(8) << 30;
     c->load_idle_timeout_s = 300;
     c->max_set_size = 0;
+    c->crl_reload_s = 300;
+    c->accept_key_types = SP_KEY_MASK_ALL;
+    c->accept_modes = 0xe; /* counts, threshold, partners */
+    c->accept_min_holders = 1;
+    c->accept_max_retention_days = UINT32_MAX;
+    c->may_count = true;
+    c->counts_suppress_below = SP_CONFIG_DEFAULT_SUPPRESS;
+}
+
+/* The certificate settings belong together (members.h). */
+static int finish_identity(struct parser *ps)
+{
+    static const char *const need_ca[] = {"crl", "node_cert", "cert_dir"};
+    const struct sp_config *c = ps->cfg;
+    if (!c->ca_cert_path[0]) {
+        for (size_t i = 0; i < 3; i++) {
+            unsigned at = ps->seen[key_index(need_ca[i], SEC_GLOBAL)];
+            if (at)
+                return fail_at(ps, at, "%s needs ca_cert (the federation CA certificate)",
+                               need_ca[i]);
+        }
+        for (size_t i = 0; i < c->npeers; i++)
+            if (c->peers[i].cert_path[0])
+                return fail_at(ps, c->peers[i].line,
+                               "[peer %s] cert needs ca_cert (the federation CA certificate)",
+                               c->peers[i].name);
+        return 0;
+    }
+    if (!c->node_cert_path[0])
+        return fail_at(ps, 0, "ca_cert is set: node_cert (this node's certificate) is required");
+    for (size_t i = 0; i < c->npeers; i++)
+        if (!c->peers[i].cert_path[0] && !c->cert_dir[0])
+            return fail_at(ps, c->peers[i].line,
+                           "[peer %s] needs cert (or a cert_dir holding %s.crt): ca_cert is set",
+                           c->peers[i].name, c->peers[i].name);
+    return 0;
 }
 
 /* Checks that involve several keys, once the whole file is read. */
@@ -466,7 +618,7 @@ static int finish(struct parser *ps)
                 return fail_at(ps, p->line, "[peer %s] has the same key as [peer %s] (line %u)",
                                p->name, c->peers[j].name, c->peers[j].line);
     }
-    return 0;
+    return finish_identity(ps);
 }
 
 int sp_config_parse(const char *text, size_t len, const char *source, struct sp_config **out,
@@ -498,6 +650,7 @@ int sp_config_parse(const char *text, size_t len, const char *source, struct sp_
         free(c);
         return err;
     }
+    crypto_hash_sha256(c->sha256, (const unsigned char *)text, len);
     *out = c;
     return 0;
 }

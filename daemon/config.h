@@ -19,6 +19,7 @@
 #ifndef SP_DAEMON_CONFIG_H
 #define SP_DAEMON_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,15 @@
 
 #define SP_CONFIG_DEFAULT_CONTROL "/run/snijpunt/control.sock"
 #define SP_CONFIG_DEFAULT_STATE   "/var/lib/snijpunt"
+/* Local policy lists (accept_coordinator, accept_purpose, accept_legal_basis):
+ * at most this many lines each; texts as in proposals. */
+#define SP_CONFIG_MAX_ACCEPT      16
+#define SP_CONFIG_COORDINATOR_MAX 64   /* a coordinator certificate's CN */
+#define SP_CONFIG_PURPOSE_MAX     1024 /* = SP_PROTO_TEXT_MAX */
+#define SP_CONFIG_BASIS_MAX       256  /* = SP_PROTO_LEGAL_BASIS_MAX */
+#define SP_CONFIG_SHA256_BYTES    32
+/* Default small-cell threshold for counts shown to coordinators. */
+#define SP_CONFIG_DEFAULT_SUPPRESS 10
 
 enum sp_log_level {
     SP_LOG_ERROR = 0,
@@ -48,6 +58,7 @@ struct sp_config_peer {
     char endpoint[SP_CONFIG_ENDPOINT_MAX + 1]; /* tcp://HOST:PORT or ipc://PATH */
     uint8_t sign_pk[SP_CONFIG_KEY_BYTES];      /* Ed25519 */
     uint8_t curve_pk[SP_CONFIG_KEY_BYTES];     /* X25519, for ZMQ_CURVE_SERVERKEY / ZAP */
+    char cert_path[SP_CONFIG_PATH_MAX + 1];    /* its certificate; "" = <cert_dir>/<name>.crt */
     unsigned line;                             /* where its section starts */
 };
 
@@ -68,6 +79,30 @@ struct sp_config {
     uint64_t store_map_bytes;     /* 1 MiB..1 TiB, default 8 GiB */
     uint32_t load_idle_timeout_s; /* abort a load idle this long, default 300 */
     uint32_t max_set_size;        /* values per key type a node offers, 0 = no cap */
+    /* Federation identity (X.509, pki/): with ca_cert set, node_cert and a
+     * certificate for every peer are required (daemon/members.h). */
+    char ca_cert_path[SP_CONFIG_PATH_MAX + 1];   /* "" = no federation CA */
+    char crl_path[SP_CONFIG_PATH_MAX + 1];       /* "" = no revocation list */
+    char node_cert_path[SP_CONFIG_PATH_MAX + 1]; /* this node's certificate */
+    char cert_dir[SP_CONFIG_PATH_MAX + 1];       /* peers' <name>.crt; "" = none */
+    uint32_t crl_reload_s;                       /* re-read the CRL this often, default 300 */
+    /* Local policy for round proposals (daemon/policy.h). Empty lists accept
+     * anything of their kind. */
+    bool allow_unsigned_rounds; /* default false: only coordinator-signed proposals */
+    size_t ncoordinators;       /* accept_coordinator lines */
+    char coordinators[SP_CONFIG_MAX_ACCEPT][SP_CONFIG_COORDINATOR_MAX + 1];
+    size_t npurposes; /* accept_purpose lines */
+    char purposes[SP_CONFIG_MAX_ACCEPT][SP_CONFIG_PURPOSE_MAX + 1];
+    size_t nlegal_bases; /* accept_legal_basis lines */
+    char legal_bases[SP_CONFIG_MAX_ACCEPT][SP_CONFIG_BASIS_MAX + 1];
+    uint32_t accept_key_types;              /* SP_KEY_MASK bits; default all */
+    uint32_t accept_modes;                  /* bit 1 << mode; default all three */
+    uint32_t accept_min_holders;            /* smallest k accepted, 1..32, default 1 */
+    uint64_t accept_max_set_size;           /* largest proposal max_set_size; 0 = any */
+    uint32_t accept_max_retention_days;     /* default UINT32_MAX (any) */
+    bool may_count;                         /* may be the counting node; default true */
+    uint32_t counts_suppress_below;         /* COUNTS cells below this are withheld */
+    uint8_t sha256[SP_CONFIG_SHA256_BYTES]; /* of the configuration text (audit) */
     size_t npeers;
     struct sp_config_peer peers[SP_CONFIG_MAX_PEERS];
 };

@@ -206,6 +206,14 @@ static void cnt_key(uint8_t k[CNT_KEY_BYTES], const uint8_t *id, uint8_t type, c
     memcpy(k + 17, e, FED_ELEM);
 }
 
+static void put_u32(uint8_t p[4], uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
 static uint32_t get_u32(const MDB_val *v)
 {
     const uint8_t *p = v->mv_data;
@@ -241,8 +249,7 @@ static int record_final(struct fed_round *r, unsigned from, const struct sp_peer
         if (old & bit)
             continue; /* the same element twice from one node counts once */
         uint32_t now = old | bit;
-        mv[0] = (uint8_t)(now >> 24), mv[1] = (uint8_t)(now >> 16), mv[2] = (uint8_t)(now >> 8),
-        mv[3] = (uint8_t)now;
+        put_u32(mv, now);
         MDB_val nv = {4, mv};
         if ((rc = mdb_put(txn, fed->count_dbi, &ek, &nv, 0)) != 0)
             goto fail;

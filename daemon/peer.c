@@ -27,6 +27,8 @@
 #define SP_PEERS_RECONNECT_MAX  2000
 /* Repeated handshake failures (every reconnect) are logged at most this often. */
 #define SP_PEERS_FAIL_LOG_MS 30000
+/* Linger of the DEALERs when the node shuts down. */
+#define SP_PEERS_CLOSE_LINGER_MS 250
 
 struct out_msg {
     struct out_msg *next;
@@ -206,6 +208,8 @@ cleanup:
     return rc;
 }
 
+static void flush_queue(struct link *l);
+
 static void queue_clear(struct link *l)
 {
     while (l->qhead) {
@@ -225,11 +229,15 @@ void sp_peers_free(struct sp_peers **pp)
     struct sp_peers *p = *pp;
     for (size_t i = 0; i < p->nlinks; i++) {
         struct link *l = &p->links[i];
-        queue_clear(l);
         if (l->dealer) {
+            /* Give the last messages (ABORTs at shutdown) a moment to leave;
+             * a peer that is down costs at most this delay. */
+            flush_queue(l);
+            (void)set_int(l->dealer, ZMQ_LINGER, SP_PEERS_CLOSE_LINGER_MS);
             zmq_socket_monitor(l->dealer, NULL, 0);
             zmq_close(l->dealer);
         }
+        queue_clear(l);
         if (l->mon)
             zmq_close(l->mon);
     }

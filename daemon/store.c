@@ -44,6 +44,33 @@ int sp_store_txn_commit(MDB_txn *txn, const char *op)
     return rc ? sp_store_mdb_err(rc, op) : 0;
 }
 
+int sp_store_txn_commit_hooked(struct sp_store *s, MDB_txn *txn, const char *op)
+{
+    int err = s->hook.pre_commit ? s->hook.pre_commit(s->hook.ctx, txn) : 0;
+    if (err)
+        mdb_txn_abort(txn);
+    else
+        err = sp_store_txn_commit(txn, op);
+    if (s->hook.post_commit)
+        s->hook.post_commit(s->hook.ctx, err == 0);
+    return err;
+}
+
+void sp_store_txn_abort_hooked(struct sp_store *s, MDB_txn *txn)
+{
+    mdb_txn_abort(txn);
+    if (s->hook.post_commit)
+        s->hook.post_commit(s->hook.ctx, false);
+}
+
+void sp_store_set_hook(struct sp_store *store, const struct sp_store_hook *hook)
+{
+    if (hook)
+        store->hook = *hook;
+    else
+        memset(&store->hook, 0, sizeof store->hook);
+}
+
 struct MDB_env *sp_store_env(struct sp_store *store)
 {
     return store->env;

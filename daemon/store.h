@@ -13,7 +13,7 @@
  * sp.keys, sp.stage, sp.loads, sp.garbage, sp.rounds, sp.results,
  * sp.resmeta, sp.counts (layouts in store_impl.h). Other modules may open their own named databases
  * in the same environment through sp_store_env(): the federation engine's round scratch uses names
- * starting with "round."; the audit log (issue 5) will use "audit.". At most SP_STORE_MAX_DBS named
+ * starting with "round."; the audit log (daemon/audit_log.h) uses "audit.log" and "audit.meta". At most SP_STORE_MAX_DBS named
  * databases exist in total.
  *
  * Transactions. LMDB allows ONE write transaction at a time per environment,
@@ -77,6 +77,27 @@ void sp_store_close(struct sp_store **store);
  * commits (not concurrently with another mdb_dbi_open), keeps write
  * transactions short and never holds one while calling sp_store_*. */
 struct MDB_env *sp_store_env(struct sp_store *store);
+
+/* A hook that runs inside the write transactions that change what the node
+ * holds: a dataset version swapped in (sp_store_load_commit's last
+ * transaction), a round record written (sp_store_round_put), results
+ * committed (sp_store_results_commit) and results made invisible
+ * (sp_store_round_delete_results' first transaction). pre_commit may write
+ * into the same transaction — the audit log does, so that an entry and the
+ * change it records commit together or not at all; a non-zero return aborts
+ * the transaction and the store function returns that code. post_commit
+ * learns the outcome of every transaction pre_commit ran in, or that was
+ * aborted after it began (a function that fails before its transaction
+ * begins calls neither). Both run on the calling thread, inside the store
+ * function. */
+struct MDB_txn;
+struct sp_store_hook {
+    int (*pre_commit)(void *ctx, struct MDB_txn *txn);
+    void (*post_commit)(void *ctx, bool committed);
+    void *ctx;
+};
+/* Installs hook (copied; NULL removes it). */
+void sp_store_set_hook(struct sp_store *store, const struct sp_store_hook *hook);
 
 /* Deletes up to budget entries of abandoned dataset versions (superseded or
  * aborted loads) in one short write transaction. Sets *more to true when

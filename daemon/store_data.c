@@ -413,9 +413,9 @@ static int load_swap(struct sp_store_load *l, const struct sp_dataset_info *info
     if (!err && (rc = mdb_put(txn, l->s->dbi[SP_DB_DATASETS], &dk, &dv, 0)))
         err = sp_store_mdb_err(rc, "commit load");
     if (!err)
-        err = sp_store_txn_commit(txn, "commit load");
+        err = sp_store_txn_commit_hooked(l->s, txn, "commit load");
     else
-        mdb_txn_abort(txn);
+        sp_store_txn_abort_hooked(l->s, txn);
     if (!err && out)
         *out = now;
     return err;

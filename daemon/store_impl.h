@@ -56,6 +56,7 @@ struct sp_store {
     MDB_dbi dbi[SP_DB_COUNT];
     int lock_fd; /* flock'ed <state_dir>/lock: one daemon per state dir */
     size_t max_key;
+    struct sp_store_hook hook; /* see sp_store_set_hook */
 };
 
 /* Maps an LMDB return code to SP_ERR_STORE / SP_ERR_STORE_FULL and logs the
@@ -65,6 +66,11 @@ int sp_store_mdb_err(int rc, const char *op);
 int sp_store_txn_begin(struct sp_store *s, unsigned flags, MDB_txn **txn);
 /* Commits, logging failures (the transaction is gone either way). */
 int sp_store_txn_commit(MDB_txn *txn, const char *op);
+/* For the transactions that change what the node holds: runs the hook's
+ * pre_commit inside txn, commits, and tells post_commit the outcome. */
+int sp_store_txn_commit_hooked(struct sp_store *s, MDB_txn *txn, const char *op);
+/* Aborts such a transaction (the change failed) and tells post_commit. */
+void sp_store_txn_abort_hooked(struct sp_store *s, MDB_txn *txn);
 
 static inline void sp_be16_put(uint8_t *p, uint16_t v)
 {

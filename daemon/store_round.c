@@ -31,10 +31,10 @@ int sp_store_round_put(struct sp_store *store, const uint8_t round_id[SP_STORE_R
         return err;
     int rc = mdb_put(txn, store->dbi[SP_DB_ROUNDS], &k, &v, 0);
     if (rc) {
-        mdb_txn_abort(txn);
+        sp_store_txn_abort_hooked(store, txn);
         return sp_store_mdb_err(rc, "write round");
     }
-    return sp_store_txn_commit(txn, "write round");
+    return sp_store_txn_commit_hooked(store, txn, "write round");
 }
 
 int sp_store_round_get(struct sp_store *store, const uint8_t round_id[SP_STORE_ROUND_ID_BYTES],
@@ -261,10 +261,10 @@ int sp_store_results_commit(struct sp_store *store, const uint8_t round_id[SP_ST
     if (!err && (rc = mdb_put(txn, store->dbi[SP_DB_ROUNDS], &k, &v, 0)))
         err = sp_store_mdb_err(rc, "write round");
     if (err) {
-        mdb_txn_abort(txn);
+        sp_store_txn_abort_hooked(store, txn);
         return err;
     }
-    return sp_store_txn_commit(txn, "commit results");
+    return sp_store_txn_commit_hooked(store, txn, "commit results");
 }
 
 /* Deletes up to DELETE_CHUNK rows of a round; *left says whether any remain. */
@@ -317,10 +317,10 @@ int sp_store_round_delete_results(struct sp_store *store,
     if (rc == 0 || rc == MDB_NOTFOUND)
         rc = mdb_del(txn, store->dbi[SP_DB_COUNTS], &k, NULL);
     if (rc && rc != MDB_NOTFOUND) {
-        mdb_txn_abort(txn);
+        sp_store_txn_abort_hooked(store, txn);
         return sp_store_mdb_err(rc, "delete results");
     }
-    if ((err = sp_store_txn_commit(txn, "delete results")))
+    if ((err = sp_store_txn_commit_hooked(store, txn, "delete results")))
         return err;
     while (!err && left)
         err = delete_chunk(store, round_id, &left);

@@ -40,15 +40,15 @@ static inline void fz_proto_code(const char *what, int err)
 }
 
 /* Every byte of p[0..n) is b: the output a refusal must leave (zeroed, or
- * untouched for decoders that write only on success). */
+ * untouched for decoders that write only on success). Compared with one
+ * memcmp of p against itself shifted by a byte, not a loop: a byte loop
+ * under ASan made the control harness four times slower. */
 static inline void fz_all_bytes(const char *what, const void *p, size_t n, uint8_t b)
 {
     const uint8_t *u = p;
 
-    for (size_t i = 0; i < n; i++) {
-        if (u[i] != b)
-            fz_fail(what, "a refusal left output behind");
-    }
+    if (n > 0 && (u[0] != b || memcmp(u, u + 1, n - 1) != 0))
+        fz_fail(what, "a refusal left output behind");
 }
 
 #endif

@@ -112,19 +112,14 @@ static bool simple_field(const struct sp_raw_record *rec, struct sp_field_stats 
     return rc == 0;
 }
 
-static int parse_bsn_policy(const char *t, size_t n, char *out, bool refuse)
-{
-    return sp_bsn_parse(t, n, refuse, out);
-}
-
 static int parse_bsn_plain(const char *t, size_t n, char *out)
 {
-    return parse_bsn_policy(t, n, out, false);
+    return sp_bsn_parse(t, n, false, out);
 }
 
 static int parse_bsn_refuse(const char *t, size_t n, char *out)
 {
-    return parse_bsn_policy(t, n, out, true);
+    return sp_bsn_parse(t, n, true, out);
 }
 
 static int parse_kenteken(const char *t, size_t n, char *out)
@@ -149,7 +144,8 @@ static void read_identifiers(const struct sp_derive_opts *o, const struct sp_raw
 
 /* ---- address ---------------------------------------------------------------- */
 
-static int house_text(struct values *v)
+/* The house number as decimal text, for the key values. */
+static void house_text(struct values *v)
 {
     uint32_t x = v->house_v.number;
     char tmp[6];
@@ -162,7 +158,6 @@ static int house_text(struct values *v)
     for (int i = 0; i < n; i++)
         v->hn_v[i] = tmp[n - 1 - i];
     v->hn_v[n] = '\0';
-    return 0;
 }
 
 static void read_house(const struct sp_raw_record *rec, struct sp_field_stats *st, struct values *v)

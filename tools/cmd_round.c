@@ -395,6 +395,27 @@ static bool start_finish(struct start_args *a)
     return true;
 }
 
+/* Prints the new round's id, or with wait its outcome. */
+static int started(struct sp_cli_conn *conn, const uint8_t *round_id, bool wait, bool json)
+{
+    uint8_t id[SP_PROTO_ROUND_ID_BYTES];
+    char hex[2 * SP_PROTO_ROUND_ID_BYTES + 1];
+    memcpy(id, round_id, sizeof(id));
+    sp_cli_round_id_hex(id, hex);
+    if (wait)
+        return show(conn, id, true, json);
+    if (!json) {
+        printf("%s\n", hex);
+        return 0;
+    }
+    struct sp_json j;
+    sp_json_init(&j, stdout);
+    sp_json_obj_open(&j, NULL);
+    sp_json_str(&j, "round", hex);
+    sp_json_obj_close(&j);
+    return sp_json_finish(&j) == 0 ? 0 : 1;
+}
+
 static int round_start(int argc, char **argv)
 {
     struct start_args a = {.keys = "all",
@@ -433,25 +454,8 @@ static int round_start(int argc, char **argv)
         return 1;
     int status = 1;
     if (sp_cli_call(conn, &a.req, &rep, false) == 0) {
-        if (!sp_cli_reply_failed(&rep, "round start")) {
-            uint8_t id[SP_PROTO_ROUND_ID_BYTES];
-            char hex[2 * SP_PROTO_ROUND_ID_BYTES + 1];
-            memcpy(id, rep.round_id, sizeof(id));
-            sp_cli_round_id_hex(id, hex);
-            if (a.wait) {
-                status = show(conn, id, true, a.json);
-            } else if (a.json) {
-                struct sp_json j;
-                sp_json_init(&j, stdout);
-                sp_json_obj_open(&j, NULL);
-                sp_json_str(&j, "round", hex);
-                sp_json_obj_close(&j);
-                status = sp_json_finish(&j) == 0 ? 0 : 1;
-            } else {
-                printf("%s\n", hex);
-                status = 0;
-            }
-        }
+        if (!sp_cli_reply_failed(&rep, "round start"))
+            status = started(conn, rep.round_id, a.wait, a.json);
         sp_ctl_reply_clear(&rep);
     }
     sp_cli_close(&conn);
@@ -459,6 +463,24 @@ static int round_start(int argc, char **argv)
 }
 
 /* ---- status, list, cancel --------------------------------------------- */
+
+static int cancel(struct sp_cli_conn *conn, const uint8_t *id, const char *cmd)
+{
+    struct sp_ctl_request req = {.op = SP_CTL_ROUND_CANCEL};
+    struct sp_ctl_reply rep;
+    char hex[2 * SP_PROTO_ROUND_ID_BYTES + 1];
+    int status = 1;
+    memcpy(req.round_cancel.round_id, id, SP_PROTO_ROUND_ID_BYTES);
+    if (sp_cli_call(conn, &req, &rep, false) != 0)
+        return 1;
+    if (!sp_cli_reply_failed(&rep, cmd)) {
+        sp_cli_round_id_hex(id, hex);
+        printf("round %s cancelled\n", hex);
+        status = 0;
+    }
+    sp_ctl_reply_clear(&rep);
+    return status;
+}
 
 static int round_other(const char *sub, int argc, char **argv)
 {
@@ -511,15 +533,7 @@ static int round_other(const char *sub, int argc, char **argv)
         if (nargs == 1 || latest(conn, id) == 0)
             status = show(conn, id, wait, json);
     } else {
-        struct sp_ctl_request req = {.op = SP_CTL_ROUND_CANCEL};
-        memcpy(req.round_cancel.round_id, id, sizeof(id));
-        if (sp_cli_call(conn, &req, &rep, false) == 0) {
-            if (!sp_cli_reply_failed(&rep, cmd)) {
-                printf("round %s cancelled\n", argv[optind]);
-                status = 0;
-            }
-            sp_ctl_reply_clear(&rep);
-        }
+        status = cancel(conn, id, cmd);
     }
     sp_cli_close(&conn);
     return status;

@@ -13,8 +13,10 @@
 
 #include <cmocka.h>
 
+#include "common/keytype.h"
 #include "crypto/identity.h"
 #include "daemon/config.h"
+#include "proto/proposal.h"
 
 /* An Ed25519 point (the base point) and X25519 keys 01..20 (base64) and
  * 20..01 (Z85). */
@@ -177,6 +179,37 @@ static const struct {
      "\n[peer c]\nendpoint = tcp://127.0.0.1:3\nsign_key = " SIGN_B64 "\ncurve_key = " CURVE_B64
      "\n",
      0, "test.conf:9: [peer c] has the same key as [peer b] (line 5)"},
+    /* federation identity */
+    {"node_cert = /n.crt\n", 0,
+     "test.conf:5: node_cert needs ca_cert (the federation CA certificate)"},
+    {"crl = /crl.pem\n", 0, "test.conf:5: crl needs ca_cert (the federation CA certificate)"},
+    {"cert_dir = /certs\n", 0,
+     "test.conf:5: cert_dir needs ca_cert (the federation CA certificate)"},
+    {"ca_cert = /ca.crt\n", 0,
+     "test.conf: ca_cert is set: node_cert (this node's certificate) is required"},
+    {"ca_cert = ca.crt\n", 0, "test.conf:5: ca_cert must be an absolute path"},
+    {"ca_cert = /ca.crt\nnode_cert = /n.crt\n[peer b]\nendpoint = tcp://127.0.0.1:2\nsign_key "
+     "= " SIGN_B64 "\ncurve_key = " CURVE_B64 "\n",
+     0, "test.conf:7: [peer b] needs cert (or a cert_dir holding b.crt): ca_cert is set"},
+    {"[peer b]\nendpoint = tcp://127.0.0.1:2\nsign_key = " SIGN_B64 "\ncurve_key = " CURVE_B64
+     "\ncert = /b.crt\n",
+     0, "test.conf:5: [peer b] cert needs ca_cert (the federation CA certificate)"},
+    {"crl_reload = 1s\n", 0, "test.conf:5: crl_reload is out of range"},
+    /* local policy */
+    {"allow_unsigned_rounds = maybe\n", 0, "test.conf:5: allow_unsigned_rounds must be yes or no"},
+    {"may_count = yes\nmay_count = no\n", 0,
+     "test.conf:6: duplicate key 'may_count' (first set on line 5)"},
+    {"accept_modes = counts, everything\n", 0,
+     "test.conf:5: accept_modes must be counts, threshold and/or partners separated by commas "
+     "(or all)"},
+    {"accept_key_types = bsn, shoe_size\n", 0,
+     "test.conf:5: accept_key_types must be key type names separated by commas (bsn, name_dob, "
+     "...) or all"},
+    {"accept_min_holders = 0\n", 0, "test.conf:5: accept_min_holders is out of range"},
+    {"accept_min_holders = 33\n", 0, "test.conf:5: accept_min_holders is out of range"},
+    {"accept_purpose = case 123456789\n", 0,
+     "test.conf:5: accept_purpose text has 9 or more digits in a row (an identifier?)"},
+    {"counts_suppress_below = 1000001\n", 0, "test.conf:5: counts_suppress_below is out of range"},
 };
 
 static void test_errors(void **state)
@@ -191,6 +224,88 @@ static void test_errors(void **state)
             fail_msg("case %zu: rc %d, diag \"%s\", want \"%s\"", i, rc, diag, bad[i].diag);
         assert_null(c);
     }
+}
+
+static void test_governance(void **state)
+{
+    (void)state;
+    static const char text[] = "node = n1\n"
+                               "listen = tcp://127.0.0.1:9000\n"
+                               "identity = /k\n"
+                               "ca_cert = /pki/ca.crt\n"
+                               "crl = /pki/crl.pem\n"
+                               "node_cert = /pki/n1.crt\n"
+                               "cert_dir = /pki/peers\n"
+                               "crl_reload = 10m\n"
+                               "allow_unsigned_rounds = yes\n"
+                               "accept_coordinator = J. de Vries\n"
+                               "accept_coordinator = RIEC Noord\n"
+                               "accept_purpose = Onderzoek ondermijning\n"
+                               "accept_legal_basis = Wpg art. 16\n"
+                               "accept_key_types = bsn , name_dob\n"
+                               "accept_modes = counts,threshold\n"
+                               "accept_min_holders = 2\n"
+                               "accept_max_set_size = 5000000000\n"
+                               "accept_max_retention_days = 90\n"
+                               "may_count = no\n"
+                               "counts_suppress_below = 5\n"
+                               "[peer b]\n"
+                               "endpoint = tcp://127.0.0.1:9001\n"
+                               "sign_key = " SIGN_B64 "\n"
+                               "curve_key = " CURVE_B64 "\n"
+                               "cert = /pki/other/b.crt\n";
+    struct sp_config *c = NULL, *d = NULL;
+    char diag[SP_CONFIG_DIAG_BYTES] = "";
+    assert_int_equal(parse(text, &c, diag, sizeof diag), 0);
+    assert_string_equal(c->ca_cert_path, "/pki/ca.crt");
+    assert_string_equal(c->crl_path, "/pki/crl.pem");
+    assert_string_equal(c->node_cert_path, "/pki/n1.crt");
+    assert_string_equal(c->cert_dir, "/pki/peers");
+    assert_string_equal(c->peers[0].cert_path, "/pki/other/b.crt");
+    assert_int_equal(c->crl_reload_s, 600);
+    assert_true(c->allow_unsigned_rounds);
+    assert_int_equal(c->ncoordinators, 2);
+    assert_string_equal(c->coordinators[1], "RIEC Noord");
+    assert_int_equal(c->npurposes, 1);
+    assert_string_equal(c->purposes[0], "Onderzoek ondermijning");
+    assert_int_equal(c->nlegal_bases, 1);
+    assert_string_equal(c->legal_bases[0], "Wpg art. 16");
+    assert_int_equal(c->accept_key_types, SP_KEY_MASK(SP_KEY_BSN) | SP_KEY_MASK(SP_KEY_NAME_DOB));
+    assert_int_equal(c->accept_modes,
+                     (1u << SP_PROPOSAL_MODE_COUNTS) | (1u << SP_PROPOSAL_MODE_THRESHOLD));
+    assert_int_equal(c->accept_min_holders, 2);
+    assert_true(c->accept_max_set_size == UINT64_C(5000000000));
+    assert_int_equal(c->accept_max_retention_days, 90);
+    assert_false(c->may_count);
+    assert_int_equal(c->counts_suppress_below, 5);
+    /* the digest covers the text: one byte more is another configuration */
+    char text2[sizeof text + 1];
+    snprintf(text2, sizeof text2, "%s\n", text);
+    assert_int_equal(parse(text2, &d, diag, sizeof diag), 0);
+    assert_memory_not_equal(c->sha256, d->sha256, 32);
+    sp_config_free(&d);
+    sp_config_free(&c);
+    /* the defaults */
+    assert_int_equal(parse(base, &c, diag, sizeof diag), 0);
+    assert_string_equal(c->ca_cert_path, "");
+    assert_false(c->allow_unsigned_rounds);
+    assert_int_equal(c->ncoordinators + c->npurposes + c->nlegal_bases, 0);
+    assert_int_equal(c->accept_key_types, SP_KEY_MASK_ALL);
+    assert_int_equal(c->accept_modes, 0xe);
+    assert_int_equal(c->accept_min_holders, 1);
+    assert_true(c->accept_max_set_size == 0);
+    assert_int_equal(c->accept_max_retention_days, UINT32_MAX);
+    assert_true(c->may_count);
+    assert_int_equal(c->counts_suppress_below, SP_CONFIG_DEFAULT_SUPPRESS);
+    assert_int_equal(c->crl_reload_s, 300);
+    sp_config_free(&c);
+    /* at most 16 lines of a list */
+    char many[4096];
+    size_t n = (size_t)snprintf(many, sizeof many, "%s", base);
+    for (int i = 0; i < 17; i++)
+        n += (size_t)snprintf(many + n, sizeof many - n, "accept_purpose = doel %d\n", i);
+    assert_int_equal(parse(many, &c, diag, sizeof diag), SP_ERR_CONFIG);
+    assert_string_equal(diag, "test.conf:21: accept_purpose is given too often (at most 16 lines)");
 }
 
 static void test_nul_and_size(void **state)
@@ -260,6 +375,7 @@ int main(void)
         cmocka_unit_test(test_defaults),        cmocka_unit_test(test_full),
         cmocka_unit_test(test_errors),          cmocka_unit_test(test_nul_and_size),
         cmocka_unit_test(test_public_key_text), cmocka_unit_test(test_load_file),
+        cmocka_unit_test(test_governance),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -68,20 +68,30 @@ static int parse_args(int argc, char **argv, struct gen_args *a)
     a->seed = 1;
     while (rc == 0 && (ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
-        case 'o': a->out = optarg; break;
-        case 'p': rc = parse_u64("--persons", optarg, &a->persons); break;
+        case 'o':
+            a->out = optarg;
+            break;
+        case 'p':
+            rc = parse_u64("--persons", optarg, &a->persons);
+            break;
         case 'c':
             a->have_companies = 1;
             rc = parse_u64("--companies", optarg, &a->companies);
             break;
-        case 's': rc = parse_u64("--seed", optarg, &a->seed); break;
+        case 's':
+            rc = parse_u64("--seed", optarg, &a->seed);
+            break;
         case 'n':
             a->have_network = 1;
             rc = parse_u64("--network", optarg, &a->network);
             break;
-        case 'q': a->quiet = 1; break;
-        case 'h': return 1;
-        default: return -1;
+        case 'q':
+            a->quiet = 1;
+            break;
+        case 'h':
+            return 1;
+        default:
+            return -1;
         }
     }
     if (rc == 0 && optind != argc) {
