@@ -11,15 +11,11 @@
 
 #include "daemon/fed_internal.h"
 #include "daemon/log.h"
+#include "daemon/round_hist.h"
 
 #define CNT_KEY_BYTES  (SP_PROTO_ROUND_ID_BYTES + 1 + FED_ELEM)
 #define FIN_KEY_BYTES  (SP_PROTO_ROUND_ID_BYTES + 1 + 4)
 #define CLEANUP_BUDGET 4096
-
-struct hist_entry {
-    uint64_t key; /* key_type << 32 | holders; 0 = empty slot */
-    uint64_t count;
-};
 
 struct fed_counter {
     uint32_t total[SP_PROTO_MAX_PARTICIPANTS]; /* FINALs expected (known at `last`) */
@@ -28,8 +24,7 @@ struct fed_counter {
     uint8_t *seen[SP_PROTO_MAX_PARTICIPANTS];
     uint32_t seen_bits[SP_PROTO_MAX_PARTICIPANTS];
     bool all_in;
-    struct hist_entry *hist;
-    uint32_t hist_cap, hist_used;
+    struct sp_round_hist *hist;
     uint32_t next_seq[SP_PROTO_MAX_PARTICIPANTS];
     uint32_t credited[SP_PROTO_MAX_PARTICIPANTS];
     struct sp_window vwin[SP_PROTO_MAX_PARTICIPANTS];
@@ -75,9 +70,7 @@ int fed_counter_new(struct fed_round *r)
     struct fed_counter *c = calloc(1, sizeof(*c));
     if (!c)
         return SP_ERR_NOMEM;
-    c->hist_cap = 1024;
-    c->hist = calloc(c->hist_cap, sizeof(*c->hist));
-    if (!c->hist) {
+    if (sp_round_hist_new(&c->hist) != 0) {
         free(c);
         return SP_ERR_NOMEM;
     }
@@ -94,90 +87,23 @@ void fed_counter_free(struct fed_round *r)
         return;
     for (unsigned p = 0; p < SP_PROTO_MAX_PARTICIPANTS; p++)
         free(c->seen[p]);
-    free(c->hist);
+    sp_round_hist_free(&c->hist);
     free(c);
     r->ctr = NULL;
-}
-
-/* ---- histogram -------------------------------------------------------- */
-
-static struct hist_entry *hist_slot(struct hist_entry *h, uint32_t cap, uint64_t key)
-{
-    uint64_t x = key * UINT64_C(0x9e3779b97f4a7c15);
-    uint32_t i = (uint32_t)(x >> 32) & (cap - 1);
-    while (h[i].key && h[i].key != key)
-        i = (i + 1) & (cap - 1);
-    return &h[i];
-}
-
-static int hist_grow(struct fed_counter *c)
-{
-    uint32_t ncap = c->hist_cap * 2;
-    struct hist_entry *n = calloc(ncap, sizeof(*n));
-    if (!n)
-        return SP_ERR_NOMEM;
-    for (uint32_t i = 0; i < c->hist_cap; i++)
-        if (c->hist[i].key)
-            *hist_slot(n, ncap, c->hist[i].key) = c->hist[i];
-    free(c->hist);
-    c->hist = n;
-    c->hist_cap = ncap;
-    return 0;
-}
-
-/* Moves one value of key_type from holder set `from` (0: new) to `to`. */
-static int hist_move(struct fed_counter *c, uint8_t key_type, uint32_t from, uint32_t to)
-{
-    if (from) {
-        struct hist_entry *e = hist_slot(c->hist, c->hist_cap, (uint64_t)key_type << 32 | from);
-        if (e->key && e->count)
-            e->count--;
-    }
-    uint64_t key = (uint64_t)key_type << 32 | to;
-    struct hist_entry *e = hist_slot(c->hist, c->hist_cap, key);
-    if (!e->key) {
-        if (c->hist_used >= SP_PROTO_MAX_COUNT_ENTRIES)
-            return SP_ERR_OVERFLOW;
-        if ((c->hist_used + 1) * 2 > c->hist_cap) {
-            int rc = hist_grow(c);
-            if (rc)
-                return rc;
-            e = hist_slot(c->hist, c->hist_cap, key);
-        }
-        e->key = key;
-        c->hist_used++;
-    }
-    e->count++;
-    return 0;
-}
-
-static int cmp_count(const void *a, const void *b)
-{
-    const struct sp_peer_count *x = a, *y = b;
-    if (x->key_type != y->key_type)
-        return x->key_type < y->key_type ? -1 : 1;
-    return x->holders < y->holders ? -1 : x->holders > y->holders;
 }
 
 static int send_counts(struct fed_round *r)
 {
     struct fed_counter *c = r->ctr;
-    struct sp_peer_count *e = calloc(c->hist_used ? c->hist_used : 1, sizeof(*e));
-    if (!e)
-        return SP_ERR_NOMEM;
+    struct sp_peer_count *e = NULL;
     uint32_t n = 0;
-    for (uint32_t i = 0; i < c->hist_cap; i++) {
-        if (!c->hist[i].key || !c->hist[i].count)
-            continue;
-        e[n++] = (struct sp_peer_count){.key_type = (uint8_t)(c->hist[i].key >> 32),
-                                        .holders = (uint32_t)c->hist[i].key,
-                                        .count = c->hist[i].count};
-    }
-    qsort(e, n, sizeof(*e), cmp_count);
+    int rc = sp_round_hist_cells(c->hist, &e, &n);
+    if (rc)
+        return rc;
     struct sp_peer_msg m = {.type = SP_PEER_COUNTS};
     m.counts.entries = e;
     m.counts.nentries = n;
-    int rc = fed_send(r, r->initiator, &m);
+    rc = fed_send(r, r->initiator, &m);
     free(e);
     if (rc == 0) {
         c->counts_sent = true;
@@ -253,7 +179,7 @@ static int record_final(struct fed_round *r, unsigned from, const struct sp_peer
         MDB_val nv = {4, mv};
         if ((rc = mdb_put(txn, fed->count_dbi, &ek, &nv, 0)) != 0)
             goto fail;
-        if (hist_move(r->ctr, f->key_type, old, now) != 0) {
+        if (sp_round_hist_move(r->ctr->hist, f->key_type, old, now) != 0) {
             mdb_txn_abort(txn);
             return SP_ERR_OVERFLOW;
         }

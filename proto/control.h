@@ -209,11 +209,11 @@ struct sp_ctl_rounds_reply {
     uint32_t nrounds; /* 0..SP_CTL_MAX_ROUNDS */
 };
 
-/* One result row (the results CSV line). */
 /* The partner of a threshold-mode result row: the node learns only that at
  * least min_holders nodes hold its record, not which. */
 #define SP_CTL_PARTNER_ANY "*"
 
+/* One result row (the results CSV line). */
 struct sp_ctl_result_row {
     char dataset[SP_PROTO_DATASET_MAX + 1];
     char record_id[SP_CTL_RECORD_ID_MAX + 1]; /* 1..128 bytes of text */

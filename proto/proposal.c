@@ -395,3 +395,13 @@ int sp_proposal_participant_index(const struct sp_proposal *p, const char *name)
     }
     return SP_ERR_NOT_FOUND;
 }
+
+size_t sp_proposal_signed_message(const uint8_t *bytes, size_t len, uint8_t *out, size_t cap)
+{
+    if (!bytes || !out || len == 0 || len > SP_PROPOSAL_MAX_BYTES ||
+        cap < SP_PROPOSAL_SIG_DOMAIN_LEN + len)
+        return 0;
+    memcpy(out, SP_PROPOSAL_SIG_DOMAIN, SP_PROPOSAL_SIG_DOMAIN_LEN);
+    memcpy(out + SP_PROPOSAL_SIG_DOMAIN_LEN, bytes, len);
+    return SP_PROPOSAL_SIG_DOMAIN_LEN + len;
+}

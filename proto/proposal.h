@@ -101,6 +101,17 @@ SP_NODISCARD int sp_proposal_encode(const struct sp_proposal *p, uint8_t *buf, s
  * SP_ERR_PROTO_FIELD, SP_ERR_PROTO_TRAILING. */
 SP_NODISCARD int sp_proposal_decode(const uint8_t *buf, size_t len, struct sp_proposal *out);
 
+/* What a coordinator signs (PROPOSE's signature, proto/README.md §5): the
+ * domain string with its terminating NUL, then the encoded proposal bytes:
+ *   signature = Ed25519(coordinator key, "snijpunt-proposal-v1\0" || bytes) */
+#define SP_PROPOSAL_SIG_DOMAIN     "snijpunt-proposal-v1"
+#define SP_PROPOSAL_SIG_DOMAIN_LEN (sizeof SP_PROPOSAL_SIG_DOMAIN) /* with the NUL */
+#define SP_PROPOSAL_SIGNED_MAX     (SP_PROPOSAL_SIG_DOMAIN_LEN + SP_PROPOSAL_MAX_BYTES)
+/* Writes that message for bytes[0..len) into out (capacity cap). Returns its
+ * length, or 0 when len is 0, above SP_PROPOSAL_MAX_BYTES, or cap is too
+ * small. */
+size_t sp_proposal_signed_message(const uint8_t *bytes, size_t len, uint8_t *out, size_t cap);
+
 /* Index of the participant called name, or SP_ERR_NOT_FOUND. */
 int sp_proposal_participant_index(const struct sp_proposal *p, const char *name);
 

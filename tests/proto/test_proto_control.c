@@ -238,6 +238,9 @@ static const struct patch reply_patches[] = {
     {"ctl_rep_results", "4.0.1", "a0", 0, FIELD},
     {"ctl_rep_results", "4.0.1", "d981", 129, OVERSIZED},
     {"ctl_rep_results", "4.0.2", "a141", 0, FIELD},
+    {"ctl_rep_results", "4.0.2", "a12a", 0, 0},       /* "*": threshold mode */
+    {"ctl_rep_results", "4.0.2", "a22a2a", 0, FIELD}, /* "**" */
+    {"ctl_rep_results", "4.0.2", "a2612a", 0, FIELD}, /* "a*" */
     {"ctl_rep_results", "4.0.3", "00", 0, FIELD},
     {"ctl_rep_results", "4.0.3", "01", 0, FIELD},
     {"ctl_rep_results", "4.0.3", "ce00010000", 0, FIELD},
