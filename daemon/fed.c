@@ -96,8 +96,8 @@ int fed_round_create(struct sp_fed *fed, const struct sp_proposal *prop, const u
     if (r->batch_size > SP_PEER_BATCH_MAX_ELEMENTS)
         r->batch_size = SP_PEER_BATCH_MAX_ELEMENTS;
     for (unsigned p = 0; p < SP_PROTO_MAX_PARTICIPANTS; p++)
-        sp_window_init(&r->ring_win[p], fed->cfg->batch_window);
-    sp_window_init(&r->final_win, fed->cfg->batch_window);
+        sp_window_init(&r->ring_win[p], fed_window(fed));
+    sp_window_init(&r->final_win, fed_window(fed));
     if ((r->roles & SP_ROUND_ROLE_COUNTER) && (rc = fed_counter_new(r)) != 0)
         goto cleanup;
     r->next = fed->rounds;
@@ -111,6 +111,12 @@ cleanup:
         free(r);
     }
     return rc;
+}
+
+uint32_t fed_window(const struct sp_fed *fed)
+{
+    uint32_t w = fed->cfg->batch_window;
+    return w == 0 || w > SP_PEER_CREDIT_WINDOW ? SP_PEER_CREDIT_WINDOW : w;
 }
 
 static void round_unlink_free(struct sp_fed *fed, struct fed_round *r)

@@ -75,7 +75,7 @@ int fed_counter_new(struct fed_round *r)
         return SP_ERR_NOMEM;
     }
     for (unsigned p = 0; p < SP_PROTO_MAX_PARTICIPANTS; p++)
-        sp_window_init(&c->vwin[p], r->fed->cfg->batch_window);
+        sp_window_init(&c->vwin[p], fed_window(r->fed));
     r->ctr = c;
     return 0;
 }
@@ -223,7 +223,10 @@ int fed_on_final(struct fed_round *r, unsigned from, const struct sp_peer_msg *m
 {
     struct fed_counter *c = r->ctr;
     const struct sp_peer_final *f = &m->final;
-    if (!c || c->all_in || f->seq > UINT32_MAX / 2 ||
+    /* A sender has at most a window of FINALs unacknowledged, and one
+     * connection keeps their order: a seq further ahead is refused (and
+     * cannot make the seen-bitmap grow beyond what was sent). */
+    if (!c || c->all_in || f->seq >= c->in[from] + SP_PEER_CREDIT_WINDOW ||
         (c->total_known[from] && f->seq >= c->total[from]) ||
         (f->nelements && !(r->prop.participants[from].key_types & SP_KEY_MASK(f->key_type))))
         return SP_ERR_PROTO_FIELD;

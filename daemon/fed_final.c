@@ -26,42 +26,37 @@ static void shuffle(uint32_t *a, uint32_t n)
     }
 }
 
-static uint8_t first_type(uint32_t mask)
-{
-    for (int t = SP_KEY_TYPE_MIN; t <= SP_KEY_TYPE_MAX; t++)
-        if (mask & SP_KEY_MASK(t))
-            return (uint8_t)t;
-    return SP_KEY_TYPE_MIN;
-}
-
+/* One FINAL stream per own key type, in key type order: chunks of the
+ * shuffled values, or a single empty FINAL when the type has none (the
+ * counting node must hear the end of every stream it expects). */
 static int plan_finals(struct fed_round *r)
 {
-    uint32_t fb = r->batch_size, nrefs = 0;
+    uint32_t fb = r->batch_size, nrefs = 0, mask = r->prop.participants[r->me].key_types;
     for (int t = SP_KEY_TYPE_MIN; t <= SP_KEY_TYPE_MAX; t++) {
         uint64_t nv = r->own[t].nvalues;
+        if (!(mask & SP_KEY_MASK(t)))
+            continue;
         if (nv > UINT32_MAX - fb)
             return SP_ERR_OVERFLOW;
-        nrefs += (uint32_t)((nv + fb - 1) / fb);
+        nrefs += nv ? (uint32_t)((nv + fb - 1) / fb) : 1;
     }
-    /* A node without values still sends one empty FINAL: the counting node
-     * must hear from every participant. */
     r->finals = calloc(nrefs ? nrefs : 1, sizeof(*r->finals));
     r->verdict_seen = calloc(((nrefs ? nrefs : 1) + 7) / 8, 1);
     if (!r->finals || !r->verdict_seen)
         return SP_ERR_NOMEM;
-    if (nrefs == 0) {
-        r->finals[0].key_type = first_type(r->prop.participants[r->me].key_types);
-        r->nfinals = 1;
-        return 0;
-    }
     for (int t = SP_KEY_TYPE_MIN; t <= SP_KEY_TYPE_MAX; t++) {
-        uint32_t nv = (uint32_t)r->own[t].nvalues;
-        for (uint32_t start = 0; start < nv; start += fb) {
-            r->finals[r->nfinals].key_type = (uint8_t)t;
-            r->finals[r->nfinals].start = start;
-            r->finals[r->nfinals].n = nv - start < fb ? nv - start : fb;
-            r->nfinals++;
-        }
+        if (!(mask & SP_KEY_MASK(t)))
+            continue;
+        uint32_t nv = (uint32_t)r->own[t].nvalues, start = 0;
+        r->final_first[t] = r->nfinals;
+        do {
+            struct fed_final_ref *f = &r->finals[r->nfinals++];
+            f->key_type = (uint8_t)t;
+            f->seq = r->final_count[t]++;
+            f->start = start;
+            f->n = nv - start < fb ? nv - start : fb;
+            start += f->n;
+        } while (start < nv);
     }
     return 0;
 }
@@ -99,9 +94,9 @@ static void drop_elements(struct fed_round *r)
     }
 }
 
-static int send_final(struct fed_round *r, uint32_t seq, uint8_t *buf)
+static int send_final(struct fed_round *r, uint32_t g, uint8_t *buf)
 {
-    const struct fed_final_ref *f = &r->finals[seq];
+    const struct fed_final_ref *f = &r->finals[g];
     const struct fed_own *o = &r->own[f->key_type];
     for (uint32_t j = 0; j < f->n; j++) {
         uint32_t idx = o->perm[f->start + j];
@@ -110,13 +105,13 @@ static int send_final(struct fed_round *r, uint32_t seq, uint8_t *buf)
     }
     struct sp_peer_msg m = {.type = SP_PEER_FINAL};
     m.final = (struct sp_peer_final){.key_type = f->key_type,
-                                     .seq = seq,
-                                     .last = seq + 1 == r->nfinals,
+                                     .seq = f->seq,
+                                     .last = f->seq + 1 == r->final_count[f->key_type],
                                      .elements = f->n ? buf : NULL,
                                      .nelements = f->n};
     int rc = fed_send(r, r->prop.counter, &m);
     if (rc == 0)
-        rc = sp_window_add(&r->final_win, f->key_type, seq);
+        rc = sp_window_add(&r->final_win, f->key_type, f->seq);
     return rc;
 }
 
@@ -248,12 +243,12 @@ static void start_mapping(struct fed_round *r)
 int fed_on_verdict(struct fed_round *r, unsigned from, const struct sp_peer_msg *m)
 {
     const struct sp_peer_verdict *v = &m->verdict;
-    if (from != r->prop.counter || v->seq >= r->nfinals ||
-        (r->verdict_seen[v->seq / 8] & (1u << (v->seq % 8))))
+    if (from != r->prop.counter || v->seq >= r->final_count[v->key_type])
         return SP_ERR_PROTO_FIELD;
-    const struct fed_final_ref *f = &r->finals[v->seq];
+    uint32_t g = r->final_first[v->key_type] + v->seq;
+    const struct fed_final_ref *f = &r->finals[g];
     bool counts = r->prop.mode == SP_PROPOSAL_MODE_COUNTS;
-    if (v->key_type != f->key_type || v->nholders != (counts ? 0 : f->n))
+    if ((r->verdict_seen[g / 8] & (1u << (g % 8))) || v->nholders != (counts ? 0 : f->n))
         return SP_ERR_PROTO_FIELD;
     for (uint32_t j = 0; j < v->nholders; j++)
         if (sp_round_check_holders(r->prop.mode, v->holders[j], r->prop.min_holders, r->me, r->n) !=
@@ -262,7 +257,7 @@ int fed_on_verdict(struct fed_round *r, unsigned from, const struct sp_peer_msg 
     struct fed_own *o = &r->own[f->key_type];
     for (uint32_t j = 0; j < v->nholders; j++)
         o->holders[o->perm[f->start + j]] = v->holders[j];
-    r->verdict_seen[v->seq / 8] |= (uint8_t)(1u << (v->seq % 8));
+    r->verdict_seen[g / 8] |= (uint8_t)(1u << (g % 8));
     r->verdicts_in++;
     struct sp_peer_msg c = {.type = SP_PEER_CREDIT};
     c.credit = (struct sp_peer_credit){

@@ -140,6 +140,7 @@ struct fed_own {
 
 struct fed_final_ref {
     uint8_t key_type;
+    uint32_t seq;      /* within the key type's stream */
     uint32_t start, n; /* range of perm */
 };
 
@@ -189,12 +190,14 @@ struct fed_round {
     struct fed_pending *ring_qtail[SP_PROTO_MAX_PARTICIPANTS];
     uint32_t ring_qlen[SP_PROTO_MAX_PARTICIPANTS];
     /* batches taken from the predecessor whose CREDIT is still owed */
-    uint32_t fwd_owed[SP_PROTO_MAX_PARTICIPANTS];
+    uint32_t fwd_owed[SP_PROTO_MAX_PARTICIPANTS][FED_NTYPES];
 
-    /* own FINALs */
+    /* own FINALs: one stream per own key type (seq from 0 in each; an empty
+     * FINAL for a type without values), planned in finals[] by type */
     struct fed_final_ref *finals;
+    uint32_t final_first[FED_NTYPES], final_count[FED_NTYPES];
     uint32_t nfinals, finals_sent, verdicts_in;
-    uint8_t *verdict_seen; /* bitmap over FINAL seqs */
+    uint8_t *verdict_seen; /* bitmap over finals[] */
     struct sp_window final_win;
 
     /* mapping and results */
@@ -346,6 +349,9 @@ SP_NODISCARD int fed_ctl_status(struct sp_fed *fed, struct sp_ctl_reply *reply);
 SP_NODISCARD int fed_ctl_cancel(struct sp_fed *fed, const struct sp_ctl_round_ref *req,
                                 struct sp_ctl_reply *reply);
 
+/* The credit window this node keeps: its batch_window, at most the
+ * protocol's SP_PEER_CREDIT_WINDOW (which is what every receiver allows). */
+uint32_t fed_window(const struct sp_fed *fed);
 /* Formats a monotonic time as a UTC wall-clock timestamp. */
 void fed_format_wall(uint64_t mono_ms, uint64_t now_ms, char out[32]);
 const char *fed_pname(const struct fed_round *r, unsigned p);

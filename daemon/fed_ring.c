@@ -259,7 +259,7 @@ static void ring_flush(struct fed_round *r, unsigned o)
         if (rc == 0 && p->credit_to >= 0) {
             rc = send_credit(r, (unsigned)p->credit_to, p->b.origin, p->b.key_type, p->b.seq,
                              SP_PEER_BATCH);
-            r->fwd_owed[o]--;
+            r->fwd_owed[o][p->b.key_type]--;
         }
         fed_pending_free(p);
         if (rc) {
@@ -360,8 +360,9 @@ static int batch_home(struct fed_round *r, unsigned from, const struct sp_peer_b
 
 static int batch_forward(struct fed_round *r, unsigned from, const struct sp_peer_batch *b)
 {
-    /* The predecessor may have at most a window of batches uncredited. */
-    if (r->fwd_owed[b->origin] >= r->ring_win[b->origin].cap)
+    /* The predecessor may have at most a window (the protocol's, which caps
+     * every node's configured one) of batches uncredited per stream. */
+    if (r->fwd_owed[b->origin][b->key_type] >= SP_PEER_CREDIT_WINDOW)
         return SP_ERR_BUSY;
     struct fed_job *j = fed_job_new(r, FED_JOB_BLIND);
     if (!j)
@@ -386,7 +387,7 @@ static int batch_forward(struct fed_round *r, unsigned from, const struct sp_pee
         fed_job_free(j);
         return rc;
     }
-    r->fwd_owed[b->origin]++;
+    r->fwd_owed[b->origin][b->key_type]++;
     return 0;
 }
 

@@ -52,6 +52,24 @@ static int check_audit_export(const struct sp_ctl_request *q)
     return limit >= 1 && limit <= SP_CTL_AUDIT_MAX_LIMIT ? 0 : SP_ERR_PROTO_FIELD;
 }
 
+/* As PROPOSE (peer.c): sizes, signature 0 or 64 bytes, and a proposal that
+ * decodes and validates. */
+static int check_round_submit(const struct sp_ctl_request *q)
+{
+    const struct sp_peer_propose *p = &q->round_submit;
+    struct sp_proposal tmp;
+
+    if (p->proposal_len > SP_PROPOSAL_MAX_BYTES || p->signer_cert_len > SP_PEER_CERT_MAX_BYTES)
+        return SP_ERR_PROTO_OVERSIZED;
+    if (p->signature_len != 0 && p->signature_len != SP_PEER_SIGNATURE_BYTES)
+        return SP_ERR_PROTO_FIELD;
+    if ((p->signature_len && !p->signature) || (p->signer_cert_len && !p->signer_cert))
+        return SP_ERR_PROTO_FIELD;
+    if (p->proposal == NULL || sp_proposal_decode(p->proposal, p->proposal_len, &tmp) != 0)
+        return SP_ERR_PROTO_FIELD;
+    return 0;
+}
+
 static int check_none(const struct sp_ctl_request *q)
 {
     (void)q;
@@ -119,6 +137,13 @@ static void put_audit_export(struct sp_wire_writer *w, const struct sp_ctl_reque
 {
     sp_wire_put_uint(w, q->audit_export.from_seq);
     sp_wire_put_uint(w, q->audit_export.limit);
+}
+
+static void put_round_submit(struct sp_wire_writer *w, const struct sp_ctl_request *q)
+{
+    sp_wire_put_bin(w, q->round_submit.proposal, q->round_submit.proposal_len);
+    sp_wire_put_bin(w, q->round_submit.signature, q->round_submit.signature_len);
+    sp_wire_put_bin(w, q->round_submit.signer_cert, q->round_submit.signer_cert_len);
 }
 
 /* ---- request readers ---- */
@@ -200,6 +225,18 @@ static int get_audit_export(struct sp_wire_reader *r, struct sp_ctl_request *q)
     return err ? err : sp_wire_get_u32(r, &q->audit_export.limit);
 }
 
+static int get_round_submit(struct sp_wire_reader *r, struct sp_ctl_request *q)
+{
+    struct sp_peer_propose *p = &q->round_submit;
+    int err = sp_wire_get_bin(r, SP_PROPOSAL_MAX_BYTES, &p->proposal, &p->proposal_len);
+
+    if (err == 0)
+        err = sp_wire_get_bin(r, SP_PEER_SIGNATURE_BYTES, &p->signature, &p->signature_len);
+    if (err == 0)
+        err = sp_wire_get_bin(r, SP_PEER_CERT_MAX_BYTES, &p->signer_cert, &p->signer_cert_len);
+    return err;
+}
+
 /* ---- the request table ---- */
 
 struct req_desc {
@@ -223,6 +260,8 @@ static const struct req_desc req_descs[SP_CTL_OP_MAX + 1] = {
     REQ(COUNTS, 1, none, counts),
     REQ(ROUND_CANCEL, 1, none, round_cancel),
     REQ(AUDIT_EXPORT, 2, audit_export, audit_export),
+    REQ(AUDIT_HEAD, 0, none, none),
+    REQ(ROUND_SUBMIT, 3, round_submit, round_submit),
 };
 #undef REQ
 #define REQ_MAX_ELEMENTS (2 + SP_CODEC_ROUND_START_FIELDS)

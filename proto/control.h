@@ -59,10 +59,12 @@ enum sp_ctl_op {
     SP_CTL_RESULTS = 8,
     SP_CTL_COUNTS = 9,
     SP_CTL_ROUND_CANCEL = 10,
-    SP_CTL_AUDIT_EXPORT = 11
+    SP_CTL_AUDIT_EXPORT = 11,
+    SP_CTL_AUDIT_HEAD = 12,  /* the node's signed audit-log head */
+    SP_CTL_ROUND_SUBMIT = 13 /* start a round from a coordinator-signed proposal */
 };
 #define SP_CTL_OP_MIN 1
-#define SP_CTL_OP_MAX 11
+#define SP_CTL_OP_MAX 13
 
 /* ---- requests ---- */
 
@@ -104,9 +106,13 @@ struct sp_ctl_audit_req {
     uint32_t limit; /* 1..SP_CTL_AUDIT_MAX_LIMIT */
 };
 
-/* A control request. Set `op` and the member of that name (STATUS and
- * DATASETS have none). ROUND_START uses struct sp_proposal without round_id
- * and created_at (not on the wire; zero after decode; the daemon fills them). */
+/* A control request. Set `op` and the member of that name (STATUS,
+ * DATASETS and AUDIT_HEAD have none). ROUND_START uses struct sp_proposal
+ * without round_id and created_at (not on the wire; zero after decode; the
+ * daemon fills them). ROUND_SUBMIT carries a complete encoded PROPOSAL with
+ * the coordinator's signature and certificate, exactly as PROPOSE does
+ * (pointers into the decoded input; the decoder refuses a proposal that does
+ * not decode and validate). */
 struct sp_ctl_request {
     uint8_t op; /* enum sp_ctl_op */
     union {
@@ -119,6 +125,7 @@ struct sp_ctl_request {
         struct sp_ctl_round_ref counts;
         struct sp_ctl_round_ref round_cancel;
         struct sp_ctl_audit_req audit_export;
+        struct sp_peer_propose round_submit;
     };
 };
 
@@ -245,8 +252,18 @@ struct sp_ctl_audit_reply {
     uint32_t nentries; /* 0..SP_CTL_AUDIT_MAX_LIMIT */
 };
 
+/* AUDIT_HEAD: the node's signed head (as in LOG_HEAD) covering entries
+ * 0..seq of its audit log; an export ends with it. */
+struct sp_ctl_audit_head {
+    char node[SP_PROTO_NAME_MAX + 1]; /* [a-z0-9-]{1,64} */
+    uint64_t seq;                     /* seq of the last entry covered */
+    uint8_t head_hash[SP_PEER_HASH_BYTES];
+    uint8_t signature[SP_PEER_SIGNATURE_BYTES];
+};
+
 /* A control reply. status 0: the member named after op is valid (LOAD_BEGIN:
- * load_id; ROUND_START: round_id; ROUND_CANCEL: nothing). status < 0: only
+ * load_id; ROUND_START and ROUND_SUBMIT: round_id; ROUND_CANCEL: nothing;
+ * AUDIT_EXPORT: audit; AUDIT_HEAD: audit_head). status < 0: only
  * message is valid. op may be 0 only in an error reply to a request whose op
  * could not be decoded. */
 struct sp_ctl_reply {
@@ -264,6 +281,7 @@ struct sp_ctl_reply {
         struct sp_ctl_results_reply results;
         struct sp_ctl_counts_reply counts;
         struct sp_ctl_audit_reply audit;
+        struct sp_ctl_audit_head audit_head;
     };
     void *owned_; /* private: storage allocated by sp_ctl_reply_decode */
 };
@@ -280,7 +298,7 @@ SP_NODISCARD int sp_ctl_request_encode_alloc(const struct sp_ctl_request *req, u
 /* Decodes a request; pointers into buf as described at the top. *out is
  * written only on success. Returns 0 or SP_ERR_PROTO_TRUNCATED, _OVERSIZED
  * (len > SP_CTL_MSG_MAX_BYTES or a field beyond its limit), _TYPE, _VERSION,
- * _UNKNOWN_MSG (op not 1..11), _MALFORMED (element count, non-canonical),
+ * _UNKNOWN_MSG (op not 1..13), _MALFORMED (element count, non-canonical),
  * _FIELD (value out of range), _TRAILING. */
 SP_NODISCARD int sp_ctl_request_decode(const uint8_t *buf, size_t len, struct sp_ctl_request *out);
 

@@ -641,16 +641,46 @@ static int get_audit(struct sp_wire_reader *r, struct sp_ctl_reply *rep)
     return err;
 }
 
+/* ---- AUDIT_HEAD ---- */
+
+static int check_audit_head(const struct sp_ctl_reply *rep)
+{
+    return sp_codec_check_node(rep->audit_head.node);
+}
+
+static void put_audit_head(struct sp_wire_writer *w, const struct sp_ctl_reply *rep)
+{
+    sp_wire_put_cstr(w, rep->audit_head.node, SP_PROTO_NAME_MAX);
+    sp_wire_put_uint(w, rep->audit_head.seq);
+    sp_wire_put_bin(w, rep->audit_head.head_hash, SP_PEER_HASH_BYTES);
+    sp_wire_put_bin(w, rep->audit_head.signature, SP_PEER_SIGNATURE_BYTES);
+}
+
+static int get_audit_head(struct sp_wire_reader *r, struct sp_ctl_reply *rep)
+{
+    struct sp_ctl_audit_head *h = &rep->audit_head;
+    int err = sp_codec_get_node(r, h->node);
+
+    if (err == 0)
+        err = sp_wire_get_u64(r, &h->seq);
+    if (err == 0)
+        err = sp_wire_get_fixed(r, h->head_hash, SP_PEER_HASH_BYTES);
+    if (err == 0)
+        err = sp_wire_get_fixed(r, h->signature, SP_PEER_SIGNATURE_BYTES);
+    return err;
+}
+
 /* ---- the table ---- */
 
 #define REPLY(op, n, c, name) [SP_CTL_##op] = {n, check_##c, put_##name, get_##name}
 static const struct sp_codec_reply_desc reply_descs[SP_CTL_OP_MAX + 1] = {
-    REPLY(STATUS, 6, status, status),       REPLY(LOAD_BEGIN, 1, none, load_begin),
-    REPLY(LOAD_CHUNK, 2, none, load_chunk), REPLY(LOAD_END, 2, load_end, load_end),
-    REPLY(DATASETS, 1, datasets, datasets), REPLY(ROUND_START, 1, none, round_start),
-    REPLY(ROUNDS, 1, rounds, rounds),       REPLY(RESULTS, 2, results, results),
-    REPLY(COUNTS, 2, counts, counts),       REPLY(ROUND_CANCEL, 0, none, none),
-    REPLY(AUDIT_EXPORT, 1, audit, audit),
+    REPLY(STATUS, 6, status, status),          REPLY(LOAD_BEGIN, 1, none, load_begin),
+    REPLY(LOAD_CHUNK, 2, none, load_chunk),    REPLY(LOAD_END, 2, load_end, load_end),
+    REPLY(DATASETS, 1, datasets, datasets),    REPLY(ROUND_START, 1, none, round_start),
+    REPLY(ROUNDS, 1, rounds, rounds),          REPLY(RESULTS, 2, results, results),
+    REPLY(COUNTS, 2, counts, counts),          REPLY(ROUND_CANCEL, 0, none, none),
+    REPLY(AUDIT_EXPORT, 1, audit, audit),      REPLY(AUDIT_HEAD, 4, audit_head, audit_head),
+    REPLY(ROUND_SUBMIT, 1, none, round_start),
 };
 #undef REPLY
 

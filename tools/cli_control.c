@@ -259,8 +259,8 @@ static int recv_reply(struct sp_cli_conn *c, zmq_msg_t *m, bool quiet)
     return 0;
 }
 
-int sp_cli_call(struct sp_cli_conn *conn, const struct sp_ctl_request *req,
-                struct sp_ctl_reply *rep, bool quiet)
+static int call(struct sp_cli_conn *conn, const struct sp_ctl_request *req,
+                struct sp_ctl_reply *rep, bool quiet, uint8_t **owned)
 {
     zmq_msg_t m;
     int err = send_request(conn, req, quiet);
@@ -273,16 +273,43 @@ int sp_cli_call(struct sp_cli_conn *conn, const struct sp_ctl_request *req,
     }
     if (err)
         return err;
-    err = sp_ctl_reply_decode(zmq_msg_data(&m), zmq_msg_size(&m), rep);
+    const uint8_t *data = zmq_msg_data(&m);
+    size_t size = zmq_msg_size(&m);
+    if (owned && (*owned = malloc(size ? size : 1)) != NULL) {
+        memcpy(*owned, data, size);
+        data = *owned;
+    } else if (owned) {
+        err = SP_ERR_NOMEM;
+    }
+    if (!err)
+        err = sp_ctl_reply_decode(data, size, rep);
     zmq_msg_close(&m);
     if (!err && rep->status == 0 && rep->op != req->op)
         err = SP_ERR_PROTO_FIELD;
     if (err && !quiet)
         fprintf(stderr, "snijpunt: garbled reply from snijpuntd at %s: %s\n", conn->path,
                 sp_strerror(err));
-    if (err)
+    if (err) {
         sp_ctl_reply_clear(rep);
+        if (owned) {
+            free(*owned);
+            *owned = NULL;
+        }
+    }
     return err;
+}
+
+int sp_cli_call(struct sp_cli_conn *conn, const struct sp_ctl_request *req,
+                struct sp_ctl_reply *rep, bool quiet)
+{
+    return call(conn, req, rep, quiet, NULL);
+}
+
+int sp_cli_call_owned(struct sp_cli_conn *conn, const struct sp_ctl_request *req,
+                      struct sp_ctl_reply *rep, bool quiet, uint8_t **owned)
+{
+    *owned = NULL;
+    return call(conn, req, rep, quiet, owned);
 }
 
 bool sp_cli_reply_failed(const struct sp_ctl_reply *rep, const char *cmd)

@@ -63,6 +63,11 @@ const char *sp_cli_socket_path(const struct sp_cli_conn *conn);
  * the reason printed unless quiet. */
 SP_NODISCARD int sp_cli_call(struct sp_cli_conn *conn, const struct sp_ctl_request *req,
                              struct sp_ctl_reply *rep, bool quiet);
+/* As sp_cli_call, for replies whose byte payloads point into the reply
+ * (AUDIT_EXPORT entries): the reply bytes are kept in *owned, which the
+ * caller frees after it is done with *rep (NULL on failure). */
+SP_NODISCARD int sp_cli_call_owned(struct sp_cli_conn *conn, const struct sp_ctl_request *req,
+                                   struct sp_ctl_reply *rep, bool quiet, uint8_t **owned);
 /* When the daemon answered with an error, prints "snijpunt CMD: MESSAGE" and
  * returns true. */
 bool sp_cli_reply_failed(const struct sp_ctl_reply *rep, const char *cmd);

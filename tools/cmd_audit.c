@@ -17,6 +17,7 @@
 #include "audit/story.h"
 #include "audit/verify.h"
 #include "pki/cert.h"
+#include "tools/cli_audit_export.h"
 #include "tools/cli_audit_io.h"
 #include "tools/cmd.h"
 
@@ -37,12 +38,15 @@ struct audit_opts {
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: snijpunt audit verify FILE --cert NODE.crt --ca CA.crt [--crl CRL]\n"
+            "usage: snijpunt audit export [--out FILE] [--socket PATH | --config FILE]\n"
+            "       snijpunt audit verify FILE --cert NODE.crt --ca CA.crt [--crl CRL]\n"
             "                             [--peer-log FILE]... [--at TIME]\n"
             "       snijpunt audit crosscheck --ca CA.crt [--crl CRL] (--cert NODE.crt... |\n"
             "                             --cert-dir DIR) [--at TIME] FILE...\n"
             "       snijpunt audit show FILE... [--round ID] [--ca CA.crt --cert NODE.crt...\n"
             "                             | --cert-dir DIR]\n\n"
+            "export: writes the local node's audit log as JSON lines, ending with its\n"
+            "  signed head (`snijpunt audit export --help` for the options).\n"
             "Checks audit exports (JSON lines written by `snijpunt audit export`) offline.\n"
             "verify: the node's certificate must chain to the CA (and not be revoked); then\n"
             "  every entry's signature, the hash chain, the sequence and the signed head are\n"
@@ -425,6 +429,8 @@ static int run(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     const char *sub = argv[1];
+    if (strcmp(sub, "export") == 0)
+        return sp_cli_audit_export(argc - 1, argv + 1);
     if (parse_opts(argc - 1, argv + 1, &o) != 0) {
         usage(stderr);
         return 2;
@@ -443,11 +449,10 @@ static int run(int argc, char **argv)
         return cmd_crosscheck(&o, argc - 1, argv + 1);
     if (strcmp(sub, "show") == 0)
         return cmd_show(&o, argc - 1, argv + 1);
-    fprintf(stderr, PROG ": unknown subcommand '%s'%s\n", sub,
-            strcmp(sub, "export") == 0 ? " (export needs the daemon side: not available yet)" : "");
+    fprintf(stderr, PROG ": unknown subcommand '%s'\n", sub);
     usage(stderr);
     return 2;
 }
 
-const struct sp_cmd sp_cmd_audit = {"audit",
-                                    "check audit exports offline: verify, crosscheck, show", run};
+const struct sp_cmd sp_cmd_audit = {
+    "audit", "export the node's audit log; verify, crosscheck, show exports", run};

@@ -19,9 +19,16 @@
 #include <cmocka.h>
 #include <zmq.h>
 
+#include "audit/jsonl.h"
+#include "audit/verify.h"
 #include "common/keytype.h"
+#include "crypto/group.h"
+#include "crypto/identity.h"
+#include "daemon/audit_log.h"
 #include "daemon/config.h"
 #include "daemon/control.h"
+#include "daemon/gov.h"
+#include "daemon/round_meta.h"
 #include "daemon/store.h"
 #include "proto/control.h"
 
@@ -48,7 +55,10 @@ struct fx {
     struct sp_config *cfg;
     struct sp_store *store;
     struct sp_control *ctl;
+    struct sp_identity *id;
+    struct sp_gov *gov;
     uint64_t now;
+    uint8_t *last; /* the last encoded reply: AUDIT_EXPORT entries point into it */
 };
 
 static int setup(void **state)
@@ -75,11 +85,38 @@ static int setup(void **state)
     return 0;
 }
 
+/* The same, with the node's governance: an audit log, and counts below 5
+ * withheld. */
+static int setup_gov(void **state)
+{
+    char diag[256], text[1200];
+    if (setup(state) != 0)
+        return -1;
+    struct fx *f = *state;
+    sp_config_free(&f->cfg);
+    snprintf(text, sizeof text,
+             "node = n1\nlisten = tcp://127.0.0.1:7999\nidentity = /nonexistent\n"
+             "state_dir = %s\ncontrol_socket = %s/c.sock\ncounts_suppress_below = 5\n",
+             f->dir, f->dir);
+    if (sp_crypto_init() || sp_identity_generate(&f->id) ||
+        sp_config_parse(text, strlen(text), "t", &f->cfg, diag, sizeof diag) ||
+        sp_gov_new(f->cfg, f->store, f->id, 1000, &f->gov))
+        return -1;
+    sp_control_free(&f->ctl);
+    if (sp_control_new(f->cfg, f->store, NULL, 1000, &f->ctl))
+        return -1;
+    sp_control_set_gov(f->ctl, f->gov);
+    return 0;
+}
+
 static int teardown(void **state)
 {
     struct fx *f = *state;
     char p[300];
     sp_control_free(&f->ctl);
+    free(f->last);
+    sp_gov_free(&f->gov, NULL);
+    sp_identity_free(&f->id);
     sp_store_close(&f->store);
     sp_config_free(&f->cfg);
     const char *files[] = {"state.mdb", "state.mdb-lock", "lock", "c.sock"};
@@ -102,7 +139,8 @@ static void call(struct fx *f, const struct sp_ctl_request *req, struct sp_ctl_r
     assert_int_equal(sp_ctl_reply_decode(out, out_len, rep), 0);
     assert_int_equal(rep->op, req->op);
     free(buf);
-    free(out);
+    free(f->last);
+    f->last = out;
 }
 
 static uint32_t load_begin(struct fx *f, const char *name, const char *map, int want)
@@ -446,6 +484,183 @@ static void test_socket_group(void **state)
     zmq_ctx_term(zctx);
 }
 
+/* A finished round with committed rows and counts and a retention. */
+static void committed_round(struct fx *f, const uint8_t id[16], uint32_t days)
+{
+    struct sp_proposal p = {0};
+    struct sp_round_meta *m = calloc(1, sizeof *m);
+    uint8_t *blob = malloc(SP_ROUND_META_MAX_BYTES);
+    size_t len = 0, plen = 0;
+    assert_non_null(m);
+    assert_non_null(blob);
+    memcpy(p.round_id, id, 16);
+    snprintf(p.coordinator, sizeof p.coordinator, "c");
+    snprintf(p.case_ref, sizeof p.case_ref, "c");
+    snprintf(p.purpose, sizeof p.purpose, "p");
+    p.nparticipants = 2;
+    snprintf(p.participants[0].name, sizeof p.participants[0].name, "n1");
+    snprintf(p.participants[1].name, sizeof p.participants[1].name, "p2");
+    for (int i = 0; i < 2; i++) {
+        snprintf(p.participants[i].legal_basis, sizeof p.participants[i].legal_basis, "l");
+        p.participants[i].key_types = SP_KEY_MASK(SP_KEY_BSN);
+    }
+    p.min_holders = 2;
+    p.mode = SP_PROPOSAL_MODE_PARTNERS;
+    p.max_set_size = 10;
+    p.created_at = 1;
+    p.expires_at = 2;
+    p.deadline_s = 60;
+    p.retention_days = days;
+    assert_int_equal(sp_proposal_encode(&p, m->proposal, sizeof m->proposal, &plen), 0);
+    m->proposal_len = (uint32_t)plen;
+    memcpy(m->round_id, id, 16);
+    m->state = 6;
+    m->finished_at = 100;
+    assert_int_equal(sp_round_meta_encode(m, blob, SP_ROUND_META_MAX_BYTES, &len), 0);
+    assert_int_equal(sp_store_round_put(f->store, id, blob, len), 0);
+    struct sp_result_row rows[3] = {
+        {"ds", "r1", "p2", 2, 1}, {"ds", "r2", "p2", 2, 1}, {"ds", "r3", "p2", 2, 1}};
+    struct sp_count_entry counts[3] = {{SP_KEY_BSN, 3, 9}, {SP_KEY_BSN, 1, 4}, {SP_KEY_BSN, 2, 5}};
+    assert_int_equal(sp_store_results_commit(f->store, id, rows, 3, counts, 3, blob, len), 0);
+    free(blob);
+    free(m);
+}
+
+/* Reads the whole log the way `snijpunt audit export` does (head first,
+ * then pages of `page` entries) and verifies it. Returns the entries. */
+static size_t export_verify(struct fx *f, uint32_t page)
+{
+    struct sp_ctl_request rq = {.op = SP_CTL_AUDIT_HEAD};
+    struct sp_ctl_reply head, rp;
+    struct sp_identity_public pub;
+    struct sp_audit_verifier *v = NULL;
+    struct sp_audit_report rep;
+    char *line = malloc(SP_AUDIT_LINE_MAX + 1);
+    size_t n = 0, got = 0;
+    sp_identity_public(f->id, &pub);
+    assert_non_null(line);
+    call(f, &rq, &head);
+    assert_int_equal(head.status, 0);
+    assert_string_equal(head.audit_head.node, "n1");
+    assert_int_equal(sp_audit_verifier_new(pub.sign_pk, "n1", &v), 0);
+    while (got <= head.audit_head.seq) {
+        struct sp_ctl_request q = {.op = SP_CTL_AUDIT_EXPORT};
+        q.audit_export.from_seq = got;
+        q.audit_export.limit = page;
+        call(f, &q, &rp);
+        assert_int_equal(rp.status, 0);
+        assert_true(rp.audit.nentries >= 1 && rp.audit.nentries <= page);
+        for (uint32_t i = 0; i < rp.audit.nentries && got <= head.audit_head.seq; i++, got++) {
+            assert_int_equal(sp_audit_jsonl_entry(rp.audit.entries[i].data, rp.audit.entries[i].len,
+                                                  line, SP_AUDIT_LINE_MAX + 1, &n),
+                             0);
+            assert_int_equal(sp_audit_verifier_line(v, line, n), 0);
+        }
+        sp_ctl_reply_clear(&rp);
+    }
+    struct sp_audit_head h = {.seq = head.audit_head.seq};
+    snprintf(h.node, sizeof h.node, "%s", head.audit_head.node);
+    memcpy(h.hash, head.audit_head.head_hash, 32);
+    memcpy(h.sig, head.audit_head.signature, 64);
+    assert_int_equal(sp_audit_jsonl_head(&h, line, SP_AUDIT_LINE_MAX + 1, &n), 0);
+    assert_int_equal(sp_audit_verifier_line(v, line, n), 0);
+    if (sp_audit_verifier_finish(v, &rep) != 0)
+        fail_msg("export does not verify: %s", rep.detail);
+    sp_audit_verifier_free(&v);
+    sp_ctl_reply_clear(&head);
+    free(line);
+    return got;
+}
+
+static void test_audit_export(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(export_verify(f, 1), 1); /* node_start */
+    load_ok(f, "personen", csv, 10, 1);
+    load_ok(f, "personen", csv, 20, 2);
+    assert_int_equal(export_verify(f, 2), 3);
+    assert_int_equal(export_verify(f, 1000), 3);
+    /* the second load is entry 2: dataset personen, version 2, 3 records,
+     * 2 usable (one BSN fails its check), 1 row skipped */
+    struct sp_ctl_request q = {.op = SP_CTL_AUDIT_EXPORT};
+    struct sp_ctl_reply rp;
+    struct sp_audit_entry *e = NULL;
+    struct sp_audit_value v;
+    q.audit_export = (struct sp_ctl_audit_req){2, 10};
+    call(f, &q, &rp);
+    assert_int_equal(rp.audit.nentries, 1);
+    assert_int_equal(
+        sp_audit_record_open(rp.audit.entries[0].data, rp.audit.entries[0].len, NULL, &e, NULL), 0);
+    assert_int_equal(sp_audit_entry_type(e), SP_AUDIT_DATASET_LOAD);
+    assert_int_equal(sp_audit_entry_find(e, SP_AUDIT_F_VERSION, 0, &v), 0);
+    assert_int_equal(v.u, 2);
+    assert_int_equal(sp_audit_entry_find(e, SP_AUDIT_F_STRUCTURAL_ERRORS, 0, &v), 0);
+    assert_int_equal(v.u, 1);
+    assert_int_equal(sp_audit_entry_find(e, SP_AUDIT_F_DATASET, 0, &v), 0);
+    assert_string_equal((const char *)v.bytes, "personen");
+    sp_audit_entry_free(&e);
+    sp_ctl_reply_clear(&rp);
+    /* a discarded load leaves no entry */
+    uint32_t id = load_begin(f, "personen", mapping, 0);
+    load_end(f, id, false, &rp);
+    sp_ctl_reply_clear(&rp);
+    assert_int_equal(export_verify(f, 1000), 3);
+}
+
+static void test_suppression_and_read_once(void **state)
+{
+    struct fx *f = *state;
+    struct sp_ctl_reply rp;
+    static const uint8_t keep[16] = {0xab, 1}, once[16] = {0xab, 2};
+    committed_round(f, keep, 30);
+    committed_round(f, once, 0);
+    struct sp_ctl_request rq = {.op = SP_CTL_COUNTS};
+    memcpy(rq.counts.round_id, keep, 16);
+    call(f, &rq, &rp);
+    assert_int_equal(rp.status, 0);
+    assert_int_equal(rp.counts.suppressed_below, 5);
+    assert_int_equal(rp.counts.nentries, 2); /* the cell of 4 is withheld */
+    assert_int_equal(rp.counts.entries[0].holders, 2);
+    assert_int_equal(rp.counts.entries[0].count, 5);
+    assert_int_equal(rp.counts.entries[1].holders, 3);
+    sp_ctl_reply_clear(&rp);
+    /* retention 0: a partial page keeps the results, the last page ends them */
+    rq = (struct sp_ctl_request){.op = SP_CTL_RESULTS};
+    memcpy(rq.results.round_id, once, 16);
+    rq.results.limit = 2;
+    call(f, &rq, &rp);
+    assert_int_equal(rp.status, 0);
+    sp_ctl_reply_clear(&rp);
+    rq.results.offset = 2;
+    call(f, &rq, &rp);
+    assert_int_equal(rp.status, 0);
+    assert_int_equal(rp.results.nrows, 1);
+    sp_ctl_reply_clear(&rp);
+    call(f, &rq, &rp);
+    assert_int_equal(rp.status, SP_ERR_STATE);
+    sp_ctl_reply_clear(&rp);
+    /* retention 30: read in full, kept */
+    memcpy(rq.results.round_id, keep, 16);
+    rq.results.offset = 0;
+    rq.results.limit = 10;
+    call(f, &rq, &rp);
+    sp_ctl_reply_clear(&rp);
+    call(f, &rq, &rp);
+    assert_int_equal(rp.status, 0);
+    sp_ctl_reply_clear(&rp);
+    assert_int_equal(export_verify(f, 1000), 2); /* node_start, one retention_purge */
+}
+
+static void test_audit_without_gov(void **state)
+{
+    struct fx *f = *state;
+    struct sp_ctl_request rq = {.op = SP_CTL_AUDIT_HEAD};
+    struct sp_ctl_reply rp;
+    call(f, &rq, &rp);
+    assert_int_equal(rp.status, SP_ERR_STATE);
+    sp_ctl_reply_clear(&rp);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -460,6 +675,9 @@ int main(void)
         T(test_round_ops_without_engine),
         T(test_socket),
         T(test_socket_group),
+        T(test_audit_without_gov),
+        cmocka_unit_test_setup_teardown(test_audit_export, setup_gov, teardown),
+        cmocka_unit_test_setup_teardown(test_suppression_and_read_once, setup_gov, teardown),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -101,6 +101,8 @@ fed_stop() {
     if kill -0 "$p" 2>/dev/null; then fail "node $n ignored SIGTERM"; fi
     wait "$p" || fail "node $n exited with status $? after SIGTERM"
     PIDS[$n]=
+    # In a sanitizer build a leak or error report lands in the log.
+    if grep -q "Sanitizer" "$T/$n/d.log"; then fail "node $n: sanitizer report"; fi
 }
 
 fed_kill() {

@@ -167,6 +167,10 @@ bool request_equal(const struct sp_ctl_request *a, const struct sp_ctl_request *
         return SAME_MEM(round_cancel.round_id);
     case SP_CTL_AUDIT_EXPORT:
         return SAME(audit_export.from_seq) && SAME(audit_export.limit);
+    case SP_CTL_AUDIT_HEAD:
+        return true;
+    case SP_CTL_ROUND_SUBMIT:
+        return propose_equal(&a->round_submit, &b->round_submit);
     default:
         return false;
     }
@@ -288,6 +292,11 @@ static bool reply_body_equal(const struct sp_ctl_reply *a, const struct sp_ctl_r
     case SP_CTL_AUDIT_EXPORT:
         return blobs_equal(a->audit.entries, a->audit.nentries, b->audit.entries,
                            b->audit.nentries);
+    case SP_CTL_AUDIT_HEAD:
+        return SAME_STR(audit_head.node) && SAME(audit_head.seq) &&
+               SAME_MEM(audit_head.head_hash) && SAME_MEM(audit_head.signature);
+    case SP_CTL_ROUND_SUBMIT:
+        return SAME_MEM(round_id);
     default:
         return false;
     }

@@ -298,6 +298,31 @@ static void build_req_audit_export(struct sp_ctl_request *q)
     q->audit_export = (struct sp_ctl_audit_req){1, 1000};
 }
 
+static void build_req_audit_head(struct sp_ctl_request *q)
+{
+    req(q, SP_CTL_AUDIT_HEAD);
+}
+
+/* The PROPOSE sample's proposal, signature and certificate (build_propose
+ * fills the shared buffers). */
+static void build_req_round_submit(struct sp_ctl_request *q)
+{
+    struct sp_peer_msg m;
+
+    build_propose(&m);
+    req(q, SP_CTL_ROUND_SUBMIT);
+    q->round_submit = m.propose;
+}
+
+static void build_req_round_submit_unsigned(struct sp_ctl_request *q)
+{
+    build_req_round_submit(q);
+    q->round_submit.signature = NULL;
+    q->round_submit.signature_len = 0;
+    q->round_submit.signer_cert = NULL;
+    q->round_submit.signer_cert_len = 0;
+}
+
 const struct request_sample request_samples[] = {
     {"ctl_req_status", build_req_status},
     {"ctl_req_load_begin", build_req_load_begin},
@@ -311,6 +336,9 @@ const struct request_sample request_samples[] = {
     {"ctl_req_counts", build_req_counts},
     {"ctl_req_round_cancel", build_req_round_cancel},
     {"ctl_req_audit_export", build_req_audit_export},
+    {"ctl_req_audit_head", build_req_audit_head},
+    {"ctl_req_round_submit", build_req_round_submit},
+    {"ctl_req_round_submit_unsigned", build_req_round_submit_unsigned},
 };
 const size_t nrequest_samples = sizeof(request_samples) / sizeof(request_samples[0]);
 
@@ -462,6 +490,21 @@ static void build_rep_audit(struct sp_ctl_reply *r)
     r->audit = (struct sp_ctl_audit_reply){audit_entries, 2};
 }
 
+static void build_rep_audit_head(struct sp_ctl_reply *r)
+{
+    rep(r, SP_CTL_AUDIT_HEAD);
+    snprintf(r->audit_head.node, sizeof(r->audit_head.node), "gemeente-utrecht");
+    r->audit_head.seq = 310;
+    fill(r->audit_head.head_hash, sizeof(r->audit_head.head_hash), 0xa0, 3);
+    fill(r->audit_head.signature, sizeof(r->audit_head.signature), 0x11, 5);
+}
+
+static void build_rep_round_submit(struct sp_ctl_reply *r)
+{
+    rep(r, SP_CTL_ROUND_SUBMIT);
+    memcpy(r->round_id, round_id, sizeof(round_id));
+}
+
 static void build_rep_error(struct sp_ctl_reply *r)
 {
     sp_ctl_reply_set_error(r, SP_CTL_ROUND_START, SP_ERR_POLICY,
@@ -474,12 +517,20 @@ static void build_rep_error_op0(struct sp_ctl_reply *r)
 }
 
 const struct reply_sample reply_samples[] = {
-    {"ctl_rep_status", build_rep_status},         {"ctl_rep_load_begin", build_rep_load_begin},
-    {"ctl_rep_load_chunk", build_rep_load_chunk}, {"ctl_rep_load_end", build_rep_load_end},
-    {"ctl_rep_datasets", build_rep_datasets},     {"ctl_rep_round_start", build_rep_round_start},
-    {"ctl_rep_rounds", build_rep_rounds},         {"ctl_rep_results", build_rep_results},
-    {"ctl_rep_counts", build_rep_counts},         {"ctl_rep_round_cancel", build_rep_round_cancel},
-    {"ctl_rep_audit_export", build_rep_audit},    {"ctl_rep_error", build_rep_error},
+    {"ctl_rep_status", build_rep_status},
+    {"ctl_rep_load_begin", build_rep_load_begin},
+    {"ctl_rep_load_chunk", build_rep_load_chunk},
+    {"ctl_rep_load_end", build_rep_load_end},
+    {"ctl_rep_datasets", build_rep_datasets},
+    {"ctl_rep_round_start", build_rep_round_start},
+    {"ctl_rep_rounds", build_rep_rounds},
+    {"ctl_rep_results", build_rep_results},
+    {"ctl_rep_counts", build_rep_counts},
+    {"ctl_rep_round_cancel", build_rep_round_cancel},
+    {"ctl_rep_audit_export", build_rep_audit},
+    {"ctl_rep_error", build_rep_error},
     {"ctl_rep_error_op0", build_rep_error_op0},
+    {"ctl_rep_audit_head", build_rep_audit_head},
+    {"ctl_rep_round_submit", build_rep_round_submit},
 };
 const size_t nreply_samples = sizeof(reply_samples) / sizeof(reply_samples[0]);

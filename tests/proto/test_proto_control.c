@@ -126,7 +126,8 @@ static void test_reject_battery(void **state)
 /* Request paths: [0 version, 1 op, 2.. fields]. */
 static const struct patch request_patches[] = {
     {"ctl_req_status", "1", "00", 0, UNKNOWN},
-    {"ctl_req_status", "1", "0c", 0, UNKNOWN},
+    {"ctl_req_status", "1", "0e", 0, UNKNOWN},
+    {"ctl_req_status", "1", "0c", 0, 0}, /* AUDIT_HEAD: no fields either */
     {"ctl_req_status", "1", "ff", 0, UNKNOWN},
     {"ctl_req_status", "", "93 01 01 c0", 0, MALFORMED},
     {"ctl_req_status", "", "9e 01 01", 0, OVERSIZED},
@@ -165,6 +166,18 @@ static const struct patch request_patches[] = {
     /* AUDIT_EXPORT [.., from_seq, limit] */
     {"ctl_req_audit_export", "3", "00", 0, FIELD},
     {"ctl_req_audit_export", "3", "cd03e9", 0, FIELD},
+    /* AUDIT_HEAD [] */
+    {"ctl_req_audit_head", "", "93 01 0c c0", 0, MALFORMED},
+    /* ROUND_SUBMIT [.., proposal, signature, signer_cert], as PROPOSE */
+    {"ctl_req_round_submit", "2", "c40100", 0, FIELD},
+    {"ctl_req_round_submit", "2", "c400", 0, FIELD},
+    {"ctl_req_round_submit", "2", "c5 4001", 16385, OVERSIZED},
+    {"ctl_req_round_submit", "3", "c420", 32, FIELD},
+    {"ctl_req_round_submit", "3", "c441", 65, OVERSIZED},
+    {"ctl_req_round_submit", "4", "c5 2001", 8193, OVERSIZED},
+    {"ctl_req_round_submit", "4", "c5 2000", 8192, 0},
+    {"ctl_req_round_submit_unsigned", "3", "c440", 64, 0},
+    {"ctl_req_round_submit_unsigned", "4", "01", 0, SP_ERR_PROTO_TYPE},
     /* ROUND_START [.., coordinator, case_ref, purpose, participants,
      * min_holders, mode, counter, max_set_size, expires_at, deadline_s,
      * retention_days] */
@@ -180,7 +193,8 @@ static const struct patch request_patches[] = {
 /* Reply paths: [0 version, 1 op, 2 status, 3.. fields]. */
 static const struct patch reply_patches[] = {
     {"ctl_rep_status", "1", "00", 0, UNKNOWN}, /* op 0 with status 0 */
-    {"ctl_rep_status", "1", "0c", 0, UNKNOWN},
+    {"ctl_rep_status", "1", "0e", 0, UNKNOWN},
+    {"ctl_rep_status", "1", "0c", 0, MALFORMED}, /* AUDIT_HEAD: 4 fields, not 6 */
     {"ctl_rep_status", "2", "01", 0, FIELD},
     {"ctl_rep_status", "2", "d3ffffffff7fffffff", 0, FIELD},
     {"ctl_rep_status", "3", "a141", 0, FIELD},
@@ -198,7 +212,8 @@ static const struct patch reply_patches[] = {
     {"ctl_rep_error", "3", "a0", 0, 0},
     {"ctl_rep_error", "2", "00", 0, SP_ERR_PROTO_TYPE}, /* a success needs round_id */
     {"ctl_rep_error", "^", "95", 0, MALFORMED},
-    {"ctl_rep_error_op0", "1", "0c", 0, UNKNOWN},
+    {"ctl_rep_error_op0", "1", "0e", 0, UNKNOWN},
+    {"ctl_rep_error_op0", "1", "0d", 0, 0}, /* an error reply to ROUND_SUBMIT */
     {"ctl_rep_error_op0", "", "94 01 00 00 a0", 0, UNKNOWN},
     /* LOAD_END [.., summary DATASET_INFO, stats INGEST_STATS] */
     {"ctl_rep_load_end", "3.0", "a0", 0, FIELD},
@@ -258,6 +273,13 @@ static const struct patch reply_patches[] = {
     {"ctl_rep_audit_export", "3.0", "c6 00010001", 65537, OVERSIZED},
     {"ctl_rep_audit_export", "3.0", "c6 00010000", 65536, 0},
     {"ctl_rep_audit_export", "3", "dc03e9", 1001, OVERSIZED},
+    /* AUDIT_HEAD [.., node, seq, head_hash, signature] */
+    {"ctl_rep_audit_head", "3", "a3412d62", 0, FIELD},
+    {"ctl_rep_audit_head", "3", "a0", 0, FIELD},
+    {"ctl_rep_audit_head", "4", "cf ffffffffffffffff", 0, 0},
+    {"ctl_rep_audit_head", "5", "c41f", 31, FIELD},
+    {"ctl_rep_audit_head", "6", "c441", 65, OVERSIZED},
+    {"ctl_rep_round_submit", "3", "c40f", 15, FIELD},
     /* ROUND_START, ROUND_CANCEL, LOAD_BEGIN */
     {"ctl_rep_round_start", "3", "c411", 17, OVERSIZED},
     {"ctl_rep_round_cancel", "^", "92", 0, MALFORMED},
@@ -313,8 +335,10 @@ static void test_encode_validates_replies(void **state)
     r.status = 1;
     assert_int_equal(sp_ctl_reply_encode(&r, buf, sizeof(buf), &len), FIELD);
     r.status = 0;
-    r.op = 12;
+    r.op = 14;
     assert_int_equal(sp_ctl_reply_encode(&r, buf, sizeof(buf), &len), UNKNOWN);
+    r.op = SP_CTL_AUDIT_HEAD; /* an empty node name */
+    assert_int_equal(sp_ctl_reply_encode(&r, buf, sizeof(buf), &len), FIELD);
     r.op = 0;
     assert_int_equal(sp_ctl_reply_encode(&r, buf, sizeof(buf), &len), UNKNOWN);
     reply_samples[0].build(&r); /* STATUS */
@@ -413,8 +437,10 @@ static void test_set_error_and_names(void **state)
     sp_ctl_reply_clear(NULL);
     assert_string_equal(sp_ctl_op_name(SP_CTL_ROUND_START), "ROUND_START");
     assert_string_equal(sp_ctl_op_name(SP_CTL_AUDIT_EXPORT), "AUDIT_EXPORT");
+    assert_string_equal(sp_ctl_op_name(SP_CTL_AUDIT_HEAD), "AUDIT_HEAD");
+    assert_string_equal(sp_ctl_op_name(SP_CTL_ROUND_SUBMIT), "ROUND_SUBMIT");
     assert_null(sp_ctl_op_name(0));
-    assert_null(sp_ctl_op_name(12));
+    assert_null(sp_ctl_op_name(14));
 }
 
 int main(void)

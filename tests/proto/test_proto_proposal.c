@@ -289,12 +289,33 @@ static void test_names(void **state)
     assert_int_equal(sp_proposal_participant_index(&p, "om"), SP_ERR_NOT_FOUND);
 }
 
+/* What a coordinator signs: the domain string, its NUL, the bytes. */
+static void test_signed_message(void **state)
+{
+    static const uint8_t want_head[] = "snijpunt-proposal-v1";
+    uint8_t bytes[SP_PROPOSAL_MAX_BYTES], out[SP_PROPOSAL_SIGNED_MAX];
+    struct sp_proposal p;
+    size_t len = 0;
+
+    (void)state;
+    sample_proposal(&p);
+    assert_int_equal(sp_proposal_encode(&p, bytes, sizeof(bytes), &len), 0);
+    assert_int_equal(sp_proposal_signed_message(bytes, len, out, sizeof(out)), 21 + len);
+    assert_memory_equal(out, want_head, 21); /* with the NUL */
+    assert_memory_equal(out + 21, bytes, len);
+    assert_int_equal(sp_proposal_signed_message(bytes, len, out, 21 + len - 1), 0);
+    assert_int_equal(sp_proposal_signed_message(bytes, 0, out, sizeof(out)), 0);
+    assert_int_equal(sp_proposal_signed_message(bytes, SP_PROPOSAL_MAX_BYTES + 1, out, SIZE_MAX),
+                     0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_golden),   cmocka_unit_test(test_reject_battery),
-        cmocka_unit_test(test_patches),  cmocka_unit_test(test_worst_case_fits),
-        cmocka_unit_test(test_validate), cmocka_unit_test(test_names),
+        cmocka_unit_test(test_golden),         cmocka_unit_test(test_reject_battery),
+        cmocka_unit_test(test_patches),        cmocka_unit_test(test_worst_case_fits),
+        cmocka_unit_test(test_validate),       cmocka_unit_test(test_names),
+        cmocka_unit_test(test_signed_message),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

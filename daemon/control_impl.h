@@ -1,0 +1,61 @@
+/*
+ * Internals of the control socket shared by control.c (socket, dispatch,
+ * status, loads, datasets, results, counts) and control_gov.c (the audit
+ * log export, the signed head, small-cell suppression). Not an interface.
+ */
+#ifndef SP_DAEMON_CONTROL_IMPL_H
+#define SP_DAEMON_CONTROL_IMPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "daemon/config.h"
+#include "daemon/control.h"
+#include "proto/control.h"
+
+struct sp_dataset_load;
+
+struct ctl_load {
+  uint32_t id; /* 0: free slot */
+  struct sp_dataset_load *load;
+  uint64_t last_ms;
+};
+
+struct sp_control {
+  const struct sp_config *cfg;
+  struct sp_store *store;
+  struct sp_fed *fed;
+  struct sp_gov *gov;
+  void *sock;
+  char path[SP_CONFIG_PATH_MAX + 1]; /* socket file, "" when not bound */
+  uint64_t started_ms;
+  struct ctl_load loads[SP_CONTROL_MAX_LOADS];
+};
+
+/* Storage a reply points into until it is encoded. */
+struct scratch {
+  struct sp_ctl_peer_info *peers;
+  struct sp_ctl_dataset_info *datasets;
+  struct sp_ctl_result_row *rows;
+  struct sp_peer_count *counts;
+  struct sp_ctl_blob *blobs;
+  uint8_t *bytes;
+};
+
+struct handler_ctx {
+  struct sp_control *c;
+  const struct sp_ctl_request *rq;
+  struct sp_ctl_reply *rp;
+  struct scratch *sc;
+  uint64_t now_ms;
+  bool served; /* RESULTS or COUNTS served in full (retention 0) */
+  char msg[SP_PROTO_TEXT_MAX + 1]; /* error message for a person */
+};
+
+/* control_gov.c */
+int sp_control_op_audit_export(struct handler_ctx *h);
+int sp_control_op_audit_head(struct handler_ctx *h);
+/* Withholds the cells of a COUNTS reply below the node's threshold. */
+void sp_control_suppress(struct handler_ctx *h);
+
+#endif
