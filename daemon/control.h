@@ -32,8 +32,7 @@ struct sp_control;
  * a stale socket file; two daemons cannot share a state dir, see store.h).
  * now_ms (CLOCK_MONOTONIC) starts the uptime. Returns 0, SP_ERR_IO (bind,
  * with the reason logged), SP_ERR_PERMISSION (control_group), SP_ERR_NOMEM. */
-SP_NODISCARD int sp_control_new(const struct sp_config *cfg,
-                                struct sp_store *store, void *zctx,
+SP_NODISCARD int sp_control_new(const struct sp_config *cfg, struct sp_store *store, void *zctx,
                                 uint64_t now_ms, struct sp_control **out);
 /* Discards loads in progress, closes the socket (and removes its file),
  * frees; NULL-safe; clears *ctl. */
@@ -63,8 +62,7 @@ size_t sp_control_loads(const struct sp_control *ctl);
  * produced: errors become error replies). Returns 0 or SP_ERR_NOMEM /
  * SP_ERR_INTERNAL when no reply could be encoded. Used by dispatch and by
  * tests. */
-SP_NODISCARD int sp_control_handle(struct sp_control *ctl, const uint8_t *req,
-                                   size_t len, uint8_t **reply,
-                                   size_t *reply_len, uint64_t now_ms);
+SP_NODISCARD int sp_control_handle(struct sp_control *ctl, const uint8_t *req, size_t len,
+                                   uint8_t **reply, size_t *reply_len, uint64_t now_ms);
 
 #endif

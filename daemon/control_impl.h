@@ -16,40 +16,40 @@
 struct sp_dataset_load;
 
 struct ctl_load {
-  uint32_t id; /* 0: free slot */
-  struct sp_dataset_load *load;
-  uint64_t last_ms;
+    uint32_t id; /* 0: free slot */
+    struct sp_dataset_load *load;
+    uint64_t last_ms;
 };
 
 struct sp_control {
-  const struct sp_config *cfg;
-  struct sp_store *store;
-  struct sp_fed *fed;
-  struct sp_gov *gov;
-  void *sock;
-  char path[SP_CONFIG_PATH_MAX + 1]; /* socket file, "" when not bound */
-  uint64_t started_ms;
-  struct ctl_load loads[SP_CONTROL_MAX_LOADS];
+    const struct sp_config *cfg;
+    struct sp_store *store;
+    struct sp_fed *fed;
+    struct sp_gov *gov;
+    void *sock;
+    char path[SP_CONFIG_PATH_MAX + 1]; /* socket file, "" when not bound */
+    uint64_t started_ms;
+    struct ctl_load loads[SP_CONTROL_MAX_LOADS];
 };
 
 /* Storage a reply points into until it is encoded. */
 struct scratch {
-  struct sp_ctl_peer_info *peers;
-  struct sp_ctl_dataset_info *datasets;
-  struct sp_ctl_result_row *rows;
-  struct sp_peer_count *counts;
-  struct sp_ctl_blob *blobs;
-  uint8_t *bytes;
+    struct sp_ctl_peer_info *peers;
+    struct sp_ctl_dataset_info *datasets;
+    struct sp_ctl_result_row *rows;
+    struct sp_peer_count *counts;
+    struct sp_ctl_blob *blobs;
+    uint8_t *bytes;
 };
 
 struct handler_ctx {
-  struct sp_control *c;
-  const struct sp_ctl_request *rq;
-  struct sp_ctl_reply *rp;
-  struct scratch *sc;
-  uint64_t now_ms;
-  bool served; /* RESULTS or COUNTS served in full (retention 0) */
-  char msg[SP_PROTO_TEXT_MAX + 1]; /* error message for a person */
+    struct sp_control *c;
+    const struct sp_ctl_request *rq;
+    struct sp_ctl_reply *rp;
+    struct scratch *sc;
+    uint64_t now_ms;
+    bool served;                     /* RESULTS or COUNTS served in full (retention 0) */
+    char msg[SP_PROTO_TEXT_MAX + 1]; /* error message for a person */
 };
 
 /* control_gov.c */

@@ -26,11 +26,9 @@ struct sp_audit_log;
  * ("mapping line 3: ..."). Returns 0, SP_ERR_INPUT_MAPPING, SP_ERR_INVALID_ARG
  * (dataset name), SP_ERR_BUSY (that dataset is being loaded), SP_ERR_NOMEM,
  * SP_ERR_STORE(_FULL). */
-SP_NODISCARD int sp_dataset_load_new(struct sp_store *store, const char *name,
-                                     const char *mapping, size_t mapping_len,
-                                     int today_yyyymmdd,
-                                     struct sp_dataset_load **out, char *diag,
-                                     size_t diag_cap);
+SP_NODISCARD int sp_dataset_load_new(struct sp_store *store, const char *name, const char *mapping,
+                                     size_t mapping_len, int today_yyyymmdd,
+                                     struct sp_dataset_load **out, char *diag, size_t diag_cap);
 
 /* Feeds the next chunk of CSV bytes and stages the records it completed.
  * A fatal input error (a mapped column missing from the header, a file in
@@ -38,8 +36,7 @@ SP_NODISCARD int sp_dataset_load_new(struct sp_store *store, const char *name,
  * the load can then only be freed. Row-level problems are counted, not
  * errors. Returns 0, SP_ERR_INPUT_*, SP_ERR_STORE(_FULL), SP_ERR_NOMEM,
  * SP_ERR_STATE (after an earlier failure). */
-SP_NODISCARD int sp_dataset_load_feed(struct sp_dataset_load *load,
-                                      const uint8_t *data, size_t len,
+SP_NODISCARD int sp_dataset_load_feed(struct sp_dataset_load *load, const uint8_t *data, size_t len,
                                       char *diag, size_t diag_cap);
 
 /* Finishes the file and makes it the dataset's current version. Fills
@@ -48,15 +45,12 @@ SP_NODISCARD int sp_dataset_load_feed(struct sp_dataset_load *load,
  * value) is written in the same transaction as the swap. On failure the
  * previous version stays and nothing is recorded. The load must still be
  * freed. Returns as sp_dataset_load_feed, and the audit log's errors. */
-SP_NODISCARD int sp_dataset_load_commit(struct sp_dataset_load *load,
-                                        struct sp_audit_log *log,
-                                        struct sp_dataset_info *info,
-                                        char *diag, size_t diag_cap);
+SP_NODISCARD int sp_dataset_load_commit(struct sp_dataset_load *load, struct sp_audit_log *log,
+                                        struct sp_dataset_info *info, char *diag, size_t diag_cap);
 
 /* Counters so far. */
 uint64_t sp_dataset_load_bytes(const struct sp_dataset_load *load);
-const struct sp_ingest_stats *
-sp_dataset_load_stats(const struct sp_dataset_load *load);
+const struct sp_ingest_stats *sp_dataset_load_stats(const struct sp_dataset_load *load);
 const char *sp_dataset_load_name(const struct sp_dataset_load *load);
 
 /* Frees the load; an uncommitted load is aborted (the previous version stays

@@ -381,6 +381,9 @@ static void jobs_collect(struct sp_fed *fed)
             case FED_JOB_MAP:
                 fed_map_done(r, job);
                 break;
+            case FED_JOB_MERGE:
+                fed_merge_done(r, job);
+                break;
             }
         }
         fed_job_free(job);

@@ -177,14 +177,19 @@ static int map_walk(struct fed_job *j)
     struct fed_distinct d = {0};
     uint64_t idx[FED_NTYPES] = {0};
     struct sp_store_keyref ref;
+    crypto_generichash_state walk;
+    uint8_t digest[crypto_generichash_BYTES];
     int rc;
+    crypto_generichash_init(&walk, r->walk_key, sizeof(r->walk_key), sizeof(digest));
     while ((rc = sp_store_keys_iter_next(r->map_it, &ref)) == 0) {
         if (!sp_key_type_valid(ref.type) || ref.value_len > SP_STORE_VALUE_MAX) {
             rc = SP_ERR_STORE;
             break;
         }
-        if (fed_distinct_next(&d, &ref))
+        if (fed_distinct_next(&d, &ref)) {
             idx[ref.type]++;
+            fed_walk_update(&walk, &d.prev);
+        }
         const struct fed_own *o = &r->own[ref.type];
         if (idx[ref.type] > o->nvalues) {
             rc = SP_ERR_STATE;
@@ -196,12 +201,15 @@ static int map_walk(struct fed_job *j)
             break;
     }
     fed_distinct_wipe(&d);
+    crypto_generichash_final(&walk, digest, sizeof(digest));
+    sodium_memzero(&walk, sizeof(walk));
     if (rc != SP_ERR_NOT_FOUND)
         return rc;
     for (int t = SP_KEY_TYPE_MIN; t <= SP_KEY_TYPE_MAX; t++)
         if (idx[t] != r->own[t].nvalues)
             return SP_ERR_STATE;
-    return 0;
+    /* same number of values per type is not enough: the same values */
+    return sodium_memcmp(digest, r->walk_digest, sizeof(digest)) == 0 ? 0 : SP_ERR_STATE;
 }
 
 static void map_run(struct sp_worker_job *base)
@@ -229,6 +237,12 @@ static void start_mapping(struct fed_round *r)
         r->mapped = true; /* counts mode: nodes store no per-record rows */
         sp_store_keys_iter_free(&r->map_it);
         fed_results_step(r);
+        return;
+    }
+    int rc =
+        sp_store_keys_iter_new(r->fed->store, r->prop.participants[r->me].key_types, &r->map_it);
+    if (rc) {
+        fed_round_fail(r, rc, true, "cannot read own values: %s", sp_strerror(rc));
         return;
     }
     struct fed_job *j = fed_job_new(r, FED_JOB_MAP);

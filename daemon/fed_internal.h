@@ -9,7 +9,8 @@
  *                flow-control windows, fully blinded values coming home
  *   fed_final.c  own FINALs to the counting node, VERDICTs, mapping verdicts
  *                to records, results, DONE/COUNTS at the initiator
- *   fed_count.c  the counting node: scratch LMDB, histogram, VERDICTs, COUNTS
+ *   fed_count.c  the counting node: sorted runs in LMDB, the merge, histogram,
+ *                VERDICTs, COUNTS
  *   fed_ctl.c    control requests (ROUNDS, ROUND_CANCEL, the engine's part of STATUS)
  *
  * Threading: everything here runs on the main thread except the `run`
@@ -23,6 +24,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <sodium.h>
 
 #include "common/keytype.h"
 #include "daemon/config.h"
@@ -70,6 +73,8 @@ struct fed_distinct {
     struct fed_value prev;
 };
 
+/* Adds a distinct value to a walk digest (fed_round.walk). */
+void fed_walk_update(crypto_generichash_state *st, const struct fed_value *v);
 /* True when ref starts a new distinct value (and remembers it). */
 bool fed_distinct_next(struct fed_distinct *d, const struct sp_store_keyref *ref);
 void fed_distinct_wipe(struct fed_distinct *d);
@@ -79,6 +84,7 @@ enum fed_job_kind {
     FED_JOB_BLIND,    /* a peer's batch: blind once more */
     FED_JOB_SCAN,     /* set sizes: distinct values per key type */
     FED_JOB_MAP,      /* verdicts -> result rows */
+    FED_JOB_MERGE,    /* the counting node: sorted runs -> holder masks */
 };
 
 struct fed_round;
@@ -176,6 +182,12 @@ struct fed_round {
 
     /* own stream */
     struct sp_store_keys_iter *it, *map_it;
+    /* A keyed digest of the walk's distinct values in order: the mapping
+     * pass walks the index again and must see exactly the same values.
+     * Derived from personal data: kept in memory only, wiped at the end. */
+    crypto_generichash_state walk;
+    uint8_t walk_key[crypto_generichash_KEYBYTES];
+    uint8_t walk_digest[crypto_generichash_BYTES];
     uint32_t batch_size;
     bool produced_all;
     unsigned hashing;
@@ -242,7 +254,7 @@ struct sp_fed {
     uint64_t refused_total;
     uint64_t now_ms;
     /* counting scratch (fed_count.c) */
-    unsigned count_dbi, final_dbi;
+    unsigned final_dbi;
     bool scratch_open;
     /* control replies: storage valid until the next sp_fed_control call */
     struct sp_ctl_round_info *ctl_rounds;
@@ -333,6 +345,7 @@ void fed_final_release(struct fed_round *r);
 SP_NODISCARD int fed_scratch_open(struct sp_fed *fed);
 SP_NODISCARD int fed_counter_new(struct fed_round *r);
 SP_NODISCARD int fed_on_final(struct fed_round *r, unsigned from, const struct sp_peer_msg *m);
+void fed_merge_done(struct fed_round *r, struct fed_job *job);
 SP_NODISCARD int fed_on_verdict_credit(struct fed_round *r, unsigned from,
                                        const struct sp_peer_credit *c);
 void fed_counter_pump(struct fed_round *r);

@@ -12,6 +12,13 @@
 #include "daemon/fed_internal.h"
 #include "daemon/log.h"
 
+void fed_walk_update(crypto_generichash_state *st, const struct fed_value *v)
+{
+    uint8_t head[3] = {v->type, (uint8_t)(v->len >> 8), (uint8_t)v->len};
+    crypto_generichash_update(st, head, sizeof(head));
+    crypto_generichash_update(st, v->val, v->len);
+}
+
 bool fed_distinct_next(struct fed_distinct *d, const struct sp_store_keyref *ref)
 {
     if (d->have && d->prev.type == ref->type && d->prev.len == ref->value_len &&
@@ -105,6 +112,7 @@ static int next_value(struct fed_round *r, struct fed_value *v)
         if (!fed_distinct_next(&r->dist, &ref))
             continue;
         *v = r->dist.prev;
+        fed_walk_update(&r->walk, v);
         return 0;
     }
 }
@@ -207,15 +215,16 @@ int fed_ring_begin(struct fed_round *r)
 {
     uint32_t mask = r->prop.participants[r->me].key_types;
     int rc = sp_round_key_new(&r->key);
-    /* Both walks start here, back to back on the loop thread (where every
-     * store write happens), so they read the same snapshot; the mapping
-     * pass checks that anyway. */
+    /* The walk's read transaction lasts only until every own value is in a
+     * batch (a reader kept for the whole round would stop LMDB from reusing
+     * pages while the counting node writes). The mapping pass walks again
+     * and checks it sees the same values (walk_digest). */
     if (rc == 0)
         rc = sp_store_keys_iter_new(r->fed->store, mask, &r->it);
-    if (rc == 0)
-        rc = sp_store_keys_iter_new(r->fed->store, mask, &r->map_it);
     if (rc)
         return rc;
+    randombytes_buf(r->walk_key, sizeof(r->walk_key));
+    crypto_generichash_init(&r->walk, r->walk_key, sizeof(r->walk_key), sizeof(r->walk_digest));
     sp_log_info("round %s: blinding started (%u participants, batches of %" PRIu32 ")", r->hex,
                 r->n, r->batch_size);
     fed_ring_produce(r);
@@ -332,6 +341,8 @@ static void check_own_complete(struct fed_round *r)
     sp_store_keys_iter_free(&r->it);
     fed_distinct_wipe(&r->dist);
     sodium_memzero(&r->peek, sizeof(r->peek));
+    crypto_generichash_final(&r->walk, r->walk_digest, sizeof(r->walk_digest));
+    sodium_memzero(&r->walk, sizeof(r->walk));
     if (fed_round_event(r, SP_ROUND_EV_OWN_BLINDED) != 0)
         return;
     int rc = fed_final_begin(r);
@@ -435,6 +446,9 @@ void fed_ring_release(struct fed_round *r)
     sp_store_keys_iter_free(&r->map_it);
     fed_distinct_wipe(&r->dist);
     sodium_memzero(&r->peek, sizeof(r->peek));
+    sodium_memzero(&r->walk, sizeof(r->walk));
+    sodium_memzero(r->walk_key, sizeof(r->walk_key));
+    sodium_memzero(r->walk_digest, sizeof(r->walk_digest));
     for (unsigned o = 0; o < SP_PROTO_MAX_PARTICIPANTS; o++) {
         while (r->ring_q[o]) {
             struct fed_pending *p = r->ring_q[o];

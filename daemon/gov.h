@@ -42,8 +42,7 @@ struct sp_gov; /* opaque */
  * what to do): SP_ERR_CERT*, SP_ERR_CRL, SP_ERR_IO, SP_ERR_NOT_FOUND (a
  * certificate file), SP_ERR_AUDIT (damaged log), SP_ERR_STORE, SP_ERR_NOMEM. */
 SP_NODISCARD int sp_gov_new(const struct sp_config *cfg, struct sp_store *store,
-                            const struct sp_identity *id, uint64_t now_ms,
-                            struct sp_gov **out);
+                            const struct sp_identity *id, uint64_t now_ms, struct sp_gov **out);
 /* Records node_stop with reason (may be NULL), removes the store hook,
  * frees; NULL-safe; clears *gov. */
 void sp_gov_free(struct sp_gov **gov, const char *reason);
@@ -56,8 +55,7 @@ const struct sp_config *sp_gov_config(const struct sp_gov *gov);
  * store transaction (stage true); takes *e in every case. A failure is
  * logged (the audit log cannot be written: the operator must act) and
  * returned. */
-SP_NODISCARD int sp_gov_record(struct sp_gov *gov, struct sp_audit_entry **e,
-                               bool stage);
+SP_NODISCARD int sp_gov_record(struct sp_gov *gov, struct sp_audit_entry **e, bool stage);
 
 /* Timers: re-reads the CRL every crl_reload seconds, purges results whose
  * retention ended every SP_RETENTION_PERIOD_S, writes anything left
@@ -71,18 +69,16 @@ void sp_gov_reload(struct sp_gov *gov);
 /* Whether configured peer i may connect now (members.h); a refusal is
  * logged and recorded with the peer's key (may be NULL). Returns 0 or the
  * refusing code with why filled. */
-SP_NODISCARD int sp_gov_admit(struct sp_gov *gov, size_t i, const uint8_t *key,
-                              char *why, size_t cap);
+SP_NODISCARD int sp_gov_admit(struct sp_gov *gov, size_t i, const uint8_t *key, char *why,
+                              size_t cap);
 /* Records any other refusal of a peer: peer (NULL when unknown), its CURVE
  * key (NULL when unknown), the code and the reason. Rate-limited. */
-void sp_gov_refused(struct sp_gov *gov, const char *peer, const uint8_t *key,
-                    int code, const char *reason);
+void sp_gov_refused(struct sp_gov *gov, const char *peer, const uint8_t *key, int code,
+                    const char *reason);
 
 /* sp_policy_judge with this node's configuration and membership. */
-SP_NODISCARD int sp_gov_judge(const struct sp_gov *gov,
-                              const struct sp_policy_input *in,
-                              struct sp_policy_verdict *out, char *reason,
-                              size_t cap);
+SP_NODISCARD int sp_gov_judge(const struct sp_gov *gov, const struct sp_policy_input *in,
+                              struct sp_policy_verdict *out, char *reason, size_t cap);
 
 /* The control socket served a round's results or counts in full. */
 void sp_gov_served(struct sp_gov *gov, const uint8_t round_id[16]);

@@ -32,8 +32,7 @@ uint64_t sp_now_ms(void);
  * membership and policy, gov.h) for the loop's lifetime.
  * Returns 0, SP_ERR_IO, SP_ERR_BUSY (control socket in use), SP_ERR_CONFIG,
  * SP_ERR_PERMISSION, SP_ERR_NOMEM (reasons logged). */
-SP_NODISCARD int sp_loop_new(const struct sp_config *cfg,
-                             struct sp_store *store,
+SP_NODISCARD int sp_loop_new(const struct sp_config *cfg, struct sp_store *store,
                              const struct sp_identity *id, struct sp_gov *gov,
                              struct sp_loop **out);
 /* Runs until SIGTERM or SIGINT. Sends READY=1 to systemd first and

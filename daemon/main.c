@@ -26,172 +26,174 @@
 
 #define DEFAULT_CONFIG "/etc/snijpunt/snijpuntd.conf"
 
-static void usage(FILE *out) {
-  fprintf(
-      out,
-      "usage: snijpuntd [--config FILE] [--check]\n"
-      "\n"
-      "Runs one node of a snijpunt record-linkage federation.\n"
-      "\n"
-      "  -c, --config FILE  configuration file (default " DEFAULT_CONFIG ")\n"
-      "      --check        validate the configuration and the identity key "
-      "file,\n"
-      "                     print the result and exit (0 valid, 1 invalid)\n"
-      "  -h, --help         show this help\n"
-      "  -V, --version      show the version\n"
-      "\n"
-      "Signals: SIGTERM or SIGINT shut down cleanly. The configuration format "
-      "is\n"
-      "described in daemon/README.md; `snijpunt init` writes a starting "
-      "one.\n");
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: snijpuntd [--config FILE] [--check]\n"
+                 "\n"
+                 "Runs one node of a snijpunt record-linkage federation.\n"
+                 "\n"
+                 "  -c, --config FILE  configuration file (default " DEFAULT_CONFIG ")\n"
+                 "      --check        validate the configuration and the identity key "
+                 "file,\n"
+                 "                     print the result and exit (0 valid, 1 invalid)\n"
+                 "  -h, --help         show this help\n"
+                 "  -V, --version      show the version\n"
+                 "\n"
+                 "Signals: SIGTERM or SIGINT shut down cleanly. The configuration format "
+                 "is\n"
+                 "described in daemon/README.md; `snijpunt init` writes a starting "
+                 "one.\n");
 }
 
 /* Reads and decodes the identity key file, refusing a file others can read. */
-static int load_identity(const char *path, struct sp_identity **out) {
-  char *buf = NULL, why[512];
-  size_t len = 0;
-  int err = sp_keyfile_read(path, &buf, &len);
-  if (err) {
-    sp_log_error("%s", sp_keyfile_explain(why, sizeof why, path, err));
+static int load_identity(const char *path, struct sp_identity **out)
+{
+    char *buf = NULL, why[512];
+    size_t len = 0;
+    int err = sp_keyfile_read(path, &buf, &len);
+    if (err) {
+        sp_log_error("%s", sp_keyfile_explain(why, sizeof why, path, err));
+        return err;
+    }
+    err = sp_identity_decode(buf, len, out);
+    sp_keyfile_buf_free(&buf, len);
+    if (err)
+        sp_log_error("identity key file %s: %s", path, sp_strerror(err));
     return err;
-  }
-  err = sp_identity_decode(buf, len, out);
-  sp_keyfile_buf_free(&buf, len);
-  if (err)
-    sp_log_error("identity key file %s: %s", path, sp_strerror(err));
-  return err;
 }
 
 /* The certificates as the daemon would check them at start-up. */
-static int check_members(const struct sp_config *cfg,
-                         const struct sp_identity *id) {
-  struct sp_identity_public pub;
-  struct sp_members *m = NULL;
-  char why[SP_MEMBERS_WHY_MAX] = "";
-  sp_identity_public(id, &pub);
-  int err = sp_members_new(cfg, pub.sign_pk, pub.curve_pk, (int64_t)time(NULL),
-                           &m, why, sizeof why);
-  if (err) {
-    fprintf(stderr, "snijpuntd: %s: %s\n", cfg->source,
-            why[0] ? why : sp_strerror(err));
-    return err;
-  }
-  size_t admitted = 0;
-  for (size_t i = 0; i < cfg->npeers; i++)
-    if (sp_members_admit(m, i, (int64_t)time(NULL), NULL, why, sizeof why) == 0)
-      admitted++;
-    else
-      printf("%s: peer %s will be refused: %s\n", cfg->source,
-             cfg->peers[i].name, why);
-  if (sp_members_enabled(m))
-    printf("%s: certificate of node %s valid; %zu of %zu peer certificate(s) "
-           "valid\n",
-           cfg->source, cfg->node, admitted, cfg->npeers);
-  sp_members_free(&m);
-  return 0;
+static int check_members(const struct sp_config *cfg, const struct sp_identity *id)
+{
+    struct sp_identity_public pub;
+    struct sp_members *m = NULL;
+    char why[SP_MEMBERS_WHY_MAX] = "";
+    sp_identity_public(id, &pub);
+    int err =
+        sp_members_new(cfg, pub.sign_pk, pub.curve_pk, (int64_t)time(NULL), &m, why, sizeof why);
+    if (err) {
+        fprintf(stderr, "snijpuntd: %s: %s\n", cfg->source, why[0] ? why : sp_strerror(err));
+        return err;
+    }
+    size_t admitted = 0;
+    for (size_t i = 0; i < cfg->npeers; i++)
+        if (sp_members_admit(m, i, (int64_t)time(NULL), NULL, why, sizeof why) == 0)
+            admitted++;
+        else
+            printf("%s: peer %s will be refused: %s\n", cfg->source, cfg->peers[i].name, why);
+    if (sp_members_enabled(m))
+        printf("%s: certificate of node %s valid; %zu of %zu peer certificate(s) "
+               "valid\n",
+               cfg->source, cfg->node, admitted, cfg->npeers);
+    sp_members_free(&m);
+    return 0;
 }
 
-static int check_only(const struct sp_config *cfg) {
-  struct sp_identity *id = NULL;
-  int err = load_identity(cfg->identity_path, &id);
-  if (!err)
-    err = check_members(cfg, id);
-  sp_identity_free(&id);
-  if (err)
-    return 1;
-  printf("%s: configuration valid (node %s, %zu peer(s)); identity key %s "
-         "usable\n",
-         cfg->source, cfg->node, cfg->npeers, cfg->identity_path);
-  return 0;
+static int check_only(const struct sp_config *cfg)
+{
+    struct sp_identity *id = NULL;
+    int err = load_identity(cfg->identity_path, &id);
+    if (!err)
+        err = check_members(cfg, id);
+    sp_identity_free(&id);
+    if (err)
+        return 1;
+    printf("%s: configuration valid (node %s, %zu peer(s)); identity key %s "
+           "usable\n",
+           cfg->source, cfg->node, cfg->npeers, cfg->identity_path);
+    return 0;
 }
 
 /* The state directory is created owner-only when missing (systemd's
  * StateDirectory= normally does it). */
-static int ensure_state_dir(const char *dir) {
-  struct stat st;
-  if (stat(dir, &st) == 0)
-    return S_ISDIR(st.st_mode) ? 0 : SP_ERR_IO;
-  if (errno != ENOENT || mkdir(dir, 0700) != 0) {
-    sp_log_error("state directory %s: %s", dir, strerror(errno));
-    return SP_ERR_IO;
-  }
-  return 0;
-}
-
-static int run(const struct sp_config *cfg) {
-  struct sp_identity *id = NULL;
-  struct sp_store *store = NULL;
-  struct sp_gov *gov = NULL;
-  struct sp_loop *loop = NULL;
-  int err = sp_loop_block_signals();
-  if (!err && (err = sp_crypto_init()) != 0)
-    sp_log_error("cannot initialise the crypto library");
-  if (!err)
-    err = load_identity(cfg->identity_path, &id);
-  if (!err)
-    err = ensure_state_dir(cfg->state_dir);
-  if (!err)
-    err = sp_store_open(cfg->state_dir, cfg->store_map_bytes, &store);
-  if (!err)
-    err = sp_gov_new(cfg, store, id, sp_now_ms(), &gov);
-  if (!err)
-    err = sp_loop_new(cfg, store, id, gov, &loop);
-  if (!err)
-    err = sp_loop_run(loop);
-  const char *why = sp_loop_stop_reason(loop);
-  sp_loop_free(&loop);
-  sp_gov_free(&gov, err ? sp_strerror(err) : why ? why : "stopped");
-  sp_store_close(&store);
-  sp_identity_free(&id);
-  if (err)
-    sp_log_error("snijpuntd stopped: %s", sp_strerror(err));
-  else
-    sp_log_info("snijpuntd stopped");
-  return err ? 1 : 0;
-}
-
-int main(int argc, char **argv) {
-  static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-                                       {"check", no_argument, NULL, 'k'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {"version", no_argument, NULL, 'V'},
-                                       {NULL, 0, NULL, 0}};
-  const char *path = DEFAULT_CONFIG;
-  int check = 0, c;
-  while ((c = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
-    switch (c) {
-    case 'c':
-      path = optarg;
-      break;
-    case 'k':
-      check = 1;
-      break;
-    case 'h':
-      usage(stdout);
-      return 0;
-    case 'V':
-      printf("snijpuntd %s\n", SP_VERSION);
-      return 0;
-    default:
-      usage(stderr);
-      return 2;
+static int ensure_state_dir(const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st) == 0)
+        return S_ISDIR(st.st_mode) ? 0 : SP_ERR_IO;
+    if (errno != ENOENT || mkdir(dir, 0700) != 0) {
+        sp_log_error("state directory %s: %s", dir, strerror(errno));
+        return SP_ERR_IO;
     }
-  }
-  if (optind != argc) {
-    usage(stderr);
-    return 2;
-  }
-  /* Everything the daemon creates (store, lock, control socket) is
-   * owner-only unless configured otherwise. */
-  umask(0077);
-  char diag[SP_CONFIG_DIAG_BYTES];
-  struct sp_config *cfg = NULL;
-  if (sp_config_load(path, &cfg, diag, sizeof diag) != 0) {
-    fprintf(stderr, "snijpuntd: %s\n", diag);
-    return 1;
-  }
-  sp_log_init(cfg->log_level);
-  int status = check ? check_only(cfg) : run(cfg);
-  sp_config_free(&cfg);
-  return status;
+    return 0;
+}
+
+static int run(const struct sp_config *cfg)
+{
+    struct sp_identity *id = NULL;
+    struct sp_store *store = NULL;
+    struct sp_gov *gov = NULL;
+    struct sp_loop *loop = NULL;
+    int err = sp_loop_block_signals();
+    if (!err && (err = sp_crypto_init()) != 0)
+        sp_log_error("cannot initialise the crypto library");
+    if (!err)
+        err = load_identity(cfg->identity_path, &id);
+    if (!err)
+        err = ensure_state_dir(cfg->state_dir);
+    if (!err)
+        err = sp_store_open(cfg->state_dir, cfg->store_map_bytes, &store);
+    if (!err)
+        err = sp_gov_new(cfg, store, id, sp_now_ms(), &gov);
+    if (!err)
+        err = sp_loop_new(cfg, store, id, gov, &loop);
+    if (!err)
+        err = sp_loop_run(loop);
+    const char *why = sp_loop_stop_reason(loop);
+    sp_loop_free(&loop);
+    sp_gov_free(&gov, err ? sp_strerror(err) : why ? why : "stopped");
+    sp_store_close(&store);
+    sp_identity_free(&id);
+    if (err)
+        sp_log_error("snijpuntd stopped: %s", sp_strerror(err));
+    else
+        sp_log_info("snijpuntd stopped");
+    return err ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"check", no_argument, NULL, 'k'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"version", no_argument, NULL, 'V'},
+                                         {NULL, 0, NULL, 0}};
+    const char *path = DEFAULT_CONFIG;
+    int check = 0, c;
+    while ((c = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            path = optarg;
+            break;
+        case 'k':
+            check = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf("snijpuntd %s\n", SP_VERSION);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    /* Everything the daemon creates (store, lock, control socket) is
+     * owner-only unless configured otherwise. */
+    umask(0077);
+    char diag[SP_CONFIG_DIAG_BYTES];
+    struct sp_config *cfg = NULL;
+    if (sp_config_load(path, &cfg, diag, sizeof diag) != 0) {
+        fprintf(stderr, "snijpuntd: %s\n", diag);
+        return 1;
+    }
+    sp_log_init(cfg->log_level);
+    int status = check ? check_only(cfg) : run(cfg);
+    sp_config_free(&cfg);
+    return status;
 }

@@ -39,28 +39,27 @@
 struct sp_config;
 struct sp_members;
 
-#define SP_POLICY_SIG_BYTES 64
+#define SP_POLICY_SIG_BYTES    64
 #define SP_POLICY_DIGEST_BYTES 32
 
 /* What arrived: the decoded proposal and the exact bytes it came as. */
 struct sp_policy_input {
-  const struct sp_proposal *prop;
-  const uint8_t *bytes; /* the encoded PROPOSAL, 1..SP_PROPOSAL_MAX_BYTES */
-  size_t len;
-  const uint8_t *sig; /* NULL/0 or 64 bytes */
-  size_t sig_len;
-  const uint8_t
-      *cert; /* the coordinator's certificate (PEM or DER), or NULL/0 */
-  size_t cert_len;
-  int64_t now; /* Unix seconds */
+    const struct sp_proposal *prop;
+    const uint8_t *bytes; /* the encoded PROPOSAL, 1..SP_PROPOSAL_MAX_BYTES */
+    size_t len;
+    const uint8_t *sig; /* NULL/0 or 64 bytes */
+    size_t sig_len;
+    const uint8_t *cert; /* the coordinator's certificate (PEM or DER), or NULL/0 */
+    size_t cert_len;
+    int64_t now; /* Unix seconds */
 };
 
 /* What the judgement found (filled as far as it got, also on refusal). */
 struct sp_policy_verdict {
-  uint8_t digest[SP_POLICY_DIGEST_BYTES]; /* SHA-256 of the proposal bytes */
-  bool is_signed;                         /* a valid coordinator signature */
-  struct sp_pki_cert_info coordinator;    /* when is_signed */
-  int self; /* this node's participant index, or -1 */
+    uint8_t digest[SP_POLICY_DIGEST_BYTES]; /* SHA-256 of the proposal bytes */
+    bool is_signed;                         /* a valid coordinator signature */
+    struct sp_pki_cert_info coordinator;    /* when is_signed */
+    int self;                               /* this node's participant index, or -1 */
 };
 
 /* Judges a proposal for this node (cfg->node). Returns 0 when the node may
@@ -79,10 +78,8 @@ struct sp_policy_verdict {
  *   SP_ERR_PEER_UNKNOWN, SP_ERR_CERT*
  *                              a participant is not an admitted member, or
  *                              its OIN differs from its certificate's */
-SP_NODISCARD int sp_policy_judge(const struct sp_config *cfg,
-                                 const struct sp_members *members,
-                                 const struct sp_policy_input *in,
-                                 struct sp_policy_verdict *out, char *reason,
-                                 size_t cap);
+SP_NODISCARD int sp_policy_judge(const struct sp_config *cfg, const struct sp_members *members,
+                                 const struct sp_policy_input *in, struct sp_policy_verdict *out,
+                                 char *reason, size_t cap);
 
 #endif

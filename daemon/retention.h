@@ -30,15 +30,13 @@ struct sp_audit_log;
  * seconds), at most max_rounds per call; *purged (may be NULL) counts the
  * rounds purged. Returns 0 or the first store error (the rest waits for
  * the next run). */
-SP_NODISCARD int sp_retention_run(struct sp_store *store,
-                                  struct sp_audit_log *log, uint64_t now,
+SP_NODISCARD int sp_retention_run(struct sp_store *store, struct sp_audit_log *log, uint64_t now,
                                   size_t max_rounds, size_t *purged);
 
 /* Called after the control socket served a round's results or counts in
  * full: purges them when the round's retention is 0. Returns 0 or an
  * error. */
-SP_NODISCARD int sp_retention_served(struct sp_store *store,
-                                     struct sp_audit_log *log,
+SP_NODISCARD int sp_retention_served(struct sp_store *store, struct sp_audit_log *log,
                                      const uint8_t round_id[16], uint64_t now);
 
 #endif

@@ -12,8 +12,8 @@
 static int cmp_index(const void *a, const void *b, void *elems)
 {
     const uint8_t *base = elems;
-    return memcmp(base + (size_t)*(const uint16_t *)a * E, base + (size_t)*(const uint16_t *)b * E,
-                  E);
+    return memcmp(base + (size_t) * (const uint16_t *)a * E,
+                  base + (size_t) * (const uint16_t *)b * E, E);
 }
 
 int sp_round_sort_batch(const uint8_t *elems, uint32_t n, uint8_t *sorted, uint16_t *perm)

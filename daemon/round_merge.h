@@ -16,7 +16,7 @@
 
 #include "common/err.h"
 
-#define SP_ROUND_ELEM_BYTES 32 /* == SP_GROUP_ELEMENT_BYTES */
+#define SP_ROUND_ELEM_BYTES 32   /* == SP_GROUP_ELEMENT_BYTES */
 #define SP_ROUND_RUN_MAX    4096 /* == SP_PEER_BATCH_MAX_ELEMENTS: perm fits u16 */
 
 struct sp_round_hist;

@@ -13,8 +13,8 @@
  * sp.keys, sp.stage, sp.loads, sp.garbage, sp.rounds, sp.results,
  * sp.resmeta, sp.counts (layouts in store_impl.h). Other modules may open their own named databases
  * in the same environment through sp_store_env(): the federation engine's round scratch uses names
- * starting with "round."; the audit log (daemon/audit_log.h) uses "audit.log" and "audit.meta". At most SP_STORE_MAX_DBS named
- * databases exist in total.
+ * starting with "round."; the audit log (daemon/audit_log.h) uses "audit.log" and "audit.meta". At
+ * most SP_STORE_MAX_DBS named databases exist in total.
  *
  * Transactions. LMDB allows ONE write transaction at a time per environment,
  * and a thread that begins a second write transaction while it holds one

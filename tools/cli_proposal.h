@@ -33,33 +33,31 @@
 #define SP_CLI_PROPOSAL_FILE_MAX (64u * 1024u)
 
 struct sp_cli_proposal {
-  uint8_t bytes[SP_PROPOSAL_MAX_BYTES];
-  size_t len;
-  uint8_t sig[64];
-  char cert[SP_PKI_CERT_MAX_BYTES + 1]; /* PEM, NUL-terminated */
-  size_t cert_len;
-  struct sp_proposal prop; /* decoded and validated */
+    uint8_t bytes[SP_PROPOSAL_MAX_BYTES];
+    size_t len;
+    uint8_t sig[64];
+    char cert[SP_PKI_CERT_MAX_BYTES + 1]; /* PEM, NUL-terminated */
+    size_t cert_len;
+    struct sp_proposal prop; /* decoded and validated */
 };
 
 /* Writes the file (atomically, mode 0644; refuses an existing path unless
  * overwrite). Returns 0 or -1 with the reason printed. */
-int sp_cli_proposal_write(const char *cmd, const char *path,
-                          const struct sp_cli_proposal *p, bool overwrite);
+int sp_cli_proposal_write(const char *cmd, const char *path, const struct sp_cli_proposal *p,
+                          bool overwrite);
 /* Reads and decodes a file; the proposal must decode and validate. Does
  * not check the signature (sp_cli_proposal_verify does). Returns 0 or -1
  * with the reason printed. */
-int sp_cli_proposal_read(const char *cmd, const char *path,
-                         struct sp_cli_proposal *out);
+int sp_cli_proposal_read(const char *cmd, const char *path, struct sp_cli_proposal *out);
 /* Verifies the coordinator's certificate against the CA (and CRL, may be
  * NULL) at time now and the signature over the proposal; fills *info.
  * Returns 0 or -1 with the reason printed. */
-int sp_cli_proposal_verify(const char *cmd, const struct sp_cli_proposal *p,
-                           const char *ca_path, const char *crl_path,
-                           int64_t now, struct sp_pki_cert_info *info);
+int sp_cli_proposal_verify(const char *cmd, const struct sp_cli_proposal *p, const char *ca_path,
+                           const char *crl_path, int64_t now, struct sp_pki_cert_info *info);
 /* Hands the proposal in path to the node at t (ROUND_SUBMIT) and prints the
  * round id (or, with json, {"round_id": ...}). Returns the exit status: 0
  * accepted for proposing, 1 refused or unreachable (reason printed). */
-int sp_cli_proposal_submit(const char *cmd, const struct sp_cli_target *t,
-                           const char *path, bool json);
+int sp_cli_proposal_submit(const char *cmd, const struct sp_cli_target *t, const char *path,
+                           bool json);
 
 #endif

@@ -22,510 +22,485 @@
 
 #define PROG "snijpunt proposal"
 
-static void usage(FILE *out) {
-  fprintf(
-      out,
-      "usage: snijpunt proposal create --key COORD.key --cert COORD.crt --case "
-      "REF\n"
-      "              --purpose TEXT [--legal-basis TEXT] [--key-types LIST]\n"
-      "              (--participant NAME [--oin OIN] [--legal-basis TEXT]\n"
-      "               [--key-types LIST])... [--min-holders K] [--mode MODE]\n"
-      "              [--counter NAME] [--max-set-size N] [--expires TIME]\n"
-      "              [--deadline TIME] [--retention-days N] --out FILE "
-      "[--force]\n"
-      "       snijpunt proposal show FILE [--ca CA.crt [--crl CRL]] [--json]\n"
-      "       snijpunt proposal submit FILE [--json] [connection options]\n\n"
-      "create: a round proposal for a case, signed with the coordinator's key "
-      "(its\n"
-      "  certificate from `snijpunt ca issue --role coordinator` goes along). "
-      "The\n"
-      "  participants are listed in ring order; --oin, --legal-basis and "
-      "--key-types\n"
-      "  after a --participant are that participant's; before the first, they "
-      "are\n"
-      "  everyone's default. Defaults: k 2, mode partners, the first "
-      "participant\n"
-      "  counts, max set size 1000000, expires in 24h, deadline 10m, results "
-      "kept\n"
-      "  30 days (0: until read once). TIME is seconds or with s/m/h/d.\n"
-      "show: what the proposal says; with --ca, whether its signature is "
-      "valid.\n"
-      "submit: hands it to the local node (ROUND_SUBMIT), which checks it and\n"
-      "  proposes the round to the others; prints the round "
-      "id.\n" SP_CLI_TARGET_HELP "\nExit status: 0 done, 1 failed or refused "
-                                 "(reason printed), 2 usage.\n");
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: snijpunt proposal create --key COORD.key --cert COORD.crt --case "
+                 "REF\n"
+                 "              --purpose TEXT [--legal-basis TEXT] [--key-types LIST]\n"
+                 "              (--participant NAME [--oin OIN] [--legal-basis TEXT]\n"
+                 "               [--key-types LIST])... [--min-holders K] [--mode MODE]\n"
+                 "              [--counter NAME] [--max-set-size N] [--expires TIME]\n"
+                 "              [--deadline TIME] [--retention-days N] --out FILE "
+                 "[--force]\n"
+                 "       snijpunt proposal show FILE [--ca CA.crt [--crl CRL]] [--json]\n"
+                 "       snijpunt proposal submit FILE [--json] [connection options]\n\n"
+                 "create: a round proposal for a case, signed with the coordinator's key "
+                 "(its\n"
+                 "  certificate from `snijpunt ca issue --role coordinator` goes along). "
+                 "The\n"
+                 "  participants are listed in ring order; --oin, --legal-basis and "
+                 "--key-types\n"
+                 "  after a --participant are that participant's; before the first, they "
+                 "are\n"
+                 "  everyone's default. Defaults: k 2, mode partners, the first "
+                 "participant\n"
+                 "  counts, max set size 1000000, expires in 24h, deadline 10m, results "
+                 "kept\n"
+                 "  30 days (0: until read once). TIME is seconds or with s/m/h/d.\n"
+                 "show: what the proposal says; with --ca, whether its signature is "
+                 "valid.\n"
+                 "submit: hands it to the local node (ROUND_SUBMIT), which checks it and\n"
+                 "  proposes the round to the others; prints the round "
+                 "id.\n" SP_CLI_TARGET_HELP "\nExit status: 0 done, 1 failed or refused "
+                 "(reason printed), 2 usage.\n");
 }
 
 struct create {
-  const char *key, *cert, *out, *counter;
-  char def_basis[SP_PROTO_LEGAL_BASIS_MAX + 1];
-  uint32_t def_types;
-  struct sp_proposal p;
-  bool force, help, types_set[SP_PROTO_MAX_PARTICIPANTS];
-  int64_t expires_s;
+    const char *key, *cert, *out, *counter;
+    char def_basis[SP_PROTO_LEGAL_BASIS_MAX + 1];
+    uint32_t def_types;
+    struct sp_proposal p;
+    bool force, help, types_set[SP_PROTO_MAX_PARTICIPANTS];
+    int64_t expires_s;
 };
 
 /* seconds, or with s/m/h/d; 1..max */
-static int parse_seconds(const char *s, int64_t max, int64_t *out) {
-  char *end = NULL;
-  errno = 0;
-  long long v = strtoll(s, &end, 10);
-  int64_t m = 1;
-  if (end && *end && !end[1])
-    m = *end == 's'   ? 1
-        : *end == 'm' ? 60
-        : *end == 'h' ? 3600
-        : *end == 'd' ? 86400
-                      : 0;
-  else if (end && *end)
-    m = 0;
-  if (errno || end == s || m == 0 || v < 1 || v > max / m)
-    return -1;
-  *out = v * m;
-  return 0;
+static int parse_seconds(const char *s, int64_t max, int64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    int64_t m = 1;
+    if (end && *end && !end[1])
+        m = *end == 's' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600 : *end == 'd' ? 86400 : 0;
+    else if (end && *end)
+        m = 0;
+    if (errno || end == s || m == 0 || v < 1 || v > max / m)
+        return -1;
+    *out = v * m;
+    return 0;
 }
 
-static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out) {
-  char *end = NULL;
-  errno = 0;
-  unsigned long long v = strtoull(s, &end, 10);
-  if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
-    return -1;
-  *out = v;
-  return 0;
+static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
 }
 
-static int set_text(char *dst, size_t cap, const char *opt, const char *v) {
-  const char *why = NULL;
-  if (sp_audit_text_check(v, strlen(v), cap - 1, &why) != 0) {
-    fprintf(stderr, PROG " create: %s: %s\n", opt, why);
-    return -1;
-  }
-  snprintf(dst, cap, "%s", v);
-  return 0;
-}
-
-static struct sp_proposal_participant *current(struct create *c) {
-  return c->p.nparticipants ? &c->p.participants[c->p.nparticipants - 1] : NULL;
-}
-
-static int add_participant(struct create *c, const char *name) {
-  if (c->p.nparticipants == SP_PROTO_MAX_PARTICIPANTS) {
-    fprintf(stderr, PROG " create: at most %d participants\n",
-            SP_PROTO_MAX_PARTICIPANTS);
-    return -1;
-  }
-  if (!sp_proto_node_name_valid(name, strlen(name))) {
-    fprintf(stderr,
-            PROG " create: --participant %s: not a node name (a-z, 0-9, '-')\n",
-            name);
-    return -1;
-  }
-  struct sp_proposal_participant *pp = &c->p.participants[c->p.nparticipants++];
-  snprintf(pp->name, sizeof pp->name, "%s", name);
-  return 0;
-}
-
-static int set_types(struct create *c, const char *v) {
-  uint32_t mask = 0;
-  char list[256];
-  size_t n = 0;
-  for (const char *s = v; *s && n + 1 < sizeof list; s++)
-    if (*s != ' ')
-      list[n++] = *s;
-  list[n] = '\0';
-  if (sp_key_mask_parse(list, &mask) != 0) {
-    fprintf(stderr, PROG " create: --key-types %s: not a list of key types\n",
-            v);
-    return -1;
-  }
-  if (current(c)) {
-    current(c)->key_types = mask;
-    c->types_set[c->p.nparticipants - 1] = true;
-  } else {
-    c->def_types = mask;
-  }
-  return 0;
-}
-
-static int set_mode(struct create *c, const char *v) {
-  static const char *const names[] = {NULL, "counts", "threshold", "partners"};
-  for (int m = 1; m <= 3; m++)
-    if (strcmp(v, names[m]) == 0) {
-      c->p.mode = (uint8_t)m;
-      return 0;
+static int set_text(char *dst, size_t cap, const char *opt, const char *v)
+{
+    const char *why = NULL;
+    if (sp_audit_text_check(v, strlen(v), cap - 1, &why) != 0) {
+        fprintf(stderr, PROG " create: %s: %s\n", opt, why);
+        return -1;
     }
-  fprintf(stderr,
-          PROG " create: --mode must be counts, threshold or partners\n");
-  return -1;
+    snprintf(dst, cap, "%s", v);
+    return 0;
 }
 
-static int create_option(struct create *c, int opt, const char *v) {
-  struct sp_proposal_participant *pp = current(c);
-  uint64_t n = 0;
-  int64_t s = 0;
-  switch (opt) {
-  case 'k':
-    c->key = v;
-    return 0;
-  case 'c':
-    c->cert = v;
-    return 0;
-  case 'o':
-    c->out = v;
-    return 0;
-  case 'C':
-    c->counter = v;
-    return 0;
-  case 'f':
-    c->force = true;
-    return 0;
-  case 'h':
-    c->help = true;
-    return 0;
-  case 'r':
-    return set_text(c->p.case_ref, sizeof c->p.case_ref, "--case", v);
-  case 'u':
-    return set_text(c->p.purpose, sizeof c->p.purpose, "--purpose", v);
-  case 'p':
-    return add_participant(c, v);
-  case 't':
-    return set_types(c, v);
-  case 'M':
-    return set_mode(c, v);
-  case 'b':
-    if (!pp)
-      return set_text(c->def_basis, sizeof c->def_basis, "--legal-basis", v);
-    return set_text(pp->legal_basis, sizeof pp->legal_basis, "--legal-basis",
-                    v);
-  case 'i':
-    if (!pp || strlen(v) != SP_PROTO_OIN_BYTES ||
-        strspn(v, "0123456789") != strlen(v)) {
-      fprintf(stderr,
-              PROG " create: --oin (20 digits) follows its --participant\n");
-      return -1;
+static struct sp_proposal_participant *current(struct create *c)
+{
+    return c->p.nparticipants ? &c->p.participants[c->p.nparticipants - 1] : NULL;
+}
+
+static int add_participant(struct create *c, const char *name)
+{
+    if (c->p.nparticipants == SP_PROTO_MAX_PARTICIPANTS) {
+        fprintf(stderr, PROG " create: at most %d participants\n", SP_PROTO_MAX_PARTICIPANTS);
+        return -1;
     }
-    snprintf(pp->oin, sizeof pp->oin, "%s", v);
+    if (!sp_proto_node_name_valid(name, strlen(name))) {
+        fprintf(stderr, PROG " create: --participant %s: not a node name (a-z, 0-9, '-')\n", name);
+        return -1;
+    }
+    struct sp_proposal_participant *pp = &c->p.participants[c->p.nparticipants++];
+    snprintf(pp->name, sizeof pp->name, "%s", name);
     return 0;
-  case 'K':
-    if (parse_u64(v, 1, SP_PROTO_MAX_PARTICIPANTS, &n) != 0)
-      return fprintf(stderr, PROG " create: --min-holders must be 1..32\n"), -1;
-    c->p.min_holders = (uint8_t)n;
-    return 0;
-  case 'x':
-    if (parse_u64(v, 1, UINT64_MAX, &n) != 0)
-      return fprintf(stderr,
-                     PROG " create: --max-set-size must be at least 1\n"),
-             -1;
-    c->p.max_set_size = n;
-    return 0;
-  case 'R':
-    if (parse_u64(v, 0, UINT32_MAX, &n) != 0)
-      return fprintf(stderr,
-                     PROG " create: --retention-days must be 0 or more\n"),
-             -1;
-    c->p.retention_days = (uint32_t)n;
-    return 0;
-  case 'e':
-    if (parse_seconds(v, 366 * 86400, &c->expires_s) != 0)
-      return fprintf(stderr,
-                     PROG " create: --expires: up to a year (e.g. 24h)\n"),
-             -1;
-    return 0;
-  case 'd':
-    if (parse_seconds(v, SP_PROTO_MAX_DEADLINE_S, &s) != 0)
-      return fprintf(stderr,
-                     PROG " create: --deadline: 1 s .. 7 d (e.g. 10m)\n"),
-             -1;
-    c->p.deadline_s = (uint32_t)s;
-    return 0;
-  default:
-    return -2;
-  }
 }
 
-static int parse_create(int argc, char **argv, struct create *c) {
-  static const struct option opts[] = {
-      {"key", required_argument, NULL, 'k'},
-      {"cert", required_argument, NULL, 'c'},
-      {"out", required_argument, NULL, 'o'},
-      {"counter", required_argument, NULL, 'C'},
-      {"force", no_argument, NULL, 'f'},
-      {"help", no_argument, NULL, 'h'},
-      {"case", required_argument, NULL, 'r'},
-      {"purpose", required_argument, NULL, 'u'},
-      {"participant", required_argument, NULL, 'p'},
-      {"key-types", required_argument, NULL, 't'},
-      {"mode", required_argument, NULL, 'M'},
-      {"legal-basis", required_argument, NULL, 'b'},
-      {"oin", required_argument, NULL, 'i'},
-      {"min-holders", required_argument, NULL, 'K'},
-      {"max-set-size", required_argument, NULL, 'x'},
-      {"retention-days", required_argument, NULL, 'R'},
-      {"expires", required_argument, NULL, 'e'},
-      {"deadline", required_argument, NULL, 'd'},
-      {NULL, 0, NULL, 0}};
-  int opt;
-  optind = 1;
-  while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-    int r = opt == '?' ? -2 : create_option(c, opt, optarg);
-    if (r == -2)
-      usage(stderr);
-    if (r)
-      return 2;
-  }
-  if (optind != argc) {
-    usage(stderr);
-    return 2;
-  }
-  return 0;
+static int set_types(struct create *c, const char *v)
+{
+    uint32_t mask = 0;
+    char list[256];
+    size_t n = 0;
+    for (const char *s = v; *s && n + 1 < sizeof list; s++)
+        if (*s != ' ')
+            list[n++] = *s;
+    list[n] = '\0';
+    if (sp_key_mask_parse(list, &mask) != 0) {
+        fprintf(stderr, PROG " create: --key-types %s: not a list of key types\n", v);
+        return -1;
+    }
+    if (current(c)) {
+        current(c)->key_types = mask;
+        c->types_set[c->p.nparticipants - 1] = true;
+    } else {
+        c->def_types = mask;
+    }
+    return 0;
+}
+
+static int set_mode(struct create *c, const char *v)
+{
+    static const char *const names[] = {NULL, "counts", "threshold", "partners"};
+    for (int m = 1; m <= 3; m++)
+        if (strcmp(v, names[m]) == 0) {
+            c->p.mode = (uint8_t)m;
+            return 0;
+        }
+    fprintf(stderr, PROG " create: --mode must be counts, threshold or partners\n");
+    return -1;
+}
+
+static int create_option(struct create *c, int opt, const char *v)
+{
+    struct sp_proposal_participant *pp = current(c);
+    uint64_t n = 0;
+    int64_t s = 0;
+    switch (opt) {
+    case 'k':
+        c->key = v;
+        return 0;
+    case 'c':
+        c->cert = v;
+        return 0;
+    case 'o':
+        c->out = v;
+        return 0;
+    case 'C':
+        c->counter = v;
+        return 0;
+    case 'f':
+        c->force = true;
+        return 0;
+    case 'h':
+        c->help = true;
+        return 0;
+    case 'r':
+        return set_text(c->p.case_ref, sizeof c->p.case_ref, "--case", v);
+    case 'u':
+        return set_text(c->p.purpose, sizeof c->p.purpose, "--purpose", v);
+    case 'p':
+        return add_participant(c, v);
+    case 't':
+        return set_types(c, v);
+    case 'M':
+        return set_mode(c, v);
+    case 'b':
+        if (!pp)
+            return set_text(c->def_basis, sizeof c->def_basis, "--legal-basis", v);
+        return set_text(pp->legal_basis, sizeof pp->legal_basis, "--legal-basis", v);
+    case 'i':
+        if (!pp || strlen(v) != SP_PROTO_OIN_BYTES || strspn(v, "0123456789") != strlen(v)) {
+            fprintf(stderr, PROG " create: --oin (20 digits) follows its --participant\n");
+            return -1;
+        }
+        snprintf(pp->oin, sizeof pp->oin, "%s", v);
+        return 0;
+    case 'K':
+        if (parse_u64(v, 1, SP_PROTO_MAX_PARTICIPANTS, &n) != 0)
+            return fprintf(stderr, PROG " create: --min-holders must be 1..32\n"), -1;
+        c->p.min_holders = (uint8_t)n;
+        return 0;
+    case 'x':
+        if (parse_u64(v, 1, UINT64_MAX, &n) != 0)
+            return fprintf(stderr, PROG " create: --max-set-size must be at least 1\n"), -1;
+        c->p.max_set_size = n;
+        return 0;
+    case 'R':
+        if (parse_u64(v, 0, UINT32_MAX, &n) != 0)
+            return fprintf(stderr, PROG " create: --retention-days must be 0 or more\n"), -1;
+        c->p.retention_days = (uint32_t)n;
+        return 0;
+    case 'e':
+        if (parse_seconds(v, 366 * 86400, &c->expires_s) != 0)
+            return fprintf(stderr, PROG " create: --expires: up to a year (e.g. 24h)\n"), -1;
+        return 0;
+    case 'd':
+        if (parse_seconds(v, SP_PROTO_MAX_DEADLINE_S, &s) != 0)
+            return fprintf(stderr, PROG " create: --deadline: 1 s .. 7 d (e.g. 10m)\n"), -1;
+        c->p.deadline_s = (uint32_t)s;
+        return 0;
+    default:
+        return -2;
+    }
+}
+
+static int parse_create(int argc, char **argv, struct create *c)
+{
+    static const struct option opts[] = {{"key", required_argument, NULL, 'k'},
+                                         {"cert", required_argument, NULL, 'c'},
+                                         {"out", required_argument, NULL, 'o'},
+                                         {"counter", required_argument, NULL, 'C'},
+                                         {"force", no_argument, NULL, 'f'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"case", required_argument, NULL, 'r'},
+                                         {"purpose", required_argument, NULL, 'u'},
+                                         {"participant", required_argument, NULL, 'p'},
+                                         {"key-types", required_argument, NULL, 't'},
+                                         {"mode", required_argument, NULL, 'M'},
+                                         {"legal-basis", required_argument, NULL, 'b'},
+                                         {"oin", required_argument, NULL, 'i'},
+                                         {"min-holders", required_argument, NULL, 'K'},
+                                         {"max-set-size", required_argument, NULL, 'x'},
+                                         {"retention-days", required_argument, NULL, 'R'},
+                                         {"expires", required_argument, NULL, 'e'},
+                                         {"deadline", required_argument, NULL, 'd'},
+                                         {NULL, 0, NULL, 0}};
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        int r = opt == '?' ? -2 : create_option(c, opt, optarg);
+        if (r == -2)
+            usage(stderr);
+        if (r)
+            return 2;
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    return 0;
 }
 
 /* Fills what the options left open and checks the whole. */
-static int complete(struct create *c) {
-  for (uint32_t i = 0; i < c->p.nparticipants; i++) {
-    struct sp_proposal_participant *pp = &c->p.participants[i];
-    if (!pp->legal_basis[0])
-      snprintf(pp->legal_basis, sizeof pp->legal_basis, "%s", c->def_basis);
-    if (!c->types_set[i])
-      pp->key_types = c->def_types;
-    if (!pp->legal_basis[0]) {
-      fprintf(stderr, PROG " create: participant %s has no --legal-basis\n",
-              pp->name);
-      return -1;
+static int complete(struct create *c)
+{
+    for (uint32_t i = 0; i < c->p.nparticipants; i++) {
+        struct sp_proposal_participant *pp = &c->p.participants[i];
+        if (!pp->legal_basis[0])
+            snprintf(pp->legal_basis, sizeof pp->legal_basis, "%s", c->def_basis);
+        if (!c->types_set[i])
+            pp->key_types = c->def_types;
+        if (!pp->legal_basis[0]) {
+            fprintf(stderr, PROG " create: participant %s has no --legal-basis\n", pp->name);
+            return -1;
+        }
     }
-  }
-  int counter =
-      c->counter ? sp_proposal_participant_index(&c->p, c->counter) : 0;
-  if (counter < 0) {
-    fprintf(stderr, PROG " create: --counter %s is not a participant\n",
-            c->counter);
-    return -1;
-  }
-  c->p.counter = (uint8_t)counter;
-  randombytes_buf(c->p.round_id, sizeof c->p.round_id);
-  c->p.created_at = (uint64_t)time(NULL);
-  c->p.expires_at = c->p.created_at + (uint64_t)c->expires_s;
-  if (sp_proposal_validate(&c->p) != 0) {
-    fprintf(stderr, PROG
-            " create: the proposal breaks the protocol's limits (2..32 unique "
-            "participants, k from 1 to their number, a case and a purpose)\n");
-    return -1;
-  }
-  return 0;
+    int counter = c->counter ? sp_proposal_participant_index(&c->p, c->counter) : 0;
+    if (counter < 0) {
+        fprintf(stderr, PROG " create: --counter %s is not a participant\n", c->counter);
+        return -1;
+    }
+    c->p.counter = (uint8_t)counter;
+    randombytes_buf(c->p.round_id, sizeof c->p.round_id);
+    c->p.created_at = (uint64_t)time(NULL);
+    c->p.expires_at = c->p.created_at + (uint64_t)c->expires_s;
+    if (sp_proposal_validate(&c->p) != 0) {
+        fprintf(stderr, PROG " create: the proposal breaks the protocol's limits (2..32 unique "
+                             "participants, k from 1 to their number, a case and a purpose)\n");
+        return -1;
+    }
+    return 0;
 }
 
 /* The coordinator's key, checked against its certificate. */
-static int load_signer(const struct create *c, struct sp_identity **id,
-                       struct sp_cli_proposal *out,
-                       struct sp_pki_cert_info *info) {
-  char *buf = NULL, msg[512], *pem = NULL;
-  size_t len = 0, pem_len = 0;
-  int err = sp_keyfile_read(c->key, &buf, &len);
-  if (err) {
-    fprintf(stderr, PROG " create: %s\n",
-            sp_keyfile_explain(msg, sizeof msg, c->key, err));
-    return -1;
-  }
-  err = sp_identity_decode(buf, len, id);
-  sp_keyfile_buf_free(&buf, len);
-  if (err) {
-    fprintf(stderr, PROG " create: %s: %s\n", c->key, sp_strerror(err));
-    return -1;
-  }
-  if (sp_cliaudit_read(PROG " create", c->cert, SP_PKI_CERT_MAX_BYTES, &pem,
-                       &pem_len) != 0)
-    return -1;
-  struct sp_identity_public pub;
-  sp_identity_public(*id, &pub);
-  err = sp_pki_inspect(pem, pem_len, info);
-  if (!err && (info->role != SP_PKI_ROLE_COORDINATOR ||
-               sp_pki_match_keys(info, pub.sign_pk, NULL)))
-    err = SP_ERR_CERT_KEY_MISMATCH;
-  if (err)
-    fprintf(stderr,
-            PROG
-            " create: %s is not a coordinator certificate of the key in %s\n",
-            c->cert, c->key);
-  else {
-    memcpy(out->cert, pem, pem_len);
-    out->cert[pem_len] = '\0';
-    out->cert_len = pem_len;
-  }
-  free(pem);
-  return err ? -1 : 0;
+static int load_signer(const struct create *c, struct sp_identity **id, struct sp_cli_proposal *out,
+                       struct sp_pki_cert_info *info)
+{
+    char *buf = NULL, msg[512], *pem = NULL;
+    size_t len = 0, pem_len = 0;
+    int err = sp_keyfile_read(c->key, &buf, &len);
+    if (err) {
+        fprintf(stderr, PROG " create: %s\n", sp_keyfile_explain(msg, sizeof msg, c->key, err));
+        return -1;
+    }
+    err = sp_identity_decode(buf, len, id);
+    sp_keyfile_buf_free(&buf, len);
+    if (err) {
+        fprintf(stderr, PROG " create: %s: %s\n", c->key, sp_strerror(err));
+        return -1;
+    }
+    if (sp_cliaudit_read(PROG " create", c->cert, SP_PKI_CERT_MAX_BYTES, &pem, &pem_len) != 0)
+        return -1;
+    struct sp_identity_public pub;
+    sp_identity_public(*id, &pub);
+    err = sp_pki_inspect(pem, pem_len, info);
+    if (!err &&
+        (info->role != SP_PKI_ROLE_COORDINATOR || sp_pki_match_keys(info, pub.sign_pk, NULL)))
+        err = SP_ERR_CERT_KEY_MISMATCH;
+    if (err)
+        fprintf(stderr, PROG " create: %s is not a coordinator certificate of the key in %s\n",
+                c->cert, c->key);
+    else {
+        memcpy(out->cert, pem, pem_len);
+        out->cert[pem_len] = '\0';
+        out->cert_len = pem_len;
+    }
+    free(pem);
+    return err ? -1 : 0;
 }
 
-static int cmd_create(int argc, char **argv) {
-  struct create *c = calloc(1, sizeof *c);
-  struct sp_cli_proposal *out = calloc(1, sizeof *out);
-  struct sp_identity *id = NULL;
-  struct sp_pki_cert_info info;
-  uint8_t msg[SP_PROPOSAL_SIGNED_MAX];
-  int status = 1;
-  if (!c || !out)
-    goto cleanup;
-  c->p.min_holders = 2;
-  c->p.mode = SP_PROPOSAL_MODE_PARTNERS;
-  c->p.max_set_size = 1000000;
-  c->p.deadline_s = 600;
-  c->p.retention_days = 30;
-  c->expires_s = 86400;
-  c->def_types = SP_KEY_MASK_ALL;
-  if ((status = parse_create(argc, argv, c)) != 0 || c->help) {
-    if (c->help)
-      usage(stdout);
-    goto cleanup;
-  }
-  status = 1;
-  if (!c->key || !c->cert || !c->out || !c->p.case_ref[0] || !c->p.purpose[0]) {
-    fprintf(
-        stderr, PROG
-        " create: --key, --cert, --case, --purpose and --out are required\n");
-    status = 2;
-    goto cleanup;
-  }
-  if (load_signer(c, &id, out, &info) != 0)
-    goto cleanup;
-  snprintf(c->p.coordinator, sizeof c->p.coordinator, "%s", info.name);
-  if (complete(c) != 0 ||
-      sp_proposal_encode(&c->p, out->bytes, sizeof out->bytes, &out->len))
-    goto cleanup;
-  size_t n = sp_proposal_signed_message(out->bytes, out->len, msg, sizeof msg);
-  if (!n || sp_identity_sign(id, out->sig, msg, n) != 0 ||
-      sp_cli_proposal_write("proposal create", c->out, out, c->force) != 0)
-    goto cleanup;
-  char hex[2 * SP_PROTO_ROUND_ID_BYTES + 1];
-  sp_cli_round_id_hex(c->p.round_id, hex);
-  fprintf(stderr,
-          PROG " create: %s: round %s, signed by %s (%s), expires in %" PRId64
-               " s\n",
-          c->out, hex, info.name, info.org, c->expires_s);
-  status = 0;
+static int cmd_create(int argc, char **argv)
+{
+    struct create *c = calloc(1, sizeof *c);
+    struct sp_cli_proposal *out = calloc(1, sizeof *out);
+    struct sp_identity *id = NULL;
+    struct sp_pki_cert_info info;
+    uint8_t msg[SP_PROPOSAL_SIGNED_MAX];
+    int status = 1;
+    if (!c || !out)
+        goto cleanup;
+    c->p.min_holders = 2;
+    c->p.mode = SP_PROPOSAL_MODE_PARTNERS;
+    c->p.max_set_size = 1000000;
+    c->p.deadline_s = 600;
+    c->p.retention_days = 30;
+    c->expires_s = 86400;
+    c->def_types = SP_KEY_MASK_ALL;
+    if ((status = parse_create(argc, argv, c)) != 0 || c->help) {
+        if (c->help)
+            usage(stdout);
+        goto cleanup;
+    }
+    status = 1;
+    if (!c->key || !c->cert || !c->out || !c->p.case_ref[0] || !c->p.purpose[0]) {
+        fprintf(stderr, PROG " create: --key, --cert, --case, --purpose and --out are required\n");
+        status = 2;
+        goto cleanup;
+    }
+    if (load_signer(c, &id, out, &info) != 0)
+        goto cleanup;
+    snprintf(c->p.coordinator, sizeof c->p.coordinator, "%s", info.name);
+    if (complete(c) != 0 || sp_proposal_encode(&c->p, out->bytes, sizeof out->bytes, &out->len))
+        goto cleanup;
+    size_t n = sp_proposal_signed_message(out->bytes, out->len, msg, sizeof msg);
+    if (!n || sp_identity_sign(id, out->sig, msg, n) != 0 ||
+        sp_cli_proposal_write("proposal create", c->out, out, c->force) != 0)
+        goto cleanup;
+    char hex[2 * SP_PROTO_ROUND_ID_BYTES + 1];
+    sp_cli_round_id_hex(c->p.round_id, hex);
+    fprintf(stderr, PROG " create: %s: round %s, signed by %s (%s), expires in %" PRId64 " s\n",
+            c->out, hex, info.name, info.org, c->expires_s);
+    status = 0;
 cleanup:
-  sp_identity_free(&id);
-  free(c);
-  free(out);
-  return status;
+    sp_identity_free(&id);
+    free(c);
+    free(out);
+    return status;
 }
 
 /* ---- show and submit ------------------------------------------------------
  */
 
-static void print_show(const struct sp_cli_proposal *p,
-                       const struct sp_pki_cert_info *signer) {
-  const struct sp_proposal *q = &p->prop;
-  char hex[33], t1[32], t2[32], types[256];
-  sp_cli_round_id_hex(q->round_id, hex);
-  sp_cli_time_iso(q->created_at, t1);
-  sp_cli_time_iso(q->expires_at, t2);
-  printf("round:          %s\ncoordinator:    %s\ncase:           %s\npurpose: "
-         "       %s\n",
-         hex, q->coordinator, q->case_ref, q->purpose);
-  printf("mode:           %s, k = %u, counting node %s\n",
-         sp_audit_mode_name(q->mode) ? sp_audit_mode_name(q->mode) : "?",
-         q->min_holders, q->participants[q->counter].name);
-  printf("max set size:   %" PRIu64
-         "\ncreated:        %s\nexpires:        %s\n",
-         q->max_set_size, t1, t2);
-  printf("deadline:       %" PRIu32 " s\nretention:      %" PRIu32
-         " days\nparticipants:\n",
-         q->deadline_s, q->retention_days);
-  for (uint32_t i = 0; i < q->nparticipants; i++) {
-    const struct sp_proposal_participant *pp = &q->participants[i];
-    sp_cli_key_types_join(pp->key_types, types, sizeof types);
-    printf("  %-20s OIN %-20s %s\n  %-20s basis: %s\n", pp->name,
-           pp->oin[0] ? pp->oin : "-", types, "", pp->legal_basis);
-  }
-  if (signer)
-    printf("signature:      valid, by %s (%s, OIN %s)\n", signer->name,
-           signer->org, signer->oin);
-  else
-    printf("signature:      not checked (give --ca)\n");
-}
-
-static int cmd_show(int argc, char **argv) {
-  static const struct option opts[] = {{"ca", required_argument, NULL, 'a'},
-                                       {"crl", required_argument, NULL, 'r'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {NULL, 0, NULL, 0}};
-  const char *ca = NULL, *crl = NULL;
-  int opt;
-  optind = 1;
-  while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-    if (opt == 'a')
-      ca = optarg;
-    else if (opt == 'r')
-      crl = optarg;
-    else
-      return opt == 'h' ? (usage(stdout), 0) : (usage(stderr), 2);
-  }
-  if (optind + 1 != argc || (crl && !ca)) {
-    usage(stderr);
-    return 2;
-  }
-  struct sp_cli_proposal *p = malloc(sizeof *p);
-  struct sp_pki_cert_info info;
-  int status = 1;
-  if (p && sp_cli_proposal_read("proposal show", argv[optind], p) == 0) {
-    bool ok = ca && sp_cli_proposal_verify("proposal show", p, ca, crl,
-                                           (int64_t)time(NULL), &info) == 0;
-    print_show(p, ok ? &info : NULL);
-    status = ca && !ok ? 1 : 0;
-  }
-  free(p);
-  return status;
-}
-
-static int cmd_submit(int argc, char **argv) {
-  static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       SP_CLI_TARGET_OPTIONS,
-                                       {NULL, 0, NULL, 0}};
-  struct sp_cli_target t;
-  bool json = false;
-  int opt, r;
-  sp_cli_target_init(&t);
-  optind = 1;
-  while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-    if ((r = sp_cli_target_option(&t, "proposal submit", opt, optarg)) != 0) {
-      if (r == 2)
-        return 2;
-      continue;
+static void print_show(const struct sp_cli_proposal *p, const struct sp_pki_cert_info *signer)
+{
+    const struct sp_proposal *q = &p->prop;
+    char hex[33], t1[32], t2[32], types[256];
+    sp_cli_round_id_hex(q->round_id, hex);
+    sp_cli_time_iso(q->created_at, t1);
+    sp_cli_time_iso(q->expires_at, t2);
+    printf("round:          %s\ncoordinator:    %s\ncase:           %s\npurpose: "
+           "       %s\n",
+           hex, q->coordinator, q->case_ref, q->purpose);
+    printf("mode:           %s, k = %u, counting node %s\n",
+           sp_audit_mode_name(q->mode) ? sp_audit_mode_name(q->mode) : "?", q->min_holders,
+           q->participants[q->counter].name);
+    printf("max set size:   %" PRIu64 "\ncreated:        %s\nexpires:        %s\n", q->max_set_size,
+           t1, t2);
+    printf("deadline:       %" PRIu32 " s\nretention:      %" PRIu32 " days\nparticipants:\n",
+           q->deadline_s, q->retention_days);
+    for (uint32_t i = 0; i < q->nparticipants; i++) {
+        const struct sp_proposal_participant *pp = &q->participants[i];
+        sp_cli_key_types_join(pp->key_types, types, sizeof types);
+        printf("  %-20s OIN %-20s %s\n  %-20s basis: %s\n", pp->name, pp->oin[0] ? pp->oin : "-",
+               types, "", pp->legal_basis);
     }
-    if (opt == 'j')
-      json = true;
+    if (signer)
+        printf("signature:      valid, by %s (%s, OIN %s)\n", signer->name, signer->org,
+               signer->oin);
     else
-      return opt == 'h' ? (usage(stdout), 0) : (usage(stderr), 2);
-  }
-  if (optind + 1 != argc) {
-    usage(stderr);
-    return 2;
-  }
-  return sp_cli_proposal_submit("proposal submit", &t, argv[optind], json);
+        printf("signature:      not checked (give --ca)\n");
 }
 
-static int run(int argc, char **argv) {
-  if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-      strcmp(argv[1], "-h") == 0) {
-    usage(argc < 2 ? stderr : stdout);
-    return argc < 2 ? 2 : 0;
-  }
-  if (sodium_init() < 0) {
-    fprintf(stderr, PROG ": libsodium failed to initialise\n");
-    return 1;
-  }
-  if (strcmp(argv[1], "create") == 0)
-    return cmd_create(argc - 1, argv + 1);
-  if (strcmp(argv[1], "show") == 0)
-    return cmd_show(argc - 1, argv + 1);
-  if (strcmp(argv[1], "submit") == 0)
-    return cmd_submit(argc - 1, argv + 1);
-  fprintf(stderr, PROG ": unknown subcommand '%s'\n", argv[1]);
-  usage(stderr);
-  return 2;
+static int cmd_show(int argc, char **argv)
+{
+    static const struct option opts[] = {{"ca", required_argument, NULL, 'a'},
+                                         {"crl", required_argument, NULL, 'r'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *ca = NULL, *crl = NULL;
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (opt == 'a')
+            ca = optarg;
+        else if (opt == 'r')
+            crl = optarg;
+        else
+            return opt == 'h' ? (usage(stdout), 0) : (usage(stderr), 2);
+    }
+    if (optind + 1 != argc || (crl && !ca)) {
+        usage(stderr);
+        return 2;
+    }
+    struct sp_cli_proposal *p = malloc(sizeof *p);
+    struct sp_pki_cert_info info;
+    int status = 1;
+    if (p && sp_cli_proposal_read("proposal show", argv[optind], p) == 0) {
+        bool ok = ca && sp_cli_proposal_verify("proposal show", p, ca, crl, (int64_t)time(NULL),
+                                               &info) == 0;
+        print_show(p, ok ? &info : NULL);
+        status = ca && !ok ? 1 : 0;
+    }
+    free(p);
+    return status;
+}
+
+static int cmd_submit(int argc, char **argv)
+{
+    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         SP_CLI_TARGET_OPTIONS,
+                                         {NULL, 0, NULL, 0}};
+    struct sp_cli_target t;
+    bool json = false;
+    int opt, r;
+    sp_cli_target_init(&t);
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if ((r = sp_cli_target_option(&t, "proposal submit", opt, optarg)) != 0) {
+            if (r == 2)
+                return 2;
+            continue;
+        }
+        if (opt == 'j')
+            json = true;
+        else
+            return opt == 'h' ? (usage(stdout), 0) : (usage(stderr), 2);
+    }
+    if (optind + 1 != argc) {
+        usage(stderr);
+        return 2;
+    }
+    return sp_cli_proposal_submit("proposal submit", &t, argv[optind], json);
+}
+
+static int run(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (sodium_init() < 0) {
+        fprintf(stderr, PROG ": libsodium failed to initialise\n");
+        return 1;
+    }
+    if (strcmp(argv[1], "create") == 0)
+        return cmd_create(argc - 1, argv + 1);
+    if (strcmp(argv[1], "show") == 0)
+        return cmd_show(argc - 1, argv + 1);
+    if (strcmp(argv[1], "submit") == 0)
+        return cmd_submit(argc - 1, argv + 1);
+    fprintf(stderr, PROG ": unknown subcommand '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
 }
 
 const struct sp_cmd sp_cmd_proposal = {
-    "proposal", "create, show and submit a coordinator's signed round proposal",
-    run};
+    "proposal", "create, show and submit a coordinator's signed round proposal", run};

@@ -17,10 +17,10 @@
 #include "daemon/round_merge.h"
 #include "proto/peer.h"
 
-#define E         SP_ROUND_ELEM_BYTES
-#define UNIVERSE  500
-#define NODES     5
-#define BATCH     37 /* small batches: many runs per node */
+#define E        SP_ROUND_ELEM_BYTES
+#define UNIVERSE 500
+#define NODES    5
+#define BATCH    37 /* small batches: many runs per node */
 
 static uint32_t rnd(uint32_t *s)
 {
@@ -72,7 +72,7 @@ static void test_merge_equals_direct(void **state)
                     truth[v] |= 1u << p;
                 }
             if (n && p == 2)
-                set[n++] = set[0]; /* one node sends an element twice */
+                set[n++] = set[0];             /* one node sends an element twice */
             for (uint32_t i = n; i > 1; i--) { /* shuffled, as FINALs are */
                 uint32_t j = rnd(&s) % i, t = set[i - 1];
                 set[i - 1] = set[j];

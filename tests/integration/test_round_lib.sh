@@ -39,10 +39,11 @@ need_tools() {
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-pick_port() {
+pick_port() { # a free port not given to another node of this test
     local p
     for _ in $(seq 50); do
         p=$((20000 + RANDOM % 40000))
+        [[ " ${PORTS[*]} " == *" $p "* ]] && continue
         port_free "$p" && { echo "$p"; return 0; }
     done
     fail "no free port"
