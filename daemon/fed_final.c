@@ -161,7 +161,7 @@ static int collect_row(void *ctx, const char *dataset, const char *record_id, un
     c->rows[c->n++] = (struct sp_result_row){.dataset = dataset,
                                              .record_id = record_id,
                                              .partner = partner == SP_ROUND_AGG_ANY
-                                                            ? SP_ROUND_PARTNER_ANY
+                                                            ? SP_CTL_PARTNER_ANY
                                                             : c->r->prop.participants[partner].name,
                                              .key_types = key_types,
                                              .klass = klass};

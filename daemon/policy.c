@@ -228,7 +228,7 @@ int sp_policy_judge(const struct sp_config *cfg, const struct sp_members *member
     if (!rc)
         rc = check_time(&j);
     if (!rc && out->self < 0)
-        rc = refuse(&j, SP_ERR_ROUND_REFUSED, "node %s is not a participant", cfg->node);
+        rc = refuse(&j, SP_ERR_ROUND_REFUSED, "this node (%s) is not a participant", cfg->node);
     if (!rc)
         rc = check_texts(&j);
     if (!rc)

@@ -19,7 +19,7 @@
 
 /* Partner index of a threshold-mode row: the node learns only that at least
  * k nodes hold the record, not which. Stored and shown as partner
- * SP_ROUND_PARTNER_ANY. */
+ * SP_ROUND_PARTNER_ANY, which is SP_CTL_PARTNER_ANY on the control wire. */
 #define SP_ROUND_AGG_ANY     255
 #define SP_ROUND_PARTNER_ANY "*"
 

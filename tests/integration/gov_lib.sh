@@ -43,7 +43,10 @@ gov_init() {
     mkdir -p "$T/pki" "$CERTS"
     [ -d "$CA" ] || gov_ca "$CA" "CA"
     gov_crl
-    fed_init "${names[@]}" -- "round_deadline = 60" "batch_size = 16" "ca_cert = $CA/ca.crt" \
+    # the engine tests' fed_init allows unsigned rounds and shows every
+    # count; here the defaults apply
+    fed_init "${names[@]}" -- "allow_unsigned_rounds = no" "counts_suppress_below = 10" \
+        "round_deadline = 60" "batch_size = 16" "ca_cert = $CA/ca.crt" \
         "crl = $T/pki/crl.pem" "cert_dir = $CERTS" "${extra[@]}"
     local n
     for n in "${names[@]}"; do
@@ -80,6 +83,13 @@ gov_entries() { # NODE TYPE: entries of TYPE in the node's export
     jq -c --arg t "$2" 'select(.type == $t)' "$T/$1.jsonl"
 }
 
+# gov_has NODE TYPE FILTER [jq args]: whether an entry of TYPE satisfies FILTER
+gov_has() {
+    local n=$1 t=$2 f=$3
+    shift 3
+    gov_entries "$n" "$t" | jq -s -e "$@" "any(.[]; $f)" >/dev/null
+}
+
 cat_personen_map() {
     cat <<'MAP'
 kind         = person
@@ -104,7 +114,7 @@ gov_data() { # NODE...
         {
             echo "id,bsn,voornamen,achternaam,geboortedatum"
             echo "$n-1,908301662,Jan,Jansen,1980-01-01"
-            [ $i -lt 2 ] && echo "$n-2,131860914,Anna,Vries,1975-05-05"
+            [ $i -lt 2 ] && echo "$n-2,131860914,Anna,Visser,1975-05-05"
             echo "$n-3,${bsns[$((i + 2))]},Piet$i,Bakker,1960-02-0$((i + 1))"
         } >"$T/$n.csv"
         i=$((i + 1))

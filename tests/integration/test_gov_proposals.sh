@@ -27,7 +27,11 @@ cc -O1 $san -I"$SRC" -o "$T/inject" "$SRC/tests/integration/gov_inject.c" \
     "$B/proto/libsp_proto.a" "$B/common/libsp_common.a" \
     $(pkg-config --cflags --libs libzmq libsodium msgpack) || fail "cannot build the injector"
 
-gov_init a b c inj -- "accept_coordinator = J. de Vries" "accept_coordinator = Mallory"
+gov_init a b c inj
+for n in a b c; do
+    gov_set "$n" "accept_coordinator = J. de Vries"
+    gov_set "$n" "accept_coordinator = Mallory" # of another CA: the certificate check refuses it
+done
 gov_set b "accept_modes = partners, threshold"
 gov_coordinator "J. de Vries"
 gov_coordinator "P. Jansen"
@@ -74,7 +78,7 @@ P="--participant a --participant b --participant c --counter b"
 
 # --- at the initiating node ----------------------------------------------------------
 if sp a round start --participants a,b --keys bsn --case X-1 --purpose test --mode partners \
-    --min-holders 2 --counter b >"$T/sub.out" 2>&1; then
+    --min-holders 2 --counter b --deadline 30 >"$T/sub.out" 2>&1; then
     fail "a started an unsigned round"
 fi
 grep -q "not signed" "$T/sub.out" || fail "unsigned: $(cat "$T/sub.out")"
@@ -112,8 +116,8 @@ grep -q "refused by b: node b does not accept disclosure mode counts" "$T/st.out
     fail "a does not say who refused and why: $(cat "$T/st.out")"
 refused b -409 "does not accept disclosure mode counts"
 gov_export a
-gov_entries a round_failed | jq -e --arg id "$idc" 'select(.fields.round == $id and .fields.peer == "b")' \
-    >/dev/null || fail "a's log has no round_failed naming b"
+gov_has a round_failed '.fields.round == $id and .fields.peer == "b"' --arg id "$idc" ||
+    fail "a's log has no round_failed naming b"
 
 # --- at a participant, from a dishonest initiator ------------------------------------------
 # inj is a member with a valid certificate; it sends c proposals an honest
@@ -131,22 +135,23 @@ wait_refusals() { # NODE N: until the node recorded N refusals
     fail "$1 recorded fewer than $2 refusals"
 }
 IP="--participant inj --participant c"
-gov_proposal "$T/i-ok.prop" "J. de Vries" $IP
-gov_proposal "$T/i-k1.prop" "J. de Vries" $IP --min-holders 1
-block "$T/i-ok.prop" "SNIJPUNT PROPOSAL" >"$T/i-ok.bin"
-block "$T/i-ok.prop" "SNIJPUNT PROPOSAL SIGNATURE" >"$T/i-ok.sig"
-block "$T/i-k1.prop" "SNIJPUNT PROPOSAL" >"$T/i-k1.bin"
-sed -n '/BEGIN CERTIFICATE-----/,/END CERTIFICATE-----/p' "$T/i-ok.prop" >"$T/coord.pem"
+# each with a round id of its own: c records every decoded proposal it
+# refuses, so that a replay of it is caught too
+for x in u w m1; do gov_proposal "$T/i-$x.prop" "J. de Vries" $IP; done
+gov_proposal "$T/i-m2.prop" "J. de Vries" $IP --min-holders 1
+for x in u w m1 m2; do block "$T/i-$x.prop" "SNIJPUNT PROPOSAL" >"$T/i-$x.bin"; done
+block "$T/i-m1.prop" "SNIJPUNT PROPOSAL SIGNATURE" >"$T/i-m1.sig"
+sed -n '/BEGIN CERTIFICATE-----/,/END CERTIFICATE-----/p' "$T/i-u.prop" >"$T/coord.pem"
 block "$T/jansen.prop" "SNIJPUNT PROPOSAL SIGNATURE" >"$T/jansen.sig"
 gov_export c
 base=$(gov_entries c proposal_refused | jq -s length)
-inject "$T/i-ok.bin" - -
+inject "$T/i-u.bin" - -
 wait_refusals c $((base + 1))
 refused c -411 "not signed"
-inject "$T/i-ok.bin" "$T/jansen.sig" "$T/coord.pem"
+inject "$T/i-w.bin" "$T/jansen.sig" "$T/coord.pem"
 wait_refusals c $((base + 2))
 refused c -104 "does not verify"
-inject "$T/i-k1.bin" "$T/i-ok.sig" "$T/coord.pem"
+inject "$T/i-m2.bin" "$T/i-m1.sig" "$T/coord.pem"
 wait_refusals c $((base + 3))
 refused c -104 "changed after it was signed"
 gov_proposal "$T/i-old.prop" "J. de Vries" $IP --expires 1s
@@ -162,7 +167,7 @@ block "$T/ok.prop" "SNIJPUNT PROPOSAL SIGNATURE" >"$T/ok.sig"
 inject "$T/ok.bin" "$T/ok.sig" "$T/coord.pem"
 wait_refusals c $((base + 5))
 refused c -413 "already seen"
-gov_entries c proposal_refused | tail -n 5 | jq -e 'select(.fields.peer != "inj")' >/dev/null &&
+gov_entries c proposal_refused | tail -n 5 | jq -s -e 'any(.[]; .fields.peer != "inj")' >/dev/null &&
     fail "c's refusals do not name the sender inj"
 
 for n in a b c; do
