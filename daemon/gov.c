@@ -263,13 +263,16 @@ static struct refusal *refusal_slot(struct sp_gov *gov, const char *peer, const 
     return oldest;
 }
 
-static void refused_at(struct sp_gov *gov, const char *peer, const uint8_t *key, uint64_t serial,
+/* Records a refusal unless this source had one recorded within the window.
+ * Returns true when it was recorded (callers log it then, so a peer that
+ * reconnects ten times a second does not flood the log either). */
+static bool refused_at(struct sp_gov *gov, const char *peer, const uint8_t *key, uint64_t serial,
                        int code, const char *reason, uint64_t now_ms)
 {
     struct refusal *r = refusal_slot(gov, peer, key, now_ms);
     if (r->recorded && now_ms - r->last_ms <= (uint64_t)SP_GOV_REFUSAL_WINDOW_S * 1000u) {
         r->left_out++;
-        return;
+        return false;
     }
     char text[SP_PROTO_TEXT_MAX + 1];
     if (r->left_out)
@@ -282,10 +285,11 @@ static void refused_at(struct sp_gov *gov, const char *peer, const uint8_t *key,
     struct sp_audit_entry *e = NULL;
     if (sp_auditev_connection_refused(peer, key, serial, code, text, &e) == 0 &&
         sp_gov_record(gov, &e, false) != 0)
-        return; /* logged; try again at the next refusal */
+        return false; /* logged; try again at the next refusal */
     r->last_ms = now_ms;
     r->recorded = true;
     r->left_out = 0;
+    return true;
 }
 
 static uint64_t mono_ms(void)
@@ -298,7 +302,7 @@ static uint64_t mono_ms(void)
 void sp_gov_refused(struct sp_gov *gov, const char *peer, const uint8_t *key, int code,
                     const char *reason)
 {
-    refused_at(gov, peer, key, 0, code, reason, mono_ms());
+    (void)refused_at(gov, peer, key, 0, code, reason, mono_ms());
 }
 
 int sp_gov_admit(struct sp_gov *gov, size_t i, const uint8_t *key, char *why, size_t cap)
@@ -307,8 +311,10 @@ int sp_gov_admit(struct sp_gov *gov, size_t i, const uint8_t *key, char *why, si
     int rc = sp_members_admit(gov->members, i, (int64_t)unix_now(), &serial, why, cap);
     if (rc) {
         const char *name = i < gov->cfg->npeers ? gov->cfg->peers[i].name : NULL;
-        sp_log_warn("connection of peer %s refused: %s", name ? name : "?", why);
-        refused_at(gov, name, key, serial, rc, why, mono_ms());
+        if (refused_at(gov, name, key, serial, rc, why, mono_ms()))
+            sp_log_warn("connection of peer %s refused: %s (recorded; further refusals within "
+                        "%d s are counted)",
+                        name ? name : "?", why, SP_GOV_REFUSAL_WINDOW_S);
     }
     return rc;
 }

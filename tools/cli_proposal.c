@@ -173,18 +173,34 @@ cleanup:
     return rc;
 }
 
+int sp_cli_proposal_request(const char *cmd, const char *path, struct sp_cli_proposal **p,
+                            struct sp_ctl_request *req)
+{
+    *p = malloc(sizeof **p);
+    if (!*p || sp_cli_proposal_read(cmd, path, *p) != 0) {
+        free(*p);
+        *p = NULL;
+        return -1;
+    }
+    memset(req, 0, sizeof *req);
+    req->op = SP_CTL_ROUND_SUBMIT;
+    struct sp_cli_proposal *q = *p;
+    req->round_submit = (struct sp_peer_propose){
+        q->bytes, q->len, q->sig, sizeof q->sig, (const uint8_t *)q->cert, q->cert_len};
+    return 0;
+}
+
 int sp_cli_proposal_submit(const char *cmd, const struct sp_cli_target *t, const char *path,
                            bool json)
 {
-    struct sp_cli_proposal *p = malloc(sizeof *p);
+    struct sp_cli_proposal *p = NULL;
     struct sp_cli_conn *conn = NULL;
     struct sp_ctl_reply rep;
+    struct sp_ctl_request req;
     int status = 1;
-    if (!p || sp_cli_proposal_read(cmd, path, p) != 0 || sp_cli_connect(t, cmd, false, &conn) != 0)
+    if (sp_cli_proposal_request(cmd, path, &p, &req) != 0 ||
+        sp_cli_connect(t, cmd, false, &conn) != 0)
         goto cleanup;
-    struct sp_ctl_request req = {.op = SP_CTL_ROUND_SUBMIT};
-    req.round_submit = (struct sp_peer_propose){
-        p->bytes, p->len, p->sig, sizeof p->sig, (const uint8_t *)p->cert, p->cert_len};
     if (sp_cli_call(conn, &req, &rep, false) != 0)
         goto cleanup;
     if (!sp_cli_reply_failed(&rep, cmd)) {

@@ -129,8 +129,8 @@ gov_load() { # NODE
 # round_submit NODE FILE -> round id (or fails)
 round_submit() {
     local id
-    id=$(sp "$1" proposal submit "$2" 2>"$T/submit.err") ||
-        fail "proposal submit at $1: $(cat "$T/submit.err")"
+    id=$(sp "$1" round start --proposal "$2" 2>"$T/submit.err") ||
+        fail "round start --proposal at $1: $(cat "$T/submit.err")"
     [[ $id =~ ^[0-9a-f]{32}$ ]] || fail "round start printed '$id'"
     echo "$id"
 }

@@ -24,9 +24,10 @@ fail() {
 }
 
 fed_cleanup() {
+    set +e # a node that already exited must not stop the cleanup of the others
     for n in "${!PIDS[@]}"; do
         local p=${PIDS[$n]}
-        [ -n "$p" ] && kill -KILL "$p" 2>/dev/null
+        if [ -n "$p" ]; then kill -KILL "$p" 2>/dev/null; fi
     done
     wait 2>/dev/null
     rm -rf "$T"
