@@ -20,8 +20,10 @@ static void usage(FILE *out)
             "  dataset,record_id,partner,key_types,class\n"
             "one line per own record and other node that holds it; key_types joined with\n"
             "'+'; class the strongest class that matched (A conclusive, B strong, C a\n"
-            "candidate for human review only).\n\n"
-            "  --round ID       the round (32 hex digits, as `snijpunt rounds` shows)\n"
+            "candidate for human review only). In a threshold-mode round the node learns\n"
+            "only that at least k nodes hold a record, not which: partner is then '*'.\n"
+            "A counts-mode round stores no per-record results at all.\n\n"
+            "  --round ID       the round (32 hex digits, as `snijpunt round list` shows)\n"
             "  --json           print {\"round\", \"total\", \"rows\": [...]} instead\n"
             "  --output FILE    write to FILE instead of standard output\n"
             "  --page-size N    rows per request (1..10000, default 10000)\n" SP_CLI_TARGET_HELP

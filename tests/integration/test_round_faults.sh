@@ -17,15 +17,8 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/sp-faults.XXXXXX")
 . "$(dirname "$0")/test_round_lib.sh"
 trap fed_cleanup EXIT
 need_tools
-SRC=${SP_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-command -v cc >/dev/null && pkg-config --exists libzmq libsodium ||
-    { echo "cc or libzmq/libsodium development files missing"; exit 77; }
-[ -f "$B/proto/libsp_proto.a" ] && [ -f "$B/common/libsp_common.a" ] || fail "proto not built in $B"
-san=
-grep -q "SP_SANITIZE:BOOL=ON" "$B/CMakeCache.txt" 2>/dev/null && san="-fsanitize=address,undefined"
-cc -O1 $san -I"$SRC" -o "$T/inject" "$SRC/tests/integration/test_round_inject.c" \
-    "$B/proto/libsp_proto.a" "$B/common/libsp_common.a" \
-    $(pkg-config --cflags --libs libzmq libsodium msgpack) || fail "cannot build the injector"
+INJECT=$B/tests/test_round_inject
+[ -x "$INJECT" ] || fail "test_round_inject not built in $B"
 
 # Slow rounds on purpose (small batches, a window of one) so that a node can
 # be killed while its round runs.
@@ -40,10 +33,10 @@ PORTS[x]=$(pick_port)
 "$SP" init --dir "$T/x" --node x --listen "tcp://127.0.0.1:${PORTS[x]}" >/dev/null 2>&1 ||
     fail "init x"
 fed_add_peer x a "${PORTS[a]}" "${PUBS[a]}"
-"$T/inject" keys >"$T/fake.keys"
+"$INJECT" keys >"$T/fake.keys"
 printf '\n[peer x]\nendpoint = tcp://127.0.0.1:%s\n%s\n%s\n' "${PORTS[x]}" \
     "$(sed -n 1p "$T/fake.keys")" "$(sed -n 2p "$T/fake.keys")" >>"$T/a/snijpuntd.conf"
-"$T/inject" keys >"$T/inject.keys"
+"$INJECT" keys >"$T/inject.keys"
 printf '\n[peer injector]\nendpoint = tcp://127.0.0.1:%s\n%s\n%s\n' "$(pick_port)" \
     "$(sed -n 1p "$T/inject.keys")" "$(sed -n 2p "$T/inject.keys")" >>"$T/a/snijpuntd.conf"
 
@@ -111,7 +104,7 @@ wait_state() { # node id state seconds
 # --- garbage from an authenticated peer, while a round runs ------------------
 id=$(start_round a b)
 wait_state a "$id" running 20
-out=$("$T/inject" send "tcp://127.0.0.1:${PORTS[a]}" "${PUBS[a]}" "$(sed -n 3p "$T/inject.keys")")
+out=$("$INJECT" send "tcp://127.0.0.1:${PORTS[a]}" "${PUBS[a]}" "$(sed -n 3p "$T/inject.keys")")
 n_err=${out#errors }
 [ "$n_err" -ge 9 ] || fail "injector got $n_err ERROR replies, expected at least 9 ($out)"
 for why in "undecodable message" "multipart message" "unknown round"; do
@@ -126,14 +119,14 @@ done
 [ -n "$(results_of a "$id")" ] || fail "no results after the garbage"
 
 # --- a replayed proposal (a round id already used) is refused ------------------
-"$T/inject" propose "tcp://127.0.0.1:${PORTS[a]}" "${PUBS[a]}" "$(sed -n 3p "$T/inject.keys")" \
+"$INJECT" propose "tcp://127.0.0.1:${PORTS[a]}" "${PUBS[a]}" "$(sed -n 3p "$T/inject.keys")" \
     "$id" a,injector || fail "injector propose"
 for _ in $(seq 50); do grep -q "refused a PROPOSE from injector" "$T/a/d.log" && break; sleep 0.1; done
 grep -q "round $id: refused a PROPOSE from injector: round id already seen (replay)" \
     "$T/a/d.log" || fail "the replayed proposal was not refused as a replay"
 [ "$(round_state a "$id")" = done ] || fail "the replay changed the recorded round"
 fresh=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
-"$T/inject" propose "tcp://127.0.0.1:${PORTS[a]}" "${PUBS[a]}" "$(sed -n 3p "$T/inject.keys")" \
+"$INJECT" propose "tcp://127.0.0.1:${PORTS[a]}" "${PUBS[a]}" "$(sed -n 3p "$T/inject.keys")" \
     "$fresh" b,c || fail "injector propose"
 for _ in $(seq 50); do grep -q "round $fresh: refused" "$T/a/d.log" && break; sleep 0.1; done
 grep -q "round $fresh: refused.*this node (a) is not a participant" "$T/a/d.log" ||
