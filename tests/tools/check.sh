@@ -58,9 +58,7 @@ has "$OUT" '"records":5'
 has "$OUT" '"records_skipped":1'
 has "$OUT" '{"line":5,"code":"SP_ERR_INPUT_FIELD_COUNT","message":"expected 8 fields, found 5"}'
 has "$OUT" '"field":"bsn","column":"bsn"'
-if command -v python3 >/dev/null; then
-    python3 -m json.tool "$OUT" >/dev/null || fail "check --json is not valid JSON"
-fi
+jq -e . "$OUT" >/dev/null || fail "check --json is not valid JSON"
 for v in 111222333 Vries PL-1; do hasnt "$OUT" "$v"; done
 
 # standard input
