@@ -44,7 +44,7 @@
 #define SP_CONFIG_BASIS_MAX       256  /* = SP_PROTO_LEGAL_BASIS_MAX */
 #define SP_CONFIG_SHA256_BYTES    32
 /* Default small-cell threshold for counts shown to coordinators. */
-#define SP_CONFIG_DEFAULT_SUPPRESS 0
+#define SP_CONFIG_DEFAULT_SUPPRESS 10
 
 enum sp_log_level {
     SP_LOG_ERROR = 0,

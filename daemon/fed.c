@@ -13,6 +13,7 @@
 #include "crypto/group.h"
 #include "daemon/config.h"
 #include "daemon/fed_internal.h"
+#include "daemon/gov.h"
 #include "daemon/log.h"
 #include "daemon/round_meta.h"
 
@@ -82,6 +83,7 @@ int fed_round_create(struct sp_fed *fed, const struct sp_proposal *prop, const u
     r->me = (unsigned)me;
     r->n = prop->nparticipants;
     r->initiator = initiator;
+    r->fail_from = -1;
     r->roles = (initiator == r->me ? SP_ROUND_ROLE_INITIATOR : 0) |
                (prop->counter == r->me ? SP_ROUND_ROLE_COUNTER : 0);
     if ((rc = map_participants(r)) != 0)
@@ -133,6 +135,8 @@ static void round_unlink_free(struct sp_fed *fed, struct fed_round *r)
     fed_counter_free(r);
     sp_round_key_free(&r->key);
     free(r->prop_bytes);
+    free(r->sig);
+    free(r->cert);
     free(r);
 }
 
@@ -226,7 +230,9 @@ void fed_round_fail(struct fed_round *r, int code, bool send_abort, const char *
     if ((r->rows_appended || r->appended) &&
         sp_store_round_delete_results(r->fed->store, r->id) != 0)
         sp_log_error("round %s: cannot delete its staged results", r->hex);
+    fed_gov_failed(r, code < 0 ? code : SP_ERR_ROUND_FAILED); /* with the failed state */
     fed_round_persist(r);
+    fed_gov_ended(r);
     fed_round_release_idle(r);
 }
 
@@ -245,8 +251,10 @@ void fed_round_check_finished(struct fed_round *r)
 {
     if (r->state != SP_ROUND_FINISHING || !r->committed || !fed_counter_done(r))
         return;
-    if (fed_round_event(r, SP_ROUND_EV_FINISHED) == 0)
+    if (fed_round_event(r, SP_ROUND_EV_FINISHED) == 0) {
+        fed_gov_ended(r);
         fed_round_release_idle(r);
+    }
 }
 
 /* A terminal round whose jobs are back and whose scratch is gone leaves
@@ -256,7 +264,10 @@ static void release_finished(struct sp_fed *fed)
     struct fed_round *r = fed->rounds;
     while (r) {
         struct fed_round *next = r->next;
-        if (sp_round_state_terminal(r->state) && !r->jobs && fed_counter_cleanup_step(r))
+        /* it stays until its peers' log heads are in (or FED_HEADS_WAIT_MS) */
+        if (sp_round_state_terminal(r->state) && !r->jobs &&
+            (r->scratch_gone || (r->scratch_gone = fed_counter_cleanup_step(r))) &&
+            fed_gov_heads_settled(r, fed->now_ms))
             round_unlink_free(fed, r);
         r = next;
     }
@@ -405,6 +416,7 @@ static void check_links(struct fed_round *r, uint64_t now)
             continue;
         char when[32];
         fed_format_wall(since, now, when);
+        r->fail_from = (int)p;
         fed_round_fail(r, SP_ERR_TIMEOUT, true, "peer %s unreachable since %s", fed_pname(r, p),
                        when);
     }
@@ -441,7 +453,11 @@ long sp_fed_next_timeout_ms(const struct sp_fed *fed, uint64_t now_ms)
     long best = -1;
     for (const struct fed_round *r = fed->rounds; r; r = r->next) {
         long t;
-        if (sp_round_state_terminal(r->state))
+        if (sp_round_state_terminal(r->state) && r->scratch_gone && !r->jobs)
+            t = fed_gov_heads_settled(r, now_ms)
+                    ? 0
+                    : (long)(r->ended_ms + FED_HEADS_WAIT_MS - now_ms); /* waiting for heads */
+        else if (sp_round_state_terminal(r->state))
             t = 10; /* winding down: scratch deletion, jobs coming back */
         else if (r->state == SP_ROUND_FINISHING && !r->committed)
             t = 0;
@@ -538,6 +554,7 @@ static int recover_one(struct sp_fed *fed, const uint8_t id[SP_STORE_ROUND_ID_BY
     if ((rc = sp_round_meta_encode(m, out, SP_ROUND_META_MAX_BYTES, &len)) != 0 ||
         (rc = sp_store_round_delete_results(fed->store, id)) != 0)
         goto cleanup;
+    fed_gov_recovered(fed, id, m->reason); /* written with the failed state */
     rc = sp_store_round_put(fed->store, id, out, len);
 cleanup:
     free(blob);
@@ -556,8 +573,22 @@ static int recover_rounds(struct sp_fed *fed)
     return rc;
 }
 
+/* The ZAP handler's hooks: a configured peer is admitted only while its
+ * certificate passes; every refusal is recorded (gov.h). */
+static int admit_peer(void *ctx, int peer, const uint8_t key[32], char *why, size_t cap)
+{
+    struct sp_fed *fed = ctx;
+    return peer < 0 ? SP_ERR_PEER_UNKNOWN : sp_gov_admit(fed->gov, (size_t)peer, key, why, cap);
+}
+
+static void refused_peer(void *ctx, const uint8_t *key, const char *why)
+{
+    struct sp_fed *fed = ctx;
+    sp_gov_refused(fed->gov, NULL, key, SP_ERR_PEER_UNKNOWN, why);
+}
+
 int sp_fed_new(const struct sp_config *cfg, struct sp_store *store, const struct sp_identity *id,
-               void *zctx, struct sp_fed **out)
+               struct sp_gov *gov, void *zctx, struct sp_fed **out)
 {
     int rc = SP_ERR_NOMEM;
     struct sp_fed *fed = calloc(1, sizeof(*fed));
@@ -566,12 +597,15 @@ int sp_fed_new(const struct sp_config *cfg, struct sp_store *store, const struct
     fed->cfg = cfg;
     fed->store = store;
     fed->id = id;
+    fed->gov = gov;
     fed->now_ms = mono_ms();
     unsigned nthreads = cfg->worker_threads ? cfg->worker_threads : sp_workers_default_count();
     if ((rc = sp_crypto_init()) != 0 || (rc = sp_workers_new(nthreads, &fed->workers)) != 0 ||
         (rc = fed_scratch_open(fed)) != 0 || (rc = recover_rounds(fed)) != 0 ||
         (rc = sp_peers_new(cfg, id, zctx, fed->now_ms, &fed->peers)) != 0)
         goto cleanup;
+    if (gov)
+        sp_peers_set_admission(fed->peers, admit_peer, refused_peer, fed);
     sp_log_info("federation: node %s listening on %s with %zu peers, %u worker threads", cfg->node,
                 cfg->listen, cfg->npeers, nthreads);
     *out = fed;
@@ -650,6 +684,9 @@ int sp_fed_control(struct sp_fed *fed, const struct sp_ctl_request *req, struct 
     switch (req->op) {
     case SP_CTL_ROUND_START:
         rc = fed_ctl_round_start(fed, &req->round_start, reply);
+        break;
+    case SP_CTL_ROUND_SUBMIT:
+        rc = fed_ctl_round_submit(fed, &req->round_submit, reply);
         break;
     case SP_CTL_ROUNDS:
         rc = fed_ctl_rounds(fed, &req->rounds, reply);

@@ -300,6 +300,8 @@ void fed_map_done(struct fed_round *r, struct fed_job *j)
     j->rows = NULL;
     r->nrows_buf = j->nrows;
     r->rows = j->nrows;
+    for (size_t i = 0; i < r->nrows_buf; i++)
+        r->candidates += r->rows_buf[i].klass == SP_CLASS_C;
     r->records_matched = sp_round_agg_records(r->agg);
     r->mapped = true;
     sp_store_keys_iter_free(&r->map_it);
@@ -318,8 +320,10 @@ static int commit(struct fed_round *r, const struct sp_count_entry *counts, size
     uint8_t *blob = NULL;
     size_t len = 0;
     int rc = fed_round_meta(r, SP_ROUND_DONE, &blob, &len);
-    if (rc == 0)
+    if (rc == 0) {
+        fed_gov_result(r); /* committed with the results, or dropped with them */
         rc = sp_store_results_commit(r->fed->store, r->id, NULL, 0, counts, ncounts, blob, len);
+    }
     free(blob);
     if (rc) {
         fed_round_fail(r, rc, true, "cannot store the results: %s", sp_strerror(rc));

@@ -226,6 +226,23 @@ struct fed_round {
 
     /* counting node duties (NULL unless this node counts) */
     struct fed_counter *ctr;
+    bool scratch_gone; /* terminal and the counting scratch deleted */
+
+    /* governance (fed_gov.c): what the audit log says about the round */
+    uint8_t digest[32];        /* SHA-256 of the proposal bytes */
+    bool is_signed;            /* a coordinator signed it */
+    uint8_t coord_cert_fp[32]; /* SHA-256 of the coordinator's certificate */
+    uint8_t *sig, *cert;       /* initiator: forwarded in PROPOSE (NULL: unsigned) */
+    size_t sig_len, cert_len;
+    /* elements in BATCH and FINAL messages per participant and key type */
+    uint64_t sent[SP_PROTO_MAX_PARTICIPANTS][FED_NTYPES];
+    uint64_t received[SP_PROTO_MAX_PARTICIPANTS][FED_NTYPES];
+    uint64_t declared[SP_PROTO_MAX_PARTICIPANTS][FED_NTYPES]; /* initiator: from ACCEPTs */
+    uint64_t candidates; /* result rows whose strongest class is C */
+    int fail_from;       /* participant whose message or absence ended it, or -1 */
+    bool ended_recorded; /* sizes and head sent once it ended */
+    uint32_t heads_in;   /* participants whose LOG_HEAD was recorded */
+    uint64_t ended_ms;   /* when it reached a terminal state (monotonic) */
 };
 
 struct fed_selfmsg {
@@ -244,6 +261,7 @@ struct sp_fed {
     const struct sp_config *cfg;
     struct sp_store *store;
     const struct sp_identity *id;
+    struct sp_gov *gov; /* audit log, membership, policy; NULL in engine-only tests */
     struct sp_peers *peers;
     struct sp_workers *workers;
     size_t npeer_items;
@@ -310,6 +328,9 @@ void fed_drain_self(struct sp_fed *fed);
 /* ---- fed_setup.c ---------------------------------------------------- */
 SP_NODISCARD int fed_ctl_round_start(struct sp_fed *fed, const struct sp_proposal *req,
                                      struct sp_ctl_reply *reply);
+/* ROUND_SUBMIT: a coordinator-signed proposal, judged and proposed as is. */
+SP_NODISCARD int fed_ctl_round_submit(struct sp_fed *fed, const struct sp_peer_propose *req,
+                                      struct sp_ctl_reply *reply);
 void fed_on_propose(struct sp_fed *fed, int peer, const struct sp_peer_msg *m);
 void fed_on_accept(struct fed_round *r, unsigned from, const struct sp_peer_msg *m);
 void fed_on_refuse(struct fed_round *r, unsigned from, const struct sp_peer_msg *m);
@@ -354,6 +375,44 @@ bool fed_counter_done(const struct fed_round *r);
 /* Deletes a slice of the round's scratch; true when none is left. */
 bool fed_counter_cleanup_step(struct fed_round *r);
 void fed_counter_free(struct fed_round *r);
+
+/* ---- fed_gov.c ------------------------------------------------------ */
+/* How long a round that ended stays in memory for its peers' log heads. */
+#define FED_HEADS_WAIT_MS 30000
+struct sp_policy_verdict;
+/* Judges a proposal with the node's policy (gov.h): signature, expiry,
+ * local policy, membership. Without governance only the engine's own rules
+ * apply (returns 0). Fills *v (digest and signer). Returns 0 or the
+ * refusing code with reason set. */
+SP_NODISCARD int fed_gov_judge(struct sp_fed *fed, const struct sp_proposal *p,
+                               const uint8_t *bytes, size_t len, const struct sp_peer_propose *pp,
+                               struct sp_policy_verdict *v, char *reason, size_t cap);
+/* Keeps the judgement's digest and signer on the round (and the signature
+ * and certificate to forward in PROPOSE). Returns 0 or SP_ERR_NOMEM. */
+SP_NODISCARD int fed_gov_bind(struct fed_round *r, const struct sp_policy_verdict *v,
+                              const struct sp_peer_propose *pp);
+/* Audit events: staged for the round's next store write, or appended. */
+void fed_gov_accepted(struct fed_round *r);
+void fed_gov_refused(struct sp_fed *fed, const uint8_t *round, const uint8_t *bytes, size_t len,
+                     const struct sp_proposal *p, const char *initiator, const char *peer, int code,
+                     const char *reason);
+void fed_gov_started(struct fed_round *r);
+void fed_gov_result(struct fed_round *r);
+void fed_gov_failed(struct fed_round *r, int code);
+/* A round that was live when the node stopped, now recorded as failed. */
+void fed_gov_recovered(struct sp_fed *fed, const uint8_t id[SP_PROTO_ROUND_ID_BYTES],
+                       const char *reason);
+/* A round reached a terminal state: sizes per peer, then the signed head to
+ * every other participant (LOG_HEAD) and log_head_sent. Once per round. */
+void fed_gov_ended(struct fed_round *r);
+/* Counts the elements of a BATCH or FINAL sent to / received from p (and
+ * the set sizes an ACCEPT declares). */
+void fed_gov_count(struct fed_round *r, unsigned p, const struct sp_peer_msg *m, bool sent);
+/* A LOG_HEAD from participant from: checked and recorded. Returns 0 or a
+ * refusal code. */
+SP_NODISCARD int fed_on_log_head(struct fed_round *r, unsigned from, const struct sp_peer_msg *m);
+/* Whether a round that ended may leave memory (heads in, or waited enough). */
+bool fed_gov_heads_settled(const struct fed_round *r, uint64_t now_ms);
 
 /* ---- fed_ctl.c ------------------------------------------------------ */
 SP_NODISCARD int fed_ctl_rounds(struct sp_fed *fed, const struct sp_ctl_rounds_req *req,

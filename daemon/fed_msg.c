@@ -9,6 +9,7 @@
 
 #include "daemon/config.h"
 #include "daemon/fed_internal.h"
+#include "daemon/gov.h"
 #include "daemon/log.h"
 
 /* ---- sending ---------------------------------------------------------- */
@@ -24,8 +25,12 @@ int fed_send(struct fed_round *r, unsigned p, struct sp_peer_msg *m)
                      sp_strerror(rc));
         return rc;
     }
-    if (p != r->me)
-        return sp_peers_send(r->fed->peers, r->peer_of[p], buf, len);
+    if (p != r->me) {
+        rc = sp_peers_send(r->fed->peers, r->peer_of[p], buf, len);
+        if (rc == 0)
+            fed_gov_count(r, p, m, true);
+        return rc;
+    }
     struct fed_selfmsg *s = malloc(sizeof(*s) + len);
     if (!s) {
         free(buf);
@@ -94,6 +99,13 @@ static void refuse(struct sp_fed *fed, int peer, const struct sp_peer_in *in, in
         sp_log_warn("refused message from peer %s: type %s, round %s: %s (%s); %" PRIu64
                     " refused from this peer",
                     peer_label(fed, peer), tn ? tn : "?", hex, why, sp_errname(code), st->refused);
+    }
+    if (fed->gov && peer >= 0) { /* recorded at most once a minute per peer (gov.h) */
+        char text[SP_PROTO_TEXT_MAX + 1];
+        const char *tn = sp_peer_type_name(type);
+        snprintf(text, sizeof(text), "a %s message was refused: %s", tn ? tn : "malformed", why);
+        sp_gov_refused(fed->gov, peer_label(fed, peer), NULL, code < 0 ? code : SP_ERR_PEER_REFUSED,
+                       text);
     }
     if (!in || !in->via_router || type == SP_PEER_ERROR)
         return;
@@ -167,6 +179,8 @@ static int route(struct fed_round *r, unsigned from, const struct sp_peer_msg *m
     case SP_PEER_ERROR:
         fed_on_error(r, from, m);
         return 0;
+    case SP_PEER_LOG_HEAD:
+        return fed_on_log_head(r, from, m);
     default:
         return SP_ERR_UNSUPPORTED;
     }
@@ -213,6 +227,8 @@ static void handle_msg(struct sp_fed *fed, int peer, const struct sp_peer_msg *m
     rc = route(r, (unsigned)from, m);
     if (rc)
         refuse(fed, peer, in, m->type, m->round_id, rc, sp_strerror(rc));
+    else
+        fed_gov_count(r, (unsigned)from, m, false);
 }
 
 void fed_on_recv(void *ctx, const struct sp_peer_in *in)

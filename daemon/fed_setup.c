@@ -12,6 +12,7 @@
 #include "daemon/config.h"
 #include "daemon/fed_internal.h"
 #include "daemon/log.h"
+#include "daemon/policy.h"
 
 static uint32_t all_bits(unsigned n)
 {
@@ -29,7 +30,10 @@ static void refuse_round(struct fed_round *r, int code, const char *reason)
     m.refuse.code = code;
     snprintf(m.refuse.reason, sizeof(m.refuse.reason), "%s", reason);
     fed_send_best(r, r->initiator, &m);
+    const char *by = fed_pname(r, r->initiator);
+    fed_gov_refused(r->fed, r->id, r->prop_bytes, r->prop_len, &r->prop, by, by, code, reason);
     fed_round_persist(r);
+    fed_gov_ended(r);
 }
 
 static void scan_run(struct sp_worker_job *base)
@@ -90,6 +94,7 @@ static void maybe_start(struct fed_round *r)
             return;
         }
     }
+    fed_gov_started(r);
     fed_round_persist(r);
     int rc = fed_ring_begin(r);
     if (rc)
@@ -116,6 +121,8 @@ void fed_scan_done(struct fed_round *r, struct fed_job *j)
             return;
         }
         r->accepted |= UINT32_C(1) << r->me;
+        fed_gov_accepted(r);
+        fed_round_persist(r);
         maybe_start(r);
         return;
     }
@@ -138,6 +145,7 @@ void fed_scan_done(struct fed_round *r, struct fed_job *j)
     r->accept_sent = true;
     sp_log_info("round %s: accepted the proposal of %s (case %s)", r->hex,
                 fed_pname(r, r->initiator), r->prop.case_ref);
+    fed_gov_accepted(r);
     fed_round_persist(r);
 }
 
@@ -182,13 +190,64 @@ static int check_request(struct sp_fed *fed, const struct sp_proposal *p,
     return 0;
 }
 
+static bool round_id_seen(struct sp_fed *fed, const uint8_t *id);
+
+/* The initiator's side of a proposal that passed check_request: judged as
+ * every participant judges it (a refusal is recorded and answered), then
+ * recorded and sent to every other participant, signature and certificate
+ * included (pp NULL: unsigned). */
+static int propose_round(struct sp_fed *fed, const struct sp_proposal *prop, const uint8_t *bytes,
+                         size_t len, const struct sp_peer_propose *pp, struct sp_ctl_reply *reply)
+{
+    char reason[FED_REASON_MAX + 1] = "";
+    struct sp_policy_verdict v;
+    struct fed_round *r = NULL;
+    int rc = 0;
+    if (round_id_seen(fed, prop->round_id)) {
+        rc = SP_ERR_PROPOSAL_REPLAY;
+        snprintf(reason, sizeof(reason), "round id already seen (a replayed proposal)");
+    } else {
+        rc = fed_gov_judge(fed, prop, bytes, len, pp, &v, reason, sizeof(reason));
+    }
+    if (rc) {
+        char hex[33];
+        sp_round_id_hex(prop->round_id, hex);
+        sp_log_warn("round %s: refused to propose it: %s", hex, reason);
+        fed_gov_refused(fed, prop->round_id, bytes, len, prop, fed->cfg->node, NULL, rc, reason);
+        return ctl_error(reply, rc, "%s", reason);
+    }
+    unsigned me = (unsigned)sp_proposal_participant_index(prop, fed->cfg->node);
+    if ((rc = fed_round_create(fed, prop, bytes, len, me, SP_ROUND_PROPOSED, &r)) != 0)
+        return ctl_error(reply, rc, "cannot create the round: %s", sp_strerror(rc));
+    if ((rc = fed_gov_bind(r, &v, pp)) != 0) {
+        fed_round_fail(r, rc, false, "out of memory");
+        return ctl_error(reply, rc, "out of memory");
+    }
+    r->created_at = prop->created_at;
+    fed_round_persist(r);
+    sp_log_info("round %s: proposed (case %s, %u participants, mode %u, k %u, counter %s%s)",
+                r->hex, prop->case_ref, r->n, prop->mode, prop->min_holders,
+                fed_pname(r, prop->counter), r->is_signed ? ", signed" : ", unsigned");
+    for (unsigned p = 0; p < r->n; p++) {
+        if (p == r->me)
+            continue;
+        struct sp_peer_msg m = {.type = SP_PEER_PROPOSE};
+        m.propose = (struct sp_peer_propose){bytes, len, r->sig, r->sig_len, r->cert, r->cert_len};
+        if (fed_send(r, p, &m) != 0)
+            fed_round_fail(r, SP_ERR_IO, true, "cannot send the proposal to %s", fed_pname(r, p));
+    }
+    if (!sp_round_state_terminal(r->state) && (rc = start_scan(r)) != 0)
+        fed_round_fail(r, rc, true, "cannot count own values");
+    memcpy(reply->round_id, r->id, sizeof(reply->round_id));
+    return 0;
+}
+
 int fed_ctl_round_start(struct sp_fed *fed, const struct sp_proposal *req,
                         struct sp_ctl_reply *reply)
 {
     struct sp_proposal prop = *req;
     uint8_t *bytes = malloc(SP_PROPOSAL_MAX_BYTES);
     size_t len = 0;
-    struct fed_round *r = NULL;
     int rc;
     if (!bytes)
         return ctl_error(reply, SP_ERR_NOMEM, "out of memory");
@@ -200,30 +259,27 @@ int fed_ctl_round_start(struct sp_fed *fed, const struct sp_proposal *req,
         ctl_error(reply, rc, "cannot encode the proposal");
         goto cleanup;
     }
-    unsigned me = (unsigned)sp_proposal_participant_index(&prop, fed->cfg->node);
-    if ((rc = fed_round_create(fed, &prop, bytes, len, me, SP_ROUND_PROPOSED, &r)) != 0) {
-        ctl_error(reply, rc, "cannot create the round: %s", sp_strerror(rc));
-        goto cleanup;
-    }
-    r->created_at = prop.created_at;
-    fed_round_persist(r);
-    sp_log_info("round %s: proposed (case %s, %u participants, mode %u, k %u, counter %s)", r->hex,
-                prop.case_ref, r->n, prop.mode, prop.min_holders, fed_pname(r, prop.counter));
-    for (unsigned p = 0; p < r->n; p++) {
-        if (p == r->me)
-            continue;
-        struct sp_peer_msg m = {.type = SP_PEER_PROPOSE};
-        m.propose.proposal = bytes;
-        m.propose.proposal_len = len;
-        if (fed_send(r, p, &m) != 0)
-            fed_round_fail(r, SP_ERR_IO, true, "cannot send the proposal to %s", fed_pname(r, p));
-    }
-    if (!sp_round_state_terminal(r->state) && (rc = start_scan(r)) != 0)
-        fed_round_fail(r, rc, true, "cannot count own values");
-    memcpy(reply->round_id, r->id, sizeof(reply->round_id));
-    rc = 0;
+    rc = propose_round(fed, &prop, bytes, len, NULL, reply);
 cleanup:
     free(bytes);
+    return rc;
+}
+
+int fed_ctl_round_submit(struct sp_fed *fed, const struct sp_peer_propose *req,
+                         struct sp_ctl_reply *reply)
+{
+    struct sp_proposal *prop = malloc(sizeof(*prop));
+    int rc = prop ? sp_proposal_decode(req->proposal, req->proposal_len, prop) : SP_ERR_NOMEM;
+    if (rc) {
+        free(prop);
+        return ctl_error(reply, rc, "the proposal cannot be decoded: %s", sp_strerror(rc));
+    }
+    if ((rc = check_request(fed, prop, reply)) != 0)
+        fed_gov_refused(fed, prop->round_id, req->proposal, req->proposal_len, prop, fed->cfg->node,
+                        NULL, rc, reply->message);
+    else
+        rc = propose_round(fed, prop, req->proposal, req->proposal_len, req, reply);
+    free(prop);
     return rc;
 }
 
@@ -242,6 +298,7 @@ void fed_on_accept(struct fed_round *r, unsigned from, const struct sp_peer_msg 
 
 void fed_on_refuse(struct fed_round *r, unsigned from, const struct sp_peer_msg *m)
 {
+    r->fail_from = (int)from;
     fed_round_fail(r, SP_ERR_ROUND_REFUSED, true, "refused by %s: %s", fed_pname(r, from),
                    m->refuse.reason);
 }
@@ -254,6 +311,7 @@ void fed_on_start(struct fed_round *r, unsigned from)
     if (fed_round_event(r, SP_ROUND_EV_START) != 0)
         return;
     r->started_at = (uint64_t)time(NULL);
+    fed_gov_started(r);
     fed_round_persist(r);
     int rc = fed_ring_begin(r);
     if (rc)
@@ -262,12 +320,14 @@ void fed_on_start(struct fed_round *r, unsigned from)
 
 void fed_on_abort(struct fed_round *r, unsigned from, const struct sp_peer_msg *m)
 {
+    r->fail_from = (int)from;
     fed_round_fail(r, m->abort.code, false, "aborted by %s: %s", fed_pname(r, from),
                    m->abort.reason);
 }
 
 void fed_on_error(struct fed_round *r, unsigned from, const struct sp_peer_msg *m)
 {
+    r->fail_from = (int)from;
     fed_round_fail(r, m->error.code, true, "%s refused a message of this node: %s",
                    fed_pname(r, from), m->error.reason);
 }
@@ -321,12 +381,14 @@ static int proposal_policy(struct sp_fed *fed, const struct sp_proposal *p,
     return 0;
 }
 
-/* Judges a PROPOSE; returns 0 with *prop filled, or a refusal code with
- * reason set. */
+/* Judges a PROPOSE; returns 0 with *prop and *v filled, or a refusal code
+ * with reason set (*decoded says whether *prop holds the proposal). */
 static int judge(struct sp_fed *fed, int peer, const struct sp_peer_msg *m,
-                 struct sp_proposal *prop, char *reason, size_t cap)
+                 struct sp_proposal *prop, struct sp_policy_verdict *v, bool *decoded, char *reason,
+                 size_t cap)
 {
     int rc = sp_proposal_decode(m->propose.proposal, m->propose.proposal_len, prop);
+    *decoded = false;
     if (rc) {
         snprintf(reason, cap, "the proposal cannot be decoded: %s", sp_strerror(rc));
         return rc;
@@ -335,6 +397,12 @@ static int judge(struct sp_fed *fed, int peer, const struct sp_peer_msg *m,
         snprintf(reason, cap, "the message's round id differs from the proposal's");
         return SP_ERR_PROTO_FIELD;
     }
+    *decoded = true;
+    /* the coordinator's signature, expiry and this node's policy first */
+    rc = fed_gov_judge(fed, prop, m->propose.proposal, m->propose.proposal_len, &m->propose, v,
+                       reason, cap);
+    if (rc)
+        return rc;
     struct is_peer_ctx ic = {fed};
     struct sp_round_judge_ctx jc = {.self = fed->cfg->node,
                                     .sender = sp_peers_name(fed->peers, peer),
@@ -351,26 +419,35 @@ void fed_on_propose(struct sp_fed *fed, int peer, const struct sp_peer_msg *m)
     char reason[FED_REASON_MAX + 1] = "";
     char hex[33];
     sp_round_id_hex(m->round_id, hex);
+    const char *sender = sp_peers_name(fed->peers, peer);
     if (round_id_seen(fed, m->round_id)) {
         /* Never overwrite what the store holds for that id. */
+        static const char replay[] = "round id already seen (a replayed proposal)";
         sp_log_warn("round %s: refused a PROPOSE from %s: round id already seen (replay)", hex,
-                    sp_peers_name(fed->peers, peer));
-        send_refuse(fed, peer, m->round_id, SP_ERR_ROUND_REFUSED,
-                    "round id already seen (a replayed proposal)");
+                    sender);
+        send_refuse(fed, peer, m->round_id, SP_ERR_PROPOSAL_REPLAY, replay);
+        fed_gov_refused(fed, m->round_id, m->propose.proposal, m->propose.proposal_len, NULL,
+                        sender, sender, SP_ERR_PROPOSAL_REPLAY, replay);
         return;
     }
     struct sp_proposal *prop = calloc(1, sizeof(*prop));
+    struct sp_policy_verdict v;
+    bool decoded = false;
     if (!prop)
         return;
-    int rc = judge(fed, peer, m, prop, reason, sizeof(reason));
+    int rc = judge(fed, peer, m, prop, &v, &decoded, reason, sizeof(reason));
     struct fed_round *r = NULL;
-    int from = rc == 0 || rc == SP_ERR_ROUND_REFUSED || rc == SP_ERR_POLICY
-                   ? sp_proposal_participant_index(prop, sp_peers_name(fed->peers, peer))
-                   : -1;
+    /* A decoded proposal from a participant is recorded even when refused,
+     * so that a replay of it is caught. */
+    int from = decoded ? sp_proposal_participant_index(prop, sender) : -1;
     if (from >= 0) {
         int crc = fed_round_create(fed, prop, m->propose.proposal, m->propose.proposal_len,
                                    (unsigned)from, SP_ROUND_ACCEPTED, &r);
         if (crc && rc == 0) {
+            rc = crc;
+            snprintf(reason, sizeof(reason), "cannot take part: %s", sp_strerror(crc));
+        }
+        if (!crc && rc == 0 && (crc = fed_gov_bind(r, &v, NULL)) != 0) {
             rc = crc;
             snprintf(reason, sizeof(reason), "cannot take part: %s", sp_strerror(crc));
         }
@@ -379,9 +456,10 @@ void fed_on_propose(struct sp_fed *fed, int peer, const struct sp_peer_msg *m)
         if (r)
             refuse_round(r, rc, reason); /* recorded, so a replay is caught */
         else {
-            sp_log_warn("round %s: refused a PROPOSE from %s: %s", hex,
-                        sp_peers_name(fed->peers, peer), reason);
+            sp_log_warn("round %s: refused a PROPOSE from %s: %s", hex, sender, reason);
             send_refuse(fed, peer, m->round_id, rc, reason);
+            fed_gov_refused(fed, m->round_id, m->propose.proposal, m->propose.proposal_len,
+                            decoded ? prop : NULL, sender, sender, rc, reason);
         }
     } else {
         fed_round_persist(r);

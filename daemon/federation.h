@@ -32,15 +32,20 @@
 struct sp_config;
 struct sp_store;
 struct sp_identity;
+struct sp_gov;
 struct sp_ctl_request;
 struct sp_ctl_reply;
 struct sp_fed;
 
 /* Creates the engine: binds the peer listener and connects to every configured
- * peer. Borrows cfg, store and id (they outlive the engine); zctx is the
- * process's ZeroMQ context. Returns 0, SP_ERR_CONFIG, SP_ERR_IO, SP_ERR_NOMEM. */
+ * peer. Borrows cfg, store, id and gov (they outlive the engine); gov (the
+ * node's audit log, membership and policy, gov.h) may be NULL in tests of
+ * the engine alone: then every proposal the engine's own rules allow is
+ * accepted and nothing is recorded. zctx is the process's ZeroMQ context.
+ * Returns 0, SP_ERR_CONFIG, SP_ERR_IO, SP_ERR_NOMEM. */
 SP_NODISCARD int sp_fed_new(const struct sp_config *cfg, struct sp_store *store,
-                            const struct sp_identity *id, void *zctx, struct sp_fed **out);
+                            const struct sp_identity *id, struct sp_gov *gov, void *zctx,
+                            struct sp_fed **out);
 /* Aborts running rounds (wiping their keys), closes sockets, frees; NULL-safe. */
 void sp_fed_free(struct sp_fed **fed);
 
@@ -56,7 +61,7 @@ void sp_fed_tick(struct sp_fed *fed, uint64_t now_ms);
 /* Milliseconds until the next timer, or -1 for none. */
 long sp_fed_next_timeout_ms(const struct sp_fed *fed, uint64_t now_ms);
 
-/* Handles a round-related control request: ROUND_START, ROUNDS (list and
+/* Handles a round-related control request: ROUND_START, ROUND_SUBMIT, ROUNDS (list and
  * status) and ROUND_CANCEL; for STATUS it fills the engine's part (peers
  * with their link state, rounds_active) and leaves the rest zero. RESULTS
  * and COUNTS are not its business (the store has them). Returns 0 with

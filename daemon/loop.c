@@ -83,7 +83,7 @@ int sp_loop_new(const struct sp_config *cfg, struct sp_store *store, const struc
     if (!err)
         err = sp_control_new(cfg, store, l->zctx, sp_now_ms(), &l->control);
     if (!err) {
-        err = sp_fed_new(cfg, store, id, l->zctx, &l->fed);
+        err = sp_fed_new(cfg, store, id, gov, l->zctx, &l->fed);
         if (err)
             sp_log_error("cannot start the federation engine: %s", sp_strerror(err));
     }

@@ -555,6 +555,12 @@ size_t sp_peers_queued(const struct sp_peers *p, int peer)
     return p->links[peer].qbytes;
 }
 
+void sp_peers_set_admission(struct sp_peers *p, sp_peers_admit_fn admit,
+                            sp_peers_refused_fn refused, void *ctx)
+{
+    sp_zap_set_hooks(p->zap, admit, refused, ctx);
+}
+
 uint64_t sp_peers_refused(const struct sp_peers *p)
 {
     return sp_zap_refused(p->zap);

@@ -99,5 +99,10 @@ bool sp_peers_up(const struct sp_peers *p, int peer, uint64_t *since_ms);
 size_t sp_peers_queued(const struct sp_peers *p, int peer);
 /* Connections the ZAP handler refused (keys not configured) so far. */
 uint64_t sp_peers_refused(const struct sp_peers *p);
+/* The ZAP handler's admission hooks (zap.h, sp_zap_set_hooks). */
+typedef int (*sp_peers_admit_fn)(void *ctx, int peer, const uint8_t key[32], char *why, size_t cap);
+typedef void (*sp_peers_refused_fn)(void *ctx, const uint8_t *key, const char *why);
+void sp_peers_set_admission(struct sp_peers *p, sp_peers_admit_fn admit,
+                            sp_peers_refused_fn refused, void *ctx);
 
 #endif

@@ -93,7 +93,10 @@ int sp_round_accepts(int state, unsigned roles, int type)
     case SP_PEER_ERROR:
         ok = live;
         break;
-    default: /* PROPOSE creates rounds; LOG_HEAD belongs to the audit (issue 5) */
+    case SP_PEER_LOG_HEAD: /* the audit's (fed_gov.c): from any participant, any time */
+        ok = true;
+        break;
+    default: /* PROPOSE creates rounds */
         return SP_ERR_UNSUPPORTED;
     }
     return ok ? 0 : SP_ERR_STATE;

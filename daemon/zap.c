@@ -15,7 +15,19 @@ struct sp_zap {
     struct sp_zap_peer *peers;
     uint64_t admitted;
     uint64_t refused;
+    sp_zap_admit_fn admit;
+    sp_zap_refused_fn on_refused;
+    void *hook_ctx;
+    char why[256]; /* the admit hook's reason, for the reply's status text */
 };
+
+void sp_zap_set_hooks(struct sp_zap *zap, sp_zap_admit_fn admit, sp_zap_refused_fn refused,
+                      void *ctx)
+{
+    zap->admit = admit;
+    zap->on_refused = refused;
+    zap->hook_ctx = ctx;
+}
 
 static bool frame_is(const struct sp_zap_request *req, size_t i, const char *text)
 {
@@ -204,13 +216,23 @@ static void handle_one(struct sp_zap *z, zmq_msg_t *msgs, size_t kept, int total
         decide_refuse(&d, "500", "malformed ZAP request");
     else
         sp_zap_decide(&req, z->peers, z->npeers, &d);
+    /* A configured key is admitted only while its certificate passes; the
+     * hook logs and records its own refusals. */
+    bool hooked = false;
+    if (d.peer >= 0 && z->admit && z->admit(z->hook_ctx, d.peer, d.key, z->why, sizeof z->why)) {
+        decide_refuse(&d, "400", z->why);
+        hooked = true;
+    }
     const char *user = d.peer >= 0 ? z->peers[d.peer].name : "";
     if (d.peer >= 0) {
         z->admitted++;
         sp_log_debug("zap: admitted peer %s", user);
     } else {
         z->refused++;
-        log_refusal(&req, &d);
+        if (!hooked)
+            log_refusal(&req, &d);
+        if (!hooked && z->on_refused)
+            z->on_refused(z->hook_ctx, d.have_key ? d.key : NULL, d.status_text);
     }
     send_reply(z->sock, kept > 1 ? &msgs[1] : NULL, &d, user);
 }

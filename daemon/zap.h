@@ -63,6 +63,17 @@ void sp_zap_fingerprint(const uint8_t key[SP_ZAP_KEY_BYTES], char out[17]);
 
 struct sp_zap;
 
+/* Called for a request whose key is configured peer `peer`'s: returns 0 to
+ * admit, or a refusal code with why (capacity cap) filled, e.g. when the
+ * peer's certificate is revoked (members.h). The hook logs and records it. */
+typedef int (*sp_zap_admit_fn)(void *ctx, int peer, const uint8_t key[SP_ZAP_KEY_BYTES], char *why,
+                               size_t cap);
+/* Called for every other refusal, with the key when one was presented. */
+typedef void (*sp_zap_refused_fn)(void *ctx, const uint8_t *key, const char *why);
+/* Installs the hooks (either may be NULL). */
+void sp_zap_set_hooks(struct sp_zap *zap, sp_zap_admit_fn admit, sp_zap_refused_fn refused,
+                      void *ctx);
+
 /* Binds the handler in zctx for peers (copied). Returns 0, SP_ERR_NOMEM or
  * SP_ERR_IO (the endpoint is taken: another handler exists in the context). */
 SP_NODISCARD int sp_zap_new(void *zctx, const struct sp_zap_peer *peers, size_t npeers,

@@ -174,12 +174,23 @@ static int write_config(const struct init_opts *o)
                      "log_level = %s\n"
                      "round_deadline = 600\n"
                      "\n"
+                     "# Federation membership: send identity.pub to the federation CA, which\n"
+                     "# returns this node's certificate (docs/governance.md):\n"
+                     "# ca_cert = /etc/snijpunt/pki/ca.crt\n"
+                     "# crl = /etc/snijpunt/pki/crl.pem\n"
+                     "# node_cert = /etc/snijpunt/pki/%s.crt\n"
+                     "# cert_dir = /etc/snijpunt/pki/peers\n"
+                     "# Local policy (daemon/README.md): accept_coordinator, accept_purpose,\n"
+                     "# accept_legal_basis, accept_key_types, accept_modes, accept_min_holders,\n"
+                     "# accept_max_set_size, accept_max_retention_days, may_count,\n"
+                     "# counts_suppress_below.\n"
+                     "\n"
                      "# One section per other node of the federation:\n"
                      "# [peer NAME]\n"
                      "# endpoint = tcp://HOST:PORT\n"
                      "# public_key = <the line `snijpunt init` printed on that node>\n",
                      o->node, date, o->node, o->listen, o->state_path, o->key_path, o->sock_path,
-                     o->log_level ? o->log_level : "info");
+                     o->log_level ? o->log_level : "info", o->node);
     if (n < 0 || (size_t)n >= sizeof text)
         return errno = ENAMETOOLONG, -1;
     return write_file(o->cfg_path, text, 0640, o->force);

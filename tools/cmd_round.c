@@ -10,6 +10,7 @@
 
 #include "common/keytype.h"
 #include "tools/cli_control.h"
+#include "tools/cli_proposal.h"
 #include "tools/cli_json.h"
 #include "tools/cmd.h"
 
@@ -23,13 +24,19 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: snijpunt round start --participants A,B,... --counter NAME --case REF\n"
+            "usage: snijpunt round start --proposal FILE [--wait] [--json]\n"
+            "       snijpunt round start --participants A,B,... --counter NAME --case REF\n"
             "                            --purpose TEXT [options]\n"
             "       snijpunt round status [ID] [--wait] [--json]\n"
             "       snijpunt round list [--json]\n"
             "       snijpunt round cancel ID\n\n"
             "start   proposes a private matching round; this node must be a participant.\n"
             "        Prints the round id (with --wait: waits and prints the outcome).\n"
+            "  --proposal FILE      a proposal its coordinator made and signed (`snijpunt\n"
+            "                       proposal create`); every node checks the signature,\n"
+            "                       the expiry and its own policy. Without it the round is\n"
+            "                       unsigned, which nodes refuse unless their policy allows\n"
+            "                       unsigned rounds (allow_unsigned_rounds = yes):\n"
             "  --participants LIST  node names in ring order, comma-separated (2..32)\n"
             "  --keys all|LIST      key types every participant offers (default all)\n"
             "  --min-holders K      k: a value counts when at least K nodes hold it (default 2)\n"
@@ -275,7 +282,8 @@ enum {
     OPT_RETENTION,
     OPT_WAIT,
     OPT_JSON,
-    OPT_HELP
+    OPT_HELP,
+    OPT_PROPOSAL
 };
 
 static const struct option start_opts[] = {
@@ -295,6 +303,7 @@ static const struct option start_opts[] = {
     {"wait", no_argument, NULL, OPT_WAIT},
     {"json", no_argument, NULL, OPT_JSON},
     {"help", no_argument, NULL, OPT_HELP},
+    {"proposal", required_argument, NULL, OPT_PROPOSAL},
     SP_CLI_TARGET_OPTIONS,
     {NULL, 0, NULL, 0}};
 
@@ -426,6 +435,8 @@ static int round_start(int argc, char **argv)
                            .max_set = DEFAULT_MAX_SET_SIZE,
                            .retention = DEFAULT_RETENTION_D};
     struct sp_cli_target t;
+    const char *proposal = NULL;
+    bool unsigned_opts = false;
     int c, r;
     a.req.op = SP_CTL_ROUND_START;
     a.req.round_start.mode = SP_PROPOSAL_MODE_PARTNERS;
@@ -439,19 +450,33 @@ static int round_start(int argc, char **argv)
         }
         if (c == OPT_WAIT)
             a.wait = true;
+        else if (c == OPT_PROPOSAL)
+            proposal = optarg;
         else if (c == OPT_JSON)
             a.json = true;
         else if (c == OPT_HELP || c == 'h')
             return usage(stdout), 0;
         else if (c < OPT_PARTICIPANTS || c > OPT_RETENTION || !start_option(&a, c, optarg))
             return c == '?' ? (usage(stderr), 2) : 2;
+        else
+            unsigned_opts = true;
     }
-    if (optind != argc || !start_finish(&a))
+    if (proposal && unsigned_opts) {
+        fprintf(stderr, "snijpunt round start: --proposal carries the whole round; give no "
+                        "other round option with it\n");
         return 2;
+    }
+    struct sp_cli_proposal *signed_prop = NULL;
+    if (optind != argc || (!proposal && !start_finish(&a)))
+        return 2;
+    if (proposal && sp_cli_proposal_request("round start", proposal, &signed_prop, &a.req) != 0)
+        return 1;
     struct sp_cli_conn *conn = NULL;
     struct sp_ctl_reply rep;
-    if (sp_cli_connect(&t, "round start", false, &conn) != 0)
+    if (sp_cli_connect(&t, "round start", false, &conn) != 0) {
+        free(signed_prop);
         return 1;
+    }
     int status = 1;
     if (sp_cli_call(conn, &a.req, &rep, false) == 0) {
         if (!sp_cli_reply_failed(&rep, "round start"))
@@ -459,6 +484,7 @@ static int round_start(int argc, char **argv)
         sp_ctl_reply_clear(&rep);
     }
     sp_cli_close(&conn);
+    free(signed_prop);
     return status;
 }
 

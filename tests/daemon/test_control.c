@@ -72,6 +72,7 @@ static int setup(void **state)
     snprintf(text, sizeof text,
              "node = n1\nlisten = tcp://127.0.0.1:7999\nidentity = /nonexistent\n"
              "state_dir = %s\ncontrol_socket = %s/c.sock\nload_idle_timeout = 10\n"
+             "counts_suppress_below = 0\n"
              "[peer p2]\nendpoint = tcp://127.0.0.1:7998\n"
              "sign_key = WGZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmY=\n"
              "curve_key = AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=\n",

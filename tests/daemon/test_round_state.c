@@ -155,9 +155,11 @@ static void test_accepts(void **state)
         {SP_ROUND_FINISHING, 0, SP_PEER_ABORT, 0},
         {SP_ROUND_DONE, 0, SP_PEER_ABORT, SP_ERR_STATE},
         {SP_ROUND_REFUSED, 0, SP_PEER_ERROR, SP_ERR_STATE},
-        /* PROPOSE creates rounds; LOG_HEAD is issue 5's */
+        /* PROPOSE creates rounds; a LOG_HEAD is accepted in every state */
         {SP_ROUND_RUNNING, 0, SP_PEER_PROPOSE, SP_ERR_UNSUPPORTED},
-        {SP_ROUND_DONE, 0, SP_PEER_LOG_HEAD, SP_ERR_UNSUPPORTED},
+        {SP_ROUND_DONE, 0, SP_PEER_LOG_HEAD, 0},
+        {SP_ROUND_REFUSED, 0, SP_PEER_LOG_HEAD, 0},
+        {SP_ROUND_PROPOSED, SP_ROUND_ROLE_INITIATOR, SP_PEER_LOG_HEAD, 0},
         {SP_ROUND_RUNNING, 0, 99, SP_ERR_UNSUPPORTED},
     };
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {

@@ -39,6 +39,7 @@ expect_status 2 "no arguments" lf
 expect_status 2 "unknown option" lf --data x --results y --frobnicate
 expect_status 2 "bad mode" lf --data x --results y --mode everything
 expect_status 2 "bad k" lf --data x --results y --min-holders 0
+expect_status 2 "bad suppression" lf --data x --results y --suppress-below ten
 expect_status 0 "--help" lf --help
 grep -q -- '--min-holders' "$work/out.txt" || fail "--help does not describe the options"
 expect_status 1 "missing data dir" lf --data "$work/none" --results "$work/r"

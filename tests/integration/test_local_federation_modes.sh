@@ -8,8 +8,8 @@
 #   threshold  one row per own record held by >= k nodes, partner "*" (no
 #              partner names), the same records as the partners round;
 #   counts     no node holds per-record results; the coordinator's counts
-#              equal the cleartext incidence histogram (small cells suppressed
-#              when the daemon applies suppression);
+#              equal the cleartext incidence histogram with every cell below
+#              10 left out (counts_suppress_below = 10);
 #   all modes  no node's store or log holds a BSN or IBAN that only other
 #              nodes hold, and no log holds any BSN or IBAN at all.
 set -euo pipefail
@@ -164,8 +164,12 @@ no_leaks "$work/t2" "threshold"
 echo "  threshold: same records as partners, no partner names"
 
 # --- counts: nothing per record on any node ---
-lf --data "$work/data" --results "$work/c2" --mode counts --min-holders 2 --keep >"$work/c2.txt" 2>&1 ||
-    { cat "$work/c2.txt" >&2; fail "counts round failed"; }
+lf --data "$work/data" --results "$work/c2" --mode counts --min-holders 2 --suppress-below 10 --keep \
+    >"$work/c2.txt" 2>&1 || { cat "$work/c2.txt" >&2; fail "counts round failed"; }
+[ "$(jq '.suppressed_below' "$work/c2/counts.json")" = 10 ] ||
+    fail "counts: the nodes were told to suppress cells below 10, counts.json says otherwise"
+[ "$(hist_expected 0 "$(jq -r '.participants | join(",")' "$work/c2/counts.json")" | awk '$NF < 10' | wc -l)" -gt 0 ] ||
+    fail "counts: the data has no cell below 10, so suppression is not tested"
 for n in "${nodes[@]}"; do
     [ "$(cat "$work/c2/$n.csv")" = "$header" ] || fail "counts: $n holds per-record results"
     grep -q 'no per-record results' <(sed -n "/what node $n sees/,/^\$/p" "$work/c2.txt") ||

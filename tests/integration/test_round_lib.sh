@@ -51,10 +51,13 @@ pick_port() { # a free port not given to another node of this test
 }
 
 # fed_init NAME... [-- EXTRA_CONFIG_LINES]: nodes that all know each other.
+# These tests drive the engine with unsigned rounds (`round start`) and
+# compare counts exactly, so each node allows unsigned rounds and shows
+# every cell (the governance tests, test_gov_*.sh, check the defaults).
 fed_init() {
-    local names=() extra=()
+    local names=() extra=("allow_unsigned_rounds = yes" "counts_suppress_below = 0")
     while [ $# -gt 0 ] && [ "$1" != -- ]; do names+=("$1"); shift; done
-    [ "${1:-}" = -- ] && { shift; extra=("$@"); }
+    [ "${1:-}" = -- ] && { shift; extra+=("$@"); }
     local n
     for n in "${names[@]}"; do
         PORTS[$n]=$(pick_port)
