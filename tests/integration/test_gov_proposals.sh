@@ -90,7 +90,15 @@ submit_refused "$T/mallory.prop" -111 "certificate is not accepted"
 gov_proposal "$T/ok.prop" "J. de Vries" $P --mode partners
 gov_proposal "$T/k3.prop" "J. de Vries" $P --mode partners --min-holders 3
 gov_proposal "$T/jansen.prop" "P. Jansen" $P --mode partners
+# what the coordinator and operators see offline
+"$SP" proposal show "$T/ok.prop" --ca "$CA/ca.crt" >"$T/show.out" 2>&1 || fail "proposal show: $(cat "$T/show.out")"
+grep -q "signature:      valid, by J. de Vries" "$T/show.out" || fail "proposal show: $(cat "$T/show.out")"
+grep -q "^case:           TEST-2024/1" "$T/show.out" || fail "proposal show: $(cat "$T/show.out")"
 splice "$T/otherkey.prop" "$T/ok.prop" "$T/jansen.prop" "$T/ok.prop"
+if "$SP" proposal show "$T/otherkey.prop" --ca "$CA/ca.crt" >"$T/show.out" 2>&1; then
+    fail "proposal show accepted a wrong signature"
+fi
+grep -q "signature is not valid" "$T/show.out" || fail "proposal show: $(cat "$T/show.out")"
 submit_refused "$T/otherkey.prop" -104 "does not verify"
 splice "$T/changed.prop" "$T/k3.prop" "$T/ok.prop" "$T/ok.prop"
 submit_refused "$T/changed.prop" -104 "changed after it was signed"

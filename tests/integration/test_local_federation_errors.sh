@@ -87,7 +87,10 @@ for _ in $(seq 1 600); do
     sleep 0.1
 done
 [ -n "$victim" ] || { cat "$work/r4.txt" >&2; fail "kill: the round never started on om"; }
-kill -KILL "$victim"
+kill -KILL "$victim" 2>/dev/null || {
+    cat "$work/r4.txt" "$work/r4/nodes/om/snijpuntd.log" >&2
+    fail "kill: om had already stopped"
+}
 rc=0
 wait "$bg" || rc=$?
 bg=
