@@ -95,24 +95,36 @@ bool sp_bsn_elfproef(const char digits[9])
     return sum % 11 == 0;
 }
 
+/* Exactly `want` digits, or want - 1 with the leading zero a spreadsheet
+ * dropped restored (the one repair dutch-identifiers.md allows); never all
+ * zeros. d has room for want + 2 bytes. */
+static int padded_digits(const char *text, size_t len, size_t want, char *d)
+{
+    size_t n;
+    int rc = collect_digits(text, len, d, want + 1, &n);
+
+    if (rc != 0)
+        return rc;
+    if (n == want - 1) {
+        memmove(d + 1, d, want);
+        d[0] = '0';
+        n = want;
+    }
+    if (n != want)
+        return SP_REJECT_LENGTH;
+    if (all_zero(d, want))
+        return SP_REJECT_RANGE;
+    return 0;
+}
+
 /* 9 digits, or 8 with the leading zero restored, passing the 11-test. */
 static int elfproef_number(const char *text, size_t len, char out[SP_BSN_BYTES])
 {
     char d[SP_BSN_BYTES + 1];
-    size_t n;
-    int rc = collect_digits(text, len, d, 10, &n);
+    int rc = padded_digits(text, len, SP_BSN_BYTES - 1, d);
 
     if (rc != 0)
         return rc;
-    if (n == 8) {
-        memmove(d + 1, d, 9);
-        d[0] = '0';
-        n = 9;
-    }
-    if (n != 9)
-        return SP_REJECT_LENGTH;
-    if (all_zero(d, 9))
-        return SP_REJECT_RANGE;
     if (!sp_bsn_elfproef(d))
         return SP_REJECT_CHECKSUM;
     memcpy(out, d, SP_BSN_BYTES);
@@ -140,20 +152,10 @@ int sp_rsin_parse(const char *text, size_t len, char out[SP_BSN_BYTES])
 int sp_kvk_parse(const char *text, size_t len, char out[SP_KVK_BYTES])
 {
     char d[SP_KVK_BYTES + 1];
-    size_t n;
-    int rc = collect_digits(text, len, d, 9, &n);
+    int rc = padded_digits(text, len, SP_KVK_BYTES - 1, d);
 
     if (rc != 0)
         return rc;
-    if (n == 7) {
-        memmove(d + 1, d, 8);
-        d[0] = '0';
-        n = 8;
-    }
-    if (n != 8)
-        return SP_REJECT_LENGTH;
-    if (all_zero(d, 8))
-        return SP_REJECT_RANGE;
     memcpy(out, d, SP_KVK_BYTES);
     return 0;
 }
