@@ -19,7 +19,8 @@ fail() { echo "FAIL: $*" >&2; [ -f "$T/d.log" ] && sed 's/^/  daemon: /' "$T/d.l
 command -v jq >/dev/null || { echo "jq is missing (tools/install-deps installs it)"; exit 77; }
 json_ok() { jq -e . >/dev/null; }
 json_get() { jq -r -c "$1"; } # json_get FILTER < json
-port=$((20000 + RANDOM % 20000))
+# Below the ephemeral range (32768 up), where outgoing connections take ports.
+port=$((10000 + RANDOM % 22000))
 N=$T/node
 CONF=$N/snijpuntd.conf
 

@@ -108,7 +108,10 @@ for _ in $(seq 1 600); do
     kill -0 "$bg" 2>/dev/null || break
     sleep 0.1
 done
-kill -TERM "$bg"
+kill -TERM "$bg" 2>/dev/null || {
+    cat "$work/r5.txt" >&2
+    fail "terminated: local-federation had already ended before om started blinding"
+}
 rc=0
 wait "$bg" || rc=$?
 bg=

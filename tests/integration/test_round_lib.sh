@@ -43,7 +43,7 @@ port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 pick_port() { # a free port not given to another node of this test
     local p
     for _ in $(seq 50); do
-        p=$((20000 + RANDOM % 40000))
+        p=$((10000 + RANDOM % 22000)) # below the ephemeral range (32768 up)
         [[ " ${PORTS[*]} " == *" $p "* ]] && continue
         port_free "$p" && { echo "$p"; return 0; }
     done
