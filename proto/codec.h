@@ -27,13 +27,39 @@ SP_NODISCARD int sp_codec_get_proposal(struct sp_wire_reader *r, struct sp_propo
                                        bool request);
 
 /* Count entries [key_type, holders, count], strictly increasing by
- * (key_type, holders), key_type valid, holders non-zero. */
+ * (key_type, holders), key_type valid, holders non-zero; FIELD when n > 0
+ * and e is NULL. */
 SP_NODISCARD int sp_codec_check_counts(const struct sp_peer_count *e, uint32_t n);
 void sp_codec_put_counts(struct sp_wire_writer *w, const struct sp_peer_count *e, uint32_t n);
-/* Reads and checks the entries into a malloc'd array (*out, NULL when n is
- * 0) that the caller frees. */
-SP_NODISCARD int sp_codec_get_counts(struct sp_wire_reader *r, struct sp_peer_count **out,
-                                     uint32_t *n);
+/* Reads and checks the entries (sp_codec_get_list into *owned, which the
+ * caller frees, also on error) and points *entries at them. */
+SP_NODISCARD int sp_codec_get_counts(struct sp_wire_reader *r, void **owned,
+                                     const struct sp_peer_count **entries, uint32_t *n);
+
+/* Bounded lists of n elements of size bytes. Check: OVERSIZED when n > max,
+ * FIELD when n > 0 and list is NULL, then check_one (NULL: none) on each.
+ * Get: an array of at most max elements read with get_one into zeroed
+ * storage stored at *owned (left NULL when n is 0; stored on error too, the
+ * caller frees it); *n is set on success only. */
+SP_NODISCARD int sp_codec_check_list(const void *list, uint32_t n, uint32_t max, size_t size,
+                                     int (*check_one)(const void *elem));
+SP_NODISCARD int sp_codec_get_list(struct sp_wire_reader *r, uint32_t max, size_t size,
+                                   int (*get_one)(struct sp_wire_reader *r, void *elem),
+                                   void **owned, uint32_t *n);
+
+/* The signed proposal of PROPOSE and ROUND_SUBMIT: [proposal, signature,
+ * signer_cert]. The check requires sizes within limits, a signature of 0 or
+ * 64 bytes and a proposal that decodes and validates. */
+SP_NODISCARD int sp_codec_check_propose(const struct sp_peer_propose *p);
+void sp_codec_put_propose(struct sp_wire_writer *w, const struct sp_peer_propose *p);
+SP_NODISCARD int sp_codec_get_propose(struct sp_wire_reader *r, struct sp_peer_propose *p);
+
+/* The signed audit-log head of LOG_HEAD and AUDIT_HEAD: [node, seq,
+ * head_hash (32 bytes), signature (64 bytes)]. */
+void sp_codec_put_signed_head(struct sp_wire_writer *w, const char *node, uint64_t seq,
+                              const uint8_t *head_hash, const uint8_t *signature);
+SP_NODISCARD int sp_codec_get_signed_head(struct sp_wire_reader *r, char *node, uint64_t *seq,
+                                          uint8_t *head_hash, uint8_t *signature);
 
 /* 0 when the NUL-terminated string in s[0..max] is text of min..max bytes
  * (sp_wire_text_valid), else SP_ERR_PROTO_FIELD. */
@@ -49,6 +75,8 @@ SP_NODISCARD int sp_codec_check_key_type(unsigned t);
  * name (FIELD otherwise). */
 SP_NODISCARD int sp_codec_get_node(struct sp_wire_reader *r, char *dst);
 
+/* Writes a frame head: an array header of n elements, version 1, type. */
+void sp_codec_put_head(struct sp_wire_writer *w, uint32_t n, unsigned type);
 /* Common frame head: array header with 2..max elements, version 1 and a
  * type in type_min..type_max. Order of checks: array (TYPE; OVERSIZED above
  * max, unless the elements are there and the first is a version other than

@@ -52,22 +52,10 @@ static int check_audit_export(const struct sp_ctl_request *q)
     return limit >= 1 && limit <= SP_CTL_AUDIT_MAX_LIMIT ? 0 : SP_ERR_PROTO_FIELD;
 }
 
-/* As PROPOSE (peer.c): sizes, signature 0 or 64 bytes, and a proposal that
- * decodes and validates. */
+/* As PROPOSE (peer.c). */
 static int check_round_submit(const struct sp_ctl_request *q)
 {
-    const struct sp_peer_propose *p = &q->round_submit;
-    struct sp_proposal tmp;
-
-    if (p->proposal_len > SP_PROPOSAL_MAX_BYTES || p->signer_cert_len > SP_PEER_CERT_MAX_BYTES)
-        return SP_ERR_PROTO_OVERSIZED;
-    if (p->signature_len != 0 && p->signature_len != SP_PEER_SIGNATURE_BYTES)
-        return SP_ERR_PROTO_FIELD;
-    if ((p->signature_len && !p->signature) || (p->signer_cert_len && !p->signer_cert))
-        return SP_ERR_PROTO_FIELD;
-    if (p->proposal == NULL || sp_proposal_decode(p->proposal, p->proposal_len, &tmp) != 0)
-        return SP_ERR_PROTO_FIELD;
-    return 0;
+    return sp_codec_check_propose(&q->round_submit);
 }
 
 static int check_none(const struct sp_ctl_request *q)
@@ -141,9 +129,7 @@ static void put_audit_export(struct sp_wire_writer *w, const struct sp_ctl_reque
 
 static void put_round_submit(struct sp_wire_writer *w, const struct sp_ctl_request *q)
 {
-    sp_wire_put_bin(w, q->round_submit.proposal, q->round_submit.proposal_len);
-    sp_wire_put_bin(w, q->round_submit.signature, q->round_submit.signature_len);
-    sp_wire_put_bin(w, q->round_submit.signer_cert, q->round_submit.signer_cert_len);
+    sp_codec_put_propose(w, &q->round_submit);
 }
 
 /* ---- request readers ---- */
@@ -227,14 +213,7 @@ static int get_audit_export(struct sp_wire_reader *r, struct sp_ctl_request *q)
 
 static int get_round_submit(struct sp_wire_reader *r, struct sp_ctl_request *q)
 {
-    struct sp_peer_propose *p = &q->round_submit;
-    int err = sp_wire_get_bin(r, SP_PROPOSAL_MAX_BYTES, &p->proposal, &p->proposal_len);
-
-    if (err == 0)
-        err = sp_wire_get_bin(r, SP_PEER_SIGNATURE_BYTES, &p->signature, &p->signature_len);
-    if (err == 0)
-        err = sp_wire_get_bin(r, SP_PEER_CERT_MAX_BYTES, &p->signer_cert, &p->signer_cert_len);
-    return err;
+    return sp_codec_get_propose(r, &q->round_submit);
 }
 
 /* ---- the request table ---- */
@@ -284,8 +263,9 @@ const char *sp_ctl_op_name(int op)
 
 /* ---- requests ---- */
 
-static void encode_request(const struct sp_ctl_request *q, struct sp_wire_writer *w)
+static void encode_request(struct sp_wire_writer *w, const void *msg)
 {
+    const struct sp_ctl_request *q = msg;
     const struct req_desc *d = req_desc_of(q->op);
     int err = d ? d->check(q) : SP_ERR_PROTO_UNKNOWN_MSG;
 
@@ -293,29 +273,19 @@ static void encode_request(const struct sp_ctl_request *q, struct sp_wire_writer
         sp_wire_fail(w, err);
         return;
     }
-    sp_wire_put_array(w, 2 + d->nfields);
-    sp_wire_put_uint(w, SP_PROTO_VERSION);
-    sp_wire_put_uint(w, q->op);
+    sp_codec_put_head(w, 2 + d->nfields, q->op);
     d->put(w, q);
 }
 
 int sp_ctl_request_encode(const struct sp_ctl_request *req, uint8_t *buf, size_t cap,
                           size_t *len_out)
 {
-    struct sp_wire_writer w;
-
-    sp_wire_writer_fixed(&w, buf, cap);
-    encode_request(req, &w);
-    return sp_wire_writer_finish(&w, NULL, len_out);
+    return sp_wire_encode(encode_request, req, buf, cap, len_out);
 }
 
 int sp_ctl_request_encode_alloc(const struct sp_ctl_request *req, uint8_t **out, size_t *len_out)
 {
-    struct sp_wire_writer w;
-
-    sp_wire_writer_growable(&w, SP_CTL_MSG_MAX_BYTES);
-    encode_request(req, &w);
-    return sp_wire_writer_finish(&w, out, len_out);
+    return sp_wire_encode_alloc(encode_request, req, SP_CTL_MSG_MAX_BYTES, out, len_out);
 }
 
 static int decode_request(struct sp_wire_reader *r, struct sp_ctl_request *q)
@@ -368,8 +338,9 @@ static int check_reply(const struct sp_ctl_reply *rep, const struct sp_codec_rep
     return *d ? (*d)->check(rep) : SP_ERR_PROTO_UNKNOWN_MSG;
 }
 
-static void encode_reply(const struct sp_ctl_reply *rep, struct sp_wire_writer *w)
+static void encode_reply(struct sp_wire_writer *w, const void *msg)
 {
+    const struct sp_ctl_reply *rep = msg;
     const struct sp_codec_reply_desc *d;
     int err = check_reply(rep, &d);
 
@@ -377,9 +348,7 @@ static void encode_reply(const struct sp_ctl_reply *rep, struct sp_wire_writer *
         sp_wire_fail(w, err);
         return;
     }
-    sp_wire_put_array(w, 3 + (rep->status < 0 ? 1 : d->nfields));
-    sp_wire_put_uint(w, SP_PROTO_VERSION);
-    sp_wire_put_uint(w, rep->op);
+    sp_codec_put_head(w, 3 + (rep->status < 0 ? 1 : d->nfields), rep->op);
     sp_wire_put_int(w, rep->status);
     if (rep->status < 0)
         sp_wire_put_cstr(w, rep->message, SP_PROTO_TEXT_MAX);
@@ -389,20 +358,12 @@ static void encode_reply(const struct sp_ctl_reply *rep, struct sp_wire_writer *
 
 int sp_ctl_reply_encode(const struct sp_ctl_reply *rep, uint8_t *buf, size_t cap, size_t *len_out)
 {
-    struct sp_wire_writer w;
-
-    sp_wire_writer_fixed(&w, buf, cap);
-    encode_reply(rep, &w);
-    return sp_wire_writer_finish(&w, NULL, len_out);
+    return sp_wire_encode(encode_reply, rep, buf, cap, len_out);
 }
 
 int sp_ctl_reply_encode_alloc(const struct sp_ctl_reply *rep, uint8_t **out, size_t *len_out)
 {
-    struct sp_wire_writer w;
-
-    sp_wire_writer_growable(&w, SP_CTL_MSG_MAX_BYTES);
-    encode_reply(rep, &w);
-    return sp_wire_writer_finish(&w, out, len_out);
+    return sp_wire_encode_alloc(encode_reply, rep, SP_CTL_MSG_MAX_BYTES, out, len_out);
 }
 
 /* After [version, op]: status, then either message or the op's body. */

@@ -3,7 +3,6 @@
  * that replies carry. Framing (version, op, status, error replies) is in
  * control.c; this file provides one descriptor per op (codec.h).
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "common/keytype.h"
@@ -12,46 +11,7 @@
 
 #define STATS_ELEMENTS 10 /* INGEST_STATS tuple */
 
-/* ---- generic lists ---- */
-
-/* Reads an array of at most max elements into zeroed storage of n * size
- * bytes at rep->owned_ (a reply owns at most one list; NULL when n is 0). */
-static int get_list(struct sp_wire_reader *r, struct sp_ctl_reply *rep, uint32_t max, size_t size,
-                    int (*get_one)(struct sp_wire_reader *r, void *elem), uint32_t *nout)
-{
-    uint32_t n;
-    uint8_t *list = NULL;
-    int err = sp_wire_get_array(r, max, &n);
-
-    if (err == 0 && n > 0) {
-        /* n <= max and n is backed by input bytes: bounded allocation. */
-        list = calloc(n, size);
-        err = list ? 0 : SP_ERR_NOMEM;
-        rep->owned_ = list;
-    }
-    for (uint32_t i = 0; err == 0 && i < n; i++)
-        err = get_one(r, list + i * size);
-    if (err == 0)
-        *nout = n;
-    return err;
-}
-
-static int check_list(const void *list, uint32_t n, uint32_t max, size_t size,
-                      int (*check_one)(const void *elem))
-{
-    const uint8_t *p = list;
-
-    if (n > max)
-        return SP_ERR_PROTO_OVERSIZED;
-    if (n > 0 && list == NULL)
-        return SP_ERR_PROTO_FIELD;
-    for (uint32_t i = 0; i < n; i++) {
-        int err = check_one(p + i * size);
-        if (err != 0)
-            return err;
-    }
-    return 0;
-}
+/* ---- names ---- */
 
 static int check_dataset_name(const char *s)
 {
@@ -100,7 +60,8 @@ static int check_status(const struct sp_ctl_reply *rep)
     if (sp_codec_check_node(s->node) != 0 ||
         sp_codec_check_text(s->version, 1, SP_CTL_VERSION_MAX) != 0)
         return SP_ERR_PROTO_FIELD;
-    return check_list(s->peers, s->npeers, SP_CTL_MAX_PEERS, sizeof(*s->peers), check_peer_info);
+    return sp_codec_check_list(s->peers, s->npeers, SP_CTL_MAX_PEERS, sizeof(*s->peers),
+                               check_peer_info);
 }
 
 static void put_status(struct sp_wire_writer *w, const struct sp_ctl_reply *rep)
@@ -135,7 +96,8 @@ static int get_status(struct sp_wire_reader *r, struct sp_ctl_reply *rep)
     if (err == 0)
         err = sp_wire_get_u32(r, &s->rounds_active);
     if (err == 0)
-        err = get_list(r, rep, SP_CTL_MAX_PEERS, sizeof(*s->peers), get_peer_info, &s->npeers);
+        err = sp_codec_get_list(r, SP_CTL_MAX_PEERS, sizeof(*s->peers), get_peer_info, &rep->owned_,
+                                &s->npeers);
     s->peers = rep->owned_;
     return err;
 }
@@ -242,8 +204,8 @@ static int get_dataset_info(struct sp_wire_reader *r, void *elem)
 
 static int check_datasets(const struct sp_ctl_reply *rep)
 {
-    return check_list(rep->datasets.datasets, rep->datasets.ndatasets, SP_CTL_MAX_DATASETS,
-                      sizeof(struct sp_ctl_dataset_info), check_dataset_info);
+    return sp_codec_check_list(rep->datasets.datasets, rep->datasets.ndatasets, SP_CTL_MAX_DATASETS,
+                               sizeof(struct sp_ctl_dataset_info), check_dataset_info);
 }
 
 static void put_datasets(struct sp_wire_writer *w, const struct sp_ctl_reply *rep)
@@ -255,8 +217,8 @@ static void put_datasets(struct sp_wire_writer *w, const struct sp_ctl_reply *re
 
 static int get_datasets(struct sp_wire_reader *r, struct sp_ctl_reply *rep)
 {
-    int err = get_list(r, rep, SP_CTL_MAX_DATASETS, sizeof(struct sp_ctl_dataset_info),
-                       get_dataset_info, &rep->datasets.ndatasets);
+    int err = sp_codec_get_list(r, SP_CTL_MAX_DATASETS, sizeof(struct sp_ctl_dataset_info),
+                                get_dataset_info, &rep->owned_, &rep->datasets.ndatasets);
 
     rep->datasets.datasets = rep->owned_;
     return err;
@@ -470,8 +432,8 @@ static int get_round_info(struct sp_wire_reader *r, void *elem)
 
 static int check_rounds(const struct sp_ctl_reply *rep)
 {
-    return check_list(rep->rounds.rounds, rep->rounds.nrounds, SP_CTL_MAX_ROUNDS,
-                      sizeof(struct sp_ctl_round_info), check_round_info);
+    return sp_codec_check_list(rep->rounds.rounds, rep->rounds.nrounds, SP_CTL_MAX_ROUNDS,
+                               sizeof(struct sp_ctl_round_info), check_round_info);
 }
 
 static void put_rounds(struct sp_wire_writer *w, const struct sp_ctl_reply *rep)
@@ -483,8 +445,8 @@ static void put_rounds(struct sp_wire_writer *w, const struct sp_ctl_reply *rep)
 
 static int get_rounds(struct sp_wire_reader *r, struct sp_ctl_reply *rep)
 {
-    int err = get_list(r, rep, SP_CTL_MAX_ROUNDS, sizeof(struct sp_ctl_round_info), get_round_info,
-                       &rep->rounds.nrounds);
+    int err = sp_codec_get_list(r, SP_CTL_MAX_ROUNDS, sizeof(struct sp_ctl_round_info),
+                                get_round_info, &rep->owned_, &rep->rounds.nrounds);
 
     rep->rounds.rounds = rep->owned_;
     return err;
@@ -542,8 +504,8 @@ static int get_row(struct sp_wire_reader *r, void *elem)
 
 static int check_results(const struct sp_ctl_reply *rep)
 {
-    return check_list(rep->results.rows, rep->results.nrows, SP_CTL_RESULTS_MAX_LIMIT,
-                      sizeof(struct sp_ctl_result_row), check_row);
+    return sp_codec_check_list(rep->results.rows, rep->results.nrows, SP_CTL_RESULTS_MAX_LIMIT,
+                               sizeof(struct sp_ctl_result_row), check_row);
 }
 
 static void put_results(struct sp_wire_writer *w, const struct sp_ctl_reply *rep)
@@ -566,8 +528,8 @@ static int get_results(struct sp_wire_reader *r, struct sp_ctl_reply *rep)
     int err = sp_wire_get_u64(r, &rep->results.total);
 
     if (err == 0)
-        err = get_list(r, rep, SP_CTL_RESULTS_MAX_LIMIT, sizeof(struct sp_ctl_result_row), get_row,
-                       &rep->results.nrows);
+        err = sp_codec_get_list(r, SP_CTL_RESULTS_MAX_LIMIT, sizeof(struct sp_ctl_result_row),
+                                get_row, &rep->owned_, &rep->results.nrows);
     rep->results.rows = rep->owned_;
     return err;
 }
@@ -576,8 +538,6 @@ static int get_results(struct sp_wire_reader *r, struct sp_ctl_reply *rep)
 
 static int check_counts(const struct sp_ctl_reply *rep)
 {
-    if (rep->counts.nentries > 0 && rep->counts.entries == NULL)
-        return SP_ERR_PROTO_FIELD;
     return sp_codec_check_counts(rep->counts.entries, rep->counts.nentries);
 }
 
@@ -589,15 +549,10 @@ static void put_counts(struct sp_wire_writer *w, const struct sp_ctl_reply *rep)
 
 static int get_counts(struct sp_wire_reader *r, struct sp_ctl_reply *rep)
 {
-    struct sp_peer_count *e = NULL;
     int err = sp_wire_get_u32(r, &rep->counts.suppressed_below);
 
     if (err == 0)
-        err = sp_codec_get_counts(r, &e, &rep->counts.nentries);
-    if (err == 0) {
-        rep->owned_ = e;
-        rep->counts.entries = e;
-    }
+        err = sp_codec_get_counts(r, &rep->owned_, &rep->counts.entries, &rep->counts.nentries);
     return err;
 }
 
@@ -621,8 +576,8 @@ static int get_blob(struct sp_wire_reader *r, void *elem)
 
 static int check_audit(const struct sp_ctl_reply *rep)
 {
-    return check_list(rep->audit.entries, rep->audit.nentries, SP_CTL_AUDIT_MAX_LIMIT,
-                      sizeof(struct sp_ctl_blob), check_blob);
+    return sp_codec_check_list(rep->audit.entries, rep->audit.nentries, SP_CTL_AUDIT_MAX_LIMIT,
+                               sizeof(struct sp_ctl_blob), check_blob);
 }
 
 static void put_audit(struct sp_wire_writer *w, const struct sp_ctl_reply *rep)
@@ -634,8 +589,8 @@ static void put_audit(struct sp_wire_writer *w, const struct sp_ctl_reply *rep)
 
 static int get_audit(struct sp_wire_reader *r, struct sp_ctl_reply *rep)
 {
-    int err = get_list(r, rep, SP_CTL_AUDIT_MAX_LIMIT, sizeof(struct sp_ctl_blob), get_blob,
-                       &rep->audit.nentries);
+    int err = sp_codec_get_list(r, SP_CTL_AUDIT_MAX_LIMIT, sizeof(struct sp_ctl_blob), get_blob,
+                                &rep->owned_, &rep->audit.nentries);
 
     rep->audit.entries = rep->owned_;
     return err;
@@ -648,26 +603,19 @@ static int check_audit_head(const struct sp_ctl_reply *rep)
     return sp_codec_check_node(rep->audit_head.node);
 }
 
+/* As LOG_HEAD (peer.c). */
 static void put_audit_head(struct sp_wire_writer *w, const struct sp_ctl_reply *rep)
 {
-    sp_wire_put_cstr(w, rep->audit_head.node, SP_PROTO_NAME_MAX);
-    sp_wire_put_uint(w, rep->audit_head.seq);
-    sp_wire_put_bin(w, rep->audit_head.head_hash, SP_PEER_HASH_BYTES);
-    sp_wire_put_bin(w, rep->audit_head.signature, SP_PEER_SIGNATURE_BYTES);
+    const struct sp_ctl_audit_head *h = &rep->audit_head;
+
+    sp_codec_put_signed_head(w, h->node, h->seq, h->head_hash, h->signature);
 }
 
 static int get_audit_head(struct sp_wire_reader *r, struct sp_ctl_reply *rep)
 {
     struct sp_ctl_audit_head *h = &rep->audit_head;
-    int err = sp_codec_get_node(r, h->node);
 
-    if (err == 0)
-        err = sp_wire_get_u64(r, &h->seq);
-    if (err == 0)
-        err = sp_wire_get_fixed(r, h->head_hash, SP_PEER_HASH_BYTES);
-    if (err == 0)
-        err = sp_wire_get_fixed(r, h->signature, SP_PEER_SIGNATURE_BYTES);
-    return err;
+    return sp_codec_get_signed_head(r, h->node, &h->seq, h->head_hash, h->signature);
 }
 
 /* ---- the table ---- */

@@ -17,20 +17,7 @@
 
 static int check_propose(const struct sp_peer_msg *m)
 {
-    const struct sp_peer_propose *p = &m->propose;
-    struct sp_proposal tmp;
-
-    if (p->proposal_len > SP_PROPOSAL_MAX_BYTES || p->signer_cert_len > SP_PEER_CERT_MAX_BYTES)
-        return SP_ERR_PROTO_OVERSIZED;
-    if (p->signature_len != 0 && p->signature_len != SP_PEER_SIGNATURE_BYTES)
-        return SP_ERR_PROTO_FIELD;
-    if ((p->signature_len && !p->signature) || (p->signer_cert_len && !p->signer_cert))
-        return SP_ERR_PROTO_FIELD;
-    /* A node acts on the proposal; refuse a frame carrying an invalid one
-     * here, whatever its signature says. */
-    if (p->proposal == NULL || sp_proposal_decode(p->proposal, p->proposal_len, &tmp) != 0)
-        return SP_ERR_PROTO_FIELD;
-    return 0;
+    return sp_codec_check_propose(&m->propose);
 }
 
 static int check_accept(const struct sp_peer_msg *m)
@@ -61,9 +48,8 @@ static int check_refuse(const struct sp_peer_msg *m)
 
 static int check_elements(const uint8_t *elements, uint32_t n)
 {
-    if (n > SP_PEER_BATCH_MAX_ELEMENTS)
-        return SP_ERR_PROTO_OVERSIZED;
-    return n > 0 && elements == NULL ? SP_ERR_PROTO_FIELD : 0;
+    return sp_codec_check_list(elements, n, SP_PEER_BATCH_MAX_ELEMENTS, SP_PEER_ELEMENT_BYTES,
+                               NULL);
 }
 
 static int check_batch(const struct sp_peer_msg *m)
@@ -100,15 +86,12 @@ static int check_verdict(const struct sp_peer_msg *m)
 
     if (sp_codec_check_key_type(v->key_type) != 0)
         return SP_ERR_PROTO_FIELD;
-    if (v->nholders > SP_PEER_BATCH_MAX_ELEMENTS)
-        return SP_ERR_PROTO_OVERSIZED;
-    return v->nholders > 0 && v->holders == NULL ? SP_ERR_PROTO_FIELD : 0;
+    return sp_codec_check_list(v->holders, v->nholders, SP_PEER_BATCH_MAX_ELEMENTS,
+                               sizeof(*v->holders), NULL);
 }
 
 static int check_counts(const struct sp_peer_msg *m)
 {
-    if (m->counts.nentries > 0 && m->counts.entries == NULL)
-        return SP_ERR_PROTO_FIELD;
     return sp_codec_check_counts(m->counts.entries, m->counts.nentries);
 }
 
@@ -143,9 +126,7 @@ static int check_none(const struct sp_peer_msg *m)
 
 static void put_propose(struct sp_wire_writer *w, const struct sp_peer_msg *m)
 {
-    sp_wire_put_bin(w, m->propose.proposal, m->propose.proposal_len);
-    sp_wire_put_bin(w, m->propose.signature, m->propose.signature_len);
-    sp_wire_put_bin(w, m->propose.signer_cert, m->propose.signer_cert_len);
+    sp_codec_put_propose(w, &m->propose);
 }
 
 static void put_accept(struct sp_wire_writer *w, const struct sp_peer_msg *m)
@@ -231,10 +212,9 @@ static void put_error(struct sp_wire_writer *w, const struct sp_peer_msg *m)
 
 static void put_log_head(struct sp_wire_writer *w, const struct sp_peer_msg *m)
 {
-    sp_wire_put_cstr(w, m->log_head.node, SP_PROTO_NAME_MAX);
-    sp_wire_put_uint(w, m->log_head.seq);
-    sp_wire_put_bin(w, m->log_head.head_hash, SP_PEER_HASH_BYTES);
-    sp_wire_put_bin(w, m->log_head.signature, SP_PEER_SIGNATURE_BYTES);
+    const struct sp_peer_log_head *h = &m->log_head;
+
+    sp_codec_put_signed_head(w, h->node, h->seq, h->head_hash, h->signature);
 }
 
 static void put_none(struct sp_wire_writer *w, const struct sp_peer_msg *m)
@@ -247,14 +227,7 @@ static void put_none(struct sp_wire_writer *w, const struct sp_peer_msg *m)
 
 static int get_propose(struct sp_wire_reader *r, struct sp_peer_msg *m)
 {
-    struct sp_peer_propose *p = &m->propose;
-    int err = sp_wire_get_bin(r, SP_PROPOSAL_MAX_BYTES, &p->proposal, &p->proposal_len);
-
-    if (err == 0)
-        err = sp_wire_get_bin(r, SP_PEER_SIGNATURE_BYTES, &p->signature, &p->signature_len);
-    if (err == 0)
-        err = sp_wire_get_bin(r, SP_PEER_CERT_MAX_BYTES, &p->signer_cert, &p->signer_cert_len);
-    return err;
+    return sp_codec_get_propose(r, &m->propose);
 }
 
 static int get_accept(struct sp_wire_reader *r, struct sp_peer_msg *m)
@@ -343,39 +316,30 @@ static int get_final(struct sp_wire_reader *r, struct sp_peer_msg *m)
     return err;
 }
 
+static int get_holder(struct sp_wire_reader *r, void *elem)
+{
+    return sp_wire_get_u32(r, elem);
+}
+
 static int get_verdict(struct sp_wire_reader *r, struct sp_peer_msg *m)
 {
     struct sp_peer_verdict *v = &m->verdict;
-    uint32_t *h = NULL;
     int err = sp_wire_get_u8(r, &v->key_type);
 
     if (err == 0)
         err = sp_wire_get_u32(r, &v->seq);
     if (err == 0)
         err = sp_wire_get_bool(r, &v->last);
-    if (err == 0)
-        err = sp_wire_get_array(r, SP_PEER_BATCH_MAX_ELEMENTS, &v->nholders);
-    if (err == 0 && v->nholders > 0) {
-        h = calloc(v->nholders, sizeof(*h));
-        err = h ? 0 : SP_ERR_NOMEM;
-        m->owned_ = h; /* freed by the caller on error too */
-        v->holders = h;
-    }
-    for (uint32_t i = 0; err == 0 && i < v->nholders; i++)
-        err = sp_wire_get_u32(r, &h[i]);
+    if (err == 0) /* m->owned_ is freed by the caller, on error too */
+        err = sp_codec_get_list(r, SP_PEER_BATCH_MAX_ELEMENTS, sizeof(*v->holders), get_holder,
+                                &m->owned_, &v->nholders);
+    v->holders = m->owned_;
     return err;
 }
 
 static int get_counts(struct sp_wire_reader *r, struct sp_peer_msg *m)
 {
-    struct sp_peer_count *e = NULL;
-    int err = sp_codec_get_counts(r, &e, &m->counts.nentries);
-
-    if (err == 0) {
-        m->owned_ = e;
-        m->counts.entries = e;
-    }
-    return err;
+    return sp_codec_get_counts(r, &m->owned_, &m->counts.entries, &m->counts.nentries);
 }
 
 static int get_abort(struct sp_wire_reader *r, struct sp_peer_msg *m)
@@ -402,15 +366,8 @@ static int get_error(struct sp_wire_reader *r, struct sp_peer_msg *m)
 static int get_log_head(struct sp_wire_reader *r, struct sp_peer_msg *m)
 {
     struct sp_peer_log_head *h = &m->log_head;
-    int err = sp_codec_get_node(r, h->node);
 
-    if (err == 0)
-        err = sp_wire_get_u64(r, &h->seq);
-    if (err == 0)
-        err = sp_wire_get_fixed(r, h->head_hash, SP_PEER_HASH_BYTES);
-    if (err == 0)
-        err = sp_wire_get_fixed(r, h->signature, SP_PEER_SIGNATURE_BYTES);
-    return err;
+    return sp_codec_get_signed_head(r, h->node, &h->seq, h->head_hash, h->signature);
 }
 
 static int get_none(struct sp_wire_reader *r, struct sp_peer_msg *m)
@@ -456,39 +413,29 @@ const char *sp_peer_type_name(int type)
     return d ? d->name : NULL;
 }
 
-static int encode(const struct sp_peer_msg *m, struct sp_wire_writer *w)
+static void encode(struct sp_wire_writer *w, const void *msg)
 {
+    const struct sp_peer_msg *m = msg;
     const struct peer_desc *d = desc_of(m->type);
     int err = d ? d->check(m) : SP_ERR_PROTO_UNKNOWN_MSG;
 
     if (err != 0) {
         sp_wire_fail(w, err);
-        return err;
+        return;
     }
-    sp_wire_put_array(w, 3 + d->nfields);
-    sp_wire_put_uint(w, SP_PROTO_VERSION);
-    sp_wire_put_uint(w, m->type);
+    sp_codec_put_head(w, 3 + d->nfields, m->type);
     sp_wire_put_bin(w, m->round_id, SP_PROTO_ROUND_ID_BYTES);
     d->put(w, m);
-    return 0;
 }
 
 int sp_peer_encode(const struct sp_peer_msg *m, uint8_t *buf, size_t cap, size_t *len_out)
 {
-    struct sp_wire_writer w;
-
-    sp_wire_writer_fixed(&w, buf, cap);
-    (void)encode(m, &w);
-    return sp_wire_writer_finish(&w, NULL, len_out);
+    return sp_wire_encode(encode, m, buf, cap, len_out);
 }
 
 int sp_peer_encode_alloc(const struct sp_peer_msg *m, uint8_t **out, size_t *len_out)
 {
-    struct sp_wire_writer w;
-
-    sp_wire_writer_growable(&w, SP_PEER_MSG_MAX_BYTES);
-    (void)encode(m, &w);
-    return sp_wire_writer_finish(&w, out, len_out);
+    return sp_wire_encode_alloc(encode, m, SP_PEER_MSG_MAX_BYTES, out, len_out);
 }
 
 static int decode(struct sp_wire_reader *r, struct sp_peer_msg *m)

@@ -1,9 +1,9 @@
 /*
  * The round proposal, and the checks shared by every message (codec.h).
+ * Pieces that several messages carry are in codec.c.
  */
 #include "proto/proposal.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "common/keytype.h"
@@ -118,71 +118,6 @@ int sp_codec_get_head(struct sp_wire_reader *r, uint32_t max, uint32_t *n, uint8
         return err;
     *type = (uint8_t)t;
     *n -= 2;
-    return 0;
-}
-
-/* ---- count entries (peer COUNTS, control COUNTS) ---- */
-
-int sp_codec_check_counts(const struct sp_peer_count *e, uint32_t n)
-{
-    if (n > SP_PROTO_MAX_COUNT_ENTRIES)
-        return SP_ERR_PROTO_OVERSIZED;
-    for (uint32_t i = 0; i < n; i++) {
-        if (sp_codec_check_key_type(e[i].key_type) != 0 || e[i].holders == 0)
-            return SP_ERR_PROTO_FIELD;
-        if (i > 0 && (e[i].key_type < e[i - 1].key_type ||
-                      (e[i].key_type == e[i - 1].key_type && e[i].holders <= e[i - 1].holders)))
-            return SP_ERR_PROTO_FIELD;
-    }
-    return 0;
-}
-
-void sp_codec_put_counts(struct sp_wire_writer *w, const struct sp_peer_count *e, uint32_t n)
-{
-    sp_wire_put_array(w, n);
-    for (uint32_t i = 0; i < n; i++) {
-        sp_wire_put_array(w, 3);
-        sp_wire_put_uint(w, e[i].key_type);
-        sp_wire_put_uint(w, e[i].holders);
-        sp_wire_put_uint(w, e[i].count);
-    }
-}
-
-static int get_count(struct sp_wire_reader *r, struct sp_peer_count *e)
-{
-    int err = sp_wire_get_tuple(r, 3);
-
-    if (err == 0)
-        err = sp_wire_get_u8(r, &e->key_type);
-    if (err == 0)
-        err = sp_wire_get_u32(r, &e->holders);
-    if (err == 0)
-        err = sp_wire_get_u64(r, &e->count);
-    return err;
-}
-
-int sp_codec_get_counts(struct sp_wire_reader *r, struct sp_peer_count **out, uint32_t *n)
-{
-    struct sp_peer_count *e = NULL;
-    uint32_t cnt = 0;
-    int err = sp_wire_get_array(r, SP_PROTO_MAX_COUNT_ENTRIES, &cnt);
-
-    if (err == 0 && cnt > 0) {
-        /* cnt is backed by at least cnt input bytes (sp_wire_get_array). */
-        e = calloc(cnt, sizeof(*e));
-        if (e == NULL)
-            err = SP_ERR_NOMEM;
-    }
-    for (uint32_t i = 0; err == 0 && i < cnt; i++)
-        err = get_count(r, &e[i]);
-    if (err == 0)
-        err = sp_codec_check_counts(e, cnt);
-    if (err != 0) {
-        free(e);
-        return err;
-    }
-    *out = e;
-    *n = cnt;
     return 0;
 }
 

@@ -84,6 +84,25 @@ int sp_wire_writer_finish(struct sp_wire_writer *w, uint8_t **out, size_t *len_o
     return err;
 }
 
+int sp_wire_encode(sp_wire_put_fn put, const void *msg, uint8_t *buf, size_t cap, size_t *len_out)
+{
+    struct sp_wire_writer w;
+
+    sp_wire_writer_fixed(&w, buf, cap);
+    put(&w, msg);
+    return sp_wire_writer_finish(&w, NULL, len_out);
+}
+
+int sp_wire_encode_alloc(sp_wire_put_fn put, const void *msg, size_t max, uint8_t **out,
+                         size_t *len_out)
+{
+    struct sp_wire_writer w;
+
+    sp_wire_writer_growable(&w, max);
+    put(&w, msg);
+    return sp_wire_writer_finish(&w, out, len_out);
+}
+
 /* Every put builds a packer on the stack: msgpack_packer is two words, and
  * this keeps msgpack-c's types out of wire.h. */
 #define SP_WIRE_PACK(w, call)                                                                      \

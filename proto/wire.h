@@ -38,6 +38,15 @@ void sp_wire_writer_growable(struct sp_wire_writer *w, size_t max);
 /* Returns the sticky error (0 when none). For a growable writer on success
  * hands the buffer to *out (caller frees); on error frees it. */
 SP_NODISCARD int sp_wire_writer_finish(struct sp_wire_writer *w, uint8_t **out, size_t *len_out);
+/* Writes one message with put into buf[0..cap), or into a malloc'd buffer
+ * of at most max bytes handed to *out, and finishes the writer: the
+ * fixed/alloc pair every encoder offers. put reports a refused message with
+ * sp_wire_fail; *len_out and *out are untouched on error. */
+typedef void (*sp_wire_put_fn)(struct sp_wire_writer *w, const void *msg);
+SP_NODISCARD int sp_wire_encode(sp_wire_put_fn put, const void *msg, uint8_t *buf, size_t cap,
+                                size_t *len_out);
+SP_NODISCARD int sp_wire_encode_alloc(sp_wire_put_fn put, const void *msg, size_t max,
+                                      uint8_t **out, size_t *len_out);
 /* Records err unless an earlier error is recorded. */
 void sp_wire_fail(struct sp_wire_writer *w, int err);
 

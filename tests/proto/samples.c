@@ -87,13 +87,19 @@ static void build_propose(struct sp_peer_msg *m)
                                           sizeof(signature), cert, sizeof(cert)};
 }
 
+/* The proposal without signature and certificate (PROPOSE, ROUND_SUBMIT). */
+static void unsign(struct sp_peer_propose *p)
+{
+    p->signature = NULL;
+    p->signature_len = 0;
+    p->signer_cert = NULL;
+    p->signer_cert_len = 0;
+}
+
 static void build_propose_unsigned(struct sp_peer_msg *m)
 {
     build_propose(m);
-    m->propose.signature = NULL;
-    m->propose.signature_len = 0;
-    m->propose.signer_cert = NULL;
-    m->propose.signer_cert_len = 0;
+    unsign(&m->propose);
 }
 
 static void build_accept(struct sp_peer_msg *m)
@@ -105,11 +111,17 @@ static void build_accept(struct sp_peer_msg *m)
     m->accept.set_sizes[2] = (struct sp_peer_set_size){SP_KEY_ADDR_DOB, 5};
 }
 
+/* REFUSE, ABORT and ERROR: code and reason. */
+static void reason(struct sp_peer_reason *r, int code, const char *text)
+{
+    r->code = code;
+    snprintf(r->reason, sizeof(r->reason), "%s", text);
+}
+
 static void build_refuse(struct sp_peer_msg *m)
 {
     head(m, SP_PEER_REFUSE);
-    m->refuse.code = SP_ERR_POLICY;
-    snprintf(m->refuse.reason, sizeof(m->refuse.reason), "key type iban not allowed here");
+    reason(&m->refuse, SP_ERR_POLICY, "key type iban not allowed here");
 }
 
 static void build_start(struct sp_peer_msg *m)
@@ -164,8 +176,7 @@ static void build_counts(struct sp_peer_msg *m)
 static void build_abort(struct sp_peer_msg *m)
 {
     head(m, SP_PEER_ABORT);
-    m->abort.code = SP_ERR_TIMEOUT;
-    snprintf(m->abort.reason, sizeof(m->abort.reason), "peer om did not answer within 3600 s");
+    reason(&m->abort, SP_ERR_TIMEOUT, "peer om did not answer within 3600 s");
 }
 
 static void build_done(struct sp_peer_msg *m)
@@ -177,7 +188,7 @@ static void build_done(struct sp_peer_msg *m)
 static void build_error(struct sp_peer_msg *m)
 {
     head(m, SP_PEER_ERROR);
-    m->error.code = SP_ERR_ROUND_UNKNOWN;
+    reason(&m->error, SP_ERR_ROUND_UNKNOWN, "");
 }
 
 static void build_log_head(struct sp_peer_msg *m)
@@ -317,10 +328,7 @@ static void build_req_round_submit(struct sp_ctl_request *q)
 static void build_req_round_submit_unsigned(struct sp_ctl_request *q)
 {
     build_req_round_submit(q);
-    q->round_submit.signature = NULL;
-    q->round_submit.signature_len = 0;
-    q->round_submit.signer_cert = NULL;
-    q->round_submit.signer_cert_len = 0;
+    unsign(&q->round_submit);
 }
 
 const struct request_sample request_samples[] = {
@@ -435,10 +443,16 @@ static void build_rep_datasets(struct sp_ctl_reply *r)
     r->datasets = (struct sp_ctl_datasets_reply){datasets, 2};
 }
 
+/* ROUND_START and ROUND_SUBMIT answer with the round id. */
+static void rep_round_id(struct sp_ctl_reply *r, int op)
+{
+    rep(r, op);
+    memcpy(r->round_id, round_id, sizeof(round_id));
+}
+
 static void build_rep_round_start(struct sp_ctl_reply *r)
 {
-    rep(r, SP_CTL_ROUND_START);
-    memcpy(r->round_id, round_id, sizeof(round_id));
+    rep_round_id(r, SP_CTL_ROUND_START);
 }
 
 static void build_rep_rounds(struct sp_ctl_reply *r)
@@ -501,8 +515,7 @@ static void build_rep_audit_head(struct sp_ctl_reply *r)
 
 static void build_rep_round_submit(struct sp_ctl_reply *r)
 {
-    rep(r, SP_CTL_ROUND_SUBMIT);
-    memcpy(r->round_id, round_id, sizeof(round_id));
+    rep_round_id(r, SP_CTL_ROUND_SUBMIT);
 }
 
 static void build_rep_error(struct sp_ctl_reply *r)

@@ -318,17 +318,18 @@ size_t mp_hex(const char *hex, uint8_t *out, size_t cap)
 
 #define MAX_ELEMS 4096
 
-static void expect(const char *name, const char *what, const char *path, decode_fn decode,
+static void expect(const char *name, const char *what, const char *path, const struct codec *c,
                    const uint8_t *buf, size_t len, int want)
 {
-    int got = decode(buf, len);
+    int got = codec_decode(c, buf, len);
 
     if (got != want)
         fail_msg("%s: %s at element \"%s\": got %s, want %s", name, what, path, sp_errname(got),
                  sp_errname(want));
 }
 
-static void battery_truncation(const char *name, const uint8_t *buf, size_t len, decode_fn decode)
+static void battery_truncation(const char *name, const uint8_t *buf, size_t len,
+                               const struct codec *c)
 {
     for (size_t l = 0; l < len; l++) {
         /* A copy of exactly l bytes, so ASan sees any read beyond it. */
@@ -337,52 +338,52 @@ static void battery_truncation(const char *name, const uint8_t *buf, size_t len,
         assert_non_null(p);
         memcpy(p, buf, l);
         snprintf(what, sizeof(what), "truncated to %zu bytes", l);
-        expect(name, what, "", decode, p, l, SP_ERR_PROTO_TRUNCATED);
+        expect(name, what, "", c, p, l, SP_ERR_PROTO_TRUNCATED);
         free(p);
     }
 }
 
-static void battery_trailing(const char *name, const uint8_t *buf, size_t len, decode_fn decode)
+static void battery_trailing(const char *name, const uint8_t *buf, size_t len,
+                             const struct codec *c)
 {
     uint8_t *p = malloc(2 * len);
 
     assert_non_null(p);
     memcpy(p, buf, len);
     p[len] = 0x00;
-    expect(name, "one trailing byte", "", decode, p, len + 1, SP_ERR_PROTO_TRAILING);
+    expect(name, "one trailing byte", "", c, p, len + 1, SP_ERR_PROTO_TRAILING);
     memcpy(p + len, buf, len);
-    expect(name, "two messages in one frame", "", decode, p, 2 * len, SP_ERR_PROTO_TRAILING);
+    expect(name, "two messages in one frame", "", c, p, 2 * len, SP_ERR_PROTO_TRAILING);
     free(p);
 }
 
 static void battery_element(const char *name, const uint8_t *buf, size_t len,
-                            const struct mp_elem *e, decode_fn decode, uint8_t *scratch)
+                            const struct mp_elem *e, const struct codec *c, uint8_t *scratch)
 {
     static const uint8_t map0[] = {0x80}, str_x[] = {0xa1, 0x78}, uint0[] = {0x00};
     uint8_t hdr[16];
     size_t n, hl;
 
     n = mp_splice(scratch, buf, len, e->start, e->end, map0, sizeof(map0));
-    expect(name, "replaced by a map", e->path, decode, scratch, n, SP_ERR_PROTO_TYPE);
+    expect(name, "replaced by a map", e->path, c, scratch, n, SP_ERR_PROTO_TYPE);
     n = e->kind == MP_STR ? mp_splice(scratch, buf, len, e->start, e->end, uint0, 1)
                           : mp_splice(scratch, buf, len, e->start, e->end, str_x, 2);
-    expect(name, "replaced by another type", e->path, decode, scratch, n, SP_ERR_PROTO_TYPE);
+    expect(name, "replaced by another type", e->path, c, scratch, n, SP_ERR_PROTO_TYPE);
     hl = mp_widen(buf, e, hdr);
     if (hl > 0) {
         n = mp_splice(scratch, buf, len, e->start, e->hdr_end, hdr, hl);
-        expect(name, "widened (non-canonical)", e->path, decode, scratch, n,
-               SP_ERR_PROTO_MALFORMED);
+        expect(name, "widened (non-canonical)", e->path, c, scratch, n, SP_ERR_PROTO_MALFORMED);
     }
     if (e->kind == MP_STR || e->kind == MP_BIN || e->kind == MP_ARRAY) {
         uint8_t tag = e->kind == MP_STR ? 0xdb : e->kind == MP_BIN ? 0xc6 : 0xdd;
         hl = put_be(hdr, tag, UINT32_MAX, 4);
         n = mp_splice(scratch, buf, len, e->start, e->hdr_end, hdr, hl);
-        expect(name, "length 2^32-1 claimed", e->path, decode, scratch, n, SP_ERR_PROTO_OVERSIZED);
+        expect(name, "length 2^32-1 claimed", e->path, c, scratch, n, SP_ERR_PROTO_OVERSIZED);
     }
 }
 
 static void battery_version(const char *name, const uint8_t *buf, size_t len,
-                            const struct mp_elem *elems, size_t n, decode_fn decode,
+                            const struct mp_elem *elems, size_t n, const struct codec *c,
                             uint8_t *scratch)
 {
     static const char *versions[] = {"00", "02", "7f", "ff", "cd0101", "cf0000000100000001"};
@@ -393,11 +394,11 @@ static void battery_version(const char *name, const uint8_t *buf, size_t len,
     for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
         size_t rl = mp_hex(versions[i], repl, sizeof(repl));
         size_t l = mp_splice(scratch, buf, len, v->start, v->end, repl, rl);
-        expect(name, versions[i], "0", decode, scratch, l, SP_ERR_PROTO_VERSION);
+        expect(name, versions[i], "0", c, scratch, l, SP_ERR_PROTO_VERSION);
     }
 }
 
-void reject_battery(const char *name, const uint8_t *buf, size_t len, decode_fn decode)
+void reject_battery(const char *name, const uint8_t *buf, size_t len, const struct codec *c)
 {
     struct mp_elem *elems = calloc(MAX_ELEMS, sizeof(*elems));
     uint8_t *scratch = malloc(len + 64);
@@ -405,19 +406,19 @@ void reject_battery(const char *name, const uint8_t *buf, size_t len, decode_fn 
 
     assert_non_null(elems);
     assert_non_null(scratch);
-    assert_int_equal(decode(buf, len), 0);
+    assert_int_equal(codec_decode(c, buf, len), 0);
     n = mp_walk(buf, len, elems, MAX_ELEMS);
     assert_true(n > 0);
-    battery_truncation(name, buf, len, decode);
-    battery_trailing(name, buf, len, decode);
-    battery_version(name, buf, len, elems, n, decode, scratch);
+    battery_truncation(name, buf, len, c);
+    battery_trailing(name, buf, len, c);
+    battery_version(name, buf, len, elems, n, c, scratch);
     for (size_t i = 0; i < n; i++)
-        battery_element(name, buf, len, &elems[i], decode, scratch);
+        battery_element(name, buf, len, &elems[i], c, scratch);
     free(scratch);
     free(elems);
 }
 
-void apply_patches(const struct patch *t, size_t n, decode_fn decode)
+void apply_patches(const struct patch *t, size_t n, const struct codec *c)
 {
     for (size_t i = 0; i < n; i++) {
         size_t len, rl, ne, ol, cap = strlen(t[i].hex) / 2 + t[i].pad + 1;
@@ -445,7 +446,7 @@ void apply_patches(const struct patch *t, size_t n, decode_fn decode)
         out = malloc(len + rl);
         assert_non_null(out);
         ol = mp_splice(out, fx, len, e->start, header_only ? e->hdr_end : e->end, repl, rl);
-        got = decode(out, ol);
+        got = codec_decode(c, out, ol);
         if (got != t[i].want)
             fail_msg("%s element \"%s\" := %s: got %s, want %s", t[i].fixture, t[i].path, t[i].hex,
                      sp_errname(got), sp_errname(t[i].want));

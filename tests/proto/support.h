@@ -90,17 +90,41 @@ size_t mp_widen(const uint8_t *buf, const struct mp_elem *e, uint8_t *out);
 /* Parses hex ("c0 a1 78" or "c0a178") into out; returns the length. */
 size_t mp_hex(const char *hex, uint8_t *out, size_t cap);
 
-/* ---- generic decoder checks ---- */
+/* ---- one descriptor per message family (codecs.c) ---- */
 
-/* A decoder under test: returns 0 or an SP_ERR_* code and releases what it
- * decoded. */
-typedef int (*decode_fn)(const uint8_t *buf, size_t len);
+struct codec {
+    const char *family; /* for failure messages */
+    size_t size;        /* of the message struct */
+    int (*encode)(const void *m, uint8_t *buf, size_t cap, size_t *len);
+    int (*encode_alloc)(const void *m, uint8_t **out, size_t *len); /* NULL: none */
+    int (*decode)(const uint8_t *buf, size_t len, void *out);
+    void (*clear)(void *m); /* NULL: decode allocates nothing */
+    bool (*equal)(const void *a, const void *b);
+};
+extern const struct codec peer_codec, request_codec, reply_codec, proposal_codec;
+
+/* Decodes into a scratch struct and releases it; returns 0 or the code. */
+int codec_decode(const struct codec *c, const uint8_t *buf, size_t len);
+/* m's encoding is the fixture `name` (or is written there, with comment, in
+ * writing mode); encode_alloc gives the same bytes; decoding the encoding and
+ * the fixture gives back every field of m, and encoding that gives back the
+ * same bytes. */
+void check_golden(const struct codec *c, const char *name, const char *comment, const void *m);
+/* Every buffer shorter than m's encoding: SP_ERR_OVERFLOW, *len untouched. */
+void check_small_buffers(const struct codec *c, const void *m);
+/* encode (and encode_alloc) of m return want; on error *len and *out are
+ * untouched. */
+void check_encode_result(const struct codec *c, const void *m, int want);
+/* Runs reject_battery on the fixture `name`. */
+void reject_fixture(const struct codec *c, const char *name);
+
+/* ---- generic decoder checks ---- */
 
 /* Runs the generic rejection battery on a valid encoding: every truncation,
  * trailing byte, every element replaced by wrong types, non-canonical
  * widening of every element, 0xffffffff length claims on every str, bin and
  * array. `name` labels failures. */
-void reject_battery(const char *name, const uint8_t *buf, size_t len, decode_fn decode);
+void reject_battery(const char *name, const uint8_t *buf, size_t len, const struct codec *c);
 
 /* One patch: the element at path of a fixture replaced by hex followed by
  * pad zero bytes; decoding must give want. A path ending in '^' replaces
@@ -112,6 +136,14 @@ struct patch {
     size_t pad;
     int want;
 };
-void apply_patches(const struct patch *t, size_t n, decode_fn decode);
+void apply_patches(const struct patch *t, size_t n, const struct codec *c);
+#define APPLY_PATCHES(table, c) apply_patches(table, sizeof(table) / sizeof((table)[0]), c)
+
+/* Short names for the codes the tables expect. */
+#define FIELD     SP_ERR_PROTO_FIELD
+#define OVERSIZED SP_ERR_PROTO_OVERSIZED
+#define MALFORMED SP_ERR_PROTO_MALFORMED
+#define UNKNOWN   SP_ERR_PROTO_UNKNOWN_MSG
+#define TRUNCATED SP_ERR_PROTO_TRUNCATED
 
 #endif

@@ -15,56 +15,17 @@
 #include "common/keytype.h"
 #include "support.h"
 
-static int decode_request(const uint8_t *buf, size_t len)
-{
-    struct sp_ctl_request *q = malloc(sizeof(*q));
-    int err;
-
-    assert_non_null(q);
-    err = sp_ctl_request_decode(buf, len, q);
-    free(q);
-    return err;
-}
-
-static int decode_reply(const uint8_t *buf, size_t len)
-{
-    struct sp_ctl_reply r;
-    int err = sp_ctl_reply_decode(buf, len, &r);
-
-    sp_ctl_reply_clear(&r);
-    return err;
-}
-
+/* Every sample's encoding is its fixture, and round-trips (check_golden). */
 static void test_golden_requests(void **state)
 {
     (void)state;
     for (size_t i = 0; i < nrequest_samples; i++) {
-        struct sp_ctl_request *q = calloc(2, sizeof(*q)), *d = q + 1;
-        uint8_t buf[16384], *abuf = NULL, *fx;
-        size_t len, alen, fxlen;
+        struct sp_ctl_request q;
         char comment[64];
 
-        assert_non_null(q);
-        request_samples[i].build(q);
-        assert_int_equal(sp_ctl_request_encode(q, buf, sizeof(buf), &len), 0);
-        snprintf(comment, sizeof(comment), "control request %s", sp_ctl_op_name(q->op));
-        fx_check(request_samples[i].name, comment, buf, len);
-        assert_int_equal(sp_ctl_request_encode_alloc(q, &abuf, &alen), 0);
-        assert_int_equal(alen, len);
-        assert_memory_equal(abuf, buf, len);
-        free(abuf);
-        if (!fx_writing()) {
-            fx = fx_load(request_samples[i].name, &fxlen);
-            assert_int_equal(sp_ctl_request_decode(fx, fxlen, d), 0);
-            if (!request_equal(q, d))
-                fail_msg("%s: decoded fields differ from the sample", request_samples[i].name);
-            /* And back to the same bytes. */
-            assert_int_equal(sp_ctl_request_encode(d, buf, sizeof(buf), &len), 0);
-            assert_int_equal(len, fxlen);
-            assert_memory_equal(buf, fx, len);
-            free(fx);
-        }
-        free(q);
+        request_samples[i].build(&q);
+        snprintf(comment, sizeof(comment), "control request %s", sp_ctl_op_name(q.op));
+        check_golden(&request_codec, request_samples[i].name, comment, &q);
     }
 }
 
@@ -72,56 +33,24 @@ static void test_golden_replies(void **state)
 {
     (void)state;
     for (size_t i = 0; i < nreply_samples; i++) {
-        struct sp_ctl_reply r, d;
-        uint8_t buf[16384], *abuf = NULL, *fx;
-        size_t len, alen, fxlen;
+        struct sp_ctl_reply r;
         char comment[64];
 
         reply_samples[i].build(&r);
-        assert_int_equal(sp_ctl_reply_encode(&r, buf, sizeof(buf), &len), 0);
         snprintf(comment, sizeof(comment), "control reply %s%s",
                  r.op ? sp_ctl_op_name(r.op) : "(no op)", r.status ? " (error)" : "");
-        fx_check(reply_samples[i].name, comment, buf, len);
-        assert_int_equal(sp_ctl_reply_encode_alloc(&r, &abuf, &alen), 0);
-        assert_int_equal(alen, len);
-        assert_memory_equal(abuf, buf, len);
-        free(abuf);
-        if (!fx_writing()) {
-            fx = fx_load(reply_samples[i].name, &fxlen);
-            assert_int_equal(sp_ctl_reply_decode(fx, fxlen, &d), 0);
-            if (!reply_equal(&r, &d))
-                fail_msg("%s: decoded fields differ from the sample", reply_samples[i].name);
-            assert_int_equal(sp_ctl_reply_encode(&d, buf, sizeof(buf), &len), 0);
-            assert_int_equal(len, fxlen);
-            assert_memory_equal(buf, fx, len);
-            sp_ctl_reply_clear(&d);
-            free(fx);
-        }
+        check_golden(&reply_codec, reply_samples[i].name, comment, &r);
     }
 }
 
 static void test_reject_battery(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < nrequest_samples; i++) {
-        size_t len;
-        uint8_t *fx = fx_load(request_samples[i].name, &len);
-        reject_battery(request_samples[i].name, fx, len, decode_request);
-        free(fx);
-    }
-    for (size_t i = 0; i < nreply_samples; i++) {
-        size_t len;
-        uint8_t *fx = fx_load(reply_samples[i].name, &len);
-        reject_battery(reply_samples[i].name, fx, len, decode_reply);
-        free(fx);
-    }
+    for (size_t i = 0; i < nrequest_samples; i++)
+        reject_fixture(&request_codec, request_samples[i].name);
+    for (size_t i = 0; i < nreply_samples; i++)
+        reject_fixture(&reply_codec, reply_samples[i].name);
 }
-
-#define FIELD     SP_ERR_PROTO_FIELD
-#define OVERSIZED SP_ERR_PROTO_OVERSIZED
-#define MALFORMED SP_ERR_PROTO_MALFORMED
-#define UNKNOWN   SP_ERR_PROTO_UNKNOWN_MSG
-#define TRUNCATED SP_ERR_PROTO_TRUNCATED
 
 /* Request paths: [0 version, 1 op, 2.. fields]. */
 static const struct patch request_patches[] = {
@@ -289,43 +218,38 @@ static const struct patch reply_patches[] = {
 static void test_patches(void **state)
 {
     (void)state;
-    apply_patches(request_patches, sizeof(request_patches) / sizeof(request_patches[0]),
-                  decode_request);
-    apply_patches(reply_patches, sizeof(reply_patches) / sizeof(reply_patches[0]), decode_reply);
+    APPLY_PATCHES(request_patches, &request_codec);
+    APPLY_PATCHES(reply_patches, &reply_codec);
 }
 
 static void test_encode_validates_requests(void **state)
 {
     struct sp_ctl_request q;
-    uint8_t buf[16384];
-    size_t len;
 
     (void)state;
     memset(&q, 0, sizeof(q));
-    assert_int_equal(sp_ctl_request_encode(&q, buf, sizeof(buf), &len), UNKNOWN);
+    check_encode_result(&request_codec, &q, UNKNOWN);
     q.op = SP_CTL_RESULTS;
-    assert_int_equal(sp_ctl_request_encode(&q, buf, sizeof(buf), &len), FIELD); /* limit 0 */
+    check_encode_result(&request_codec, &q, FIELD); /* limit 0 */
     q.op = SP_CTL_LOAD_BEGIN;
     snprintf(q.load_begin.dataset, sizeof(q.load_begin.dataset), "x");
     q.load_begin.mapping = "m";
     q.load_begin.mapping_len = SP_CTL_MAPPING_MAX_BYTES + 1;
-    assert_int_equal(sp_ctl_request_encode(&q, buf, sizeof(buf), &len), OVERSIZED);
+    check_encode_result(&request_codec, &q, OVERSIZED);
     q.load_begin.mapping_len = 0;
-    assert_int_equal(sp_ctl_request_encode(&q, buf, sizeof(buf), &len), FIELD);
+    check_encode_result(&request_codec, &q, FIELD);
     q.op = SP_CTL_LOAD_CHUNK;
     q.load_chunk = (struct sp_ctl_load_chunk){1, NULL, SP_CTL_CHUNK_MAX_BYTES + 1};
-    assert_int_equal(sp_ctl_request_encode(&q, buf, sizeof(buf), &len), OVERSIZED);
+    check_encode_result(&request_codec, &q, OVERSIZED);
     q.op = SP_CTL_ROUND_START;
     sample_proposal(&q.round_start);
     q.round_start.mode = 9;
-    assert_int_equal(sp_ctl_request_encode(&q, buf, sizeof(buf), &len), FIELD);
+    check_encode_result(&request_codec, &q, FIELD);
 }
 
 static void test_encode_validates_replies(void **state)
 {
     struct sp_ctl_reply r;
-    uint8_t buf[16384];
-    size_t len;
     static const struct sp_ctl_peer_info bad_peer[] = {{"om", "", true}};
     static struct sp_ctl_result_row bad_row[] = {{"d", "r", "om", 2, 4}};
 
@@ -333,54 +257,53 @@ static void test_encode_validates_replies(void **state)
     memset(&r, 0, sizeof(r));
     r.op = SP_CTL_ROUND_CANCEL;
     r.status = 1;
-    assert_int_equal(sp_ctl_reply_encode(&r, buf, sizeof(buf), &len), FIELD);
+    check_encode_result(&reply_codec, &r, FIELD);
     r.status = 0;
     r.op = 14;
-    assert_int_equal(sp_ctl_reply_encode(&r, buf, sizeof(buf), &len), UNKNOWN);
+    check_encode_result(&reply_codec, &r, UNKNOWN);
     r.op = SP_CTL_AUDIT_HEAD; /* an empty node name */
-    assert_int_equal(sp_ctl_reply_encode(&r, buf, sizeof(buf), &len), FIELD);
+    check_encode_result(&reply_codec, &r, FIELD);
     r.op = 0;
-    assert_int_equal(sp_ctl_reply_encode(&r, buf, sizeof(buf), &len), UNKNOWN);
+    check_encode_result(&reply_codec, &r, UNKNOWN);
     reply_samples[0].build(&r); /* STATUS */
     r.status_info.peers = bad_peer;
     r.status_info.npeers = 1;
-    assert_int_equal(sp_ctl_reply_encode(&r, buf, sizeof(buf), &len), FIELD);
+    check_encode_result(&reply_codec, &r, FIELD);
     r.status_info.npeers = SP_CTL_MAX_PEERS + 1;
-    assert_int_equal(sp_ctl_reply_encode(&r, buf, sizeof(buf), &len), OVERSIZED);
+    check_encode_result(&reply_codec, &r, OVERSIZED);
     memset(&r, 0, sizeof(r));
     r.op = SP_CTL_RESULTS;
     r.results.rows = bad_row;
     r.results.nrows = 1;
-    assert_int_equal(sp_ctl_reply_encode(&r, buf, sizeof(buf), &len), FIELD); /* class 4 */
+    check_encode_result(&reply_codec, &r, FIELD); /* class 4 */
     bad_row[0].klass = SP_CLASS_C;
-    assert_int_equal(sp_ctl_reply_encode(&r, buf, sizeof(buf), &len), 0);
+    check_encode_result(&reply_codec, &r, 0);
     memset(&r, 0, sizeof(r));
     r.op = SP_CTL_LOAD_END;
     snprintf(r.load_end.summary.name, sizeof(r.load_end.summary.name), "d");
     r.load_end.summary.version = 1;
     r.load_end.stats.nreasons = 3; /* no fields to carry it */
-    assert_int_equal(sp_ctl_reply_encode(&r, buf, sizeof(buf), &len), FIELD);
+    check_encode_result(&reply_codec, &r, FIELD);
     r.load_end.stats.nreasons = 0;
     r.load_end.stats.nerror_lines = 1; /* error code 0 */
-    assert_int_equal(sp_ctl_reply_encode(&r, buf, sizeof(buf), &len), FIELD);
+    check_encode_result(&reply_codec, &r, FIELD);
 }
 
+/* Every buffer shorter than the message: SP_ERR_OVERFLOW, no write beyond. */
 static void test_encode_small_buffer(void **state)
 {
     (void)state;
+    for (size_t i = 0; i < nrequest_samples; i++) {
+        struct sp_ctl_request q;
+
+        request_samples[i].build(&q);
+        check_small_buffers(&request_codec, &q);
+    }
     for (size_t i = 0; i < nreply_samples; i++) {
         struct sp_ctl_reply r;
-        uint8_t full[8192];
-        size_t len, l2 = 99;
 
         reply_samples[i].build(&r);
-        assert_int_equal(sp_ctl_reply_encode(&r, full, sizeof(full), &len), 0);
-        for (size_t cap = 0; cap < len; cap++) {
-            uint8_t *b = malloc(cap ? cap : 1);
-            assert_int_equal(sp_ctl_reply_encode(&r, b, cap, &l2), SP_ERR_OVERFLOW);
-            assert_int_equal(l2, 99);
-            free(b);
-        }
+        check_small_buffers(&reply_codec, &r);
     }
 }
 

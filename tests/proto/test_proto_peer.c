@@ -15,83 +15,28 @@
 #include "common/keytype.h"
 #include "support.h"
 
-static int decode_peer(const uint8_t *buf, size_t len)
-{
-    struct sp_peer_msg m;
-    int err = sp_peer_decode(buf, len, &m);
-
-    sp_peer_msg_clear(&m);
-    return err;
-}
-
-/* The fixture of every sample is the encoding of the sample; decoding the
- * fixture gives back every field; encode_alloc agrees with encode. */
+/* The fixture of every sample is the encoding of the sample; decoding it
+ * gives back every field and re-encoding gives back the bytes; encode_alloc
+ * agrees with encode. */
 static void test_golden(void **state)
 {
     (void)state;
     for (size_t i = 0; i < npeer_samples; i++) {
-        struct sp_peer_msg m, d;
-        uint8_t *buf = malloc(SP_PEER_MSG_MAX_BYTES), *abuf = NULL, *fx;
-        size_t len = 0, alen = 0, fxlen;
+        struct sp_peer_msg m;
         char comment[64];
 
-        assert_non_null(buf);
         peer_samples[i].build(&m);
-        assert_int_equal(sp_peer_encode(&m, buf, SP_PEER_MSG_MAX_BYTES, &len), 0);
         snprintf(comment, sizeof(comment), "peer %s", sp_peer_type_name(m.type));
-        fx_check(peer_samples[i].name, comment, buf, len);
-        assert_int_equal(sp_peer_encode_alloc(&m, &abuf, &alen), 0);
-        assert_int_equal(alen, len);
-        assert_memory_equal(abuf, buf, len);
-        if (!fx_writing()) {
-            fx = fx_load(peer_samples[i].name, &fxlen);
-            assert_int_equal(sp_peer_decode(fx, fxlen, &d), 0);
-            if (!peer_equal(&m, &d))
-                fail_msg("%s: decoded fields differ from the sample", peer_samples[i].name);
-            sp_peer_msg_clear(&d);
-            free(fx);
-        }
-        free(abuf);
-        free(buf);
-    }
-}
-
-/* decode(encode(m)) == m and encode(decode(b)) == b. */
-static void test_round_trip(void **state)
-{
-    (void)state;
-    for (size_t i = 0; i < npeer_samples; i++) {
-        struct sp_peer_msg m, d;
-        uint8_t a[4096], b[4096];
-        size_t alen, blen;
-
-        peer_samples[i].build(&m);
-        assert_int_equal(sp_peer_encode(&m, a, sizeof(a), &alen), 0);
-        assert_int_equal(sp_peer_decode(a, alen, &d), 0);
-        assert_true(peer_equal(&m, &d));
-        assert_int_equal(sp_peer_encode(&d, b, sizeof(b), &blen), 0);
-        assert_int_equal(blen, alen);
-        assert_memory_equal(a, b, alen);
-        sp_peer_msg_clear(&d);
+        check_golden(&peer_codec, peer_samples[i].name, comment, &m);
     }
 }
 
 static void test_reject_battery(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < npeer_samples; i++) {
-        size_t len;
-        uint8_t *fx = fx_load(peer_samples[i].name, &len);
-
-        reject_battery(peer_samples[i].name, fx, len, decode_peer);
-        free(fx);
-    }
+    for (size_t i = 0; i < npeer_samples; i++)
+        reject_fixture(&peer_codec, peer_samples[i].name);
 }
-
-#define FIELD     SP_ERR_PROTO_FIELD
-#define OVERSIZED SP_ERR_PROTO_OVERSIZED
-#define MALFORMED SP_ERR_PROTO_MALFORMED
-#define UNKNOWN   SP_ERR_PROTO_UNKNOWN_MSG
 
 static const struct patch peer_patches[] = {
     /* type */
@@ -204,7 +149,7 @@ static const struct patch peer_patches[] = {
 static void test_patches(void **state)
 {
     (void)state;
-    apply_patches(peer_patches, sizeof(peer_patches) / sizeof(peer_patches[0]), decode_peer);
+    APPLY_PATCHES(peer_patches, &peer_codec);
 }
 
 /* ---- encoder-side validation: the encoder refuses what decoders refuse ---- */
@@ -341,15 +286,10 @@ static void test_encode_validates(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof(encode_cases) / sizeof(encode_cases[0]); i++) {
         struct sp_peer_msg m;
-        uint8_t buf[512], *abuf = NULL;
-        size_t len = 12345, alen = 0;
 
         find_sample(encode_cases[i].sample)->build(&m);
         encode_cases[i].mutate(&m);
-        assert_int_equal(sp_peer_encode(&m, buf, sizeof(buf), &len), encode_cases[i].want);
-        assert_int_equal(len, 12345); /* untouched on error */
-        assert_int_equal(sp_peer_encode_alloc(&m, &abuf, &alen), encode_cases[i].want);
-        assert_null(abuf);
+        check_encode_result(&peer_codec, &m, encode_cases[i].want);
     }
 }
 
@@ -359,16 +299,9 @@ static void test_encode_small_buffer(void **state)
     (void)state;
     for (size_t i = 0; i < npeer_samples; i++) {
         struct sp_peer_msg m;
-        uint8_t full[4096];
-        size_t len, l2;
 
         peer_samples[i].build(&m);
-        assert_int_equal(sp_peer_encode(&m, full, sizeof(full), &len), 0);
-        for (size_t cap = 0; cap < len; cap++) {
-            uint8_t *b = malloc(cap ? cap : 1);
-            assert_int_equal(sp_peer_encode(&m, b, cap, &l2), SP_ERR_OVERFLOW);
-            free(b);
-        }
+        check_small_buffers(&peer_codec, &m);
     }
 }
 
@@ -452,10 +385,13 @@ static void test_reason_set(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_golden),           cmocka_unit_test(test_round_trip),
-        cmocka_unit_test(test_reject_battery),   cmocka_unit_test(test_patches),
-        cmocka_unit_test(test_encode_validates), cmocka_unit_test(test_encode_small_buffer),
-        cmocka_unit_test(test_limits_fit),       cmocka_unit_test(test_clear_and_names),
+        cmocka_unit_test(test_golden),
+        cmocka_unit_test(test_reject_battery),
+        cmocka_unit_test(test_patches),
+        cmocka_unit_test(test_encode_validates),
+        cmocka_unit_test(test_encode_small_buffer),
+        cmocka_unit_test(test_limits_fit),
+        cmocka_unit_test(test_clear_and_names),
         cmocka_unit_test(test_reason_set),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
