@@ -42,6 +42,7 @@
     X(SP_ERR_CERT_UNTRUSTED, -111, "certificate does not chain to the federation CA")              \
     X(SP_ERR_CERT_KEY_MISMATCH, -112, "certificate does not match the key in use")                 \
     X(SP_ERR_KEYFILE_TYPE, -113, "key file is not a regular file (symbolic link, directory, ...)") \
+    X(SP_ERR_KEYFILE_DIR, -114, "key file directory is writable by others or has another owner")   \
     /* proto (-200..-299) */                                                                       \
     X(SP_ERR_PROTO_TRUNCATED, -200, "message truncated")                                           \
     X(SP_ERR_PROTO_OVERSIZED, -201, "message or field exceeds its size limit")                     \

@@ -381,6 +381,46 @@ static const char *set_modes(const char *v, uint32_t *out)
     return NULL;
 }
 
+/* A small-order X25519 key gives an all-zero shared secret, which libzmq
+ * refuses at handshake time; public_key lines are refused for it by
+ * sp_identity_public_decode, and curve_key must not let it in by another
+ * spelling (found by fuzz/fuzz_config.c's round trip). */
+static bool curve_key_weak(const uint8_t pk[SP_CONFIG_KEY_BYTES])
+{
+    static const uint8_t probe[crypto_scalarmult_curve25519_SCALARBYTES] = {1};
+    uint8_t shared[crypto_scalarmult_curve25519_BYTES];
+    bool weak = crypto_scalarmult_curve25519(shared, probe, pk) != 0;
+    sodium_memzero(shared, sizeof shared);
+    return weak;
+}
+
+/* A peer's keys: the public_key line, or its two halves (held to the same
+ * rules as the line). */
+static const char *set_peer_key(enum kind kind, const char *v, struct sp_config_peer *peer)
+{
+    const char *bad = NULL;
+    struct sp_identity_public pub;
+
+    switch (kind) {
+    case K_SIGNKEY:
+        bad = decode_key32(v, peer->sign_pk, false);
+        if (!bad && crypto_core_ed25519_is_valid_point(peer->sign_pk) != 1)
+            bad = "is not a valid Ed25519 public key";
+        return bad;
+    case K_CURVEKEY:
+        bad = decode_key32(v, peer->curve_pk, true);
+        if (!bad && curve_key_weak(peer->curve_pk))
+            bad = "is a small-order X25519 key (no shared secret could come of it)";
+        return bad;
+    default:
+        if (sp_identity_public_decode(v, strlen(v), &pub) != 0)
+            return "must be the text `snijpunt init` printed (snijpunt-public-v1:...)";
+        memcpy(peer->sign_pk, pub.sign_pk, SP_CONFIG_KEY_BYTES);
+        memcpy(peer->curve_pk, pub.curve_pk, SP_CONFIG_KEY_BYTES);
+        return NULL;
+    }
+}
+
 static const char *set_value(const struct key_def *k, const char *v, struct sp_config *cfg,
                              struct sp_config_peer *peer)
 {
@@ -401,22 +441,10 @@ static const char *set_value(const struct key_def *k, const char *v, struct sp_c
         return set_keymask(v, &cfg->accept_key_types);
     case K_MODES:
         return set_modes(v, &cfg->accept_modes);
-    case K_SIGNKEY: {
-        const char *bad = decode_key32(v, peer->sign_pk, false);
-        if (!bad && crypto_core_ed25519_is_valid_point(peer->sign_pk) != 1)
-            bad = "is not a valid Ed25519 public key";
-        return bad;
-    }
+    case K_SIGNKEY:
     case K_CURVEKEY:
-        return decode_key32(v, peer->curve_pk, true);
-    case K_PUBKEY: {
-        struct sp_identity_public pub;
-        if (sp_identity_public_decode(v, strlen(v), &pub) != 0)
-            return "must be the text `snijpunt init` printed (snijpunt-public-v1:...)";
-        memcpy(peer->sign_pk, pub.sign_pk, SP_CONFIG_KEY_BYTES);
-        memcpy(peer->curve_pk, pub.curve_pk, SP_CONFIG_KEY_BYTES);
-        return NULL;
-    }
+    case K_PUBKEY:
+        return set_peer_key(k->kind, v, peer);
     default:
         return set_string(k, v, base);
     }

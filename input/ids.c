@@ -55,26 +55,35 @@ static void trim(const char **text, size_t *len)
     *len = n;
 }
 
-/* Collects the digits of text, skipping spaces, dots and dashes. Returns 0,
- * FORMAT for any other character, LENGTH for more than max digits. */
-static int collect_digits(const char *text, size_t len, char *out, size_t max, size_t *n)
+/* Copies the characters of text[0..len) that keep() accepts into out, upper
+ * case, skipping the separators in skip, and NUL-terminates it (out holds
+ * max + 1 bytes). Does not trim. Returns 0, FORMAT for any other character,
+ * LENGTH for more than max kept characters. */
+static int collect(const char *text, size_t len, const char *skip, bool (*keep)(char), char *out,
+                   size_t max, size_t *n)
 {
     size_t k = 0;
 
-    trim(&text, &len);
     for (size_t i = 0; i < len; i++) {
         char c = text[i];
-        if (c == ' ' || c == '.' || c == '-')
+        if (memchr(skip, c, strlen(skip)) != NULL)
             continue;
-        if (!is_digit(c))
+        if (!keep(c))
             return SP_REJECT_FORMAT;
         if (k == max)
             return SP_REJECT_LENGTH;
-        out[k++] = c;
+        out[k++] = to_upper(c);
     }
     out[k] = '\0';
     *n = k;
     return 0;
+}
+
+/* The digits of text, trimmed, skipping spaces, dots and dashes; as collect. */
+static int collect_digits(const char *text, size_t len, char *out, size_t max, size_t *n)
+{
+    trim(&text, &len);
+    return collect(text, len, " .-", is_digit, out, max, n);
 }
 
 static bool all_zero(const char *d, size_t n)
@@ -187,15 +196,9 @@ int sp_postcode_parse(const char *text, size_t len, char out[SP_POSTCODE_BYTES])
         if (len > 0 && (text[0] == '-' || text[0] == ' '))
             text++, len--;
     }
-    for (size_t i = 0; i < len; i++) {
-        if (text[i] == ' ')
-            continue;
-        if (!is_alnum(text[i]))
-            return SP_REJECT_FORMAT;
-        if (n == sizeof(c) - 1)
-            return SP_REJECT_LENGTH;
-        c[n++] = to_upper(text[i]);
-    }
+    int rc = collect(text, len, " ", is_alnum, c, sizeof(c) - 1, &n);
+    if (rc != 0)
+        return rc;
     if (n != 6)
         return SP_REJECT_LENGTH;
     for (int i = 0; i < 6; i++)
@@ -205,8 +208,7 @@ int sp_postcode_parse(const char *text, size_t len, char out[SP_POSTCODE_BYTES])
         return SP_REJECT_RANGE;
     if (c[4] == 'S' && (c[5] == 'A' || c[5] == 'D' || c[5] == 'S'))
         return SP_REJECT_NOT_ISSUED;
-    memcpy(out, c, 6);
-    out[6] = '\0';
+    memcpy(out, c, SP_POSTCODE_BYTES);
     return 0;
 }
 
@@ -318,16 +320,9 @@ int sp_kenteken_parse(const char *text, size_t len, char out[SP_KENTEKEN_BYTES],
     size_t n = 0;
 
     trim(&text, &len);
-    for (size_t i = 0; i < len; i++) {
-        char x = text[i];
-        if (x == ' ' || x == '-' || x == '.')
-            continue;
-        if (!is_alnum(x))
-            return SP_REJECT_FORMAT;
-        if (n == 6)
-            return SP_REJECT_LENGTH;
-        c[n++] = to_upper(x);
-    }
+    int rc = collect(text, len, " -.", is_alnum, c, SP_KENTEKEN_BYTES - 1, &n);
+    if (rc != 0)
+        return rc;
     if (n != 6)
         return SP_REJECT_LENGTH;
     for (int s = 0; s < 14; s++) {
@@ -335,8 +330,7 @@ int sp_kenteken_parse(const char *text, size_t len, char out[SP_KENTEKEN_BYTES],
         while (k < 6 && (sidecodes[s][k] == 'L' ? is_upper(c[k]) : is_digit(c[k])))
             k++;
         if (k == 6) {
-            memcpy(out, c, 6);
-            out[6] = '\0';
+            memcpy(out, c, SP_KENTEKEN_BYTES);
             if (sidecode != NULL)
                 *sidecode = s + 1;
             return 0;
@@ -386,15 +380,9 @@ int sp_iban_parse(const char *text, size_t len, char out[SP_IBAN_BYTES])
     size_t n = 0;
 
     trim(&text, &len);
-    for (size_t i = 0; i < len; i++) {
-        if (text[i] == ' ' || text[i] == '-')
-            continue;
-        if (!is_alnum(text[i]))
-            return SP_REJECT_FORMAT;
-        if (n == SP_IBAN_BYTES - 1)
-            return SP_REJECT_LENGTH;
-        c[n++] = to_upper(text[i]);
-    }
+    int rc = collect(text, len, " -", is_alnum, c, SP_IBAN_BYTES - 1, &n);
+    if (rc != 0)
+        return rc;
     if (n < 5 || !is_upper(c[0]) || !is_upper(c[1]) || !is_digit(c[2]) || !is_digit(c[3]))
         return SP_REJECT_FORMAT;
     int want = iban_country_length(c);
@@ -408,8 +396,7 @@ int sp_iban_parse(const char *text, size_t len, char out[SP_IBAN_BYTES])
                 return SP_REJECT_FORMAT;
     if (iban_mod97(c, n) != 1)
         return SP_REJECT_CHECKSUM;
-    memcpy(out, c, n);
-    out[n] = '\0';
+    memcpy(out, c, n + 1);
     return 0;
 }
 
@@ -459,18 +446,11 @@ int sp_postal_code_parse(const char *text, size_t len, char out[SP_POSTAL_CODE_B
     size_t n = 0;
 
     trim(&text, &len);
-    for (size_t i = 0; i < len; i++) {
-        if (text[i] == ' ' || text[i] == '-')
-            continue;
-        if (!is_alnum(text[i]))
-            return SP_REJECT_FORMAT;
-        if (n == SP_POSTAL_CODE_BYTES - 1)
-            return SP_REJECT_LENGTH;
-        c[n++] = to_upper(text[i]);
-    }
+    int rc = collect(text, len, " -", is_alnum, c, SP_POSTAL_CODE_BYTES - 1, &n);
+    if (rc != 0)
+        return rc;
     if (n < 3)
         return SP_REJECT_LENGTH;
-    memcpy(out, c, n);
-    out[n] = '\0';
+    memcpy(out, c, n + 1);
     return 0;
 }

@@ -2,10 +2,13 @@
  * Key files: permission-checked reads into guarded memory and atomic,
  * owner-only writes.
  *
- * The checks run on the opened descriptor (fstat), not on the path, so the
- * file that was checked is the file that is read. O_NOFOLLOW refuses a final
- * symbolic link: otherwise a link in a writable directory could point the
- * daemon at any file it can read. O_NONBLOCK keeps a FIFO planted at the
+ * The checks run on opened descriptors (fstat), not on the path, so the
+ * file that was checked is the file that is read. The directory is opened
+ * and checked first and the file opened relative to it (openat): whoever
+ * can write the directory can swap the key file between any check and the
+ * open, so only a directory nobody else can write is trusted. O_NOFOLLOW
+ * refuses a final symbolic link: otherwise a link could point the daemon at
+ * any file it can read. O_NONBLOCK keeps a FIFO planted at the
  * path from blocking the open; it is then refused as not a regular file.
  */
 #include "keyfile.h"
@@ -61,6 +64,80 @@ static int check_stat(const struct stat *st)
     return 0;
 }
 
+/* The directory holding a key: nobody but us (or root) may add, remove or
+ * rename entries in it. A sticky directory such as /tmp is no exception: its
+ * other users cannot delete our key, but they can plant the name first. */
+static int check_dir_stat(const struct stat *st)
+{
+    if (st->st_uid != geteuid() && st->st_uid != 0)
+        return SP_ERR_KEYFILE_DIR;
+    if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
+        return SP_ERR_KEYFILE_DIR;
+    return 0;
+}
+
+/* Splits path into its directory (into dir) and checks there is a base name. */
+static int path_dir(const char *path, char *dir, size_t cap)
+{
+    const char *slash = strrchr(path, '/');
+    size_t n;
+
+    if (slash != NULL && slash[1] == '\0')
+        return SP_ERR_INVALID_ARG; /* names a directory */
+    if (slash == NULL)
+        return snprintf(dir, cap, ".") < (int)cap ? 0 : SP_ERR_INVALID_ARG;
+    n = slash == path ? 1 : (size_t)(slash - path);
+    if (n >= cap)
+        return SP_ERR_INVALID_ARG;
+    memcpy(dir, path, n);
+    dir[n] = '\0';
+    return 0;
+}
+
+/* Opens dir (following links) and checks it with check_dir_stat. */
+static int open_checked_dir(const char *dir, int *dfd_out)
+{
+    struct stat st;
+    int rc, dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    if (dfd < 0)
+        return err_from_errno(errno);
+    rc = fstat(dfd, &st) != 0 ? SP_ERR_IO : check_dir_stat(&st);
+    if (rc != 0) {
+        close(dfd);
+        return rc;
+    }
+    *dfd_out = dfd;
+    return 0;
+}
+
+/* Opens path for reading after checking the directory that holds it; the
+ * file itself is checked by the caller on the returned descriptor. */
+static int open_in_checked_dir(const char *path, int *fd_out)
+{
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    size_t len = strlen(path);
+    int dfd, fd, rc;
+
+    if (len > 0 && path[len - 1] == '/')
+        return SP_ERR_KEYFILE_TYPE; /* names a directory */
+    rc = path_dir(path, dir, sizeof(dir));
+    if (rc != 0)
+        return rc;
+    rc = open_checked_dir(dir, &dfd);
+    if (rc != 0)
+        return rc;
+    fd = openat(dfd, slash == NULL ? path : slash + 1,
+                O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        rc = err_from_errno(errno);
+    else
+        *fd_out = fd;
+    close(dfd);
+    return rc;
+}
+
 /* Reads exactly size bytes, then makes sure the file has not grown since
  * fstat (a concurrent writer; we refuse rather than read a torn key). */
 static int read_exact(int fd, char *buf, size_t size)
@@ -89,15 +166,15 @@ int sp_keyfile_read(const char *path, char **buf_out, size_t *len_out)
     struct stat st;
     char *buf = NULL;
     size_t size = 0;
-    int fd, rc;
+    int fd = -1, rc;
 
     if (path == NULL || buf_out == NULL || len_out == NULL)
         return SP_ERR_INVALID_ARG;
     if (sodium_init() < 0) /* sodium_malloc needs it */
         return SP_ERR_CRYPTO_INIT;
-    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0)
-        return err_from_errno(errno);
+    rc = open_in_checked_dir(path, &fd);
+    if (rc != 0)
+        return rc;
     if (fstat(fd, &st) != 0) {
         rc = SP_ERR_IO;
         goto done;
@@ -131,24 +208,6 @@ void sp_keyfile_buf_free(char **buf, size_t len)
         return;
     sodium_free(*buf);
     *buf = NULL;
-}
-
-/* Splits path into its directory (into dir) and checks there is a base name. */
-static int path_dir(const char *path, char *dir, size_t cap)
-{
-    const char *slash = strrchr(path, '/');
-    size_t n;
-
-    if (slash != NULL && slash[1] == '\0')
-        return SP_ERR_INVALID_ARG; /* names a directory */
-    if (slash == NULL)
-        return snprintf(dir, cap, ".") < (int)cap ? 0 : SP_ERR_INVALID_ARG;
-    n = slash == path ? 1 : (size_t)(slash - path);
-    if (n >= cap)
-        return SP_ERR_INVALID_ARG;
-    memcpy(dir, path, n);
-    dir[n] = '\0';
-    return 0;
 }
 
 /* Creates "<dir>/.<base>.XXXXXX" exclusively with mode 0600. */
@@ -243,6 +302,12 @@ int sp_keyfile_write(const char *path, const char *data, size_t len, int overwri
     rc = path_dir(path, dir, sizeof(dir));
     if (rc != 0)
         return rc;
+    /* The reader refuses a key in a directory others can write: refuse to
+     * write one there in the first place, before anything is created. */
+    rc = open_checked_dir(dir, &fd);
+    if (rc != 0)
+        return rc;
+    close(fd);
     rc = make_temp(path, tmp, sizeof(tmp), &fd);
     if (rc != 0)
         return rc;
@@ -309,6 +374,43 @@ static void explain_mode(char *out, size_t cap, const char *path)
              mode_exposure(st.st_mode), (unsigned)(st.st_mode & 07777), path);
 }
 
+/* Says which rule the directory breaks; it was checked as open(dir) saw it,
+ * following links, so it is looked at again the same way (stat). */
+static void explain_dir(char *out, size_t cap, const char *path)
+{
+    char dir[PATH_MAX], alt[PATH_MAX + 32] = "", owner[64], me[64];
+    struct stat st;
+
+    if (path_dir(path, dir, sizeof(dir)) != 0 || stat(dir, &st) != 0) {
+        snprintf(out, cap,
+                 "the directory of key file %s is writable by group or others or owned by "
+                 "another user, so they could replace the key; keep it in a directory only "
+                 "the user running snijpunt can write",
+                 path);
+        return;
+    }
+    user_name(geteuid(), me, sizeof(me));
+    if (geteuid() != 0)
+        snprintf(alt, sizeof(alt), " (or chown root %s)", dir);
+    if (st.st_uid != geteuid() && st.st_uid != 0)
+        snprintf(out, cap,
+                 "directory %s of key file %s is owned by %s (uid %u), who could replace the "
+                 "key; run chown %s %s%s",
+                 dir, path, user_name(st.st_uid, owner, sizeof(owner)), (unsigned)st.st_uid, me,
+                 dir, alt);
+    else if (st.st_mode & S_ISVTX)
+        snprintf(out, cap,
+                 "directory %s of key file %s is shared: writable by group or others (mode "
+                 "%04o), who could plant or replace the key; move the key to a directory only "
+                 "%s can write (mkdir -m 700 DIR)",
+                 dir, path, (unsigned)(st.st_mode & 07777), me);
+    else
+        snprintf(out, cap,
+                 "directory %s of key file %s is writable by group or others (mode %04o), who "
+                 "could replace the key; run chmod go-w %s",
+                 dir, path, (unsigned)(st.st_mode & 07777), dir);
+}
+
 static void explain_type(char *out, size_t cap, const char *path)
 {
     struct stat st;
@@ -337,6 +439,9 @@ const char *sp_keyfile_explain(char *out, size_t cap, const char *path, int err)
         break;
     case SP_ERR_KEYFILE_TYPE:
         explain_type(out, cap, path);
+        break;
+    case SP_ERR_KEYFILE_DIR:
+        explain_dir(out, cap, path);
         break;
     case SP_ERR_NOT_FOUND:
         snprintf(out, cap, "key file %s does not exist (or its directory does not)", path);

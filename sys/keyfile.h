@@ -2,7 +2,8 @@
  * Secret files on disk (node identity keys, CA keys): written with mode 0600
  * atomically (temporary file, fsync, rename, fsync of the directory), and read
  * only when they are regular files owned by the current user and not
- * accessible to group or others, as ssh does.
+ * accessible to group or others, as ssh does, in a directory that nobody
+ * else can write.
  * This is I/O: used by the daemon and the CLI, never by the pure layers.
  */
 #ifndef SP_SYS_KEYFILE_H
@@ -16,10 +17,14 @@
 
 /* Reads a secret file into a guarded buffer (sodium_malloc, NUL-terminated
  * after len bytes) that the caller releases with sp_keyfile_buf_free.
- * The file is opened without following a final symbolic link and checked
- * on the open descriptor (no race between check and read).
- * Refuses with SP_ERR_KEYFILE_TYPE when path is a symbolic link or not a
- * regular file, SP_ERR_KEYFILE_OWNER when not owned by the effective user,
+ * The directory holding the file is opened (following links) and checked
+ * first, then the file is opened relative to it without following a final
+ * symbolic link and checked on the open descriptor (no race between check
+ * and read). Refuses with SP_ERR_KEYFILE_DIR when that directory is
+ * writable by group or others (sticky or not: /tmp is refused) or owned by
+ * a user other than the effective user or root; SP_ERR_KEYFILE_TYPE when
+ * path is a symbolic link or not a regular file (or ends in '/'),
+ * SP_ERR_KEYFILE_OWNER when not owned by the effective user,
  * SP_ERR_KEYFILE_MODE when the file's mode has any group/other bit;
  * SP_ERR_NOT_FOUND, SP_ERR_PERMISSION, SP_ERR_OVERFLOW (larger than
  * SP_KEYFILE_MAX_BYTES), SP_ERR_NOMEM, SP_ERR_IO, SP_ERR_INVALID_ARG or
@@ -35,7 +40,9 @@ void sp_keyfile_buf_free(char **buf, size_t len);
  * fsynced and renamed over path; then the directory is fsynced. A reader sees
  * the old file or the new one, never a partial one. With overwrite 0 the
  * rename refuses an existing path (SP_ERR_EXISTS), also when it appears
- * concurrently. No temporary file is left behind on failure.
+ * concurrently. No temporary file is left behind on failure. A directory
+ * that sp_keyfile_read would refuse (writable by group or others, or owned
+ * by another user than the euid or root) is refused first: SP_ERR_KEYFILE_DIR.
  * Returns 0, SP_ERR_EXISTS, SP_ERR_NOT_FOUND (no such directory),
  * SP_ERR_PERMISSION, SP_ERR_INVALID_ARG (path names a directory or is too
  * long), SP_ERR_OVERFLOW (len > SP_KEYFILE_MAX_BYTES), SP_ERR_KEYFILE_TYPE
@@ -49,8 +56,11 @@ SP_NODISCARD int sp_keyfile_write(const char *path, const char *data, size_t len
  *   "key file /etc/snijpunt/node.key is readable by group or others
  *    (mode 0644); run chmod 600 /etc/snijpunt/node.key"
  * For the mode and owner errors it looks at the file again (lstat) to name
- * the mode and the owner. Always NUL-terminates out (truncating if needed);
- * returns out. */
+ * the mode and the owner; for SP_ERR_KEYFILE_DIR at the directory (stat),
+ * to say whether its owner or its mode is wrong and what fixes it, e.g.
+ *   "directory /srv/a of key file /srv/a/node.key is writable by group or
+ *    others (mode 0775), who could replace the key; run chmod go-w /srv/a"
+ * Always NUL-terminates out (truncating if needed); returns out. */
 const char *sp_keyfile_explain(char *out, size_t cap, const char *path, int err);
 
 #endif

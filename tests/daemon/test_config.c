@@ -164,6 +164,8 @@ static const struct {
      "test.conf:6: curve_key must be the base64 of a 32-byte key"},
     {"[peer b]\nsign_key = " CURVE_B64 "\n", 0,
      "test.conf:6: sign_key is not a valid Ed25519 public key"},
+    {"[peer b]\ncurve_key = AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", 0,
+     "test.conf:6: curve_key is a small-order X25519 key (no shared secret could come of it)"},
     {"[peer b]\npublic_key = snijpunt-public-v1:AAAA\n", 0,
      "test.conf:6: public_key must be the text `snijpunt init` printed (snijpunt-public-v1:...)"},
     {"[peer b]\nendpoint = tcp://127.0.0.1:2\nsign_key = " SIGN_B64 "\ncurve_key = " CURVE_B64

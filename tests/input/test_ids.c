@@ -152,6 +152,8 @@ static void test_postcode(void **state)
         NO("1234", SP_REJECT_LENGTH),
         NO("12AB34", SP_REJECT_FORMAT),
         NO("1234-AB", SP_REJECT_FORMAT),
+        NO("NL\t1234AB", SP_REJECT_FORMAT), /* only a dash or space after "NL" */
+        NO("1234\tAB", SP_REJECT_FORMAT),
         NO("1234 \xc3\x84"
            "B",
            SP_REJECT_FORMAT),
@@ -274,6 +276,8 @@ static void test_kenteken(void **state)
         NO("123456", SP_REJECT_FORMAT),
         NO("ABCDEF", SP_REJECT_FORMAT),
         NO("VW_85_YN", SP_REJECT_FORMAT),
+        OK("VW.85.YN", "VW85YN"),
+        NO("VW/85/YN", SP_REJECT_FORMAT),
     };
     (void)state;
     for (int s = 0; s < 14; s++) {
@@ -306,6 +310,9 @@ static void test_iban(void **state)
         NO("XX91ABNA0417164300", SP_REJECT_FORMAT), /* no such country */
         NO("NL9XABNA0417164300", SP_REJECT_FORMAT),
         NO("NL91.ABNA.0417.1643.00", SP_REJECT_FORMAT),
+        OK("NL91-ABNA-0417-1643-00", "NL91ABNA0417164300"),
+        OK("MT84MALT011000012345MTLCAST001S", "MT84MALT011000012345MTLCAST001S"), /* 31 */
+        NO("MT84MALT011000012345MTLCAST001S0000", SP_REJECT_LENGTH),              /* 35 > 34 */
         NO("", SP_REJECT_FORMAT),
     };
     (void)state;
@@ -347,6 +354,8 @@ static void test_foreign(void **state)
         OK("4223", "4223"),
         OK("sw1a 1aa", "SW1A1AA"),
         OK("75-001", "75001"),
+        OK("1234567890", "1234567890"),
+        NO("75.001", SP_REJECT_FORMAT),
         NO("42", SP_REJECT_LENGTH),
         NO("12345678901", SP_REJECT_LENGTH),
         NO("4223/1", SP_REJECT_FORMAT),
@@ -354,6 +363,34 @@ static void test_foreign(void **state)
     (void)state;
     RUN(sp_national_id_parse, nid);
     RUN(sp_postal_code_parse, pc);
+}
+
+/* A NUL inside the value is no separator: every parser that skips
+ * separators refuses it as a character it does not know. */
+static void test_embedded_nul(void **state)
+{
+    static const struct {
+        parse_fn parse;
+        const char *in;
+        size_t len;
+    } rows[] = {
+        {sp_iban_parse, "NL91\0ABNA0417164300", 19},
+        {sp_postal_code_parse,
+         "75\0"
+         "001",
+         6},
+        {sp_postcode_parse, "2601\0DC", 7},
+        {kenteken_plain, "VW\085YN", 7},
+        {sp_anummer_parse,
+         "89404\0"
+         "02024",
+         11},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        char out[64];
+        assert_int_equal(rows[i].parse(rows[i].in, rows[i].len, out), SP_REJECT_FORMAT);
+    }
 }
 
 int main(void)
@@ -370,6 +407,7 @@ int main(void)
         cmocka_unit_test(test_iban),
         cmocka_unit_test(test_anummer),
         cmocka_unit_test(test_foreign),
+        cmocka_unit_test(test_embedded_nul),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

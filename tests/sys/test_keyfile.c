@@ -1,7 +1,7 @@
 /*
  * Key files on a real file system (a mkdtemp directory under /tmp): the ssh
- * rules on read (mode, owner, type), the messages a person gets, and atomic
- * owner-only writes.
+ * rules on read (mode, owner, type, and the directory holding the key), the
+ * messages a person gets, and atomic owner-only writes.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +14,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -154,6 +155,11 @@ static void test_read_refuses_symlink_dir_fifo(void **state)
     assert_non_null(strstr(sp_keyfile_explain(msg, sizeof(msg), link, SP_ERR_KEYFILE_TYPE),
                            "is a symbolic link"));
     assert_int_equal(sp_keyfile_read(dir, &buf, &len), SP_ERR_KEYFILE_TYPE);
+    {
+        char slash[300];
+        snprintf(slash, sizeof(slash), "%s/", dir); /* names the directory itself */
+        assert_int_equal(sp_keyfile_read(slash, &buf, &len), SP_ERR_KEYFILE_TYPE);
+    }
     /* a FIFO must be refused, not block the reader */
     assert_int_equal(sp_keyfile_read(fifo, &buf, &len), SP_ERR_KEYFILE_TYPE);
     {
@@ -271,6 +277,234 @@ static void test_write_errors(void **state)
     assert_dir_holds(t->dir, 1);
 }
 
+/* ---- the directory holding the key ------------------------------------- */
+
+#define OURS ((uid_t)-1)
+
+struct dir_case {
+    const char *what;
+    mode_t mode;
+    uid_t uid;        /* OURS: the test's effective user */
+    int want;         /* 0 or SP_ERR_KEYFILE_DIR */
+    const char *says; /* "owner", "shared" or "mode": which message */
+};
+
+static const struct dir_case dir_cases[] = {
+    {"owner only", 0700, OURS, 0, NULL},
+    {"readable by all", 0755, OURS, 0, NULL},
+    {"group may list", 0750, OURS, 0, NULL},
+    {"group-writable", 0770, OURS, SP_ERR_KEYFILE_DIR, "mode"},
+    {"group may only write", 0730, OURS, SP_ERR_KEYFILE_DIR, "mode"},
+    {"other-writable", 0703, OURS, SP_ERR_KEYFILE_DIR, "mode"},
+    {"world-writable", 0777, OURS, SP_ERR_KEYFILE_DIR, "mode"},
+    {"sticky like /tmp", 01777, OURS, SP_ERR_KEYFILE_DIR, "shared"},
+    {"sticky, group-writable", 01770, OURS, SP_ERR_KEYFILE_DIR, "shared"},
+    {"sticky, nobody else writes", 01755, OURS, 0, NULL},
+    {"someone else's", 0700, 65534, SP_ERR_KEYFILE_DIR, "owner"},
+    {"someone else's, readable", 0755, 65534, SP_ERR_KEYFILE_DIR, "owner"},
+    {"someone else's and writable", 0777, 65534, SP_ERR_KEYFILE_DIR, "owner"},
+};
+
+/* The message for a refused directory, built from what the case set up. */
+static void dir_message(char *out, size_t cap, const struct dir_case *c, const char *dir,
+                        const char *key)
+{
+    const struct passwd *pw = getpwuid(geteuid());
+    char me[64];
+
+    snprintf(me, sizeof(me), "%s", pw != NULL ? pw->pw_name : "");
+    if (pw == NULL)
+        snprintf(me, sizeof(me), "%u", (unsigned)geteuid());
+
+    if (strcmp(c->says, "mode") == 0)
+        snprintf(out, cap,
+                 "directory %s of key file %s is writable by group or others (mode %04o), who "
+                 "could replace the key; run chmod go-w %s",
+                 dir, key, (unsigned)c->mode, dir);
+    else if (strcmp(c->says, "shared") == 0)
+        snprintf(out, cap,
+                 "directory %s of key file %s is shared: writable by group or others (mode "
+                 "%04o), who could plant or replace the key; move the key to a directory only "
+                 "%s can write (mkdir -m 700 DIR)",
+                 dir, key, (unsigned)c->mode, me);
+    else
+        snprintf(out, cap, "directory %s of key file %s is owned by ", dir, key);
+}
+
+static void test_read_checks_directory(void **state)
+{
+    struct tmp *t = *state;
+
+    for (size_t i = 0; i < sizeof(dir_cases) / sizeof(dir_cases[0]); i++) {
+        const struct dir_case *c = &dir_cases[i];
+        char dir[256], key[300], msg[1024], want[1024], name[16], *buf = NULL;
+        size_t len = 0;
+
+        if (c->uid != OURS && geteuid() != 0)
+            continue; /* only root can give a directory away */
+        snprintf(name, sizeof(name), "d%zu", i);
+        path_in(t, dir, sizeof(dir), name);
+        snprintf(key, sizeof(key), "%s/node.key", dir);
+        assert_int_equal(mkdir(dir, 0700), 0);
+        plant(key, "secret", 0600);
+        if (c->uid != OURS)
+            assert_int_equal(chown(dir, c->uid, c->uid), 0);
+        assert_int_equal(chmod(dir, c->mode), 0);
+        int rc = sp_keyfile_read(key, &buf, &len);
+        if (rc != c->want)
+            fail_msg("%s (%04o): %d, expected %d", c->what, (unsigned)c->mode, rc, c->want);
+        if (rc == 0) {
+            assert_string_equal(buf, "secret");
+            sp_keyfile_buf_free(&buf, len);
+        } else {
+            assert_null(buf);
+            dir_message(want, sizeof(want), c, dir, key);
+            sp_keyfile_explain(msg, sizeof(msg), key, rc);
+            if (strncmp(msg, want, strlen(want)) != 0)
+                fail_msg("%s: \"%s\", expected \"%s\"", c->what, msg, want);
+        }
+        assert_int_equal(chmod(dir, 0700), 0);
+        assert_int_equal(unlink(key), 0);
+        assert_int_equal(rmdir(dir), 0);
+    }
+}
+
+/* Someone else's directory: the message names the owner and the chown. */
+static void test_directory_owner_message(void **state)
+{
+    char dir[256], key[300], msg[1024], *buf = NULL;
+    size_t len = 0;
+
+    if (geteuid() != 0)
+        skip();
+    path_in(*state, dir, sizeof(dir), "theirs");
+    snprintf(key, sizeof(key), "%s/node.key", dir);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    plant(key, "secret", 0600);
+    assert_int_equal(chown(dir, 65534, 65534), 0);
+    assert_int_equal(sp_keyfile_read(key, &buf, &len), SP_ERR_KEYFILE_DIR);
+    sp_keyfile_explain(msg, sizeof(msg), key, SP_ERR_KEYFILE_DIR);
+    assert_non_null(strstr(msg, "(uid 65534), who could replace the key; run chown root "));
+    assert_non_null(strstr(msg, dir));
+    assert_null(strstr(msg, "or chown root")); /* root is already the fix */
+    assert_int_equal(unlink(key), 0);
+}
+
+/* Another user's key in a root-owned directory, read as that user (root
+ * drops to uid 65534 for this): root's directories are trusted, as is the
+ * user's own. */
+static void test_directory_of_root_or_self(void **state)
+{
+    struct tmp *t = *state;
+    char root_dir[256], own_dir[256], key[300], *buf = NULL;
+    size_t len = 0;
+
+    if (geteuid() != 0)
+        skip();
+    path_in(t, root_dir, sizeof(root_dir), "by-root");
+    path_in(t, own_dir, sizeof(own_dir), "by-user");
+    assert_int_equal(chmod(t->dir, 0711), 0); /* let uid 65534 through */
+    assert_int_equal(mkdir(root_dir, 0755), 0);
+    assert_int_equal(mkdir(own_dir, 0700), 0);
+    assert_int_equal(chown(own_dir, 65534, 65534), 0);
+    const char *dirs[] = {root_dir, own_dir};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(key, sizeof(key), "%s/node.key", dirs[i]);
+        plant(key, "secret", 0600);
+        assert_int_equal(chown(key, 65534, 65534), 0);
+        assert_int_equal(seteuid(65534), 0);
+        int rc = sp_keyfile_read(key, &buf, &len);
+        assert_int_equal(seteuid(0), 0);
+        assert_int_equal(rc, 0);
+        sp_keyfile_buf_free(&buf, len);
+        assert_int_equal(unlink(key), 0);
+    }
+    assert_int_equal(chmod(t->dir, 0700), 0);
+}
+
+/* /tmp itself (mode 1777) is refused, whoever owns the key. */
+static void test_directory_tmp_refused(void **state)
+{
+    char key[] = "/tmp/sp-keyfile-direct-XXXXXX", msg[1024], *buf = NULL;
+    struct stat st;
+    size_t len = 0;
+    int fd;
+
+    (void)state;
+    if (stat("/tmp", &st) != 0 || (st.st_mode & S_IWOTH) == 0)
+        skip(); /* not the usual shared /tmp */
+    fd = mkstemp(key);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "secret", 6), 6);
+    assert_int_equal(close(fd), 0);
+    int rc = sp_keyfile_read(key, &buf, &len);
+    sp_keyfile_explain(msg, sizeof(msg), key, SP_ERR_KEYFILE_DIR);
+    assert_int_equal(unlink(key), 0);
+    assert_int_equal(rc, SP_ERR_KEYFILE_DIR);
+    assert_null(buf);
+    assert_true(strncmp(msg, "directory /tmp of key file /tmp/sp-keyfile-direct-", 50) == 0);
+    assert_non_null(strstr(msg, "is shared: writable by group or others (mode 1777)"));
+}
+
+/* Writing refuses what reading would refuse, before creating anything: a
+ * group-writable directory, and /tmp itself. */
+static void test_directory_checked_on_write(void **state)
+{
+    struct tmp *t = *state;
+    char path[256];
+    struct stat st;
+
+    assert_int_equal(chmod(t->dir, 0770), 0);
+    path_in(t, path, sizeof(path), "w.key");
+    assert_int_equal(sp_keyfile_write(path, "x", 1, 0), SP_ERR_KEYFILE_DIR);
+    assert_int_equal(chmod(t->dir, 0700), 0);
+    assert_dir_holds(t->dir, 0);
+    assert_int_equal(sp_keyfile_write(path, "x", 1, 0), 0);
+    assert_dir_holds(t->dir, 1);
+    if (stat("/tmp", &st) == 0 && (st.st_mode & S_IWOTH) != 0)
+        assert_int_equal(sp_keyfile_write("/tmp/sp-keyfile-never-written.key", "x", 1, 0),
+                         SP_ERR_KEYFILE_DIR);
+    assert_int_equal(access("/tmp/sp-keyfile-never-written.key", F_OK), -1);
+}
+
+/* The directory is checked before the file, through links and for relative
+ * paths too; a missing key in a bad directory is still a directory error. */
+static void test_directory_order_links_relative(void **state)
+{
+    struct tmp *t = *state;
+    char bad[256], link[256], key[300], via[300], msg[1024], *buf = NULL;
+    size_t len = 0;
+    int cwd = open(".", O_RDONLY | O_DIRECTORY);
+
+    path_in(t, bad, sizeof(bad), "bad");
+    path_in(t, link, sizeof(link), "good-name");
+    assert_int_equal(mkdir(bad, 0700), 0);
+    snprintf(key, sizeof(key), "%s/node.key", bad);
+    plant(key, "secret", 0644);
+    assert_int_equal(sp_keyfile_read(key, &buf, &len), SP_ERR_KEYFILE_MODE);
+    assert_int_equal(chmod(bad, 0775), 0);
+    assert_int_equal(sp_keyfile_read(key, &buf, &len), SP_ERR_KEYFILE_DIR);
+    snprintf(via, sizeof(via), "%s/missing.key", bad);
+    assert_int_equal(sp_keyfile_read(via, &buf, &len), SP_ERR_KEYFILE_DIR);
+    assert_int_equal(symlink(bad, link), 0);
+    snprintf(via, sizeof(via), "%s/node.key", link);
+    assert_int_equal(sp_keyfile_read(via, &buf, &len), SP_ERR_KEYFILE_DIR);
+    assert_non_null(
+        strstr(sp_keyfile_explain(msg, sizeof(msg), via, SP_ERR_KEYFILE_DIR), "(mode 0775)"));
+    assert_true(cwd >= 0);
+    assert_int_equal(chdir(bad), 0);
+    int rc = sp_keyfile_read("node.key", &buf, &len);
+    sp_keyfile_explain(msg, sizeof(msg), "node.key", rc);
+    assert_int_equal(fchdir(cwd), 0);
+    close(cwd);
+    assert_int_equal(rc, SP_ERR_KEYFILE_DIR);
+    assert_string_equal(msg, "directory . of key file node.key is writable by group or others "
+                             "(mode 0775), who could replace the key; run chmod go-w .");
+    assert_int_equal(chmod(bad, 0700), 0);
+    assert_int_equal(unlink(key), 0);
+    assert_int_equal(rmdir(bad), 0);
+}
+
 /* The whole path a node takes: generate, encode, store, load, decode. */
 static void test_identity_round_trip_through_file(void **state)
 {
@@ -301,6 +535,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_read_refuses_symlink_dir_fifo, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_refuses_foreign_owner, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_other_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_checks_directory, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_directory_owner_message, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_directory_of_root_or_self, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_directory_tmp_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_directory_order_links_relative, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_directory_checked_on_write, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_mode_and_overwrite, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_identity_round_trip_through_file, setup, teardown),
