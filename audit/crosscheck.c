@@ -34,8 +34,13 @@ int sp_audit_crosscheck_new(struct sp_audit_crosscheck **out)
 {
     if (!out)
         return SP_ERR_INVALID_ARG;
-    *out = calloc(1, sizeof(**out));
-    return *out ? 0 : SP_ERR_NOMEM;
+    /* Outputs are written on success only (conventions); *out was set to
+     * NULL when calloc failed (tests/alloc). */
+    struct sp_audit_crosscheck *cc = calloc(1, sizeof(*cc));
+    if (!cc)
+        return SP_ERR_NOMEM;
+    *out = cc;
+    return 0;
 }
 
 void sp_audit_crosscheck_free(struct sp_audit_crosscheck **cc)

@@ -191,8 +191,13 @@ int sp_audit_reader_new(struct sp_audit_reader **out)
         return SP_ERR_INVALID_ARG;
     if (sodium_init() < 0)
         return SP_ERR_CRYPTO_INIT;
-    *out = calloc(1, sizeof(**out));
-    return *out ? 0 : SP_ERR_NOMEM;
+    /* Outputs are written on success only (conventions); *out was set to
+     * NULL when calloc failed (tests/alloc). */
+    struct sp_audit_reader *r = calloc(1, sizeof(*r));
+    if (!r)
+        return SP_ERR_NOMEM;
+    *out = r;
+    return 0;
 }
 
 void sp_audit_reader_free(struct sp_audit_reader **r)

@@ -136,6 +136,11 @@ static int add_record(struct sp_round_agg *a, uint64_t h, const char *ds, size_t
     }
     if ((rc = grow((void **)&a->recs, &a->recs_cap, a->nrecs, sizeof(*a->recs))) != 0)
         return rc;
+    /* Keep the index at most half full. Rehashed before the record is
+     * entered: a rehash that failed after it left a record that lookups
+     * could not find, so adding it again entered it twice (tests/alloc). */
+    if ((uint64_t)(a->nrecs + 1) * 2 > a->index_cap && (rc = rehash(a)) != 0)
+        return rc;
     memcpy(a->arena + a->arena_len, ds, dlen);
     a->arena[a->arena_len + dlen] = '\0';
     memcpy(a->arena + a->arena_len + dlen + 1, id, ilen);
@@ -143,9 +148,6 @@ static int add_record(struct sp_round_agg *a, uint64_t h, const char *ds, size_t
     a->recs[a->nrecs] = (struct record){.hash = h, .str = (uint32_t)a->arena_len, .first = NIL};
     a->arena_len += need;
     *out = a->nrecs++;
-    /* keep the index at most half full */
-    if ((uint64_t)a->nrecs * 2 > a->index_cap)
-        return rehash(a);
     uint32_t slot = (uint32_t)h & (a->index_cap - 1);
     while (a->index[slot])
         slot = (slot + 1) & (a->index_cap - 1);
@@ -200,6 +202,19 @@ static int add_partner(struct sp_round_agg *a, uint32_t r, uint8_t p, uint8_t ke
     return 0;
 }
 
+/* Makes room for n more partner entries before the record is looked up:
+ * a grow that failed after a new record was entered left a record without
+ * rows, which sp_round_agg_records must not count (tests/alloc). */
+static int reserve_parts(struct sp_round_agg *a, uint32_t n)
+{
+    while (a->parts_cap - a->nparts < n) {
+        int rc = grow((void **)&a->parts, &a->parts_cap, a->parts_cap, sizeof(*a->parts));
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 int sp_round_agg_add(struct sp_round_agg *a, const char *dataset, const char *record_id,
                      uint8_t key_type, uint8_t klass, uint32_t holders, unsigned me, int mode)
 {
@@ -211,7 +226,10 @@ int sp_round_agg_add(struct sp_round_agg *a, const char *dataset, const char *re
     if (mode == SP_PROPOSAL_MODE_PARTNERS && others == 0)
         return 0;
     uint32_t r;
-    int rc = find_record(a, dataset, record_id, &r);
+    int rc = reserve_parts(
+        a, mode == SP_PROPOSAL_MODE_THRESHOLD ? 1 : (uint32_t)__builtin_popcount(others));
+    if (rc == 0)
+        rc = find_record(a, dataset, record_id, &r);
     if (rc)
         return rc;
     if (mode == SP_PROPOSAL_MODE_THRESHOLD)

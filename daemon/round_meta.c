@@ -89,44 +89,68 @@ static uint64_t get_be(struct rbuf *r, size_t bytes)
     return v;
 }
 
-int sp_round_meta_decode(const uint8_t *buf, size_t len, struct sp_round_meta *out)
+/* The blob's parts, read and checked before anything is written to *out. */
+struct parts {
+    uint8_t state, self_index, initiator;
+    uint64_t counters[NCOUNTERS], set_sizes[16];
+    const uint8_t *round_id, *reason, *proposal;
+    size_t reason_len;
+    uint32_t proposal_len;
+};
+
+static int parse(const uint8_t *buf, size_t len, struct parts *x)
 {
     struct rbuf r = {.p = buf, .len = len};
-    struct sp_round_meta *m = calloc(1, sizeof(*m));
-    int rc = SP_ERR_STORE;
-    if (!m)
-        return SP_ERR_NOMEM;
     const uint8_t *magic = take(&r, 4);
     if (!magic || memcmp(magic, MAGIC, 4) != 0)
-        goto cleanup;
-    m->state = (uint8_t)get_be(&r, 1);
-    m->self_index = (uint8_t)get_be(&r, 1);
-    m->initiator = (uint8_t)get_be(&r, 1);
-    uint64_t *counters[NCOUNTERS] = {
-        &m->created_at,  &m->started_at,      &m->finished_at, &m->records_matched,
-        &m->values_sent, &m->values_received, &m->rows,        &m->created_ms};
+        return SP_ERR_STORE;
+    x->state = (uint8_t)get_be(&r, 1);
+    x->self_index = (uint8_t)get_be(&r, 1);
+    x->initiator = (uint8_t)get_be(&r, 1);
     for (size_t i = 0; i < NCOUNTERS; i++)
-        *counters[i] = get_be(&r, 8);
+        x->counters[i] = get_be(&r, 8);
     for (size_t i = 0; i < 16; i++)
-        m->set_sizes[i] = get_be(&r, 8);
-    const uint8_t *id = take(&r, sizeof(m->round_id));
-    size_t rlen = (size_t)get_be(&r, 2);
-    if (r.bad || rlen > SP_PROTO_TEXT_MAX)
-        goto cleanup;
-    memcpy(m->round_id, id, sizeof(m->round_id));
-    const uint8_t *reason = take(&r, rlen);
-    m->proposal_len = (uint32_t)get_be(&r, 4);
-    if (r.bad || m->proposal_len > SP_PROPOSAL_MAX_BYTES)
-        goto cleanup;
-    memcpy(m->reason, reason, rlen);
-    const uint8_t *prop = take(&r, m->proposal_len);
-    if (r.bad || r.pos != r.len || m->state < SP_ROUND_STATE_MIN || m->state > SP_ROUND_STATE_MAX ||
-        memchr(m->reason, '\0', rlen))
-        goto cleanup;
-    memcpy(m->proposal, prop, m->proposal_len);
-    memcpy(out, m, sizeof(*m));
-    rc = 0;
-cleanup:
-    free(m);
-    return rc;
+        x->set_sizes[i] = get_be(&r, 8);
+    x->round_id = take(&r, SP_PROTO_ROUND_ID_BYTES);
+    x->reason_len = (size_t)get_be(&r, 2);
+    if (r.bad || x->reason_len > SP_PROTO_TEXT_MAX)
+        return SP_ERR_STORE;
+    x->reason = take(&r, x->reason_len);
+    x->proposal_len = (uint32_t)get_be(&r, 4);
+    if (r.bad || x->proposal_len > SP_PROPOSAL_MAX_BYTES)
+        return SP_ERR_STORE;
+    x->proposal = take(&r, x->proposal_len);
+    if (r.bad || r.pos != r.len || x->state < SP_ROUND_STATE_MIN || x->state > SP_ROUND_STATE_MAX ||
+        (x->reason_len && memchr(x->reason, '\0', x->reason_len)))
+        return SP_ERR_STORE;
+    return 0;
+}
+
+/* Decodes without a heap copy of the 17 KB struct: the header promises
+ * only SP_ERR_STORE, and a failed calloc here returned SP_ERR_NOMEM (found
+ * by tests/alloc). The large parts are read in place from buf, checked,
+ * and only then copied to *out. */
+int sp_round_meta_decode(const uint8_t *buf, size_t len, struct sp_round_meta *out)
+{
+    struct parts x;
+    int rc = parse(buf, len, &x);
+    if (rc != 0)
+        return rc;
+    memset(out, 0, sizeof(*out));
+    out->state = x.state;
+    out->self_index = x.self_index;
+    out->initiator = x.initiator;
+    uint64_t *counters[NCOUNTERS] = {
+        &out->created_at,  &out->started_at,      &out->finished_at, &out->records_matched,
+        &out->values_sent, &out->values_received, &out->rows,        &out->created_ms};
+    for (size_t i = 0; i < NCOUNTERS; i++)
+        *counters[i] = x.counters[i];
+    memcpy(out->set_sizes, x.set_sizes, sizeof(out->set_sizes));
+    memcpy(out->round_id, x.round_id, sizeof(out->round_id));
+    if (x.reason_len)
+        memcpy(out->reason, x.reason, x.reason_len);
+    out->proposal_len = x.proposal_len;
+    if (x.proposal_len)
+        memcpy(out->proposal, x.proposal, x.proposal_len);
+    return 0;
 }

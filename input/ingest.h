@@ -106,8 +106,10 @@ SP_NODISCARD int sp_ingest_set_today(struct sp_ingest *ing, int today_yyyymmdd);
 
 /* Feeds the next chunk of the file. Returns 0; SP_ERR_INPUT_COLUMN when the
  * header lacks a mapped column (fatal: the file cannot be used, *err_line and
- * the diagnostic say which); or the callback's error. Row-level problems are
- * not errors here: they are counted in the statistics. */
+ * the diagnostic say which); SP_ERR_NOMEM (remembering record ids for the
+ * duplicate check, fatal like a missing column: the diagnostic says so); or
+ * the callback's error. Row-level problems are not errors here: they are
+ * counted in the statistics. */
 SP_NODISCARD int sp_ingest_feed(struct sp_ingest *ing, const uint8_t *buf, size_t len,
                                 sp_record_fn fn, void *ctx);
 /* Flushes the last record (a file without a final newline). Returns as feed;
