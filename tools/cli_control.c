@@ -312,6 +312,17 @@ int sp_cli_call_owned(struct sp_cli_conn *conn, const struct sp_ctl_request *req
     return call(conn, req, rep, quiet, owned);
 }
 
+int sp_cli_request_once(const struct sp_cli_target *t, const char *cmd, bool quiet,
+                        const struct sp_ctl_request *req, struct sp_ctl_reply *rep)
+{
+    struct sp_cli_conn *conn = NULL;
+    int err = sp_cli_connect(t, cmd, quiet, &conn);
+    if (!err)
+        err = sp_cli_call(conn, req, rep, quiet);
+    sp_cli_close(&conn);
+    return err;
+}
+
 bool sp_cli_reply_failed(const struct sp_ctl_reply *rep, const char *cmd)
 {
     if (rep->status == 0)

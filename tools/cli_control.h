@@ -68,6 +68,11 @@ SP_NODISCARD int sp_cli_call(struct sp_cli_conn *conn, const struct sp_ctl_reque
  * caller frees after it is done with *rep (NULL on failure). */
 SP_NODISCARD int sp_cli_call_owned(struct sp_cli_conn *conn, const struct sp_ctl_request *req,
                                    struct sp_ctl_reply *rep, bool quiet, uint8_t **owned);
+/* For commands that need one request: connects to the daemon at t, sends
+ * req, waits for the reply and closes. Returns 0 with the reply in *rep, or
+ * what sp_cli_connect or sp_cli_call returned (reason printed unless quiet). */
+SP_NODISCARD int sp_cli_request_once(const struct sp_cli_target *t, const char *cmd, bool quiet,
+                                     const struct sp_ctl_request *req, struct sp_ctl_reply *rep);
 /* When the daemon answered with an error, prints "snijpunt CMD: MESSAGE" and
  * returns true. */
 bool sp_cli_reply_failed(const struct sp_ctl_reply *rep, const char *cmd);

@@ -41,7 +41,7 @@ int sp_cli_parse_date(const char *s, int *yyyymmdd)
     return 0;
 }
 
-static int local_today(void)
+int sp_cli_today(void)
 {
     time_t now = time(NULL);
     struct tm tm;
@@ -112,7 +112,7 @@ int sp_cli_input_args_parse(int argc, char **argv, bool allow_json, struct sp_cl
     if (a->input == NULL)
         return usage_error(argv[0], "missing the input file (INPUT.csv)", NULL);
     if (a->today == 0)
-        a->today = local_today();
+        a->today = sp_cli_today();
     return 0;
 }
 
@@ -223,5 +223,46 @@ out:
     /* The buffer held raw personal data. */
     explicit_bzero(buf, READ_CHUNK_BYTES);
     free(buf);
+    return rc;
+}
+
+/* Keys are counted by the ingestion itself. */
+static int keep_nothing(void *ctx, const struct sp_record_keys *rec)
+{
+    (void)ctx;
+    (void)rec;
+    return 0;
+}
+
+int sp_cli_ingest_count(const struct sp_mapping *m, int today, const char *path,
+                        struct sp_ingest **ing)
+{
+    int rc = sp_ingest_new(m, ing);
+    if (rc == 0)
+        rc = sp_ingest_set_today(*ing, today);
+    if (rc == 0)
+        rc = sp_cli_ingest_file(path, *ing, keep_nothing, NULL);
+    return rc;
+}
+
+int sp_cli_input_main(int argc, char **argv, const struct sp_cli_input_cmd *c)
+{
+    struct sp_cli_input_args a;
+    struct sp_mapping *m = NULL;
+
+    int rc = sp_cli_input_args_parse(argc, argv, c->allow_json, &a);
+    if (rc != 0)
+        return rc;
+    if (a.help) {
+        c->usage(stdout);
+        return 0;
+    }
+    if (sp_cli_load_mapping(a.mapping, &m) != 0) {
+        if (c->mapping_failed)
+            c->mapping_failed(&a);
+        return 1;
+    }
+    rc = c->run(&a, m);
+    sp_mapping_free(&m);
     return rc;
 }

@@ -3,7 +3,6 @@
  * several nodes' exports, and tell one round's story. */
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +16,10 @@
 #include "audit/story.h"
 #include "audit/verify.h"
 #include "pki/cert.h"
+#include "tools/cli_args.h"
 #include "tools/cli_audit_export.h"
 #include "tools/cli_audit_io.h"
+#include "tools/cli_control.h"
 #include "tools/cmd.h"
 
 #define PROG      "snijpunt audit"
@@ -63,6 +64,27 @@ static void usage(FILE *out)
             "Exit status: 0 verified/agreed, 1 a check failed (reason printed), 2 usage.\n");
 }
 
+static int audit_option(void *ctx, int id, const char *arg)
+{
+    struct audit_opts *o = ctx;
+    if (id == 'c' && o->ncerts < MAX_CERTS) {
+        o->certs[o->ncerts++] = arg;
+    } else if (id == 'p' && o->npeers < MAX_FILES) {
+        o->peers[o->npeers++] = arg;
+    } else if (id == 'c' || id == 'p') {
+        return SP_CLI_EXIT_USAGE; /* too many */
+    } else if (id == 't') {
+        if (sp_cliaudit_parse_time(arg, &o->at) != 0) {
+            fprintf(stderr, PROG ": --at: not a time (Unix seconds or YYYY-MM-DD)\n");
+            return SP_CLI_EXIT_USAGE;
+        }
+    } else {
+        return SP_CLI_OPT_UNKNOWN;
+    }
+    return 0;
+}
+
+/* Any usage error returns SP_CLI_EXIT_USAGE with usage not yet printed. */
 static int parse_opts(int argc, char **argv, struct audit_opts *o)
 {
     static const struct option longopts[] = {{"ca", required_argument, NULL, 'a'},
@@ -72,49 +94,19 @@ static int parse_opts(int argc, char **argv, struct audit_opts *o)
                                              {"peer-log", required_argument, NULL, 'p'},
                                              {"round", required_argument, NULL, 'R'},
                                              {"at", required_argument, NULL, 't'},
-                                             {"help", no_argument, NULL, 'h'},
+                                             SP_CLI_HELP_OPTION,
                                              {NULL, 0, NULL, 0}};
-    int c;
-    optind = 1;
+    const char **slot[] = {
+        ['a'] = &o->ca, ['r'] = &o->crl, ['d'] = &o->cert_dir, ['R'] = &o->round};
+    const struct sp_cli_options spec = {.cmd = "audit",
+                                        .table = longopts,
+                                        .help = &o->help,
+                                        SP_CLI_STRINGS(slot),
+                                        .operands = SP_CLI_OPERANDS_ANY,
+                                        .option = audit_option,
+                                        .ctx = o};
     o->at = (int64_t)time(NULL);
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'a':
-            o->ca = optarg;
-            break;
-        case 'r':
-            o->crl = optarg;
-            break;
-        case 'd':
-            o->cert_dir = optarg;
-            break;
-        case 'R':
-            o->round = optarg;
-            break;
-        case 'c':
-            if (o->ncerts == MAX_CERTS)
-                return 2;
-            o->certs[o->ncerts++] = optarg;
-            break;
-        case 'p':
-            if (o->npeers == MAX_FILES)
-                return 2;
-            o->peers[o->npeers++] = optarg;
-            break;
-        case 't':
-            if (sp_cliaudit_parse_time(optarg, &o->at) != 0) {
-                fprintf(stderr, PROG ": --at: not a time (Unix seconds or YYYY-MM-DD)\n");
-                return 2;
-            }
-            break;
-        case 'h':
-            o->help = true;
-            break;
-        default:
-            return 2;
-        }
-    }
-    return 0;
+    return sp_cli_parse_options(argc, argv, &spec);
 }
 
 static int feed_line(void *ctx, const char *line, size_t len)
@@ -350,12 +342,11 @@ static int show_line(void *ctx, const char *line, size_t len)
     return 0;
 }
 
+_Static_assert(SP_AUDIT_ROUND_BYTES == SP_PROTO_ROUND_ID_BYTES, "one round id");
+
 static int parse_round(const char *hex, uint8_t id[SP_AUDIT_ROUND_BYTES])
 {
-    size_t n = 0;
-    if (strlen(hex) != 2 * SP_AUDIT_ROUND_BYTES ||
-        sodium_hex2bin(id, SP_AUDIT_ROUND_BYTES, hex, strlen(hex), NULL, &n, NULL) != 0 ||
-        n != SP_AUDIT_ROUND_BYTES) {
+    if (sp_cli_round_id_parse(hex, id) != 0) {
         fprintf(stderr, PROG " show: --round: the round id is 32 hex digits\n");
         return -1;
     }
@@ -424,34 +415,27 @@ static int cmd_show(const struct audit_opts *o, int argc, char **argv)
 static int run(int argc, char **argv)
 {
     struct audit_opts o = {0};
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
-    }
+    int rc = sp_cli_subcommand_help(argc, argv, usage);
+    if (rc != SP_CLI_CONTINUE)
+        return rc;
     const char *sub = argv[1];
     if (strcmp(sub, "export") == 0)
         return sp_cli_audit_export(argc - 1, argv + 1);
-    if (parse_opts(argc - 1, argv + 1, &o) != 0) {
-        usage(stderr);
-        return 2;
-    }
+    if (parse_opts(argc - 1, argv + 1, &o) != SP_CLI_CONTINUE)
+        return sp_cli_usage_error(usage);
     if (o.help) {
         usage(stdout);
         return 0;
     }
-    if (sodium_init() < 0) {
-        fprintf(stderr, PROG ": libsodium failed to initialise\n");
+    if (sp_cli_sodium_init(PROG) != 0)
         return 1;
-    }
     if (strcmp(sub, "verify") == 0)
         return cmd_verify(&o, argc - 1, argv + 1);
     if (strcmp(sub, "crosscheck") == 0)
         return cmd_crosscheck(&o, argc - 1, argv + 1);
     if (strcmp(sub, "show") == 0)
         return cmd_show(&o, argc - 1, argv + 1);
-    fprintf(stderr, PROG ": unknown subcommand '%s'\n", sub);
-    usage(stderr);
-    return 2;
+    return sp_cli_unknown_subcommand(PROG, sub, usage);
 }
 
 const struct sp_cmd sp_cmd_audit = {

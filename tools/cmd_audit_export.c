@@ -5,7 +5,6 @@
  * the head line ends the file. Entries the node appends meanwhile are after
  * the head and left for the next export. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include "audit/jsonl.h"
+#include "tools/cli_args.h"
 #include "tools/cli_audit_export.h"
 #include "tools/cli_control.h"
 
@@ -146,51 +146,40 @@ static int finish_out(struct export *x, const char *path, const char *tmp, int r
     return rc;
 }
 
-static int parse(int argc, char **argv, struct sp_cli_target *t, const char **out, bool *force)
+struct export_args {
+    const char *out;
+    bool force;
+};
+
+static int parse(int argc, char **argv, struct sp_cli_target *t, struct export_args *a)
 {
     static const struct option opts[] = {{"out", required_argument, NULL, 'o'},
                                          {"force", no_argument, NULL, 'f'},
-                                         {"help", no_argument, NULL, 'h'},
+                                         SP_CLI_HELP_OPTION,
                                          SP_CLI_TARGET_OPTIONS,
                                          {NULL, 0, NULL, 0}};
-    int c, r;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if ((r = sp_cli_target_option(t, "audit export", c, optarg)) != 0) {
-            if (r == 2)
-                return 2;
-            continue;
-        }
-        if (c == 'o') {
-            *out = optarg;
-        } else if (c == 'f') {
-            *force = true;
-        } else if (c == 'h') {
-            usage(stdout);
-            return -1;
-        } else {
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (optind != argc) {
-        usage(stderr);
-        return 2;
-    }
-    return 0;
+    const char **value[] = {['o'] = &a->out};
+    bool *flag[] = {['f'] = &a->force};
+    const struct sp_cli_options spec = {.cmd = "audit export",
+                                        .table = opts,
+                                        .usage = usage,
+                                        .target = t,
+                                        SP_CLI_STRINGS(value),
+                                        SP_CLI_FLAGS(flag)};
+    return sp_cli_parse_options(argc, argv, &spec);
 }
 
 int sp_cli_audit_export(int argc, char **argv)
 {
     struct sp_cli_target t;
-    const char *path = NULL;
-    bool force = false;
+    struct export_args a = {NULL, false};
     char tmp[4200];
     sp_cli_target_init(&t);
-    int r = parse(argc, argv, &t, &path, &force);
-    if (r != 0)
-        return r < 0 ? 0 : r;
-    if (path && !force && access(path, F_OK) == 0) {
+    int r = parse(argc, argv, &t, &a);
+    if (r != SP_CLI_CONTINUE)
+        return r;
+    const char *path = a.out;
+    if (path && !a.force && access(path, F_OK) == 0) {
         fprintf(stderr, PROG ": %s exists (use --force to overwrite)\n", path);
         return 1;
     }

@@ -9,7 +9,6 @@
  *   crlnumber     the number of the next CRL
  * Serial numbers are 16 hex digits, as `openssl x509 -serial` prints them. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -25,6 +24,7 @@
 #include "pki/cert.h"
 #include "pki/oin.h"
 #include "sys/keyfile.h"
+#include "tools/cli_args.h"
 #include "tools/cli_audit_io.h"
 #include "tools/cmd.h"
 
@@ -59,6 +59,22 @@ static void usage(FILE *out)
             "Exit status: 0 done, 1 failed, 2 usage.\n");
 }
 
+static int days_option(void *ctx, int id, const char *arg)
+{
+    struct ca_opts *o = ctx;
+    char *end = NULL;
+    if (id != 'D')
+        return SP_CLI_OPT_UNKNOWN;
+    errno = 0;
+    o->days = strtol(arg, &end, 10);
+    if (errno || *end || o->days < 1 || o->days > 36500) {
+        fprintf(stderr, PROG ": --days must be 1..36500\n");
+        return SP_CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* Any usage error returns SP_CLI_EXIT_USAGE with usage not yet printed. */
 static int parse_opts(int argc, char **argv, struct ca_opts *o)
 {
     static const struct option longopts[] = {{"dir", required_argument, NULL, 'd'},
@@ -72,33 +88,21 @@ static int parse_opts(int argc, char **argv, struct ca_opts *o)
                                              {"cert", required_argument, NULL, 'c'},
                                              {"days", required_argument, NULL, 'D'},
                                              {"force", no_argument, NULL, 'f'},
-                                             {"help", no_argument, NULL, 'h'},
+                                             SP_CLI_HELP_OPTION,
                                              {NULL, 0, NULL, 0}};
     const char **slot[] = {['d'] = &o->dir,     ['o'] = &o->org,  ['i'] = &o->oin,
                            ['n'] = &o->name,    ['r'] = &o->role, ['p'] = &o->identity_public,
                            ['k'] = &o->key_out, ['O'] = &o->out,  ['c'] = &o->cert};
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        char *end = NULL;
-        if (c == 'h') {
-            o->help = true;
-        } else if (c == 'f') {
-            o->force = true;
-        } else if (c == 'D') {
-            errno = 0;
-            o->days = strtol(optarg, &end, 10);
-            if (errno || *end || o->days < 1 || o->days > 36500) {
-                fprintf(stderr, PROG ": --days must be 1..36500\n");
-                return 2;
-            }
-        } else if (c > 0 && c < (int)(sizeof(slot) / sizeof(slot[0])) && slot[c]) {
-            *slot[c] = optarg;
-        } else {
-            return 2;
-        }
-    }
-    return 0;
+    bool *flag[] = {['f'] = &o->force};
+    const struct sp_cli_options spec = {.cmd = "ca",
+                                        .table = longopts,
+                                        .help = &o->help,
+                                        SP_CLI_STRINGS(slot),
+                                        SP_CLI_FLAGS(flag),
+                                        .operands = SP_CLI_OPERANDS_ANY,
+                                        .option = days_option,
+                                        .ctx = o};
+    return sp_cli_parse_options(argc, argv, &spec);
 }
 
 static int path_in(char *out, size_t cap, const char *dir, const char *file)
@@ -533,10 +537,8 @@ static int ca_show(int argc, char **argv)
     char *pem = NULL, nb[64], na[64], fp[2 * SP_PKI_SHA256_BYTES + 1], sk[65], ck[65];
     size_t len = 0;
     struct sp_pki_cert_info i;
-    if (optind + 1 != argc) {
-        usage(stderr);
-        return 2;
-    }
+    if (optind + 1 != argc)
+        return sp_cli_usage_error(usage);
     if (sp_cliaudit_read(PROG, argv[optind], SP_PKI_CERT_MAX_BYTES, &pem, &len) != 0)
         return 1;
     int err = sp_pki_inspect(pem, len, &i);
@@ -565,23 +567,18 @@ static int ca_show(int argc, char **argv)
 static int run(int argc, char **argv)
 {
     struct ca_opts o = {0};
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
-    }
+    int rc = sp_cli_subcommand_help(argc, argv, usage);
+    if (rc != SP_CLI_CONTINUE)
+        return rc;
     const char *sub = argv[1];
-    if (parse_opts(argc - 1, argv + 1, &o) != 0) {
-        usage(stderr);
-        return 2;
-    }
+    if (parse_opts(argc - 1, argv + 1, &o) != SP_CLI_CONTINUE)
+        return sp_cli_usage_error(usage);
     if (o.help) {
         usage(stdout);
         return 0;
     }
-    if (sodium_init() < 0) {
-        fprintf(stderr, PROG ": libsodium failed to initialise\n");
+    if (sp_cli_sodium_init(PROG) != 0)
         return 1;
-    }
     bool positional = strcmp(sub, "revoke") == 0 || strcmp(sub, "show") == 0;
     if (!positional && optind != argc - 1) {
         fprintf(stderr, PROG " %s: unexpected argument '%s'\n", sub, argv[optind + 1]);
@@ -597,9 +594,7 @@ static int run(int argc, char **argv)
         return ca_crl(&o);
     if (strcmp(sub, "show") == 0)
         return ca_show(argc - 1, argv + 1);
-    fprintf(stderr, PROG ": unknown subcommand '%s'\n", sub);
-    usage(stderr);
-    return 2;
+    return sp_cli_unknown_subcommand(PROG, sub, usage);
 }
 
 const struct sp_cmd sp_cmd_ca = {"ca", "federation CA: init, issue, revoke, crl, show", run};

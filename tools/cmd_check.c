@@ -30,14 +30,6 @@ static void usage(FILE *out)
                  "mapping, a mapped column missing, no usable record), 2 usage error.\n");
 }
 
-/* Counts records only: keys are counted by the ingestion itself. */
-static int count_record(void *ctx, const struct sp_record_keys *rec)
-{
-    (void)ctx;
-    (void)rec;
-    return 0;
-}
-
 static uint64_t rejected_total(const struct sp_field_stats *fs)
 {
     uint64_t n = 0;
@@ -215,12 +207,8 @@ static int print_json(const struct sp_cli_input_args *a, const struct sp_mapping
 static int run_check(const struct sp_cli_input_args *a, const struct sp_mapping *m)
 {
     struct sp_ingest *ing = NULL;
-    int rc = sp_ingest_new(m, &ing);
+    int rc = sp_cli_ingest_count(m, a->today, a->input, &ing);
 
-    if (rc == 0)
-        rc = sp_ingest_set_today(ing, a->today);
-    if (rc == 0)
-        rc = sp_cli_ingest_file(a->input, ing, count_record, NULL);
     if (rc != 0) {
         if (a->json)
             print_json(a, m, NULL, false,
@@ -249,26 +237,17 @@ static int run_check(const struct sp_cli_input_args *a, const struct sp_mapping 
     return status;
 }
 
+static void bad_mapping(const struct sp_cli_input_args *a)
+{
+    if (a->json)
+        print_json(a, NULL, NULL, false, "the mapping file is invalid");
+}
+
 static int check_main(int argc, char **argv)
 {
-    struct sp_cli_input_args a;
-    struct sp_mapping *m = NULL;
-
-    int rc = sp_cli_input_args_parse(argc, argv, true, &a);
-    if (rc != 0)
-        return rc;
-    if (a.help) {
-        usage(stdout);
-        return 0;
-    }
-    if (sp_cli_load_mapping(a.mapping, &m) != 0) {
-        if (a.json)
-            print_json(&a, NULL, NULL, false, "the mapping file is invalid");
-        return 1;
-    }
-    rc = run_check(&a, m);
-    sp_mapping_free(&m);
-    return rc;
+    static const struct sp_cli_input_cmd cmd = {
+        .allow_json = true, .usage = usage, .run = run_check, .mapping_failed = bad_mapping};
+    return sp_cli_input_main(argc, argv, &cmd);
 }
 
 const struct sp_cmd sp_cmd_check = {

@@ -1,11 +1,11 @@
 /* snijpunt counts: what the coordinator of a round sees — the incidence
  * histogram: per key type, how many values are held by exactly which
  * combination of nodes. No record and no value appears in it. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "common/keytype.h"
+#include "tools/cli_args.h"
 #include "tools/cli_control.h"
 #include "tools/cli_json.h"
 #include "tools/cmd.h"
@@ -109,34 +109,45 @@ static int print_json(const char *hex, const struct sp_ctl_counts_reply *c, cons
     return sp_json_finish(&j) == 0 ? 0 : 1;
 }
 
+struct round_arg {
+    uint8_t *id;
+    bool given;
+};
+
+/* --round; a value that is not a round id is a usage error with usage. */
+static int round_option(void *ctx, int id, const char *arg)
+{
+    struct round_arg *r = ctx;
+    if (id != 'r' || sp_cli_round_id_parse(arg, r->id) != 0)
+        return SP_CLI_OPT_UNKNOWN;
+    r->given = true;
+    return 0;
+}
+
 static int counts_main(int argc, char **argv)
 {
     static const struct option opts[] = {{"round", required_argument, NULL, 'r'},
-                                         {"json", no_argument, NULL, 'j'},
-                                         {"help", no_argument, NULL, 'h'},
+                                         SP_CLI_JSON_OPTION,
+                                         SP_CLI_HELP_OPTION,
                                          SP_CLI_TARGET_OPTIONS,
                                          {NULL, 0, NULL, 0}};
     struct sp_cli_target t;
     struct sp_ctl_request req = {.op = SP_CTL_COUNTS};
-    bool json = false, have_round = false;
-    int c, r;
+    struct round_arg round = {req.counts.round_id, false};
+    bool json = false;
     sp_cli_target_init(&t);
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if ((r = sp_cli_target_option(&t, "counts", c, optarg)) != 0) {
-            if (r == 2)
-                return 2;
-            continue;
-        }
-        if (c == 'r' && sp_cli_round_id_parse(optarg, req.counts.round_id) == 0)
-            have_round = true;
-        else if (c == 'j')
-            json = true;
-        else if (c == 'h')
-            return usage(stdout), 0;
-        else
-            return usage(stderr), 2;
-    }
-    if (optind != argc || !have_round) {
+    const struct sp_cli_options o = {.cmd = "counts",
+                                     .table = opts,
+                                     .usage = usage,
+                                     .target = &t,
+                                     .json = &json,
+                                     .operands = SP_CLI_OPERANDS_ANY,
+                                     .option = round_option,
+                                     .ctx = &round};
+    int rc = sp_cli_parse_options(argc, argv, &o);
+    if (rc != SP_CLI_CONTINUE)
+        return rc;
+    if (optind != argc || !round.given) {
         fprintf(stderr, "snijpunt counts: --round ID (32 hex digits) is required\n");
         return 2;
     }

@@ -1,11 +1,11 @@
 /* snijpunt datasets: the datasets the local node holds, one line each (or
  * JSON): current version, when it was loaded, records, keys, rejects, and the
  * SHA-256 of the file that was loaded. */
-#include <getopt.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "tools/cli_args.h"
 #include "tools/cli_control.h"
 #include "tools/cli_json.h"
 #include "tools/cmd.h"
@@ -67,37 +67,19 @@ static int print_json(const struct sp_ctl_datasets_reply *r)
 
 static int datasets_main(int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         SP_CLI_TARGET_OPTIONS,
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        SP_CLI_JSON_OPTION, SP_CLI_HELP_OPTION, SP_CLI_TARGET_OPTIONS, {NULL, 0, NULL, 0}};
     struct sp_cli_target t;
     bool json = false;
-    int c, r;
     sp_cli_target_init(&t);
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if ((r = sp_cli_target_option(&t, "datasets", c, optarg)) != 0) {
-            if (r == 2)
-                return 2;
-            continue;
-        }
-        if (c == 'j')
-            json = true;
-        else if (c == 'h')
-            return usage(stdout), 0;
-        else
-            return usage(stderr), 2;
-    }
-    if (optind != argc)
-        return usage(stderr), 2;
-    struct sp_cli_conn *conn = NULL;
+    const struct sp_cli_options o = {
+        .cmd = "datasets", .table = opts, .usage = usage, .target = &t, .json = &json};
+    int rc = sp_cli_parse_options(argc, argv, &o);
+    if (rc != SP_CLI_CONTINUE)
+        return rc;
     struct sp_ctl_request req = {.op = SP_CTL_DATASETS};
     struct sp_ctl_reply rep;
-    if (sp_cli_connect(&t, "datasets", false, &conn) != 0)
-        return 1;
-    int err = sp_cli_call(conn, &req, &rep, false);
-    sp_cli_close(&conn);
-    if (err)
+    if (sp_cli_request_once(&t, "datasets", false, &req, &rep) != 0)
         return 1;
     int status = 1;
     if (!sp_cli_reply_failed(&rep, "datasets")) {

@@ -2,7 +2,6 @@
  * configuration file, and the node's public key text, printed for the other
  * nodes' [peer] sections. */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -15,6 +14,7 @@
 #include "crypto/group.h"
 #include "crypto/identity.h"
 #include "sys/keyfile.h"
+#include "tools/cli_args.h"
 #include "tools/cli_json.h"
 #include "tools/cmd.h"
 
@@ -314,54 +314,24 @@ static int init_main(int argc, char **argv)
                                          {"control-socket", required_argument, NULL, 'S'},
                                          {"log-level", required_argument, NULL, 'L'},
                                          {"force", no_argument, NULL, 'f'},
-                                         {"json", no_argument, NULL, 'j'},
-                                         {"help", no_argument, NULL, 'h'},
+                                         SP_CLI_JSON_OPTION,
+                                         SP_CLI_HELP_OPTION,
                                          {NULL, 0, NULL, 0}};
     struct init_opts o;
-    int c;
     memset(&o, 0, sizeof o);
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'n':
-            o.node = optarg;
-            break;
-        case 'l':
-            o.listen = optarg;
-            break;
-        case 'd':
-            o.dir = optarg;
-            break;
-        case 'c':
-            o.config = optarg;
-            break;
-        case 'i':
-            o.identity = optarg;
-            break;
-        case 's':
-            o.state_dir = optarg;
-            break;
-        case 'S':
-            o.socket = optarg;
-            break;
-        case 'L':
-            o.log_level = optarg;
-            break;
-        case 'f':
-            o.force = true;
-            break;
-        case 'j':
-            o.json = true;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (optind != argc)
-        return usage(stderr), 2;
+    const char **value[] = {
+        ['n'] = &o.node,     ['l'] = &o.listen,    ['d'] = &o.dir,    ['c'] = &o.config,
+        ['i'] = &o.identity, ['s'] = &o.state_dir, ['S'] = &o.socket, ['L'] = &o.log_level};
+    bool *flag[] = {['f'] = &o.force};
+    const struct sp_cli_options spec = {.cmd = "init",
+                                        .table = opts,
+                                        .usage = usage,
+                                        .json = &o.json,
+                                        SP_CLI_STRINGS(value),
+                                        SP_CLI_FLAGS(flag)};
+    int rc = sp_cli_parse_options(argc, argv, &spec);
+    if (rc != SP_CLI_CONTINUE)
+        return rc;
     if (validate(&o) != 0)
         return 2;
     if (resolve(&o) != 0)

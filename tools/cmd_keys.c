@@ -97,21 +97,8 @@ static int run_keys(const struct sp_cli_input_args *a, const struct sp_mapping *
 
 static int keys_main(int argc, char **argv)
 {
-    struct sp_cli_input_args a;
-    struct sp_mapping *m = NULL;
-
-    int rc = sp_cli_input_args_parse(argc, argv, false, &a);
-    if (rc != 0)
-        return rc;
-    if (a.help) {
-        usage(stdout);
-        return 0;
-    }
-    if (sp_cli_load_mapping(a.mapping, &m) != 0)
-        return 1;
-    rc = run_keys(&a, m);
-    sp_mapping_free(&m);
-    return rc;
+    static const struct sp_cli_input_cmd cmd = {.usage = usage, .run = run_keys};
+    return sp_cli_input_main(argc, argv, &cmd);
 }
 
 const struct sp_cmd sp_cmd_keys = {

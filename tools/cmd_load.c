@@ -5,19 +5,18 @@
  * the node swaps the new version in only when the whole file arrived. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/keytype.h"
 #include "input/ingest.h"
 #include "input/mapping.h"
+#include "tools/cli_args.h"
 #include "tools/cli_control.h"
 #include "tools/cli_input.h"
 #include "tools/cli_json.h"
@@ -84,13 +83,6 @@ static int read_mapping(struct load_opts *o)
     return 0;
 }
 
-static int count_record(void *ctx, const struct sp_record_keys *rec)
-{
-    (void)ctx;
-    (void)rec;
-    return 0;
-}
-
 static void print_check(const struct load_opts *o, const struct sp_ingest_stats *st)
 {
     char text[160];
@@ -122,11 +114,7 @@ static int local_check(const struct load_opts *o, struct sp_ingest_stats *st)
     if (err == SP_ERR_INPUT_MAPPING)
         sp_cli_print_diag(o->mapping_path, diag);
     if (!err)
-        err = sp_ingest_new(m, &ing);
-    if (!err)
-        err = sp_ingest_set_today(ing, o->today);
-    if (!err)
-        err = sp_cli_ingest_file(o->input, ing, count_record, NULL);
+        err = sp_cli_ingest_count(m, o->today, o->input, &ing);
     if (!err) {
         *st = *sp_ingest_stats(ing);
         if (st->records > 0 && st->records_usable == 0) {
@@ -310,65 +298,48 @@ static int transfer(struct sp_cli_conn *conn, const struct load_opts *o,
     return status;
 }
 
+static int today_option(void *ctx, int id, const char *arg)
+{
+    if (id != 't')
+        return SP_CLI_OPT_UNKNOWN;
+    if (sp_cli_parse_date(arg, ctx) != 0) {
+        fprintf(stderr, "snijpunt load: --today needs a date as YYYY-MM-DD\n");
+        return SP_CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
 static int parse(int argc, char **argv, struct load_opts *o)
 {
     static const struct option opts[] = {{"dataset", required_argument, NULL, 'd'},
                                          {"mapping", required_argument, NULL, 'm'},
                                          {"today", required_argument, NULL, 't'},
                                          {"no-check", no_argument, NULL, 'n'},
-                                         {"json", no_argument, NULL, 'j'},
-                                         {"help", no_argument, NULL, 'h'},
+                                         SP_CLI_JSON_OPTION,
+                                         SP_CLI_HELP_OPTION,
                                          SP_CLI_TARGET_OPTIONS,
                                          {NULL, 0, NULL, 0}};
-    int c, r;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if ((r = sp_cli_target_option(&o->t, "load", c, optarg)) != 0) {
-            if (r == 2)
-                return 2;
-            continue;
-        }
-        switch (c) {
-        case 'd':
-            o->dataset = optarg;
-            break;
-        case 'm':
-            o->mapping_path = optarg;
-            break;
-        case 't':
-            if (sp_cli_parse_date(optarg, &o->today) != 0) {
-                fprintf(stderr, "snijpunt load: --today needs a date as YYYY-MM-DD\n");
-                return 2;
-            }
-            break;
-        case 'n':
-            o->no_check = true;
-            break;
-        case 'j':
-            o->json = true;
-            break;
-        case 'h':
-            usage(stdout);
-            return -1;
-        default:
-            usage(stderr);
-            return 2;
-        }
-    }
+    const char **value[] = {['d'] = &o->dataset, ['m'] = &o->mapping_path};
+    bool *flag[] = {['n'] = &o->no_check};
+    const struct sp_cli_options spec = {.cmd = "load",
+                                        .table = opts,
+                                        .usage = usage,
+                                        .target = &o->t,
+                                        .json = &o->json,
+                                        SP_CLI_STRINGS(value),
+                                        SP_CLI_FLAGS(flag),
+                                        .operands = SP_CLI_OPERANDS_ANY,
+                                        .option = today_option,
+                                        .ctx = &o->today};
+    int rc = sp_cli_parse_options(argc, argv, &spec);
+    if (rc != SP_CLI_CONTINUE)
+        return rc;
     if (optind + 1 != argc || !o->dataset || !o->mapping_path) {
         fprintf(stderr, "snijpunt load: --dataset, --mapping and one INPUT.csv are required\n");
-        return 2;
+        return SP_CLI_EXIT_USAGE;
     }
     o->input = argv[optind];
-    return 0;
-}
-
-static int local_today(void)
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    if (!localtime_r(&now, &tm))
-        return 99991231;
-    return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+    return SP_CLI_CONTINUE;
 }
 
 static int load_main(int argc, char **argv)
@@ -379,10 +350,10 @@ static int load_main(int argc, char **argv)
     memset(&o, 0, sizeof o);
     sp_cli_target_init(&o.t);
     int rc = parse(argc, argv, &o);
-    if (rc)
-        return rc < 0 ? 0 : rc;
+    if (rc != SP_CLI_CONTINUE)
+        return rc;
     if (!o.today)
-        o.today = local_today();
+        o.today = sp_cli_today();
     if (stat(o.input, &fst) != 0 || !S_ISREG(fst.st_mode)) {
         fprintf(stderr, "snijpunt load: %s: not a readable regular file\n", o.input);
         return 1;

@@ -2,7 +2,6 @@
  * (sign it with the coordinator key), show and check it, and submit it to
  * a participating node (the same as `snijpunt round start --proposal`). */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <sodium.h>
@@ -15,6 +14,7 @@
 #include "common/keytype.h"
 #include "crypto/identity.h"
 #include "sys/keyfile.h"
+#include "tools/cli_args.h"
 #include "tools/cli_audit_io.h"
 #include "tools/cli_control.h"
 #include "tools/cli_proposal.h"
@@ -163,24 +163,6 @@ static int create_option(struct create *c, int opt, const char *v)
     uint64_t n = 0;
     int64_t s = 0;
     switch (opt) {
-    case 'k':
-        c->key = v;
-        return 0;
-    case 'c':
-        c->cert = v;
-        return 0;
-    case 'o':
-        c->out = v;
-        return 0;
-    case 'C':
-        c->counter = v;
-        return 0;
-    case 'f':
-        c->force = true;
-        return 0;
-    case 'h':
-        c->help = true;
-        return 0;
     case 'r':
         return set_text(c->p.case_ref, sizeof c->p.case_ref, "--case", v);
     case 'u':
@@ -227,8 +209,15 @@ static int create_option(struct create *c, int opt, const char *v)
         c->p.deadline_s = (uint32_t)s;
         return 0;
     default:
-        return -2;
+        return SP_CLI_OPT_UNKNOWN;
     }
+}
+
+/* A bad value (-1 from create_option, reason printed) is a usage error. */
+static int create_arg(void *ctx, int opt, const char *v)
+{
+    int r = create_option(ctx, opt, v);
+    return r == -1 ? SP_CLI_EXIT_USAGE : r;
 }
 
 static int parse_create(int argc, char **argv, struct create *c)
@@ -238,7 +227,7 @@ static int parse_create(int argc, char **argv, struct create *c)
                                          {"out", required_argument, NULL, 'o'},
                                          {"counter", required_argument, NULL, 'C'},
                                          {"force", no_argument, NULL, 'f'},
-                                         {"help", no_argument, NULL, 'h'},
+                                         SP_CLI_HELP_OPTION,
                                          {"case", required_argument, NULL, 'r'},
                                          {"purpose", required_argument, NULL, 'u'},
                                          {"participant", required_argument, NULL, 'p'},
@@ -252,20 +241,18 @@ static int parse_create(int argc, char **argv, struct create *c)
                                          {"expires", required_argument, NULL, 'e'},
                                          {"deadline", required_argument, NULL, 'd'},
                                          {NULL, 0, NULL, 0}};
-    int opt;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        int r = opt == '?' ? -2 : create_option(c, opt, optarg);
-        if (r == -2)
-            usage(stderr);
-        if (r)
-            return 2;
-    }
-    if (optind != argc) {
-        usage(stderr);
-        return 2;
-    }
-    return 0;
+    const char **value[] = {
+        ['k'] = &c->key, ['c'] = &c->cert, ['o'] = &c->out, ['C'] = &c->counter};
+    bool *flag[] = {['f'] = &c->force};
+    const struct sp_cli_options spec = {.cmd = "proposal create",
+                                        .table = opts,
+                                        .usage = usage,
+                                        .help = &c->help,
+                                        SP_CLI_STRINGS(value),
+                                        SP_CLI_FLAGS(flag),
+                                        .option = create_arg,
+                                        .ctx = c};
+    return sp_cli_parse_options(argc, argv, &spec);
 }
 
 /* Fills what the options left open and checks the whole. */
@@ -353,9 +340,11 @@ static int cmd_create(int argc, char **argv)
     c->p.retention_days = 30;
     c->expires_s = 86400;
     c->def_types = SP_KEY_MASK_ALL;
-    if ((status = parse_create(argc, argv, c)) != 0 || c->help) {
+    if ((status = parse_create(argc, argv, c)) != SP_CLI_CONTINUE || c->help) {
         if (c->help)
             usage(stdout);
+        if (status == SP_CLI_CONTINUE)
+            status = 0;
         goto cleanup;
     }
     status = 1;
@@ -418,35 +407,36 @@ static void print_show(const struct sp_cli_proposal *p, const struct sp_pki_cert
         printf("signature:      not checked (give --ca)\n");
 }
 
+struct show_args {
+    const char *ca, *crl;
+};
+
 static int cmd_show(int argc, char **argv)
 {
     static const struct option opts[] = {{"ca", required_argument, NULL, 'a'},
                                          {"crl", required_argument, NULL, 'r'},
-                                         {"help", no_argument, NULL, 'h'},
+                                         SP_CLI_HELP_OPTION,
                                          {NULL, 0, NULL, 0}};
-    const char *ca = NULL, *crl = NULL;
-    int opt;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (opt == 'a')
-            ca = optarg;
-        else if (opt == 'r')
-            crl = optarg;
-        else
-            return opt == 'h' ? (usage(stdout), 0) : (usage(stderr), 2);
-    }
-    if (optind + 1 != argc || (crl && !ca)) {
-        usage(stderr);
-        return 2;
-    }
+    struct show_args a = {NULL, NULL};
+    const char **value[] = {['a'] = &a.ca, ['r'] = &a.crl};
+    const struct sp_cli_options spec = {.cmd = "proposal show",
+                                        .table = opts,
+                                        .usage = usage,
+                                        SP_CLI_STRINGS(value),
+                                        .operands = 1};
+    int rc = sp_cli_parse_options(argc, argv, &spec);
+    if (rc != SP_CLI_CONTINUE)
+        return rc;
+    if (a.crl && !a.ca)
+        return sp_cli_usage_error(usage);
     struct sp_cli_proposal *p = malloc(sizeof *p);
     struct sp_pki_cert_info info;
     int status = 1;
     if (p && sp_cli_proposal_read("proposal show", argv[optind], p) == 0) {
-        bool ok = ca && sp_cli_proposal_verify("proposal show", p, ca, crl, (int64_t)time(NULL),
-                                               &info) == 0;
+        bool ok = a.ca && sp_cli_proposal_verify("proposal show", p, a.ca, a.crl,
+                                                 (int64_t)time(NULL), &info) == 0;
         print_show(p, ok ? &info : NULL);
-        status = ca && !ok ? 1 : 0;
+        status = a.ca && !ok ? 1 : 0;
     }
     free(p);
     return status;
@@ -454,52 +444,37 @@ static int cmd_show(int argc, char **argv)
 
 static int cmd_submit(int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         SP_CLI_TARGET_OPTIONS,
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        SP_CLI_JSON_OPTION, SP_CLI_HELP_OPTION, SP_CLI_TARGET_OPTIONS, {NULL, 0, NULL, 0}};
     struct sp_cli_target t;
     bool json = false;
-    int opt, r;
     sp_cli_target_init(&t);
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if ((r = sp_cli_target_option(&t, "proposal submit", opt, optarg)) != 0) {
-            if (r == 2)
-                return 2;
-            continue;
-        }
-        if (opt == 'j')
-            json = true;
-        else
-            return opt == 'h' ? (usage(stdout), 0) : (usage(stderr), 2);
-    }
-    if (optind + 1 != argc) {
-        usage(stderr);
-        return 2;
-    }
+    const struct sp_cli_options spec = {.cmd = "proposal submit",
+                                        .table = opts,
+                                        .usage = usage,
+                                        .target = &t,
+                                        .json = &json,
+                                        .operands = 1};
+    int rc = sp_cli_parse_options(argc, argv, &spec);
+    if (rc != SP_CLI_CONTINUE)
+        return rc;
     return sp_cli_proposal_submit("proposal submit", &t, argv[optind], json);
 }
 
 static int run(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
-    }
-    if (sodium_init() < 0) {
-        fprintf(stderr, PROG ": libsodium failed to initialise\n");
+    int rc = sp_cli_subcommand_help(argc, argv, usage);
+    if (rc != SP_CLI_CONTINUE)
+        return rc;
+    if (sp_cli_sodium_init(PROG) != 0)
         return 1;
-    }
     if (strcmp(argv[1], "create") == 0)
         return cmd_create(argc - 1, argv + 1);
     if (strcmp(argv[1], "show") == 0)
         return cmd_show(argc - 1, argv + 1);
     if (strcmp(argv[1], "submit") == 0)
         return cmd_submit(argc - 1, argv + 1);
-    fprintf(stderr, PROG ": unknown subcommand '%s'\n", argv[1]);
-    usage(stderr);
-    return 2;
+    return sp_cli_unknown_subcommand(PROG, argv[1], usage);
 }
 
 const struct sp_cmd sp_cmd_proposal = {

@@ -2,12 +2,12 @@
  * header dataset,record_id,partner,key_types,class (one line per own record
  * and other node that holds it), or as JSON. Pages through the daemon's
  * RESULTS replies, so any size streams. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/keytype.h"
+#include "tools/cli_args.h"
 #include "tools/cli_control.h"
 #include "tools/cli_json.h"
 #include "tools/cmd.h"
@@ -136,70 +136,70 @@ static int fetch_all(struct sp_cli_conn *conn, const struct opts *o, FILE *out)
     return fflush(out) == 0 && !ferror(out) ? 0 : 1;
 }
 
+static int results_option(void *ctx, int id, const char *arg)
+{
+    struct opts *o = ctx;
+    char *end = NULL;
+    switch (id) {
+    case 'r':
+        if (sp_cli_round_id_parse(arg, o->round) != 0) {
+            fprintf(stderr, "snijpunt results: --round takes 32 hex digits\n");
+            return SP_CLI_EXIT_USAGE;
+        }
+        o->have_round = true;
+        return 0;
+    case 'p': {
+        unsigned long v = strtoul(arg, &end, 10);
+        if (*end || v < 1 || v > SP_CTL_RESULTS_MAX_LIMIT) {
+            fprintf(stderr, "snijpunt results: --page-size takes 1 to 10000\n");
+            return SP_CLI_EXIT_USAGE;
+        }
+        o->page = (uint32_t)v;
+        return 0;
+    }
+    default:
+        return SP_CLI_OPT_UNKNOWN;
+    }
+}
+
 static int parse(int argc, char **argv, struct opts *o)
 {
     static const struct option opts[] = {{"round", required_argument, NULL, 'r'},
-                                         {"json", no_argument, NULL, 'j'},
+                                         SP_CLI_JSON_OPTION,
                                          {"output", required_argument, NULL, 'o'},
                                          {"page-size", required_argument, NULL, 'p'},
-                                         {"help", no_argument, NULL, 'h'},
+                                         SP_CLI_HELP_OPTION,
                                          SP_CLI_TARGET_OPTIONS,
                                          {NULL, 0, NULL, 0}};
-    int c, r;
-    char *end = NULL;
     memset(o, 0, sizeof *o);
     sp_cli_target_init(&o->t);
     o->page = SP_CTL_RESULTS_MAX_LIMIT;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if ((r = sp_cli_target_option(&o->t, "results", c, optarg)) != 0) {
-            if (r == 2)
-                return 2;
-            continue;
-        }
-        switch (c) {
-        case 'r':
-            if (sp_cli_round_id_parse(optarg, o->round) != 0) {
-                fprintf(stderr, "snijpunt results: --round takes 32 hex digits\n");
-                return 2;
-            }
-            o->have_round = true;
-            break;
-        case 'j':
-            o->json = true;
-            break;
-        case 'o':
-            o->output = optarg;
-            break;
-        case 'p': {
-            unsigned long v = strtoul(optarg, &end, 10);
-            if (*end || v < 1 || v > SP_CTL_RESULTS_MAX_LIMIT) {
-                fprintf(stderr, "snijpunt results: --page-size takes 1 to 10000\n");
-                return 2;
-            }
-            o->page = (uint32_t)v;
-            break;
-        }
-        case 'h':
-            usage(stdout);
-            return -1;
-        default:
-            usage(stderr);
-            return 2;
-        }
-    }
+    const char **value[] = {['o'] = &o->output};
+    const struct sp_cli_options spec = {.cmd = "results",
+                                        .table = opts,
+                                        .usage = usage,
+                                        .target = &o->t,
+                                        .json = &o->json,
+                                        SP_CLI_STRINGS(value),
+                                        .operands = SP_CLI_OPERANDS_ANY,
+                                        .option = results_option,
+                                        .ctx = o};
+    int rc = sp_cli_parse_options(argc, argv, &spec);
+    if (rc != SP_CLI_CONTINUE)
+        return rc;
     if (optind != argc || !o->have_round) {
         fprintf(stderr, "snijpunt results: --round ID is required\n");
-        return 2;
+        return SP_CLI_EXIT_USAGE;
     }
-    return 0;
+    return SP_CLI_CONTINUE;
 }
 
 static int results_main(int argc, char **argv)
 {
     struct opts o;
     int rc = parse(argc, argv, &o);
-    if (rc)
-        return rc < 0 ? 0 : rc;
+    if (rc != SP_CLI_CONTINUE)
+        return rc;
     struct sp_cli_conn *conn = NULL;
     if (sp_cli_connect(&o.t, "results", false, &conn) != 0)
         return 1;

@@ -1,7 +1,6 @@
 /* snijpunt round: start a matching round from this node, follow its status,
  * list rounds, cancel one. The node proposes the round to the other
  * participants; see daemon/ROUNDS.md for what happens next. */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 #include <time.h>
 
 #include "common/keytype.h"
+#include "tools/cli_args.h"
 #include "tools/cli_control.h"
 #include "tools/cli_proposal.h"
 #include "tools/cli_json.h"
@@ -262,8 +262,10 @@ static int latest(struct sp_cli_conn *conn, uint8_t id[SP_PROTO_ROUND_ID_BYTES])
 struct start_args {
     struct sp_ctl_request req;
     const char *counter, *keys, *legal, *coordinator;
+    const char *proposal; /* --proposal FILE: a signed round */
     uint64_t k, deadline, expires, max_set, retention;
     bool have_participants, have_case, have_purpose, wait, json;
+    bool unsigned_opts; /* an option of an unsigned round was given */
 };
 
 enum {
@@ -281,8 +283,6 @@ enum {
     OPT_MAXSET,
     OPT_RETENTION,
     OPT_WAIT,
-    OPT_JSON,
-    OPT_HELP,
     OPT_PROPOSAL
 };
 
@@ -301,8 +301,8 @@ static const struct option start_opts[] = {
     {"max-set-size", required_argument, NULL, OPT_MAXSET},
     {"retention-days", required_argument, NULL, OPT_RETENTION},
     {"wait", no_argument, NULL, OPT_WAIT},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"help", no_argument, NULL, OPT_HELP},
+    SP_CLI_JSON_OPTION,
+    SP_CLI_HELP_OPTION,
     {"proposal", required_argument, NULL, OPT_PROPOSAL},
     SP_CLI_TARGET_OPTIONS,
     {NULL, 0, NULL, 0}};
@@ -361,6 +361,18 @@ static bool start_option(struct start_args *a, int c, const char *v)
         fprintf(stderr, "snijpunt round start: bad value for --%s: '%s'\n", start_opts[c - 1].name,
                 v);
     return ok;
+}
+
+/* An option of an unsigned round. */
+static int unsigned_arg(void *ctx, int c, const char *v)
+{
+    struct start_args *a = ctx;
+    if (c < OPT_PARTICIPANTS || c > OPT_RETENTION)
+        return SP_CLI_OPT_UNKNOWN;
+    if (!start_option(a, c, v))
+        return SP_CLI_EXIT_USAGE;
+    a->unsigned_opts = true;
+    return 0;
 }
 
 /* Fills the request from the arguments; false (printed) when incomplete. */
@@ -425,6 +437,38 @@ static int started(struct sp_cli_conn *conn, const uint8_t *round_id, bool wait,
     return sp_json_finish(&j) == 0 ? 0 : 1;
 }
 
+/* The options of round start; a signed round (--proposal) or the options
+ * of an unsigned one. Returns SP_CLI_CONTINUE or the exit status. */
+static int parse_start(int argc, char **argv, struct start_args *a, struct sp_cli_target *t)
+{
+    a->req.op = SP_CTL_ROUND_START;
+    a->req.round_start.mode = SP_PROPOSAL_MODE_PARTNERS;
+    a->coordinator = getenv("USER") && *getenv("USER") ? getenv("USER") : "operator";
+    const char **value[] = {[OPT_PROPOSAL] = &a->proposal};
+    bool *flag[] = {[OPT_WAIT] = &a->wait};
+    const struct sp_cli_options spec = {.cmd = "round start",
+                                        .table = start_opts,
+                                        .usage = usage,
+                                        .target = t,
+                                        .json = &a->json,
+                                        SP_CLI_STRINGS(value),
+                                        SP_CLI_FLAGS(flag),
+                                        .operands = SP_CLI_OPERANDS_ANY,
+                                        .option = unsigned_arg,
+                                        .ctx = a};
+    int rc = sp_cli_parse_options(argc, argv, &spec);
+    if (rc != SP_CLI_CONTINUE)
+        return rc;
+    if (a->proposal && a->unsigned_opts) {
+        fprintf(stderr, "snijpunt round start: --proposal carries the whole round; give no "
+                        "other round option with it\n");
+        return 2;
+    }
+    if (optind != argc || (!a->proposal && !start_finish(a)))
+        return 2;
+    return SP_CLI_CONTINUE;
+}
+
 static int round_start(int argc, char **argv)
 {
     struct start_args a = {.keys = "all",
@@ -435,41 +479,12 @@ static int round_start(int argc, char **argv)
                            .max_set = DEFAULT_MAX_SET_SIZE,
                            .retention = DEFAULT_RETENTION_D};
     struct sp_cli_target t;
-    const char *proposal = NULL;
-    bool unsigned_opts = false;
-    int c, r;
-    a.req.op = SP_CTL_ROUND_START;
-    a.req.round_start.mode = SP_PROPOSAL_MODE_PARTNERS;
-    a.coordinator = getenv("USER") && *getenv("USER") ? getenv("USER") : "operator";
     sp_cli_target_init(&t);
-    while ((c = getopt_long(argc, argv, "h", start_opts, NULL)) != -1) {
-        if ((r = sp_cli_target_option(&t, "round start", c, optarg)) != 0) {
-            if (r == 2)
-                return 2;
-            continue;
-        }
-        if (c == OPT_WAIT)
-            a.wait = true;
-        else if (c == OPT_PROPOSAL)
-            proposal = optarg;
-        else if (c == OPT_JSON)
-            a.json = true;
-        else if (c == OPT_HELP || c == 'h')
-            return usage(stdout), 0;
-        else if (c < OPT_PARTICIPANTS || c > OPT_RETENTION || !start_option(&a, c, optarg))
-            return c == '?' ? (usage(stderr), 2) : 2;
-        else
-            unsigned_opts = true;
-    }
-    if (proposal && unsigned_opts) {
-        fprintf(stderr, "snijpunt round start: --proposal carries the whole round; give no "
-                        "other round option with it\n");
-        return 2;
-    }
+    int rc = parse_start(argc, argv, &a, &t);
+    if (rc != SP_CLI_CONTINUE)
+        return rc;
     struct sp_cli_proposal *signed_prop = NULL;
-    if (optind != argc || (!proposal && !start_finish(&a)))
-        return 2;
-    if (proposal && sp_cli_proposal_request("round start", proposal, &signed_prop, &a.req) != 0)
+    if (a.proposal && sp_cli_proposal_request("round start", a.proposal, &signed_prop, &a.req) != 0)
         return 1;
     struct sp_cli_conn *conn = NULL;
     struct sp_ctl_reply rep;
@@ -511,31 +526,26 @@ static int cancel(struct sp_cli_conn *conn, const uint8_t *id, const char *cmd)
 static int round_other(const char *sub, int argc, char **argv)
 {
     static const struct option opts[] = {{"wait", no_argument, NULL, 'w'},
-                                         {"json", no_argument, NULL, 'j'},
-                                         {"help", no_argument, NULL, 'h'},
+                                         SP_CLI_JSON_OPTION,
+                                         SP_CLI_HELP_OPTION,
                                          SP_CLI_TARGET_OPTIONS,
                                          {NULL, 0, NULL, 0}};
     struct sp_cli_target t;
     bool wait = false, json = false;
-    int c, r;
     char cmd[32];
+    bool *flag[] = {['w'] = &wait};
     snprintf(cmd, sizeof(cmd), "round %s", sub);
     sp_cli_target_init(&t);
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if ((r = sp_cli_target_option(&t, cmd, c, optarg)) != 0) {
-            if (r == 2)
-                return 2;
-            continue;
-        }
-        if (c == 'w')
-            wait = true;
-        else if (c == 'j')
-            json = true;
-        else if (c == 'h')
-            return usage(stdout), 0;
-        else
-            return usage(stderr), 2;
-    }
+    const struct sp_cli_options spec = {.cmd = cmd,
+                                        .table = opts,
+                                        .usage = usage,
+                                        .target = &t,
+                                        .json = &json,
+                                        SP_CLI_FLAGS(flag),
+                                        .operands = SP_CLI_OPERANDS_ANY};
+    int rc = sp_cli_parse_options(argc, argv, &spec);
+    if (rc != SP_CLI_CONTINUE)
+        return rc;
     bool is_status = strcmp(sub, "status") == 0, is_list = strcmp(sub, "list") == 0;
     int nargs = argc - optind;
     uint8_t id[SP_PROTO_ROUND_ID_BYTES];
@@ -567,12 +577,11 @@ static int round_other(const char *sub, int argc, char **argv)
 
 static int round_main(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return 2;
-    }
+    int rc = sp_cli_subcommand_help(argc, argv, usage);
+    if (rc != SP_CLI_CONTINUE)
+        return rc;
     const char *sub = argv[1];
-    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {
+    if (strcmp(sub, "help") == 0) {
         usage(stdout);
         return 0;
     }
@@ -580,9 +589,7 @@ static int round_main(int argc, char **argv)
         return round_start(argc - 1, argv + 1);
     if (strcmp(sub, "status") == 0 || strcmp(sub, "list") == 0 || strcmp(sub, "cancel") == 0)
         return round_other(sub, argc - 1, argv + 1);
-    fprintf(stderr, "snijpunt round: unknown subcommand '%s'\n", sub);
-    usage(stderr);
-    return 2;
+    return sp_cli_unknown_subcommand("snijpunt round", sub, usage);
 }
 
 const struct sp_cmd sp_cmd_round = {

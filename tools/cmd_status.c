@@ -2,12 +2,12 @@
  * rounds and peer connections; --wait-ready polls until the daemon answers
  * (for scripts that start a node and then use it). */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "tools/cli_args.h"
 #include "tools/cli_control.h"
 #include "tools/cli_json.h"
 #include "tools/cmd.h"
@@ -61,13 +61,8 @@ static int print_json(const struct sp_ctl_status_reply *s)
 /* One attempt; quiet while waiting so that only the last failure prints. */
 static int ask(const struct sp_cli_target *t, bool quiet, struct sp_ctl_reply *rep)
 {
-    struct sp_cli_conn *conn = NULL;
     struct sp_ctl_request req = {.op = SP_CTL_STATUS};
-    int err = sp_cli_connect(t, "status", quiet, &conn);
-    if (!err)
-        err = sp_cli_call(conn, &req, rep, quiet);
-    sp_cli_close(&conn);
-    return err;
+    return sp_cli_request_once(t, "status", quiet, &req, rep);
 }
 
 static int wait_ready(struct sp_cli_target *t, long wait_s, struct sp_ctl_reply *rep)
@@ -90,48 +85,41 @@ static int wait_ready(struct sp_cli_target *t, long wait_s, struct sp_ctl_reply 
     }
 }
 
+static int wait_option(void *ctx, int id, const char *arg)
+{
+    long *wait_s = ctx;
+    char *end = NULL;
+    if (id != 'w')
+        return SP_CLI_OPT_UNKNOWN;
+    *wait_s = arg ? strtol(arg, &end, 10) : 30;
+    if (arg && (*end || *wait_s < 0 || *wait_s > 86400)) {
+        fprintf(stderr, "snijpunt status: --wait-ready takes 0 to 86400 seconds\n");
+        return SP_CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
 static int status_main(int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+    static const struct option opts[] = {SP_CLI_JSON_OPTION,
                                          {"wait-ready", optional_argument, NULL, 'w'},
-                                         {"help", no_argument, NULL, 'h'},
+                                         SP_CLI_HELP_OPTION,
                                          SP_CLI_TARGET_OPTIONS,
                                          {NULL, 0, NULL, 0}};
     struct sp_cli_target t;
     bool json = false;
     long wait_s = -1;
-    int c, r;
-    char *end = NULL;
     sp_cli_target_init(&t);
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if ((r = sp_cli_target_option(&t, "status", c, optarg)) != 0) {
-            if (r == 2)
-                return 2;
-            continue;
-        }
-        switch (c) {
-        case 'j':
-            json = true;
-            break;
-        case 'w':
-            wait_s = optarg ? strtol(optarg, &end, 10) : 30;
-            if (optarg && (*end || wait_s < 0 || wait_s > 86400)) {
-                fprintf(stderr, "snijpunt status: --wait-ready takes 0 to 86400 seconds\n");
-                return 2;
-            }
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (optind != argc) {
-        usage(stderr);
-        return 2;
-    }
+    const struct sp_cli_options o = {.cmd = "status",
+                                     .table = opts,
+                                     .usage = usage,
+                                     .target = &t,
+                                     .json = &json,
+                                     .option = wait_option,
+                                     .ctx = &wait_s};
+    int rc = sp_cli_parse_options(argc, argv, &o);
+    if (rc != SP_CLI_CONTINUE)
+        return rc;
     struct sp_ctl_reply rep;
     int err = wait_s >= 0 ? wait_ready(&t, wait_s, &rep) : ask(&t, false, &rep);
     if (err)
