@@ -53,8 +53,10 @@ void sp_pki_ca_free(struct sp_pki_ca **ca)
     *ca = NULL;
 }
 
-/* The CA key as an OpenSSL object for one signature. OpenSSL keeps its copy
- * in its secure heap and cleanses it when the object is freed. */
+/* The CA key as an OpenSSL object for one signature. OpenSSL copies the
+ * seed into its own key structure (ordinary heap: the CLI does not set up
+ * OpenSSL's secure heap) and cleanses that copy when the object is freed,
+ * right after the signature; our own copy stays in guarded memory. */
 static EVP_PKEY *ca_pkey(const uint8_t *seed)
 {
     return EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, SEED_BYTES);
