@@ -416,7 +416,8 @@ int fed_on_counts(struct fed_round *r, unsigned from, const struct sp_peer_msg *
     r->counts = calloc(n ? n : 1, sizeof(*r->counts));
     if (!r->counts)
         return SP_ERR_NOMEM;
-    memcpy(r->counts, m->counts.entries, (size_t)n * sizeof(*r->counts));
+    if (n) /* no cells (no node had values): entries is NULL */
+        memcpy(r->counts, m->counts.entries, (size_t)n * sizeof(*r->counts));
     r->ncounts = n;
     r->counts_in = true;
     initiator_commit(r);

@@ -1,7 +1,10 @@
 /* The command line of every subcommand, parsed one way (see cli_args.h). */
 #include "tools/cli_args.h"
 
+#include <errno.h>
+#include <inttypes.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tools/cli_control.h"
@@ -87,6 +90,30 @@ int sp_cli_unknown_subcommand(const char *prog, const char *sub, void (*usage)(F
 {
     fprintf(stderr, "%s: unknown subcommand '%s'\n", prog, sub);
     return sp_cli_usage_error(usage);
+}
+
+int sp_cli_parse_u64(const char *cmd, const char *opt, const char *s, uint64_t min, uint64_t max,
+                     uint64_t *out)
+{
+    char *end = NULL;
+    unsigned long long v = 0;
+    /* strtoull accepts leading spaces and a sign, and saturates on
+     * overflow (ERANGE): all three are refused here. */
+    bool ok = s[0] >= '0' && s[0] <= '9';
+    if (ok) {
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        ok = errno == 0 && *end == '\0' && v >= min && v <= max;
+    }
+    if (!ok) {
+        fprintf(stderr,
+                "snijpunt %s: --%s takes a whole number from %" PRIu64 " to %" PRIu64
+                ", not '%s'\n",
+                cmd, opt, min, max, s);
+        return SP_CLI_EXIT_USAGE;
+    }
+    *out = v;
+    return 0;
 }
 
 int sp_cli_sodium_init(const char *prog)

@@ -15,6 +15,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 struct sp_cli_target; /* tools/cli_control.h */
@@ -86,6 +87,15 @@ int sp_cli_subcommand_help(int argc, char **argv, void (*usage)(FILE *out));
 /* Prints "PROG: unknown subcommand 'SUB'" and usage to standard error;
  * returns SP_CLI_EXIT_USAGE. */
 int sp_cli_unknown_subcommand(const char *prog, const char *sub, void (*usage)(FILE *out));
+
+/* Parses the value s of option --OPT (opt without the dashes) of command
+ * cmd ("round start") as a decimal integer in min..max: digits only (no
+ * sign, no spaces, nothing after them), and a number too large for 64 bits
+ * is out of range, never saturated. Returns 0 with *out set, or
+ * SP_CLI_EXIT_USAGE with "snijpunt CMD: --OPT takes a whole number from MIN
+ * to MAX, not 'S'" printed (*out untouched). */
+int sp_cli_parse_u64(const char *cmd, const char *opt, const char *s, uint64_t min, uint64_t max,
+                     uint64_t *out);
 
 /* Initialises libsodium for commands that use it directly. Returns 0, or 1
  * (the exit status) with "PROG: libsodium failed to initialise" printed. */

@@ -18,6 +18,7 @@
 
 #include "common/keytype.h"
 #include "tools/cli_control.h"
+#include "tools/cli_json.h"
 
 #define PATH_CAP 4096
 
@@ -346,6 +347,20 @@ void sp_cli_round_id_hex(const uint8_t id[SP_PROTO_ROUND_ID_BYTES],
                          char out[2 * SP_PROTO_ROUND_ID_BYTES + 1])
 {
     sodium_bin2hex(out, 2 * SP_PROTO_ROUND_ID_BYTES + 1, id, SP_PROTO_ROUND_ID_BYTES);
+}
+
+int sp_cli_round_id_print(const uint8_t id[SP_PROTO_ROUND_ID_BYTES], bool json)
+{
+    char hex[2 * SP_PROTO_ROUND_ID_BYTES + 1];
+    sp_cli_round_id_hex(id, hex);
+    if (!json)
+        return printf("%s\n", hex) < 0 || fflush(stdout) != 0 ? 1 : 0;
+    struct sp_json j;
+    sp_json_init(&j, stdout);
+    sp_json_obj_open(&j, NULL);
+    sp_json_str(&j, "round", hex);
+    sp_json_obj_close(&j);
+    return sp_json_finish(&j) == 0 ? 0 : 1;
 }
 
 void sp_cli_time_iso(uint64_t unix_s, char out[32])

@@ -82,6 +82,11 @@ bool sp_cli_reply_failed(const struct sp_ctl_reply *rep, const char *cmd);
 SP_NODISCARD int sp_cli_round_id_parse(const char *s, uint8_t id[SP_PROTO_ROUND_ID_BYTES]);
 void sp_cli_round_id_hex(const uint8_t id[SP_PROTO_ROUND_ID_BYTES],
                          char out[2 * SP_PROTO_ROUND_ID_BYTES + 1]);
+/* Prints the id of a round the node accepted, the same for `round start`
+ * and `proposal submit`: its 32 hex digits on a line, or with json
+ * {"round":"<hex>"} (the key `round status --json` uses). Returns 0, or 1
+ * when standard output failed. */
+int sp_cli_round_id_print(const uint8_t id[SP_PROTO_ROUND_ID_BYTES], bool json);
 /* Unix seconds as "2025-01-31T12:00:00Z" (or "-" for 0). */
 void sp_cli_time_iso(uint64_t unix_s, char out[32]);
 /* Key types of a mask joined with '+' ("bsn+name_dob"); "-" when empty. */

@@ -141,31 +141,36 @@ int sp_cli_proposal_read(const char *cmd, const char *path, struct sp_cli_propos
 }
 
 int sp_cli_proposal_verify(const char *cmd, const struct sp_cli_proposal *p, const char *ca_path,
-                           const char *crl_path, int64_t now, struct sp_pki_cert_info *info)
+                           const char *crl_path, int64_t now, struct sp_pki_cert_info *info,
+                           char *why, size_t why_cap)
 {
-    char *ca = NULL, *crl = NULL, why[256] = "", prog[64];
+    char *ca = NULL, *crl = NULL, prog[64];
     size_t ca_len = 0, crl_len = 0, n;
     uint8_t msg[SP_PROPOSAL_SIGNED_MAX];
     int rc = -1;
     prog_of(cmd, prog, sizeof prog);
+    why[0] = '\0';
     if (sp_cliaudit_read(prog, ca_path, SP_PKI_CERT_MAX_BYTES, &ca, &ca_len) != 0 ||
-        (crl_path && sp_cliaudit_read(prog, crl_path, SP_PKI_CRL_MAX_BYTES, &crl, &crl_len) != 0))
+        (crl_path && sp_cliaudit_read(prog, crl_path, SP_PKI_CRL_MAX_BYTES, &crl, &crl_len) != 0)) {
+        snprintf(why, why_cap, "the CA certificate or the CRL could not be read");
         goto cleanup;
+    }
     struct sp_pki_trust *t = NULL;
     int err = sp_pki_trust_new(ca, ca_len, crl, crl_len, &t);
     n = sp_proposal_signed_message(p->bytes, p->len, msg, sizeof msg);
     if (!err)
         err = sp_pki_trust_verify_signed(t, p->cert, p->cert_len, now, SP_PKI_ROLE_COORDINATOR, msg,
-                                         n, p->sig, info, why, sizeof why);
+                                         n, p->sig, info, why, why_cap);
     sp_pki_trust_free(&t);
     if (!err && strcmp(info->name, p->prop.coordinator) != 0) {
-        snprintf(why, sizeof why, "signed by %s, but the proposal names coordinator %s", info->name,
+        snprintf(why, why_cap, "signed by %s, but the proposal names coordinator %s", info->name,
                  p->prop.coordinator);
         err = SP_ERR_CERT;
     }
+    if (err && !why[0])
+        snprintf(why, why_cap, "%s", sp_strerror(err));
     if (err)
-        fprintf(stderr, "%s: the proposal's signature is not valid: %s\n", prog,
-                why[0] ? why : sp_strerror(err));
+        fprintf(stderr, "%s: the proposal's signature is not valid: %s\n", prog, why);
     rc = err ? -1 : 0;
 cleanup:
     free(ca);
@@ -203,15 +208,8 @@ int sp_cli_proposal_submit(const char *cmd, const struct sp_cli_target *t, const
         goto cleanup;
     if (sp_cli_call(conn, &req, &rep, false) != 0)
         goto cleanup;
-    if (!sp_cli_reply_failed(&rep, cmd)) {
-        char hex[2 * SP_PROTO_ROUND_ID_BYTES + 1];
-        sp_cli_round_id_hex(rep.round_id, hex);
-        if (json)
-            printf("{\"round_id\":\"%s\"}\n", hex);
-        else
-            printf("%s\n", hex);
-        status = 0;
-    }
+    if (!sp_cli_reply_failed(&rep, cmd))
+        status = sp_cli_round_id_print(rep.round_id, json);
     sp_ctl_reply_clear(&rep);
 cleanup:
     sp_cli_close(&conn);

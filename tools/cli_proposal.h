@@ -51,16 +51,18 @@ int sp_cli_proposal_write(const char *cmd, const char *path, const struct sp_cli
 int sp_cli_proposal_read(const char *cmd, const char *path, struct sp_cli_proposal *out);
 /* Verifies the coordinator's certificate against the CA (and CRL, may be
  * NULL) at time now and the signature over the proposal; fills *info.
- * Returns 0 or -1 with the reason printed. */
+ * Returns 0, or -1 with the reason printed and also written to why
+ * (capacity why_cap, at least 1; NUL-terminated, "" on success). */
 int sp_cli_proposal_verify(const char *cmd, const struct sp_cli_proposal *p, const char *ca_path,
-                           const char *crl_path, int64_t now, struct sp_pki_cert_info *info);
+                           const char *crl_path, int64_t now, struct sp_pki_cert_info *info,
+                           char *why, size_t why_cap);
 /* Reads path into *p (malloc'd; the caller frees it after the request is
  * sent) and fills *req as the ROUND_SUBMIT request carrying it. Returns 0
  * or -1 with the reason printed. */
 int sp_cli_proposal_request(const char *cmd, const char *path, struct sp_cli_proposal **p,
                             struct sp_ctl_request *req);
 /* Hands the proposal in path to the node at t (ROUND_SUBMIT) and prints the
- * round id (or, with json, {"round_id": ...}). Returns the exit status: 0
+ * round id (or, with json, {"round": ...}, as `round start --json`). Returns the exit status: 0
  * accepted for proposing, 1 refused or unreachable (reason printed). */
 int sp_cli_proposal_submit(const char *cmd, const struct sp_cli_target *t, const char *path,
                            bool json);

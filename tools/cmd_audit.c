@@ -19,6 +19,7 @@
 #include "tools/cli_args.h"
 #include "tools/cli_audit_export.h"
 #include "tools/cli_audit_io.h"
+#include "tools/cli_audit_json.h"
 #include "tools/cli_control.h"
 #include "tools/cmd.h"
 
@@ -33,7 +34,7 @@ struct audit_opts {
     const char *peers[MAX_FILES];
     size_t npeers;
     int64_t at;
-    bool help;
+    bool help, json;
 };
 
 static void usage(FILE *out)
@@ -45,7 +46,7 @@ static void usage(FILE *out)
             "       snijpunt audit crosscheck --ca CA.crt [--crl CRL] (--cert NODE.crt... |\n"
             "                             --cert-dir DIR) [--at TIME] FILE...\n"
             "       snijpunt audit show FILE... [--round ID] [--ca CA.crt --cert NODE.crt...\n"
-            "                             | --cert-dir DIR]\n\n"
+            "                             | --cert-dir DIR] [--json]\n\n"
             "export: writes the local node's audit log as JSON lines, ending with its\n"
             "  signed head (`snijpunt audit export --help` for the options).\n"
             "Checks audit exports (JSON lines written by `snijpunt audit export`) offline.\n"
@@ -58,7 +59,8 @@ static void usage(FILE *out)
             "  the participants and the values each sent and received.\n"
             "show: one round's story in plain language (--round: the 32 hex digits of the\n"
             "  round id); without --round, lists the rounds. With --ca the exports are\n"
-            "  verified first.\n\n"
+            "  verified first. --json: the list or the story as one JSON object (see\n"
+            "  tools/README.md).\n\n"
             "  --at TIME  check certificates at TIME (Unix seconds, YYYY-MM-DD or\n"
             "             YYYY-MM-DDTHH:MM:SSZ) instead of now, e.g. for old exports\n"
             "Exit status: 0 verified/agreed, 1 a check failed (reason printed), 2 usage.\n");
@@ -94,6 +96,7 @@ static int parse_opts(int argc, char **argv, struct audit_opts *o)
                                              {"peer-log", required_argument, NULL, 'p'},
                                              {"round", required_argument, NULL, 'R'},
                                              {"at", required_argument, NULL, 't'},
+                                             SP_CLI_JSON_OPTION,
                                              SP_CLI_HELP_OPTION,
                                              {NULL, 0, NULL, 0}};
     const char **slot[] = {
@@ -101,6 +104,7 @@ static int parse_opts(int argc, char **argv, struct audit_opts *o)
     const struct sp_cli_options spec = {.cmd = "audit",
                                         .table = longopts,
                                         .help = &o->help,
+                                        .json = &o->json,
                                         SP_CLI_STRINGS(slot),
                                         .operands = SP_CLI_OPERANDS_ANY,
                                         .option = audit_option,
@@ -133,14 +137,14 @@ static int read_export(const char *path, const uint8_t *pk, const char *node,
     return 0;
 }
 
-static void print_fault(const char *path, const struct sp_audit_report *r)
+static void print_fault(FILE *out, const char *path, const struct sp_audit_report *r)
 {
     if (r->line)
-        printf("%s: entry #%zu (line %zu, seq %llu): %s: %s\n", path, r->index, r->line,
-               (unsigned long long)r->seq, sp_audit_fault_name(r->fault), r->detail);
+        fprintf(out, "%s: entry #%zu (line %zu, seq %llu): %s: %s\n", path, r->index, r->line,
+                (unsigned long long)r->seq, sp_audit_fault_name(r->fault), r->detail);
     else
-        printf("%s: after entry #%zu (the end): %s: %s\n", path, r->index ? r->index - 1 : 0,
-               sp_audit_fault_name(r->fault), r->detail);
+        fprintf(out, "%s: after entry #%zu (the end): %s: %s\n", path, r->index ? r->index - 1 : 0,
+                sp_audit_fault_name(r->fault), r->detail);
 }
 
 static int cmd_verify(const struct audit_opts *o, int argc, char **argv)
@@ -173,7 +177,7 @@ static int cmd_verify(const struct audit_opts *o, int argc, char **argv)
         sp_audit_verifier_free(&p);
     }
     if (rc == 0 && sp_audit_verifier_finish(v, &rep) != 0) {
-        print_fault(path, &rep);
+        print_fault(stdout, path, &rep);
         rc = 1;
     } else if (rc == 0) {
         printf("ok: %zu entries, head seq %llu", rep.entries, (unsigned long long)rep.head_seq);
@@ -308,25 +312,61 @@ static int cmd_crosscheck(const struct audit_opts *o, int argc, char **argv)
 struct show_ctx {
     struct sp_audit_reader *r;
     struct sp_audit_story *story; /* NULL: list the rounds */
+    uint8_t round[SP_AUDIT_ROUND_BYTES];
+    struct sp_json *j; /* --json: the document being written; NULL: text */
     const char *node;
     int err;
 };
 
-static void list_round(const struct sp_audit_entry *e, const char *node)
+/* One line of the list of rounds: a node's decision on a proposal. */
+struct listed {
+    char id[2 * SP_AUDIT_ROUND_BYTES + 1], time[40];
+    const char *decision;
+    const char *case_ref; /* NULL: the entry has none */
+};
+
+/* False when e is not a decision on a proposal. */
+static bool listed_of(const struct sp_audit_entry *e, struct listed *out)
 {
     struct sp_audit_value v;
-    char id[2 * SP_AUDIT_ROUND_BYTES + 1], t[40];
     int type = sp_audit_entry_type(e);
     if ((type != SP_AUDIT_PROPOSAL_ACCEPTED && type != SP_AUDIT_PROPOSAL_REFUSED) ||
         sp_audit_entry_find(e, SP_AUDIT_F_ROUND, 0, &v) != 0)
+        return false;
+    sodium_bin2hex(out->id, sizeof(out->id), v.bytes, v.len);
+    sp_audit_format_time(sp_audit_entry_time(e), out->time, sizeof(out->time));
+    out->case_ref =
+        sp_audit_entry_find(e, SP_AUDIT_F_CASE_REF, 0, &v) == 0 ? (const char *)v.bytes : NULL;
+    out->decision = type == SP_AUDIT_PROPOSAL_ACCEPTED ? "accepted" : "refused";
+    return true;
+}
+
+static void list_round(const struct show_ctx *s, const struct sp_audit_entry *e)
+{
+    struct listed l;
+    if (!listed_of(e, &l))
         return;
-    sodium_bin2hex(id, sizeof(id), v.bytes, v.len);
-    sp_audit_format_time(sp_audit_entry_time(e), t, sizeof(t));
-    const char *cref = sp_audit_entry_find(e, SP_AUDIT_F_CASE_REF, 0, &v) == 0
-                           ? (const char *)v.bytes
-                           : "(no case reference)";
-    printf("%s  %s  %s  %s: %s\n", id, t, node,
-           type == SP_AUDIT_PROPOSAL_ACCEPTED ? "accepted" : "refused", cref);
+    if (!s->j) {
+        printf("%s  %s  %s  %s: %s\n", l.id, l.time, s->node, l.decision,
+               l.case_ref ? l.case_ref : "(no case reference)");
+        return;
+    }
+    sp_json_obj_open(s->j, NULL);
+    sp_json_str(s->j, "round", l.id);
+    sp_json_str(s->j, "node", s->node);
+    sp_json_str(s->j, "time", l.time);
+    sp_json_str(s->j, "decision", l.decision);
+    sp_json_str(s->j, "case", l.case_ref);
+    sp_json_obj_close(s->j);
+}
+
+/* --json --round: an entry about the round goes to the document too. */
+static void json_story_entry(const struct show_ctx *s, const struct sp_audit_entry *e)
+{
+    struct sp_audit_value v;
+    if (sp_audit_entry_find(e, SP_AUDIT_F_ROUND, 0, &v) == 0 &&
+        memcmp(v.bytes, s->round, SP_AUDIT_ROUND_BYTES) == 0)
+        sp_cli_audit_json_entry(s->j, NULL, s->node, e);
 }
 
 static int show_line(void *ctx, const char *line, size_t len)
@@ -336,9 +376,11 @@ static int show_line(void *ctx, const char *line, size_t len)
     if (sp_audit_reader_line(s->r, line, len, &l) != 0 || l.kind != SP_AUDIT_LINE_ENTRY)
         return 0; /* verification (with --ca) reports bad lines */
     if (!s->story)
-        list_round(l.entry, s->node);
+        list_round(s, l.entry);
     else if ((s->err = sp_audit_story_add(s->story, s->node, l.entry)) != 0)
         return -1;
+    else if (s->j)
+        json_story_entry(s, l.entry);
     return 0;
 }
 
@@ -354,7 +396,7 @@ static int parse_round(const char *hex, uint8_t id[SP_AUDIT_ROUND_BYTES])
 }
 
 /* With --ca, every export is verified before its story is told. */
-static int show_verified(const struct certs *cs, const char *path)
+static int show_verified(const struct certs *cs, const char *path, bool json)
 {
     struct sp_audit_verifier *v = NULL;
     struct sp_audit_report rep;
@@ -362,7 +404,7 @@ static int show_verified(const struct certs *cs, const char *path)
         return -1;
     int rc = sp_audit_verifier_finish(v, &rep);
     if (rc != 0)
-        print_fault(path, &rep);
+        print_fault(json ? stderr : stdout, path, &rep);
     sp_audit_verifier_free(&v);
     return rc == 0 ? 0 : -1;
 }
@@ -379,34 +421,115 @@ static int show_file(struct show_ctx *s, const char *path)
     return rc;
 }
 
+/* The story's lines into the JSON array "story" (a line may start with a
+ * newline to set it apart: the pieces go in without the empty ones). */
+static void emit_json_line(void *ctx, const char *line)
+{
+    for (const char *p = line; *p;) {
+        size_t n = strcspn(p, "\n");
+        if (n > 0)
+            sp_json_strn(ctx, NULL, p, n);
+        p += n + (p[n] == '\n');
+    }
+}
+
+/* Opens the JSON document: {"round"?, "verified", and "entries" (story) or
+ * "rounds" (list) as an array left open. */
+static void json_begin(struct show_ctx *s, const char *round, bool verified)
+{
+    sp_json_obj_open(s->j, NULL);
+    if (round)
+        sp_json_str(s->j, "round", round);
+    sp_json_bool(s->j, "verified", verified);
+    sp_json_arr_open(s->j, s->story ? "entries" : "rounds");
+}
+
+/* Closes it (with the story's lines) and prints it: the document is held
+ * in memory until everything was read, so that a failure prints no half of
+ * it. Returns 0, or 1 (printed). */
+static int json_end(struct show_ctx *s, char **doc, size_t *len, FILE *mem)
+{
+    int err = 0;
+    sp_json_arr_close(s->j);
+    if (s->story) {
+        sp_json_arr_open(s->j, "story");
+        err = sp_audit_story_render(s->story, emit_json_line, s->j);
+        sp_json_arr_close(s->j);
+    }
+    sp_json_obj_close(s->j);
+    if (sp_json_finish(s->j) != 0)
+        err = SP_ERR_IO;
+    if (fclose(mem) != 0 || err != 0 || fwrite(*doc, 1, *len, stdout) != *len ||
+        fflush(stdout) != 0) {
+        fprintf(stderr, PROG " show: cannot write the JSON output\n");
+        return 1;
+    }
+    return 0;
+}
+
+/* With --json the story is told into the document later (json_end). */
+static void emit_nothing(void *ctx, const char *line)
+{
+    (void)ctx;
+    (void)line;
+}
+
+/* Reads every export into s (and the document, with --json). */
+static int show_files(struct show_ctx *s, const struct audit_opts *o, int argc, char **argv)
+{
+    int rc = 0;
+    for (int i = optind; i < argc && rc == 0; i++)
+        rc = show_file(s, argv[i]) == 0 ? 0 : 1;
+    if (rc == 0 && s->story &&
+        sp_audit_story_render(s->story, s->j ? emit_nothing : emit_line, NULL) != 0) {
+        fprintf(stderr, PROG " show: no entry about round %s in the export(s)\n", o->round);
+        rc = 1;
+    }
+    return rc;
+}
+
 static int cmd_show(const struct audit_opts *o, int argc, char **argv)
 {
     static struct certs cs;
-    uint8_t id[SP_AUDIT_ROUND_BYTES];
     struct show_ctx s = {0};
+    struct sp_json j;
+    char *doc = NULL;
+    size_t len = 0;
+    FILE *mem = NULL;
     if (optind >= argc) {
         fprintf(stderr, PROG " show: FILE... is required\n");
         return 2;
     }
-    if (o->round && parse_round(o->round, id) != 0)
+    if (o->round && parse_round(o->round, s.round) != 0)
         return 2;
     if (o->ca && load_certs(o, &cs) != 0)
         return 1;
     for (int i = optind; i < argc; i++)
-        if (o->ca && show_verified(&cs, argv[i]) != 0)
+        if (o->ca && show_verified(&cs, argv[i], o->json) != 0)
             return 1;
     if (!o->ca)
         fprintf(stderr, "(not verified: give --ca and the node certificates, or run `snijpunt "
                         "audit verify` first)\n");
-    if (sp_audit_reader_new(&s.r) != 0 || (o->round && sp_audit_story_new(id, &s.story) != 0))
-        return 1;
-    int rc = 0;
-    for (int i = optind; i < argc && rc == 0; i++)
-        rc = show_file(&s, argv[i]) == 0 ? 0 : 1;
-    if (rc == 0 && s.story && sp_audit_story_render(s.story, emit_line, NULL) != 0) {
-        fprintf(stderr, PROG " show: no entry about round %s in the export(s)\n", o->round);
-        rc = 1;
+    int rc = 1;
+    if (sp_audit_reader_new(&s.r) != 0 ||
+        (o->round && sp_audit_story_new(s.round, &s.story) != 0) ||
+        (o->json && !(mem = open_memstream(&doc, &len))))
+        goto cleanup;
+    if (mem) {
+        s.j = &j;
+        sp_json_init(&j, mem);
+        json_begin(&s, o->round, o->ca != NULL);
     }
+    rc = show_files(&s, o, argc, argv);
+    if (mem) {
+        FILE *m = mem;
+        mem = NULL; /* json_end closes it */
+        rc = rc == 0 ? json_end(&s, &doc, &len, m) : (fclose(m), rc);
+    }
+cleanup:
+    if (mem)
+        fclose(mem);
+    free(doc);
     sp_audit_story_free(&s.story);
     sp_audit_reader_free(&s.r);
     return rc;
@@ -429,6 +552,10 @@ static int run(int argc, char **argv)
     }
     if (sp_cli_sodium_init(PROG) != 0)
         return 1;
+    if (o.json && (strcmp(sub, "verify") == 0 || strcmp(sub, "crosscheck") == 0)) {
+        fprintf(stderr, PROG " %s: --json is only for show\n", sub);
+        return 2;
+    }
     if (strcmp(sub, "verify") == 0)
         return cmd_verify(&o, argc - 1, argv + 1);
     if (strcmp(sub, "crosscheck") == 0)

@@ -26,6 +26,7 @@
 #include "sys/keyfile.h"
 #include "tools/cli_args.h"
 #include "tools/cli_audit_io.h"
+#include "tools/cli_json.h"
 #include "tools/cmd.h"
 
 #define PROG        "snijpunt ca"
@@ -35,7 +36,7 @@
 struct ca_opts {
     const char *dir, *org, *oin, *name, *role, *identity_public, *key_out, *out, *cert;
     long days;
-    bool force, help;
+    bool force, help, json;
 };
 
 static void usage(FILE *out)
@@ -47,13 +48,14 @@ static void usage(FILE *out)
             "                          [--days N] --out FILE.crt [--force]\n"
             "       snijpunt ca revoke --dir DIR (SERIAL | --cert FILE)\n"
             "       snijpunt ca crl    --dir DIR --out crl.pem [--days N]\n"
-            "       snijpunt ca show   FILE.crt\n\n"
+            "       snijpunt ca show   FILE.crt [--json]\n\n"
             "The federation CA (Ed25519 X.509). init creates DIR (0700) with ca.key (0600)\n"
             "and ca.crt. issue certifies a node (its name, organisation and OIN, and the\n"
             "two public keys in the node's identity.pub) or a coordinator (the signing key\n"
             "of --identity-public, or a new identity written to --key-out, mode 0600).\n"
             "revoke records a serial; crl signs the list of revoked serials (valid --days,\n"
-            "default 30; nodes refuse a stale list).\n\n"
+            "default 30; nodes refuse a stale list). show prints what a certificate says\n"
+            "(--json: as one JSON object) without verifying it.\n\n"
             "  --days N   validity: CA 3650 (default), certificates 730 (default, at most\n"
             "             until the CA expires)\n"
             "Exit status: 0 done, 1 failed, 2 usage.\n");
@@ -88,6 +90,7 @@ static int parse_opts(int argc, char **argv, struct ca_opts *o)
                                              {"cert", required_argument, NULL, 'c'},
                                              {"days", required_argument, NULL, 'D'},
                                              {"force", no_argument, NULL, 'f'},
+                                             SP_CLI_JSON_OPTION,
                                              SP_CLI_HELP_OPTION,
                                              {NULL, 0, NULL, 0}};
     const char **slot[] = {['d'] = &o->dir,     ['o'] = &o->org,  ['i'] = &o->oin,
@@ -97,6 +100,7 @@ static int parse_opts(int argc, char **argv, struct ca_opts *o)
     const struct sp_cli_options spec = {.cmd = "ca",
                                         .table = longopts,
                                         .help = &o->help,
+                                        .json = &o->json,
                                         SP_CLI_STRINGS(slot),
                                         SP_CLI_FLAGS(flag),
                                         .operands = SP_CLI_OPERANDS_ANY,
@@ -532,7 +536,42 @@ static int ca_crl(const struct ca_opts *o)
     return rc;
 }
 
-static int ca_show(int argc, char **argv)
+/* Unix seconds as RFC 3339 UTC ("2025-01-31T12:00:00Z"). */
+static void when_iso(int64_t t, char *out, size_t cap)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm) || strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(out, cap, "-");
+}
+
+/* What a certificate says, as one JSON object; the same hex as the text. */
+static int show_json(const struct sp_pki_cert_info *i, const char *fp, const char *sk,
+                     const char *ck)
+{
+    char serial[17], nb[64], na[64];
+    struct sp_json j;
+    snprintf(serial, sizeof(serial), "%016" PRIX64, i->serial);
+    when_iso(i->not_before, nb, sizeof(nb));
+    when_iso(i->not_after, na, sizeof(na));
+    sp_json_init(&j, stdout);
+    sp_json_obj_open(&j, NULL);
+    sp_json_str(&j, "role", sp_pki_role_name(i->role));
+    sp_json_str(&j, "name", i->name);
+    sp_json_str(&j, "org", i->org);
+    sp_json_str(&j, "oin", i->oin);
+    sp_json_str(&j, "serial", serial);
+    sp_json_str(&j, "not_before", nb);
+    sp_json_str(&j, "not_after", na);
+    sp_json_str(&j, "signing_key", sk);
+    sp_json_str(&j, "curve_key", i->has_curve_pk ? ck : NULL);
+    sp_json_str(&j, "sha256", fp);
+    sp_json_bool(&j, "verified", false);
+    sp_json_obj_close(&j);
+    return sp_json_finish(&j) == 0 ? 0 : 1;
+}
+
+static int ca_show(const struct ca_opts *o, int argc, char **argv)
 {
     char *pem = NULL, nb[64], na[64], fp[2 * SP_PKI_SHA256_BYTES + 1], sk[65], ck[65];
     size_t len = 0;
@@ -548,11 +587,13 @@ static int ca_show(int argc, char **argv)
                 sp_strerror(err));
         return 1;
     }
-    when(i.not_before, nb, sizeof(nb));
-    when(i.not_after, na, sizeof(na));
     sodium_bin2hex(fp, sizeof(fp), i.fingerprint, sizeof(i.fingerprint));
     sodium_bin2hex(sk, sizeof(sk), i.sign_pk, sizeof(i.sign_pk));
     sodium_bin2hex(ck, sizeof(ck), i.curve_pk, sizeof(i.curve_pk));
+    if (o->json)
+        return show_json(&i, fp, sk, ck);
+    when(i.not_before, nb, sizeof(nb));
+    when(i.not_after, na, sizeof(na));
     printf("role:          %s\nname:          %s\norganisation:  %s\nOIN:           %s\n"
            "serial:        %016" PRIX64 "\nvalid:         %s .. %s\nsigning key:   %s\n",
            sp_pki_role_name(i.role), i.name, i.org, i.oin, i.serial, nb, na, sk);
@@ -579,6 +620,12 @@ static int run(int argc, char **argv)
     }
     if (sp_cli_sodium_init(PROG) != 0)
         return 1;
+    bool no_json = strcmp(sub, "init") == 0 || strcmp(sub, "issue") == 0 ||
+                   strcmp(sub, "revoke") == 0 || strcmp(sub, "crl") == 0;
+    if (o.json && no_json) {
+        fprintf(stderr, PROG " %s: --json is only for show\n", sub);
+        return 2;
+    }
     bool positional = strcmp(sub, "revoke") == 0 || strcmp(sub, "show") == 0;
     if (!positional && optind != argc - 1) {
         fprintf(stderr, PROG " %s: unexpected argument '%s'\n", sub, argv[optind + 1]);
@@ -593,7 +640,7 @@ static int run(int argc, char **argv)
     if (strcmp(sub, "crl") == 0)
         return ca_crl(&o);
     if (strcmp(sub, "show") == 0)
-        return ca_show(argc - 1, argv + 1);
+        return ca_show(&o, argc - 1, argv + 1);
     return sp_cli_unknown_subcommand(PROG, sub, usage);
 }
 

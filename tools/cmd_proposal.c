@@ -17,10 +17,12 @@
 #include "tools/cli_args.h"
 #include "tools/cli_audit_io.h"
 #include "tools/cli_control.h"
+#include "tools/cli_json.h"
 #include "tools/cli_proposal.h"
 #include "tools/cmd.h"
 
-#define PROG "snijpunt proposal"
+#define PROG   "snijpunt proposal"
+#define CREATE "proposal create"
 
 static void usage(FILE *out)
 {
@@ -48,7 +50,9 @@ static void usage(FILE *out)
                  "kept\n"
                  "  30 days (0: until read once). TIME is seconds or with s/m/h/d.\n"
                  "show: what the proposal says; with --ca, whether its signature is "
-                 "valid.\n"
+                 "valid\n"
+                 "  (exit status 1 when it is not); --json: the same as one JSON "
+                 "object.\n"
                  "submit: hands it to the local node (ROUND_SUBMIT), which checks it and\n"
                  "  proposes the round to the others; prints the round "
                  "id.\n" SP_CLI_TARGET_HELP "\nExit status: 0 done, 1 failed or refused "
@@ -78,17 +82,6 @@ static int parse_seconds(const char *s, int64_t max, int64_t *out)
     if (errno || end == s || m == 0 || v < 1 || v > max / m)
         return -1;
     *out = v * m;
-    return 0;
-}
-
-static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-    char *end = NULL;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
-        return -1;
-    *out = v;
     return 0;
 }
 
@@ -185,18 +178,18 @@ static int create_option(struct create *c, int opt, const char *v)
         snprintf(pp->oin, sizeof pp->oin, "%s", v);
         return 0;
     case 'K':
-        if (parse_u64(v, 1, SP_PROTO_MAX_PARTICIPANTS, &n) != 0)
-            return fprintf(stderr, PROG " create: --min-holders must be 1..32\n"), -1;
+        if (sp_cli_parse_u64(CREATE, "min-holders", v, 1, SP_PROTO_MAX_PARTICIPANTS, &n) != 0)
+            return -1;
         c->p.min_holders = (uint8_t)n;
         return 0;
     case 'x':
-        if (parse_u64(v, 1, UINT64_MAX, &n) != 0)
-            return fprintf(stderr, PROG " create: --max-set-size must be at least 1\n"), -1;
+        if (sp_cli_parse_u64(CREATE, "max-set-size", v, 1, UINT64_MAX, &n) != 0)
+            return -1;
         c->p.max_set_size = n;
         return 0;
     case 'R':
-        if (parse_u64(v, 0, UINT32_MAX, &n) != 0)
-            return fprintf(stderr, PROG " create: --retention-days must be 0 or more\n"), -1;
+        if (sp_cli_parse_u64(CREATE, "retention-days", v, 0, UINT32_MAX, &n) != 0)
+            return -1;
         c->p.retention_days = (uint32_t)n;
         return 0;
     case 'e':
@@ -377,7 +370,14 @@ cleanup:
 /* ---- show and submit ------------------------------------------------------
  */
 
-static void print_show(const struct sp_cli_proposal *p, const struct sp_pki_cert_info *signer)
+/* What `proposal show` found out about the signature. */
+struct sig_check {
+    bool checked, valid;
+    struct sp_pki_cert_info signer; /* when valid */
+    char why[256];                  /* when checked and not valid */
+};
+
+static void print_show(const struct sp_cli_proposal *p, const struct sig_check *sig)
 {
     const struct sp_proposal *q = &p->prop;
     char hex[33], t1[32], t2[32], types[256];
@@ -400,28 +400,113 @@ static void print_show(const struct sp_cli_proposal *p, const struct sp_pki_cert
         printf("  %-20s OIN %-20s %s\n  %-20s basis: %s\n", pp->name, pp->oin[0] ? pp->oin : "-",
                types, "", pp->legal_basis);
     }
-    if (signer)
-        printf("signature:      valid, by %s (%s, OIN %s)\n", signer->name, signer->org,
-               signer->oin);
-    else
+    if (!sig->checked)
         printf("signature:      not checked (give --ca)\n");
+    else if (sig->valid)
+        printf("signature:      valid, by %s (%s, OIN %s)\n", sig->signer.name, sig->signer.org,
+               sig->signer.oin);
+    else
+        printf("signature:      NOT valid: %s\n", sig->why);
+}
+
+/* A time as RFC 3339 UTC, null for 0 (never set). */
+static void json_time(struct sp_json *j, const char *key, uint64_t t)
+{
+    char iso[32];
+    sp_cli_time_iso(t, iso);
+    sp_json_str(j, key, t ? iso : NULL);
+}
+
+static void json_participants(struct sp_json *j, const struct sp_proposal *q)
+{
+    sp_json_arr_open(j, "participants");
+    for (uint32_t i = 0; i < q->nparticipants; i++) {
+        const struct sp_proposal_participant *pp = &q->participants[i];
+        sp_json_obj_open(j, NULL);
+        sp_json_str(j, "name", pp->name);
+        sp_json_str(j, "oin", pp->oin[0] ? pp->oin : NULL);
+        sp_json_str(j, "legal_basis", pp->legal_basis);
+        sp_json_arr_open(j, "key_types");
+        for (int t = SP_KEY_TYPE_MIN; t <= SP_KEY_TYPE_MAX; t++)
+            if (pp->key_types & SP_KEY_MASK(t))
+                sp_json_str(j, NULL, sp_key_type_name(t));
+        sp_json_arr_close(j);
+        sp_json_obj_close(j);
+    }
+    sp_json_arr_close(j);
+}
+
+/* {"checked", "valid" (null when not checked), "signer" (null unless
+ * valid), "reason" (null unless checked and not valid)}. */
+static void json_signature(struct sp_json *j, const struct sig_check *sig)
+{
+    char serial[17];
+    sp_json_obj_open(j, "signature");
+    sp_json_bool(j, "checked", sig->checked);
+    if (sig->checked)
+        sp_json_bool(j, "valid", sig->valid);
+    else
+        sp_json_str(j, "valid", NULL);
+    if (sig->checked && sig->valid) {
+        snprintf(serial, sizeof serial, "%016" PRIX64, sig->signer.serial);
+        sp_json_obj_open(j, "signer");
+        sp_json_str(j, "name", sig->signer.name);
+        sp_json_str(j, "org", sig->signer.org);
+        sp_json_str(j, "oin", sig->signer.oin);
+        sp_json_str(j, "serial", serial);
+        sp_json_obj_close(j);
+    } else {
+        sp_json_str(j, "signer", NULL);
+    }
+    sp_json_str(j, "reason", sig->checked && !sig->valid ? sig->why : NULL);
+    sp_json_obj_close(j);
+}
+
+/* The same as print_show, as one JSON object. Returns 0 or 1 (stdout failed). */
+static int json_show(const struct sp_cli_proposal *p, const struct sig_check *sig)
+{
+    const struct sp_proposal *q = &p->prop;
+    char hex[33];
+    struct sp_json j;
+    sp_cli_round_id_hex(q->round_id, hex);
+    sp_json_init(&j, stdout);
+    sp_json_obj_open(&j, NULL);
+    sp_json_str(&j, "round", hex);
+    sp_json_str(&j, "coordinator", q->coordinator);
+    sp_json_str(&j, "case", q->case_ref);
+    sp_json_str(&j, "purpose", q->purpose);
+    sp_json_str(&j, "mode", sp_audit_mode_name(q->mode));
+    sp_json_uint(&j, "k", q->min_holders);
+    sp_json_str(&j, "counter", q->participants[q->counter].name);
+    sp_json_uint(&j, "max_set_size", q->max_set_size);
+    json_time(&j, "created", q->created_at);
+    json_time(&j, "expires", q->expires_at);
+    sp_json_uint(&j, "deadline_s", q->deadline_s);
+    sp_json_uint(&j, "retention_days", q->retention_days);
+    json_participants(&j, q);
+    json_signature(&j, sig);
+    sp_json_obj_close(&j);
+    return sp_json_finish(&j) == 0 ? 0 : 1;
 }
 
 struct show_args {
     const char *ca, *crl;
+    bool json;
 };
 
 static int cmd_show(int argc, char **argv)
 {
     static const struct option opts[] = {{"ca", required_argument, NULL, 'a'},
                                          {"crl", required_argument, NULL, 'r'},
+                                         SP_CLI_JSON_OPTION,
                                          SP_CLI_HELP_OPTION,
                                          {NULL, 0, NULL, 0}};
-    struct show_args a = {NULL, NULL};
+    struct show_args a = {NULL, NULL, false};
     const char **value[] = {['a'] = &a.ca, ['r'] = &a.crl};
     const struct sp_cli_options spec = {.cmd = "proposal show",
                                         .table = opts,
                                         .usage = usage,
+                                        .json = &a.json,
                                         SP_CLI_STRINGS(value),
                                         .operands = 1};
     int rc = sp_cli_parse_options(argc, argv, &spec);
@@ -430,15 +515,23 @@ static int cmd_show(int argc, char **argv)
     if (a.crl && !a.ca)
         return sp_cli_usage_error(usage);
     struct sp_cli_proposal *p = malloc(sizeof *p);
-    struct sp_pki_cert_info info;
+    struct sig_check *sig = calloc(1, sizeof *sig);
     int status = 1;
-    if (p && sp_cli_proposal_read("proposal show", argv[optind], p) == 0) {
-        bool ok = a.ca && sp_cli_proposal_verify("proposal show", p, a.ca, a.crl,
-                                                 (int64_t)time(NULL), &info) == 0;
-        print_show(p, ok ? &info : NULL);
-        status = a.ca && !ok ? 1 : 0;
+    if (p && sig && sp_cli_proposal_read("proposal show", argv[optind], p) == 0) {
+        sig->checked = a.ca != NULL;
+        sig->valid =
+            a.ca && sp_cli_proposal_verify("proposal show", p, a.ca, a.crl, (int64_t)time(NULL),
+                                           &sig->signer, sig->why, sizeof sig->why) == 0;
+        status = 0;
+        if (a.json)
+            status = json_show(p, sig);
+        else
+            print_show(p, sig);
+        if (sig->checked && !sig->valid)
+            status = 1;
     }
     free(p);
+    free(sig);
     return status;
 }
 

@@ -88,18 +88,6 @@ static int mode_parse(const char *s)
     return 0;
 }
 
-static bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-    char *end;
-    if (!s || !*s || *s == '-')
-        return false;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*end || v < min || v > max)
-        return false;
-    *out = v;
-    return true;
-}
-
 static bool text_field(char *dst, size_t cap, const char *src)
 {
     size_t n = strlen(src);
@@ -307,6 +295,12 @@ static const struct option start_opts[] = {
     SP_CLI_TARGET_OPTIONS,
     {NULL, 0, NULL, 0}};
 
+/* A numeric option of round start; false on a bad value (printed). */
+static bool number_option(int c, const char *v, uint64_t min, uint64_t max, uint64_t *out)
+{
+    return sp_cli_parse_u64("round start", start_opts[c - 1].name, v, min, max, out) == 0;
+}
+
 /* Applies one option; returns false on a bad value (printed). */
 static bool start_option(struct start_args *a, int c, const char *v)
 {
@@ -314,14 +308,21 @@ static bool start_option(struct start_args *a, int c, const char *v)
     bool ok = true;
     int m;
     switch (c) {
+    case OPT_K:
+        return number_option(c, v, 1, SP_PROTO_MAX_PARTICIPANTS, &a->k);
+    case OPT_DEADLINE:
+        return number_option(c, v, 1, SP_PROTO_MAX_DEADLINE_S, &a->deadline);
+    case OPT_EXPIRES:
+        return number_option(c, v, 1, 366 * 86400, &a->expires);
+    case OPT_MAXSET:
+        return number_option(c, v, 1, UINT64_MAX, &a->max_set);
+    case OPT_RETENTION:
+        return number_option(c, v, 0, UINT32_MAX, &a->retention);
     case OPT_PARTICIPANTS:
         ok = a->have_participants = parse_participants(p, v);
         break;
     case OPT_KEYS:
         a->keys = v;
-        break;
-    case OPT_K:
-        ok = parse_u64(v, 1, SP_PROTO_MAX_PARTICIPANTS, &a->k);
         break;
     case OPT_MODE:
         ok = (m = mode_parse(v)) != 0;
@@ -343,18 +344,6 @@ static bool start_option(struct start_args *a, int c, const char *v)
     case OPT_COORD:
         ok = strlen(v) > 0 && strlen(v) <= SP_PROTO_COORDINATOR_MAX;
         a->coordinator = v;
-        break;
-    case OPT_DEADLINE:
-        ok = parse_u64(v, 1, SP_PROTO_MAX_DEADLINE_S, &a->deadline);
-        break;
-    case OPT_EXPIRES:
-        ok = parse_u64(v, 1, 366 * 86400, &a->expires);
-        break;
-    case OPT_MAXSET:
-        ok = parse_u64(v, 1, UINT64_MAX, &a->max_set);
-        break;
-    case OPT_RETENTION:
-        ok = parse_u64(v, 0, UINT32_MAX, &a->retention);
         break;
     }
     if (!ok)
@@ -420,21 +409,10 @@ static bool start_finish(struct start_args *a)
 static int started(struct sp_cli_conn *conn, const uint8_t *round_id, bool wait, bool json)
 {
     uint8_t id[SP_PROTO_ROUND_ID_BYTES];
-    char hex[2 * SP_PROTO_ROUND_ID_BYTES + 1];
     memcpy(id, round_id, sizeof(id));
-    sp_cli_round_id_hex(id, hex);
     if (wait)
         return show(conn, id, true, json);
-    if (!json) {
-        printf("%s\n", hex);
-        return 0;
-    }
-    struct sp_json j;
-    sp_json_init(&j, stdout);
-    sp_json_obj_open(&j, NULL);
-    sp_json_str(&j, "round", hex);
-    sp_json_obj_close(&j);
-    return sp_json_finish(&j) == 0 ? 0 : 1;
+    return sp_cli_round_id_print(id, json);
 }
 
 /* The options of round start; a signed round (--proposal) or the options

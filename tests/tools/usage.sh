@@ -59,7 +59,7 @@ run 2 load --today 2025-02-30 --dataset d --mapping m f.csv
 has "$ERR" "snijpunt load: --today needs a date as YYYY-MM-DD"
 hasnt "$ERR" "usage:"
 run 2 round start --min-holders 99
-has "$ERR" "snijpunt round start: bad value for --min-holders: '99'"
+has "$ERR" "snijpunt round start: --min-holders takes a whole number from 1 to 32, not '99'"
 hasnt "$ERR" "usage:"
 run 2 proposal create --mode sideways
 has "$ERR" "snijpunt proposal create: --mode must be counts, threshold or partners"
