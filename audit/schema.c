@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/keytype.h"
 
 struct field_def {
     const char *name;
@@ -93,13 +94,13 @@ static const struct rule rules[] = {
     R(ROUND_PARTICIPANTS, PROPOSAL_SHA256, 1, 1),
     R(ROUND_PARTICIPANTS, COUNTER, 1, 1),
     R(ROUND_PARTICIPANTS, PARTICIPANT, 2, 32),
-    R(ROUND_PARTICIPANTS, SET_SIZE, 0, 15),
+    R(ROUND_PARTICIPANTS, SET_SIZE, 0, SP_KEY_TYPE_MAX), /* KEYCOUNTs: one per key type */
 
     R(ROUND_SIZES, ROUND, 1, 1),
     R(ROUND_SIZES, PEER, 1, 1),
-    R(ROUND_SIZES, DECLARED, 0, 15),
-    R(ROUND_SIZES, SENT, 0, 15),
-    R(ROUND_SIZES, RECEIVED, 0, 15),
+    R(ROUND_SIZES, DECLARED, 0, SP_KEY_TYPE_MAX),
+    R(ROUND_SIZES, SENT, 0, SP_KEY_TYPE_MAX),
+    R(ROUND_SIZES, RECEIVED, 0, SP_KEY_TYPE_MAX),
 
     R(ROUND_RESULT, ROUND, 1, 1),
     R(ROUND_RESULT, MODE, 1, 1),

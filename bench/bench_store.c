@@ -88,7 +88,7 @@ int main(int argc, char **argv)
     const char *dir = argc > 2 ? argv[2] : mkdtemp(tmp);
     struct sp_store *s = NULL;
     size_t pairs = 0;
-    uint64_t d[16];
+    uint64_t d[SP_KEY_TYPE_COUNT];
     struct stat st;
     struct rusage ru;
     if (!dir || n == 0 || sp_store_open(dir, 0, &s) != 0)

@@ -10,7 +10,7 @@ struct key_type_info {
     int entity;
 };
 
-static const struct key_type_info key_types[SP_KEY_TYPE_MAX + 1] = {
+static const struct key_type_info key_types[SP_KEY_TYPE_COUNT] = {
     [SP_KEY_BSN] = {"bsn", SP_CLASS_A, SP_ENTITY_PERSON},
     [SP_KEY_ANUMMER] = {"anummer", SP_CLASS_A, SP_ENTITY_PERSON},
     [SP_KEY_NAME_DOB] = {"name_dob", SP_CLASS_B, SP_ENTITY_PERSON},
@@ -26,6 +26,7 @@ static const struct key_type_info key_types[SP_KEY_TYPE_MAX + 1] = {
     [SP_KEY_ADDRESS] = {"address", SP_CLASS_A, SP_ENTITY_ADDRESS},
     [SP_KEY_KENTEKEN] = {"kenteken", SP_CLASS_A, SP_ENTITY_VEHICLE},
     [SP_KEY_IBAN] = {"iban", SP_CLASS_A, SP_ENTITY_ACCOUNT},
+    [SP_KEY_NAME_ADDR] = {"name_addr", SP_CLASS_B, SP_ENTITY_PERSON},
 };
 
 bool sp_key_type_valid(int type)

@@ -28,12 +28,18 @@ enum sp_key_type {
     SP_KEY_ADDRESS = 13,
     SP_KEY_KENTEKEN = 14,
     SP_KEY_IBAN = 15,
+    SP_KEY_NAME_ADDR = 16,
 };
 #define SP_KEY_TYPE_MIN 1
-#define SP_KEY_TYPE_MAX 15
-/* A set of key types as a bitmask: bit (1u << type). */
+#define SP_KEY_TYPE_MAX 16
+/* Arrays indexed by key type are sized SP_KEY_TYPE_COUNT ([0] unused): a new
+ * type changes this one number, never a literal elsewhere. */
+#define SP_KEY_TYPE_COUNT (SP_KEY_TYPE_MAX + 1)
+/* A set of key types as a bitmask: bit (1u << type); fits a uint32_t while
+ * SP_KEY_TYPE_MAX < 31. */
 #define SP_KEY_MASK(type) (UINT32_C(1) << (type))
 #define SP_KEY_MASK_ALL   (((UINT32_C(1) << (SP_KEY_TYPE_MAX + 1)) - 1) & ~UINT32_C(1))
+_Static_assert(SP_KEY_TYPE_MAX < 31, "key-type masks are uint32_t");
 
 /* Strength class: A conclusive, B strong, C candidate for human review only. */
 enum sp_key_class {

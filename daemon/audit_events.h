@@ -26,9 +26,11 @@
 
 #include "audit/entry.h"
 #include "common/err.h"
+#include "common/keytype.h"
 #include "proto/proposal.h"
 
-#define SP_AUDITEV_TYPES 16 /* per key type arrays are indexed 0..15 (0 unused) */
+/* per key type arrays are indexed by key type (0 unused) */
+#define SP_AUDITEV_TYPES SP_KEY_TYPE_COUNT
 
 /* Writes a loggable version of text (at most max bytes, max < cap) into
  * out; returns out, or fallback when nothing loggable is left. */

@@ -7,8 +7,17 @@
 
 #include "daemon/round.h"
 
-#define MAGIC     "SPR1"
+/* SPR2 holds SP_KEY_TYPE_COUNT set sizes (17 since name_addr, type 16).
+ * SPR1 blobs of earlier builds hold 16 and are still read (type 16 then 0):
+ * retention must still find, and purge, the rounds they describe. */
+#define MAGIC     "SPR2"
+#define MAGIC_V1  "SPR1"
+#define NSIZES_V1 16
 #define NCOUNTERS 8
+#define NSIZES    SP_KEY_TYPE_COUNT
+
+_Static_assert(4 + 3 + NCOUNTERS * 8 + NSIZES * 8 + SP_PROTO_ROUND_ID_BYTES + 2 + 4 <= 256,
+               "SP_ROUND_META_MAX_BYTES reserves 256 bytes for the fixed part");
 
 struct wbuf {
     uint8_t *p;
@@ -50,7 +59,7 @@ int sp_round_meta_encode(const struct sp_round_meta *m, uint8_t *buf, size_t cap
     put_be(&w, m->initiator, 1);
     for (size_t i = 0; i < NCOUNTERS; i++)
         put_be(&w, counters[i], 8);
-    for (size_t i = 0; i < 16; i++)
+    for (size_t i = 0; i < NSIZES; i++)
         put_be(&w, m->set_sizes[i], 8);
     put(&w, m->round_id, sizeof(m->round_id));
     put_be(&w, rlen, 2);
@@ -92,7 +101,7 @@ static uint64_t get_be(struct rbuf *r, size_t bytes)
 /* The blob's parts, read and checked before anything is written to *out. */
 struct parts {
     uint8_t state, self_index, initiator;
-    uint64_t counters[NCOUNTERS], set_sizes[16];
+    uint64_t counters[NCOUNTERS], set_sizes[NSIZES];
     const uint8_t *round_id, *reason, *proposal;
     size_t reason_len;
     uint32_t proposal_len;
@@ -102,15 +111,18 @@ static int parse(const uint8_t *buf, size_t len, struct parts *x)
 {
     struct rbuf r = {.p = buf, .len = len};
     const uint8_t *magic = take(&r, 4);
-    if (!magic || memcmp(magic, MAGIC, 4) != 0)
+    size_t nsizes = NSIZES;
+    if (magic && memcmp(magic, MAGIC_V1, 4) == 0)
+        nsizes = NSIZES_V1;
+    else if (!magic || memcmp(magic, MAGIC, 4) != 0)
         return SP_ERR_STORE;
     x->state = (uint8_t)get_be(&r, 1);
     x->self_index = (uint8_t)get_be(&r, 1);
     x->initiator = (uint8_t)get_be(&r, 1);
     for (size_t i = 0; i < NCOUNTERS; i++)
         x->counters[i] = get_be(&r, 8);
-    for (size_t i = 0; i < 16; i++)
-        x->set_sizes[i] = get_be(&r, 8);
+    for (size_t i = 0; i < NSIZES; i++)
+        x->set_sizes[i] = i < nsizes ? get_be(&r, 8) : 0;
     x->round_id = take(&r, SP_PROTO_ROUND_ID_BYTES);
     x->reason_len = (size_t)get_be(&r, 2);
     if (r.bad || x->reason_len > SP_PROTO_TEXT_MAX)

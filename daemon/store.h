@@ -41,6 +41,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
+#include "common/keytype.h"
 
 struct MDB_env;  /* lmdb.h: typedef struct MDB_env MDB_env */
 struct sp_store; /* opaque */
@@ -215,10 +216,10 @@ SP_NODISCARD int sp_store_keys_foreach(struct sp_store *store, uint32_t key_mask
                                        sp_store_key_fn fn, void *ctx);
 
 /* Number of DISTINCT values per key type over the current versions (index by
- * key type, 0..15; types outside key_mask are 0). One pass over the index;
+ * key type, 0..SP_KEY_TYPE_MAX; types outside key_mask are 0). One pass over the index;
  * these are the set sizes a node announces. */
 SP_NODISCARD int sp_store_keys_distinct(struct sp_store *store, uint32_t key_mask,
-                                        uint64_t counts[16]);
+                                        uint64_t counts[SP_KEY_TYPE_COUNT]);
 
 /* ---- rounds ------------------------------------------------------------ */
 

@@ -447,14 +447,15 @@ int sp_store_keys_foreach(struct sp_store *store, uint32_t key_mask, sp_store_ke
     return err == SP_ERR_NOT_FOUND ? 0 : err;
 }
 
-int sp_store_keys_distinct(struct sp_store *store, uint32_t key_mask, uint64_t counts[16])
+int sp_store_keys_distinct(struct sp_store *store, uint32_t key_mask,
+                           uint64_t counts[SP_KEY_TYPE_COUNT])
 {
     struct sp_store_keys_iter *it = NULL;
     struct sp_store_keyref ref;
     uint8_t prev[SP_STORE_VALUE_MAX];
     size_t prev_len = 0;
     unsigned prev_type = 0;
-    uint64_t c[16] = {0};
+    uint64_t c[SP_KEY_TYPE_COUNT] = {0};
     int err = sp_store_keys_iter_new(store, key_mask, &it);
     while (!err && (err = sp_store_keys_iter_next(it, &ref)) == 0) {
         if (ref.type == prev_type && ref.value_len == prev_len &&

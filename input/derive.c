@@ -22,6 +22,7 @@
 struct values {
     bool bsn, anummer, national_id, name, dob, pc, house, kvk, vestiging, rsin, cname;
     bool kenteken, iban;
+    bool pc_nl; /* pc_v is a Dutch postcode, not a foreign postal code */
     char bsn_v[SP_BSN_BYTES];
     char anummer_v[SP_ANUMMER_BYTES];
     char national_id_v[SP_NATIONAL_ID_BYTES];
@@ -209,6 +210,7 @@ static void read_address(const struct sp_raw_record *rec, struct sp_field_stats 
     v->pc = simple_field(rec, st, SP_FIELD_POSTCODE, sp_postcode_parse, pc);
     if (v->pc)
         memcpy(v->pc_v, pc, sizeof(pc));
+    v->pc_nl = v->pc;
     char other[SP_POSTAL_CODE_BYTES];
     if (simple_field(rec, st, SP_FIELD_POSTAL_CODE, sp_postal_code_parse, other) && !v->pc) {
         memcpy(v->pc_v, other, sizeof(other));
@@ -503,6 +505,25 @@ static void address_dob_keys(struct emitter *e, const struct values *v)
     }
 }
 
+/* name_addr: first initial + phonetic surname + postcode, without a date of
+ * birth, so that a record whose date is mistyped or missing still meets its
+ * subject where it lives. A Dutch postcode names some twenty addresses, so the
+ * house number would add only its typos; a foreign postal code names a town,
+ * so there the house number is part of the key (without it, FEBRL4 links
+ * namesakes). No initial, no house number where one is needed: no key. */
+static void name_addr_keys(struct emitter *e, const struct values *v, const char *phon)
+{
+    char ini[2];
+
+    ini_of(v, ini);
+    if (ini[0] == 0 || phon[0] == '\0')
+        return;
+    if (v->pc_nl)
+        emit_parts(e, SP_KEY_NAME_ADDR, ini, phon, v->pc_v, NULL);
+    else if (v->house)
+        emit_parts(e, SP_KEY_NAME_ADDR, ini, phon, v->pc_v, v->hn_v);
+}
+
 static void person_keys(struct emitter *e, const struct values *v)
 {
     if (v->bsn)
@@ -519,6 +540,11 @@ static void person_keys(struct emitter *e, const struct values *v)
         part_keys(e, v);
     }
     address_dob_keys(e, v);
+    if (v->name && v->pc) { /* last: the older keys keep their room under the cap */
+        name_addr_keys(e, v, v->phon);
+        if (v->sn.alt_len > 0)
+            name_addr_keys(e, v, v->phon_alt);
+    }
 }
 
 static void company_keys(struct emitter *e, const struct values *v)

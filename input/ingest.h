@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
+#include "common/keytype.h"
 #include "input/derive.h"
 #include "input/mapping.h"
 
@@ -57,7 +58,7 @@ struct sp_ingest_stats {
     uint64_t records_usable; /* delivered to the callback */
     uint64_t records_without_keys;
     uint64_t keys; /* keys delivered, after per-record dedup */
-    uint64_t keys_by_type[16];
+    uint64_t keys_by_type[SP_KEY_TYPE_COUNT];
     uint64_t structural_errors; /* rows skipped: field count, encoding, quoting */
     size_t nerror_lines;
     uint64_t error_lines[SP_INGEST_MAX_ERROR_LINES];

@@ -216,7 +216,7 @@ static int opt_keys(struct parse *p, const char *v)
     if (sp_key_mask_parse(list, &p->m->key_mask) != 0 || p->m->key_mask == 0)
         return fail(p, "keys must be 'all' or a list of key types (bsn, anummer, name_dob, "
                        "phon_dob, part_dob, ini_addr_dob, addr_dob, kvk, vestiging, rsin, "
-                       "cname_addr, cname_pc, address, kenteken, iban)");
+                       "cname_addr, cname_pc, address, kenteken, iban, name_addr)");
     return 0;
 }
 

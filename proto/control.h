@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
+#include "common/keytype.h"
 #include "proto/peer.h"
 #include "proto/proposal.h"
 
@@ -43,7 +44,8 @@
 #define SP_CTL_SHA256_BYTES          32
 /* INGEST_STATS mirrors struct sp_ingest_stats (input/ingest.h) without
  * depending on the input layer; the daemon copies field by field. */
-#define SP_CTL_STATS_KEY_TYPES       16  /* keys_by_type index = key type; [0] is 0 */
+/* keys_by_type: index = key type, [0] is 0 */
+#define SP_CTL_STATS_KEY_TYPES       SP_KEY_TYPE_COUNT
 #define SP_CTL_STATS_MAX_ERROR_LINES 100 /* >= SP_INGEST_MAX_ERROR_LINES */
 #define SP_CTL_STATS_MAX_FIELDS      32  /* >= SP_FIELD_COUNT (19) */
 #define SP_CTL_STATS_MAX_REASONS     8   /* >= SP_REJECT_REASON_COUNT (8) */

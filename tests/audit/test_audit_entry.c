@@ -230,8 +230,9 @@ static void test_refusals_keys(void **state)
     struct sp_audit_entry *e = make(SP_AUDIT_PROPOSAL_ACCEPTED);
     assert_int_equal(sp_audit_add_keymask(e, SP_AUDIT_F_KEY_TYPES, 0), SP_ERR_AUDIT_FIELD);
     assert_int_equal(sp_audit_add_keymask(e, SP_AUDIT_F_KEY_TYPES, 1), SP_ERR_AUDIT_FIELD);
-    assert_int_equal(sp_audit_add_keymask(e, SP_AUDIT_F_KEY_TYPES, SP_KEY_MASK(16)),
-                     SP_ERR_AUDIT_FIELD);
+    assert_int_equal(
+        sp_audit_add_keymask(e, SP_AUDIT_F_KEY_TYPES, SP_KEY_MASK(SP_KEY_TYPE_MAX + 1)),
+        SP_ERR_AUDIT_FIELD);
     assert_int_equal(sp_audit_add_keymask(e, SP_AUDIT_F_KEY_TYPES, SP_KEY_MASK_ALL), 0);
     assert_int_equal(sp_audit_add_mode(e, 0), SP_ERR_AUDIT_FIELD);
     assert_int_equal(sp_audit_add_mode(e, 4), SP_ERR_AUDIT_FIELD);
@@ -248,10 +249,14 @@ static void test_refusals_keys(void **state)
     assert_int_equal(sp_audit_add_name(e, SP_AUDIT_F_PARTICIPANT, "a"), 0);
     assert_int_equal(sp_audit_add_name(e, SP_AUDIT_F_PARTICIPANT, "a"), SP_ERR_AUDIT_FIELD);
     assert_int_equal(sp_audit_add_keycount(e, SP_AUDIT_F_SET_SIZE, 0, 1), SP_ERR_AUDIT_FIELD);
-    assert_int_equal(sp_audit_add_keycount(e, SP_AUDIT_F_SET_SIZE, 16, 1), SP_ERR_AUDIT_FIELD);
+    assert_int_equal(sp_audit_add_keycount(e, SP_AUDIT_F_SET_SIZE, SP_KEY_TYPE_MAX + 1, 1),
+                     SP_ERR_AUDIT_FIELD);
     assert_int_equal(sp_audit_add_keycount(e, SP_AUDIT_F_SET_SIZE, SP_KEY_BSN, 1), 0);
     assert_int_equal(sp_audit_add_keycount(e, SP_AUDIT_F_SET_SIZE, SP_KEY_BSN, 2),
                      SP_ERR_AUDIT_FIELD);
+    /* one set size per key type fits, name_addr (16) included */
+    for (int t = SP_KEY_BSN + 1; t <= SP_KEY_TYPE_MAX; t++)
+        assert_int_equal(sp_audit_add_keycount(e, SP_AUDIT_F_SET_SIZE, t, 1), 0);
     sp_audit_entry_free(&e);
 }
 

@@ -142,7 +142,8 @@ static void test_hash_errors(void **state)
     (void)state;
 
     assert_int_equal(sp_group_hash(e, 0, (const uint8_t *)"x", 1), SP_ERR_INVALID_ARG);
-    assert_int_equal(sp_group_hash(e, 16, (const uint8_t *)"x", 1), SP_ERR_INVALID_ARG);
+    assert_int_equal(sp_group_hash(e, SP_KEY_TYPE_MAX + 1, (const uint8_t *)"x", 1),
+                     SP_ERR_INVALID_ARG);
     assert_int_equal(sp_group_hash(NULL, SP_KEY_BSN, (const uint8_t *)"x", 1), SP_ERR_INVALID_ARG);
     assert_int_equal(sp_group_hash(e, SP_KEY_BSN, NULL, 1), SP_ERR_INVALID_ARG);
     assert_int_equal(sp_group_hash(e, SP_KEY_BSN, NULL, 0), 0);

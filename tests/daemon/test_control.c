@@ -266,7 +266,7 @@ static void test_load_and_list(void **state)
     sp_ctl_reply_clear(&rp);
 
     /* The index holds the two valid BSNs, under the record ids. */
-    uint64_t counts[16];
+    uint64_t counts[SP_KEY_TYPE_COUNT];
     assert_int_equal(sp_store_keys_distinct(f->store, SP_KEY_MASK_ALL, counts), 0);
     assert_int_equal(counts[SP_KEY_BSN], 2);
 }

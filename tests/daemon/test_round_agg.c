@@ -204,7 +204,7 @@ static void test_invalid(void **state)
     longid[sizeof(longid) - 1] = '\0';
     assert_int_equal(sp_round_agg_add(a, "d", "r", 0, SP_CLASS_A, 3, 0, PARTNERS),
                      SP_ERR_INVALID_ARG);
-    assert_int_equal(sp_round_agg_add(a, "d", "r", 16, SP_CLASS_A, 3, 0, PARTNERS),
+    assert_int_equal(sp_round_agg_add(a, "d", "r", SP_KEY_TYPE_MAX + 1, SP_CLASS_A, 3, 0, PARTNERS),
                      SP_ERR_INVALID_ARG);
     assert_int_equal(sp_round_agg_add(a, "d", "r", SP_KEY_BSN, 0, 3, 0, PARTNERS),
                      SP_ERR_INVALID_ARG);

@@ -113,6 +113,7 @@ static void test_person_brp(void **state)
         "addr_dob:1234AB|12|19700131",
         "address:1234AB|12",
         "address:1234AB|12|A",
+        "name_addr:j|mer|1234AB",
         NULL,
     };
     struct sp_derive_opts o = opts(SP_DATE_YYYYMMDD, SP_SURNAME_CORE);
@@ -160,6 +161,7 @@ static void test_person_export_forms(void **state)
         "address:1234AB|12",
         "address:1234AB|12|HS",
         "kenteken:VW85YN",
+        "name_addr:m|mer|1234AB",
         NULL,
     };
     struct sp_derive_opts o = opts(SP_DATE_DMY_DASH, SP_SURNAME_WITH_PREFIX);
@@ -296,6 +298,7 @@ static void test_unknown_day(void **state)
     static const char *const want[] = {
         "ini_addr_dob:l|7010PR|3|197712",
         "address:7010PR|3",
+        "name_addr:l|bil|7010PR", /* no date needed */
         NULL,
     };
     struct sp_derive_opts o = opts(SP_DATE_YYYYMMDD, SP_SURNAME_CORE);
@@ -334,6 +337,7 @@ static void test_foreign_ids(void **state)
         "ini_addr_dob:m|4223|8|1111",
         "addr_dob:4223|8|19151111",
         "address:4223|8",
+        "name_addr:m|neuman|4223|8", /* a postal code names a town: with the number */
         NULL,
     };
     struct sp_derive_opts o = opts(SP_DATE_YYYYMMDD, SP_SURNAME_CORE);
@@ -462,6 +466,317 @@ static void test_full_record_caps(void **state)
     }
 }
 
+/* ---- name_addr: first initial + phonetic surname + postcode ------------------ */
+
+/* One record's person fields; NULL is unmapped. */
+struct na_row {
+    const char *what;
+    int surname_form;
+    const char *given, *prefix, *surname, *full_name, *postcode, *postal_code, *house, *dob;
+    const char *want[3]; /* name_addr values, NULL-terminated */
+};
+
+static const struct na_row na_rows[] = {
+    /* valid: a Dutch postcode names ~20 addresses, so no house number */
+    {"brp",
+     SP_SURNAME_CORE,
+     "Jan Kees",
+     "van der",
+     "Meer",
+     NULL,
+     "1234AB",
+     NULL,
+     "12",
+     "19700131",
+     {"j|mer|1234AB", NULL}},
+    {"no date needed",
+     SP_SURNAME_CORE,
+     "Jan",
+     NULL,
+     "Meer",
+     NULL,
+     "1234AB",
+     NULL,
+     NULL,
+     NULL,
+     {"j|mer|1234AB", NULL}},
+    {"a bad date does not matter",
+     SP_SURNAME_CORE,
+     "Jan",
+     NULL,
+     "Meer",
+     NULL,
+     "1234AB",
+     NULL,
+     NULL,
+     "19701341",
+     {"j|mer|1234AB", NULL}},
+    {"foreign postal code takes the house number",
+     SP_SURNAME_CORE,
+     "michaela",
+     NULL,
+     "neumann",
+     NULL,
+     NULL,
+     "4223",
+     "8",
+     NULL,
+     {"m|neuman|4223|8", NULL}},
+    {"the Dutch postcode wins over a postal code",
+     SP_SURNAME_CORE,
+     "Jan",
+     NULL,
+     "Meer",
+     NULL,
+     "1234AB",
+     "4223",
+     "8",
+     NULL,
+     {"j|mer|1234AB", NULL}},
+    {"both readings of a particle",
+     SP_SURNAME_CORE,
+     NULL,
+     NULL,
+     NULL,
+     "J.J. El Amrani",
+     "1234AB",
+     NULL,
+     NULL,
+     NULL,
+     {"j|amrani|1234AB", "j|elamrani|1234AB", NULL}},
+    /* missing or rejected parts: no key rather than a weaker one */
+    {"no given name",
+     SP_SURNAME_CORE,
+     NULL,
+     NULL,
+     "Meer",
+     NULL,
+     "1234AB",
+     NULL,
+     "12",
+     NULL,
+     {NULL}},
+    {"given name without letters",
+     SP_SURNAME_CORE,
+     "123",
+     NULL,
+     "Meer",
+     NULL,
+     "1234AB",
+     NULL,
+     "12",
+     NULL,
+     {NULL}},
+    {"no surname", SP_SURNAME_CORE, "Jan", NULL, NULL, NULL, "1234AB", NULL, "12", NULL, {NULL}},
+    {"no postcode",
+     SP_SURNAME_CORE,
+     "Jan",
+     NULL,
+     "Meer",
+     NULL,
+     NULL,
+     NULL,
+     "12",
+     "19700131",
+     {NULL}},
+    {"postcode never issued",
+     SP_SURNAME_CORE,
+     "Jan",
+     NULL,
+     "Meer",
+     NULL,
+     "2611 SS",
+     NULL,
+     "12",
+     NULL,
+     {NULL}},
+    {"postcode with a leading 0",
+     SP_SURNAME_CORE,
+     "Jan",
+     NULL,
+     "Meer",
+     NULL,
+     "0123AB",
+     NULL,
+     "12",
+     NULL,
+     {NULL}},
+    {"foreign postal code without house number",
+     SP_SURNAME_CORE,
+     "michaela",
+     NULL,
+     "neumann",
+     NULL,
+     NULL,
+     "4223",
+     NULL,
+     NULL,
+     {NULL}},
+    {"foreign postal code, bad house number",
+     SP_SURNAME_CORE,
+     "michaela",
+     NULL,
+     "neumann",
+     NULL,
+     NULL,
+     "4223",
+     "0",
+     NULL,
+     {NULL}},
+    /* normalisation */
+    {"postcode spelling",
+     SP_SURNAME_CORE,
+     "jan",
+     NULL,
+     "MEER",
+     NULL,
+     "NL-1234 ab",
+     NULL,
+     NULL,
+     NULL,
+     {"j|mer|1234AB", NULL}},
+    {"surname with prefix",
+     SP_SURNAME_WITH_PREFIX,
+     "J.",
+     NULL,
+     "Meer, van der",
+     NULL,
+     "1234 ab",
+     NULL,
+     NULL,
+     NULL,
+     {"j|mer|1234AB", NULL}},
+    {"IJ initial",
+     SP_SURNAME_CORE,
+     "IJsbrand",
+     NULL,
+     "Meer",
+     NULL,
+     "1234AB",
+     NULL,
+     NULL,
+     NULL,
+     {"y|mer|1234AB", NULL}},
+    {"diacritics",
+     SP_SURNAME_CORE,
+     "\xc3\x96mer",
+     NULL,
+     "\xc3\x96zt\xc3\xbcrk",
+     NULL,
+     "1234AB",
+     NULL,
+     NULL,
+     NULL,
+     {"o|osturk|1234AB", NULL}},
+    {"title skipped",
+     SP_SURNAME_CORE,
+     "dr. Piet",
+     NULL,
+     "Bakker",
+     NULL,
+     "1234AB",
+     NULL,
+     NULL,
+     NULL,
+     {"p|baker|1234AB", NULL}},
+};
+
+static void derive_na(const struct na_row *r, struct sp_keyset *ks)
+{
+    struct fv f[10];
+    size_t n = 0;
+    const struct {
+        int field;
+        const char *text;
+    } in[] = {{SP_FIELD_GIVEN_NAMES, r->given},  {SP_FIELD_PREFIX, r->prefix},
+              {SP_FIELD_SURNAME, r->surname},    {SP_FIELD_FULL_NAME, r->full_name},
+              {SP_FIELD_POSTCODE, r->postcode},  {SP_FIELD_POSTAL_CODE, r->postal_code},
+              {SP_FIELD_HOUSE_NUMBER, r->house}, {SP_FIELD_BIRTH_DATE, r->dob}};
+    for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++)
+        if (in[i].text != NULL)
+            f[n++] = (struct fv){in[i].field, in[i].text};
+    f[n] = (struct fv)END;
+    struct sp_derive_opts o = opts(SP_DATE_YYYYMMDD, r->surname_form);
+    o.key_mask = SP_KEY_MASK(SP_KEY_NAME_ADDR);
+    derive(&o, f, ks, NULL);
+}
+
+static void test_name_addr(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(na_rows) / sizeof(na_rows[0]); i++) {
+        const struct na_row *r = &na_rows[i];
+        const char *want[4] = {NULL};
+        char buf[3][64];
+        struct sp_keyset ks;
+        for (size_t k = 0; r->want[k] != NULL; k++) {
+            snprintf(buf[k], sizeof(buf[k]), "name_addr:%s", r->want[k]);
+            want[k] = buf[k];
+        }
+        derive_na(r, &ks);
+        fprintf(stderr, "row %zu: %s\n", i, r->what);
+        expect_keys(&ks, want);
+        for (size_t k = 0; k < ks.n; k++)
+            assert_int_equal(ks.keys[k].klass, SP_CLASS_B);
+    }
+}
+
+/* Spellings the phonetic code makes equal meet in name_addr; different
+ * surnames, initials or postcodes do not. */
+static void test_name_addr_phonetic(void **state)
+{
+    static const struct {
+        const char *given_a, *surname_a, *pc_a, *given_b, *surname_b, *pc_b;
+        bool same;
+    } pairs[] = {
+        {"Jan", "Meijer", "1234AB", "J.", "Meyer", "1234AB", true},
+        {"Jan", "Janssen", "1234AB", "Jan", "Jansz", "1234AB", true},
+        {"Jan", "Jansen", "1234AB", "Jan", "Janse", "1234AB", true},
+        {"Piet", "Bakker", "1234AB", "P", "Baker", "1234AB", true},
+        {"Piet", "Bosch", "1234AB", "Piet", "Bos", "1234AB", true},
+        {"Piet", "Zwart", "1234AB", "Piet", "Swart", "1234AB", true},
+        {"Piet", "Philips", "1234AB", "Piet", "Filips", "1234AB", true},
+        {"Piet", "Smidt", "1234AB", "Piet", "Smit", "1234AB", true},
+        {"Piet", "Bakker", "1234AB", "Piet", "Bekker", "1234AB", false},
+        {"Piet", "Bakker", "1234AB", "Jan", "Bakker", "1234AB", false},
+        {"Piet", "Bakker", "1234AB", "Piet", "Bakker", "1234AC", false},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+        struct na_row a = {"a",
+                           SP_SURNAME_CORE,
+                           pairs[i].given_a,
+                           NULL,
+                           pairs[i].surname_a,
+                           NULL,
+                           pairs[i].pc_a,
+                           NULL,
+                           NULL,
+                           NULL,
+                           {NULL}};
+        struct na_row b = {"b",
+                           SP_SURNAME_CORE,
+                           pairs[i].given_b,
+                           NULL,
+                           pairs[i].surname_b,
+                           NULL,
+                           pairs[i].pc_b,
+                           NULL,
+                           NULL,
+                           NULL,
+                           {NULL}};
+        struct sp_keyset ka, kb;
+        derive_na(&a, &ka);
+        derive_na(&b, &kb);
+        assert_int_equal(ka.n, 1);
+        assert_int_equal(kb.n, 1);
+        bool same = ka.keys[0].value_len == kb.keys[0].value_len &&
+                    memcmp(ka.keys[0].value, kb.keys[0].value, ka.keys[0].value_len) == 0;
+        if (same != pairs[i].same)
+            fail_msg("pair %zu: name_addr %s", i, same ? "equal" : "differs");
+    }
+}
+
 static void test_bad_options(void **state)
 {
     static const struct fv rec[] = {{SP_FIELD_BSN, "111222333"}, END};
@@ -506,6 +821,8 @@ int main(void)
         cmocka_unit_test(test_dedup),
         cmocka_unit_test(test_policy_and_caps),
         cmocka_unit_test(test_full_record_caps),
+        cmocka_unit_test(test_name_addr),
+        cmocka_unit_test(test_name_addr_phonetic),
         cmocka_unit_test(test_bad_options),
         cmocka_unit_test(test_reason_text),
     };

@@ -91,10 +91,15 @@ static void test_defaults(void **state)
     assert_int_equal(sp_mapping_header(m), 1);
     assert_int_equal(sp_mapping_trim(m), 1);
     assert_int_equal(sp_mapping_key_mask(m), SP_KEY_MASK_ALL);
+    assert_true(sp_mapping_key_mask(m) & SP_KEY_MASK(SP_KEY_NAME_ADDR)); /* "all" has type 16 */
     assert_int_equal(sp_mapping_derive_opts(m, 20240229, &o), 0);
     assert_false(o.refuse_test_bsn);
     assert_true(o.date_format >= SP_DATE_YYYYMMDD && o.date_format <= SP_DATE_DMY_SLASH);
     assert_true(o.surname_form == SP_SURNAME_CORE || o.surname_form == SP_SURNAME_WITH_PREFIX);
+    sp_mapping_free(&m);
+    m = parse_ok("kind = person\nrecord_id = id\nkeys = name_addr, bsn\nbsn = b\n");
+    assert_int_equal(sp_mapping_key_mask(m),
+                     SP_KEY_MASK(SP_KEY_NAME_ADDR) | SP_KEY_MASK(SP_KEY_BSN));
     sp_mapping_free(&m);
 }
 
@@ -161,6 +166,7 @@ static void test_errors(void **state)
         T("refuse_test_bsn = sometimes\n", "line 1: refuse_test_bsn must be yes or no"),
         T("keys = bsn,shoe_size\n", "line 1: keys must be 'all' or a list"),
         T("keys = ,\n", "line 1: keys must be"),
+        T("keys = name_addr,name_address\n", "line 1: keys must be"),
         T("kind person\n", "line 1: expected 'key = value'"),
         T("= person\n", "line 1: missing key before '='"),
         T("kind =   \n", "line 1: kind has no value"),

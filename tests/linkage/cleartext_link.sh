@@ -37,7 +37,7 @@ diff -r "$work/from-keys" "$work/from-data" > /dev/null || {
     exit 1
 }
 
-types='bsn|anummer|name_dob|phon_dob|part_dob|ini_addr_dob|addr_dob|kvk|vestiging|rsin|cname_addr|cname_pc|address|kenteken|iban'
+types='bsn|anummer|name_dob|phon_dob|part_dob|ini_addr_dob|addr_dob|kvk|vestiging|rsin|cname_addr|cname_pc|address|kenteken|iban|name_addr'
 for f in "$work/from-keys"/*.csv; do
     [ "$(head -n 1 "$f")" = "dataset,record_id,partner,key_types,class" ] || {
         echo "$(basename "$f"): bad header" >&2

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/keytype.h"
 #include "tests/linkage/cleartext.h"
 
 /* Loads csv_path under mapping map_path into ct as (node, dataset), with
@@ -30,7 +31,8 @@ struct sp_q_result {
     char node[SP_Q_MAX_NODES][64];
     struct sp_q_counts per_node[SP_Q_MAX_NODES];
     /* per key type: links it takes part in, and links it carries alone */
-    uint64_t type_tp[16], type_fp[16], alone_tp[16], alone_fp[16];
+    uint64_t type_tp[SP_KEY_TYPE_COUNT], type_fp[SP_KEY_TYPE_COUNT];
+    uint64_t alone_tp[SP_KEY_TYPE_COUNT], alone_fp[SP_KEY_TYPE_COUNT];
     /* record pairs sharing a key: right subject or not */
     uint64_t pair_tp, pair_fp;
     /* keys derived (all types), for the cost of a round */

@@ -150,8 +150,10 @@ static const struct patch reply_patches[] = {
     {"ctl_rep_load_end", "3.1", "00", 0, FIELD},
     {"ctl_rep_load_end", "3.7", "c41f", 31, FIELD},
     {"ctl_rep_load_end", "3^", "97", 0, MALFORMED},
-    {"ctl_rep_load_end", "4.5^", "9f", 0, FIELD}, /* 15 key types: eats one more element */
-    {"ctl_rep_load_end", "4.5^", "dc0011", 0, OVERSIZED},
+    {"ctl_rep_load_end", "4.5^", "9f", 0, FIELD},     /* 15 key types: too few */
+    {"ctl_rep_load_end", "4.5^", "dc0010", 0, FIELD}, /* 16: a build before name_addr */
+    {"ctl_rep_load_end", "4.5^", "dc0011", 0, 0},     /* 17: SP_CTL_STATS_KEY_TYPES */
+    {"ctl_rep_load_end", "4.5^", "dc0012", 0, OVERSIZED},
     {"ctl_rep_load_end", "4.5.0", "01", 0, FIELD},
     {"ctl_rep_load_end", "4.8.0.1", "01", 0, FIELD},
     {"ctl_rep_load_end", "4.8.0.1", "d2ffff0000", 0, 0},
@@ -187,7 +189,8 @@ static const struct patch reply_patches[] = {
     {"ctl_rep_results", "4.0.2", "a2612a", 0, FIELD}, /* "a*" */
     {"ctl_rep_results", "4.0.3", "00", 0, FIELD},
     {"ctl_rep_results", "4.0.3", "01", 0, FIELD},
-    {"ctl_rep_results", "4.0.3", "ce00010000", 0, FIELD},
+    {"ctl_rep_results", "4.0.3", "ce00020000", 0, FIELD}, /* bit 17 */
+    {"ctl_rep_results", "4.0.3", "ce00010000", 0, 0},     /* bit 16: name_addr */
     {"ctl_rep_results", "4.0.4", "00", 0, FIELD},
     {"ctl_rep_results", "4.0.4", "04", 0, FIELD},
     {"ctl_rep_results", "4.0.4", "03", 0, 0},

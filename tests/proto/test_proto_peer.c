@@ -53,7 +53,8 @@ static const struct patch peer_patches[] = {
     {"peer_batch", "3", "20", 0, FIELD},
     {"peer_batch", "3", "cd0100", 0, FIELD},
     {"peer_batch", "4", "00", 0, FIELD},
-    {"peer_batch", "4", "10", 0, FIELD},
+    {"peer_batch", "4", "11", 0, FIELD}, /* key type 17 */
+    {"peer_batch", "4", "10", 0, 0},     /* key type 16, name_addr */
     {"peer_batch", "5", "cf0000000100000000", 0, FIELD},
     {"peer_batch", "5", "ceffffffff", 0, 0},
     {"peer_batch", "6", "00", 0, FIELD},
@@ -75,7 +76,8 @@ static const struct patch peer_patches[] = {
     {"peer_final", "6", "c41f", 31, FIELD},
     {"peer_final", "6", "c400", 0, 0},
     /* VERDICT [.., key_type, seq, last, holders] */
-    {"peer_verdict", "3", "10", 0, FIELD},
+    {"peer_verdict", "3", "11", 0, FIELD},
+    {"peer_verdict", "3", "10", 0, 0},
     {"peer_verdict", "6.0", "cf0000000100000000", 0, FIELD},
     {"peer_verdict", "6.0", "ceffffffff", 0, 0},
     {"peer_verdict", "6", "dc1001", 4097, OVERSIZED},
@@ -84,12 +86,13 @@ static const struct patch peer_patches[] = {
     {"peer_verdict", "6", "dd000186a0", 0, OVERSIZED},          /* 100000 */
     /* ACCEPT [.., set_sizes] */
     {"peer_accept", "3.0.0", "00", 0, FIELD},
-    {"peer_accept", "3.0.0", "10", 0, FIELD},
+    {"peer_accept", "3.0.0", "11", 0, FIELD},
+    {"peer_accept", "3.2.0", "10", 0, 0},     /* last entry: name_addr */
     {"peer_accept", "3.1.0", "01", 0, FIELD}, /* duplicate key type */
     {"peer_accept", "3.0", "9101", 0, MALFORMED},
     {"peer_accept", "3.0", "93010101", 0, OVERSIZED},
     {"peer_accept", "3", "90", 0, 0},
-    {"peer_accept", "3", "dc0010", 16, OVERSIZED},
+    {"peer_accept", "3", "dc0011", 17, OVERSIZED}, /* one per key type at most */
     /* COUNTS [.., entries] */
     {"peer_counts", "3.0.1", "00", 0, FIELD},
     {"peer_counts", "3.1.0", "00", 0, FIELD},
@@ -164,9 +167,9 @@ static void mut_key0(struct sp_peer_msg *m)
 {
     m->batch.key_type = 0;
 }
-static void mut_key16(struct sp_peer_msg *m)
+static void mut_key17(struct sp_peer_msg *m)
 {
-    m->batch.key_type = 16;
+    m->batch.key_type = SP_KEY_TYPE_MAX + 1;
 }
 static void mut_hops0(struct sp_peer_msg *m)
 {
@@ -237,7 +240,7 @@ static void mut_prop_bad(struct sp_peer_msg *m)
 }
 static void mut_nset(struct sp_peer_msg *m)
 {
-    m->accept.nset_sizes = 16;
+    m->accept.nset_sizes = SP_KEY_TYPE_MAX + 1;
 }
 static void mut_set_order(struct sp_peer_msg *m)
 {
@@ -258,7 +261,7 @@ static const struct {
     int want;
 } encode_cases[] = {
     {"peer_batch", mut_origin, FIELD},          {"peer_batch", mut_key0, FIELD},
-    {"peer_batch", mut_key16, FIELD},           {"peer_batch", mut_hops0, FIELD},
+    {"peer_batch", mut_key17, FIELD},           {"peer_batch", mut_hops0, FIELD},
     {"peer_batch", mut_hops33, FIELD},          {"peer_batch", mut_nelem, OVERSIZED},
     {"peer_batch", mut_elem_null, FIELD},       {"peer_credit", mut_kind, FIELD},
     {"peer_verdict", mut_nholders, OVERSIZED},  {"peer_counts", mut_counts_order, FIELD},

@@ -93,8 +93,11 @@ static const struct patch patches[] = {
     {"proposal", "5.0.2", "da0101", 257, OVERSIZED},
     {"proposal", "5.0.3", "00", 0, FIELD},
     {"proposal", "5.0.3", "01", 0, FIELD},         /* bit 0 is no key type */
-    {"proposal", "5.0.3", "ce00010000", 0, FIELD}, /* bit 16 */
-    {"proposal", "5.0.3", "cdfffe", 0, 0},         /* all 15 */
+    {"proposal", "5.0.3", "ce00020000", 0, FIELD}, /* bit 17: no key type */
+    {"proposal", "5.0.3", "ce00010000", 0, 0},     /* bit 16: name_addr */
+    {"proposal", "5.0.3", "cdfffe", 0, 0},         /* the 15 before name_addr */
+    {"proposal", "5.0.3", "ce0001fffe", 0, 0},     /* all 16 */
+    {"proposal", "5.0.3", "ce0003fffe", 0, FIELD}, /* all 16 and bit 17 */
     {"proposal", "5.0", "93 a161 a0 a178", 0, MALFORMED},
     {"proposal", "5.0", "95 a161 a0 a178 02 02", 0, OVERSIZED},
     {"proposal", "6", "00", 0, FIELD},
