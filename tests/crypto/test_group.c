@@ -109,7 +109,7 @@ static void test_hash_deterministic_and_valid(void **state)
     }
 }
 
-/* The same value under each of the 15 key types: 15 different elements. */
+/* The same value under every key type: as many different elements. */
 static void test_domain_separation(void **state)
 {
     uint8_t e[SP_KEY_TYPE_MAX + 1][SP_GROUP_ELEMENT_BYTES];

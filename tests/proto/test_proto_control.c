@@ -150,7 +150,7 @@ static const struct patch reply_patches[] = {
     {"ctl_rep_load_end", "3.1", "00", 0, FIELD},
     {"ctl_rep_load_end", "3.7", "c41f", 31, FIELD},
     {"ctl_rep_load_end", "3^", "97", 0, MALFORMED},
-    {"ctl_rep_load_end", "4.5^", "9f", 0, FIELD},     /* 15 key types: too few */
+    {"ctl_rep_load_end", "4.5^", "9f", 0, FIELD},     /* 15: too few */
     {"ctl_rep_load_end", "4.5^", "dc0010", 0, FIELD}, /* 16: a build before name_addr */
     {"ctl_rep_load_end", "4.5^", "dc0011", 0, 0},     /* 17: SP_CTL_STATS_KEY_TYPES */
     {"ctl_rep_load_end", "4.5^", "dc0012", 0, OVERSIZED},
