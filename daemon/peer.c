@@ -1,12 +1,18 @@
 /* The peer transport: ROUTER + DEALERs over CURVE; see peer.h. */
 #include "daemon/peer.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "crypto/identity.h"
 #include "daemon/config.h"
@@ -29,6 +35,15 @@
 #define SP_PEERS_FAIL_LOG_MS 30000
 /* Linger of the DEALERs when the node shuts down. */
 #define SP_PEERS_CLOSE_LINGER_MS 250
+/* Listener connections followed at once (peers, plus strangers the ZAP
+ * handler is still refusing); beyond that a close is logged without its
+ * cause. */
+#define SP_PEERS_CONNS (2 * SP_CONFIG_MAX_PEERS + 16)
+/* Dropped-frame warnings: at most this many per window, then a count. */
+#define SP_PEERS_DROP_LOG_MAX 20
+#define SP_PEERS_DROP_LOG_MS  10000
+/* Monitor events read and then handled together (see router_events). */
+#define SP_PEERS_EVENT_BATCH 64
 
 struct out_msg {
     struct out_msg *next;
@@ -47,9 +62,35 @@ struct link {
     size_t qbytes;
 };
 
+/*
+ * Why a listener connection closed. libzmq 4.3.4 reports a frame over
+ * ZMQ_MAXMSGSIZE (or one it cannot decode) only as ZMQ_EVENT_DISCONNECTED
+ * with the socket's descriptor, exactly as it reports a peer that closed or
+ * a heartbeat timeout. So when a connection is accepted the node keeps a
+ * duplicate of that descriptor; ZeroMQ's close then leaves the TCP
+ * connection open until the node has looked at it:
+ *   data still unread      ZeroMQ stopped reading in the middle of the
+ *                          stream: it refused a frame (too large, or not
+ *                          decodable) while the peer was still sending;
+ *   end of stream / reset  the peer closed (a well-behaved close);
+ *   neither                this node closed it (heartbeat timeout, or a
+ *                          refused frame that had fully arrived).
+ * The peer is named by the User-Id of the messages that came in on that
+ * descriptor (ZMQ_SRCFD), else by its address.
+ */
+struct conn {
+    int fd;   /* ZeroMQ's descriptor, as the monitor reports it; -1: free */
+    int dup;  /* the node's duplicate, or -1 */
+    int peer; /* authenticated sender of its messages, or -1 */
+    char endpoint[64];
+};
+
 struct sp_peers {
     void *router;
     void *router_mon;
+    struct conn conns[SP_PEERS_CONNS];
+    uint64_t drop_log_since_ms;
+    unsigned drop_logged, drop_unlogged;
     struct sp_zap *zap;
     size_t nlinks;
     struct link *links;
@@ -116,7 +157,7 @@ static int open_router(struct sp_peers *p, const struct sp_config *cfg,
         goto cleanup;
     p->router_mon =
         monitor(zctx, p->router, p, SIZE_MAX,
-                ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
                     ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
     if (!p->router_mon)
         goto cleanup;
@@ -192,6 +233,8 @@ int sp_peers_new(const struct sp_config *cfg, const struct sp_identity *id, void
     if (!p->links)
         goto cleanup;
     p->nlinks = cfg->npeers;
+    for (size_t i = 0; i < SP_PEERS_CONNS; i++)
+        p->conns[i] = (struct conn){.fd = -1, .dup = -1, .peer = -1};
     /* The ZAP handler must be bound before the listener accepts anyone. */
     if ((rc = open_zap(p, cfg, zctx)) != 0 || (rc = open_router(p, cfg, id, zctx)) != 0)
         goto cleanup;
@@ -247,6 +290,9 @@ void sp_peers_free(struct sp_peers **pp)
     }
     if (p->router_mon)
         zmq_close(p->router_mon);
+    for (size_t i = 0; i < SP_PEERS_CONNS; i++)
+        if (p->conns[i].dup >= 0)
+            close(p->conns[i].dup);
     sp_zap_free(&p->zap);
     free(p->links);
     free(p);
@@ -350,19 +396,147 @@ static void link_events(struct sp_peers *p, int i, uint64_t now_ms, sp_peers_lin
     }
 }
 
-static void router_events(struct sp_peers *p)
+static struct conn *conn_find(struct sp_peers *p, int fd)
 {
-    uint16_t ev;
-    uint32_t value;
-    while (read_event(p->router_mon, &ev, &value)) {
-        if (ev == ZMQ_EVENT_DISCONNECTED)
-            sp_log_info("peers: an incoming peer connection closed (peer left, heartbeat "
-                        "timeout, or it sent an oversized or malformed frame)");
-        else if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
-            sp_log_debug("peers: incoming handshake refused by ZAP (status %" PRIu32 ")", value);
-        else
-            sp_log_warn("peers: incoming handshake failed: %s", handshake_failure(ev, value));
+    for (size_t i = 0; i < SP_PEERS_CONNS; i++)
+        if (p->conns[i].fd == fd && fd >= 0)
+            return &p->conns[i];
+    return NULL;
+}
+
+static void conn_release(struct conn *c)
+{
+    if (c->dup >= 0)
+        close(c->dup);
+    *c = (struct conn){.fd = -1, .dup = -1, .peer = -1};
+}
+
+static void format_endpoint(int s, char *out, size_t cap)
+{
+    struct sockaddr_storage a;
+    socklen_t len = sizeof(a);
+    char host[INET6_ADDRSTRLEN] = "?";
+    unsigned port = 0;
+    snprintf(out, cap, "an unknown address");
+    if (getpeername(s, (struct sockaddr *)&a, &len) != 0)
+        return;
+    if (a.ss_family == AF_INET) {
+        const struct sockaddr_in *v4 = (const struct sockaddr_in *)&a;
+        inet_ntop(AF_INET, &v4->sin_addr, host, sizeof(host));
+        port = ntohs(v4->sin_port);
+        snprintf(out, cap, "tcp://%s:%u", host, port);
+    } else if (a.ss_family == AF_INET6) {
+        const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)&a;
+        inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof(host));
+        port = ntohs(v6->sin6_port);
+        snprintf(out, cap, "tcp://[%s]:%u", host, port);
     }
+}
+
+/* A connection was accepted on ZeroMQ's descriptor fd: keep a duplicate
+ * (only of a connected TCP socket) to see later why it closed. */
+static void conn_accepted(struct sp_peers *p, int fd)
+{
+    struct conn *c = conn_find(p, fd);
+    if (c) /* a close that was never reported: the descriptor is reused */
+        conn_release(c);
+    for (size_t i = 0; i < SP_PEERS_CONNS && !c; i++)
+        if (p->conns[i].fd < 0)
+            c = &p->conns[i];
+    if (!c)
+        return;
+    struct stat st;
+    int d = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (d < 0)
+        return;
+    if (fstat(d, &st) != 0 || !S_ISSOCK(st.st_mode)) {
+        close(d);
+        return;
+    }
+    *c = (struct conn){.fd = fd, .dup = d, .peer = -1};
+    format_endpoint(d, c->endpoint, sizeof(c->endpoint));
+}
+
+static bool drop_log_allowed(struct sp_peers *p, uint64_t now_ms)
+{
+    if (now_ms - p->drop_log_since_ms >= SP_PEERS_DROP_LOG_MS) {
+        if (p->drop_unlogged)
+            sp_log_warn("peers: %u more dropped frames were not logged", p->drop_unlogged);
+        p->drop_log_since_ms = now_ms;
+        p->drop_logged = p->drop_unlogged = 0;
+    }
+    if (p->drop_logged >= SP_PEERS_DROP_LOG_MAX) {
+        p->drop_unlogged++;
+        return false;
+    }
+    p->drop_logged++;
+    return true;
+}
+
+/* ZeroMQ closed the listener connection on descriptor fd: says why (see
+ * struct conn), naming the peer, then lets the connection go. */
+static void conn_closed(struct sp_peers *p, int fd, uint64_t now_ms)
+{
+    struct conn *c = conn_find(p, fd);
+    if (!c || c->dup < 0) {
+        sp_log_info("peers: an incoming peer connection closed");
+        if (c)
+            conn_release(c);
+        return;
+    }
+    char who[SP_CONFIG_NAME_MAX + sizeof(c->endpoint) + 4];
+    if (c->peer >= 0)
+        snprintf(who, sizeof(who), "%s (%s)", p->links[c->peer].name, c->endpoint);
+    else
+        snprintf(who, sizeof(who), "%s", c->endpoint);
+    uint8_t b;
+    ssize_t n = recv(c->dup, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0) {
+        if (drop_log_allowed(p, now_ms))
+            sp_log_warn("peers: dropped the connection from %s in the middle of a frame: "
+                        "larger than %lld bytes or not decodable (refused inside ZeroMQ)",
+                        who, (long long)SP_PEER_MSG_MAX_BYTES + SP_CURVE_FRAME_OVERHEAD);
+    } else if (n == 0 || errno == ECONNRESET) {
+        sp_log_info("peers: incoming connection from %s closed by the peer", who);
+    } else {
+        sp_log_info("peers: incoming connection from %s closed by this node (a refused "
+                    "handshake or frame, or a heartbeat timeout)",
+                    who);
+    }
+    conn_release(c);
+}
+
+static void router_event(struct sp_peers *p, uint16_t ev, uint32_t value, uint64_t now_ms)
+{
+    if (ev == ZMQ_EVENT_ACCEPTED)
+        conn_accepted(p, (int)value);
+    else if (ev == ZMQ_EVENT_DISCONNECTED)
+        conn_closed(p, (int)value, now_ms);
+    else if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+        sp_log_debug("peers: incoming handshake refused by ZAP (status %" PRIu32 ")", value);
+    else
+        sp_log_warn("peers: incoming handshake failed: %s", handshake_failure(ev, value));
+}
+
+/* Events are read in batches: a connection accepted and already closed in
+ * the same batch is not duplicated, since its descriptor may by now belong
+ * to another connection. */
+static void router_events(struct sp_peers *p, uint64_t now_ms)
+{
+    uint16_t ev[SP_PEERS_EVENT_BATCH];
+    uint32_t val[SP_PEERS_EVENT_BATCH];
+    size_t n;
+    do {
+        for (n = 0; n < SP_PEERS_EVENT_BATCH && read_event(p->router_mon, &ev[n], &val[n]); n++)
+            ;
+        for (size_t i = 0; i < n; i++) {
+            bool closed_later = false;
+            for (size_t j = i + 1; j < n && ev[i] == ZMQ_EVENT_ACCEPTED && !closed_later; j++)
+                closed_later = ev[j] == ZMQ_EVENT_DISCONNECTED && val[j] == val[i];
+            if (!closed_later)
+                router_event(p, ev[i], val[i], now_ms);
+        }
+    } while (n == SP_PEERS_EVENT_BATCH);
 }
 
 /* The authenticated peer of a message from the listener (ZAP User-Id). */
@@ -409,6 +583,9 @@ static bool recv_router(struct sp_peers *p, sp_peers_recv_fn fn, void *ctx)
     zmq_msg_init(&body);
     if (zmq_msg_recv(&body, p->router, 0) >= 0) {
         in.peer = user_peer(p, &body);
+        struct conn *c = in.peer >= 0 ? conn_find(p, zmq_msg_get(&body, ZMQ_SRCFD)) : NULL;
+        if (c)
+            c->peer = in.peer;
         in.data = zmq_msg_data(&body);
         in.len = zmq_msg_size(&body);
         in.extra_frames = zmq_msg_more(&body) && drain(p->router) > 0;
@@ -463,7 +640,7 @@ void sp_peers_dispatch(struct sp_peers *p, const zmq_pollitem_t *items, size_t n
             sp_zap_handle(p->zap);
             break;
         case ITEM_ROUTER_MON:
-            router_events(p);
+            router_events(p, now_ms);
             break;
         case ITEM_MON:
             link_events(p, li, now_ms, link, ctx);

@@ -16,7 +16,7 @@
 BEGIN {
     FS = "\t"
     split("bsn anummer name_dob phon_dob part_dob ini_addr_dob addr_dob kvk vestiging rsin " \
-          "cname_addr cname_pc address kenteken iban", T, " ")
+          "cname_addr cname_pc address kenteken iban name_addr", T, " ")
     for (i = 1; i in T; i++) order[T[i]] = i
 }
 NR == FNR { # pass 1: which nodes hold each (key type, value)

@@ -67,12 +67,25 @@ gov_coordinator() { # NAME [CA_DIR]
         fail "coordinator $1"
 }
 
+# Every --participant gets --oin OIN_ORG (the OIN in every node certificate
+# here) unless the caller gives one.
 gov_proposal() { # OUT COORD ARGS...
-    local out=$1 coord=$2
+    local out=$1 coord=$2 args=()
     shift 2
+    while [ $# -gt 0 ]; do
+        args+=("$1")
+        if [ "$1" = --participant ] && [ $# -ge 2 ]; then
+            args+=("$2")
+            shift 2
+            [ "${1:-}" = --oin ] || args+=(--oin "$OIN_ORG")
+            continue
+        fi
+        shift
+    done
     "$SP" proposal create --key "$T/pki/$coord.key" --cert "$T/pki/$coord.crt" --out "$out" \
         --force --case "TEST-2024/1" --purpose "integratietest" --legal-basis "Art. 20 Wpg" \
-        --key-types bsn,name_dob --deadline 60 "$@" 2>"$out.err" || fail "proposal create: $(cat "$out.err")"
+        --key-types bsn,name_dob --deadline 60 "${args[@]}" 2>"$out.err" ||
+        fail "proposal create: $(cat "$out.err")"
 }
 
 gov_export() { # NODE -> $T/NODE.jsonl

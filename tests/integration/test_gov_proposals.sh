@@ -9,7 +9,9 @@
 #   (-111), signed with another key (-104), changed after signing (-104),
 #   expired (-412), replayed (-413);
 #   at a participant (policy): a disclosure mode it does not accept (-409),
-#   which fails the round at the initiator with that node's reason;
+#   which fails the round at the initiator with that node's reason; a
+#   coordinator the participants' accept_coordinator does not list (-409 at
+#   b and c, one proposal_refused each, the reason in a's round status);
 #   at a participant, from a dishonest initiator that forwards what an honest
 #   one would refuse (gov_inject.c): unsigned, wrongly signed, changed,
 #   expired, replayed.
@@ -33,6 +35,7 @@ for n in a b c; do
     gov_set "$n" "accept_coordinator = Mallory" # of another CA: the certificate check refuses it
 done
 gov_set b "accept_modes = partners, threshold"
+gov_set a "accept_coordinator = P. Jansen" # b and c do not list him
 gov_coordinator "J. de Vries"
 gov_coordinator "P. Jansen"
 gov_ca "$T/pki/other" "CA"
@@ -126,6 +129,33 @@ refused b -409 "does not accept disclosure mode counts"
 gov_export a
 gov_has a round_failed '.fields.round == $id and .fields.peer == "b"' --arg id "$idc" ||
     fail "a's log has no round_failed naming b"
+
+# --- at participants: a coordinator their policy does not list -----------------------
+# a accepts P. Jansen, b and c do not: both refuse the PROPOSE (-409) and
+# record it; a fails the round with the first refusal's reason.
+idj=$(round_submit a "$T/jansen.prop")
+s=$(round_wait a "$idj" 60)
+[ "$s" = failed ] || fail "a round of a coordinator b and c do not accept ended '$s' at a"
+st=$(round_json a "$idj")
+echo "$st" | jq -r .reason |
+    grep -Eq '^refused by (b|c): coordinator "P\. Jansen" is not one node (b|c) accepts$' ||
+    fail "a's round status does not say who refused the coordinator and why: $st"
+[ "$(echo "$st" | jq -r .reason | sed -E 's/^refused by (.): .* node (.) accepts$/\1\2/')" \
+    = "$(echo "$st" | jq -r .reason | sed -E 's/^refused by (.): .*/\1\1/')" ] ||
+    fail "the refusal names one node and quotes another's policy: $st"
+for n in b c; do
+    for _ in $(seq 50); do
+        gov_export "$n"
+        gov_has "$n" proposal_refused '.fields.round == $id' --arg id "$idj" && break
+        sleep 0.1
+    done
+    e=$(gov_entries "$n" proposal_refused | jq -c --arg id "$idj" 'select(.fields.round == $id)')
+    [ "$(echo "$e" | jq -s length)" = 1 ] || fail "$n recorded $(echo "$e" | jq -s length) refusals of $idj"
+    echo "$e" | jq -e '.fields.code == -409' >/dev/null || fail "$n's refusal code: $e"
+    echo "$e" | jq -r .fields.reason | grep -Fxq "coordinator \"P. Jansen\" is not one node $n accepts" ||
+        fail "$n's recorded reason: $e"
+done
+[ "$(sp b results --round "$idj" 2>/dev/null)" = "" ] || fail "b shows results of a refused round"
 
 # --- at a participant, from a dishonest initiator ------------------------------------------
 # inj is a member with a valid certificate; it sends c proposals an honest

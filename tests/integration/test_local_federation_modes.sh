@@ -11,7 +11,11 @@
 #              equal the cleartext incidence histogram with every cell below
 #              10 left out (counts_suppress_below = 10);
 #   all modes  no node's store or log holds a BSN or IBAN that only other
-#              nodes hold, and no log holds any BSN or IBAN at all.
+#              nodes hold, and no log holds any BSN or IBAN at all;
+#   audit      (partners k=2) OUT/pki holds ca.crt and every node's
+#              certificate, OUT/audit/<node>.jsonl every node's export; each
+#              passes `snijpunt audit verify`, together `audit crosscheck`;
+#              one changed line in one export makes both fail.
 set -euo pipefail
 src=${SP_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${SP_BUILD_DIR:-$src/build}
@@ -129,6 +133,39 @@ done
 check_counts "$work/p2" "partners k=2"
 no_leaks "$work/p2" "partners"
 echo "  partners k=2: every node's results equal the cleartext linkage"
+
+# --- the federation's PKI and every node's audit export (issue 5) ---
+pki=$work/p2/pki
+crl=()
+[ -f "$pki/crl.pem" ] && crl=(--crl "$pki/crl.pem")
+[ -s "$pki/ca.crt" ] || fail "audit: no $pki/ca.crt"
+for n in "${nodes[@]}"; do
+    [ -s "$pki/$n.crt" ] || fail "audit: no certificate $pki/$n.crt"
+    f=$work/p2/audit/$n.jsonl
+    [ -s "$f" ] || fail "audit: no export $f"
+    "$cli" audit verify "$f" --cert "$pki/$n.crt" --ca "$pki/ca.crt" "${crl[@]}" >"$work/v.out" 2>&1 ||
+        fail "audit verify $n: $(cat "$work/v.out")"
+    grep -q "^ok: " "$work/v.out" || fail "audit verify $n: $(cat "$work/v.out")"
+done
+"$cli" audit crosscheck --ca "$pki/ca.crt" "${crl[@]}" --cert-dir "$pki" "$work/p2/audit/"*.jsonl \
+    >"$work/cc.out" 2>&1 || fail "audit crosscheck: $(cat "$work/cc.out")"
+# One changed line in one node's export (the number of records it says it
+# matched) must make both checks fail.
+mkdir -p "$work/tampered"
+cp "$work/p2/audit/"*.jsonl "$work/tampered/"
+t=$work/tampered/${nodes[0]}.jsonl
+[ "$(grep -c '"type":"round_result"' "$t")" = 1 ] || fail "audit: ${nodes[0]} has no single round_result entry"
+sed -i -E '/"type":"round_result"/s/"records_matched":/"records_matched":1/' "$t"
+[ "$(cmp -l "$t" "$work/p2/audit/${nodes[0]}.jsonl" 2>/dev/null | wc -l)" -ge 1 ] || fail "audit: tampering changed nothing"
+if "$cli" audit verify "$t" --cert "$pki/${nodes[0]}.crt" --ca "$pki/ca.crt" "${crl[@]}" >"$work/v.out" 2>&1; then
+    fail "audit verify accepted a changed entry: $(cat "$work/v.out")"
+fi
+grep -q 'entry #[0-9].*records_matched' "$work/v.out" || fail "audit verify: $(cat "$work/v.out")"
+if "$cli" audit crosscheck --ca "$pki/ca.crt" "${crl[@]}" --cert-dir "$pki" "$work/tampered/"*.jsonl \
+    >"$work/cc.out" 2>&1; then
+    fail "audit crosscheck accepted a changed entry: $(cat "$work/cc.out")"
+fi
+echo "  audit: every node's export verifies and the exports agree; one changed line is caught"
 
 # --- partners, k = 3: only values held by three or more nodes count ---
 lf --data "$work/data" --results "$work/p3" --mode partners --min-holders 3 >"$work/p3.txt" 2>&1 ||

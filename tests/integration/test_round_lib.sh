@@ -150,7 +150,7 @@ round_wait() { # node id seconds
 }
 
 # Type names in key-type number order (common/keytype.h): joins sort by it.
-KEY_ORDER="bsn anummer name_dob phon_dob part_dob ini_addr_dob addr_dob kvk vestiging rsin cname_addr cname_pc address kenteken iban"
+KEY_ORDER="bsn anummer name_dob phon_dob part_dob ini_addr_dob addr_dob kvk vestiging rsin cname_addr cname_pc address kenteken iban name_addr"
 
 # expected_rows MODE K NODE: from "$T/keys/<node>.csv" files (node,record,
 # type,class,value), the rows NODE must hold, sorted, in results CSV form.
