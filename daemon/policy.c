@@ -182,8 +182,8 @@ static int check_limits(struct judge *j)
     return 0;
 }
 
-/* Every other participant is an admitted member, and OINs agree with the
- * certificates. */
+/* Every other participant is an admitted member, and OINs are given (in a
+ * signed proposal) and agree with the certificates. */
 static int check_members(struct judge *j)
 {
     const struct sp_proposal *p = j->p;
@@ -206,6 +206,13 @@ static int check_members(struct judge *j)
                 return refuse(j, rc, "participant %s is not an admitted member: %s", pp->name, why);
             info = sp_members_peer(j->members, k);
         }
+        /* A coordinator signs for organisations, not just node names: a
+         * signed proposal names each participant's OIN. */
+        if (!pp->oin[0] && j->v->is_signed)
+            return refuse(j, SP_ERR_POLICY,
+                          "the proposal gives participant %s no OIN (a signed proposal names "
+                          "every participant's organisation)",
+                          pp->name);
         if (pp->oin[0] && info && strcmp(pp->oin, info->oin) != 0)
             return refuse(j, SP_ERR_CERT,
                           "the proposal gives participant %s an OIN other than its "

@@ -29,7 +29,7 @@ static void usage(FILE *out)
     fprintf(out, "usage: snijpunt proposal create --key COORD.key --cert COORD.crt --case "
                  "REF\n"
                  "              --purpose TEXT [--legal-basis TEXT] [--key-types LIST]\n"
-                 "              (--participant NAME [--oin OIN] [--legal-basis TEXT]\n"
+                 "              (--participant NAME --oin OIN [--legal-basis TEXT]\n"
                  "               [--key-types LIST])... [--min-holders K] [--mode MODE]\n"
                  "              [--counter NAME] [--max-set-size N] [--expires TIME]\n"
                  "              [--deadline TIME] [--retention-days N] --out FILE "
@@ -40,15 +40,14 @@ static void usage(FILE *out)
                  "(its\n"
                  "  certificate from `snijpunt ca issue --role coordinator` goes along). "
                  "The\n"
-                 "  participants are listed in ring order; --oin, --legal-basis and "
-                 "--key-types\n"
-                 "  after a --participant are that participant's; before the first, they "
-                 "are\n"
-                 "  everyone's default. Defaults: k 2, mode partners, the first "
-                 "participant\n"
-                 "  counts, max set size 1000000, expires in 24h, deadline 10m, results "
-                 "kept\n"
-                 "  30 days (0: until read once). TIME is seconds or with s/m/h/d.\n"
+                 "  participants are listed in ring order, each with its organisation's "
+                 "OIN;\n"
+                 "  --legal-basis and --key-types after a --participant are that "
+                 "participant's,\n"
+                 "  before the first everyone's default. Defaults: k 2, mode partners,\n"
+                 "  the first participant counts, max set size 1000000, expires in 24h,\n"
+                 "  deadline 10m, results kept 30 days (0: until read once). TIME is seconds\n"
+                 "  or with s/m/h/d.\n"
                  "show: what the proposal says; with --ca, whether its signature is "
                  "valid\n"
                  "  (exit status 1 when it is not); --json: the same as one JSON "
@@ -259,6 +258,13 @@ static int complete(struct create *c)
             pp->key_types = c->def_types;
         if (!pp->legal_basis[0]) {
             fprintf(stderr, PROG " create: participant %s has no --legal-basis\n", pp->name);
+            return -1;
+        }
+        if (!pp->oin[0]) {
+            fprintf(stderr,
+                    PROG " create: participant %s has no --oin (its organisation's OIN, 20 "
+                         "digits, as in its node certificate)\n",
+                    pp->name);
             return -1;
         }
     }

@@ -122,7 +122,7 @@ static void base_proposal(struct sp_proposal *p, int64_t now)
     for (int i = 0; i < 3; i++) {
         struct sp_proposal_participant *pp = &p->participants[i];
         snprintf(pp->name, sizeof pp->name, "%c", 'a' + i);
-        snprintf(pp->oin, sizeof pp->oin, "%s", i == 1 ? "" : GF_OIN_NODE);
+        snprintf(pp->oin, sizeof pp->oin, "%s", GF_OIN_NODE);
         snprintf(pp->legal_basis, sizeof pp->legal_basis, "Wet politiegegevens art. 16");
         pp->key_types = SP_KEY_MASK(SP_KEY_BSN) | SP_KEY_MASK(SP_KEY_NAME_DOB);
     }
@@ -190,6 +190,11 @@ static void m_oin(struct sp_proposal *p, int64_t now)
     (void)now;
     snprintf(p->participants[2].oin, sizeof p->participants[2].oin, GF_OIN_ALT);
 }
+static void m_no_oin(struct sp_proposal *p, int64_t now)
+{
+    (void)now;
+    p->participants[1].oin[0] = '\0';
+}
 static void m_bsn_purpose(struct sp_proposal *p, int64_t now)
 {
     (void)now;
@@ -211,6 +216,8 @@ static const struct pcase cases[] = {
     {"valid", "", m_none, COORD, "coord.crt", false, 0, NULL},
     {"unsigned", "", m_none, -1, NULL, false, SP_ERR_PROPOSAL_UNSIGNED, "not signed"},
     {"unsigned allowed", "allow_unsigned_rounds = yes\n", m_none, -1, NULL, false, 0, NULL},
+    {"unsigned allowed, no OIN", "allow_unsigned_rounds = yes\n", m_no_oin, -1, NULL, false, 0,
+     NULL},
     {"unsigned, coordinators listed", "allow_unsigned_rounds = yes\naccept_coordinator = X\n",
      m_none, -1, NULL, false, SP_ERR_POLICY, "listed coordinators"},
     {"signature without certificate", "", m_none, COORD, "", false, SP_ERR_PROPOSAL_UNSIGNED,
@@ -260,6 +267,8 @@ static const struct pcase cases[] = {
     {"revoked participant", "crl = crl-c.pem\n", m_none, COORD, "coord.crt", false,
      SP_ERR_CERT_REVOKED, "participant c is not an admitted member"},
     {"OIN not the certificate's", "", m_oin, COORD, "coord.crt", false, SP_ERR_CERT, "OIN"},
+    {"a participant without OIN", "", m_no_oin, COORD, "coord.crt", false, SP_ERR_POLICY,
+     "participant b no OIN"},
 };
 
 static void run_case(struct fix *f, const struct pcase *pc)

@@ -14,6 +14,8 @@ export SNIJPUNT_SOCKET="$TMP/no-daemon.sock"
 OIN_FED=00000001111222333000
 OIN_ORG=00000003123456780000
 OIN_A=00000003123456781000
+OIN_B=00000001222222220000
+OIN_C=00000001333333330000
 RFC3339='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$'
 
 # jqe FILE FILTER [jq args]: FILTER holds for the JSON in FILE.
@@ -58,8 +60,8 @@ PROP="$TMP/p.prop"
 run 0 proposal create --key "$TMP/coord.key" --cert "$TMP/coord.crt" --out "$PROP" \
     --case "RIEC-2024/017" --purpose 'Ondermijning "Noord"' --legal-basis "Art. 20 Wpg" \
     --key-types bsn,name_dob --participant gemeente-a --oin "$OIN_A" \
-    --participant politie-b --legal-basis "WPG art. 19" --key-types bsn \
-    --participant belasting-c --counter politie-b --mode threshold --min-holders 3 \
+    --participant politie-b --oin "$OIN_B" --legal-basis "WPG art. 19" --key-types bsn \
+    --participant belasting-c --oin "$OIN_C" --counter politie-b --mode threshold --min-holders 3 \
     --max-set-size 5000 --retention-days 7 --deadline 10m --expires 2h
 run 0 proposal show "$PROP"
 round=$(awk '$1 == "round:" {print $2}' "$OUT")
@@ -74,11 +76,11 @@ jqe "$OUT" '.round == $round and .coordinator == "J. de Vries" and .case == "RIE
     and (.participants | length) == 3
     and .participants[0] == {"name": "gemeente-a", "oin": $oin, "legal_basis": "Art. 20 Wpg",
                              "key_types": ["bsn", "name_dob"]}
-    and .participants[1] == {"name": "politie-b", "oin": null, "legal_basis": "WPG art. 19",
+    and .participants[1] == {"name": "politie-b", "oin": $oin_b, "legal_basis": "WPG art. 19",
                              "key_types": ["bsn"]}
-    and .participants[2].oin == null and .participants[2].key_types == ["bsn", "name_dob"]
+    and .participants[2].oin == $oin_c and .participants[2].key_types == ["bsn", "name_dob"]
     and .signature == {"checked": false, "valid": null, "signer": null, "reason": null}' \
-    --arg round "$round" --arg oin "$OIN_A" --arg re "$RFC3339"
+    --arg round "$round" --arg oin "$OIN_A" --arg oin_b "$OIN_B" --arg oin_c "$OIN_C" --arg re "$RFC3339"
 # a valid signature: the signer's certificate
 run 0 proposal show "$PROP" --ca "$TMP/ca/ca.crt" --json
 jqe "$OUT" '.signature.checked and .signature.valid and .signature.reason == null
@@ -104,7 +106,13 @@ run 1 proposal show "$TMP/coord.crt" --json
 # ---- one parser for numeric options -----------------------------------------
 START=(round start --participants a,b --counter a --case C --purpose P)
 CREATE=(proposal create --key "$TMP/coord.key" --cert "$TMP/coord.crt" --case C --purpose P
-    --legal-basis L --participant a --participant b --out "$TMP/n.prop" --force)
+    --legal-basis L --participant a --oin "$OIN_B" --participant b --oin "$OIN_C"
+    --out "$TMP/n.prop" --force)
+# every participant needs its organisation's OIN (nodes refuse a signed proposal without)
+run 1 proposal create --key "$TMP/coord.key" --cert "$TMP/coord.crt" --case C --purpose P \
+    --legal-basis L --participant a --participant b --oin "$OIN_C" --out "$TMP/no-oin.prop"
+has "$ERR" "snijpunt proposal create: participant a has no --oin"
+[ ! -e "$TMP/no-oin.prop" ] || fail "a proposal without OIN was written"
 for bad in 99999999999999999999 18446744073709551616 -1 +5 " 5" 5x "" 0; do
     run 2 "${START[@]}" --max-set-size "$bad"
     has "$ERR" "snijpunt round start: --max-set-size takes a whole number from 1 to 18446744073709551615, not '$bad'"
