@@ -24,6 +24,13 @@ port=$((10000 + RANDOM % 22000))
 N=$T/node
 CONF=$N/snijpuntd.conf
 
+# --- versions (issue 2): both programs say what they are, exit 0 ---------
+for prog in snijpuntd snijpunt; do
+    v=$("$B/$prog" --version) || fail "$prog --version failed"
+    [[ $v =~ ^$prog\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "$prog --version printed '$v'"
+done
+[ "$("$SPD" --version)" = "$("$SPD" -V)" ] || fail "snijpuntd -V differs from --version"
+
 # --- init ---------------------------------------------------------------
 pub=$("$SP" init --dir "$N" --node gemeente-a --listen "tcp://127.0.0.1:$port" 2>"$T/init.err")
 [[ $pub == snijpunt-public-v1:* ]] || fail "init printed '$pub'"
