@@ -77,6 +77,12 @@ struct link {
  *                          refused frame that had fully arrived).
  * The peer is named by the User-Id of the messages that came in on that
  * descriptor (ZMQ_SRCFD), else by its address.
+ * The cause is best effort and feeds the log only, never a decision: when
+ * ZeroMQ closes a descriptor and a new connection takes its number before
+ * the main loop has read the ACCEPTED event, the duplicate is of the newer
+ * connection, and the close may be described by it. Every duplicate is
+ * closed when its DISCONNECTED event is read (ZeroMQ queues that event
+ * before it closes the descriptor), so none outlives the next batch.
  */
 struct conn {
     int fd;   /* ZeroMQ's descriptor, as the monitor reports it; -1: free */
@@ -131,7 +137,11 @@ static void *monitor(void *zctx, void *sock, const void *tag, size_t i, int even
     void *m = zmq_socket(zctx, ZMQ_PAIR);
     if (!m)
         return NULL;
-    if (set_int(m, ZMQ_LINGER, 0) || zmq_connect(m, ep) != 0) {
+    /* ZeroMQ's I/O thread blocks when a monitor queue is full (libzmq 4.3
+     * sends events without ZMQ_DONTWAIT): a deep queue keeps a burst of
+     * connections from strangers from stalling peer traffic while the main
+     * loop is busy. */
+    if (set_int(m, ZMQ_LINGER, 0) || set_int(m, ZMQ_RCVHWM, 100000) || zmq_connect(m, ep) != 0) {
         zmq_close(m);
         return NULL;
     }
@@ -583,8 +593,10 @@ static bool recv_router(struct sp_peers *p, sp_peers_recv_fn fn, void *ctx)
     zmq_msg_init(&body);
     if (zmq_msg_recv(&body, p->router, 0) >= 0) {
         in.peer = user_peer(p, &body);
+        /* A message read late may name a descriptor that a newer connection
+         * has taken since: only the first sender names a connection. */
         struct conn *c = in.peer >= 0 ? conn_find(p, zmq_msg_get(&body, ZMQ_SRCFD)) : NULL;
-        if (c)
+        if (c && c->peer < 0)
             c->peer = in.peer;
         in.data = zmq_msg_data(&body);
         in.len = zmq_msg_size(&body);

@@ -73,7 +73,8 @@ struct sp_policy_verdict {
  *   SP_ERR_CRYPTO_SIGNATURE    the signature does not verify (modified, or
  *                              signed with another key)
  *   SP_ERR_PROPOSAL_EXPIRED    past its expiry
- *   SP_ERR_POLICY              local policy, or an unloggable text
+ *   SP_ERR_POLICY              local policy, an unloggable text, or a signed
+ *                              proposal that gives a participant no OIN
  *   SP_ERR_ROUND_REFUSED       this node is not a participant
  *   SP_ERR_PEER_UNKNOWN, SP_ERR_CERT*
  *                              a participant is not an admitted member, or

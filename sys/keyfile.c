@@ -98,7 +98,9 @@ static int path_dir(const char *path, char *dir, size_t cap)
 static int open_checked_dir(const char *dir, int *dfd_out)
 {
     struct stat st;
-    int rc, dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    /* O_PATH: checking the directory and opening the key in it needs only
+     * search permission on it, as a plain open of the key would. */
+    int rc, dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
     if (dfd < 0)
         return err_from_errno(errno);
