@@ -118,10 +118,15 @@ for why in "undecodable message" "multipart message" "unknown round"; do
         fail "a did not log '$why' for the injector"
 done
 # ZeroMQ refuses the oversized frame itself (ZMQ_MAXMSGSIZE): the node names
-# the peer and says why (daemon/peer.c, struct conn); the injector's own
-# closes afterwards are peer closes, not drops.
-drop='peers: dropped the connection from injector (tcp://127\.0\.0\.1:[0-9]*) in the middle of a frame: larger than 2097216 bytes'
-[ "$(grep -c "$drop" "$T/a/d.log")" = 1 ] || fail "oversized frame: not exactly one line naming the injector"
+# the peer and says why (daemon/peer.c, struct conn). Usually the rest of the
+# frame is still unread ("dropped ... in the middle of a frame"); when the
+# whole frame had arrived before ZeroMQ refused it (a loaded machine), the
+# close is "closed by this node". Either names the injector, exactly once;
+# the injector's own closes afterwards are peer closes, not drops.
+drop='peers: dropped the connection from injector \(tcp://127\.0\.0\.1:[0-9]*\) in the middle of a frame: larger than 2097216 bytes'
+ours='peers: incoming connection from injector \(tcp://127\.0\.0\.1:[0-9]*\) closed by this node'
+[ "$(grep -cE "$drop|$ours" "$T/a/d.log")" = 1 ] ||
+    fail "oversized frame: not exactly one line naming the injector"
 for _ in $(seq 30); do
     grep -q "incoming connection from injector (tcp://[0-9.:]*) closed by the peer" "$T/a/d.log" && break
     sleep 0.1
@@ -234,8 +239,8 @@ done
 if sp a round cancel "$id3" >/dev/null 2>&1; then fail "cancelling an ended round succeeded"; fi
 
 for n in a b c; do fed_stop "$n"; done
-# Only the oversized frame was a drop: no node's shutdown, restart or kill
-# and no refused stranger was logged as one.
-[ "$(cat "$T"/*/d.log | grep -c "peers: dropped the connection")" = 1 ] ||
+# Only the oversized frame may be a drop: no node's shutdown, restart or
+# kill and no refused stranger was logged as one.
+[ "$(cat "$T"/*/d.log | grep -c "peers: dropped the connection")" -le 1 ] ||
     fail "a close other than the oversized frame was logged as a drop: $(grep -h "peers: dropped" "$T"/*/d.log)"
 echo "round faults: all checks passed"
