@@ -47,22 +47,7 @@ printf '\n[peer injector]\nendpoint = tcp://127.0.0.1:%s\n%s\n%s\n' "$(pick_port
     "$(sed -n 1p "$T/inject.keys")" "$(sed -n 2p "$T/inject.keys")" >>"$T/a/snijpuntd.conf"
 
 # Data: valid BSNs (11-test); a, b and c overlap in parts.
-bsns() { # first count
-    awk -v first="$1" -v count="$2" 'BEGIN {
-        n = 0
-        for (x = 10000000; n < first + count; x++) {
-            s = 0; y = x
-            for (i = 2; i <= 9; i++) { s += (y % 10) * i; y = int(y / 10) }
-            c = s % 11; if (c == 10) continue
-            if (n >= first) printf "%d%d\n", x, c
-            n++
-        }
-    }'
-}
-mkcsv() { # file prefix first count
-    { echo "id,bsn"; bsns "$3" "$4" | awk -v p="$2" '{ print p "-" NR "," $0 }'; } >"$1"
-}
-printf 'kind = person\nheader = yes\nkeys = bsn\nrecord_id = id\nbsn = bsn\n' >"$T/p.map"
+bsn_mapping "$T/p.map"
 mkcsv "$T/a.csv" a 0 3000
 mkcsv "$T/b.csv" b 1500 3000
 { mkcsv "$T/c1.csv" c 0 1000; mkcsv "$T/c2.csv" d 3000 2000; } && {

@@ -214,3 +214,28 @@ keys_of() {
     mkdir -p "$T/keys"
     "$SP" keys --mapping "$3" "$2" 2>/dev/null | tail -n +2 | sed "s/^/$1,/" >"$T/keys/$1.csv"
 }
+
+# bsns FIRST COUNT: COUNT valid BSNs (11-test) in increasing order, skipping
+# the FIRST ones: two calls with overlapping ranges share exactly the overlap.
+bsns() {
+    awk -v first="$1" -v count="$2" 'BEGIN {
+        n = 0
+        for (x = 10000000; n < first + count; x++) {
+            s = 0; y = x
+            for (i = 2; i <= 9; i++) { s += (y % 10) * i; y = int(y / 10) }
+            c = s % 11; if (c == 10) continue
+            if (n >= first) printf "%d%d\n", x, c
+            n++
+        }
+    }'
+}
+
+# mkcsv FILE PREFIX FIRST COUNT: an export of those BSNs, ids PREFIX-1...
+mkcsv() {
+    { echo "id,bsn"; bsns "$3" "$4" | awk -v p="$2" '{ print p "-" NR "," $0 }'; } >"$1"
+}
+
+# bsn_mapping FILE: the mapping of mkcsv's exports (one bsn key per record).
+bsn_mapping() {
+    printf 'kind = person\nheader = yes\nkeys = bsn\nrecord_id = id\nbsn = bsn\n' >"$1"
+}

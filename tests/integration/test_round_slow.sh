@@ -29,22 +29,7 @@ ALLOWANCE_KB=512  # what a round costs a node beyond its batches once it ran
                   # one (round records, LMDB pages, scratch, log lines)
 fed_init a b c -- "round_deadline = 120" "batch_size = $BATCH" "batch_window = $WINDOW"
 
-bsns() { # first count: valid BSNs (11-test)
-    awk -v first="$1" -v count="$2" 'BEGIN {
-        n = 0
-        for (x = 10000000; n < first + count; x++) {
-            s = 0; y = x
-            for (i = 2; i <= 9; i++) { s += (y % 10) * i; y = int(y / 10) }
-            c = s % 11; if (c == 10) continue
-            if (n >= first) printf "%d%d\n", x, c
-            n++
-        }
-    }'
-}
-mkcsv() { # file prefix first count
-    { echo "id,bsn"; bsns "$3" "$4" | awk -v p="$2" '{ print p "-" NR "," $0 }'; } >"$1"
-}
-printf 'kind = person\nheader = yes\nkeys = bsn\nrecord_id = id\nbsn = bsn\n' >"$T/p.map"
+bsn_mapping "$T/p.map"
 mkcsv "$T/c.csv" c 0 "$NC"
 mkcsv "$T/a.csv" a $((NC - 200)) 400 # 200 shared with c
 mkcsv "$T/b.csv" b $((NC - 300)) 200 # 100 shared with a and c, 100 with c
