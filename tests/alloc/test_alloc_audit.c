@@ -239,9 +239,7 @@ static int setup(void **state)
     fa_disarm();
     struct fed *f = calloc(1, sizeof(*f));
     assert_non_null(f);
-    fixture_federation(f->log, NODES, round_id);
-    for (size_t i = 0; i < NODES; i++)
-        texport_of(&f->log[i], &f->x[i]);
+    fixture_federation_exports(f->log, f->x, NODES, round_id);
     *state = f;
     return 0;
 }
@@ -249,10 +247,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fed *f = *state;
-    for (size_t i = 0; i < NODES; i++) {
-        texport_free(&f->x[i]);
-        tlog_free(&f->log[i]);
-    }
+    fixture_federation_free(f->log, f->x, NODES);
     free(f);
     return 0;
 }

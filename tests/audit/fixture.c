@@ -372,6 +372,22 @@ void fixture_federation(struct tlog *logs, size_t n, const uint8_t round[16])
     fixture_federation_with(logs, n, round);
 }
 
+void fixture_federation_exports(struct tlog *logs, struct texport *x, size_t n,
+                                const uint8_t round[16])
+{
+    fixture_federation(logs, n, round);
+    for (size_t i = 0; i < n; i++)
+        texport_of(&logs[i], &x[i]);
+}
+
+void fixture_federation_free(struct tlog *logs, struct texport *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        texport_free(&x[i]);
+        tlog_free(&logs[i]);
+    }
+}
+
 void fixture_federation_with(struct tlog *logs, size_t n, const uint8_t round[16])
 {
     assert_true(n >= 2 && n <= 8);

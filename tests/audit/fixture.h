@@ -71,6 +71,11 @@ int texport_verify(const struct texport *x, const struct tlog *node, const struc
 void fixture_federation(struct tlog *logs, size_t n, const uint8_t round[16]);
 /* The same with logs already initialised (names and keys chosen). */
 void fixture_federation_with(struct tlog *logs, size_t n, const uint8_t round[16]);
+/* fixture_federation, then each log's export in x[i]. */
+void fixture_federation_exports(struct tlog *logs, struct texport *x, size_t n,
+                                const uint8_t round[16]);
+/* Frees n logs and their exports (as fixture_federation_exports made them). */
+void fixture_federation_free(struct tlog *logs, struct texport *x, size_t n);
 /* Elements node i sent to node j in the fixture's round, per key type. */
 uint64_t fixture_sent(size_t i, size_t j, int key_type);
 
