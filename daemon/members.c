@@ -15,11 +15,14 @@
 #include "daemon/log.h"
 #include "daemon/members.h"
 
+/* A peer's certificate path: <cert_dir>/<name>.crt (see peer_path). */
+#define MEMBER_PATH_MAX (SP_CONFIG_PATH_MAX + 1 + SP_CONFIG_NAME_MAX + 8)
+
 struct member {
     uint8_t *cert; /* as read (PEM or DER); NULL when it could not be read */
     size_t len;
     int load_err; /* why cert is NULL */
-    char path[SP_CONFIG_PATH_MAX + 1];
+    char path[MEMBER_PATH_MAX];
     struct sp_pki_cert_info info; /* from sp_pki_inspect; valid when has_info */
     bool has_info;
 };
@@ -110,7 +113,8 @@ static int member_check(const struct sp_members *m, const struct member *mb, con
                         size_t cap)
 {
     struct sp_pki_cert_info info;
-    char detail[SP_MEMBERS_WHY_MAX];
+    /* Shorter than why: it follows "certificate PATH: " there. */
+    char detail[SP_MEMBERS_WHY_MAX / 2];
     if (!mb->cert) {
         snprintf(why, cap, "certificate %s: %s", mb->path, read_err(mb->load_err));
         return mb->load_err;
@@ -167,7 +171,7 @@ int sp_members_new(const struct sp_config *cfg, const uint8_t self_sign_pk[32],
     if (!err && m->enabled) {
         member_load(&m->self, cfg->node_cert_path);
         for (size_t i = 0; i < cfg->npeers; i++) {
-            char path[SP_CONFIG_PATH_MAX + 1 + SP_CONFIG_NAME_MAX + 8];
+            char path[MEMBER_PATH_MAX];
             peer_path(cfg, i, path, sizeof path);
             member_load(&m->peers[i], path);
         }

@@ -233,7 +233,9 @@ static int truth_line(struct truth *t, char *line)
     }
     t->nodes[s] |= UINT64_C(1) << bit;
     char key[512];
-    snprintf(key, sizeof(key), "%s\t%s\t%s", f[0], f[1], f[2]);
+    int kn = snprintf(key, sizeof(key), "%s\t%s\t%s", f[0], f[1], f[2]);
+    if (kn < 0 || (size_t)kn >= sizeof(key))
+        return SP_ERR_OVERFLOW;
     return smap_get(&t->records, key, &s, true) ? 0 : SP_ERR_NOMEM;
 }
 

@@ -210,9 +210,10 @@ static bool walk_elem(struct walk *w, size_t *pos, const char *path, int depth)
     w->n++;
     *pos = e.hdr_end;
     for (uint64_t i = 0; i < children; i++) {
-        char sub[48];
-        snprintf(sub, sizeof(sub), "%s%s%llu", path, path[0] ? "." : "", (unsigned long long)i);
-        if (!walk_elem(w, pos, sub, depth + 1))
+        char sub[sizeof(e.path)];
+        int n =
+            snprintf(sub, sizeof(sub), "%s%s%llu", path, path[0] ? "." : "", (unsigned long long)i);
+        if (n < 0 || (size_t)n >= sizeof(sub) || !walk_elem(w, pos, sub, depth + 1))
             return false;
     }
     if (body > w->len - *pos)
