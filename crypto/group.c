@@ -1,15 +1,18 @@
 /*
- * ristretto255 hash-to-group and blinding on top of libsodium.
+ * Hash-to-group and blinding on X25519 u-coordinates.
  *
  * Why this file looks the way it does:
  * - expand_message_xmd is written out here (libsodium 1.0.18 has no RFC 9380
  *   API) with SHA-512 from libsodium; the RFC 9380 K.3 vectors pin it.
- * - Blinding relies on crypto_scalarmult_ristretto255 decoding its input with
- *   the full RFC 9496 checks (canonical, valid) and refusing an identity
- *   result; since the group has prime order and the scalar is non-zero, an
- *   identity result means an identity input. So validation costs nothing
- *   extra on the hot path.
- * - Round keys are made read-only once, right after creation, and never
+ * - Hashing is RFC 9380 curve25519_XMD:SHA-512_ELL2_RO_, computed straight
+ *   on the Montgomery curve by curve25519.c, with one field inversion per
+ *   batch of values; the element is the u-coordinate of the hashed point.
+ * - Blinding is libsodium's X25519 ladder (crypto_scalarmult_curve25519,
+ *   measured faster here than OpenSSL's, crypto/README.md). It refuses an
+ *   all-zero result, i.e. an input of order dividing 8 (the key is a clamped
+ *   multiple of 8); non-canonical encodings are refused before it.
+ *   crypto/README.md says why twist points need no check on this path.
+ * - Round keys are clamped once at creation, made read-only and never
  *   toggled: concurrent sp_blind_batch calls share them without locks.
  */
 #include "group.h"
@@ -20,22 +23,17 @@
 #include <sodium.h>
 
 #include "common/keytype.h"
+#include "curve25519.h"
 
 #define XMD_B_BYTES 64  /* SHA-512 output */
 #define XMD_R_BYTES 128 /* SHA-512 input block (Z_pad length) */
 
-/* RFC 9380 section 8.10 / RFC 9496: the hash_to_ristretto255 suite ID. */
-#define SUITE_ID "ristretto255_XMD:SHA-512_R255MAP_RO_"
+/* RFC 9380 section 8.5: the suite ID. */
+#define SUITE_ID "curve25519_XMD:SHA-512_ELL2_RO_"
 
 struct sp_round_key {
-    uint8_t scalar[SP_GROUP_SCALAR_BYTES];
+    uint8_t scalar[SP_GROUP_SCALAR_BYTES]; /* clamped (RFC 7748 decodeScalar25519) */
 };
-
-/* The group order L = 2^252 + 27742317777372353535851937790883648493,
- * little-endian. */
-static const uint8_t group_order[SP_GROUP_SCALAR_BYTES] = {
-    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10};
 
 int sp_crypto_init(void)
 {
@@ -125,36 +123,57 @@ int sp_group_dst(char *dst, size_t dst_cap, size_t *dst_len, int key_type)
     return 0;
 }
 
-void sp_group_map_uniform(uint8_t out[SP_GROUP_ELEMENT_BYTES],
-                          const uint8_t uniform[SP_GROUP_UNIFORM_BYTES])
+/* hash_to_curve of n values under one DST into out (n elements). */
+static int hash_chunk(uint8_t *out, const uint8_t *dst, size_t dst_len, const uint8_t *vals,
+                      const uint32_t *offs, size_t n, int ro)
 {
-    /* crypto_core_ristretto255_from_hash is the RFC 9496 derivation: two
-     * Elligator maps of the 32-byte halves (top bit masked), added. */
-    (void)crypto_core_ristretto255_from_hash(out, uniform);
+    uint8_t uniform[SP_X25519_BATCH * SP_X25519_RO_UNIFORM_BYTES];
+    size_t step = ro ? SP_X25519_RO_UNIFORM_BYTES : SP_X25519_NU_UNIFORM_BYTES;
+    int rc = 0;
+
+    for (size_t off = 0; off < n && rc == 0; off += SP_X25519_BATCH) {
+        size_t m = n - off < SP_X25519_BATCH ? n - off : SP_X25519_BATCH;
+
+        for (size_t i = 0; i < m && rc == 0; i++) {
+            const uint8_t *v = vals == NULL ? NULL : vals + offs[off + i];
+            size_t len = offs[off + i + 1] - offs[off + i];
+
+            rc = sp_expand_message_xmd_sha512(uniform + i * step, step, v, len, dst, dst_len);
+        }
+        if (rc == 0)
+            rc = sp_x25519_hash_to_u(out + off * SP_GROUP_ELEMENT_BYTES, uniform, m, ro);
+    }
+    sodium_memzero(uniform, sizeof(uniform));
+    return rc;
+}
+
+static int hash_one(uint8_t out[SP_GROUP_ELEMENT_BYTES], const uint8_t *dst, size_t dst_len,
+                    const uint8_t *msg, size_t msg_len, int ro)
+{
+    uint8_t elem[SP_GROUP_ELEMENT_BYTES];
+    uint32_t offs[2] = {0, 0};
+    int rc;
+
+    if (out == NULL || (msg == NULL && msg_len > 0) || msg_len > UINT32_MAX)
+        return SP_ERR_INVALID_ARG;
+    offs[1] = (uint32_t)msg_len;
+    rc = hash_chunk(elem, dst, dst_len, msg, offs, 1, ro);
+    if (rc == 0)
+        memcpy(out, elem, sizeof(elem));
+    sodium_memzero(elem, sizeof(elem));
+    return rc;
 }
 
 int sp_group_hash_dst(uint8_t out[SP_GROUP_ELEMENT_BYTES], const uint8_t *dst, size_t dst_len,
                       const uint8_t *msg, size_t msg_len)
 {
-    uint8_t uniform[SP_GROUP_UNIFORM_BYTES];
-    uint8_t elem[SP_GROUP_ELEMENT_BYTES];
-    int rc;
+    return hash_one(out, dst, dst_len, msg, msg_len, 1);
+}
 
-    if (out == NULL)
-        return SP_ERR_INVALID_ARG;
-    rc = sp_expand_message_xmd_sha512(uniform, sizeof(uniform), msg, msg_len, dst, dst_len);
-    if (rc != 0)
-        goto done;
-    sp_group_map_uniform(elem, uniform);
-    if (sodium_is_zero(elem, sizeof(elem))) {
-        rc = SP_ERR_CRYPTO_POINT;
-        goto done;
-    }
-    memcpy(out, elem, sizeof(elem));
-done:
-    sodium_memzero(uniform, sizeof(uniform));
-    sodium_memzero(elem, sizeof(elem));
-    return rc;
+int sp_group_encode_nu_dst(uint8_t out[SP_GROUP_ELEMENT_BYTES], const uint8_t *dst, size_t dst_len,
+                           const uint8_t *msg, size_t msg_len)
+{
+    return hash_one(out, dst, dst_len, msg, msg_len, 0);
 }
 
 int sp_group_hash(uint8_t out[SP_GROUP_ELEMENT_BYTES], int key_type, const uint8_t *value,
@@ -172,32 +191,46 @@ int sp_group_hash(uint8_t out[SP_GROUP_ELEMENT_BYTES], int key_type, const uint8
     return sp_group_hash_dst(out, (const uint8_t *)dst, dst_len, value, value_len);
 }
 
+int sp_group_hash_many(uint8_t *out, int key_type, const uint8_t *vals, const uint32_t *offs,
+                       size_t n)
+{
+    char dst[SP_GROUP_DST_MAX_BYTES + 1];
+    size_t dst_len;
+    int rc;
+
+    if (n == 0)
+        return 0;
+    if (out == NULL || offs == NULL || n > SIZE_MAX / SP_GROUP_ELEMENT_BYTES - 1)
+        return SP_ERR_INVALID_ARG;
+    if (vals == NULL && offs[n] != offs[0])
+        return SP_ERR_INVALID_ARG;
+    for (size_t i = 0; i < n; i++)
+        if (offs[i + 1] < offs[i])
+            return SP_ERR_INVALID_ARG;
+    rc = sp_group_dst(dst, sizeof(dst), &dst_len, key_type);
+    if (rc != 0)
+        return rc;
+    return hash_chunk(out, (const uint8_t *)dst, dst_len, vals, offs, n, 1);
+}
+
 int sp_group_element_check(const uint8_t elem[SP_GROUP_ELEMENT_BYTES])
 {
-    if (elem == NULL)
-        return SP_ERR_CRYPTO_POINT;
-    /* is_valid_point accepts the identity (its encoding is all zeros, the
-     * only encoding it has); blinding the identity would leak nothing but
-     * reveals a broken or hostile peer, so it is refused too. */
-    if (crypto_core_ristretto255_is_valid_point(elem) != 1 ||
-        sodium_is_zero(elem, SP_GROUP_ELEMENT_BYTES))
+    if (elem == NULL || !sp_x25519_is_canonical(elem) || sp_x25519_is_small_order(elem) ||
+        !sp_x25519_is_on_curve(elem))
         return SP_ERR_CRYPTO_POINT;
     return 0;
 }
 
-/* True when 0 < s < L. Constant time in s (a scalar is a secret). */
-static int scalar_is_valid(const uint8_t s[SP_GROUP_SCALAR_BYTES])
+/* RFC 7748 decodeScalar25519: a multiple of 8 in [2^254, 2^255). */
+static void clamp(uint8_t s[SP_GROUP_SCALAR_BYTES])
 {
-    unsigned borrow = 0;
-
-    /* s - L borrows out of the top byte exactly when s < L. */
-    for (size_t i = 0; i < SP_GROUP_SCALAR_BYTES; i++)
-        borrow = (((unsigned)s[i] - group_order[i] - borrow) >> 8) & 1u;
-    return (int)borrow & !sodium_is_zero(s, SP_GROUP_SCALAR_BYTES);
+    s[0] &= 248;
+    s[31] &= 127;
+    s[31] |= 64;
 }
 
-/* Allocates a guarded key, writes the given scalar (or a fresh random one)
- * and seals it read-only for the rest of its life. */
+/* Allocates a guarded key, writes the given scalar (or a fresh random one),
+ * clamps it and seals it read-only for the rest of its life. */
 static int round_key_make(struct sp_round_key **out, const uint8_t *scalar)
 {
     struct sp_round_key *key;
@@ -212,7 +245,8 @@ static int round_key_make(struct sp_round_key **out, const uint8_t *scalar)
     if (scalar != NULL)
         memcpy(key->scalar, scalar, sizeof(key->scalar));
     else
-        crypto_core_ristretto255_scalar_random(key->scalar); /* uniform in [1, L) */
+        randombytes_buf(key->scalar, sizeof(key->scalar));
+    clamp(key->scalar);
     if (sodium_mprotect_readonly(key) != 0) {
         sodium_free(key);
         return SP_ERR_INTERNAL;
@@ -230,8 +264,6 @@ int sp_round_key_from_scalar(struct sp_round_key **out, const uint8_t scalar[SP_
 {
     if (out == NULL || scalar == NULL)
         return SP_ERR_INVALID_ARG;
-    if (!scalar_is_valid(scalar))
-        return SP_ERR_CRYPTO_SCALAR;
     return round_key_make(out, scalar);
 }
 
@@ -254,11 +286,12 @@ int sp_blind_batch(const struct sp_round_key *key, uint8_t *elems, size_t n, siz
     for (size_t i = 0; i < n; i++) {
         uint8_t *e = elems + i * SP_GROUP_ELEMENT_BYTES;
 
-        /* Fails on a non-canonical or invalid encoding and on an identity
-         * result, i.e. an identity input (prime order, non-zero scalar). */
-        if (crypto_scalarmult_ristretto255(out, key->scalar, e) != 0) {
+        /* A non-canonical u is refused; an input of order dividing 8 gives
+         * the all-zero result, which crypto_scalarmult refuses. */
+        if (!sp_x25519_is_canonical(e) || crypto_scalarmult_curve25519(out, key->scalar, e) != 0) {
             if (bad_index != NULL)
                 *bad_index = i;
+            sodium_memzero(out, sizeof(out));
             return SP_ERR_CRYPTO_POINT;
         }
         memcpy(e, out, sizeof(out));

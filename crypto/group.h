@@ -1,11 +1,15 @@
 /*
- * The prime-order group of the matching protocol: hashing match-key values to
- * group elements and blinding batches of elements with a round scalar.
+ * The group of the matching protocol: hashing match-key values to group
+ * elements and blinding batches of elements with a round scalar.
  *
- * The group is ristretto255 (RFC 9496); hashing is RFC 9380's
- * hash_to_ristretto255 (expand_message_xmd with SHA-512, then the RFC 9496
- * element derivation). crypto/README.md records the measurements behind the
- * choice and the exact domain separation tags, which are part of the protocol.
+ * Elements are X25519 u-coordinates (32 bytes, canonical little-endian) of
+ * points in the prime-order subgroup of curve25519; hashing is RFC 9380's
+ * curve25519_XMD:SHA-512_ELL2_RO_ (expand_message_xmd with SHA-512, two
+ * Elligator 2 maps, added, times the cofactor 8), keeping u; blinding is the
+ * X25519 function with a clamped round scalar. crypto/README.md records the
+ * measurements behind the choice, why clamping and u-only equality keep the
+ * blinding commutative and safe, and the exact domain separation tags, which
+ * are part of the protocol.
  *
  * Pure: caller-provided fixed-size buffers; no I/O, clock or logging.
  * Every function that touches a round key says so; round keys live in guarded
@@ -21,10 +25,9 @@
 
 #define SP_GROUP_ELEMENT_BYTES 32
 #define SP_GROUP_SCALAR_BYTES  32
-/* Input of the RFC 9496 element derivation (two field-element halves). */
-#define SP_GROUP_UNIFORM_BYTES 64
-/* Protocol version baked into every domain separation tag. */
-#define SP_GROUP_PROTOCOL_VERSION 1
+/* Protocol version baked into every domain separation tag (1 was
+ * ristretto255; 2 is X25519 with curve25519_XMD:SHA-512_ELL2_RO_). */
+#define SP_GROUP_PROTOCOL_VERSION 2
 /* Longest DST accepted (RFC 9380 allows 255; longer tags are refused, not
  * hashed down as RFC 9380 section 5.3.3 would allow: ours are short). */
 #define SP_GROUP_DST_MAX_BYTES 255
@@ -44,36 +47,52 @@ SP_NODISCARD int sp_expand_message_xmd_sha512(uint8_t *out, size_t out_len, cons
                                               size_t msg_len, const uint8_t *dst, size_t dst_len);
 
 /* Builds the domain separation tag of a key type:
- *   "snijpunt-v<version>-<key type name>-with-ristretto255_XMD:SHA-512_R255MAP_RO_"
- * e.g. "snijpunt-v1-bsn-with-ristretto255_XMD:SHA-512_R255MAP_RO_" (the RFC 9380
+ *   "snijpunt-v<version>-<key type name>-with-curve25519_XMD:SHA-512_ELL2_RO_"
+ * e.g. "snijpunt-v2-bsn-with-curve25519_XMD:SHA-512_ELL2_RO_" (the RFC 9380
  * section 3.1 form: application, version, then the suite ID). Changing it
  * changes every blinded value. Writes a NUL-terminated string into dst
  * (capacity dst_cap) and its length without the NUL to *dst_len (may be NULL).
  * Returns 0, SP_ERR_INVALID_ARG (unknown key type, NULL) or SP_ERR_OVERFLOW. */
 SP_NODISCARD int sp_group_dst(char *dst, size_t dst_cap, size_t *dst_len, int key_type);
 
-/* Hash-to-group (RFC 9380 hash_to_ristretto255) of a canonical match-key
- * value under a key type's DST. Deterministic; no secrets, but value is
- * personal data and every intermediate buffer is wiped.
+/* Hash-to-group (RFC 9380 hash_to_curve with curve25519_XMD:SHA-512_ELL2_RO_,
+ * the u-coordinate of the result) of a canonical match-key value under a key
+ * type's DST. Deterministic; no secrets, but value is personal data and every
+ * intermediate buffer is wiped. One field inversion per call: use
+ * sp_group_hash_many for many values.
  * Returns 0, SP_ERR_INVALID_ARG, or SP_ERR_CRYPTO_POINT in the (never yet
- * observed, probability 2^-252) case that the value hashes to the identity. */
+ * observed, probability about 2^-250) case that the value hashes to the
+ * identity. */
 SP_NODISCARD int sp_group_hash(uint8_t out[SP_GROUP_ELEMENT_BYTES], int key_type,
                                const uint8_t *value, size_t value_len);
 
-/* hash_to_ristretto255 under an explicit DST (sp_group_hash is this with
- * sp_group_dst's tag). For other protocol domains and for RFC test vectors.
+/* sp_group_hash for n values of one key type: value i is vals[offs[i]] ..
+ * vals[offs[i+1] - 1] (offs has n + 1 non-decreasing entries; vals may be
+ * NULL when all values are empty). Writes n elements to out (n * 32 bytes).
+ * Shares one field inversion among up to 64 values (Montgomery's trick),
+ * which is why it exists. Same secrecy as sp_group_hash.
+ * Returns 0, SP_ERR_INVALID_ARG or SP_ERR_CRYPTO_POINT (out then unspecified). */
+SP_NODISCARD int sp_group_hash_many(uint8_t *out, int key_type, const uint8_t *vals,
+                                    const uint32_t *offs, size_t n);
+
+/* hash_to_curve (curve25519_XMD:SHA-512_ELL2_RO_) under an explicit DST,
+ * u-coordinate only (sp_group_hash is this with sp_group_dst's tag). For
+ * other protocol domains and for RFC test vectors.
  * Returns 0, SP_ERR_INVALID_ARG, SP_ERR_CRYPTO_DST or SP_ERR_CRYPTO_POINT. */
 SP_NODISCARD int sp_group_hash_dst(uint8_t out[SP_GROUP_ELEMENT_BYTES], const uint8_t *dst,
                                    size_t dst_len, const uint8_t *msg, size_t msg_len);
 
-/* The RFC 9496 section 4.3.4 element derivation (one-way map) of 64 uniform
- * bytes, the last step of hash_to_ristretto255. Never fails. */
-void sp_group_map_uniform(uint8_t out[SP_GROUP_ELEMENT_BYTES],
-                          const uint8_t uniform[SP_GROUP_UNIFORM_BYTES]);
+/* RFC 9380 encode_to_curve with curve25519_XMD:SHA-512_ELL2_NU_ (one map, no
+ * addition), u-coordinate only. Not used by the protocol (crypto/README.md
+ * says why); for the RFC vectors and the benchmark. Returns as
+ * sp_group_hash_dst. */
+SP_NODISCARD int sp_group_encode_nu_dst(uint8_t out[SP_GROUP_ELEMENT_BYTES], const uint8_t *dst,
+                                        size_t dst_len, const uint8_t *msg, size_t msg_len);
 
-/* Returns 0 when elem is a canonical encoding of a valid, non-identity element,
- * else SP_ERR_CRYPTO_POINT. Use on every element that came from a peer and is
- * not passed through sp_blind_batch (which checks by itself). */
+/* Returns 0 when elem is the canonical encoding (u < p, bit 255 clear) of the
+ * u-coordinate of a point on curve25519 (not its twist) whose order does not
+ * divide 8, else SP_ERR_CRYPTO_POINT. One exponentiation. Use on elements
+ * from a peer that are not passed through sp_blind_batch. */
 SP_NODISCARD int sp_group_element_check(const uint8_t elem[SP_GROUP_ELEMENT_BYTES]);
 
 /* A per-round secret scalar in guarded memory (sodium_malloc: guard pages,
@@ -81,17 +100,18 @@ SP_NODISCARD int sp_group_element_check(const uint8_t elem[SP_GROUP_ELEMENT_BYTE
  * any number of threads may use it at once. Never serialised. */
 struct sp_round_key;
 
-/* Draws a fresh uniformly random non-zero scalar. *out is owned by the caller
+/* Draws 32 fresh random bytes and clamps them (RFC 7748: a multiple of 8 in
+ * [2^254, 2^255), 251 random bits). *out is owned by the caller
  * and must be released with sp_round_key_free. Touches secrets.
  * Returns 0, SP_ERR_CRYPTO_INIT, SP_ERR_NOMEM or SP_ERR_INTERNAL (the page
  * protection could not be set). */
 SP_NODISCARD int sp_round_key_new(struct sp_round_key **out);
 
-/* Makes a round key from a given scalar (32 bytes little-endian, canonical:
- * 0 < scalar < group order). For known-answer tests and benchmarks only: a
- * round always uses sp_round_key_new. Touches secrets (the caller wipes its
- * copy). Returns 0, SP_ERR_INVALID_ARG, SP_ERR_CRYPTO_SCALAR (zero or not
- * canonical), SP_ERR_CRYPTO_INIT, SP_ERR_NOMEM or SP_ERR_INTERNAL. */
+/* Makes a round key from a given X25519 scalar (32 bytes, clamped here as
+ * RFC 7748 does, so every value is accepted). For known-answer tests and
+ * benchmarks only: a round always uses sp_round_key_new. Touches secrets
+ * (the caller wipes its copy). Returns 0, SP_ERR_INVALID_ARG,
+ * SP_ERR_CRYPTO_INIT, SP_ERR_NOMEM or SP_ERR_INTERNAL. */
 SP_NODISCARD int sp_round_key_from_scalar(struct sp_round_key **out,
                                           const uint8_t scalar[SP_GROUP_SCALAR_BYTES]);
 
@@ -100,11 +120,13 @@ SP_NODISCARD int sp_round_key_from_scalar(struct sp_round_key **out,
  * are no-ops. */
 void sp_round_key_free(struct sp_round_key **key);
 
-/* Blinds n elements in place: elems[i] = key * elems[i]. elems is n *
- * SP_GROUP_ELEMENT_BYTES bytes. Every input element is checked (canonical
- * encoding, valid, not the identity) as part of decoding it; on an invalid
- * one, returns SP_ERR_CRYPTO_POINT and sets *bad_index (if not NULL) to its
- * index, and the contents of elems are unspecified (callers discard the batch).
+/* Blinds n elements in place: elems[i] = X25519(key, elems[i]). elems is n *
+ * SP_GROUP_ELEMENT_BYTES bytes. Every input element is checked: a
+ * non-canonical encoding (u >= p or bit 255 set) and a point of order
+ * dividing 8 (all-zero result) are refused; twist points are blinded like
+ * any other (crypto/README.md: harmless). On a refused one, returns
+ * SP_ERR_CRYPTO_POINT and sets *bad_index (if not NULL) to its index, and
+ * the contents of elems are unspecified (callers discard the batch).
  * Thread-safe for concurrent calls with the same key. Touches secrets.
  * Returns 0, SP_ERR_INVALID_ARG or SP_ERR_CRYPTO_POINT. */
 SP_NODISCARD int sp_blind_batch(const struct sp_round_key *key, uint8_t *elems, size_t n,

@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Independent oracle for the crypto known-answer tests (not run by ctest).
 
-A from-scratch Python transcription of RFC 9380 expand_message_xmd(SHA-512)
-and RFC 9496 ristretto255 (decode, encode, element derivation), sharing no
-code with libsodium. It re-derives the published vectors used by
-test_xmd.c and test_ristretto.c, then prints the project's own vectors
+A from-scratch Python transcription of RFC 9380 expand_message_xmd(SHA-512),
+RFC 9496 ristretto255 (decode, encode, element derivation; protocol version 1)
+and RFC 9380 curve25519_XMD:SHA-512_ELL2_RO_ / _NU_ (the generic Elligator 2
+of section 6.7.1 with affine Montgomery arithmetic, not the straight-line
+form crypto/curve25519.c uses; protocol version 2), sharing no code with
+libsodium or crypto/. It re-derives the published vectors used by
+test_xmd.c and test_x25519.c, then prints the project's own vectors
 (sp_group_hash under the snijpunt DSTs) that test_group.c pins. If this
 script and the C library ever disagree, one of them is wrong: find out
 which before touching a vector.
@@ -134,6 +137,63 @@ def dst_of(name):
     return ("snijpunt-v1-%s-with-ristretto255_XMD:SHA-512_R255MAP_RO_" % name).encode()
 
 
+# ---- curve25519 (Montgomery, v^2 = u^3 + A u^2 + u), RFC 9380 ----
+MONT_A = 486662
+def is_square(x): return x % P == 0 or pow(x, (P - 1) // 2, P) == 1
+def fsqrt(x):
+    r = pow(x, (P + 3) // 8, P)
+    if r * r % P != x % P: r = r * SQRT_M1 % P
+    assert r * r % P == x % P
+    return r
+def h2f(msg, dst, count):
+    b = xmd(msg, dst, 48 * count)
+    return [int.from_bytes(b[48 * i:48 * (i + 1)], 'big') % P for i in range(count)]
+def ell2(u):
+    x1 = (-MONT_A) * pow(1 + 2 * u * u, P - 2, P) % P
+    if x1 == 0: x1 = (-MONT_A) % P
+    g = lambda x: (x ** 3 + MONT_A * x * x + x) % P
+    x2 = (-x1 - MONT_A) % P
+    if is_square(g(x1)):
+        x, y = x1, fsqrt(g(x1))
+        if y & 1 == 0: y = P - y if y else 0
+    else:
+        x, y = x2, fsqrt(g(x2))
+        if y & 1 == 1: y = P - y
+    return (x, y)
+def madd(p1, p2):
+    if p1 is None: return p2
+    if p2 is None: return p1
+    (x1, y1), (x2, y2) = p1, p2
+    if x1 == x2 and (y1 + y2) % P == 0: return None
+    if p1 == p2: lam = (3 * x1 * x1 + 2 * MONT_A * x1 + 1) * pow(2 * y1, P - 2, P) % P
+    else: lam = (y2 - y1) * pow(x2 - x1, P - 2, P) % P
+    x3 = (lam * lam - MONT_A - x1 - x2) % P
+    return (x3, (lam * (x1 - x3) - y1) % P)
+def mmul(k, pt):
+    r = None
+    while k:
+        if k & 1: r = madd(r, pt)
+        pt = madd(pt, pt); k >>= 1
+    return r
+def c25519_hash(msg, dst, ro=True):
+    us = h2f(msg, dst, 2 if ro else 1)
+    q = ell2(us[0])
+    if ro: q = madd(q, ell2(us[1]))
+    return mmul(8, q)
+def dst_v2(name):
+    return ("snijpunt-v2-%s-with-curve25519_XMD:SHA-512_ELL2_RO_" % name).encode()
+C25519_RO_PX = ("2de3780abb67e861289f5749d16d3e217ffa722192d16bbd9d1bfb9d112b98c0",
+                "2b4419f1f2d48f5872de692b0aca72cc7b0a60915dd70bde432e826b6abc526d",
+                "68ca1ea5a6acf4e9956daa101709b1eee6c1bb0df1de3b90d4602382a104c036",
+                "096e9c8bae6c06b554c1ee69383bb0e82267e064236b3a30608d4ed20b73ac5a",
+                "1bc61845a138e912f047b5e70ba9606ba2a447a4dade024c8ef3dd42b7bbc5fe")
+C25519_NU_PX = ("1bb913f0c9daefa0b3375378ffa534bda5526c97391952a7789eb976edfe4d08",
+                "7c22950b7d900fa866334262fcaea47a441a578df43b894b4625c9b450f9a026",
+                "31ad08a8b0deeb2a4d8b0206ca25f567ab4e042746f792f4b7973f3ae2096c52",
+                "027877759d155b1997d0d84683a313eb78bdb493271d935b622900459d52ceaa",
+                "5fd892c0958d1a75f54c3182a18d286efab784e774d1e017ba2fb252998b5dc1")
+
+
 def main():
     quux = b"QUUX-V01-CS02-with-expander-SHA512-256"
     for msg in (b"", b"abc", b"abcdef0123456789", b"q128_" + b"q" * 128, b"a512_" + b"a" * 512):
@@ -169,6 +229,18 @@ def main():
                         ("name_dob", b"jansen|jan|1980-01-01"),
                         ("iban", b"NL91ABNA0417164300")):
         print("project", name, value.decode(), hash_to_group(value, dst_of(name)).hex())
+    # RFC 9380 J.4.1 / J.4.2 (P.x, big-endian as printed there).
+    msgs = (b"", b"abc", b"abcdef0123456789", b"q128_" + b"q" * 128, b"a512_" + b"a" * 512)
+    for msg, ro_x, nu_x in zip(msgs, C25519_RO_PX, C25519_NU_PX):
+        assert c25519_hash(msg, b"QUUX-V01-CS02-with-curve25519_XMD:SHA-512_ELL2_RO_")[0] == int(ro_x, 16)
+        assert c25519_hash(msg, b"QUUX-V01-CS02-with-curve25519_XMD:SHA-512_ELL2_NU_", False)[0] == int(nu_x, 16)
+    print("curve25519 RO and NU: RFC 9380 J.4.1 and J.4.2 reproduced")
+    # Version 2 (X25519): the u-coordinate, 32 bytes little-endian.
+    for name, value in (("bsn", b"111222333"), ("bsn", b""), ("kvk", b"69599084"),
+                        ("name_dob", b"jansen|jan|1980-01-01"),
+                        ("iban", b"NL91ABNA0417164300")):
+        u = c25519_hash(value, dst_v2(name))[0]
+        print("project-v2", name, value.decode(), u.to_bytes(32, 'little').hex())
 
 
 if __name__ == "__main__":

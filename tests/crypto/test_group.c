@@ -22,9 +22,9 @@ static void test_dst_exact_strings(void **state)
         int type;
         const char *dst;
     } v[] = {
-        {SP_KEY_BSN, "snijpunt-v1-bsn-with-ristretto255_XMD:SHA-512_R255MAP_RO_"},
-        {SP_KEY_INI_ADDR_DOB, "snijpunt-v1-ini_addr_dob-with-ristretto255_XMD:SHA-512_R255MAP_RO_"},
-        {SP_KEY_IBAN, "snijpunt-v1-iban-with-ristretto255_XMD:SHA-512_R255MAP_RO_"},
+        {SP_KEY_BSN, "snijpunt-v2-bsn-with-curve25519_XMD:SHA-512_ELL2_RO_"},
+        {SP_KEY_INI_ADDR_DOB, "snijpunt-v2-ini_addr_dob-with-curve25519_XMD:SHA-512_ELL2_RO_"},
+        {SP_KEY_IBAN, "snijpunt-v2-iban-with-curve25519_XMD:SHA-512_ELL2_RO_"},
     };
     char dst[SP_GROUP_DST_MAX_BYTES + 1];
     size_t len = 0;
@@ -40,7 +40,7 @@ static void test_dst_exact_strings(void **state)
         char want[SP_GROUP_DST_MAX_BYTES + 1];
 
         assert_int_equal(sp_group_dst(dst, sizeof(dst), NULL, t), 0);
-        snprintf(want, sizeof(want), "snijpunt-v1-%s-with-ristretto255_XMD:SHA-512_R255MAP_RO_",
+        snprintf(want, sizeof(want), "snijpunt-v2-%s-with-curve25519_XMD:SHA-512_ELL2_RO_",
                  sp_key_type_name(t));
         assert_string_equal(dst, want);
     }
@@ -56,15 +56,15 @@ static void test_dst_errors(void **state)
     assert_int_equal(sp_group_dst(dst, sizeof(dst), &len, SP_KEY_TYPE_MAX + 1), SP_ERR_INVALID_ARG);
     assert_int_equal(sp_group_dst(NULL, 10, &len, SP_KEY_BSN), SP_ERR_INVALID_ARG);
     /* one byte short of the tag and its NUL */
-    assert_int_equal(
-        sp_group_dst(dst, strlen("snijpunt-v1-bsn-with-ristretto255_XMD:SHA-512_R255MAP_RO_"), &len,
-                     SP_KEY_BSN),
-        SP_ERR_OVERFLOW);
+    assert_int_equal(sp_group_dst(dst,
+                                  strlen("snijpunt-v2-bsn-with-curve25519_XMD:SHA-512_ELL2_RO_"),
+                                  &len, SP_KEY_BSN),
+                     SP_ERR_OVERFLOW);
     assert_string_equal(dst, "");
     assert_int_equal(len, 7); /* untouched on failure */
 }
 
-/* Known answers under the project's DSTs (kat_gen.py, "project" lines). */
+/* Known answers under the project's DSTs (kat_gen.py, "project-v2" lines). */
 static void test_project_known_answers(void **state)
 {
     static const struct {
@@ -73,14 +73,14 @@ static void test_project_known_answers(void **state)
         const char *hex;
     } v[] = {
         {SP_KEY_BSN, "111222333",
-         "82e36ab6a61f5ef90aa826492172799bb50ff5464570f8d938c81ba9c938a51e"},
-        {SP_KEY_BSN, "", "362730dbb17e085451dcc55dddc60c6b294ef4fbb83708346a8475ec97f4a962"},
+         "f919c8b2eaa6038ccf9b394ef7004aa61c5dfeb9dee56507036c240852baee5f"},
+        {SP_KEY_BSN, "", "950d883210adfd0800c874ea772c8e94faf3876295bd1a7e7effb397a086b811"},
         {SP_KEY_KVK, "69599084",
-         "7a3517d854080703aaa8223d12095988d55d474d03d42060f626fad372ce9d7a"},
+         "239f651fec6c7bfba3dc3486f57a79fc561052dbc24076b756c44d892824032c"},
         {SP_KEY_NAME_DOB, "jansen|jan|1980-01-01",
-         "b60d3cda1ff40f6a2dc111caa7d9f78c1bc21c673d8e4ebe394117a97cede341"},
+         "1074fbb4885dc90e6e1cd6f764808304b7cc13fd957019a04c814e26e362d76b"},
         {SP_KEY_IBAN, "NL91ABNA0417164300",
-         "6ada4ca37ebb2003bf24fcbb69eb4b2be66a682e931497011780fbb472a8c106"},
+         "77507791432b617e4c191e18a5c6ed396afebea4c9881d0d2362d5bb8c386025"},
     };
     (void)state;
 
@@ -136,6 +136,42 @@ static void test_values_separate(void **state)
     assert_memory_not_equal(a, c, sizeof(a));
 }
 
+/* sp_group_hash_many gives what sp_group_hash gives, value by value, across
+ * several shared-inversion chunks and with empty values among them. */
+static void test_hash_many_matches_single(void **state)
+{
+    enum { N = 150 };
+    static uint8_t vals[N * 16], many[N * SP_GROUP_ELEMENT_BYTES];
+    uint32_t offs[N + 1];
+    size_t len = 0;
+    (void)state;
+
+    for (size_t i = 0; i < N; i++) {
+        offs[i] = (uint32_t)len;
+        if (i % 17 != 3)
+            len += (size_t)snprintf((char *)vals + len, 16, "%09zu", 100000000 + i * 7919);
+    }
+    offs[N] = (uint32_t)len;
+    for (size_t n = 0; n <= N; n += (n < 3 ? 1 : 49)) {
+        assert_int_equal(sp_group_hash_many(many, SP_KEY_BSN, vals, offs, n), 0);
+        for (size_t i = 0; i < n; i++) {
+            uint8_t one[SP_GROUP_ELEMENT_BYTES];
+
+            assert_int_equal(sp_group_hash(one, SP_KEY_BSN, vals + offs[i], offs[i + 1] - offs[i]),
+                             0);
+            assert_memory_equal(one, many + i * SP_GROUP_ELEMENT_BYTES, sizeof(one));
+        }
+    }
+    /* an offset going backwards, unknown key type, NULL arguments */
+    offs[5] = offs[4] - 1;
+    assert_int_equal(sp_group_hash_many(many, SP_KEY_BSN, vals, offs, N), SP_ERR_INVALID_ARG);
+    offs[5] = offs[4];
+    assert_int_equal(sp_group_hash_many(many, 0, vals, offs, 2), SP_ERR_INVALID_ARG);
+    assert_int_equal(sp_group_hash_many(NULL, SP_KEY_BSN, vals, offs, 2), SP_ERR_INVALID_ARG);
+    assert_int_equal(sp_group_hash_many(many, SP_KEY_BSN, vals, NULL, 2), SP_ERR_INVALID_ARG);
+    assert_int_equal(sp_group_hash_many(NULL, SP_KEY_BSN, NULL, NULL, 0), 0);
+}
+
 static void test_hash_errors(void **state)
 {
     uint8_t e[SP_GROUP_ELEMENT_BYTES];
@@ -160,6 +196,7 @@ int main(void)
         cmocka_unit_test(test_hash_deterministic_and_valid),
         cmocka_unit_test(test_domain_separation),
         cmocka_unit_test(test_values_separate),
+        cmocka_unit_test(test_hash_many_matches_single),
         cmocka_unit_test(test_hash_errors),
     };
     if (sp_crypto_init() != 0)
