@@ -17,6 +17,7 @@
     X(round)                                                                                       \
     X(results)                                                                                     \
     X(counts)                                                                                      \
+    X(report)                                                                                      \
     X(ca)                                                                                          \
     X(audit)
 
