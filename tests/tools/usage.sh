@@ -29,6 +29,7 @@ load
 datasets
 status
 counts
+report
 results
 round start
 round status
@@ -123,6 +124,13 @@ has "$ERR" "cannot reach snijpuntd at $TMP/other.sock"
 printf 'node = n\ncontrol_socket = %s\n[peer x]\n' "$TMP/cfg.sock" >"$TMP/node.conf"
 run 1 counts --round "$ID" --json --config "$TMP/node.conf"
 has "$ERR" "snijpunt counts: cannot reach snijpuntd at $TMP/cfg.sock"
+run 1 report --round "$ID" --out "$TMP/r.html" --config "$TMP/node.conf"
+has "$ERR" "snijpunt report: cannot reach snijpuntd at $TMP/cfg.sock"
+[ ! -e "$TMP/r.html" ] || fail "report wrote a page without a daemon"
+run 2 report --round xyz --out "$TMP/r.html"
+has "$ERR" "snijpunt report: --round takes a round id of 32 hex digits, not 'xyz'"
+run 2 report --round "$ID"
+has "$ERR" "snijpunt report: --round ID and --out FILE are required"
 run 1 results --round "$ID" --json --output "$TMP/r.csv" --page-size 7
 has "$ERR" "snijpunt results: cannot reach"
 run 1 round list --json
