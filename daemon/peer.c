@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "crypto/identity.h"
@@ -33,6 +34,16 @@
 #define SP_PEERS_RECONNECT_MAX  2000
 /* Repeated handshake failures (every reconnect) are logged at most this often. */
 #define SP_PEERS_FAIL_LOG_MS 30000
+/* libzmq 4.3 gives up on a connection whose handshake failed (a ZAP refusal
+ * or a CURVE error is a "protocol error", after which its session never
+ * reconnects): the node replaces that DEALER itself, after a delay that
+ * doubles from the first to the cap and starts again after a success. */
+#define SP_PEERS_HEAL_MIN_MS 500
+#define SP_PEERS_HEAL_MAX_MS 30000
+/* How often the peers' admission (certificate, CRL) is checked again for the
+ * links that are open: a peer revoked since (CRL reloaded on SIGHUP or on its
+ * timer) loses its connections within this time. */
+#define SP_PEERS_READMIT_MS 2000
 /* Linger of the DEALERs when the node shuts down. */
 #define SP_PEERS_CLOSE_LINGER_MS 250
 /* Listener connections followed at once (peers, plus strangers the ZAP
@@ -53,9 +64,15 @@ struct out_msg {
 
 struct link {
     char name[SP_CONFIG_NAME_MAX + 1];
-    void *dealer;
+    char endpoint[SP_CONFIG_ENDPOINT_MAX + 1];
+    uint8_t server_pk[SP_CONFIG_KEY_BYTES];
+    void *dealer; /* NULL while closed (barred, or between a failure and its heal) */
     void *mon;
+    unsigned gen; /* DEALERs opened so far: names each monitor endpoint apart */
     bool up;
+    bool barred;         /* closed because admission refuses the peer now */
+    uint64_t heal_at_ms; /* when to replace (or reopen) the DEALER; 0: not due */
+    uint64_t backoff_ms; /* the delay before the next replacement */
     uint64_t since_ms;
     uint64_t last_fail_log_ms;
     struct out_msg *qhead, *qtail;
@@ -92,6 +109,12 @@ struct conn {
 };
 
 struct sp_peers {
+    void *zctx;
+    const struct sp_identity *id; /* borrowed: DEALERs are reopened with it */
+    int timer;                    /* timerfd: wakes the loop for heals and re-admission */
+    sp_peers_admit_fn admit;
+    void *admit_ctx;
+    uint64_t readmit_at_ms;
     void *router;
     void *router_mon;
     struct conn conns[SP_PEERS_CONNS];
@@ -106,7 +129,7 @@ struct sp_peers {
     int item_link[SP_PEERS_POLLITEMS(SP_CONFIG_MAX_PEERS)];
 };
 
-enum { ITEM_ROUTER, ITEM_ROUTER_MON, ITEM_ZAP, ITEM_DEALER, ITEM_MON };
+enum { ITEM_ROUTER, ITEM_ROUTER_MON, ITEM_ZAP, ITEM_TIMER, ITEM_DEALER, ITEM_MON };
 
 static int set_int(void *s, int opt, int v)
 {
@@ -128,10 +151,10 @@ static int common_opts(void *s)
     return 0;
 }
 
-static void *monitor(void *zctx, void *sock, const void *tag, size_t i, int events)
+static void *monitor(void *zctx, void *sock, const void *tag, size_t i, unsigned gen, int events)
 {
-    char ep[96];
-    snprintf(ep, sizeof(ep), "inproc://sp-peer-mon-%p-%zu", tag, i);
+    char ep[112];
+    snprintf(ep, sizeof(ep), "inproc://sp-peer-mon-%p-%zu-%u", tag, i, gen);
     if (zmq_socket_monitor(sock, ep, events) != 0)
         return NULL;
     void *m = zmq_socket(zctx, ZMQ_PAIR);
@@ -166,7 +189,7 @@ static int open_router(struct sp_peers *p, const struct sp_config *cfg,
         set_int(p->router, SP_ZMQ_ZAP_ENFORCE_DOMAIN, 1))
         goto cleanup;
     p->router_mon =
-        monitor(zctx, p->router, p, SIZE_MAX,
+        monitor(zctx, p->router, p, SIZE_MAX, 0,
                 ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
                     ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
     if (!p->router_mon)
@@ -181,34 +204,47 @@ cleanup:
     return rc;
 }
 
-static int open_dealer(struct sp_peers *p, size_t i, const struct sp_config_peer *cp,
-                       const struct sp_identity *id, void *zctx)
+/* Closes link i's DEALER and its monitor (LINGER 0: what ZeroMQ still holds
+ * for the peer is dropped; the node's own queue stays). */
+static void close_dealer(struct link *l)
+{
+    if (l->dealer) {
+        zmq_socket_monitor(l->dealer, NULL, 0);
+        zmq_close(l->dealer);
+    }
+    if (l->mon)
+        zmq_close(l->mon);
+    l->dealer = l->mon = NULL;
+}
+
+static int open_dealer(struct sp_peers *p, size_t i)
 {
     char secret[SP_CURVE_Z85_CHARS + 1], public[SP_CURVE_Z85_CHARS + 1];
     struct link *l = &p->links[i];
     int rc = SP_ERR_IO;
-    l->dealer = zmq_socket(zctx, ZMQ_DEALER);
+    l->dealer = zmq_socket(p->zctx, ZMQ_DEALER);
     if (!l->dealer)
         return SP_ERR_IO;
-    if (sp_identity_curve_secret_z85(id, secret) != 0 ||
-        sp_identity_curve_public_z85(id, public) != 0) {
+    l->gen++;
+    if (sp_identity_curve_secret_z85(p->id, secret) != 0 ||
+        sp_identity_curve_public_z85(p->id, public) != 0) {
         rc = SP_ERR_CONFIG;
         goto cleanup;
     }
     if (common_opts(l->dealer) || set_int(l->dealer, ZMQ_RECONNECT_IVL, SP_PEERS_RECONNECT_MS) ||
         set_int(l->dealer, ZMQ_RECONNECT_IVL_MAX, SP_PEERS_RECONNECT_MAX) ||
-        zmq_setsockopt(l->dealer, ZMQ_CURVE_SERVERKEY, cp->curve_pk, SP_CONFIG_KEY_BYTES) ||
+        zmq_setsockopt(l->dealer, ZMQ_CURVE_SERVERKEY, l->server_pk, SP_CONFIG_KEY_BYTES) ||
         zmq_setsockopt(l->dealer, ZMQ_CURVE_PUBLICKEY, public, SP_CURVE_Z85_CHARS) ||
         zmq_setsockopt(l->dealer, ZMQ_CURVE_SECRETKEY, secret, SP_CURVE_Z85_CHARS))
         goto cleanup;
-    l->mon = monitor(zctx, l->dealer, p, i,
+    l->mon = monitor(p->zctx, l->dealer, p, i, l->gen,
                      ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
                          ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
                          ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
     if (!l->mon)
         goto cleanup;
-    if (zmq_connect(l->dealer, cp->endpoint) != 0) {
-        sp_log_error("peers: cannot connect to %s at %s: %s", cp->name, cp->endpoint,
+    if (zmq_connect(l->dealer, l->endpoint) != 0) {
+        sp_log_error("peers: cannot connect to %s at %s: %s", l->name, l->endpoint,
                      zmq_strerror(errno));
         rc = SP_ERR_CONFIG;
         goto cleanup;
@@ -216,6 +252,8 @@ static int open_dealer(struct sp_peers *p, size_t i, const struct sp_config_peer
     rc = 0;
 cleanup:
     sodium_memzero(secret, sizeof(secret));
+    if (rc != 0)
+        close_dealer(l);
     return rc;
 }
 
@@ -239,21 +277,34 @@ int sp_peers_new(const struct sp_config *cfg, const struct sp_identity *id, void
     struct sp_peers *p = calloc(1, sizeof(*p));
     if (!p)
         return SP_ERR_NOMEM;
+    p->timer = -1;
     p->links = calloc(cfg->npeers ? cfg->npeers : 1, sizeof(*p->links));
     if (!p->links)
         goto cleanup;
     p->nlinks = cfg->npeers;
+    p->zctx = zctx;
+    p->id = id;
+    p->timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (p->timer < 0) {
+        rc = SP_ERR_IO;
+        goto cleanup;
+    }
     for (size_t i = 0; i < SP_PEERS_CONNS; i++)
         p->conns[i] = (struct conn){.fd = -1, .dup = -1, .peer = -1};
     /* The ZAP handler must be bound before the listener accepts anyone. */
     if ((rc = open_zap(p, cfg, zctx)) != 0 || (rc = open_router(p, cfg, id, zctx)) != 0)
         goto cleanup;
     for (size_t i = 0; i < p->nlinks; i++) {
-        snprintf(p->links[i].name, sizeof(p->links[i].name), "%s", cfg->peers[i].name);
-        p->links[i].since_ms = now_ms;
-        if ((rc = open_dealer(p, i, &cfg->peers[i], id, zctx)) != 0)
+        struct link *l = &p->links[i];
+        snprintf(l->name, sizeof(l->name), "%s", cfg->peers[i].name);
+        snprintf(l->endpoint, sizeof(l->endpoint), "%s", cfg->peers[i].endpoint);
+        memcpy(l->server_pk, cfg->peers[i].curve_pk, SP_CONFIG_KEY_BYTES);
+        l->since_ms = now_ms;
+        l->backoff_ms = SP_PEERS_HEAL_MIN_MS;
+        if ((rc = open_dealer(p, i)) != 0)
             goto cleanup;
     }
+    p->readmit_at_ms = now_ms + SP_PEERS_READMIT_MS;
     *out = p;
     return 0;
 cleanup:
@@ -294,6 +345,8 @@ void sp_peers_free(struct sp_peers **pp)
         if (l->mon)
             zmq_close(l->mon);
     }
+    if (p->timer >= 0)
+        close(p->timer);
     if (p->router) {
         zmq_socket_monitor(p->router, NULL, 0);
         zmq_close(p->router);
@@ -327,6 +380,12 @@ size_t sp_peers_pollitems(struct sp_peers *p, zmq_pollitem_t *items, size_t max)
     add_item(p, items, max, sp_zap_socket(p->zap), ZMQ_POLLIN, ITEM_ZAP, -1);
     add_item(p, items, max, p->router, ZMQ_POLLIN, ITEM_ROUTER, -1);
     add_item(p, items, max, p->router_mon, ZMQ_POLLIN, ITEM_ROUTER_MON, -1);
+    if (p->timer >= 0 && p->nitems < max) {
+        items[p->nitems] = (zmq_pollitem_t){.fd = p->timer, .events = ZMQ_POLLIN};
+        p->item_kind[p->nitems] = ITEM_TIMER;
+        p->item_link[p->nitems] = -1;
+        p->nitems++;
+    }
     for (size_t i = 0; i < p->nlinks; i++) {
         struct link *l = &p->links[i];
         short ev = ZMQ_POLLIN | (l->qhead ? ZMQ_POLLOUT : 0);
@@ -384,6 +443,8 @@ static void link_events(struct sp_peers *p, int i, uint64_t now_ms, sp_peers_lin
     uint32_t value;
     while (read_event(l->mon, &ev, &value)) {
         if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED && !l->up) {
+            l->backoff_ms = SP_PEERS_HEAL_MIN_MS;
+            l->heal_at_ms = 0;
             l->up = true;
             l->since_ms = now_ms;
             sp_log_info("peers: connected to %s", l->name);
@@ -397,11 +458,19 @@ static void link_events(struct sp_peers *p, int i, uint64_t now_ms, sp_peers_lin
                 fn(ctx, i, false, now_ms);
         } else if (ev & (ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
                          ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)) {
+            bool first = l->heal_at_ms == 0;
+            if (first)
+                l->heal_at_ms = now_ms + l->backoff_ms;
             if (l->last_fail_log_ms == 0 || now_ms - l->last_fail_log_ms >= SP_PEERS_FAIL_LOG_MS) {
-                sp_log_warn("peers: connection to %s refused: %s (errno/status %" PRIu32 ")",
-                            l->name, handshake_failure(ev, value), value);
+                sp_log_warn("peers: connection to %s refused: %s (errno/status %" PRIu32
+                            "); retrying in %" PRIu64 " ms, then less and less often",
+                            l->name, handshake_failure(ev, value), value,
+                            l->heal_at_ms > now_ms ? l->heal_at_ms - now_ms : 0);
                 l->last_fail_log_ms = now_ms;
             }
+            if (first)
+                l->backoff_ms = l->backoff_ms * 2 > SP_PEERS_HEAL_MAX_MS ? SP_PEERS_HEAL_MAX_MS
+                                                                         : l->backoff_ms * 2;
         }
     }
 }
@@ -626,7 +695,7 @@ static bool recv_dealer(struct sp_peers *p, int i, sp_peers_recv_fn fn, void *ct
 
 static void flush_queue(struct link *l)
 {
-    while (l->qhead) {
+    while (l->qhead && l->dealer) {
         struct out_msg *m = l->qhead;
         if (zmq_send(l->dealer, m->buf, m->len, ZMQ_DONTWAIT) < 0)
             return; /* EAGAIN: still at the high-water mark */
@@ -637,6 +706,99 @@ static void flush_queue(struct link *l)
         free(m->buf);
         free(m);
     }
+}
+
+/* ---- healing and re-admission ------------------------------------------ */
+
+static bool admitted(struct sp_peers *p, size_t i, char *why, size_t cap)
+{
+    why[0] = '\0';
+    return !p->admit || p->admit(p->admit_ctx, (int)i, p->links[i].server_pk, why, cap) == 0;
+}
+
+static void link_down(struct sp_peers *p, size_t i, uint64_t now_ms, sp_peers_link_fn fn, void *ctx)
+{
+    struct link *l = &p->links[i];
+    if (!l->up)
+        return;
+    l->up = false;
+    l->since_ms = now_ms;
+    if (fn)
+        fn(ctx, (int)i, false, now_ms);
+}
+
+/* Peer i is no longer admitted: close our DEALER and cut the incoming
+ * connections it was seen on (shutting down the node's duplicate of the
+ * descriptor makes ZeroMQ see the connection end; the peer's reconnect then
+ * meets the ZAP handler, which refuses it). Admission is tried again later. */
+static void bar_link(struct sp_peers *p, size_t i, const char *why, uint64_t now_ms,
+                     sp_peers_link_fn fn, void *ctx)
+{
+    struct link *l = &p->links[i];
+    unsigned cut = 0;
+    for (size_t k = 0; k < SP_PEERS_CONNS; k++)
+        if (p->conns[k].peer == (int)i && p->conns[k].dup >= 0 &&
+            shutdown(p->conns[k].dup, SHUT_RDWR) == 0)
+            cut++;
+    close_dealer(l);
+    l->barred = true;
+    l->heal_at_ms = now_ms + SP_PEERS_READMIT_MS;
+    link_down(p, i, now_ms, fn, ctx);
+    sp_log_warn("peers: closed the connections with %s (%u incoming): no longer admitted: %s",
+                l->name, cut, why[0] ? why : "refused");
+}
+
+/* Replaces (or reopens) link i's DEALER once its delay is over. */
+static void heal_link(struct sp_peers *p, size_t i, uint64_t now_ms, sp_peers_link_fn fn, void *ctx)
+{
+    struct link *l = &p->links[i];
+    char why[256];
+    l->heal_at_ms = 0;
+    if (!admitted(p, i, why, sizeof why)) {
+        if (!l->barred)
+            bar_link(p, i, why, now_ms, fn, ctx);
+        l->heal_at_ms = now_ms + SP_PEERS_READMIT_MS;
+        return;
+    }
+    close_dealer(l);
+    link_down(p, i, now_ms, fn, ctx);
+    if (open_dealer(p, i) != 0) {
+        l->heal_at_ms = now_ms + l->backoff_ms;
+        return;
+    }
+    sp_log_info("peers: reconnecting to %s at %s%s", l->name, l->endpoint,
+                l->barred ? " (admitted again)" : " (after a refused handshake)");
+    l->barred = false;
+    flush_queue(l);
+}
+
+/* Due heals, and every SP_PEERS_READMIT_MS the admission of every open
+ * link; then the timer is set for the next of them. */
+static void maintain(struct sp_peers *p, uint64_t now_ms, sp_peers_link_fn fn, void *ctx)
+{
+    char why[256];
+    bool readmit = p->admit && now_ms >= p->readmit_at_ms;
+    if (readmit)
+        p->readmit_at_ms = now_ms + SP_PEERS_READMIT_MS;
+    uint64_t next = p->admit ? p->readmit_at_ms : 0;
+    for (size_t i = 0; i < p->nlinks; i++) {
+        struct link *l = &p->links[i];
+        if (readmit && !l->barred && !admitted(p, i, why, sizeof why))
+            bar_link(p, i, why, now_ms, fn, ctx);
+        if (l->heal_at_ms && now_ms >= l->heal_at_ms)
+            heal_link(p, i, now_ms, fn, ctx);
+        if (l->heal_at_ms && (next == 0 || l->heal_at_ms < next))
+            next = l->heal_at_ms;
+    }
+    if (p->timer < 0)
+        return;
+    struct itimerspec its = {{0, 0}, {0, 0}};
+    if (next) {
+        uint64_t in = next > now_ms ? next - now_ms : 1;
+        its.it_value.tv_sec = (time_t)(in / 1000);
+        its.it_value.tv_nsec = (long)(in % 1000) * 1000000L;
+    }
+    (void)timerfd_settime(p->timer, 0, &its, NULL);
 }
 
 void sp_peers_dispatch(struct sp_peers *p, const zmq_pollitem_t *items, size_t n, uint64_t now_ms,
@@ -654,6 +816,12 @@ void sp_peers_dispatch(struct sp_peers *p, const zmq_pollitem_t *items, size_t n
         case ITEM_ROUTER_MON:
             router_events(p, now_ms);
             break;
+        case ITEM_TIMER: {
+            uint64_t expirations;
+            if (read(p->timer, &expirations, sizeof expirations) < 0)
+                break; /* EAGAIN: already read */
+            break;
+        }
         case ITEM_MON:
             link_events(p, li, now_ms, link, ctx);
             break;
@@ -671,6 +839,7 @@ void sp_peers_dispatch(struct sp_peers *p, const zmq_pollitem_t *items, size_t n
             break;
         }
     }
+    maintain(p, now_ms, link, ctx);
 }
 
 int sp_peers_send(struct sp_peers *p, int peer, uint8_t *buf, size_t len)
@@ -680,7 +849,7 @@ int sp_peers_send(struct sp_peers *p, int peer, uint8_t *buf, size_t len)
         return SP_ERR_INVALID_ARG;
     }
     struct link *l = &p->links[peer];
-    if (!l->qhead && zmq_send(l->dealer, buf, len, ZMQ_DONTWAIT) >= 0) {
+    if (!l->qhead && l->dealer && zmq_send(l->dealer, buf, len, ZMQ_DONTWAIT) >= 0) {
         free(buf);
         return 0;
     }
@@ -747,6 +916,8 @@ size_t sp_peers_queued(const struct sp_peers *p, int peer)
 void sp_peers_set_admission(struct sp_peers *p, sp_peers_admit_fn admit,
                             sp_peers_refused_fn refused, void *ctx)
 {
+    p->admit = admit;
+    p->admit_ctx = ctx;
     sp_zap_set_hooks(p->zap, admit, refused, ctx);
 }
 

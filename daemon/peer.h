@@ -13,7 +13,15 @@
  *    (ERROR replies that a peer sends back through its ROUTER); those are
  *    attributed to the DEALER's peer, whose key the handshake proved.
  *  - Socket monitors report each DEALER's link state (handshake succeeded /
- *    disconnected) and handshake failures, which are logged.
+ *    disconnected) and handshake failures, which are logged. libzmq 4.3 never
+ *    retries a connection whose handshake failed (a ZAP refusal: certificate
+ *    being renewed, stale CRL, config typo), so after a failure the DEALER is
+ *    replaced by a new one, with a delay that doubles up to a cap
+ *    (SP_PEERS_HEAL_*_MS in peer.c): every link heals once the cause is gone.
+ *  - Every couple of seconds the admission hook (certificate, CRL) is asked
+ *    again about each open link; a peer no longer admitted (revoked, CRL
+ *    reloaded on SIGHUP) loses its DEALER and the incoming connections it
+ *    was seen on, and is asked again later.
  *  - ZMQ_MAXMSGSIZE bounds every frame (SP_PEER_MSG_MAX_BYTES plus CURVE's
  *    framing): an oversized frame closes the connection inside ZeroMQ and
  *    never reaches the decoder. Heartbeats detect dead peers.
@@ -42,8 +50,9 @@ struct sp_peers;
 #define SP_PEERS_HEARTBEAT_IVL_MS     1000
 #define SP_PEERS_HEARTBEAT_TIMEOUT_MS 3000
 #define SP_PEERS_RID_MAX              255
-/* Poll items: ROUTER, its monitor, ZAP, and a DEALER and monitor per peer. */
-#define SP_PEERS_POLLITEMS(npeers) (3 + 2 * (npeers))
+/* Poll items: ROUTER, its monitor, ZAP, the heal timer, and a DEALER and
+ * monitor per peer. */
+#define SP_PEERS_POLLITEMS(npeers) (4 + 2 * (npeers))
 
 /* One received message. */
 struct sp_peer_in {
