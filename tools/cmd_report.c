@@ -2,8 +2,9 @@
  * self-contained HTML page: the proposal, timings, who holds what per
  * entity (UpSet charts with every number also as text), suppression, and
  * the audit facts. Read from the local node (the round's initiator holds
- * the counts): ROUNDS, COUNTS, and the node's audit log (AUDIT_HEAD, then
- * AUDIT_EXPORT pages, as `snijpunt audit export`). report_html.c renders. */
+ * the counts): ROUNDS, COUNTS, SUBJECTS (per-subject cells, when the round
+ * has them), and the node's audit log (AUDIT_HEAD, then AUDIT_EXPORT pages,
+ * as `snijpunt audit export`). report_html.c renders. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +110,11 @@ static int read_round(struct sp_cli_conn *conn, const uint8_t *id, struct sp_rep
         r->started_at = ri->started_at;
         r->finished_at = ri->finished_at;
         r->nparticipants = ri->nparticipants;
+#if SP_CTL_OP_MAX >= 14 /* ROUND_INFO with the proposal's case, k and creation time */
+        snprintf(r->case_ref, sizeof r->case_ref, "%s", ri->case_ref);
+        r->min_holders = ri->min_holders;
+        r->created_at = ri->created_at;
+#endif
         for (uint32_t i = 0; i < ri->nparticipants && i < SP_REPORT_MAX_PARTICIPANTS; i++)
             snprintf(r->participants[i].name, sizeof r->participants[i].name, "%s",
                      ri->participants[i]);
@@ -210,7 +216,54 @@ static int read_counts(struct sp_cli_conn *conn, const uint8_t *id, struct sp_re
     r->have_counts = true;
     r->per_subject = false;
     r->suppressed_below = c->suppressed_below;
+#if SP_CTL_OP_MAX >= 14
+    r->suppressed_cells = c->suppressed_cells;
+    r->suppressed_cells_known = true;
+#endif
     sp_ctl_reply_clear(&rep);
+    return 0;
+}
+
+/* SUBJECTS: when the round has per-subject cells, they replace the per key
+ * type cells in *cells. A round without them (counts, threshold) or a node
+ * that does not know the operation keeps the per key type cells. */
+static int read_subjects(struct sp_cli_conn *conn, const uint8_t *id, struct sp_report *r,
+                         struct sp_report_cell **cells)
+{
+#if SP_CTL_OP_MAX >= 14
+    struct sp_ctl_request req = {.op = SP_CTL_SUBJECTS};
+    struct sp_ctl_reply rep;
+    if (!r->have_counts)
+        return 0;
+    memcpy(req.subjects.round_id, id, SP_PROTO_ROUND_ID_BYTES);
+    if (sp_cli_call(conn, &req, &rep, false) != 0)
+        return -1;
+    const struct sp_ctl_subjects_reply *s = &rep.subjects;
+    if (rep.status != 0 || !s->available) {
+        sp_ctl_reply_clear(&rep);
+        return 0;
+    }
+    struct sp_report_cell *sc = calloc(s->ncells ? s->ncells : 1, sizeof *sc);
+    if (!sc) {
+        sp_ctl_reply_clear(&rep);
+        fprintf(stderr, PROG ": out of memory\n");
+        return -1;
+    }
+    for (uint32_t i = 0; i < s->ncells; i++)
+        sc[i] =
+            (struct sp_report_cell){s->cells[i].entity, 0, s->cells[i].holders, s->cells[i].count};
+    free(*cells);
+    *cells = sc;
+    r->cells = sc;
+    r->ncells = s->ncells;
+    r->per_subject = true;
+    r->suppressed_below = s->suppressed_below;
+    r->suppressed_cells = s->suppressed_cells;
+    r->suppressed_cells_known = true;
+    sp_ctl_reply_clear(&rep);
+#else
+    (void)conn, (void)id, (void)r, (void)cells;
+#endif
     return 0;
 }
 
@@ -272,7 +325,7 @@ static int report_main(int argc, char **argv)
     int status = 1;
     if (sp_cli_connect(&t, "report", false, &conn) == 0 && read_round(conn, a.round, r) == 0 &&
         read_audit(conn, a.round, r) == 0 && read_counts(conn, a.round, r, &cells) == 0 &&
-        write_page(a.out, r) == 0) {
+        read_subjects(conn, a.round, r, &cells) == 0 && write_page(a.out, r) == 0) {
         fprintf(stderr, PROG ": %s: round %s as recorded by node %s\n", a.out, r->round_hex,
                 r->node);
         status = 0;

@@ -31,6 +31,7 @@ static const char style[] =
     "svg .on{fill:#1d2b36}svg .off{fill:#dde3e8}svg .link{stroke:#1d2b36;stroke-width:3}"
     "svg .stripe{fill:#f4f6f8}svg .num{font-size:11px;fill:#1d2b36}"
     "svg .name{fill:#1d2b36}svg .axis{font-size:11px;fill:#52616b}"
+    ".tables{display:flex;flex-wrap:wrap;gap:0 40px;align-items:flex-start}"
     "tr.below-k td{color:#6b7780}footer{margin-top:40px;color:#52616b;font-size:12px}"
     "@media print{body{max-width:none}.chart{overflow:visible}}";
 
@@ -345,9 +346,10 @@ static int chart(FILE *out, const struct sp_report *r, const struct group *g, co
                 "<p class=\"note\">The chart shows the %" PRIu32 " combinations with the most "
                 "partners; all %" PRIu32 " are in the table.</p>\n",
                 shown, g->n);
+    fputs("<div class=\"tables\">\n", out);
     cell_table(out, r, g);
     totals_table(out, r, g);
-    fputs("</div>\n", out);
+    fputs("</div>\n</div>\n", out);
     return rc;
 }
 
@@ -429,7 +431,8 @@ static int counts(FILE *out, const struct sp_report *r)
         return 0;
     }
     if (r->per_subject)
-        fputs("<p>Per entity: how many persons, companies, addresses, vehicles and accounts "
+        fputs("<p id=\"per-subject-note\">Per entity: how many persons, companies, addresses, "
+              "vehicles and accounts "
               "are held by exactly which combination of partners (each counted once).</p>\n",
               out);
     else

@@ -88,6 +88,9 @@ cells_of() { # element prefix
 cells_of 'tr class="cell' >"$work/rows"
 cells_of 'rect class="bar' >"$work/bars"
 [ -s "$work/rows" ] || fail "no cells in the page"
+if grep -q 'id="per-subject-note"' "$outdir/dom.html" && [ "$(jq -r '.subjects.available // false' "$out/counts.json")" != true ]; then
+    fail "the report draws subject cells but counts --json has none (.subjects.available)"
+fi
 if [ "$(jq -r '.subjects.available // false' "$out/counts.json")" = true ]; then
     unit=subjects
     jq -r '.subjects.cells[] | "\(.entity)|\(.holders_mask)|\(.count)"' "$out/counts.json" |
