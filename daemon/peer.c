@@ -667,6 +667,15 @@ static bool recv_router(struct sp_peers *p, sp_peers_recv_fn fn, void *ctx)
         struct conn *c = in.peer >= 0 ? conn_find(p, zmq_msg_get(&body, ZMQ_SRCFD)) : NULL;
         if (c && c->peer < 0)
             c->peer = in.peer;
+        if (in.peer >= 0 && p->links[in.peer].barred) {
+            /* admitted at its handshake, revoked since: not heard any more */
+            if (c && c->dup >= 0)
+                (void)shutdown(c->dup, SHUT_RDWR);
+            if (zmq_msg_more(&body))
+                (void)drain(p->router);
+            zmq_msg_close(&body);
+            return true;
+        }
         in.data = zmq_msg_data(&body);
         in.len = zmq_msg_size(&body);
         in.extra_frames = zmq_msg_more(&body) && drain(p->router) > 0;
