@@ -277,7 +277,18 @@ void sp_round_key_free(struct sp_round_key **key)
     *key = NULL;
 }
 
-int sp_blind_batch(const struct sp_round_key *key, uint8_t *elems, size_t n, size_t *bad_index)
+/* Overwrites the stack the ladder used below our frame (its copy of the
+ * clamped scalar; libsodium 1.0.18 has no sodium_stackzero). Not inlined, so
+ * that its frame lies where the ladder's did. */
+__attribute__((noinline)) static void wipe_ladder_stack(void)
+{
+    uint8_t pad[4096];
+
+    sodium_memzero(pad, sizeof(pad));
+    __asm__ __volatile__("" : : "r"(pad) : "memory");
+}
+
+static int blind_all(const struct sp_round_key *key, uint8_t *elems, size_t n, size_t *bad_index)
 {
     uint8_t out[SP_GROUP_ELEMENT_BYTES];
 
@@ -297,4 +308,12 @@ int sp_blind_batch(const struct sp_round_key *key, uint8_t *elems, size_t n, siz
         memcpy(e, out, sizeof(out));
     }
     return 0;
+}
+
+int sp_blind_batch(const struct sp_round_key *key, uint8_t *elems, size_t n, size_t *bad_index)
+{
+    int rc = blind_all(key, elems, n, bad_index);
+
+    wipe_ladder_stack();
+    return rc;
 }
