@@ -580,7 +580,12 @@ static int set_permissions(const struct sp_control *c)
         sp_log_error("control: group %s does not exist", c->cfg->control_group);
         return SP_ERR_PERMISSION;
     }
-    if (chown(c->path, (uid_t)-1, gr.gr_gid) != 0 || chmod(c->path, 0660) != 0) {
+    /* The socket already has the process's group when control_group is the
+     * service's own group (systemd/snijpuntd.service), where chown is not
+     * even allowed (SystemCallFilter=~@privileged). */
+    struct stat st;
+    bool regroup = stat(c->path, &st) != 0 || st.st_gid != gr.gr_gid;
+    if ((regroup && chown(c->path, (uid_t)-1, gr.gr_gid) != 0) || chmod(c->path, 0660) != 0) {
         sp_log_error("control: cannot give group %s access to %s: %s", c->cfg->control_group,
                      c->path, strerror(errno));
         return SP_ERR_PERMISSION;

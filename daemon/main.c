@@ -39,10 +39,11 @@ static void usage(FILE *out)
                  "  -h, --help         show this help\n"
                  "  -V, --version      show the version\n"
                  "\n"
-                 "Signals: SIGTERM or SIGINT shut down cleanly. The configuration format "
-                 "is\n"
-                 "described in daemon/README.md; `snijpunt init` writes a starting "
-                 "one.\n");
+                 "Signals: SIGTERM or SIGINT shut down cleanly; SIGHUP re-reads the "
+                 "revocation\n"
+                 "list. The configuration format is in snijpuntd.conf(5), the daemon "
+                 "in\n"
+                 "snijpuntd(8); `snijpunt init` writes a starting configuration.\n");
 }
 
 /* Reads and decodes the identity key file, refusing a file others can read. */
