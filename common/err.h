@@ -78,6 +78,8 @@
     X(SP_ERR_PROPOSAL_UNSIGNED, -411, "proposal not signed by a coordinator")                      \
     X(SP_ERR_PROPOSAL_EXPIRED, -412, "proposal expired")                                           \
     X(SP_ERR_PROPOSAL_REPLAY, -413, "proposal replayed (round id already seen)")                   \
+    X(SP_ERR_UNSAFE_PERMS, -414,                                                                   \
+      "file or directory writable by group or others, or owned by another user")                   \
     /* pki and audit (-500..-599) */                                                               \
     X(SP_ERR_PKI_OIN, -500, "invalid OIN (organisation identification number)")                    \
     X(SP_ERR_CERT_ROLE, -501, "certificate has the wrong role for this use")                       \

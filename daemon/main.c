@@ -23,6 +23,7 @@
 #include "daemon/members.h"
 #include "daemon/store.h"
 #include "sys/keyfile.h"
+#include "sys/trusted.h"
 
 #define DEFAULT_CONFIG "/etc/snijpunt/snijpuntd.conf"
 
@@ -90,10 +91,26 @@ static int check_members(const struct sp_config *cfg, const struct sp_identity *
     return 0;
 }
 
+/* The state directory must not be writable by anyone but the node's user
+ * (sys/trusted.h): the store, its lock and the audit chain live there. A
+ * missing one is fine for --check (the daemon creates it). */
+static int check_state_dir(const char *dir, bool missing_ok)
+{
+    char why[SP_CONFIG_PATH_MAX + 256];
+    int err = sp_trusted_check(dir, "state directory", why, sizeof why);
+    if (err == SP_ERR_NOT_FOUND && missing_ok)
+        return 0;
+    if (err)
+        sp_log_error("%s", why);
+    return err;
+}
+
 static int check_only(const struct sp_config *cfg)
 {
     struct sp_identity *id = NULL;
-    int err = load_identity(cfg->identity_path, &id);
+    int err = check_state_dir(cfg->state_dir, true);
+    if (!err)
+        err = load_identity(cfg->identity_path, &id);
     if (!err)
         err = check_members(cfg, id);
     sp_identity_free(&id);
@@ -132,6 +149,8 @@ static int run(const struct sp_config *cfg)
         err = load_identity(cfg->identity_path, &id);
     if (!err)
         err = ensure_state_dir(cfg->state_dir);
+    if (!err)
+        err = check_state_dir(cfg->state_dir, false);
     if (!err)
         err = sp_store_open(cfg->state_dir, cfg->store_map_bytes, &store);
     if (!err)
@@ -189,7 +208,9 @@ int main(int argc, char **argv)
     umask(0077);
     char diag[SP_CONFIG_DIAG_BYTES];
     struct sp_config *cfg = NULL;
-    if (sp_config_load(path, &cfg, diag, sizeof diag) != 0) {
+    /* The configuration names the trust anchors: nobody else may write it. */
+    if (sp_trusted_check(path, "configuration file", diag, sizeof diag) == SP_ERR_UNSAFE_PERMS ||
+        sp_config_load(path, &cfg, diag, sizeof diag) != 0) {
         fprintf(stderr, "snijpuntd: %s\n", diag);
         return 1;
     }

@@ -14,6 +14,7 @@
 #include "daemon/config.h"
 #include "daemon/log.h"
 #include "daemon/members.h"
+#include "sys/trusted.h"
 
 /* A peer's certificate path: <cert_dir>/<name>.crt (see peer_path). */
 #define MEMBER_PATH_MAX (SP_CONFIG_PATH_MAX + 1 + SP_CONFIG_NAME_MAX + 8)
@@ -46,6 +47,9 @@ static int read_file(const char *path, size_t max, uint8_t **buf, size_t *len)
     if (fd < 0)
         return errno == ENOENT ? SP_ERR_NOT_FOUND : SP_ERR_IO;
     int err = fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ? SP_ERR_IO : 0;
+    /* what the node trusts must not be writable by anyone else (trusted.h) */
+    if (!err && !sp_trusted_stat_ok(&st))
+        err = SP_ERR_UNSAFE_PERMS;
     if (!err && (uint64_t)st.st_size > max)
         err = SP_ERR_OVERFLOW;
     uint8_t *b = err ? NULL : malloc((size_t)st.st_size + 1);
@@ -69,11 +73,22 @@ static int read_file(const char *path, size_t max, uint8_t **buf, size_t *len)
     return 0;
 }
 
+/* Why a file could not be read, as "WHAT PATH: reason" into why; for a file
+ * others can write, the sentence with the fix (sys/trusted.h). */
+static void read_why(char *why, size_t cap, const char *what, const char *path, int err);
+
 static const char *read_err(int err)
 {
     return err == SP_ERR_NOT_FOUND  ? "no such file"
            : err == SP_ERR_OVERFLOW ? "file too large"
                                     : sp_strerror(err);
+}
+
+static void read_why(char *why, size_t cap, const char *what, const char *path, int err)
+{
+    if (err == SP_ERR_UNSAFE_PERMS && sp_trusted_check(path, what, why, cap) != 0)
+        return;
+    snprintf(why, cap, "%s %s: %s", what, path, read_err(err));
 }
 
 static void member_load(struct member *mb, const char *path)
@@ -91,11 +106,11 @@ static int load_trust(struct sp_members *m, char *why, size_t cap)
     const struct sp_config *c = m->cfg;
     int err = read_file(c->ca_cert_path, SP_PKI_CERT_MAX_BYTES, &m->ca, &m->ca_len);
     if (err) {
-        snprintf(why, cap, "CA certificate %s: %s", c->ca_cert_path, read_err(err));
+        read_why(why, cap, "CA certificate", c->ca_cert_path, err);
         return err;
     }
     if (c->crl_path[0] && (err = read_file(c->crl_path, SP_PKI_CRL_MAX_BYTES, &crl, &crl_len))) {
-        snprintf(why, cap, "revocation list %s: %s", c->crl_path, read_err(err));
+        read_why(why, cap, "revocation list", c->crl_path, err);
         return err;
     }
     err = sp_pki_trust_new(m->ca, m->ca_len, crl, crl_len, &m->trust);
@@ -116,7 +131,7 @@ static int member_check(const struct sp_members *m, const struct member *mb, con
     /* Shorter than why: it follows "certificate PATH: " there. */
     char detail[SP_MEMBERS_WHY_MAX / 2];
     if (!mb->cert) {
-        snprintf(why, cap, "certificate %s: %s", mb->path, read_err(mb->load_err));
+        read_why(why, cap, "certificate", mb->path, mb->load_err);
         return mb->load_err;
     }
     int err = sp_pki_trust_verify(m->trust, mb->cert, mb->len, now, SP_PKI_ROLE_NODE, &info, detail,
@@ -246,8 +261,15 @@ int sp_members_reload_crl(struct sp_members *m, int64_t now)
         err = sp_pki_trust_new(m->ca, m->ca_len, crl, len, &t);
     free(crl);
     if (err) {
+        char why[SP_MEMBERS_WHY_MAX] = "";
+        if (err == SP_ERR_UNSAFE_PERMS &&
+            sp_trusted_check(m->cfg->crl_path, "it", why, sizeof why) == 0)
+            why[0] = '\0'; /* fixed in the meantime */
         sp_log_error("revocation list %s not reloaded (the previous one stays in force): %s",
-                     m->cfg->crl_path, err == SP_ERR_CRL ? sp_strerror(err) : read_err(err));
+                     m->cfg->crl_path,
+                     why[0]              ? why
+                     : err == SP_ERR_CRL ? sp_strerror(err)
+                                         : read_err(err));
         return err;
     }
     sp_pki_trust_free(&m->trust);
