@@ -59,6 +59,61 @@ int sp_key_type_entity(int type)
     return sp_key_type_valid(type) ? key_types[type].entity : 0;
 }
 
+static const char *const entity_names[SP_ENTITY_COUNT] = {
+    [SP_ENTITY_PERSON] = "person",   [SP_ENTITY_COMPANY] = "company",
+    [SP_ENTITY_ADDRESS] = "address", [SP_ENTITY_VEHICLE] = "vehicle",
+    [SP_ENTITY_ACCOUNT] = "account",
+};
+
+bool sp_entity_valid(int entity)
+{
+    return entity >= SP_ENTITY_MIN && entity <= SP_ENTITY_MAX;
+}
+
+const char *sp_entity_name(int entity)
+{
+    return sp_entity_valid(entity) ? entity_names[entity] : NULL;
+}
+
+int sp_entity_from_name(const char *name)
+{
+    if (name == NULL)
+        return 0;
+    for (int e = SP_ENTITY_MIN; e <= SP_ENTITY_MAX; e++)
+        if (strcmp(entity_names[e], name) == 0)
+            return e;
+    return 0;
+}
+
+bool sp_entity_is_subject(int entity)
+{
+    return entity == SP_ENTITY_PERSON || entity == SP_ENTITY_COMPANY;
+}
+
+int sp_key_mask_entity(uint32_t mask)
+{
+    int entity = 0;
+    if (mask == 0 || (mask & ~SP_KEY_MASK_ALL) != 0)
+        return 0;
+    for (int t = SP_KEY_TYPE_MIN; t <= SP_KEY_TYPE_MAX; t++) {
+        if (!(mask & SP_KEY_MASK(t)))
+            continue;
+        if (entity != 0 && key_types[t].entity != entity)
+            return 0;
+        entity = key_types[t].entity;
+    }
+    return entity;
+}
+
+uint32_t sp_entity_key_mask(int entity)
+{
+    uint32_t mask = 0;
+    for (int t = SP_KEY_TYPE_MIN; t <= SP_KEY_TYPE_MAX; t++)
+        if (key_types[t].entity == entity)
+            mask |= SP_KEY_MASK(t);
+    return mask;
+}
+
 const char *sp_key_class_name(int klass)
 {
     switch (klass) {

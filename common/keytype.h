@@ -57,6 +57,10 @@ enum sp_entity {
     SP_ENTITY_VEHICLE = 4,
     SP_ENTITY_ACCOUNT = 5,
 };
+#define SP_ENTITY_MIN 1
+#define SP_ENTITY_MAX 5
+/* Arrays indexed by entity are sized SP_ENTITY_COUNT ([0] unused). */
+#define SP_ENTITY_COUNT (SP_ENTITY_MAX + 1)
 
 /* True for a value in SP_KEY_TYPE_MIN..SP_KEY_TYPE_MAX. */
 bool sp_key_type_valid(int type);
@@ -69,6 +73,21 @@ int sp_key_type_from_name(const char *name);
 int sp_key_type_class(int type);
 /* Entity the key type identifies; 0 when invalid. */
 int sp_key_type_entity(int type);
+/* True for a value in SP_ENTITY_MIN..SP_ENTITY_MAX. */
+bool sp_entity_valid(int entity);
+/* "person", "company", "address", "vehicle", "account"; NULL when invalid. */
+const char *sp_entity_name(int entity);
+/* Parses an entity name; returns the entity or 0 when unknown. */
+int sp_entity_from_name(const char *name);
+/* True for the entities a record is about (person, company): its subject.
+ * Address, vehicle and account are entities a record mentions. */
+bool sp_entity_is_subject(int entity);
+/* The entity every key type of a non-empty mask identifies; 0 when the mask
+ * is empty, holds an invalid type, or mixes entities. A result row's key
+ * types always name one entity (daemon/round_agg.h). */
+int sp_key_mask_entity(uint32_t mask);
+/* The key types of one entity, as a mask. */
+uint32_t sp_entity_key_mask(int entity);
 /* "A", "B" or "C"; NULL when invalid. */
 const char *sp_key_class_name(int klass);
 /* Parses a comma-separated list of names ("bsn,name_dob") or "all" into a mask.

@@ -23,6 +23,7 @@
 #include "daemon/federation.h"
 #include "daemon/gov.h"
 #include "daemon/log.h"
+#include "daemon/round_meta.h"
 #include "daemon/store.h"
 #include "proto/control.h"
 
@@ -306,15 +307,35 @@ static int count_cmp(const void *a, const void *b)
     return (x->holders > y->holders) - (x->holders < y->holders);
 }
 
+/* The committed cells of a round: incidence counts (per key type) or, with
+ * subjects, the subject cells stored beside them (store.h). */
+static int stored_cells(struct handler_ctx *h, const uint8_t *id, bool subjects,
+                        struct sp_count_entry **out, size_t *nout)
+{
+    struct sp_count_entry *e = NULL;
+    size_t n = 0, kept = 0;
+    int err = results_committed(h, id);
+    if (!err)
+        err = sp_store_counts_get(h->c->store, id, &e, &n);
+    for (size_t i = 0; !err && i < n; i++)
+        if (((e[i].key_type & SP_STORE_SUBJECT_CELL) != 0) == subjects)
+            e[kept++] = e[i];
+    if (!err && kept > SP_PROTO_MAX_COUNT_ENTRIES)
+        err = SP_ERR_OVERFLOW;
+    if (err) {
+        free(e);
+        return err;
+    }
+    *out = e;
+    *nout = kept;
+    return 0;
+}
+
 static int op_counts(struct handler_ctx *h)
 {
     struct sp_count_entry *e = NULL;
     size_t n = 0;
-    int err = results_committed(h, h->rq->counts.round_id);
-    if (!err)
-        err = sp_store_counts_get(h->c->store, h->rq->counts.round_id, &e, &n);
-    if (!err && n > SP_PROTO_MAX_COUNT_ENTRIES)
-        err = SP_ERR_OVERFLOW;
+    int err = stored_cells(h, h->rq->counts.round_id, false, &e, &n);
     if (!err && !(h->sc->counts = calloc(n ? n : 1, sizeof *h->sc->counts)))
         err = SP_ERR_NOMEM;
     for (size_t i = 0; !err && i < n; i++)
@@ -327,6 +348,58 @@ static int op_counts(struct handler_ctx *h)
     h->rp->counts.nentries = (uint32_t)n;
     sp_control_suppress(h); /* what coordinators see: no small cells */
     h->served = true;
+    return 0;
+}
+
+static int subject_cmp(const void *a, const void *b)
+{
+    const struct sp_peer_subject_count *x = a, *y = b;
+    if (x->entity != y->entity)
+        return x->entity < y->entity ? -1 : 1;
+    return (x->holders > y->holders) - (x->holders < y->holders);
+}
+
+/* Whether a round's mode gives the nodes holder sets (partners). */
+static int round_mode(struct handler_ctx *h, const uint8_t *id, int *mode)
+{
+    void *blob = NULL;
+    size_t len = 0;
+    struct sp_round_meta *m = calloc(1, sizeof *m);
+    struct sp_proposal *p = calloc(1, sizeof *p);
+    int err = m && p ? sp_store_round_get(h->c->store, id, &blob, &len) : SP_ERR_NOMEM;
+    if (!err)
+        err = sp_round_meta_decode(blob, len, m);
+    if (!err)
+        err = sp_proposal_decode(m->proposal, m->proposal_len, p) == 0 ? 0 : SP_ERR_STORE;
+    if (!err)
+        *mode = p->mode;
+    free(blob);
+    free(m);
+    free(p);
+    return err;
+}
+
+static int op_subjects(struct handler_ctx *h)
+{
+    struct sp_count_entry *e = NULL;
+    size_t n = 0;
+    int mode = 0;
+    int err = stored_cells(h, h->rq->subjects.round_id, true, &e, &n);
+    if (!err)
+        err = round_mode(h, h->rq->subjects.round_id, &mode);
+    if (!err && !(h->sc->subjects = calloc(n ? n : 1, sizeof *h->sc->subjects)))
+        err = SP_ERR_NOMEM;
+    for (size_t i = 0; !err && i < n; i++)
+        h->sc->subjects[i] = (struct sp_peer_subject_count){
+            (uint8_t)(e[i].key_type & ~SP_STORE_SUBJECT_CELL), e[i].holders, e[i].count};
+    free(e);
+    if (err)
+        return err;
+    qsort(h->sc->subjects, n, sizeof *h->sc->subjects, subject_cmp);
+    h->rp->subjects.available = mode == SP_PROPOSAL_MODE_PARTNERS;
+    h->rp->subjects.cells = h->sc->subjects;
+    h->rp->subjects.ncells = h->rp->subjects.available ? (uint32_t)n : 0;
+    sp_control_suppress_subjects(h);
     return 0;
 }
 
@@ -361,6 +434,8 @@ static int handle_request(struct handler_ctx *h)
         return op_results(h);
     case SP_CTL_COUNTS:
         return op_counts(h);
+    case SP_CTL_SUBJECTS:
+        return op_subjects(h);
     case SP_CTL_ROUND_START:
     case SP_CTL_ROUND_SUBMIT:
     case SP_CTL_ROUNDS:
@@ -418,6 +493,7 @@ int sp_control_handle(struct sp_control *ctl, const uint8_t *req, size_t len, ui
     free(sc.datasets);
     free(sc.rows);
     free(sc.counts);
+    free(sc.subjects);
     free(sc.blobs);
     free(sc.bytes);
     return err;

@@ -83,5 +83,18 @@ void sp_control_suppress(struct handler_ctx *h)
         if (h->sc->counts[i].count >= below)
             h->sc->counts[kept++] = h->sc->counts[i];
     r->suppressed_below = below;
+    r->suppressed_cells = r->nentries - kept;
     r->nentries = kept;
+}
+
+void sp_control_suppress_subjects(struct handler_ctx *h)
+{
+    struct sp_ctl_subjects_reply *r = &h->rp->subjects;
+    uint32_t below = h->c->cfg->counts_suppress_below, kept = 0;
+    for (uint32_t i = 0; i < r->ncells; i++)
+        if (h->sc->subjects[i].count >= below)
+            h->sc->subjects[kept++] = h->sc->subjects[i];
+    r->suppressed_below = below;
+    r->suppressed_cells = r->ncells - kept;
+    r->ncells = kept;
 }

@@ -38,6 +38,7 @@ struct scratch {
     struct sp_ctl_dataset_info *datasets;
     struct sp_ctl_result_row *rows;
     struct sp_peer_count *counts;
+    struct sp_peer_subject_count *subjects;
     struct sp_ctl_blob *blobs;
     uint8_t *bytes;
 };
@@ -55,7 +56,9 @@ struct handler_ctx {
 /* control_gov.c */
 int sp_control_op_audit_export(struct handler_ctx *h);
 int sp_control_op_audit_head(struct handler_ctx *h);
-/* Withholds the cells of a COUNTS reply below the node's threshold. */
+/* Withholds the cells of a COUNTS (SUBJECTS) reply below the node's
+ * threshold, and says how many. */
 void sp_control_suppress(struct handler_ctx *h);
+void sp_control_suppress_subjects(struct handler_ctx *h);
 
 #endif

@@ -158,6 +158,7 @@ int fed_round_meta(const struct fed_round *r, int state, uint8_t **blob, size_t 
                          ? (r->finished_at ? r->finished_at : (uint64_t)time(NULL))
                          : 0;
     m->records_matched = r->records_matched;
+    memcpy(m->matched, r->matched, sizeof(m->matched));
     m->values_sent = r->values_sent;
     m->values_received = r->values_received;
     m->rows = r->rows;
@@ -302,6 +303,7 @@ void fed_job_free(struct fed_job *j)
     free(j->offs);
     free(j->elems);
     free(j->rows);
+    free(j->subjects);
     sp_round_agg_free(&j->agg);
     free(j);
 }
@@ -434,6 +436,7 @@ static void check_round(struct fed_round *r, uint64_t now)
     check_links(r, now);
     if (!sp_round_state_terminal(r->state) && r->state == SP_ROUND_FINISHING)
         fed_results_step(r);
+    fed_progress_log(r, now);
 }
 
 void sp_fed_tick(struct sp_fed *fed, uint64_t now_ms)

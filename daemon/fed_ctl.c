@@ -40,15 +40,24 @@ static int info_from_meta(const struct sp_round_meta *m, struct sp_ctl_round_inf
             snprintf(out->participants[i], sizeof(out->participants[i]), "%s",
                      p->participants[i].name);
     }
+    if (sp_proposal_decode(m->proposal, m->proposal_len, p) == 0) {
+        snprintf(out->case_ref, sizeof(out->case_ref), "%s", p->case_ref);
+        out->min_holders = p->min_holders;
+        out->retention_days = p->retention_days;
+    }
     out->started_at = m->started_at;
     out->finished_at = m->finished_at;
+    out->created_at = m->created_at;
+    out->initiator = m->initiator != 0;
     snprintf(out->reason, sizeof(out->reason), "%s", m->reason);
     out->records_matched = m->records_matched;
+    memcpy(out->matched, m->matched, sizeof(out->matched));
+    snprintf(out->phase, sizeof(out->phase), "%s", out->state);
     free(p);
     return 0;
 }
 
-static void info_from_round(const struct fed_round *r, struct sp_ctl_round_info *out)
+static void info_from_round(struct fed_round *r, struct sp_ctl_round_info *out)
 {
     memset(out, 0, sizeof(*out));
     memcpy(out->round_id, r->id, sizeof(out->round_id));
@@ -60,8 +69,17 @@ static void info_from_round(const struct fed_round *r, struct sp_ctl_round_info 
                  r->prop.participants[i].name);
     out->started_at = r->started_at;
     out->finished_at = r->finished_at;
+    out->created_at = r->created_at;
+    out->initiator = (r->roles & SP_ROUND_ROLE_INITIATOR) != 0;
+    snprintf(out->case_ref, sizeof(out->case_ref), "%s", r->prop.case_ref);
+    out->min_holders = r->prop.min_holders;
+    out->retention_days = r->prop.retention_days;
     snprintf(out->reason, sizeof(out->reason), "%s", r->reason);
     out->records_matched = r->records_matched;
+    memcpy(out->matched, r->matched, sizeof(out->matched));
+    snprintf(out->phase, sizeof(out->phase), "%s",
+             fed_progress(r, r->fed->now_ms, &out->phase_done, &out->phase_total,
+                          &out->phase_elapsed_ms));
 }
 
 /* Loads a round's meta from the store; SP_ERR_NOT_FOUND when absent. */

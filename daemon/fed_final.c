@@ -155,9 +155,10 @@ struct rows_ctx {
 };
 
 static int collect_row(void *ctx, const char *dataset, const char *record_id, unsigned partner,
-                       uint32_t key_types, uint8_t klass)
+                       uint8_t entity, uint32_t key_types, uint8_t klass)
 {
     struct rows_ctx *c = ctx;
+    (void)entity; /* the row's key types name it (sp_key_mask_entity) */
     c->rows[c->n++] = (struct sp_result_row){.dataset = dataset,
                                              .record_id = record_id,
                                              .partner = partner == SP_ROUND_AGG_ANY
@@ -189,15 +190,17 @@ static int map_walk(struct fed_job *j)
         if (fed_distinct_next(&d, &ref)) {
             idx[ref.type]++;
             fed_walk_update(&walk, &d.prev);
+            sp_round_agg_next_value(j->agg);
         }
         const struct fed_own *o = &r->own[ref.type];
         if (idx[ref.type] > o->nvalues) {
             rc = SP_ERR_STATE;
             break;
         }
+        /* with subjects on, unmatched pairs count too (agg ignores them otherwise) */
         uint32_t h = o->holders[idx[ref.type] - 1];
-        if (h && (rc = sp_round_agg_add(j->agg, ref.dataset, ref.record_id, ref.type, ref.klass, h,
-                                        r->me, r->prop.mode)) != 0)
+        if ((rc = sp_round_agg_add(j->agg, ref.dataset, ref.record_id, ref.type, ref.klass, h,
+                                   r->me, r->prop.mode)) != 0)
             break;
     }
     fed_distinct_wipe(&d);
@@ -212,12 +215,43 @@ static int map_walk(struct fed_job *j)
     return sodium_memcmp(digest, r->walk_digest, sizeof(digest)) == 0 ? 0 : SP_ERR_STATE;
 }
 
+struct subjects_ctx {
+    struct sp_peer_subject_count *cells;
+    uint32_t n, cap;
+};
+
+static int collect_subject(void *ctx, uint8_t entity, uint32_t holders, uint64_t count)
+{
+    struct subjects_ctx *c = ctx;
+    if (c->n == SP_PROTO_MAX_COUNT_ENTRIES)
+        return SP_ERR_OVERFLOW; /* DONE carries at most this many cells */
+    if (c->n == c->cap) {
+        uint32_t ncap = c->cap ? 2 * c->cap : 64;
+        void *p = realloc(c->cells, ncap * sizeof(*c->cells));
+        if (!p)
+            return SP_ERR_NOMEM;
+        c->cells = p;
+        c->cap = ncap;
+    }
+    c->cells[c->n++] = (struct sp_peer_subject_count){entity, holders, count};
+    return 0;
+}
+
 static void map_run(struct sp_worker_job *base)
 {
     struct fed_job *j = (struct fed_job *)base;
+    struct fed_round *r = j->round;
     j->rc = sp_round_agg_new(&j->agg);
+    if (j->rc == 0 && r->prop.mode == SP_PROPOSAL_MODE_PARTNERS)
+        j->rc = sp_round_agg_subjects_begin(j->agg, r->me);
     if (j->rc == 0)
         j->rc = map_walk(j);
+    if (j->rc == 0) { /* before foreach, which reorders the records */
+        struct subjects_ctx sc = {0};
+        j->rc = sp_round_agg_subjects(j->agg, collect_subject, &sc);
+        j->subjects = sc.cells;
+        j->nsubjects = sc.n;
+    }
     if (j->rc)
         return;
     uint64_t nrows = sp_round_agg_rows(j->agg);
@@ -303,6 +337,12 @@ void fed_map_done(struct fed_round *r, struct fed_job *j)
     for (size_t i = 0; i < r->nrows_buf; i++)
         r->candidates += r->rows_buf[i].klass == SP_CLASS_C;
     r->records_matched = sp_round_agg_records(r->agg);
+    for (int e = SP_ENTITY_MIN; e <= SP_ENTITY_MAX; e++)
+        r->matched[e] = sp_round_agg_matched(r->agg, e);
+    if (fed_subjects_add(r, j->subjects, j->nsubjects) != 0) {
+        fed_round_fail(r, SP_ERR_NOMEM, true, "out of memory");
+        return;
+    }
     r->mapped = true;
     sp_store_keys_iter_free(&r->map_it);
     fed_results_step(r);
@@ -335,11 +375,38 @@ static int commit(struct fed_round *r, const struct sp_count_entry *counts, size
     return 0;
 }
 
+static int cmp_subject(const void *x, const void *y)
+{
+    const struct sp_peer_subject_count *a = x, *b = y;
+    if (a->entity != b->entity)
+        return a->entity < b->entity ? -1 : 1;
+    return (a->holders > b->holders) - (a->holders < b->holders);
+}
+
+/* Sorts the subject cells gathered from every node and adds up equal ones
+ * (each node counted only subjects whose lowest holder it is, so the sum
+ * counts every subject once). */
+static uint32_t merge_subjects(struct fed_round *r)
+{
+    uint32_t n = 0;
+    if (r->nsubjects)
+        qsort(r->subjects, r->nsubjects, sizeof(*r->subjects), cmp_subject);
+    for (uint32_t i = 0; i < r->nsubjects; i++) {
+        if (n && r->subjects[n - 1].entity == r->subjects[i].entity &&
+            r->subjects[n - 1].holders == r->subjects[i].holders)
+            r->subjects[n - 1].count += r->subjects[i].count;
+        else
+            r->subjects[n++] = r->subjects[i];
+    }
+    return r->nsubjects = n;
+}
+
 static void initiator_commit(struct fed_round *r)
 {
     if (r->committed || !r->appended || !r->counts_in || r->done_mask != all_bits(r->n))
         return;
-    struct sp_count_entry *c = calloc(r->ncounts ? r->ncounts : 1, sizeof(*c));
+    uint32_t nsub = merge_subjects(r), total = r->ncounts + nsub;
+    struct sp_count_entry *c = calloc(total ? total : 1, sizeof(*c));
     if (!c) {
         fed_round_fail(r, SP_ERR_NOMEM, true, "out of memory");
         return;
@@ -348,7 +415,12 @@ static void initiator_commit(struct fed_round *r)
         c[i] = (struct sp_count_entry){.key_type = r->counts[i].key_type,
                                        .holders = r->counts[i].holders,
                                        .count = r->counts[i].count};
-    int rc = commit(r, c, r->ncounts);
+    for (uint32_t i = 0; i < nsub; i++) /* stored beside the counts (store.h) */
+        c[r->ncounts + i] =
+            (struct sp_count_entry){.key_type = SP_STORE_SUBJECT_CELL | r->subjects[i].entity,
+                                    .holders = r->subjects[i].holders,
+                                    .count = r->subjects[i].count};
+    int rc = commit(r, c, total);
     free(c);
     if (rc == 0)
         fed_round_check_finished(r);
@@ -366,7 +438,10 @@ static void own_results_stored(struct fed_round *r)
     struct sp_peer_msg m = {.type = SP_PEER_DONE};
     m.done = (struct sp_peer_done){.records_matched = r->records_matched,
                                    .values_sent = r->values_sent,
-                                   .values_received = r->values_received};
+                                   .values_received = r->values_received,
+                                   .subjects = r->subjects,
+                                   .nsubjects = r->nsubjects};
+    memcpy(m.done.matched, r->matched, sizeof(m.done.matched));
     fed_send_best(r, r->initiator, &m);
     fed_round_check_finished(r);
 }
@@ -399,11 +474,24 @@ int fed_on_done(struct fed_round *r, unsigned from, const struct sp_peer_msg *m)
 {
     if (from == r->me || (r->done_mask & (UINT32_C(1) << from)))
         return SP_ERR_PROTO_FIELD;
+    if (r->prop.mode != SP_PROPOSAL_MODE_PARTNERS && m->done.nsubjects != 0)
+        return SP_ERR_PROTO_FIELD; /* only partners mode gives nodes holder sets */
+    for (uint32_t i = 0; i < m->done.nsubjects; i++) {
+        uint32_t h = m->done.subjects[i].holders;
+        /* a node reports the subjects whose lowest holder it is */
+        if (h >> r->n != 0 || (h & (0u - h)) != UINT32_C(1) << from)
+            return SP_ERR_PROTO_FIELD;
+    }
+    if (fed_subjects_add(r, m->done.subjects, m->done.nsubjects) != 0)
+        return SP_ERR_NOMEM;
     r->done_mask |= UINT32_C(1) << from;
-    sp_log_info("round %s: %s is done (%" PRIu64 " records matched, %" PRIu64
-                " values sent, %" PRIu64 " blinded for others)",
-                r->hex, fed_pname(r, from), m->done.records_matched, m->done.values_sent,
-                m->done.values_received);
+    sp_log_info("round %s: %s is done (%" PRIu64 " records matched: %" PRIu64 " persons, %" PRIu64
+                " companies, %" PRIu64 " addresses, %" PRIu64 " vehicles, %" PRIu64
+                " accounts; %" PRIu64 " values sent, %" PRIu64 " blinded for others)",
+                r->hex, fed_pname(r, from), m->done.records_matched,
+                m->done.matched[SP_ENTITY_PERSON], m->done.matched[SP_ENTITY_COMPANY],
+                m->done.matched[SP_ENTITY_ADDRESS], m->done.matched[SP_ENTITY_VEHICLE],
+                m->done.matched[SP_ENTITY_ACCOUNT], m->done.values_sent, m->done.values_received);
     initiator_commit(r);
     return 0;
 }
@@ -424,6 +512,27 @@ int fed_on_counts(struct fed_round *r, unsigned from, const struct sp_peer_msg *
     return 0;
 }
 
+int fed_subjects_add(struct fed_round *r, const struct sp_peer_subject_count *cells, uint32_t n)
+{
+    if (n == 0)
+        return 0;
+    if (r->nsubjects + (uint64_t)n > r->subjects_cap) {
+        uint64_t ncap = r->subjects_cap ? 2 * (uint64_t)r->subjects_cap : 64;
+        while (ncap < r->nsubjects + (uint64_t)n)
+            ncap *= 2;
+        if (ncap > UINT32_MAX / sizeof(*r->subjects))
+            return SP_ERR_OVERFLOW;
+        void *p = realloc(r->subjects, ncap * sizeof(*r->subjects));
+        if (!p)
+            return SP_ERR_NOMEM;
+        r->subjects = p;
+        r->subjects_cap = (uint32_t)ncap;
+    }
+    memcpy(r->subjects + r->nsubjects, cells, n * sizeof(*cells));
+    r->nsubjects += n;
+    return 0;
+}
+
 void fed_final_release(struct fed_round *r)
 {
     for (int t = 0; t < FED_NTYPES; t++) {
@@ -436,6 +545,9 @@ void fed_final_release(struct fed_round *r)
     free(r->verdict_seen);
     free(r->rows_buf);
     free(r->counts);
+    free(r->subjects);
+    r->subjects = NULL;
+    r->nsubjects = r->subjects_cap = 0;
     r->finals = NULL;
     r->verdict_seen = NULL;
     r->rows_buf = NULL;

@@ -120,6 +120,8 @@ struct fed_job {
     struct sp_round_agg *agg;
     struct sp_result_row *rows;
     size_t nrows;
+    struct sp_peer_subject_count *subjects; /* partners mode: this node's report */
+    uint32_t nsubjects;
     char diag[128];
 };
 
@@ -169,7 +171,11 @@ struct fed_round {
     uint64_t created_wall_ms;                     /* Unix milliseconds */
     uint64_t set_sizes[FED_NTYPES];
     uint64_t values_sent, values_received, records_matched, rows;
+    uint64_t matched[SP_ENTITY_COUNT]; /* own records with a row, per entity */
     bool persisted_final;
+    /* progress (fed_ctl.c): the phase last seen and since when; log pacing */
+    const char *phase;
+    uint64_t phase_ms, progress_logged_ms;
 
     struct sp_round_key *key;
     struct fed_job *jobs; /* out with the workers */
@@ -223,6 +229,10 @@ struct fed_round {
     bool counts_in;
     struct sp_peer_count *counts;
     uint32_t ncounts;
+    /* subject cells: this node's own report (from the mapping pass), then at
+     * the initiator every DONE's appended, merged when committing */
+    struct sp_peer_subject_count *subjects;
+    uint32_t nsubjects, subjects_cap;
 
     /* counting node duties (NULL unless this node counts) */
     struct fed_counter *ctr;
@@ -361,6 +371,10 @@ void fed_results_step(struct fed_round *r);
 SP_NODISCARD int fed_on_done(struct fed_round *r, unsigned from, const struct sp_peer_msg *m);
 SP_NODISCARD int fed_on_counts(struct fed_round *r, unsigned from, const struct sp_peer_msg *m);
 void fed_final_release(struct fed_round *r);
+/* Appends subject cells (this node's, or a DONE's) to the round's; merged
+ * when the initiator commits. Returns 0, SP_ERR_NOMEM or SP_ERR_OVERFLOW. */
+SP_NODISCARD int fed_subjects_add(struct fed_round *r, const struct sp_peer_subject_count *cells,
+                                  uint32_t n);
 
 /* ---- fed_count.c ---------------------------------------------------- */
 SP_NODISCARD int fed_scratch_open(struct sp_fed *fed);
@@ -413,6 +427,18 @@ void fed_gov_count(struct fed_round *r, unsigned p, const struct sp_peer_msg *m,
 SP_NODISCARD int fed_on_log_head(struct fed_round *r, unsigned from, const struct sp_peer_msg *m);
 /* Whether a round that ended may leave memory (heads in, or waited enough). */
 bool fed_gov_heads_settled(const struct fed_round *r, uint64_t now_ms);
+
+/* ---- fed_progress.c ------------------------------------------------- */
+/* A progress log line at most this often per live round. */
+#define FED_PROGRESS_LOG_MS 5000
+/* The round's phase (proposed, blinding, forwarding, counting, writing, or
+ * the state of an ended round), what is done of its total (values; rows
+ * when writing) and how long the phase has lasted; remembers when the
+ * phase changed. */
+const char *fed_progress(struct fed_round *r, uint64_t now_ms, uint64_t *done, uint64_t *total,
+                         uint64_t *elapsed_ms);
+/* Logs progress every FED_PROGRESS_LOG_MS during a live round (tick). */
+void fed_progress_log(struct fed_round *r, uint64_t now_ms);
 
 /* ---- fed_ctl.c ------------------------------------------------------ */
 SP_NODISCARD int fed_ctl_rounds(struct sp_fed *fed, const struct sp_ctl_rounds_req *req,

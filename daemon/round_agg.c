@@ -14,15 +14,18 @@
 
 struct record {
     uint64_t hash;
-    uint32_t str;   /* offset of "dataset\0record_id\0" in the arena */
-    uint32_t first; /* first partner entry, NIL when none; sorted by partner */
+    uint32_t str;     /* offset of "dataset\0record_id\0" in the arena */
+    uint32_t first;   /* first row, NIL when none; sorted by (partner, entity) */
+    uint8_t entities; /* bit (1 << entity) for every entity with a row */
 };
 
+/* One row: a (record, partner, entity) triple. */
 struct partner {
     uint32_t next;
-    uint32_t key_types;
+    uint32_t key_types; /* all of one entity */
     uint8_t partner;
-    uint8_t klass;
+    uint8_t entity;
+    uint8_t klass; /* strongest among key_types */
 };
 
 struct sp_round_agg {
@@ -32,8 +35,20 @@ struct sp_round_agg {
     uint32_t nrecs, recs_cap;
     struct partner *parts;
     uint32_t nparts, parts_cap;
-    uint32_t *index;    /* open addressing: record index + 1, 0 = empty */
-    uint32_t index_cap; /* power of two */
+    uint32_t *index;                   /* open addressing: record index + 1, 0 = empty */
+    uint32_t index_cap;                /* power of two */
+    uint64_t matched[SP_ENTITY_COUNT]; /* records with a row of the entity */
+    uint64_t nmatched;                 /* records with any row */
+    /* Local subjects (partners mode only, see round_agg.h): per entity a
+     * union-find forest over own records (parent NIL: the record has no
+     * linking key of the entity) and the partners seen per record. Sized
+     * like recs. */
+    bool subjects;
+    unsigned me;
+    uint32_t *parent[SP_ENTITY_COUNT];
+    uint32_t *seen[SP_ENTITY_COUNT];
+    uint32_t run_first; /* first record of the current value, NIL at its start */
+    bool sorted;        /* foreach reordered recs: parent/seen no longer match */
 };
 
 static uint64_t fnv1a(const char *a, size_t alen, const char *b, size_t blen)
@@ -53,6 +68,7 @@ int sp_round_agg_new(struct sp_round_agg **out)
     if (!a)
         return SP_ERR_NOMEM;
     a->index_cap = 1024;
+    a->run_first = NIL;
     a->index = calloc(a->index_cap, sizeof(*a->index));
     if (!a->index) {
         free(a);
@@ -71,6 +87,10 @@ void sp_round_agg_free(struct sp_round_agg **ap)
     free(a->recs);
     free(a->parts);
     free(a->index);
+    for (int e = 0; e < SP_ENTITY_COUNT; e++) {
+        free(a->parent[e]);
+        free(a->seen[e]);
+    }
     free(a);
     *ap = NULL;
 }
@@ -88,6 +108,30 @@ static int grow(void **arr, uint32_t *cap, uint32_t n, size_t elem)
         return SP_ERR_NOMEM;
     *arr = p;
     *cap = ncap;
+    return 0;
+}
+
+/* Grows recs, and with subjects on the per-entity arrays to the same
+ * capacity, before a record is entered: a failure enters nothing. */
+static int grow_records(struct sp_round_agg *a)
+{
+    uint32_t cap = a->recs_cap;
+    int rc = grow((void **)&a->recs, &cap, a->nrecs, sizeof(*a->recs));
+    if (rc || !a->subjects || cap == a->recs_cap) {
+        a->recs_cap = cap;
+        return rc;
+    }
+    for (int e = SP_ENTITY_MIN; e <= SP_ENTITY_MAX; e++) {
+        void *p = realloc(a->parent[e], (size_t)cap * sizeof(uint32_t));
+        if (p)
+            a->parent[e] = p;
+        void *q = p ? realloc(a->seen[e], (size_t)cap * sizeof(uint32_t)) : NULL;
+        if (q)
+            a->seen[e] = q;
+        if (!p || !q)
+            return SP_ERR_NOMEM; /* recs grew: harmless, its cap is not raised */
+    }
+    a->recs_cap = cap;
     return 0;
 }
 
@@ -134,7 +178,7 @@ static int add_record(struct sp_round_agg *a, uint64_t h, const char *ds, size_t
         a->arena = p;
         a->arena_cap = ncap;
     }
-    if ((rc = grow((void **)&a->recs, &a->recs_cap, a->nrecs, sizeof(*a->recs))) != 0)
+    if ((rc = grow_records(a)) != 0)
         return rc;
     /* Keep the index at most half full. Rehashed before the record is
      * entered: a rehash that failed after it left a record that lookups
@@ -146,6 +190,10 @@ static int add_record(struct sp_round_agg *a, uint64_t h, const char *ds, size_t
     memcpy(a->arena + a->arena_len + dlen + 1, id, ilen);
     a->arena[a->arena_len + dlen + 1 + ilen] = '\0';
     a->recs[a->nrecs] = (struct record){.hash = h, .str = (uint32_t)a->arena_len, .first = NIL};
+    for (int e = SP_ENTITY_MIN; a->subjects && e <= SP_ENTITY_MAX; e++) {
+        a->parent[e][a->nrecs] = NIL;
+        a->seen[e][a->nrecs] = 0;
+    }
     a->arena_len += need;
     *out = a->nrecs++;
     uint32_t slot = (uint32_t)h & (a->index_cap - 1);
@@ -173,16 +221,19 @@ static int find_record(struct sp_round_agg *a, const char *ds, const char *id, u
     return add_record(a, h, ds, dlen, id, ilen, out);
 }
 
-/* Adds key_type/klass to record r's entry for partner p (kept sorted). */
+/* Adds key_type/klass to record r's row for (partner p, the key type's
+ * entity), kept sorted by (partner, entity). */
 static int add_partner(struct sp_round_agg *a, uint32_t r, uint8_t p, uint8_t key_type,
                        uint8_t klass)
 {
+    uint8_t entity = (uint8_t)sp_key_type_entity(key_type);
     uint32_t prev = NIL, cur = a->recs[r].first;
-    while (cur != NIL && a->parts[cur].partner < p) {
+    while (cur != NIL && (a->parts[cur].partner < p ||
+                          (a->parts[cur].partner == p && a->parts[cur].entity < entity))) {
         prev = cur;
         cur = a->parts[cur].next;
     }
-    if (cur != NIL && a->parts[cur].partner == p) {
+    if (cur != NIL && a->parts[cur].partner == p && a->parts[cur].entity == entity) {
         struct partner *e = &a->parts[cur];
         e->key_types |= SP_KEY_MASK(key_type);
         if (klass < e->klass)
@@ -193,12 +244,20 @@ static int add_partner(struct sp_round_agg *a, uint32_t r, uint8_t p, uint8_t ke
     if (rc)
         return rc;
     uint32_t n = a->nparts++;
-    a->parts[n] = (struct partner){
-        .next = cur, .key_types = SP_KEY_MASK(key_type), .partner = p, .klass = klass};
+    a->parts[n] = (struct partner){.next = cur,
+                                   .key_types = SP_KEY_MASK(key_type),
+                                   .partner = p,
+                                   .entity = entity,
+                                   .klass = klass};
     if (prev == NIL)
         a->recs[r].first = n;
     else
         a->parts[prev].next = n;
+    if (a->recs[r].entities == 0)
+        a->nmatched++;
+    if (!(a->recs[r].entities & (1u << entity)))
+        a->matched[entity]++;
+    a->recs[r].entities |= (uint8_t)(1u << entity);
     return 0;
 }
 
@@ -215,15 +274,61 @@ static int reserve_parts(struct sp_round_agg *a, uint32_t n)
     return 0;
 }
 
+/* Union-find root with path halving. */
+static uint32_t find_root(uint32_t *parent, uint32_t r)
+{
+    while (parent[r] != r) {
+        parent[r] = parent[parent[r]];
+        r = parent[r];
+    }
+    return r;
+}
+
+/* Joins record r to the current value's local subject of its entity. */
+static void link_subject(struct sp_round_agg *a, uint32_t r, uint8_t key_type, uint8_t klass,
+                         uint32_t others)
+{
+    int e = sp_key_type_entity(key_type);
+    /* a class C key (addr_dob) is a candidate, never evidence of identity */
+    if (sp_entity_is_subject(e) && klass == SP_CLASS_C)
+        return;
+    uint32_t *parent = a->parent[e];
+    if (parent[r] == NIL)
+        parent[r] = r;
+    a->seen[e][r] |= others;
+    if (a->run_first == NIL) {
+        a->run_first = r;
+        return;
+    }
+    uint32_t x = find_root(parent, a->run_first), y = find_root(parent, r);
+    if (x != y)
+        parent[x > y ? x : y] = x < y ? x : y; /* the smaller index: deterministic */
+}
+
+int sp_round_agg_subjects_begin(struct sp_round_agg *a, unsigned me)
+{
+    if (me >= 32 || a->nrecs != 0)
+        return SP_ERR_INVALID_ARG;
+    a->subjects = true;
+    a->me = me;
+    return 0;
+}
+
+void sp_round_agg_next_value(struct sp_round_agg *a)
+{
+    a->run_first = NIL;
+}
+
 int sp_round_agg_add(struct sp_round_agg *a, const char *dataset, const char *record_id,
                      uint8_t key_type, uint8_t klass, uint32_t holders, unsigned me, int mode)
 {
     if (!sp_key_type_valid(key_type) || klass < SP_CLASS_A || klass > SP_CLASS_C || me >= 32)
         return SP_ERR_INVALID_ARG;
-    if (mode == SP_PROPOSAL_MODE_COUNTS || holders == 0)
+    bool track = a->subjects && mode == SP_PROPOSAL_MODE_PARTNERS;
+    if (mode == SP_PROPOSAL_MODE_COUNTS || (holders == 0 && !track))
         return 0;
     uint32_t others = holders & ~(UINT32_C(1) << me);
-    if (mode == SP_PROPOSAL_MODE_PARTNERS && others == 0)
+    if (mode == SP_PROPOSAL_MODE_PARTNERS && others == 0 && !track)
         return 0;
     uint32_t r;
     int rc = reserve_parts(
@@ -232,8 +337,10 @@ int sp_round_agg_add(struct sp_round_agg *a, const char *dataset, const char *re
         rc = find_record(a, dataset, record_id, &r);
     if (rc)
         return rc;
+    if (track)
+        link_subject(a, r, key_type, klass, others);
     if (mode == SP_PROPOSAL_MODE_THRESHOLD)
-        return add_partner(a, r, SP_ROUND_AGG_ANY, key_type, klass);
+        return holders ? add_partner(a, r, SP_ROUND_AGG_ANY, key_type, klass) : 0;
     for (unsigned p = 0; p < 32; p++)
         if ((others >> p) & 1u)
             if ((rc = add_partner(a, r, (uint8_t)p, key_type, klass)) != 0)
@@ -243,7 +350,12 @@ int sp_round_agg_add(struct sp_round_agg *a, const char *dataset, const char *re
 
 uint64_t sp_round_agg_records(const struct sp_round_agg *a)
 {
-    return a->nrecs; /* a record enters only with its first row */
+    return a->nmatched;
+}
+
+uint64_t sp_round_agg_matched(const struct sp_round_agg *a, int entity)
+{
+    return sp_entity_valid(entity) ? a->matched[entity] : 0;
 }
 
 uint64_t sp_round_agg_rows(const struct sp_round_agg *a)
@@ -264,6 +376,7 @@ static int cmp_records(const void *x, const void *y, void *arena)
 int sp_round_agg_foreach(struct sp_round_agg *a, sp_round_agg_fn fn, void *ctx)
 {
     /* Sorting the records invalidates the hash index; rebuild it after. */
+    a->sorted = true;
     if (a->nrecs)
         qsort_r(a->recs, a->nrecs, sizeof(*a->recs), cmp_records, a->arena);
     memset(a->index, 0, (size_t)a->index_cap * sizeof(*a->index));
@@ -277,10 +390,67 @@ int sp_round_agg_foreach(struct sp_round_agg *a, sp_round_agg_fn fn, void *ctx)
         const char *ds = a->arena + a->recs[r].str;
         const char *id = ds + strlen(ds) + 1;
         for (uint32_t e = a->recs[r].first; e != NIL; e = a->parts[e].next) {
-            int rc = fn(ctx, ds, id, a->parts[e].partner, a->parts[e].key_types, a->parts[e].klass);
+            int rc = fn(ctx, ds, id, a->parts[e].partner, a->parts[e].entity, a->parts[e].key_types,
+                        a->parts[e].klass);
             if (rc)
                 return rc;
         }
     }
     return 0;
+}
+
+static int cmp_u64(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* (entity << 32 | holder set) of every local subject this node reports:
+ * those whose lowest holder is this node. */
+static int subject_keys(struct sp_round_agg *a, uint64_t **out, size_t *n_out)
+{
+    uint32_t me_bit = UINT32_C(1) << a->me;
+    uint64_t *keys = malloc((size_t)(a->nrecs ? a->nrecs : 1) * SP_ENTITY_MAX * sizeof(*keys));
+    size_t n = 0;
+    if (!keys)
+        return SP_ERR_NOMEM;
+    for (int e = SP_ENTITY_MIN; e <= SP_ENTITY_MAX; e++) {
+        uint32_t *parent = a->parent[e], *seen = a->seen[e];
+        for (uint32_t r = 0; r < a->nrecs; r++) /* the partners of a subject */
+            if (parent[r] != NIL && find_root(parent, r) != r)
+                seen[find_root(parent, r)] |= seen[r];
+        for (uint32_t r = 0; r < a->nrecs; r++) {
+            if (parent[r] != r)
+                continue; /* no key of the entity, or not the subject's root */
+            uint32_t h = seen[r] | me_bit;
+            if ((h & (0u - h)) == me_bit) /* lowest holder: counted here only */
+                keys[n++] = (uint64_t)e << 32 | h;
+        }
+    }
+    *out = keys;
+    *n_out = n;
+    return 0;
+}
+
+int sp_round_agg_subjects(struct sp_round_agg *a, sp_round_agg_subject_fn fn, void *ctx)
+{
+    if (!a->subjects)
+        return 0;
+    if (a->sorted)
+        return SP_ERR_STATE;
+    uint64_t *keys = NULL;
+    size_t n = 0;
+    int rc = subject_keys(a, &keys, &n);
+    if (rc)
+        return rc;
+    qsort(keys, n, sizeof(*keys), cmp_u64);
+    for (size_t i = 0; i < n && rc == 0;) {
+        size_t j = i;
+        while (j < n && keys[j] == keys[i])
+            j++;
+        rc = fn(ctx, (uint8_t)(keys[i] >> 32), (uint32_t)keys[i], (uint64_t)(j - i));
+        i = j;
+    }
+    free(keys);
+    return rc;
 }

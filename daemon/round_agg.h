@@ -1,13 +1,25 @@
 /*
  * Turns verdicts into result rows (protocol.md step 5, issue 4 "results"):
- * for each own record and each partner, the union of the key types through
- * which that partner holds one of the record's values, and the strongest
- * class (A before B before C) among those keys.
+ * one row per own record, partner and **entity** (common/keytype.h): the
+ * union of the key types of that entity through which that partner holds
+ * one of the record's values, and the strongest class (A before B before C)
+ * among those keys only. A person record whose address is known at a
+ * partner gets a row of entity address, never a stronger person row: an
+ * address shared by two people does not make them one person.
  *
- * Pure, in memory: records are keyed by (dataset, record id); memory grows
- * with the number of matched (record, partner) pairs only, since unmatched
- * values add nothing. Record ids are not personal identifiers, but nothing
- * here ever sees a key value.
+ * Local subjects (partners mode, sp_round_agg_subjects_begin): the own
+ * records are grouped per entity into subjects, records that share a value
+ * of a class A/B key of the entity being one subject (addresses, vehicles,
+ * accounts: records sharing the value). A subject's holder set is this node
+ * plus every partner that holds one of its values; this node reports the
+ * subjects whose lowest-index holder it is, so that summing every node's
+ * report counts each subject once (docs/subject-counts.md says what this
+ * does and does not disclose).
+ *
+ * Pure, in memory: records are keyed by (dataset, record id); without
+ * subjects memory grows with the matched (record, partner) pairs only; with
+ * subjects every own record takes about 70 bytes. Record ids are not
+ * personal identifiers, but nothing here ever sees a key value.
  */
 #ifndef SP_DAEMON_ROUND_AGG_H
 #define SP_DAEMON_ROUND_AGG_H
@@ -28,9 +40,18 @@ struct sp_round_agg;
 SP_NODISCARD int sp_round_agg_new(struct sp_round_agg **out);
 void sp_round_agg_free(struct sp_round_agg **agg);
 
+/* Turns on local subjects for participant index me (partners mode only;
+ * before the first add). Returns 0 or SP_ERR_INVALID_ARG. */
+SP_NODISCARD int sp_round_agg_subjects_begin(struct sp_round_agg *agg, unsigned me);
+
+/* Says that the next adds concern a new distinct value (subjects: records
+ * added under one value are one subject). */
+void sp_round_agg_next_value(struct sp_round_agg *agg);
+
 /* Adds one (record, key) pair of this node (participant index me) whose value
  * the verdict says is held by holders (already checked with
- * sp_round_check_holders), under mode (enum sp_proposal_mode):
+ * sp_round_check_holders; 0 when not held by k nodes: with subjects on, every
+ * pair is added), under mode (enum sp_proposal_mode):
  *   partners:  one contribution per holder other than me;
  *   threshold: one contribution with partner SP_ROUND_AGG_ANY when
  *              holders != 0;
@@ -45,14 +66,25 @@ SP_NODISCARD int sp_round_agg_add(struct sp_round_agg *agg, const char *dataset,
 /* Distinct records with at least one row, and the number of rows. */
 uint64_t sp_round_agg_records(const struct sp_round_agg *agg);
 uint64_t sp_round_agg_rows(const struct sp_round_agg *agg);
+/* Distinct records with at least one row of entity; 0 for an invalid one. */
+uint64_t sp_round_agg_matched(const struct sp_round_agg *agg, int entity);
 
 /* Calls fn for every row, ordered by dataset, record id (byte order), then
- * partner index. key_types is a SP_KEY_MASK set; klass the strongest class.
- * Strings are valid during the call. fn returns 0 to go on, or a negative
- * code that stops the walk and is returned. Returns 0, SP_ERR_NOMEM or fn's
- * code. */
+ * partner index, then entity. key_types is a SP_KEY_MASK set of key types
+ * of that entity; klass the strongest class among them. Strings are valid
+ * during the call. fn returns 0 to go on, or a negative code that stops the
+ * walk and is returned. Returns 0, SP_ERR_NOMEM or fn's code. */
 typedef int (*sp_round_agg_fn)(void *ctx, const char *dataset, const char *record_id,
-                               unsigned partner, uint32_t key_types, uint8_t klass);
+                               unsigned partner, uint8_t entity, uint32_t key_types, uint8_t klass);
 SP_NODISCARD int sp_round_agg_foreach(struct sp_round_agg *agg, sp_round_agg_fn fn, void *ctx);
+
+/* Calls fn for every (entity, holder set) with the number of local subjects
+ * this node reports under it (holders includes this node's bit), strictly
+ * increasing by (entity, holders); nothing when subjects are off. Call after
+ * the last add and before sp_round_agg_foreach (which reorders the records).
+ * Returns 0, SP_ERR_NOMEM, SP_ERR_STATE (after foreach) or fn's code. */
+typedef int (*sp_round_agg_subject_fn)(void *ctx, uint8_t entity, uint32_t holders, uint64_t count);
+SP_NODISCARD int sp_round_agg_subjects(struct sp_round_agg *agg, sp_round_agg_subject_fn fn,
+                                       void *ctx);
 
 #endif

@@ -7,17 +7,21 @@
 
 #include "daemon/round.h"
 
-/* SPR2 holds SP_KEY_TYPE_COUNT set sizes (17 since name_addr, type 16).
- * SPR1 blobs of earlier builds hold 16 and are still read (type 16 then 0):
- * retention must still find, and purge, the rounds they describe. */
-#define MAGIC     "SPR2"
+/* SPR3 adds the records matched per entity after the set sizes. SPR2
+ * holds SP_KEY_TYPE_COUNT set sizes (17 since name_addr, type 16); SPR1
+ * blobs hold 16. Both are still read (missing parts are 0): retention must
+ * still find, and purge, the rounds they describe. */
+#define MAGIC     "SPR3"
+#define MAGIC_V2  "SPR2"
 #define MAGIC_V1  "SPR1"
 #define NSIZES_V1 16
 #define NCOUNTERS 8
 #define NSIZES    SP_KEY_TYPE_COUNT
 
-_Static_assert(4 + 3 + NCOUNTERS * 8 + NSIZES * 8 + SP_PROTO_ROUND_ID_BYTES + 2 + 4 <= 256,
-               "SP_ROUND_META_MAX_BYTES reserves 256 bytes for the fixed part");
+_Static_assert(4 + 3 + NCOUNTERS * 8 + NSIZES * 8 + SP_ENTITY_MAX * 8 + SP_PROTO_ROUND_ID_BYTES +
+                       2 + 4 <=
+                   320,
+               "SP_ROUND_META_MAX_BYTES reserves 320 bytes for the fixed part");
 
 struct wbuf {
     uint8_t *p;
@@ -61,6 +65,8 @@ int sp_round_meta_encode(const struct sp_round_meta *m, uint8_t *buf, size_t cap
         put_be(&w, counters[i], 8);
     for (size_t i = 0; i < NSIZES; i++)
         put_be(&w, m->set_sizes[i], 8);
+    for (int e = SP_ENTITY_MIN; e <= SP_ENTITY_MAX; e++)
+        put_be(&w, m->matched[e], 8);
     put(&w, m->round_id, sizeof(m->round_id));
     put_be(&w, rlen, 2);
     put(&w, m->reason, rlen);
@@ -101,7 +107,7 @@ static uint64_t get_be(struct rbuf *r, size_t bytes)
 /* The blob's parts, read and checked before anything is written to *out. */
 struct parts {
     uint8_t state, self_index, initiator;
-    uint64_t counters[NCOUNTERS], set_sizes[NSIZES];
+    uint64_t counters[NCOUNTERS], set_sizes[NSIZES], matched[SP_ENTITY_COUNT];
     const uint8_t *round_id, *reason, *proposal;
     size_t reason_len;
     uint32_t proposal_len;
@@ -112,10 +118,15 @@ static int parse(const uint8_t *buf, size_t len, struct parts *x)
     struct rbuf r = {.p = buf, .len = len};
     const uint8_t *magic = take(&r, 4);
     size_t nsizes = NSIZES;
-    if (magic && memcmp(magic, MAGIC_V1, 4) == 0)
+    bool has_matched = true;
+    if (magic && memcmp(magic, MAGIC_V1, 4) == 0) {
         nsizes = NSIZES_V1;
-    else if (!magic || memcmp(magic, MAGIC, 4) != 0)
+        has_matched = false;
+    } else if (magic && memcmp(magic, MAGIC_V2, 4) == 0) {
+        has_matched = false;
+    } else if (!magic || memcmp(magic, MAGIC, 4) != 0) {
         return SP_ERR_STORE;
+    }
     x->state = (uint8_t)get_be(&r, 1);
     x->self_index = (uint8_t)get_be(&r, 1);
     x->initiator = (uint8_t)get_be(&r, 1);
@@ -123,6 +134,9 @@ static int parse(const uint8_t *buf, size_t len, struct parts *x)
         x->counters[i] = get_be(&r, 8);
     for (size_t i = 0; i < NSIZES; i++)
         x->set_sizes[i] = i < nsizes ? get_be(&r, 8) : 0;
+    x->matched[0] = 0;
+    for (int e = SP_ENTITY_MIN; e <= SP_ENTITY_MAX; e++)
+        x->matched[e] = has_matched ? get_be(&r, 8) : 0;
     x->round_id = take(&r, SP_PROTO_ROUND_ID_BYTES);
     x->reason_len = (size_t)get_be(&r, 2);
     if (r.bad || x->reason_len > SP_PROTO_TEXT_MAX)
@@ -158,6 +172,7 @@ int sp_round_meta_decode(const uint8_t *buf, size_t len, struct sp_round_meta *o
     for (size_t i = 0; i < NCOUNTERS; i++)
         *counters[i] = x.counters[i];
     memcpy(out->set_sizes, x.set_sizes, sizeof(out->set_sizes));
+    memcpy(out->matched, x.matched, sizeof(out->matched));
     memcpy(out->round_id, x.round_id, sizeof(out->round_id));
     if (x.reason_len)
         memcpy(out->reason, x.reason, x.reason_len);

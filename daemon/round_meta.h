@@ -6,14 +6,15 @@
  * counters) and, for a failed or refused round, the reason. Never a value,
  * element or key.
  *
- * Encoding (all integers big-endian): "SPR2", state u8, self index u8,
+ * Encoding (all integers big-endian): "SPR3", state u8, self index u8,
  * initiator u8, then u64 created_at, started_at, finished_at,
  * records_matched, values_sent, values_received, rows, created_ms, then
- * SP_KEY_TYPE_COUNT (17) u64 own set sizes (index = key type), round_id
+ * SP_KEY_TYPE_COUNT (17) u64 own set sizes (index = key type), SP_ENTITY_MAX
+ * (5) u64 records matched per entity (person .. account), round_id
  * (16 bytes), reason (u16 length + UTF-8), proposal (u32 length + bytes).
- * Decoding is strict (exact length, known state, bounded fields). "SPR1"
- * blobs of earlier builds (16 set sizes, before key type 16) decode too;
- * they are never written.
+ * Decoding is strict (exact length, known state, bounded fields). "SPR2"
+ * (no per-entity counts) and "SPR1" blobs of earlier builds (also 16 set
+ * sizes, before key type 16) decode too; they are never written.
  */
 #ifndef SP_DAEMON_ROUND_META_H
 #define SP_DAEMON_ROUND_META_H
@@ -25,7 +26,7 @@
 #include "common/keytype.h"
 #include "proto/proposal.h"
 
-#define SP_ROUND_META_MAX_BYTES (256 + SP_PROTO_TEXT_MAX + SP_PROPOSAL_MAX_BYTES)
+#define SP_ROUND_META_MAX_BYTES (320 + SP_PROTO_TEXT_MAX + SP_PROPOSAL_MAX_BYTES)
 
 struct sp_round_meta {
     uint8_t round_id[SP_PROTO_ROUND_ID_BYTES];
@@ -36,6 +37,7 @@ struct sp_round_meta {
     uint64_t started_at;                   /* START; 0 when not started */
     uint64_t finished_at;                  /* terminal state reached; 0 while live */
     uint64_t records_matched;              /* own records with at least one result row */
+    uint64_t matched[SP_ENTITY_COUNT];     /* ... with a row of the entity; [0] is 0 */
     uint64_t values_sent;                  /* own distinct values sent into the ring */
     uint64_t values_received;              /* peers' values this node blinded */
     uint64_t rows;                         /* result rows stored */

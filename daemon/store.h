@@ -254,10 +254,14 @@ struct sp_result_row {
 /* One incidence count: count values of key_type are held by exactly the
  * nodes in holders (bit 1 << participant index). */
 struct sp_count_entry {
-    uint8_t key_type;
+    uint8_t key_type; /* a key type (1..16), or SP_STORE_SUBJECT_CELL | entity */
     uint32_t holders;
     uint64_t count;
 };
+/* A round's subject cells (how many persons, companies, ... are held by
+ * exactly those nodes) are stored with its incidence counts, their first
+ * byte marked with this bit: one blob, one transaction, one deletion. */
+#define SP_STORE_SUBJECT_CELL 0x80u
 
 /* Stages result rows of a round in one short write transaction. Staged rows
  * are invisible (sp_store_results_foreach reports none, total 0) until

@@ -108,6 +108,77 @@ int sp_codec_get_counts(struct sp_wire_reader *r, void **owned,
     return err ? err : sp_codec_check_counts(*entries, *n);
 }
 
+/* ---- subject cells (peer DONE, control SUBJECTS) ---- */
+
+int sp_codec_check_subjects(const struct sp_peer_subject_count *e, uint32_t n)
+{
+    if (n > 0 && e == NULL)
+        return SP_ERR_PROTO_FIELD;
+    if (n > SP_PROTO_MAX_COUNT_ENTRIES)
+        return SP_ERR_PROTO_OVERSIZED;
+    for (uint32_t i = 0; i < n; i++) {
+        if (!sp_entity_valid(e[i].entity) || e[i].holders == 0)
+            return SP_ERR_PROTO_FIELD;
+        if (i > 0 && (e[i].entity < e[i - 1].entity ||
+                      (e[i].entity == e[i - 1].entity && e[i].holders <= e[i - 1].holders)))
+            return SP_ERR_PROTO_FIELD;
+    }
+    return 0;
+}
+
+void sp_codec_put_subjects(struct sp_wire_writer *w, const struct sp_peer_subject_count *e,
+                           uint32_t n)
+{
+    sp_wire_put_array(w, n);
+    for (uint32_t i = 0; i < n; i++) {
+        sp_wire_put_array(w, 3);
+        sp_wire_put_uint(w, e[i].entity);
+        sp_wire_put_uint(w, e[i].holders);
+        sp_wire_put_uint(w, e[i].count);
+    }
+}
+
+static int get_subject(struct sp_wire_reader *r, void *elem)
+{
+    struct sp_peer_subject_count *e = elem;
+    int err = sp_wire_get_tuple(r, 3);
+
+    if (err == 0)
+        err = sp_wire_get_u8(r, &e->entity);
+    if (err == 0)
+        err = sp_wire_get_u32(r, &e->holders);
+    if (err == 0)
+        err = sp_wire_get_u64(r, &e->count);
+    return err;
+}
+
+int sp_codec_get_subjects(struct sp_wire_reader *r, void **owned,
+                          const struct sp_peer_subject_count **cells, uint32_t *n)
+{
+    int err = sp_codec_get_list(r, SP_PROTO_MAX_COUNT_ENTRIES, sizeof(struct sp_peer_subject_count),
+                                get_subject, owned, n);
+
+    *cells = *owned;
+    return err ? err : sp_codec_check_subjects(*cells, *n);
+}
+
+void sp_codec_put_entity_counts(struct sp_wire_writer *w, const uint64_t v[SP_ENTITY_COUNT])
+{
+    sp_wire_put_array(w, SP_ENTITY_MAX);
+    for (int e = SP_ENTITY_MIN; e <= SP_ENTITY_MAX; e++)
+        sp_wire_put_uint(w, v[e]);
+}
+
+int sp_codec_get_entity_counts(struct sp_wire_reader *r, uint64_t v[SP_ENTITY_COUNT])
+{
+    int err = sp_wire_get_tuple(r, SP_ENTITY_MAX);
+
+    v[0] = 0;
+    for (int e = SP_ENTITY_MIN; err == 0 && e <= SP_ENTITY_MAX; e++)
+        err = sp_wire_get_u64(r, &v[e]);
+    return err;
+}
+
 /* ---- the signed proposal (PROPOSE, ROUND_SUBMIT) ---- */
 
 int sp_codec_check_propose(const struct sp_peer_propose *p)

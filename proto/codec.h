@@ -36,6 +36,19 @@ void sp_codec_put_counts(struct sp_wire_writer *w, const struct sp_peer_count *e
 SP_NODISCARD int sp_codec_get_counts(struct sp_wire_reader *r, void **owned,
                                      const struct sp_peer_count **entries, uint32_t *n);
 
+/* Subject cells [entity, holders, count], strictly increasing by (entity,
+ * holders), entity valid, holders non-zero; as the count entries above. */
+SP_NODISCARD int sp_codec_check_subjects(const struct sp_peer_subject_count *e, uint32_t n);
+void sp_codec_put_subjects(struct sp_wire_writer *w, const struct sp_peer_subject_count *e,
+                           uint32_t n);
+SP_NODISCARD int sp_codec_get_subjects(struct sp_wire_reader *r, void **owned,
+                                       const struct sp_peer_subject_count **cells, uint32_t *n);
+
+/* Per-entity counters: an array of exactly SP_ENTITY_MAX u64 (entities 1..5
+ * in order; v[0] is not sent and reads as 0). */
+void sp_codec_put_entity_counts(struct sp_wire_writer *w, const uint64_t v[SP_ENTITY_COUNT]);
+SP_NODISCARD int sp_codec_get_entity_counts(struct sp_wire_reader *r, uint64_t v[SP_ENTITY_COUNT]);
+
 /* Bounded lists of n elements of size bytes. Check: OVERSIZED when n > max,
  * FIELD when n > 0 and list is NULL, then check_one (NULL: none) on each.
  * Get: an array of at most max elements read with get_one into zeroed

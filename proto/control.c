@@ -116,6 +116,11 @@ static void put_counts(struct sp_wire_writer *w, const struct sp_ctl_request *q)
     sp_wire_put_bin(w, q->counts.round_id, SP_PROTO_ROUND_ID_BYTES);
 }
 
+static void put_subjects(struct sp_wire_writer *w, const struct sp_ctl_request *q)
+{
+    sp_wire_put_bin(w, q->subjects.round_id, SP_PROTO_ROUND_ID_BYTES);
+}
+
 static void put_round_cancel(struct sp_wire_writer *w, const struct sp_ctl_request *q)
 {
     sp_wire_put_bin(w, q->round_cancel.round_id, SP_PROTO_ROUND_ID_BYTES);
@@ -199,6 +204,11 @@ static int get_counts(struct sp_wire_reader *r, struct sp_ctl_request *q)
     return sp_wire_get_fixed(r, q->counts.round_id, SP_PROTO_ROUND_ID_BYTES);
 }
 
+static int get_subjects(struct sp_wire_reader *r, struct sp_ctl_request *q)
+{
+    return sp_wire_get_fixed(r, q->subjects.round_id, SP_PROTO_ROUND_ID_BYTES);
+}
+
 static int get_round_cancel(struct sp_wire_reader *r, struct sp_ctl_request *q)
 {
     return sp_wire_get_fixed(r, q->round_cancel.round_id, SP_PROTO_ROUND_ID_BYTES);
@@ -241,6 +251,7 @@ static const struct req_desc req_descs[SP_CTL_OP_MAX + 1] = {
     REQ(AUDIT_EXPORT, 2, audit_export, audit_export),
     REQ(AUDIT_HEAD, 0, none, none),
     REQ(ROUND_SUBMIT, 3, round_submit, round_submit),
+    REQ(SUBJECTS, 1, none, subjects),
 };
 #undef REQ
 #define REQ_MAX_ELEMENTS (2 + SP_CODEC_ROUND_START_FIELDS)

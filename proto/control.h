@@ -62,11 +62,12 @@ enum sp_ctl_op {
     SP_CTL_COUNTS = 9,
     SP_CTL_ROUND_CANCEL = 10,
     SP_CTL_AUDIT_EXPORT = 11,
-    SP_CTL_AUDIT_HEAD = 12,  /* the node's signed audit-log head */
-    SP_CTL_ROUND_SUBMIT = 13 /* start a round from a coordinator-signed proposal */
+    SP_CTL_AUDIT_HEAD = 12,   /* the node's signed audit-log head */
+    SP_CTL_ROUND_SUBMIT = 13, /* start a round from a coordinator-signed proposal */
+    SP_CTL_SUBJECTS = 14      /* a round's subject counts (what the coordinator sees) */
 };
 #define SP_CTL_OP_MIN 1
-#define SP_CTL_OP_MAX 13
+#define SP_CTL_OP_MAX 14
 
 /* ---- requests ---- */
 
@@ -125,6 +126,7 @@ struct sp_ctl_request {
         struct sp_ctl_rounds_req rounds;
         struct sp_ctl_results_req results;
         struct sp_ctl_round_ref counts;
+        struct sp_ctl_round_ref subjects;
         struct sp_ctl_round_ref round_cancel;
         struct sp_ctl_audit_req audit_export;
         struct sp_peer_propose round_submit;
@@ -207,10 +209,22 @@ struct sp_ctl_round_info {
     uint8_t mode;                     /* enum sp_proposal_mode */
     uint32_t nparticipants;           /* 0..SP_PROTO_MAX_PARTICIPANTS */
     char participants[SP_PROTO_MAX_PARTICIPANTS][SP_PROTO_NAME_MAX + 1];
-    uint64_t started_at;                /* Unix seconds; 0 when not started */
-    uint64_t finished_at;               /* Unix seconds; 0 when not finished */
-    char reason[SP_PROTO_TEXT_MAX + 1]; /* why it failed/was refused; may be "" */
-    uint64_t records_matched;
+    uint64_t started_at;                      /* Unix seconds; 0 when not started */
+    uint64_t finished_at;                     /* Unix seconds; 0 when not finished */
+    char reason[SP_PROTO_TEXT_MAX + 1];       /* why it failed/was refused; may be "" */
+    uint64_t records_matched;                 /* own records with a result row (any entity) */
+    char case_ref[SP_PROTO_CASE_REF_MAX + 1]; /* the proposal's case reference; may be "" */
+    uint8_t min_holders;                      /* the proposal's k */
+    uint32_t retention_days;                  /* 0: results kept until read once */
+    bool initiator;                           /* this node proposed the round */
+    uint64_t created_at;                      /* Unix seconds */
+    /* Progress of a live round (docs: daemon/ROUNDS.md, "Progress"): the
+     * phase ([a-z_]{1,32}: proposed, blinding, forwarding, counting,
+     * writing, or the state of an ended round), values (or rows) done of
+     * total in it, and how long it has lasted so far. */
+    char phase[SP_CTL_STATE_MAX + 1];
+    uint64_t phase_done, phase_total, phase_elapsed_ms;
+    uint64_t matched[SP_ENTITY_COUNT]; /* own records with a row of the entity */
 };
 
 struct sp_ctl_rounds_reply {
@@ -239,8 +253,21 @@ struct sp_ctl_results_reply {
 
 struct sp_ctl_counts_reply {
     uint32_t suppressed_below;           /* cells with count < this were left out */
+    uint32_t suppressed_cells;           /* how many cells were left out */
     const struct sp_peer_count *entries; /* strictly increasing (key_type, holders) */
     uint32_t nentries;                   /* 0..SP_PROTO_MAX_COUNT_ENTRIES */
+};
+
+/* SUBJECTS: per entity and holder set, how many subjects (persons,
+ * companies, addresses, vehicles, accounts) are held by exactly those
+ * nodes. available is false for rounds whose mode gives the nodes no
+ * holder sets (counts, threshold): then there are no cells. */
+struct sp_ctl_subjects_reply {
+    bool available;
+    uint32_t suppressed_below;                 /* cells with count < this were left out */
+    uint32_t suppressed_cells;                 /* how many cells were left out */
+    const struct sp_peer_subject_count *cells; /* strictly increasing (entity, holders) */
+    uint32_t ncells;                           /* 0..SP_PROTO_MAX_COUNT_ENTRIES */
 };
 
 /* One encoded audit entry (format owned by the daemon's audit module). */
@@ -282,6 +309,7 @@ struct sp_ctl_reply {
         struct sp_ctl_rounds_reply rounds;
         struct sp_ctl_results_reply results;
         struct sp_ctl_counts_reply counts;
+        struct sp_ctl_subjects_reply subjects;
         struct sp_ctl_audit_reply audit;
         struct sp_ctl_audit_head audit_head;
     };
@@ -300,7 +328,7 @@ SP_NODISCARD int sp_ctl_request_encode_alloc(const struct sp_ctl_request *req, u
 /* Decodes a request; pointers into buf as described at the top. *out is
  * written only on success. Returns 0 or SP_ERR_PROTO_TRUNCATED, _OVERSIZED
  * (len > SP_CTL_MSG_MAX_BYTES or a field beyond its limit), _TYPE, _VERSION,
- * _UNKNOWN_MSG (op not 1..13), _MALFORMED (element count, non-canonical),
+ * _UNKNOWN_MSG (op not 1..14), _MALFORMED (element count, non-canonical),
  * _FIELD (value out of range), _TRAILING. */
 SP_NODISCARD int sp_ctl_request_decode(const uint8_t *buf, size_t len, struct sp_ctl_request *out);
 

@@ -371,14 +371,20 @@ static int get_load_end(struct sp_wire_reader *r, struct sp_ctl_reply *rep)
 
 /* ---- ROUNDS ---- */
 
+#define ROUND_INFO_FIELDS 18
+
 static int check_round_info(const void *elem)
 {
     const struct sp_ctl_round_info *ri = elem;
     size_t slen = sp_wire_strnlen(ri->state, SP_CTL_STATE_MAX + 1);
+    size_t plen = sp_wire_strnlen(ri->phase, SP_CTL_STATE_MAX + 1);
 
     if (slen > SP_CTL_STATE_MAX || !sp_proto_dataset_name_valid(ri->state, slen) ||
+        plen > SP_CTL_STATE_MAX || !sp_proto_dataset_name_valid(ri->phase, plen) ||
         ri->mode < SP_PROPOSAL_MODE_COUNTS || ri->mode > SP_PROPOSAL_MODE_PARTNERS ||
-        sp_codec_check_text(ri->reason, 0, SP_PROTO_TEXT_MAX) != 0)
+        sp_codec_check_text(ri->reason, 0, SP_PROTO_TEXT_MAX) != 0 ||
+        sp_codec_check_text(ri->case_ref, 0, SP_PROTO_CASE_REF_MAX) != 0 ||
+        ri->phase_done > ri->phase_total || ri->matched[0] != 0)
         return SP_ERR_PROTO_FIELD;
     if (ri->nparticipants > SP_PROTO_MAX_PARTICIPANTS)
         return SP_ERR_PROTO_OVERSIZED;
@@ -391,7 +397,7 @@ static int check_round_info(const void *elem)
 
 static void put_round_info(struct sp_wire_writer *w, const struct sp_ctl_round_info *ri)
 {
-    sp_wire_put_array(w, 8);
+    sp_wire_put_array(w, ROUND_INFO_FIELDS);
     sp_wire_put_bin(w, ri->round_id, SP_PROTO_ROUND_ID_BYTES);
     sp_wire_put_cstr(w, ri->state, SP_CTL_STATE_MAX);
     sp_wire_put_uint(w, ri->mode);
@@ -402,12 +408,48 @@ static void put_round_info(struct sp_wire_writer *w, const struct sp_ctl_round_i
     sp_wire_put_uint(w, ri->finished_at);
     sp_wire_put_cstr(w, ri->reason, SP_PROTO_TEXT_MAX);
     sp_wire_put_uint(w, ri->records_matched);
+    sp_wire_put_cstr(w, ri->case_ref, SP_PROTO_CASE_REF_MAX);
+    sp_wire_put_uint(w, ri->min_holders);
+    sp_wire_put_uint(w, ri->retention_days);
+    sp_wire_put_bool(w, ri->initiator);
+    sp_wire_put_uint(w, ri->created_at);
+    sp_wire_put_cstr(w, ri->phase, SP_CTL_STATE_MAX);
+    sp_wire_put_uint(w, ri->phase_done);
+    sp_wire_put_uint(w, ri->phase_total);
+    sp_wire_put_uint(w, ri->phase_elapsed_ms);
+    sp_codec_put_entity_counts(w, ri->matched);
+}
+
+/* The fields after records_matched (the first 8 are older). */
+static int get_round_progress(struct sp_wire_reader *r, struct sp_ctl_round_info *ri)
+{
+    int err = sp_wire_get_text(r, 0, SP_PROTO_CASE_REF_MAX, ri->case_ref);
+
+    if (err == 0)
+        err = sp_wire_get_u8(r, &ri->min_holders);
+    if (err == 0)
+        err = sp_wire_get_u32(r, &ri->retention_days);
+    if (err == 0)
+        err = sp_wire_get_bool(r, &ri->initiator);
+    if (err == 0)
+        err = sp_wire_get_u64(r, &ri->created_at);
+    if (err == 0)
+        err = sp_wire_get_text(r, 1, SP_CTL_STATE_MAX, ri->phase);
+    if (err == 0)
+        err = sp_wire_get_u64(r, &ri->phase_done);
+    if (err == 0)
+        err = sp_wire_get_u64(r, &ri->phase_total);
+    if (err == 0)
+        err = sp_wire_get_u64(r, &ri->phase_elapsed_ms);
+    if (err == 0)
+        err = sp_codec_get_entity_counts(r, ri->matched);
+    return err;
 }
 
 static int get_round_info(struct sp_wire_reader *r, void *elem)
 {
     struct sp_ctl_round_info *ri = elem;
-    int err = sp_wire_get_tuple(r, 8);
+    int err = sp_wire_get_tuple(r, ROUND_INFO_FIELDS);
 
     if (err == 0)
         err = sp_wire_get_fixed(r, ri->round_id, SP_PROTO_ROUND_ID_BYTES);
@@ -427,6 +469,8 @@ static int get_round_info(struct sp_wire_reader *r, void *elem)
         err = sp_wire_get_text(r, 0, SP_PROTO_TEXT_MAX, ri->reason);
     if (err == 0)
         err = sp_wire_get_u64(r, &ri->records_matched);
+    if (err == 0)
+        err = get_round_progress(r, ri);
     return err;
 }
 
@@ -544,6 +588,7 @@ static int check_counts(const struct sp_ctl_reply *rep)
 static void put_counts(struct sp_wire_writer *w, const struct sp_ctl_reply *rep)
 {
     sp_wire_put_uint(w, rep->counts.suppressed_below);
+    sp_wire_put_uint(w, rep->counts.suppressed_cells);
     sp_codec_put_counts(w, rep->counts.entries, rep->counts.nentries);
 }
 
@@ -552,7 +597,44 @@ static int get_counts(struct sp_wire_reader *r, struct sp_ctl_reply *rep)
     int err = sp_wire_get_u32(r, &rep->counts.suppressed_below);
 
     if (err == 0)
+        err = sp_wire_get_u32(r, &rep->counts.suppressed_cells);
+    if (err == 0)
         err = sp_codec_get_counts(r, &rep->owned_, &rep->counts.entries, &rep->counts.nentries);
+    return err;
+}
+
+/* ---- SUBJECTS ---- */
+
+static int check_subjects(const struct sp_ctl_reply *rep)
+{
+    const struct sp_ctl_subjects_reply *s = &rep->subjects;
+
+    if (!s->available && s->ncells != 0)
+        return SP_ERR_PROTO_FIELD;
+    return sp_codec_check_subjects(s->cells, s->ncells);
+}
+
+static void put_subjects(struct sp_wire_writer *w, const struct sp_ctl_reply *rep)
+{
+    sp_wire_put_bool(w, rep->subjects.available);
+    sp_wire_put_uint(w, rep->subjects.suppressed_below);
+    sp_wire_put_uint(w, rep->subjects.suppressed_cells);
+    sp_codec_put_subjects(w, rep->subjects.cells, rep->subjects.ncells);
+}
+
+static int get_subjects(struct sp_wire_reader *r, struct sp_ctl_reply *rep)
+{
+    struct sp_ctl_subjects_reply *s = &rep->subjects;
+    int err = sp_wire_get_bool(r, &s->available);
+
+    if (err == 0)
+        err = sp_wire_get_u32(r, &s->suppressed_below);
+    if (err == 0)
+        err = sp_wire_get_u32(r, &s->suppressed_cells);
+    if (err == 0)
+        err = sp_codec_get_subjects(r, &rep->owned_, &s->cells, &s->ncells);
+    if (err == 0 && !s->available && s->ncells != 0)
+        err = SP_ERR_PROTO_FIELD;
     return err;
 }
 
@@ -626,9 +708,9 @@ static const struct sp_codec_reply_desc reply_descs[SP_CTL_OP_MAX + 1] = {
     REPLY(LOAD_CHUNK, 2, none, load_chunk),    REPLY(LOAD_END, 2, load_end, load_end),
     REPLY(DATASETS, 1, datasets, datasets),    REPLY(ROUND_START, 1, none, round_start),
     REPLY(ROUNDS, 1, rounds, rounds),          REPLY(RESULTS, 2, results, results),
-    REPLY(COUNTS, 2, counts, counts),          REPLY(ROUND_CANCEL, 0, none, none),
+    REPLY(COUNTS, 3, counts, counts),          REPLY(ROUND_CANCEL, 0, none, none),
     REPLY(AUDIT_EXPORT, 1, audit, audit),      REPLY(AUDIT_HEAD, 4, audit_head, audit_head),
-    REPLY(ROUND_SUBMIT, 1, none, round_start),
+    REPLY(ROUND_SUBMIT, 1, none, round_start), REPLY(SUBJECTS, 4, subjects, subjects),
 };
 #undef REPLY
 

@@ -107,8 +107,8 @@ static int check_error(const struct sp_peer_msg *m)
 
 static int check_done(const struct sp_peer_msg *m)
 {
-    (void)m; /* any counts */
-    return 0;
+    /* any counters; the subject cells must be well formed */
+    return sp_codec_check_subjects(m->done.subjects, m->done.nsubjects);
 }
 
 static int check_log_head(const struct sp_peer_msg *m)
@@ -203,6 +203,8 @@ static void put_done(struct sp_wire_writer *w, const struct sp_peer_msg *m)
     sp_wire_put_uint(w, m->done.records_matched);
     sp_wire_put_uint(w, m->done.values_sent);
     sp_wire_put_uint(w, m->done.values_received);
+    sp_codec_put_entity_counts(w, m->done.matched);
+    sp_codec_put_subjects(w, m->done.subjects, m->done.nsubjects);
 }
 
 static void put_error(struct sp_wire_writer *w, const struct sp_peer_msg *m)
@@ -355,6 +357,10 @@ static int get_done(struct sp_wire_reader *r, struct sp_peer_msg *m)
         err = sp_wire_get_u64(r, &m->done.values_sent);
     if (err == 0)
         err = sp_wire_get_u64(r, &m->done.values_received);
+    if (err == 0)
+        err = sp_codec_get_entity_counts(r, m->done.matched);
+    if (err == 0)
+        err = sp_codec_get_subjects(r, &m->owned_, &m->done.subjects, &m->done.nsubjects);
     return err;
 }
 
@@ -392,7 +398,7 @@ static const struct peer_desc peer_descs[SP_PEER_TYPE_MAX + 1] = {
     PEER(PROPOSE, propose, 3),   PEER(ACCEPT, accept, 1),   PEER(REFUSE, refuse, 2),
     PEER(START, none, 0),        PEER(BATCH, batch, 6),     PEER(CREDIT, credit, 4),
     PEER(FINAL, final, 4),       PEER(VERDICT, verdict, 4), PEER(COUNTS, counts, 1),
-    PEER(ABORT, abort, 2),       PEER(DONE, done, 3),       PEER(ERROR, error, 2),
+    PEER(ABORT, abort, 2),       PEER(DONE, done, 5),       PEER(ERROR, error, 2),
     PEER(LOG_HEAD, log_head, 4),
 };
 #undef PEER

@@ -138,11 +138,25 @@ struct sp_peer_counts {
     uint32_t nentries; /* 0..SP_PROTO_MAX_COUNT_ENTRIES */
 };
 
-/* DONE: a node's summary at the end of the round. */
+/* One subject cell: `count` subjects of `entity` (enum sp_entity) are held
+ * by exactly the nodes in `holders` (daemon/round_agg.h, "local subjects"). */
+struct sp_peer_subject_count {
+    uint8_t entity;   /* SP_ENTITY_MIN..SP_ENTITY_MAX */
+    uint32_t holders; /* non-zero mask */
+    uint64_t count;
+};
+
+/* DONE: a node's summary at the end of the round: own records matched (any
+ * entity, and per entity), values, and in partners mode the subjects whose
+ * lowest holder it is (strictly increasing by (entity, holders); after
+ * decode, subjects points into storage the message owns). */
 struct sp_peer_done {
     uint64_t records_matched;
     uint64_t values_sent;
     uint64_t values_received;
+    uint64_t matched[SP_ENTITY_COUNT]; /* index enum sp_entity; [0] is 0 */
+    const struct sp_peer_subject_count *subjects;
+    uint32_t nsubjects; /* 0..SP_PROTO_MAX_COUNT_ENTRIES */
 };
 
 /* LOG_HEAD: the sender's signed audit-log head after the round. */

@@ -1,7 +1,7 @@
 /* snijpunt results: a finished round's results on this node, as CSV with the
- * header dataset,record_id,partner,key_types,class (one line per own record
- * and other node that holds it), or as JSON. Pages through the daemon's
- * RESULTS replies, so any size streams. */
+ * header dataset,record_id,entity,partner,key_types,class (one line per own
+ * record, entity and other node that holds it), or as JSON. Pages through
+ * the daemon's RESULTS replies, so any size streams. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +17,18 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: snijpunt results --round ID [--json] [--output FILE] [connection options]\n\n"
             "Prints the results of a finished round on the local node as CSV:\n"
-            "  dataset,record_id,partner,key_types,class\n"
-            "one line per own record and other node that holds it; key_types joined with\n"
-            "'+'; class the strongest class that matched (A conclusive, B strong, C a\n"
-            "candidate for human review only). In a threshold-mode round the node learns\n"
-            "only that at least k nodes hold a record, not which: partner is then '*'.\n"
-            "A counts-mode round stores no per-record results at all.\n\n"
+            "  dataset,record_id,entity,partner,key_types,class\n"
+            "one line per own record, entity and other node that knows it. entity says\n"
+            "what the line is about: person or company is the record's own subject\n"
+            "(matched through identity keys: bsn, name and date of birth, kvk, ...);\n"
+            "address, vehicle or account is something the record mentions. A line of\n"
+            "entity address says only that the partner knows the same address (maybe\n"
+            "for another person), never that it knows this person. key_types are that\n"
+            "entity's keys, joined with '+'; class is the strongest of them (A\n"
+            "conclusive, B strong, C a candidate for human review only). In a\n"
+            "threshold-mode round the node learns only that at least k nodes hold a\n"
+            "record, not which: partner is then '*'. A counts-mode round stores no\n"
+            "per-record results at all.\n\n"
             "  --round ID       the round (32 hex digits, as `snijpunt round list` shows)\n"
             "  --json           print {\"round\", \"total\", \"rows\": [...]} instead\n"
             "  --output FILE    write to FILE instead of standard output\n"
@@ -61,6 +67,13 @@ static const char *class_name(uint8_t k)
     return n ? n : "?";
 }
 
+/* A row's key types all name one entity (daemon/round_agg.h). */
+static const char *entity_name(uint32_t key_types)
+{
+    const char *n = sp_entity_name(sp_key_mask_entity(key_types));
+    return n ? n : "?";
+}
+
 static void emit_csv(FILE *out, const struct sp_ctl_result_row *r)
 {
     char kt[256];
@@ -68,7 +81,7 @@ static void emit_csv(FILE *out, const struct sp_ctl_result_row *r)
     csv_field(out, r->dataset);
     fputc(',', out);
     csv_field(out, r->record_id);
-    fputc(',', out);
+    fprintf(out, ",%s,", entity_name(r->key_types));
     csv_field(out, r->partner);
     fprintf(out, ",%s,%s\n", kt, class_name(r->klass));
 }
@@ -78,6 +91,7 @@ static void emit_json(struct sp_json *j, const struct sp_ctl_result_row *r)
     sp_json_obj_open(j, NULL);
     sp_json_str(j, "dataset", r->dataset);
     sp_json_str(j, "record_id", r->record_id);
+    sp_json_str(j, "entity", entity_name(r->key_types));
     sp_json_str(j, "partner", r->partner);
     sp_json_arr_open(j, "key_types");
     for (int t = SP_KEY_TYPE_MIN; t <= SP_KEY_TYPE_MAX; t++)
@@ -114,7 +128,7 @@ static int fetch_all(struct sp_cli_conn *conn, const struct opts *o, FILE *out)
                 sp_json_uint(&j, "total", total);
                 sp_json_arr_open(&j, "rows");
             } else {
-                fprintf(out, "dataset,record_id,partner,key_types,class\n");
+                fprintf(out, "dataset,record_id,entity,partner,key_types,class\n");
             }
         }
         for (uint32_t i = 0; i < rep.results.nrows; i++)

@@ -6,12 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/keytype.h"
 #include "tools/cli_args.h"
 #include "tools/cli_control.h"
-#include "tools/cli_proposal.h"
 #include "tools/cli_json.h"
+#include "tools/cli_proposal.h"
+#include "tools/cli_round_view.h"
 #include "tools/cmd.h"
 
 #define DEFAULT_DEADLINE_S   300
@@ -56,9 +58,14 @@ static void usage(FILE *out)
             "  --expires S          the proposal expires S seconds from now (default %d)\n"
             "  --max-set-size N     most distinct values per node and key type\n"
             "  --retention-days N   how long results are kept (default %d)\n"
-            "status  shows a round (default: the most recent one); --wait waits until it\n"
-            "        has ended. Exit status 1 when it failed or was refused.\n"
-            "list    shows every round this node knows.\n"
+            "status  shows a round (default: the most recent one): its phase (proposed,\n"
+            "        blinding, forwarding, counting, writing) with values done of total,\n"
+            "        rate and time left, case, mode, and own records matched per entity.\n"
+            "        --wait waits until it has ended: on a terminal it draws a progress\n"
+            "        bar, otherwise it prints a line at each phase change and each tenth\n"
+            "        of a phase. Exit status 1 when it failed or was refused.\n"
+            "list    shows every round this node knows: case, mode, state, started,\n"
+            "        duration.\n"
             "cancel  stops a live round on every participant (its results are discarded).\n\n"
             "  --json               machine-readable output\n" SP_CLI_TARGET_HELP
             "\nExit status: 0 success, 1 failed or refused (or the daemon could not be\n"
@@ -66,24 +73,10 @@ static void usage(FILE *out)
             DEFAULT_DEADLINE_S, DEFAULT_EXPIRES_S, DEFAULT_RETENTION_D);
 }
 
-static const char *mode_name(int mode)
-{
-    switch (mode) {
-    case SP_PROPOSAL_MODE_COUNTS:
-        return "counts";
-    case SP_PROPOSAL_MODE_THRESHOLD:
-        return "threshold";
-    case SP_PROPOSAL_MODE_PARTNERS:
-        return "partners";
-    default:
-        return "?";
-    }
-}
-
 static int mode_parse(const char *s)
 {
     for (int m = SP_PROPOSAL_MODE_COUNTS; m <= SP_PROPOSAL_MODE_PARTNERS; m++)
-        if (strcmp(s, mode_name(m)) == 0)
+        if (strcmp(s, sp_cli_mode_name(m)) == 0)
             return m;
     return 0;
 }
@@ -120,41 +113,6 @@ static bool parse_participants(struct sp_proposal *p, const char *list)
 
 /* ---- output ----------------------------------------------------------- */
 
-static void print_info_text(const struct sp_ctl_round_info *ri)
-{
-    char hex[2 * SP_PROTO_ROUND_ID_BYTES + 1], t1[32], t2[32];
-    sp_cli_round_id_hex(ri->round_id, hex);
-    sp_cli_time_iso(ri->started_at, t1);
-    sp_cli_time_iso(ri->finished_at, t2);
-    printf("round %s  %s\n", hex, ri->state);
-    printf("  mode %s, participants ", mode_name(ri->mode));
-    for (uint32_t i = 0; i < ri->nparticipants; i++)
-        printf("%s%s", i ? ", " : "", ri->participants[i]);
-    printf("\n  started %s, finished %s, own records matched %" PRIu64 "\n", t1, t2,
-           ri->records_matched);
-    if (ri->reason[0])
-        printf("  reason: %s\n", ri->reason);
-}
-
-static void json_info(struct sp_json *j, const struct sp_ctl_round_info *ri)
-{
-    char hex[2 * SP_PROTO_ROUND_ID_BYTES + 1];
-    sp_cli_round_id_hex(ri->round_id, hex);
-    sp_json_obj_open(j, NULL);
-    sp_json_str(j, "round", hex);
-    sp_json_str(j, "state", ri->state);
-    sp_json_str(j, "mode", mode_name(ri->mode));
-    sp_json_arr_open(j, "participants");
-    for (uint32_t i = 0; i < ri->nparticipants; i++)
-        sp_json_str(j, NULL, ri->participants[i]);
-    sp_json_arr_close(j);
-    sp_json_uint(j, "started_at", ri->started_at);
-    sp_json_uint(j, "finished_at", ri->finished_at);
-    sp_json_str(j, "reason", ri->reason);
-    sp_json_uint(j, "records_matched", ri->records_matched);
-    sp_json_obj_close(j);
-}
-
 static int print_rounds(const struct sp_ctl_rounds_reply *rr, bool json, bool as_list)
 {
     if (json) {
@@ -163,15 +121,17 @@ static int print_rounds(const struct sp_ctl_rounds_reply *rr, bool json, bool as
         if (as_list)
             sp_json_arr_open(&j, NULL);
         for (uint32_t i = 0; i < rr->nrounds; i++)
-            json_info(&j, &rr->rounds[i]);
+            sp_cli_round_json(&j, &rr->rounds[i]);
         if (as_list)
             sp_json_arr_close(&j);
         return sp_json_finish(&j) == 0 ? 0 : 1;
     }
+    if (as_list) {
+        sp_cli_round_list(stdout, rr->rounds, rr->nrounds);
+        return 0;
+    }
     for (uint32_t i = 0; i < rr->nrounds; i++)
-        print_info_text(&rr->rounds[i]);
-    if (as_list && rr->nrounds == 0)
-        printf("no rounds\n");
+        sp_cli_round_print(stdout, &rr->rounds[i]);
     return 0;
 }
 
@@ -206,10 +166,45 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-/* Shows one round, optionally waiting until it ended. */
+/* While waiting: on a terminal a progress bar redrawn in place; otherwise
+ * a line at each phase change and each further tenth of the phase. */
+struct watch {
+    bool tty;
+    char phase[SP_CTL_STATE_MAX + 1];
+    unsigned tenth;
+    bool drawn;
+};
+
+static void watch_show(struct watch *w, const struct sp_ctl_round_info *ri)
+{
+    char line[256];
+    struct sp_cli_progress p;
+    sp_cli_progress_of(ri, &p);
+    if (w->tty) {
+        sp_cli_progress_bar(ri, 78, line, sizeof line);
+        printf("\r%-79s", line);
+        fflush(stdout);
+        w->drawn = true;
+        return;
+    }
+    unsigned tenth = p.percent / 10;
+    if (strcmp(w->phase, ri->phase) == 0 && tenth <= w->tenth)
+        return;
+    snprintf(w->phase, sizeof w->phase, "%s", ri->phase);
+    w->tenth = tenth;
+    char hex[2 * SP_PROTO_ROUND_ID_BYTES + 1];
+    sp_cli_round_id_hex(ri->round_id, hex);
+    sp_cli_progress_text(ri, line, sizeof line);
+    printf("round %s: %s\n", hex, line);
+    fflush(stdout);
+}
+
+/* Shows one round, optionally waiting until it ended (with progress unless
+ * the output is JSON). */
 static int show(struct sp_cli_conn *conn, const uint8_t *id, bool wait, bool json)
 {
     struct sp_ctl_reply rep;
+    struct watch w = {.tty = isatty(STDOUT_FILENO) == 1};
     time_t start = time(NULL);
     for (;;) {
         if (fetch(conn, false, id, &rep, "round status") != 0)
@@ -217,12 +212,16 @@ static int show(struct sp_cli_conn *conn, const uint8_t *id, bool wait, bool jso
         const struct sp_ctl_round_info *ri = &rep.rounds.rounds[0];
         bool ended = rep.rounds.nrounds == 1 && state_terminal(ri->state);
         if (!wait || ended || time(NULL) - start > WAIT_MAX_S) {
+            if (w.drawn)
+                printf("\n");
             int rc = print_rounds(&rep.rounds, json, false);
             if (rc == 0 && ended && strcmp(ri->state, "done") != 0)
                 rc = 1;
             sp_ctl_reply_clear(&rep);
             return rc;
         }
+        if (!json && rep.rounds.nrounds == 1)
+            watch_show(&w, ri);
         sp_ctl_reply_clear(&rep);
         sleep_ms(WAIT_POLL_MS);
     }

@@ -203,8 +203,9 @@ struct agg_walk {
 };
 
 static int on_row(void *ctx, const char *dataset, const char *record_id, unsigned partner,
-                  uint32_t key_types, uint8_t klass)
+                  uint8_t entity, uint32_t key_types, uint8_t klass)
 {
+    (void)entity; /* named by key_types */
     struct agg_walk *w = ctx;
     char key[600];
     snprintf(key, sizeof(key), "%s/%s", dataset, record_id);

@@ -67,6 +67,38 @@ static void test_invalid(void **state)
     assert_null(sp_key_class_name(0));
 }
 
+static void test_entities(void **state)
+{
+    (void)state;
+    static const char *const names[] = {NULL, "person", "company", "address", "vehicle", "account"};
+    uint32_t all = 0;
+    for (int e = SP_ENTITY_MIN; e <= SP_ENTITY_MAX; e++) {
+        assert_string_equal(sp_entity_name(e), names[e]);
+        assert_int_equal(sp_entity_from_name(names[e]), e);
+        uint32_t m = sp_entity_key_mask(e);
+        assert_true(m != 0);
+        assert_int_equal(m & all, 0); /* every key type names one entity */
+        all |= m;
+        assert_int_equal(sp_key_mask_entity(m), e);
+    }
+    assert_int_equal(all, SP_KEY_MASK_ALL);
+    assert_true(sp_entity_is_subject(SP_ENTITY_PERSON));
+    assert_true(sp_entity_is_subject(SP_ENTITY_COMPANY));
+    assert_false(sp_entity_is_subject(SP_ENTITY_ADDRESS));
+    assert_false(sp_entity_is_subject(SP_ENTITY_VEHICLE));
+    assert_false(sp_entity_is_subject(SP_ENTITY_ACCOUNT));
+    assert_null(sp_entity_name(0));
+    assert_null(sp_entity_name(SP_ENTITY_MAX + 1));
+    assert_int_equal(sp_entity_from_name("Person"), 0);
+    assert_int_equal(sp_entity_from_name(NULL), 0);
+    /* a row mixing a person key and the address is not one entity */
+    assert_int_equal(sp_key_mask_entity(SP_KEY_MASK(SP_KEY_BSN) | SP_KEY_MASK(SP_KEY_ADDRESS)), 0);
+    assert_int_equal(sp_key_mask_entity(SP_KEY_MASK(SP_KEY_BSN) | SP_KEY_MASK(SP_KEY_NAME_ADDR)),
+                     SP_ENTITY_PERSON);
+    assert_int_equal(sp_key_mask_entity(0), 0);
+    assert_int_equal(sp_key_mask_entity(1u), 0); /* bit 0 is no key type */
+}
+
 static void test_mask_parse(void **state)
 {
     (void)state;
@@ -100,6 +132,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_entities),
         cmocka_unit_test(test_mask_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

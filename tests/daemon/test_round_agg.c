@@ -29,8 +29,8 @@ struct rows {
     size_t n;
 };
 
-static int collect(void *ctx, const char *ds, const char *id, unsigned partner, uint32_t types,
-                   uint8_t klass)
+static int collect(void *ctx, const char *ds, const char *id, unsigned partner, uint8_t entity,
+                   uint32_t types, uint8_t klass)
 {
     struct rows *rs = ctx;
     char tj[256] = "";
@@ -40,8 +40,8 @@ static int collect(void *ctx, const char *ds, const char *id, unsigned partner, 
             len += (size_t)snprintf(tj + len, sizeof(tj) - len, "%s%s", len ? "+" : "",
                                     sp_key_type_name(t));
     if (rs->n < 64)
-        snprintf(rs->r[rs->n].text, sizeof(rs->r[0].text), "%s,%s,%u,%s,%s", ds, id, partner, tj,
-                 sp_key_class_name(klass));
+        snprintf(rs->r[rs->n].text, sizeof(rs->r[0].text), "%s,%s,%u,%s,%s,%s", ds, id, partner,
+                 sp_entity_name(entity), tj, sp_key_class_name(klass));
     rs->n++;
     return 0;
 }
@@ -91,10 +91,10 @@ static void test_partners(void **state)
 {
     (void)state;
     static const char *want[] = {
-        "bag,r9,1,phon_dob+addr_dob,B",
-        "pol,r1,1,bsn+name_dob,A",
-        "pol,r1,2,bsn+addr_dob,A",
-        "pol,r2,2,addr_dob,C",
+        "bag,r9,1,person,phon_dob+addr_dob,B",
+        "pol,r1,1,person,bsn+name_dob,A",
+        "pol,r1,2,person,bsn+addr_dob,A",
+        "pol,r2,2,person,addr_dob,C",
     };
     run(PARTNERS, 0, sample, sizeof(sample) / sizeof(sample[0]), want, 4, 3);
 }
@@ -110,8 +110,8 @@ static void test_threshold(void **state)
         {"pol", "r3", SP_KEY_BSN, SP_CLASS_A, 0},
     };
     static const char *want[] = {
-        "pol,r1,255,bsn+name_dob,A",
-        "pol,r2,255,addr_dob,C",
+        "pol,r1,255,person,bsn+name_dob,A",
+        "pol,r2,255,person,addr_dob,C",
     };
     run(THRESHOLD, 0, adds, 4, want, 2, 2);
 }
@@ -132,8 +132,8 @@ static void test_other_index(void **state)
         {"d", "x", SP_KEY_CNAME_ADDR, SP_CLASS_B, 0x7},
     };
     static const char *want[] = {
-        "d,x,0,kvk+cname_addr,A",
-        "d,x,1,cname_addr+cname_pc,B",
+        "d,x,0,company,kvk+cname_addr,A",
+        "d,x,1,company,cname_addr+cname_pc,B",
     };
     run(PARTNERS, 2, adds, 3, want, 2, 1);
 }
@@ -145,13 +145,130 @@ static void test_ids_do_not_blur(void **state)
         {"ab", "c", SP_KEY_BSN, SP_CLASS_A, 0x3},
         {"a", "bc", SP_KEY_BSN, SP_CLASS_A, 0x3},
     };
-    static const char *want[] = {"a,bc,1,bsn,A", "ab,c,1,bsn,A"};
+    static const char *want[] = {"a,bc,1,person,bsn,A", "ab,c,1,person,bsn,A"};
     run(PARTNERS, 0, adds, 2, want, 2, 2);
 }
 
-static int count_rows(void *ctx, const char *ds, const char *id, unsigned partner, uint32_t types,
-                      uint8_t klass)
+static int count_rows(void *ctx, const char *ds, const char *id, unsigned partner, uint8_t entity,
+                      uint32_t types, uint8_t klass);
+
+/* An address (or vehicle, account) a partner also knows is a row of its
+ * own entity: it never lifts the person's class, and a person row needs a
+ * person key. */
+static void test_entities_apart(void **state)
 {
+    (void)state;
+    static const struct add adds[] = {
+        /* r1: name and date of birth at 1; the same address at 1 and 2 */
+        {"pers", "r1", SP_KEY_NAME_DOB, SP_CLASS_B, 0x3},
+        {"pers", "r1", SP_KEY_ADDRESS, SP_CLASS_A, 0x7},
+        {"pers", "r1", SP_KEY_KENTEKEN, SP_CLASS_A, 0x5},
+        /* r2: only its address is known elsewhere: no person row at all */
+        {"pers", "r2", SP_KEY_ADDRESS, SP_CLASS_A, 0x3},
+        {"pers", "r2", SP_KEY_IBAN, SP_CLASS_A, 0x3},
+        /* c1: a company whose address another company uses */
+        {"comp", "c1", SP_KEY_ADDRESS, SP_CLASS_A, 0x3},
+        {"comp", "c1", SP_KEY_KVK, SP_CLASS_A, 0x5},
+    };
+    static const char *want[] = {
+        "comp,c1,1,address,address,A", "comp,c1,2,company,kvk,A",
+        "pers,r1,1,person,name_dob,B", "pers,r1,1,address,address,A",
+        "pers,r1,2,address,address,A", "pers,r1,2,vehicle,kenteken,A",
+        "pers,r2,1,address,address,A", "pers,r2,1,account,iban,A",
+    };
+    run(PARTNERS, 0, adds, 7, want, 8, 3);
+    struct sp_round_agg *a = NULL;
+    assert_int_equal(sp_round_agg_new(&a), 0);
+    for (size_t i = 0; i < 7; i++)
+        assert_int_equal(sp_round_agg_add(a, adds[i].ds, adds[i].id, adds[i].type, adds[i].klass,
+                                          adds[i].holders, 0, PARTNERS),
+                         0);
+    assert_int_equal(sp_round_agg_matched(a, SP_ENTITY_PERSON), 1);
+    assert_int_equal(sp_round_agg_matched(a, SP_ENTITY_COMPANY), 1);
+    assert_int_equal(sp_round_agg_matched(a, SP_ENTITY_ADDRESS), 3);
+    assert_int_equal(sp_round_agg_matched(a, SP_ENTITY_VEHICLE), 1);
+    assert_int_equal(sp_round_agg_matched(a, SP_ENTITY_ACCOUNT), 1);
+    assert_int_equal(sp_round_agg_matched(a, 0), 0);
+    sp_round_agg_free(&a);
+}
+
+struct cells {
+    char text[16][64];
+    size_t n;
+};
+
+static int collect_cell(void *ctx, uint8_t entity, uint32_t holders, uint64_t count)
+{
+    struct cells *c = ctx;
+    if (c->n < 16)
+        snprintf(c->text[c->n], sizeof(c->text[0]), "%s,%x,%llu", sp_entity_name(entity),
+                 (unsigned)holders, (unsigned long long)count);
+    c->n++;
+    return 0;
+}
+
+/* Local subjects: records sharing an A/B value of an entity are one
+ * subject; its holders are the union of its records'; a node reports only
+ * the subjects whose lowest holder it is; class C never joins records. */
+static void test_subjects(void **state)
+{
+    (void)state;
+    struct sp_round_agg *a = NULL;
+    struct cells c = {0};
+    /* this node is participant 1 of 3 (holder bit 0x2) */
+    struct val {
+        uint8_t type, klass;
+        const char *ids[3];
+        uint32_t holders;
+    } vals[] = {
+        /* p1 and p2 share a BSN known at 2: one person held by {1,2} */
+        {SP_KEY_BSN, SP_CLASS_A, {"p1", "p2"}, 0x6},
+        /* p2's name key also at 0: the subject is held by {0,1,2}, and
+         * participant 0 reports it, not this node */
+        {SP_KEY_NAME_DOB, SP_CLASS_B, {"p2"}, 0x3},
+        /* p3 and p4 share only addr_dob (class C): two persons */
+        {SP_KEY_ADDR_DOB, SP_CLASS_C, {"p3", "p4"}, 0x6},
+        {SP_KEY_PHON_DOB, SP_CLASS_B, {"p3"}, 0x6},
+        {SP_KEY_PHON_DOB, SP_CLASS_B, {"p4"}, 0x2},
+        /* one address for p3 and p4, known at 2 through p4's record */
+        {SP_KEY_ADDRESS, SP_CLASS_A, {"p3", "p4"}, 0},
+        {SP_KEY_ADDRESS, SP_CLASS_A, {"p4"}, 0x6},
+    };
+    assert_int_equal(sp_round_agg_new(&a), 0);
+    assert_int_equal(sp_round_agg_subjects_begin(a, 1), 0);
+    for (size_t v = 0; v < sizeof(vals) / sizeof(vals[0]); v++) {
+        sp_round_agg_next_value(a);
+        for (size_t i = 0; i < 3 && vals[v].ids[i]; i++)
+            assert_int_equal(sp_round_agg_add(a, "ds", vals[v].ids[i], vals[v].type, vals[v].klass,
+                                              vals[v].holders, 1, PARTNERS),
+                             0);
+    }
+    assert_int_equal(sp_round_agg_subjects(a, collect_cell, &c), 0);
+    /* persons: {p1,p2} reported by 0; p3 held by {1,2}; p4 only here;
+     * the address (p3+p4 through "PC|hn") held by {1,2} */
+    assert_int_equal(c.n, 3);
+    assert_string_equal(c.text[0], "person,2,1");
+    assert_string_equal(c.text[1], "person,6,1");
+    assert_string_equal(c.text[2], "address,6,1");
+    /* after foreach reordered the records, subjects are refused */
+    size_t n = 0;
+    assert_int_equal(sp_round_agg_foreach(a, count_rows, &n), 0);
+    assert_int_equal(sp_round_agg_subjects(a, collect_cell, &c), SP_ERR_STATE);
+    sp_round_agg_free(&a);
+    /* subjects must be turned on before the first record */
+    assert_int_equal(sp_round_agg_new(&a), 0);
+    assert_int_equal(sp_round_agg_add(a, "ds", "x", SP_KEY_BSN, SP_CLASS_A, 0x3, 0, PARTNERS), 0);
+    assert_int_equal(sp_round_agg_subjects_begin(a, 0), SP_ERR_INVALID_ARG);
+    c.n = 0;
+    assert_int_equal(sp_round_agg_subjects(a, collect_cell, &c), 0);
+    assert_int_equal(c.n, 0);
+    sp_round_agg_free(&a);
+}
+
+static int count_rows(void *ctx, const char *ds, const char *id, unsigned partner, uint8_t entity,
+                      uint32_t types, uint8_t klass)
+{
+    (void)entity;
     static char prev[64];
     size_t *n = ctx;
     char cur[64];
@@ -228,7 +345,8 @@ int main(void)
         cmocka_unit_test(test_partners),        cmocka_unit_test(test_threshold),
         cmocka_unit_test(test_counts),          cmocka_unit_test(test_other_index),
         cmocka_unit_test(test_ids_do_not_blur), cmocka_unit_test(test_many),
-        cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_invalid),         cmocka_unit_test(test_entities_apart),
+        cmocka_unit_test(test_subjects),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,6 +30,8 @@ static void fill_meta(struct sp_round_meta *m)
     m->started_at = 1700000001;
     m->finished_at = 1700000099;
     m->records_matched = 12345;
+    for (int e = SP_ENTITY_MIN; e <= SP_ENTITY_MAX; e++)
+        m->matched[e] = 1000u * (unsigned)e + 7;
     m->values_sent = UINT64_MAX;
     m->values_received = 7;
     m->rows = 99;
@@ -61,6 +63,7 @@ static void test_meta_roundtrip(void **state)
     assert_int_equal(back->initiator, 1);
     assert_true(back->values_sent == UINT64_MAX);
     assert_int_equal(back->records_matched, 12345);
+    assert_memory_equal(back->matched, m->matched, sizeof(m->matched));
     assert_int_equal(back->rows, 99);
     assert_int_equal(back->finished_at, 1700000099);
     assert_memory_equal(back->set_sizes, m->set_sizes, sizeof(m->set_sizes));
@@ -92,34 +95,48 @@ static void test_meta_roundtrip(void **state)
     free(buf);
 }
 
-/* An "SPR1" blob of a build before key type 16 holds 16 set sizes: it still
- * decodes (retention must find its round), type 16 reads 0; an "SPR2" blob
- * cut to 16 set sizes is damaged. */
-static void test_meta_v1(void **state)
+/* Blobs of earlier builds still decode (retention must find their rounds):
+ * "SPR2" has no per-entity counts (they read 0), "SPR1" also only 16 set
+ * sizes (type 16 reads 0). A blob cut to an older layout under the newer
+ * magic is damaged. */
+static void test_meta_older(void **state)
 {
     (void)state;
     struct sp_round_meta *m = malloc(sizeof(*m)), *back = malloc(sizeof(*back));
-    uint8_t *buf = malloc(SP_ROUND_META_MAX_BYTES), *v1 = malloc(SP_ROUND_META_MAX_BYTES);
-    size_t len = 0, at = 4 + 3 + 8 * 8 + 16 * 8; /* magic, u8s, counters, 16 sizes */
-    assert_true(m && back && buf && v1);
-    memset(v1, 0, SP_ROUND_META_MAX_BYTES);
+    uint8_t *buf = malloc(SP_ROUND_META_MAX_BYTES), *old = malloc(SP_ROUND_META_MAX_BYTES);
+    size_t len = 0, sizes_end = 4 + 3 + 8 * 8 + 17 * 8, ent = 5 * 8;
+    assert_true(m && back && buf && old);
+    memset(old, 0, SP_ROUND_META_MAX_BYTES);
     fill_meta(m);
     assert_int_equal(sp_round_meta_encode(m, buf, SP_ROUND_META_MAX_BYTES, &len), 0);
-    assert_memory_equal(buf, "SPR2", 4);
-    memcpy(v1, buf, at);
-    memcpy(v1 + at, buf + at + 8, len - at - 8); /* without the set size of type 16 */
-    assert_int_equal(sp_round_meta_decode(v1, len - 8, back), SP_ERR_STORE);
-    memcpy(v1, "SPR1", 4);
-    assert_int_equal(sp_round_meta_decode(v1, len - 8, back), 0);
+    assert_memory_equal(buf, "SPR3", 4);
+    /* SPR2: without the per-entity counts */
+    memcpy(old, buf, sizes_end);
+    memcpy(old + sizes_end, buf + sizes_end + ent, len - sizes_end - ent);
+    assert_int_equal(sp_round_meta_decode(old, len - ent, back), SP_ERR_STORE);
+    memcpy(old, "SPR2", 4);
+    assert_int_equal(sp_round_meta_decode(old, len - ent, back), 0);
+    assert_memory_equal(back->set_sizes, m->set_sizes, sizeof(m->set_sizes));
+    for (int e = 0; e <= SP_ENTITY_MAX; e++)
+        assert_int_equal(back->matched[e], 0);
+    assert_int_equal(back->records_matched, 12345);
+    assert_int_equal(back->proposal_len, 300);
+    /* SPR1: also without the set size of type 16 */
+    memcpy(old, buf, sizes_end - 8);
+    memcpy(old + sizes_end - 8, buf + sizes_end + ent, len - sizes_end - ent);
+    size_t len1 = len - ent - 8;
+    assert_int_equal(sp_round_meta_decode(old, len1, back), SP_ERR_STORE);
+    memcpy(old, "SPR1", 4);
+    assert_int_equal(sp_round_meta_decode(old, len1, back), 0);
     assert_memory_equal(back->set_sizes, m->set_sizes, 16 * sizeof(uint64_t));
     assert_int_equal(back->set_sizes[SP_KEY_NAME_ADDR], 0);
     assert_int_equal(back->proposal_len, 300);
     assert_memory_equal(back->proposal, m->proposal, 300);
-    assert_int_equal(sp_round_meta_decode(v1, len, back), SP_ERR_STORE);
+    assert_int_equal(sp_round_meta_decode(old, len, back), SP_ERR_STORE);
     free(m);
     free(back);
     free(buf);
-    free(v1);
+    free(old);
 }
 
 /* ---- judging proposals --------------------------------------------------- */
@@ -213,7 +230,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_meta_roundtrip),
-        cmocka_unit_test(test_meta_v1),
+        cmocka_unit_test(test_meta_older),
         cmocka_unit_test(test_judge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

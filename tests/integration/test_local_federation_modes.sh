@@ -28,7 +28,7 @@ fail() {
     exit 1
 }
 lf() { SP_BUILD_DIR=$build "$src/tools/local-federation" "$@"; }
-header=dataset,record_id,partner,key_types,class
+header=dataset,record_id,entity,partner,key_types,class
 
 "$build/snijpunt-gen" --out "$work/data" --persons 3000 --seed 4 --quiet
 nodes=()

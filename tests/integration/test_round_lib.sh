@@ -149,15 +149,20 @@ round_wait() { # node id seconds
     echo timeout
 }
 
-# Type names in key-type number order (common/keytype.h): joins sort by it.
+# Type names in key-type number order (common/keytype.h): joins sort by it;
+# KEY_ENTITY names the entity of each (the same order).
 KEY_ORDER="bsn anummer name_dob phon_dob part_dob ini_addr_dob addr_dob kvk vestiging rsin cname_addr cname_pc address kenteken iban name_addr"
+KEY_ENTITY="person person person person person person person company company company company company address vehicle account person"
 
 # expected_rows MODE K NODE: from "$T/keys/<node>.csv" files (node,record,
-# type,class,value), the rows NODE must hold, sorted, in results CSV form.
+# type,class,value), the rows NODE must hold, sorted, in results CSV form
+# (one per record, entity and partner).
 expected_rows() {
     local mode=$1 k=$2 me=$3
-    cat "$T"/keys/*.csv | awk -F, -v mode="$mode" -v k="$k" -v me="$me" -v order="$KEY_ORDER" '
-        BEGIN { n = split(order, o, " "); for (i = 1; i <= n; i++) rank[o[i]] = i }
+    cat "$T"/keys/*.csv | awk -F, -v mode="$mode" -v k="$k" -v me="$me" -v order="$KEY_ORDER" \
+        -v entities="$KEY_ENTITY" '
+        BEGIN { n = split(order, o, " "); split(entities, e, " ")
+                for (i = 1; i <= n; i++) { rank[o[i]] = i; ent[o[i]] = e[i] } }
         {
             node = $1; rec = $2; type = $3; cls = $4; val = $5
             for (i = 6; i <= NF; i++) val = val "," $i
@@ -174,7 +179,7 @@ expected_rows() {
                     p = hs[j]
                     if (mode == "partners" && p == me) continue
                     if (mode == "threshold") { if (p != me) continue; p = "*" }
-                    key = kr[i] SUBSEP p
+                    key = kr[i] SUBSEP ent[kt[i]] SUBSEP p
                     types[key, kt[i]] = 1
                     if (!(key in best) || kc[i] < best[key]) best[key] = kc[i]
                 }
@@ -184,7 +189,7 @@ expected_rows() {
                 joined = ""
                 for (r = 1; r <= n; r++)
                     if ((key, o[r]) in types) joined = joined (joined == "" ? "" : "+") o[r]
-                print "personen," kp[1] "," kp[2] "," joined "," best[key]
+                print "personen," kp[1] "," kp[2] "," kp[3] "," joined "," best[key]
             }
         }' | LC_ALL=C sort
 }

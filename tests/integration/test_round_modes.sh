@@ -100,8 +100,8 @@ $want"
 id=$(run partners 2)
 check_rows partners 2 "$id"
 [ -n "$(results_of gemeente "$id")" ] || fail "partners k=2: no rows at all"
-results_of gemeente "$id" | grep -q '^personen,g-1,politie,' || fail "g-1 not linked to politie"
-results_of gemeente "$id" | grep -q '^personen,g-9,politie,' || fail "duplicate g-9 not linked"
+results_of gemeente "$id" | grep -q '^personen,g-1,person,politie,' || fail "g-1 not linked to politie"
+results_of gemeente "$id" | grep -q '^personen,g-9,person,politie,' || fail "duplicate g-9 not linked"
 st=$(sp gemeente round status "$id" --json)
 [ "$(echo "$st" | jq -r .mode)" = partners ] || fail "status: $st"
 [ "$(echo "$st" | jq -r '.participants | join(",")')" = gemeente,politie,belasting ] ||
@@ -114,7 +114,7 @@ check_rows partners 3 "$id3"
 idt=$(run threshold 2)
 check_rows threshold 2 "$idt"
 for n in gemeente politie belasting; do
-    if results_of "$n" "$idt" | cut -d, -f3 | grep -qv '^\*$'; then
+    if results_of "$n" "$idt" | cut -d, -f4 | grep -qv '^\*$'; then
         fail "threshold names a partner at $n"
     fi
 done

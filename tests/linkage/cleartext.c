@@ -337,40 +337,45 @@ const char *sp_ct_node_name(const struct sp_ct *ct, size_t i)
     return i < ct->nnodes ? ct->nodes[i] : NULL;
 }
 
-/* The links of record r, whose keys are keys[from, to). */
+/* The links of record r, whose keys are keys[from, to): one per other node
+ * and entity (keytype.h), each with the key types of that entity only. */
 static int link_record(struct sp_ct *ct, uint32_t r, size_t from, size_t to, uint32_t type_mask,
                        int max_class, sp_ct_link_fn fn, void *ctx)
 {
-    uint32_t types[SP_CT_MAX_NODES] = {0};
-    int klass[SP_CT_MAX_NODES] = {0};
+    uint32_t types[SP_CT_MAX_NODES][SP_ENTITY_COUNT] = {{0}};
+    int klass[SP_CT_MAX_NODES][SP_ENTITY_COUNT] = {{0}};
     const struct ct_record *rec = &ct->records[r];
     uint32_t own = ct->datasets[rec->dataset].node;
 
     for (size_t k = from; k < to; k++) {
         const struct ct_key *key = &ct->keys[k];
+        int e = sp_key_type_entity(key->type);
         if (!(type_mask & SP_KEY_MASK(key->type)) || key->klass > max_class)
             continue;
         uint64_t nodes = ct->values[key->value].nodes & ~(UINT64_C(1) << own);
         for (size_t n = 0; nodes != 0 && n < ct->nnodes; n++, nodes >>= 1) {
             if (!(nodes & 1))
                 continue;
-            types[n] |= SP_KEY_MASK(key->type);
-            if (klass[n] == 0 || key->klass < klass[n])
-                klass[n] = key->klass;
+            types[n][e] |= SP_KEY_MASK(key->type);
+            if (klass[n][e] == 0 || key->klass < klass[n][e])
+                klass[n][e] = key->klass;
         }
     }
     for (size_t n = 0; n < ct->nnodes; n++) {
-        if (types[n] == 0)
-            continue;
-        struct sp_ct_link l = {ct->nodes[own],
-                               ct->datasets[rec->dataset].name,
-                               ct->strings.p + rec->id,
-                               ct->nodes[n],
-                               types[n],
-                               klass[n]};
-        int rc = fn(ctx, &l);
-        if (rc != 0)
-            return rc;
+        for (int e = SP_ENTITY_MIN; e <= SP_ENTITY_MAX; e++) {
+            if (types[n][e] == 0)
+                continue;
+            struct sp_ct_link l = {ct->nodes[own],
+                                   ct->datasets[rec->dataset].name,
+                                   ct->strings.p + rec->id,
+                                   ct->nodes[n],
+                                   e,
+                                   types[n][e],
+                                   klass[n][e]};
+            int rc = fn(ctx, &l);
+            if (rc != 0)
+                return rc;
+        }
     }
     return 0;
 }
@@ -398,6 +403,7 @@ int sp_ct_records(struct sp_ct *ct, sp_ct_link_fn fn, void *ctx)
                                ct->datasets[rec->dataset].name,
                                ct->strings.p + rec->id,
                                NULL,
+                               0,
                                0,
                                0};
         int rc = fn(ctx, &l);
@@ -447,6 +453,8 @@ static int collect_line(void *ctx, const struct sp_ct_link *l)
     buf[at++] = ',';
     at = csv_field(buf, at, sizeof(buf) - 64, l->record_id);
     buf[at++] = ',';
+    at = csv_field(buf, at, sizeof(buf) - 64, sp_entity_name(l->entity));
+    buf[at++] = ',';
     at = csv_field(buf, at, sizeof(buf) - 64, l->partner);
     buf[at++] = ',';
     bool first = true;
@@ -491,7 +499,7 @@ int sp_ct_write_results(struct sp_ct *ct, const char *node, uint32_t type_mask, 
     int rc = sp_ct_links(ct, type_mask, SP_CLASS_C, collect_line, &ls);
     if (rc == 0) {
         qsort(ls.v, ls.n, sizeof(*ls.v), by_bytes);
-        fputs("dataset,record_id,partner,key_types,class\n", out);
+        fputs("dataset,record_id,entity,partner,key_types,class\n", out);
         for (size_t i = 0; i < ls.n; i++)
             fprintf(out, "%s\n", ls.v[i]);
         if (fflush(out) != 0 || ferror(out))
@@ -670,8 +678,8 @@ static int report_pairs(struct sp_ct *ct, struct pair_entry *v, size_t n, sp_ct_
         }
         const struct ct_record *a = &ct->records[v[i].a], *b = &ct->records[v[i].b];
         struct sp_ct_pair p = {{ct->nodes[node_of(ct, v[i].a)], ct->datasets[a->dataset].name,
-                                ct->strings.p + a->id, ct->nodes[node_of(ct, v[i].b)], types,
-                                klass},
+                                ct->strings.p + a->id, ct->nodes[node_of(ct, v[i].b)],
+                                sp_key_mask_entity(types), types, klass},
                                ct->datasets[b->dataset].name,
                                ct->strings.p + b->id};
         int rc = fn(ctx, &p);

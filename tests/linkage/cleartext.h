@@ -25,6 +25,7 @@ struct sp_ct_link {
     const char *dataset;
     const char *record_id;
     const char *partner;
+    int entity;     /* enum sp_entity of every key type in types */
     uint32_t types; /* SP_KEY_MASK bits of the key types through which it links */
     int klass;      /* strongest (lowest) class among those keys: SP_CLASS_* */
 };
@@ -72,7 +73,7 @@ int sp_ct_pairs(struct sp_ct *ct, uint32_t type_mask, int max_class, sp_ct_pair_
 int sp_ct_records(struct sp_ct *ct, sp_ct_link_fn fn, void *ctx);
 
 /* Writes node's expected round results (all classes, key types in type_mask)
- * as CSV: the header "dataset,record_id,partner,key_types,class", then one
+ * as CSV: the header "dataset,record_id,entity,partner,key_types,class", then one
  * line per own record and partner, key_types joined with '+' in key-type
  * order, the lines sorted bytewise. Returns 0, SP_ERR_NOT_FOUND (unknown
  * node), SP_ERR_IO, SP_ERR_NOMEM. */

@@ -3,7 +3,7 @@
  * computed in the clear (tests/linkage/README.md). Reads per node the keys of
  * its datasets, either `snijpunt keys` CSV files or exports with their
  * mapping files, and writes per node the results CSV
- * (dataset,record_id,partner,key_types,class), sorted.
+ * (dataset,record_id,entity,partner,key_types,class), sorted.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -27,7 +27,7 @@ static void usage(FILE *out)
             "  --data NODE DATASET MAPPING FILE  an export and its mapping file\n\n"
             "Links every record to the other nodes holding any of its keys (all\n"
             "classes) and writes the expected round results, one CSV per node:\n"
-            "  dataset,record_id,partner,key_types,class\n"
+            "  dataset,record_id,entity,partner,key_types,class\n"
             "sorted bytewise. --out DIR writes DIR/<node>.csv for every node; --node NAME\n"
             "writes that node's results to standard output. --types restricts the key\n"
             "types (as the round's key types; default all). --truth prints precision and\n"

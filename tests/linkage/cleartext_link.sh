@@ -39,7 +39,7 @@ diff -r "$work/from-keys" "$work/from-data" > /dev/null || {
 
 types='bsn|anummer|name_dob|phon_dob|part_dob|ini_addr_dob|addr_dob|kvk|vestiging|rsin|cname_addr|cname_pc|address|kenteken|iban|name_addr'
 for f in "$work/from-keys"/*.csv; do
-    [ "$(head -n 1 "$f")" = "dataset,record_id,partner,key_types,class" ] || {
+    [ "$(head -n 1 "$f")" = "dataset,record_id,entity,partner,key_types,class" ] || {
         echo "$(basename "$f"): bad header" >&2
         exit 1
     }
@@ -47,7 +47,7 @@ for f in "$work/from-keys"/*.csv; do
         echo "$(basename "$f"): not sorted" >&2
         exit 1
     }
-    bad=$(tail -n +2 "$f" | grep -Evc "^[^,]+,[^,]+,[^,]+,($types)(\+($types))*,[ABC]$" || true)
+    bad=$(tail -n +2 "$f" | grep -Evc "^[^,]+,[^,]+,(person|company|address|vehicle|account),[^,]+,($types)(\+($types))*,[ABC]$" || true)
     [ "$bad" -eq 0 ] || {
         echo "$(basename "$f"): $bad malformed lines" >&2
         exit 1
@@ -55,4 +55,13 @@ for f in "$work/from-keys"/*.csv; do
     echo "$(basename "$f" .csv): $(($(wc -l < "$f") - 1)) result lines"
 done
 # the companies of politie-mn are known to the RIEC's Handelsregister extract
-grep -q ',riec-mn,' "$work/from-keys/politie-mn.csv"
+grep -q ',company,riec-mn,' "$work/from-keys/politie-mn.csv"
+# a line's key types are all of its entity: no person line without a person key
+for f in "$work/from-keys"/*.csv; do
+    mixed=$(awk -F, 'NR > 1 && (($3 == "person" || $3 == "company") && $5 ~ /(^|\+)(address|kenteken|iban)(\+|$)/ ||
+                     $3 == "address" && $5 != "address") { n++ } END { print n + 0 }' "$f")
+    [ "$mixed" -eq 0 ] || {
+        echo "$(basename "$f"): $mixed lines mix entities" >&2
+        exit 1
+    }
+done

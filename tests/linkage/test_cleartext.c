@@ -70,21 +70,21 @@ static void test_results_csv(void **state)
 
     (void)state;
     char *gem = results(ct, "gem", SP_KEY_MASK_ALL);
-    assert_string_equal(gem, "dataset,record_id,partner,key_types,class\n"
-                             "personen,\"r,3\",om,kenteken,A\n"
-                             "personen,r1,pol,bsn+name_dob,A\n"
-                             "personen,r2,pol,addr_dob,C\n");
+    assert_string_equal(gem, "dataset,record_id,entity,partner,key_types,class\n"
+                             "personen,\"r,3\",vehicle,om,kenteken,A\n"
+                             "personen,r1,person,pol,bsn+name_dob,A\n"
+                             "personen,r2,person,pol,addr_dob,C\n");
     free(gem);
     char *pol = results(ct, "pol", SP_KEY_MASK_ALL);
-    assert_string_equal(pol, "dataset,record_id,partner,key_types,class\n"
-                             "personen,p1,gem,bsn,A\n"
-                             "personen,p3,gem,addr_dob,C\n"
-                             "verdachten,p2,gem,name_dob,B\n");
+    assert_string_equal(pol, "dataset,record_id,entity,partner,key_types,class\n"
+                             "personen,p1,person,gem,bsn,A\n"
+                             "personen,p3,person,gem,addr_dob,C\n"
+                             "verdachten,p2,person,gem,name_dob,B\n");
     free(pol);
     /* the round's key types restrict the links */
     char *only = results(ct, "gem", SP_KEY_MASK(SP_KEY_NAME_DOB));
-    assert_string_equal(only, "dataset,record_id,partner,key_types,class\n"
-                              "personen,r1,pol,name_dob,B\n");
+    assert_string_equal(only, "dataset,record_id,entity,partner,key_types,class\n"
+                              "personen,r1,person,pol,name_dob,B\n");
     free(only);
     FILE *devnull = fopen("/dev/null", "w");
     assert_int_equal(sp_ct_write_results(ct, "nobody", SP_KEY_MASK_ALL, devnull), SP_ERR_NOT_FOUND);
@@ -242,12 +242,12 @@ static void test_read_keys(void **state)
     fclose(f);
     assert_int_equal(sp_ct_add(ct, "gem", "p", "g1", SP_KEY_KENTEKEN, SP_CLASS_A, "VW85YN", 6), 0);
     char *gem = results(ct, "gem", SP_KEY_MASK_ALL);
-    assert_string_equal(gem, "dataset,record_id,partner,key_types,class\n"
-                             "p,g1,pol,kenteken,A\n");
+    assert_string_equal(gem, "dataset,record_id,entity,partner,key_types,class\n"
+                             "p,g1,vehicle,pol,kenteken,A\n");
     free(gem);
     char *pol = results(ct, "pol", SP_KEY_MASK_ALL);
-    assert_string_equal(pol, "dataset,record_id,partner,key_types,class\n"
-                             "personen,\"p \"\"3\"\"\",gem,kenteken,A\n");
+    assert_string_equal(pol, "dataset,record_id,entity,partner,key_types,class\n"
+                             "personen,\"p \"\"3\"\"\",vehicle,gem,kenteken,A\n");
     free(pol);
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         unsigned long line = 0;

@@ -95,6 +95,18 @@ static bool counts_equal(const struct sp_peer_count *a, uint32_t na, const struc
     return true;
 }
 
+static bool subjects_equal(const struct sp_peer_subject_count *a, uint32_t na,
+                           const struct sp_peer_subject_count *b, uint32_t nb)
+{
+    if (na != nb)
+        return false;
+    for (uint32_t i = 0; i < na; i++) {
+        if (a[i].entity != b[i].entity || a[i].holders != b[i].holders || a[i].count != b[i].count)
+            return false;
+    }
+    return true;
+}
+
 static bool log_head_equal(const struct sp_peer_log_head *a, const struct sp_peer_log_head *b)
 {
     return SAME_STR(node) && SAME(seq) && SAME_MEM(head_hash) && SAME_MEM(signature);
@@ -128,7 +140,10 @@ bool peer_equal(const struct sp_peer_msg *a, const struct sp_peer_msg *b)
         return counts_equal(a->counts.entries, a->counts.nentries, b->counts.entries,
                             b->counts.nentries);
     case SP_PEER_DONE:
-        return SAME(done.records_matched) && SAME(done.values_sent) && SAME(done.values_received);
+        return SAME(done.records_matched) && SAME(done.values_sent) && SAME(done.values_received) &&
+               SAME_MEM(done.matched) &&
+               subjects_equal(a->done.subjects, a->done.nsubjects, b->done.subjects,
+                              b->done.nsubjects);
     case SP_PEER_LOG_HEAD:
         return log_head_equal(&a->log_head, &b->log_head);
     default:
@@ -161,6 +176,8 @@ bool request_equal(const struct sp_ctl_request *a, const struct sp_ctl_request *
         return SAME(rounds.all) && (a->rounds.all || SAME_MEM(rounds.round_id));
     case SP_CTL_RESULTS:
         return SAME_MEM(results.round_id) && SAME(results.offset) && SAME(results.limit);
+    case SP_CTL_SUBJECTS:
+        return SAME_MEM(subjects.round_id);
     case SP_CTL_COUNTS:
         return SAME_MEM(counts.round_id);
     case SP_CTL_ROUND_CANCEL:
@@ -223,7 +240,10 @@ static bool stats_equal(const struct sp_ctl_ingest_stats *a, const struct sp_ctl
 static bool round_info_equal(const struct sp_ctl_round_info *a, const struct sp_ctl_round_info *b)
 {
     if (!(SAME_MEM(round_id) && SAME_STR(state) && SAME(mode) && SAME(nparticipants) &&
-          SAME(started_at) && SAME(finished_at) && SAME_STR(reason) && SAME(records_matched)))
+          SAME(started_at) && SAME(finished_at) && SAME_STR(reason) && SAME(records_matched) &&
+          SAME_STR(case_ref) && SAME(min_holders) && SAME(retention_days) && SAME(initiator) &&
+          SAME(created_at) && SAME_STR(phase) && SAME(phase_done) && SAME(phase_total) &&
+          SAME(phase_elapsed_ms) && SAME_MEM(matched)))
         return false;
     for (uint32_t i = 0; i < a->nparticipants; i++) {
         if (strcmp(a->participants[i], b->participants[i]) != 0)
@@ -285,8 +305,14 @@ static bool reply_body_equal(const struct sp_ctl_reply *a, const struct sp_ctl_r
         return SAME(results.total) &&
                rows_equal(a->results.rows, a->results.nrows, b->results.rows, b->results.nrows);
     case SP_CTL_COUNTS:
-        return SAME(counts.suppressed_below) && counts_equal(a->counts.entries, a->counts.nentries,
-                                                             b->counts.entries, b->counts.nentries);
+        return SAME(counts.suppressed_below) && SAME(counts.suppressed_cells) &&
+               counts_equal(a->counts.entries, a->counts.nentries, b->counts.entries,
+                            b->counts.nentries);
+    case SP_CTL_SUBJECTS:
+        return SAME(subjects.available) && SAME(subjects.suppressed_below) &&
+               SAME(subjects.suppressed_cells) &&
+               subjects_equal(a->subjects.cells, a->subjects.ncells, b->subjects.cells,
+                              b->subjects.ncells);
     case SP_CTL_ROUND_CANCEL:
         return true;
     case SP_CTL_AUDIT_EXPORT:

@@ -64,6 +64,8 @@ static uint8_t cert[40];
 static uint8_t elements[3 * SP_PEER_ELEMENT_BYTES];
 static const uint32_t holders[] = {0x3, 0x0, 0x7};
 static const struct sp_peer_count counts[] = {{1, 0x3, 120}, {1, 0x7, 5}, {3, 0x5, 66000}};
+static const struct sp_peer_subject_count subjects[] = {
+    {SP_ENTITY_PERSON, 0x3, 95}, {SP_ENTITY_PERSON, 0x7, 4}, {SP_ENTITY_ADDRESS, 0x5, 300}};
 
 static void head(struct sp_peer_msg *m, int type)
 {
@@ -182,7 +184,7 @@ static void build_abort(struct sp_peer_msg *m)
 static void build_done(struct sp_peer_msg *m)
 {
     head(m, SP_PEER_DONE);
-    m->done = (struct sp_peer_done){12, 1200, 3600};
+    m->done = (struct sp_peer_done){12, 1200, 3600, {0, 9, 2, 4, 0, 1}, subjects, 3};
 }
 
 static void build_error(struct sp_peer_msg *m)
@@ -291,6 +293,12 @@ static void build_req_results(struct sp_ctl_request *q)
     q->results.limit = 500;
 }
 
+static void build_req_subjects(struct sp_ctl_request *q)
+{
+    q->op = SP_CTL_SUBJECTS;
+    memcpy(q->subjects.round_id, round_id, sizeof(round_id));
+}
+
 static void build_req_counts(struct sp_ctl_request *q)
 {
     req(q, SP_CTL_COUNTS);
@@ -342,6 +350,7 @@ const struct request_sample request_samples[] = {
     {"ctl_req_rounds_one", build_req_rounds_one},
     {"ctl_req_results", build_req_results},
     {"ctl_req_counts", build_req_counts},
+    {"ctl_req_subjects", build_req_subjects},
     {"ctl_req_round_cancel", build_req_round_cancel},
     {"ctl_req_audit_export", build_req_audit_export},
     {"ctl_req_audit_head", build_req_audit_head},
@@ -468,10 +477,22 @@ static void build_rep_rounds(struct sp_ctl_reply *r)
     rounds[0].started_at = 1732800100;
     rounds[0].finished_at = 1732803700;
     snprintf(rounds[0].reason, sizeof(rounds[0].reason), "peer om unreachable");
+    snprintf(rounds[0].case_ref, sizeof(rounds[0].case_ref), "RIEC-MN-2026-014");
+    rounds[0].min_holders = 2;
+    rounds[0].retention_days = 30;
+    rounds[0].initiator = true;
+    rounds[0].created_at = 1732800000;
+    snprintf(rounds[0].phase, sizeof(rounds[0].phase), "failed");
+    rounds[0].matched[SP_ENTITY_PERSON] = 17;
+    rounds[0].matched[SP_ENTITY_ADDRESS] = 3;
     fill(rounds[1].round_id, sizeof(rounds[1].round_id), 0x70, 1);
     snprintf(rounds[1].state, sizeof(rounds[1].state), "proposed");
     rounds[1].mode = SP_PROPOSAL_MODE_COUNTS;
     rounds[1].records_matched = 0;
+    snprintf(rounds[1].phase, sizeof(rounds[1].phase), "blinding");
+    rounds[1].phase_done = 12000;
+    rounds[1].phase_total = 200000;
+    rounds[1].phase_elapsed_ms = 4100;
     r->rounds = (struct sp_ctl_rounds_reply){rounds, 2};
 }
 
@@ -490,7 +511,13 @@ static void build_rep_results(struct sp_ctl_reply *r)
 static void build_rep_counts(struct sp_ctl_reply *r)
 {
     rep(r, SP_CTL_COUNTS);
-    r->counts = (struct sp_ctl_counts_reply){5, counts, 3};
+    r->counts = (struct sp_ctl_counts_reply){5, 2, counts, 3};
+}
+
+static void build_rep_subjects(struct sp_ctl_reply *r)
+{
+    rep(r, SP_CTL_SUBJECTS);
+    r->subjects = (struct sp_ctl_subjects_reply){true, 5, 1, subjects, 3};
 }
 
 static void build_rep_round_cancel(struct sp_ctl_reply *r)
@@ -545,5 +572,6 @@ const struct reply_sample reply_samples[] = {
     {"ctl_rep_error_op0", build_rep_error_op0},
     {"ctl_rep_audit_head", build_rep_audit_head},
     {"ctl_rep_round_submit", build_rep_round_submit},
+    {"ctl_rep_subjects", build_rep_subjects},
 };
 const size_t nreply_samples = sizeof(reply_samples) / sizeof(reply_samples[0]);

@@ -55,7 +55,7 @@ static void test_reject_battery(void **state)
 /* Request paths: [0 version, 1 op, 2.. fields]. */
 static const struct patch request_patches[] = {
     {"ctl_req_status", "1", "00", 0, UNKNOWN},
-    {"ctl_req_status", "1", "0e", 0, UNKNOWN},
+    {"ctl_req_status", "1", "0f", 0, UNKNOWN},
     {"ctl_req_status", "1", "0c", 0, 0}, /* AUDIT_HEAD: no fields either */
     {"ctl_req_status", "1", "ff", 0, UNKNOWN},
     {"ctl_req_status", "", "93 01 01 c0", 0, MALFORMED},
@@ -122,7 +122,7 @@ static const struct patch request_patches[] = {
 /* Reply paths: [0 version, 1 op, 2 status, 3.. fields]. */
 static const struct patch reply_patches[] = {
     {"ctl_rep_status", "1", "00", 0, UNKNOWN}, /* op 0 with status 0 */
-    {"ctl_rep_status", "1", "0e", 0, UNKNOWN},
+    {"ctl_rep_status", "1", "0f", 0, UNKNOWN},
     {"ctl_rep_status", "1", "0c", 0, MALFORMED}, /* AUDIT_HEAD: 4 fields, not 6 */
     {"ctl_rep_status", "2", "01", 0, FIELD},
     {"ctl_rep_status", "2", "d3ffffffff7fffffff", 0, FIELD},
@@ -141,7 +141,7 @@ static const struct patch reply_patches[] = {
     {"ctl_rep_error", "3", "a0", 0, 0},
     {"ctl_rep_error", "2", "00", 0, SP_ERR_PROTO_TYPE}, /* a success needs round_id */
     {"ctl_rep_error", "^", "95", 0, MALFORMED},
-    {"ctl_rep_error_op0", "1", "0e", 0, UNKNOWN},
+    {"ctl_rep_error_op0", "1", "0f", 0, UNKNOWN},
     {"ctl_rep_error_op0", "1", "0d", 0, 0}, /* an error reply to ROUND_SUBMIT */
     {"ctl_rep_error_op0", "", "94 01 00 00 a0", 0, UNKNOWN},
     /* LOAD_END [.., summary DATASET_INFO, stats INGEST_STATS] */
@@ -196,10 +196,21 @@ static const struct patch reply_patches[] = {
     {"ctl_rep_results", "4.0.4", "03", 0, 0},
     {"ctl_rep_results", "4", "dc2711", 10001, OVERSIZED},
     {"ctl_rep_results", "4", "dc2710", 0, TRUNCATED},
-    /* COUNTS [.., suppressed_below, entries] */
-    {"ctl_rep_counts", "4.0.1", "00", 0, FIELD},
-    {"ctl_rep_counts", "4.1.1", "03", 0, FIELD},
-    {"ctl_rep_counts", "4", "dd00010001", 0, OVERSIZED},
+    /* COUNTS [.., suppressed_below, suppressed_cells, entries] */
+    {"ctl_rep_counts", "5.0.1", "00", 0, FIELD},
+    {"ctl_rep_counts", "5.1.1", "03", 0, FIELD},
+    {"ctl_rep_counts", "5", "dd00010001", 0, OVERSIZED},
+    /* SUBJECTS [.., available, suppressed_below, suppressed_cells, cells] */
+    {"ctl_rep_subjects", "6.0.0", "00", 0, FIELD}, /* entity 0 */
+    {"ctl_rep_subjects", "6.0.0", "06", 0, FIELD}, /* entity 6 */
+    {"ctl_rep_subjects", "6.0.1", "00", 0, FIELD}, /* no holders */
+    {"ctl_rep_subjects", "6.1.1", "03", 0, FIELD}, /* not increasing */
+    {"ctl_rep_subjects", "3", "c2", 0, FIELD},     /* cells although unavailable */
+    {"ctl_rep_subjects", "6", "dd00010001", 0, OVERSIZED},
+    /* ROUND_INFO's progress: done within total, a phase name */
+    {"ctl_rep_rounds", "3.1.14", "ce00030d41", 0, FIELD},         /* done > total */
+    {"ctl_rep_rounds", "3.1.13", "a0", 0, FIELD},                 /* no phase */
+    {"ctl_rep_rounds", "3.1.17", "94 00 00 00 00", 0, MALFORMED}, /* 4 entities */
     /* AUDIT_EXPORT [.., entries] */
     {"ctl_rep_audit_export", "3.0", "c400", 0, FIELD},
     {"ctl_rep_audit_export", "3.0", "c6 00010001", 65537, OVERSIZED},
@@ -262,7 +273,7 @@ static void test_encode_validates_replies(void **state)
     r.status = 1;
     check_encode_result(&reply_codec, &r, FIELD);
     r.status = 0;
-    r.op = 14;
+    r.op = SP_CTL_OP_MAX + 1;
     check_encode_result(&reply_codec, &r, UNKNOWN);
     r.op = SP_CTL_AUDIT_HEAD; /* an empty node name */
     check_encode_result(&reply_codec, &r, FIELD);
@@ -365,8 +376,9 @@ static void test_set_error_and_names(void **state)
     assert_string_equal(sp_ctl_op_name(SP_CTL_AUDIT_EXPORT), "AUDIT_EXPORT");
     assert_string_equal(sp_ctl_op_name(SP_CTL_AUDIT_HEAD), "AUDIT_HEAD");
     assert_string_equal(sp_ctl_op_name(SP_CTL_ROUND_SUBMIT), "ROUND_SUBMIT");
+    assert_string_equal(sp_ctl_op_name(SP_CTL_SUBJECTS), "SUBJECTS");
     assert_null(sp_ctl_op_name(0));
-    assert_null(sp_ctl_op_name(14));
+    assert_null(sp_ctl_op_name(15));
 }
 
 int main(void)

@@ -66,13 +66,24 @@ static void test_independent_packing(void **state)
     (void)state;
     msgpack_sbuffer_init(&sb);
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_array(&pk, 6);
+    static const uint64_t matched[] = {9, 2, 4, 0, 1};
+    static const uint64_t cells[][3] = {{1, 3, 95}, {1, 7, 4}, {3, 5, 300}};
+    msgpack_pack_array(&pk, 8);
     msgpack_pack_int(&pk, 1);
     msgpack_pack_int(&pk, SP_PEER_DONE);
     msgpack_pack_bin_with_body(&pk, rid, sizeof(rid));
     msgpack_pack_uint64(&pk, 12);
     msgpack_pack_uint64(&pk, 1200);
     msgpack_pack_uint64(&pk, 3600);
+    msgpack_pack_array(&pk, 5);
+    for (size_t i = 0; i < 5; i++)
+        msgpack_pack_uint64(&pk, matched[i]);
+    msgpack_pack_array(&pk, 3);
+    for (size_t i = 0; i < 3; i++) {
+        msgpack_pack_array(&pk, 3);
+        for (size_t k = 0; k < 3; k++)
+            msgpack_pack_uint64(&pk, cells[i][k]);
+    }
     fx = fx_load("peer_done", &len);
     assert_int_equal(sb.size, len);
     assert_memory_equal(sb.data, fx, len);

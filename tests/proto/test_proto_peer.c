@@ -134,10 +134,16 @@ static const struct patch peer_patches[] = {
     {"peer_propose", "4", "c441", 65, OVERSIZED},
     {"peer_propose", "5", "c5 2001", 8193, OVERSIZED},
     {"peer_propose", "5", "c5 2000", 8192, 0},
-    /* element counts: DONE has 6 elements */
+    /* element counts: DONE has 8 elements (6 before per-entity counts) */
     {"peer_done", "", "95 01 0b c410000102030405060708090a0b0c0d0e0f 0c cd04b0", 0, MALFORMED},
-    {"peer_done", "", "97 01 0b c410000102030405060708090a0b0c0d0e0f 0c cd04b0 cd0e10 00", 0,
+    {"peer_done", "", "96 01 0b c410000102030405060708090a0b0c0d0e0f 0c cd04b0 cd0e10", 0,
      MALFORMED},
+    /* DONE's subject cells: valid entity, holders, increasing */
+    {"peer_done", "7.0.0", "00", 0, FIELD},
+    {"peer_done", "7.0.0", "06", 0, FIELD},
+    {"peer_done", "7.0.1", "00", 0, FIELD},
+    {"peer_done", "7.1.1", "03", 0, FIELD},
+    {"peer_done", "6", "94 01 02 03 04", 0, MALFORMED},
     {"peer_done", "", "91 01", 0, MALFORMED},
     {"peer_done", "", "90", 0, MALFORMED},
     {"peer_done", "", "9a 01 0b", 0, OVERSIZED},
