@@ -587,8 +587,8 @@ static void set_defaults(struct sp_config *c)
     c->max_set_size = 0;
     c->crl_reload_s = 300;
     c->accept_key_types = SP_KEY_MASK_ALL;
-    c->accept_modes = 0xe; /* counts, threshold, partners */
-    c->accept_min_holders = 1;
+    c->accept_modes = 0xe;     /* counts, threshold, partners */
+    c->accept_min_holders = 2; /* k = 1 would disclose a whole set as an "intersection" */
     c->accept_max_retention_days = UINT32_MAX;
     c->may_count = true;
     c->counts_suppress_below = SP_CONFIG_DEFAULT_SUPPRESS;

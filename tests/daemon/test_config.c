@@ -294,7 +294,7 @@ static void test_governance(void **state)
     assert_int_equal(c->ncoordinators + c->npurposes + c->nlegal_bases, 0);
     assert_int_equal(c->accept_key_types, SP_KEY_MASK_ALL);
     assert_int_equal(c->accept_modes, 0xe);
-    assert_int_equal(c->accept_min_holders, 1);
+    assert_int_equal(c->accept_min_holders, 2); /* a "set intersection" of one node is its set */
     assert_true(c->accept_max_set_size == 0);
     assert_int_equal(c->accept_max_retention_days, UINT32_MAX);
     assert_true(c->may_count);
