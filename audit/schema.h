@@ -111,14 +111,19 @@ enum sp_audit_kind {
     X(HEAD_SEQ, 47, "head_seq", COUNT, 0)                                                          \
     X(HEAD_HASH, 48, "head_hash", DIGEST, 0)                                                       \
     X(HEAD_SIG, 49, "head_sig", SIGNATURE, 0)                                                      \
-    X(DETAIL, 50, "detail", TEXT, 1024)
+    X(DETAIL, 50, "detail", TEXT, 1024)                                                            \
+    X(MATCHED_PERSON, 51, "matched_person", COUNT, 0)                                              \
+    X(MATCHED_COMPANY, 52, "matched_company", COUNT, 0)                                            \
+    X(MATCHED_ADDRESS, 53, "matched_address", COUNT, 0)                                            \
+    X(MATCHED_VEHICLE, 54, "matched_vehicle", COUNT, 0)                                            \
+    X(MATCHED_ACCOUNT, 55, "matched_account", COUNT, 0)
 
 enum sp_audit_field {
 #define SP_AUDIT_FIELD_ENUM(n, v, s, k, m) SP_AUDIT_F_##n = (v),
     SP_AUDIT_FIELDS(SP_AUDIT_FIELD_ENUM)
 #undef SP_AUDIT_FIELD_ENUM
 };
-#define SP_AUDIT_FIELD_MAX 50
+#define SP_AUDIT_FIELD_MAX 55
 
 /* "node_start"; NULL when type is not a known type. */
 const char *sp_audit_type_name(int type);

@@ -200,6 +200,27 @@ static void tell_proposal(const struct out *o, const struct sp_audit_entry *e, c
     say(o, "  Proposal digest (SHA-256): %s", digest);
 }
 
+/* What those matches are about: the record's own subject (a person or a
+ * company, through identity keys) or something it mentions (an address, a
+ * vehicle, an account, which other people may share). */
+static void tell_entities(const struct out *o, const struct sp_audit_entry *e)
+{
+    uint64_t v[5] = {0};
+    bool any = count(e, SP_AUDIT_F_MATCHED_PERSON, &v[0]);
+    any |= count(e, SP_AUDIT_F_MATCHED_COMPANY, &v[1]);
+    any |= count(e, SP_AUDIT_F_MATCHED_ADDRESS, &v[2]);
+    any |= count(e, SP_AUDIT_F_MATCHED_VEHICLE, &v[3]);
+    any |= count(e, SP_AUDIT_F_MATCHED_ACCOUNT, &v[4]);
+    if (!any)
+        return;
+    say(o,
+        "  Records whose own subject is known elsewhere: %llu as a person, %llu as a company; "
+        "records whose address, vehicle or account is known elsewhere (not the same person or "
+        "company): %llu, %llu, %llu",
+        (unsigned long long)v[0], (unsigned long long)v[1], (unsigned long long)v[2],
+        (unsigned long long)v[3], (unsigned long long)v[4]);
+}
+
 static void tell_result(const struct out *o, const struct sp_audit_entry *e, const char *node)
 {
     uint64_t mode = 0, matched = 0, cand = 0, cells = 0, below = 0;
@@ -207,8 +228,9 @@ static void tell_result(const struct out *o, const struct sp_audit_entry *e, con
     (void)count(e, SP_AUDIT_F_MODE, &mode);
     say(o, "  Result (%s).", sp_audit_mode_name((int)mode));
     if (count(e, SP_AUDIT_F_RECORDS_MATCHED, &matched))
-        say(o, "  %s learned that %llu of its own records are held elsewhere%s", node,
+        say(o, "  %s learned that %llu of its own records are known elsewhere%s", node,
             (unsigned long long)matched, mode == 3 ? ", and by which nodes" : "");
+    tell_entities(o, e);
     if (count(e, SP_AUDIT_F_CANDIDATES, &cand))
         say(o,
             "  Of these, %llu link only through class C keys: candidates for human review, "

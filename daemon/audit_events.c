@@ -317,6 +317,14 @@ int sp_auditev_round_result(const uint8_t round[16], const struct sp_auditev_res
     if (r->have_records) {
         b_count(&b, SP_AUDIT_F_RECORDS_MATCHED, r->records_matched);
         b_count(&b, SP_AUDIT_F_CANDIDATES, r->candidates);
+        static const int fields[SP_ENTITY_COUNT] = {
+            [SP_ENTITY_PERSON] = SP_AUDIT_F_MATCHED_PERSON,
+            [SP_ENTITY_COMPANY] = SP_AUDIT_F_MATCHED_COMPANY,
+            [SP_ENTITY_ADDRESS] = SP_AUDIT_F_MATCHED_ADDRESS,
+            [SP_ENTITY_VEHICLE] = SP_AUDIT_F_MATCHED_VEHICLE,
+            [SP_ENTITY_ACCOUNT] = SP_AUDIT_F_MATCHED_ACCOUNT};
+        for (int e = SP_ENTITY_MIN; e <= SP_ENTITY_MAX; e++)
+            b_count(&b, fields[e], r->matched[e]);
     }
     if (r->have_cells) {
         b_count(&b, SP_AUDIT_F_CELLS, r->cells);

@@ -87,9 +87,10 @@ SP_NODISCARD int sp_auditev_round_sizes(const uint8_t round[16], const char *pee
 
 struct sp_auditev_result {
     int mode;
-    bool have_records; /* records_matched / candidates given */
+    bool have_records; /* records_matched / candidates / matched given */
     uint64_t records_matched, candidates;
-    bool have_cells; /* cells / suppressed_below given (the initiator's counts) */
+    uint64_t matched[SP_ENTITY_COUNT]; /* own records with a row per entity; [0] unused */
+    bool have_cells;                   /* cells / suppressed_below given (the initiator's counts) */
     uint64_t cells, suppressed_below;
     const uint8_t *transcript_sha256; /* or NULL */
 };

@@ -122,6 +122,7 @@ void fed_gov_result(struct fed_round *r)
                                     .have_records = r->prop.mode != SP_PROPOSAL_MODE_COUNTS,
                                     .records_matched = r->records_matched,
                                     .candidates = r->candidates};
+    memcpy(res.matched, r->matched, sizeof(res.matched));
     if (r->roles & SP_ROUND_ROLE_INITIATOR) {
         res.have_cells = true;
         res.cells = r->ncounts;

@@ -330,6 +330,11 @@ static void sizes_entries(struct tlog *l, size_t me, const struct tlog *all, siz
     assert_int_equal(sp_audit_add_mode(e, 3), 0);
     assert_int_equal(sp_audit_add_count(e, SP_AUDIT_F_RECORDS_MATCHED, 12 + me), 0);
     assert_int_equal(sp_audit_add_count(e, SP_AUDIT_F_CANDIDATES, 2), 0);
+    assert_int_equal(sp_audit_add_count(e, SP_AUDIT_F_MATCHED_PERSON, 9 + me), 0);
+    assert_int_equal(sp_audit_add_count(e, SP_AUDIT_F_MATCHED_COMPANY, 0), 0);
+    assert_int_equal(sp_audit_add_count(e, SP_AUDIT_F_MATCHED_ADDRESS, 7), 0);
+    assert_int_equal(sp_audit_add_count(e, SP_AUDIT_F_MATCHED_VEHICLE, 1), 0);
+    assert_int_equal(sp_audit_add_count(e, SP_AUDIT_F_MATCHED_ACCOUNT, 0), 0);
     tlog_append(l, &e);
 }
 

@@ -360,7 +360,10 @@ static void test_story(void **state)
         "Key types: bsn, name_dob; at least 2 holders (k)",
         "Disclosure: partners: each node learns",
         "With node-b: sent bsn 121, name_dob 123; received bsn 211, name_dob 213",
-        "node-a learned that 12 of its own records are held elsewhere, and by which nodes",
+        "node-a learned that 12 of its own records are known elsewhere, and by which nodes",
+        ("Records whose own subject is known elsewhere: 9 as a person, 0 as a company; records "
+         "whose address, vehicle or account is known elsewhere (not the same person or company): "
+         "7, 1, 0"),
         "As counting node, node-c saw only anonymous incidence patterns",
         "Recorded node-b's signed log head",
         "results were deleted (5 rows)",
