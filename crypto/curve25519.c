@@ -15,6 +15,8 @@
  */
 #include "curve25519.h"
 
+#include "ct.h"
+
 #include <string.h>
 
 #include <sodium.h>
@@ -468,6 +470,8 @@ static int invert_batch(uint8_t *out, struct fe *x, struct fe *z, struct fe *acc
         fe_mul(&t, &t, &x[i]);
         fe_tobytes(out + i * SP_X25519_BYTES, &t);
     }
+    SP_CT_PUBLIC(out, m * SP_X25519_BYTES); /* elements are sent to peers */
+    SP_CT_PUBLIC(&bad, sizeof(bad));        /* so is a refusal */
     return bad ? SP_ERR_CRYPTO_POINT : 0;
 }
 

@@ -23,6 +23,7 @@
 #include <sodium.h>
 
 #include "common/keytype.h"
+#include "ct.h"
 #include "curve25519.h"
 
 #define XMD_B_BYTES 64  /* SHA-512 output */
@@ -297,9 +298,16 @@ static int blind_all(const struct sp_round_key *key, uint8_t *elems, size_t n, s
     for (size_t i = 0; i < n; i++) {
         uint8_t *e = elems + i * SP_GROUP_ELEMENT_BYTES;
 
+        int r = -1;
+
         /* A non-canonical u is refused; an input of order dividing 8 gives
-         * the all-zero result, which crypto_scalarmult refuses. */
-        if (!sp_x25519_is_canonical(e) || crypto_scalarmult_curve25519(out, key->scalar, e) != 0) {
+         * the all-zero result, which crypto_scalarmult refuses. The result
+         * and the refusal are public (sent on, or reported). */
+        if (sp_x25519_is_canonical(e))
+            r = crypto_scalarmult_curve25519(out, key->scalar, e);
+        SP_CT_PUBLIC(out, sizeof(out));
+        SP_CT_PUBLIC(&r, sizeof(r));
+        if (r != 0) {
             if (bad_index != NULL)
                 *bad_index = i;
             sodium_memzero(out, sizeof(out));
