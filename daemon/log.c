@@ -3,6 +3,7 @@
  * that lines from several threads never interleave.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,4 +91,27 @@ void sp_log(int level, const char *fmt, ...)
     va_start(ap, fmt);
     sp_logv(level, fmt, ap);
     va_end(ap);
+}
+
+void sp_log_limit_flush(struct sp_log_limit *l, uint64_t now_ms, const char *what)
+{
+    if (now_ms - l->since_ms < l->window_ms)
+        return;
+    if (l->held)
+        sp_log_warn("%" PRIu64 " more %s were not logged in the last %" PRIu64 " s", l->held, what,
+                    (now_ms - l->since_ms) / 1000u);
+    l->since_ms = now_ms;
+    l->logged = 0;
+    l->held = 0;
+}
+
+bool sp_log_limit_allow(struct sp_log_limit *l, uint64_t now_ms, const char *what)
+{
+    sp_log_limit_flush(l, now_ms, what);
+    if (l->logged >= l->max) {
+        l->held++;
+        return false;
+    }
+    l->logged++;
+    return true;
 }

@@ -53,6 +53,11 @@
 /* Dropped-frame warnings: at most this many per window, then a count. */
 #define SP_PEERS_DROP_LOG_MAX 20
 #define SP_PEERS_DROP_LOG_MS  10000
+/* Lines about strangers' connections (closed, handshake failed): at most
+ * this many per window, then a count. */
+#define SP_PEERS_STRANGER_LOG_MAX  10
+#define SP_PEERS_STRANGER_LOG_MS   10000
+#define SP_PEERS_STRANGER_LOG_WHAT "peers: lines about incoming connections without a known peer"
 /* Monitor events read and then handled together (see router_events). */
 #define SP_PEERS_EVENT_BATCH 64
 
@@ -119,6 +124,7 @@ struct sp_peers {
     void *router_mon;
     struct conn conns[SP_PEERS_CONNS];
     uint64_t drop_log_since_ms;
+    struct sp_log_limit stranger_log;
     unsigned drop_logged, drop_unlogged;
     struct sp_zap *zap;
     size_t nlinks;
@@ -284,6 +290,8 @@ int sp_peers_new(const struct sp_config *cfg, const struct sp_identity *id, void
     p->nlinks = cfg->npeers;
     p->zctx = zctx;
     p->id = id;
+    p->stranger_log.max = SP_PEERS_STRANGER_LOG_MAX;
+    p->stranger_log.window_ms = SP_PEERS_STRANGER_LOG_MS;
     p->timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     if (p->timer < 0) {
         rc = SP_ERR_IO;
@@ -558,9 +566,14 @@ static void conn_closed(struct sp_peers *p, int fd, uint64_t now_ms)
 {
     struct conn *c = conn_find(p, fd);
     if (!c || c->dup < 0) {
-        sp_log_info("peers: an incoming peer connection closed");
+        if (sp_log_limit_allow(&p->stranger_log, now_ms, SP_PEERS_STRANGER_LOG_WHAT))
+            sp_log_info("peers: an incoming peer connection closed");
         if (c)
             conn_release(c);
+        return;
+    }
+    if (c->peer < 0 && !sp_log_limit_allow(&p->stranger_log, now_ms, SP_PEERS_STRANGER_LOG_WHAT)) {
+        conn_release(c);
         return;
     }
     char who[SP_CONFIG_NAME_MAX + sizeof(c->endpoint) + 4];
@@ -593,7 +606,7 @@ static void router_event(struct sp_peers *p, uint16_t ev, uint32_t value, uint64
         conn_closed(p, (int)value, now_ms);
     else if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
         sp_log_debug("peers: incoming handshake refused by ZAP (status %" PRIu32 ")", value);
-    else
+    else if (sp_log_limit_allow(&p->stranger_log, now_ms, SP_PEERS_STRANGER_LOG_WHAT))
         sp_log_warn("peers: incoming handshake failed: %s", handshake_failure(ev, value));
 }
 
@@ -782,14 +795,19 @@ static void heal_link(struct sp_peers *p, size_t i, uint64_t now_ms, sp_peers_li
 }
 
 /* Due heals, and every SP_PEERS_READMIT_MS the admission of every open
- * link; then the timer is set for the next of them. */
+ * link and the counts of held-back log lines; then the timer is set for the
+ * next of them. */
 static void maintain(struct sp_peers *p, uint64_t now_ms, sp_peers_link_fn fn, void *ctx)
 {
     char why[256];
-    bool readmit = p->admit && now_ms >= p->readmit_at_ms;
-    if (readmit)
+    bool readmit = now_ms >= p->readmit_at_ms;
+    if (readmit) {
         p->readmit_at_ms = now_ms + SP_PEERS_READMIT_MS;
-    uint64_t next = p->admit ? p->readmit_at_ms : 0;
+        sp_log_limit_flush(&p->stranger_log, now_ms, SP_PEERS_STRANGER_LOG_WHAT);
+        sp_zap_log_flush(p->zap, now_ms);
+    }
+    readmit = readmit && p->admit;
+    uint64_t next = p->readmit_at_ms;
     for (size_t i = 0; i < p->nlinks; i++) {
         struct link *l = &p->links[i];
         if (readmit && !l->barred && !admitted(p, i, why, sizeof why))

@@ -5,6 +5,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "daemon/log.h"
@@ -19,7 +20,27 @@ struct sp_zap {
     sp_zap_refused_fn on_refused;
     void *hook_ctx;
     char why[256]; /* the admit hook's reason, for the reply's status text */
+    /* Strangers' refusals: a few lines, then a count (a flood of
+     * connections must not flood the log). */
+    struct sp_log_limit log_limit;
 };
+
+/* Refusals of strangers logged per window; the rest are counted. */
+#define SP_ZAP_LOG_MAX       10
+#define SP_ZAP_LOG_WINDOW_MS 10000
+#define SP_ZAP_LOG_WHAT      "zap: refused connections from strangers"
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void sp_zap_log_flush(struct sp_zap *z, uint64_t now_ms)
+{
+    sp_log_limit_flush(&z->log_limit, now_ms, SP_ZAP_LOG_WHAT);
+}
 
 void sp_zap_set_hooks(struct sp_zap *zap, sp_zap_admit_fn admit, sp_zap_refused_fn refused,
                       void *ctx)
@@ -100,6 +121,8 @@ int sp_zap_new(void *zctx, const struct sp_zap_peer *peers, size_t npeers, struc
         memcpy(z->peers, peers, npeers * sizeof(*peers));
     }
     z->npeers = npeers;
+    z->log_limit.max = SP_ZAP_LOG_MAX;
+    z->log_limit.window_ms = SP_ZAP_LOG_WINDOW_MS;
     rc = SP_ERR_IO;
     z->sock = zmq_socket(zctx, ZMQ_REP);
     if (!z->sock)
@@ -179,9 +202,12 @@ static void send_reply(void *sock, zmq_msg_t *reqid, const struct sp_zap_decisio
     }
 }
 
-static void log_refusal(const struct sp_zap_request *req, const struct sp_zap_decision *d)
+static void log_refusal(struct sp_zap *z, const struct sp_zap_request *req,
+                        const struct sp_zap_decision *d)
 {
     char addr[64] = "?";
+    if (!sp_log_limit_allow(&z->log_limit, mono_ms(), SP_ZAP_LOG_WHAT))
+        return;
     if (req->nframes > 3) {
         size_t n = req->len[3] < sizeof(addr) - 1 ? req->len[3] : sizeof(addr) - 1;
         for (size_t i = 0; i < n; i++) {
@@ -230,7 +256,7 @@ static void handle_one(struct sp_zap *z, zmq_msg_t *msgs, size_t kept, int total
     } else {
         z->refused++;
         if (!hooked)
-            log_refusal(&req, &d);
+            log_refusal(z, &req, &d);
         if (!hooked && z->on_refused)
             z->on_refused(z->hook_ctx, d.have_key ? d.key : NULL, d.status_text);
     }

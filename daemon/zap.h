@@ -88,5 +88,8 @@ void sp_zap_handle(struct sp_zap *zap);
 /* Requests admitted and refused so far. */
 uint64_t sp_zap_admitted(const struct sp_zap *zap);
 uint64_t sp_zap_refused(const struct sp_zap *zap);
+/* Strangers' refusals are logged a few per window, then counted; this logs
+ * the count of a finished window (call it from a timer). */
+void sp_zap_log_flush(struct sp_zap *zap, uint64_t now_ms);
 
 #endif

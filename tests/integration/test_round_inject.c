@@ -15,6 +15,10 @@
  *                                          round ROUND_ID (32 hex digits)
  *                                          among participants A and B (a
  *                                          replay when the id was used)
+ *   test_round_inject strangers ENDPOINT SERVER_PUBLIC N
+ *                                          N connections, each with a fresh
+ *                                          key the node does not know (all
+ *                                          refused by its ZAP handler)
  *   test_round_inject send ENDPOINT SERVER_PUBLIC SECRET_Z85
  *                                          sends the corpus to the node whose
  *                                          public text (`snijpunt init`'s
@@ -200,6 +204,34 @@ static int propose(const char *ep, const char *public_text, const char *secret, 
     return rc;
 }
 
+static int strangers(const char *ep, const char *public_text, const char *count)
+{
+    uint8_t server[32];
+    char pub[41], sec[41];
+    long n = strtol(count, NULL, 10);
+    if (server_key(public_text, server) != 0 || n < 1 || n > 1000) {
+        fprintf(stderr, "bad server key or count\n");
+        return 2;
+    }
+    void *ctx = zmq_ctx_new();
+    void **s = calloc((size_t)n, sizeof(*s));
+    if (!ctx || !s || zmq_ctx_set(ctx, ZMQ_MAX_SOCKETS, (int)n + 16) != 0)
+        return 1;
+    for (long i = 0; i < n; i++) {
+        if (zmq_curve_keypair(pub, sec) != 0 || !(s[i] = client(ctx, ep, server, sec)))
+            return 1;
+        if (i % 50 == 49) /* let the handshakes happen in bursts, as a scanner's would */
+            nanosleep(&(struct timespec){0, 100000000}, NULL);
+    }
+    nanosleep(&(struct timespec){2, 0}, NULL);
+    for (long i = 0; i < n; i++)
+        zmq_close(s[i]);
+    free(s);
+    zmq_ctx_term(ctx);
+    printf("strangers %ld\n", n);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (sodium_init() < 0)
@@ -208,9 +240,12 @@ int main(int argc, char **argv)
         return keys();
     if (argc == 5 && strcmp(argv[1], "send") == 0)
         return send_corpus(argv[2], argv[3], argv[4]);
+    if (argc == 5 && strcmp(argv[1], "strangers") == 0)
+        return strangers(argv[2], argv[3], argv[4]);
     if (argc == 7 && strcmp(argv[1], "propose") == 0)
         return propose(argv[2], argv[3], argv[4], argv[5], argv[6]);
     fprintf(stderr, "usage: test_round_inject keys | send ENDPOINT SERVER_PUBLIC SECRET_Z85 |\n"
+                    "       strangers ENDPOINT SERVER_PUBLIC N |\n"
                     "       propose ENDPOINT SERVER_PUBLIC SECRET_Z85 ROUND_ID A,B\n");
     return 2;
 }
