@@ -13,10 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "audit/entry.h"
 #include "common/keytype.h"
 #include "tools/cli_args.h"
 #include "tools/cli_control.h"
+#include "tools/cli_proposal.h"
 #include "tools/cmd.h"
 #include "tools/report_audit.h"
 #include "tools/report_html.h"
@@ -26,7 +29,9 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: snijpunt report --round ID --out FILE [--force] [connection options]\n\n"
+    fprintf(out, "usage: snijpunt report --round ID --out FILE [--force]\n"
+                 "                       [--proposal FILE [--ca CA.crt [--crl CRL]]] "
+                 "[connection options]\n\n"
                  "Writes the coordinator's report of a round as one self-contained HTML page\n"
                  "(no script, nothing fetched: it opens offline in any browser): the proposal\n"
                  "(case, purpose, legal basis, coordinator, participants, mode, k), timings,\n"
@@ -36,15 +41,23 @@ static void usage(FILE *out)
                  "counts. Counts only: no record and no identifier is in the report.\n\n"
                  "  --round ID       the round (32 hex digits)\n"
                  "  --out FILE       where to write the page (atomically; mode 0644)\n"
-                 "  --force          overwrite an existing FILE\n" SP_CLI_TARGET_HELP
+                 "  --force          overwrite an existing FILE\n"
+                 "  --proposal FILE  the round's signed proposal (`snijpunt proposal create`):\n"
+                 "                   adds every partner's legal basis and OIN; it must be the\n"
+                 "                   proposal the node recorded (same SHA-256)\n"
+                 "  --ca CA.crt      check the proposal's signature against the federation CA\n"
+                 "  --crl CRL        ... and its revocation list\n" SP_CLI_TARGET_HELP
                  "\nExit status: 0 written, 1 no such round or no counts on this node, the\n"
-                 "daemon could not be reached, or FILE not written, 2 usage error.\n");
+                 "daemon could not be reached, --proposal is another round's, FILE not\n"
+                 "written, or the proposal's signature is not valid (the page is written\n"
+                 "and says so), 2 usage error.\n");
 }
 
 struct report_args {
     uint8_t round[SP_PROTO_ROUND_ID_BYTES];
     bool have_round;
     const char *out;
+    const char *proposal, *ca, *crl;
     bool force;
 };
 
@@ -66,10 +79,13 @@ static int parse(int argc, char **argv, struct sp_cli_target *t, struct report_a
     static const struct option opts[] = {{"round", required_argument, NULL, 'r'},
                                          {"out", required_argument, NULL, 'o'},
                                          {"force", no_argument, NULL, 'f'},
+                                         {"proposal", required_argument, NULL, 'p'},
+                                         {"ca", required_argument, NULL, 'a'},
+                                         {"crl", required_argument, NULL, 'c'},
                                          SP_CLI_HELP_OPTION,
                                          SP_CLI_TARGET_OPTIONS,
                                          {NULL, 0, NULL, 0}};
-    const char **value[] = {['o'] = &a->out};
+    const char **value[] = {['o'] = &a->out, ['p'] = &a->proposal, ['a'] = &a->ca, ['c'] = &a->crl};
     bool *flag[] = {['f'] = &a->force};
     const struct sp_cli_options spec = {.cmd = "report",
                                         .table = opts,
@@ -82,6 +98,10 @@ static int parse(int argc, char **argv, struct sp_cli_target *t, struct report_a
     int rc = sp_cli_parse_options(argc, argv, &spec);
     if (rc == SP_CLI_CONTINUE && (!a->have_round || !a->out)) {
         fprintf(stderr, PROG ": --round ID and --out FILE are required\n");
+        return SP_CLI_EXIT_USAGE;
+    }
+    if (rc == SP_CLI_CONTINUE && ((a->ca && !a->proposal) || (a->crl && !a->ca))) {
+        fprintf(stderr, PROG ": --ca needs --proposal, and --crl needs --ca\n");
         return SP_CLI_EXIT_USAGE;
     }
     return rc;
@@ -110,11 +130,9 @@ static int read_round(struct sp_cli_conn *conn, const uint8_t *id, struct sp_rep
         r->started_at = ri->started_at;
         r->finished_at = ri->finished_at;
         r->nparticipants = ri->nparticipants;
-#if SP_CTL_OP_MAX >= 14 /* ROUND_INFO with the proposal's case, k and creation time */
         snprintf(r->case_ref, sizeof r->case_ref, "%s", ri->case_ref);
         r->min_holders = ri->min_holders;
         r->created_at = ri->created_at;
-#endif
         for (uint32_t i = 0; i < ri->nparticipants && i < SP_REPORT_MAX_PARTICIPANTS; i++)
             snprintf(r->participants[i].name, sizeof r->participants[i].name, "%s",
                      ri->participants[i]);
@@ -216,10 +234,8 @@ static int read_counts(struct sp_cli_conn *conn, const uint8_t *id, struct sp_re
     r->have_counts = true;
     r->per_subject = false;
     r->suppressed_below = c->suppressed_below;
-#if SP_CTL_OP_MAX >= 14
     r->suppressed_cells = c->suppressed_cells;
     r->suppressed_cells_known = true;
-#endif
     sp_ctl_reply_clear(&rep);
     return 0;
 }
@@ -230,7 +246,6 @@ static int read_counts(struct sp_cli_conn *conn, const uint8_t *id, struct sp_re
 static int read_subjects(struct sp_cli_conn *conn, const uint8_t *id, struct sp_report *r,
                          struct sp_report_cell **cells)
 {
-#if SP_CTL_OP_MAX >= 14
     struct sp_ctl_request req = {.op = SP_CTL_SUBJECTS};
     struct sp_ctl_reply rep;
     if (!r->have_counts)
@@ -261,10 +276,82 @@ static int read_subjects(struct sp_cli_conn *conn, const uint8_t *id, struct sp_
     r->suppressed_cells = s->suppressed_cells;
     r->suppressed_cells_known = true;
     sp_ctl_reply_clear(&rep);
-#else
-    (void)conn, (void)id, (void)r, (void)cells;
-#endif
     return 0;
+}
+
+/* ---- the signed proposal file ----------------------------------------- */
+
+/* What the proposal says that this node's log does not: every partner's
+ * legal basis and OIN, its creation time and deadline. */
+static void apply_proposal(const struct sp_proposal *p, struct sp_report *r)
+{
+    if (r->nparticipants == 0)
+        r->nparticipants = p->nparticipants;
+    for (uint32_t i = 0; i < p->nparticipants && i < SP_REPORT_MAX_PARTICIPANTS; i++) {
+        struct sp_report_participant *rp = &r->participants[i];
+        snprintf(rp->name, sizeof rp->name, "%s", p->participants[i].name);
+        snprintf(rp->legal_basis, sizeof rp->legal_basis, "%s", p->participants[i].legal_basis);
+        snprintf(rp->oin, sizeof rp->oin, "%s", p->participants[i].oin);
+    }
+    if (!r->have_proposal) {
+        snprintf(r->case_ref, sizeof r->case_ref, "%s", p->case_ref);
+        snprintf(r->purpose, sizeof r->purpose, "%s", p->purpose);
+        snprintf(r->coordinator, sizeof r->coordinator, "%s", p->coordinator);
+    }
+    r->created_at = r->created_at ? r->created_at : p->created_at;
+    r->deadline_s = p->deadline_s;
+}
+
+/* Reads --proposal: it must be this round's, with the digest the node
+ * recorded; with --ca its signature is checked (a bad one is shown in the
+ * page and makes *bad_sig true). */
+static int read_proposal(const struct report_args *a, struct sp_report *r, bool *bad_sig)
+{
+    struct sp_cli_proposal *p = malloc(sizeof *p);
+    uint8_t digest[SP_REPORT_HASH_BYTES];
+    struct sp_pki_cert_info info;
+    int rc = -1;
+    if (!p) {
+        fprintf(stderr, PROG ": out of memory\n");
+        return -1;
+    }
+    if (sp_cli_proposal_read("report", a->proposal, p) != 0)
+        goto done;
+    crypto_hash_sha256(digest, p->bytes, p->len);
+    bool other = memcmp(p->prop.round_id, a->round, SP_PROTO_ROUND_ID_BYTES) != 0;
+    if (other || (r->have_proposal_digest && memcmp(digest, r->proposal_sha256, sizeof digest))) {
+        fprintf(stderr, PROG ": %s is not the proposal of round %s: %s\n", a->proposal,
+                r->round_hex,
+                other ? "it proposes another round"
+                      : "its SHA-256 differs from the proposal digest the node recorded");
+        goto done;
+    }
+    apply_proposal(&p->prop, r);
+    r->file.given = true;
+    r->file.checked = a->ca != NULL;
+    r->file.valid = a->ca && sp_cli_proposal_verify("report", p, a->ca, a->crl, (int64_t)time(NULL),
+                                                    &info, r->file.why, sizeof r->file.why) == 0;
+    if (r->file.valid && r->have_coordinator_cert &&
+        memcmp(info.fingerprint, r->coordinator_cert_sha256, sizeof info.fingerprint) != 0) {
+        fprintf(stderr,
+                PROG ": %s: signed with another certificate than the one node %s recorded\n",
+                a->proposal, r->node);
+        snprintf(r->file.why, sizeof r->file.why,
+                 "signed with another certificate than the one the node recorded");
+        r->file.valid = false;
+    }
+    if (r->file.valid) {
+        snprintf(r->file.name, sizeof r->file.name, "%s", info.name);
+        snprintf(r->file.org, sizeof r->file.org, "%s", info.org);
+        snprintf(r->file.oin, sizeof r->file.oin, "%s", info.oin);
+        r->file.serial = info.serial;
+        memcpy(r->file.fingerprint, info.fingerprint, sizeof r->file.fingerprint);
+    }
+    *bad_sig = r->file.checked && !r->file.valid;
+    rc = 0;
+done:
+    free(p);
+    return rc;
 }
 
 /* ---- writing ---------------------------------------------------------- */
@@ -323,12 +410,15 @@ static int report_main(int argc, char **argv)
     sp_cli_round_id_hex(a.round, r->round_hex);
     r->generated_at = (uint64_t)time(NULL);
     int status = 1;
-    if (sp_cli_connect(&t, "report", false, &conn) == 0 && read_round(conn, a.round, r) == 0 &&
-        read_audit(conn, a.round, r) == 0 && read_counts(conn, a.round, r, &cells) == 0 &&
-        read_subjects(conn, a.round, r, &cells) == 0 && write_page(a.out, r) == 0) {
-        fprintf(stderr, PROG ": %s: round %s as recorded by node %s\n", a.out, r->round_hex,
-                r->node);
-        status = 0;
+    bool bad_sig = false;
+    if (sp_cli_sodium_init(PROG) == 0 && sp_cli_connect(&t, "report", false, &conn) == 0 &&
+        read_round(conn, a.round, r) == 0 && read_audit(conn, a.round, r) == 0 &&
+        read_counts(conn, a.round, r, &cells) == 0 &&
+        read_subjects(conn, a.round, r, &cells) == 0 &&
+        (!a.proposal || read_proposal(&a, r, &bad_sig) == 0) && write_page(a.out, r) == 0) {
+        fprintf(stderr, PROG ": %s: round %s as recorded by node %s%s\n", a.out, r->round_hex,
+                r->node, bad_sig ? "; the proposal's signature is NOT valid" : "");
+        status = bad_sig ? 1 : 0;
     }
     sp_cli_close(&conn);
     free(cells);

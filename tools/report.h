@@ -33,6 +33,21 @@ typedef char sp_report_name_t[SP_REPORT_NAME_MAX + 1];
 struct sp_report_participant {
     sp_report_name_t name;
     char legal_basis[SP_REPORT_SHORT_MAX + 1]; /* "" when not known to this node */
+    char oin[21];                              /* "" when not stated or not known */
+};
+
+/* The signed proposal file, when the coordinator gave it (--proposal): its
+ * digest equals the one the node recorded; its signature checked against
+ * the federation CA when --ca was given. */
+struct sp_report_signed {
+    bool given;                        /* the file was read and is this round's proposal */
+    bool checked;                      /* its signature was checked against a CA */
+    bool valid;                        /* ... and holds */
+    char why[SP_REPORT_SHORT_MAX + 1]; /* why not valid */
+    sp_report_name_t name, org;        /* the signer's certificate subject (valid only) */
+    char oin[21];
+    uint64_t serial;
+    uint8_t fingerprint[SP_REPORT_HASH_BYTES]; /* SHA-256 of the certificate (DER) */
 };
 
 /* One cell of the chart: how many subjects (per_subject) or key values
@@ -85,6 +100,8 @@ struct sp_report {
     uint32_t retention_days;
     uint32_t nparticipants;
     struct sp_report_participant participants[SP_REPORT_MAX_PARTICIPANTS];
+    uint32_t deadline_s; /* 0: unknown */
+    struct sp_report_signed file;
 
     /* Where it stands (ROUNDS). */
     char state[33];

@@ -140,15 +140,23 @@ static void head(FILE *out, const struct sp_report *r)
 
 static void participants(FILE *out, const struct sp_report *r)
 {
-    fputs("<h3>Participants</h3>\n<table class=\"grid\" id=\"participants\">\n<thead><tr>"
-          "<th class=\"n\">#</th><th>partner</th><th>role</th><th>legal basis</th></tr></thead>"
-          "\n<tbody>\n",
-          out);
+    bool oins = false;
+    for (uint32_t i = 0; i < r->nparticipants; i++)
+        oins = oins || r->participants[i].oin[0];
+    fprintf(out,
+            "<h3>Participants</h3>\n<table class=\"grid\" id=\"participants\">\n<thead><tr>"
+            "<th class=\"n\">#</th><th>partner</th>%s<th>role</th><th>legal basis</th></tr>"
+            "</thead>\n<tbody>\n",
+            oins ? "<th>OIN</th>" : "");
     for (uint32_t i = 0; i < r->nparticipants; i++) {
         const struct sp_report_participant *p = &r->participants[i];
         fprintf(out, "<tr data-participant=\"%" PRIu32 "\"><td class=\"n\">%" PRIu32 "</td><td>", i,
                 i + 1);
         sp_report_esc(out, p->name);
+        if (oins) {
+            fputs("</td><td class=\"mono\">", out);
+            sp_report_esc(out, p->oin[0] ? p->oin : "-");
+        }
         fputs("</td><td>", out);
         bool counter = strcmp(p->name, r->counter) == 0, init = strcmp(p->name, r->initiator) == 0;
         fprintf(out, "%s%s%s</td><td>", counter ? "counting node" : "", counter && init ? ", " : "",
@@ -156,10 +164,50 @@ static void participants(FILE *out, const struct sp_report *r)
         if (p->legal_basis[0])
             sp_report_esc(out, p->legal_basis);
         else
-            fputs("<em>stated in the proposal; recorded in that partner's own audit log</em>", out);
+            fputs("<em>not in this node's log: stated in the signed proposal (give it with "
+                  "--proposal) and in that partner's own audit log</em>",
+                  out);
         fputs("</td></tr>\n", out);
     }
     fputs("</tbody></table>\n", out);
+}
+
+static void signed_file(FILE *out, const struct sp_report *r)
+{
+    const struct sp_report_signed *f = &r->file;
+    fputs("<dt>Signed proposal file</dt><dd id=\"signature\"", out);
+    if (!f->given) {
+        fputs(" data-checked=\"false\">not given to the report (<code>snijpunt report "
+              "--proposal FILE --ca CA.crt</code> adds every partner's legal basis and checks "
+              "the coordinator's signature)</dd>\n",
+              out);
+        return;
+    }
+    if (!f->checked) {
+        fputs(" data-checked=\"false\">given, and its SHA-256 is the digest recorded above; "
+              "signature not checked (no <code>--ca</code>)</dd>\n",
+              out);
+        return;
+    }
+    if (!f->valid) {
+        fputs(" data-checked=\"true\" data-valid=\"false\"><span class=\"warn\">the "
+              "signature is NOT valid: ",
+              out);
+        sp_report_esc(out, f->why);
+        fputs("</span></dd>\n", out);
+        return;
+    }
+    fputs(" data-checked=\"true\" data-valid=\"true\">signature valid, checked against the "
+          "federation CA: signed by <strong>",
+          out);
+    sp_report_esc(out, f->name);
+    fputs("</strong> (", out);
+    sp_report_esc(out, f->org);
+    fputs(", OIN ", out);
+    sp_report_esc(out, f->oin[0] ? f->oin : "-");
+    fprintf(out, ", certificate serial %016" PRIX64 ", SHA-256 <span class=\"mono\">", f->serial);
+    hex(out, f->fingerprint, SP_REPORT_HASH_BYTES);
+    fputs("</span>)</dd>\n", out);
 }
 
 static void proposal(FILE *out, const struct sp_report *r)
@@ -201,7 +249,11 @@ static void proposal(FILE *out, const struct sp_report *r)
     else
         fputs("<em>not recorded</em>", out);
     fputs("</dd>\n", out);
+    if (r->deadline_s)
+        fprintf(out, "<dt>Round deadline</dt><dd>%" PRIu32 " s after it starts</dd>\n",
+                r->deadline_s);
     kv_hex(out, "Proposal digest (SHA-256)", r->have_proposal_digest, r->proposal_sha256);
+    signed_file(out, r);
     fputs("</dl>\n", out);
     participants(out, r);
     fputs("</section>\n", out);

@@ -12,7 +12,9 @@
 # the dumped DOM, on the chart's bars and in the tables, equal the cells of
 # `counts --json` (per subject when the round has them, else per key type);
 # every chart's total and every partner's total equal the sums of those
-# cells; the number of suppressed cells is the one the node reported.
+# cells; the number of suppressed cells is the one the node reported; the
+# signed proposal's signature is shown as checked and valid, and every
+# partner's legal basis is in the page.
 # A page with a script that logs is rendered first, so a console that is
 # not captured fails the test instead of passing it.
 #
@@ -76,6 +78,11 @@ console_of "$work/dom.err" >"$outdir/console.log"
 console_of "$work/shot.err" >>"$outdir/console.log"
 [ ! -s "$outdir/console.log" ] || fail "console messages while loading the report: $(cat "$outdir/console.log")"
 grep -q "id=\"round\">$round<" "$outdir/dom.html" || fail "the page does not name round $round"
+# local-federation hands the report the signed proposal and the CA.
+grep -q 'id="signature" data-checked="true" data-valid="true"' "$outdir/dom.html" ||
+    fail "the page does not show the proposal's signature as checked and valid"
+[ "$(grep -c 'synthetic test data, no personal data' "$outdir/dom.html")" -ge 5 ] ||
+    fail "the page does not show every partner's legal basis from the signed proposal"
 
 # --- the numbers ---
 # One element per line; then the data attributes of the bars and table rows

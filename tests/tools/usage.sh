@@ -129,6 +129,8 @@ has "$ERR" "snijpunt report: cannot reach snijpuntd at $TMP/cfg.sock"
 [ ! -e "$TMP/r.html" ] || fail "report wrote a page without a daemon"
 run 2 report --round xyz --out "$TMP/r.html"
 has "$ERR" "snijpunt report: --round takes a round id of 32 hex digits, not 'xyz'"
+run 2 report --round "$ID" --out "$TMP/r.html" --ca "$TMP/ca.crt"
+has "$ERR" "snijpunt report: --ca needs --proposal, and --crl needs --ca"
 run 2 report --round "$ID"
 has "$ERR" "snijpunt report: --round ID and --out FILE are required"
 run 1 results --round "$ID" --json --output "$TMP/r.csv" --page-size 7
