@@ -204,6 +204,40 @@ static void test_self_contained(void **state)
     free(p.buf);
 }
 
+/* What the page says about the signed proposal file in each state. */
+static void test_signed_file(void **state)
+{
+    struct sp_report r;
+    struct page p;
+    (void)state;
+    base(&r);
+    render(&r, &p, 0);
+    assert_non_null(strstr(p.buf, "id=\"signature\" data-checked=\"false\">not given"));
+    assert_null(strstr(p.buf, "<th>OIN</th>"));
+    free(p.buf);
+    r.file.given = true;
+    snprintf(r.participants[1].oin, sizeof r.participants[1].oin, "%s", "00000001222222220000");
+    render(&r, &p, 0);
+    assert_non_null(strstr(p.buf, "id=\"signature\" data-checked=\"false\">given"));
+    assert_non_null(strstr(p.buf, "<th>OIN</th>"));
+    assert_non_null(strstr(p.buf, "00000001222222220000"));
+    free(p.buf);
+    r.file.checked = true;
+    snprintf(r.file.why, sizeof r.file.why, "%s", "certificate <expired>");
+    render(&r, &p, 0);
+    assert_non_null(strstr(p.buf, "data-valid=\"false\""));
+    assert_non_null(strstr(p.buf, "NOT valid: certificate &lt;expired&gt;"));
+    free(p.buf);
+    r.file.valid = true;
+    r.file.serial = 0x1234;
+    snprintf(r.file.name, sizeof r.file.name, "%s", "Coord & Co");
+    render(&r, &p, 0);
+    assert_non_null(strstr(p.buf, "data-valid=\"true\""));
+    assert_non_null(strstr(p.buf, "<strong>Coord &amp; Co</strong>"));
+    assert_non_null(strstr(p.buf, "serial 0000000000001234"));
+    free(p.buf);
+}
+
 static void test_many_columns(void **state)
 {
     struct sp_report r;
@@ -383,7 +417,7 @@ int main(void)
         cmocka_unit_test(test_subject_cells), cmocka_unit_test(test_key_cells),
         cmocka_unit_test(test_escaping),      cmocka_unit_test(test_self_contained),
         cmocka_unit_test(test_many_columns),  cmocka_unit_test(test_helpers),
-        cmocka_unit_test(test_audit_facts),
+        cmocka_unit_test(test_audit_facts),   cmocka_unit_test(test_signed_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
