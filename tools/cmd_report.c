@@ -29,7 +29,7 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: snijpunt report --round ID --out FILE [--force]\n"
+    fprintf(out, "usage: snijpunt report --round ID --out FILE [--force] [--consume]\n"
                  "                       [--proposal FILE [--ca CA.crt [--crl CRL]]] "
                  "[connection options]\n\n"
                  "Writes the coordinator's report of a round as one self-contained HTML page\n"
@@ -42,12 +42,15 @@ static void usage(FILE *out)
                  "  --round ID       the round (32 hex digits)\n"
                  "  --out FILE       where to write the page (atomically; mode 0644)\n"
                  "  --force          overwrite an existing FILE\n"
+                 "  --consume        read a round kept \"until read once\" (retention 0 days),\n"
+                 "                   which deletes its results and counts on this node\n"
                  "  --proposal FILE  the round's signed proposal (`snijpunt proposal create`):\n"
                  "                   adds every partner's legal basis and OIN; it must be the\n"
                  "                   proposal the node recorded (same SHA-256)\n"
                  "  --ca CA.crt      check the proposal's signature against the federation CA\n"
                  "  --crl CRL        ... and its revocation list\n" SP_CLI_TARGET_HELP
-                 "\nExit status: 0 written, 1 no such round or no counts on this node, the\n"
+                 "\nExit status: 0 written, 1 no such round or no counts on this node (it did\n"
+                 "not initiate the round), a retention-0 round without --consume, the\n"
                  "daemon could not be reached, --proposal is another round's, FILE not\n"
                  "written, or the proposal's signature is not valid (the page is written\n"
                  "and says so), 2 usage error.\n");
@@ -58,7 +61,7 @@ struct report_args {
     bool have_round;
     const char *out;
     const char *proposal, *ca, *crl;
-    bool force;
+    bool force, consume;
 };
 
 static int round_option(void *ctx, int id, const char *arg)
@@ -79,6 +82,7 @@ static int parse(int argc, char **argv, struct sp_cli_target *t, struct report_a
     static const struct option opts[] = {{"round", required_argument, NULL, 'r'},
                                          {"out", required_argument, NULL, 'o'},
                                          {"force", no_argument, NULL, 'f'},
+                                         {"consume", no_argument, NULL, 'k'},
                                          {"proposal", required_argument, NULL, 'p'},
                                          {"ca", required_argument, NULL, 'a'},
                                          {"crl", required_argument, NULL, 'c'},
@@ -86,7 +90,7 @@ static int parse(int argc, char **argv, struct sp_cli_target *t, struct report_a
                                          SP_CLI_TARGET_OPTIONS,
                                          {NULL, 0, NULL, 0}};
     const char **value[] = {['o'] = &a->out, ['p'] = &a->proposal, ['a'] = &a->ca, ['c'] = &a->crl};
-    bool *flag[] = {['f'] = &a->force};
+    bool *flag[] = {['f'] = &a->force, ['k'] = &a->consume};
     const struct sp_cli_options spec = {.cmd = "report",
                                         .table = opts,
                                         .usage = usage,
@@ -109,8 +113,11 @@ static int parse(int argc, char **argv, struct sp_cli_target *t, struct report_a
 
 /* ---- reading the node ------------------------------------------------- */
 
-/* ROUNDS for the one round: state, mode, participants, times. */
-static int read_round(struct sp_cli_conn *conn, const uint8_t *id, struct sp_report *r)
+/* ROUNDS for the one round: state, mode, participants, times. Refuses (-1,
+ * printed) a round this node did not initiate, and one kept until read
+ * once unless consume. */
+static int read_round(struct sp_cli_conn *conn, const uint8_t *id, bool consume,
+                      struct sp_report *r)
 {
     struct sp_ctl_request req = {.op = SP_CTL_ROUNDS};
     struct sp_ctl_reply rep;
@@ -133,6 +140,25 @@ static int read_round(struct sp_cli_conn *conn, const uint8_t *id, struct sp_rep
         snprintf(r->case_ref, sizeof r->case_ref, "%s", ri->case_ref);
         r->min_holders = ri->min_holders;
         r->created_at = ri->created_at;
+        r->have_matched = true;
+        for (int e = 1; e <= SP_REPORT_ENTITY_MAX && e < SP_ENTITY_COUNT; e++)
+            r->matched[e] = ri->matched[e];
+        r->have_retention = true;
+        r->retention_days = ri->retention_days;
+        if (!ri->initiator) {
+            fprintf(stderr,
+                    PROG ": round %s was not initiated by this node: only the node that "
+                         "initiated it holds the coordinator's counts (make the report there)\n",
+                    r->round_hex);
+            rc = -1;
+        } else if (ri->retention_days == 0 && !consume) {
+            fprintf(stderr,
+                    PROG ": round %s is kept until read once (retention 0 days): reading its "
+                         "counts deletes its results and counts on this node. Nothing was "
+                         "read; run again with --consume to read and delete.\n",
+                    r->round_hex);
+            rc = -1;
+        }
         for (uint32_t i = 0; i < ri->nparticipants && i < SP_REPORT_MAX_PARTICIPANTS; i++)
             snprintf(r->participants[i].name, sizeof r->participants[i].name, "%s",
                      ri->participants[i]);
@@ -197,59 +223,14 @@ static int read_audit(struct sp_cli_conn *conn, const uint8_t *id, struct sp_rep
     return 0;
 }
 
-/* COUNTS: per key type cells, grouped by the key type's entity. *cells is
- * the caller's to free. A node without counts of a round that ended
- * without result is no error (the page says so); otherwise it is. */
-static int read_counts(struct sp_cli_conn *conn, const uint8_t *id, struct sp_report *r,
-                       struct sp_report_cell **cells)
-{
-    struct sp_ctl_request req = {.op = SP_CTL_COUNTS};
-    struct sp_ctl_reply rep;
-    memcpy(req.counts.round_id, id, SP_PROTO_ROUND_ID_BYTES);
-    if (sp_cli_call(conn, &req, &rep, false) != 0)
-        return -1;
-    if (rep.status != 0) {
-        bool ended_badly = strcmp(r->state, "failed") == 0 || strcmp(r->state, "refused") == 0;
-        if (!ended_badly)
-            fprintf(stderr,
-                    PROG ": node %s holds no counts of round %s (%s): make the report on the "
-                         "round's initiator\n",
-                    r->node, r->round_hex, rep.message);
-        sp_ctl_reply_clear(&rep);
-        return ended_badly ? 0 : -1;
-    }
-    const struct sp_ctl_counts_reply *c = &rep.counts;
-    *cells = calloc(c->nentries ? c->nentries : 1, sizeof **cells);
-    if (!*cells) {
-        sp_ctl_reply_clear(&rep);
-        fprintf(stderr, PROG ": out of memory\n");
-        return -1;
-    }
-    for (uint32_t i = 0; i < c->nentries; i++)
-        (*cells)[i] = (struct sp_report_cell){(uint8_t)sp_key_type_entity(c->entries[i].key_type),
-                                              c->entries[i].key_type, c->entries[i].holders,
-                                              c->entries[i].count};
-    r->cells = *cells;
-    r->ncells = c->nentries;
-    r->have_counts = true;
-    r->per_subject = false;
-    r->suppressed_below = c->suppressed_below;
-    r->suppressed_cells = c->suppressed_cells;
-    r->suppressed_cells_known = true;
-    sp_ctl_reply_clear(&rep);
-    return 0;
-}
-
-/* SUBJECTS: when the round has per-subject cells, they replace the per key
- * type cells in *cells. A round without them (counts, threshold) or a node
- * that does not know the operation keeps the per key type cells. */
+/* SUBJECTS: the per-subject cells when the round has them (partners mode);
+ * *cells (the caller's to free) stays NULL otherwise, and for a node that
+ * does not know the operation. */
 static int read_subjects(struct sp_cli_conn *conn, const uint8_t *id, struct sp_report *r,
                          struct sp_report_cell **cells)
 {
     struct sp_ctl_request req = {.op = SP_CTL_SUBJECTS};
     struct sp_ctl_reply rep;
-    if (!r->have_counts)
-        return 0;
     memcpy(req.subjects.round_id, id, SP_PROTO_ROUND_ID_BYTES);
     if (sp_cli_call(conn, &req, &rep, false) != 0)
         return -1;
@@ -258,23 +239,66 @@ static int read_subjects(struct sp_cli_conn *conn, const uint8_t *id, struct sp_
         sp_ctl_reply_clear(&rep);
         return 0;
     }
-    struct sp_report_cell *sc = calloc(s->ncells ? s->ncells : 1, sizeof *sc);
-    if (!sc) {
+    *cells = calloc(s->ncells ? s->ncells : 1, sizeof **cells);
+    if (!*cells) {
         sp_ctl_reply_clear(&rep);
         fprintf(stderr, PROG ": out of memory\n");
         return -1;
     }
     for (uint32_t i = 0; i < s->ncells; i++)
-        sc[i] =
+        (*cells)[i] =
             (struct sp_report_cell){s->cells[i].entity, 0, s->cells[i].holders, s->cells[i].count};
-    free(*cells);
-    *cells = sc;
-    r->cells = sc;
     r->ncells = s->ncells;
     r->per_subject = true;
     r->suppressed_below = s->suppressed_below;
     r->suppressed_cells = s->suppressed_cells;
     r->suppressed_cells_known = true;
+    sp_ctl_reply_clear(&rep);
+    return 0;
+}
+
+/* The cells: SUBJECTS first (COUNTS is what marks a round kept "until read
+ * once" as read), then COUNTS, whose per key type cells (grouped by the key
+ * type's entity) are drawn when there are no subject cells. *cells is the
+ * caller's to free. A node without counts of a round that ended without
+ * result is no error (the page says so); otherwise it is. */
+static int read_cells(struct sp_cli_conn *conn, const uint8_t *id, struct sp_report *r,
+                      struct sp_report_cell **cells)
+{
+    struct sp_ctl_request req = {.op = SP_CTL_COUNTS};
+    struct sp_ctl_reply rep;
+    if (read_subjects(conn, id, r, cells) != 0)
+        return -1;
+    memcpy(req.counts.round_id, id, SP_PROTO_ROUND_ID_BYTES);
+    if (sp_cli_call(conn, &req, &rep, false) != 0)
+        return -1;
+    if (rep.status != 0) {
+        bool ended_badly = strcmp(r->state, "failed") == 0 || strcmp(r->state, "refused") == 0;
+        if (!ended_badly)
+            fprintf(stderr, PROG ": node %s holds no counts of round %s: %s\n", r->node,
+                    r->round_hex, rep.message);
+        sp_ctl_reply_clear(&rep);
+        return ended_badly ? 0 : -1;
+    }
+    const struct sp_ctl_counts_reply *c = &rep.counts;
+    r->have_counts = true;
+    if (!r->per_subject) {
+        *cells = calloc(c->nentries ? c->nentries : 1, sizeof **cells);
+        if (!*cells) {
+            sp_ctl_reply_clear(&rep);
+            fprintf(stderr, PROG ": out of memory\n");
+            return -1;
+        }
+        for (uint32_t i = 0; i < c->nentries; i++)
+            (*cells)[i] = (struct sp_report_cell){
+                (uint8_t)sp_key_type_entity(c->entries[i].key_type), c->entries[i].key_type,
+                c->entries[i].holders, c->entries[i].count};
+        r->ncells = c->nentries;
+        r->suppressed_below = c->suppressed_below;
+        r->suppressed_cells = c->suppressed_cells;
+        r->suppressed_cells_known = true;
+    }
+    r->cells = *cells;
     sp_ctl_reply_clear(&rep);
     return 0;
 }
@@ -412,9 +436,8 @@ static int report_main(int argc, char **argv)
     int status = 1;
     bool bad_sig = false;
     if (sp_cli_sodium_init(PROG) == 0 && sp_cli_connect(&t, "report", false, &conn) == 0 &&
-        read_round(conn, a.round, r) == 0 && read_audit(conn, a.round, r) == 0 &&
-        read_counts(conn, a.round, r, &cells) == 0 &&
-        read_subjects(conn, a.round, r, &cells) == 0 &&
+        read_round(conn, a.round, a.consume, r) == 0 && read_audit(conn, a.round, r) == 0 &&
+        read_cells(conn, a.round, r, &cells) == 0 &&
         (!a.proposal || read_proposal(&a, r, &bad_sig) == 0) && write_page(a.out, r) == 0) {
         fprintf(stderr, PROG ": %s: round %s as recorded by node %s%s\n", a.out, r->round_hex,
                 r->node, bad_sig ? "; the proposal's signature is NOT valid" : "");

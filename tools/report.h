@@ -122,6 +122,8 @@ struct sp_report {
     uint8_t node_cert_sha256[SP_REPORT_HASH_BYTES];
     bool have_result;
     uint64_t records_matched, candidates, cells_reported;
+    bool have_matched; /* own records with a result row, per entity (ROUND_INFO) */
+    uint64_t matched[SP_REPORT_ENTITY_MAX + 1];
     bool have_transcript;
     uint8_t transcript_sha256[SP_REPORT_HASH_BYTES];
     uint32_t nheads;

@@ -571,6 +571,15 @@ static void audit(FILE *out, const struct sp_report *r)
         fprintf(out, "<dt>Cells reported to the coordinator</dt><dd>%" PRIu64 "</dd>\n",
                 r->cells_reported);
     }
+    if (r->have_matched) {
+        fputs("<dt>Own records with a result, per entity</dt><dd id=\"matched\">", out);
+        for (int e = 1; e <= SP_REPORT_ENTITY_MAX; e++)
+            fprintf(out, "%s%s %" PRIu64, e > 1 ? ", " : "", sp_report_entity_name(e),
+                    r->matched[e]);
+        fputs(" (a person or company row is the record's own subject; address, vehicle and "
+              "account rows say only that a partner knows the same one)</dd>\n",
+              out);
+    }
     kv_hex(out, "Transcript digest (SHA-256)", r->have_transcript, r->transcript_sha256);
     if (r->have_log_head) {
         fprintf(out, "<dt>This node's log head now</dt><dd class=\"mono\">seq %" PRIu64 ", ",
