@@ -3,6 +3,7 @@
  * rows skipped for structural errors (line numbers), keys per type. */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/keytype.h"
@@ -19,9 +20,10 @@ static void usage(FILE *out)
     fprintf(out, "usage: snijpunt check --mapping FILE [--today YYYY-MM-DD] [--json] INPUT.csv\n\n"
                  "Reads an agency export as its mapping file describes and reports what the\n"
                  "input layer makes of it: per mapped field how many values were accepted,\n"
-                 "empty or rejected (and why), which rows were skipped for structural errors\n"
-                 "(with their line numbers), and how many match keys of each type the file\n"
-                 "yields. It never prints a value from the file.\n\n"
+                 "empty or rejected (and why, with the line numbers of the first 20 per\n"
+                 "reason), which rows were skipped for structural errors (with their line\n"
+                 "numbers), and how many match keys of each type the file yields.\n"
+                 "It never prints a value from the file.\n\n"
                  "  --mapping FILE  the dataset's mapping (format: input/README.md)\n"
                  "  --today DATE    the date for future-date checks (default: today)\n"
                  "  --json          the same report as JSON on standard output\n\n"
@@ -45,6 +47,81 @@ static const char *column_label(const struct sp_mapping *m, int f, char *buf, si
         return name;
     snprintf(buf, cap, "#%u", sp_mapping_column_index(m, f));
     return buf;
+}
+
+/* Where values were rejected: the first REJECT_LINES lines per field and
+ * reason (the line where the record starts), never the values. The input
+ * layer counts rejects per record before delivering it, so the increase of
+ * its counters since the last record belongs to this record's line. The
+ * record id is left out: a bad id skips the row, listed with the structural
+ * errors. */
+#define REJECT_LINES 20
+
+struct reject_lines {
+    const struct sp_ingest *ing;
+    uint64_t seen[SP_FIELD_COUNT][SP_REJECT_REASON_COUNT];
+    uint64_t line[SP_FIELD_COUNT][SP_REJECT_REASON_COUNT][REJECT_LINES];
+};
+
+static int note_rejects(void *ctx, const struct sp_record_keys *rec)
+{
+    struct reject_lines *rl = ctx;
+    const struct sp_ingest_stats *st = sp_ingest_stats(rl->ing);
+    for (int f = 0; f < SP_FIELD_COUNT; f++) {
+        if (f == SP_FIELD_RECORD_ID)
+            continue;
+        for (int r = 1; r < SP_REJECT_REASON_COUNT; r++) {
+            uint64_t now = st->fields[f].rejected[r];
+            for (uint64_t k = rl->seen[f][r]; k < now && k < REJECT_LINES; k++)
+                rl->line[f][r][k] = rec->line;
+            rl->seen[f][r] = now;
+        }
+    }
+    return 0;
+}
+
+/* Like sp_cli_ingest_count, noting the lines of rejected values. */
+static int ingest_noting(const struct sp_mapping *m, int today, const char *path,
+                         struct sp_ingest **ing, struct reject_lines *rl)
+{
+    int rc = sp_ingest_new(m, ing);
+    if (rc == 0)
+        rc = sp_ingest_set_today(*ing, today);
+    rl->ing = *ing;
+    if (rc == 0)
+        rc = sp_cli_ingest_file(path, *ing, note_rejects, rl);
+    return rc;
+}
+
+static size_t lines_kept(const struct sp_field_stats *fs, int r)
+{
+    return fs->rejected[r] < REJECT_LINES ? (size_t)fs->rejected[r] : REJECT_LINES;
+}
+
+static void print_reject_lines(const struct sp_mapping *m, const struct sp_ingest_stats *st,
+                               const struct reject_lines *rl)
+{
+    bool any = false;
+    for (int f = 0; f < SP_FIELD_COUNT; f++) {
+        const struct sp_field_stats *fs = &st->fields[f];
+        if (f == SP_FIELD_RECORD_ID || !sp_mapping_has_field(m, f))
+            continue;
+        for (int r = 1; r < SP_REJECT_REASON_COUNT; r++) {
+            if (fs->rejected[r] == 0)
+                continue;
+            if (!any)
+                printf("\nrejected values by line (the first %d per field and reason):\n",
+                       REJECT_LINES);
+            any = true;
+            printf("  %-15s %-22s", sp_field_name(f), sp_reject_reason_text(r));
+            const char *sep = " line ";
+            for (size_t k = 0; k < lines_kept(fs, r); k++, sep = ", ")
+                printf("%s%llu", sep, (unsigned long long)rl->line[f][r][k]);
+            if (fs->rejected[r] > REJECT_LINES)
+                printf(" and %llu more", (unsigned long long)(fs->rejected[r] - REJECT_LINES));
+            printf("\n");
+        }
+    }
 }
 
 static void print_field(const struct sp_mapping *m, const struct sp_field_stats *fs, int f)
@@ -77,7 +154,7 @@ static void print_errors(const struct sp_ingest_stats *st)
 }
 
 static void print_text(const struct sp_cli_input_args *a, const struct sp_mapping *m,
-                       const struct sp_ingest_stats *st)
+                       const struct sp_ingest_stats *st, const struct reject_lines *rl)
 {
     printf("file:     %s\nmapping:  %s (%s records, %s)\n", a->input, a->mapping,
            sp_mapping_kind(m), sp_encoding_name(sp_mapping_encoding(m)));
@@ -92,6 +169,7 @@ static void print_text(const struct sp_cli_input_args *a, const struct sp_mappin
     for (int f = 0; f < SP_FIELD_COUNT; f++)
         if (sp_mapping_has_field(m, f))
             print_field(m, &st->fields[f], f);
+    print_reject_lines(m, st, rl);
     printf("\nkeys: %llu\n", (unsigned long long)st->keys);
     for (int t = SP_KEY_TYPE_MIN; t <= SP_KEY_TYPE_MAX; t++)
         if (st->keys_by_type[t] > 0)
@@ -111,8 +189,27 @@ static void reason_slug(int r, char *buf, size_t cap)
     buf[o] = '\0';
 }
 
+/* "reject_lines": {"<reason>": [line, ...]}: the first REJECT_LINES. */
+static void json_reject_lines(struct sp_json *j, const struct sp_field_stats *fs, int f,
+                              const struct reject_lines *rl)
+{
+    char slug[64];
+
+    sp_json_obj_open(j, "reject_lines");
+    for (int r = 1; f != SP_FIELD_RECORD_ID && r < SP_REJECT_REASON_COUNT; r++) {
+        if (fs->rejected[r] == 0)
+            continue;
+        reason_slug(r, slug, sizeof(slug));
+        sp_json_arr_open(j, slug);
+        for (size_t k = 0; k < lines_kept(fs, r); k++)
+            sp_json_uint(j, NULL, rl->line[f][r][k]);
+        sp_json_arr_close(j);
+    }
+    sp_json_obj_close(j);
+}
+
 static void json_fields(struct sp_json *j, const struct sp_mapping *m,
-                        const struct sp_ingest_stats *st)
+                        const struct sp_ingest_stats *st, const struct reject_lines *rl)
 {
     char col[32], slug[64];
 
@@ -134,6 +231,7 @@ static void json_fields(struct sp_json *j, const struct sp_mapping *m,
                 sp_json_uint(j, slug, fs->rejected[r]);
             }
         sp_json_obj_close(j);
+        json_reject_lines(j, fs, f, rl);
         sp_json_obj_close(j);
     }
     sp_json_arr_close(j);
@@ -176,7 +274,8 @@ static void json_errors(struct sp_json *j, const struct sp_ingest_stats *st)
 
 /* The JSON report; st is NULL when the file could not be used at all. */
 static int print_json(const struct sp_cli_input_args *a, const struct sp_mapping *m,
-                      const struct sp_ingest_stats *st, bool usable, const char *error)
+                      const struct sp_ingest_stats *st, const struct reject_lines *rl, bool usable,
+                      const char *error)
 {
     struct sp_json j;
 
@@ -196,7 +295,7 @@ static int print_json(const struct sp_cli_input_args *a, const struct sp_mapping
         sp_json_uint(&j, "records_skipped", st->structural_errors);
         sp_json_uint(&j, "records_without_keys", st->records_without_keys);
         sp_json_uint(&j, "duplicate_record_ids", st->duplicate_record_ids);
-        json_fields(&j, m, st);
+        json_fields(&j, m, st, rl);
         json_keys(&j, st);
         json_errors(&j, st);
     }
@@ -207,13 +306,17 @@ static int print_json(const struct sp_cli_input_args *a, const struct sp_mapping
 static int run_check(const struct sp_cli_input_args *a, const struct sp_mapping *m)
 {
     struct sp_ingest *ing = NULL;
-    int rc = sp_cli_ingest_count(m, a->today, a->input, &ing);
+    struct reject_lines *rl = calloc(1, sizeof(*rl));
+    int rc = rl != NULL ? ingest_noting(m, a->today, a->input, &ing, rl) : SP_ERR_NOMEM;
 
     if (rc != 0) {
         if (a->json)
-            print_json(a, m, NULL, false,
+            print_json(a, m, NULL, NULL, false,
                        ing != NULL ? sp_ingest_diagnostic(ing) : sp_strerror(rc));
+        else if (rc == SP_ERR_NOMEM)
+            fprintf(stderr, "snijpunt: %s\n", sp_strerror(rc));
         sp_ingest_free(&ing);
+        free(rl);
         return 1;
     }
     const struct sp_ingest_stats *st = sp_ingest_stats(ing);
@@ -221,9 +324,9 @@ static int run_check(const struct sp_cli_input_args *a, const struct sp_mapping 
     const char *why = usable ? NULL : "no record in the file is usable";
     int status = usable ? 0 : 1;
     if (a->json) {
-        status |= print_json(a, m, st, usable, why);
+        status |= print_json(a, m, st, rl, usable, why);
     } else {
-        print_text(a, m, st);
+        print_text(a, m, st, rl);
         if (fflush(stdout) != 0 || ferror(stdout)) {
             fprintf(stderr, "snijpunt: write error on standard output\n");
             status = 1;
@@ -234,13 +337,14 @@ static int run_check(const struct sp_cli_input_args *a, const struct sp_mapping 
     else if (st->records == 0)
         fprintf(stderr, "snijpunt: %s: warning: the file has no data records\n", a->input);
     sp_ingest_free(&ing);
+    free(rl);
     return status;
 }
 
 static void bad_mapping(const struct sp_cli_input_args *a)
 {
     if (a->json)
-        print_json(a, NULL, NULL, false, "the mapping file is invalid");
+        print_json(a, NULL, NULL, NULL, false, "the mapping file is invalid");
 }
 
 static int check_main(int argc, char **argv)

@@ -149,6 +149,50 @@ run 0 check --json --mapping "$TMP/om.map" "$TMP/many.csv"
 has "$OUT" '"count":130'
 has "$OUT" '"more":30'
 
+# --- line numbers of rejected values, per field and reason (values never shown) ---
+cat >"$TMP/lines.map" <<'MAP'
+kind         = person
+separator    = ;
+date_format  = dd-mm-jjjj
+surname_form = with-prefix
+record_id    = id
+bsn          = bsn
+surname      = achternaam
+birth_date   = geboortedatum
+MAP
+{
+    echo 'id;achternaam;geboortedatum;bsn'
+    echo 'L1;Jansen;01-01-1990;123456782'
+    echo 'L2;Bakker;31-02-1990;123456789'
+    echo 'L3;Vries;01-01-2090;123456782'
+    echo 'L4;Dijk;02-02-1980;12345'
+    echo 'L5;Meer;02-02-1980;123456789'
+    echo 'L6;Kort;"a;b"'
+    # 25 more checksum failures on lines 8..32: 27 in all, the first 20 listed
+    for i in $(seq 1 25); do echo "M$i;Smit;03-03-1970;123456789"; done
+} >"$TMP/lines.csv"
+run 0 check --mapping "$TMP/lines.map" --today 2025-01-31 "$TMP/lines.csv"
+has "$OUT" "rejected values by line (the first 20 per field and reason):"
+has "$OUT" "wrong length           line 5"
+has "$OUT" "checksum fails         line 3, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25 and 7 more"
+has "$OUT" "out of range           line 3, 4"
+has "$OUT" "line 7: expected 4 fields, found 3"
+for v in 123456789 12345 31-02-1990 01-01-2090 Bakker Dijk L2 M1; do
+    hasnt "$OUT" "$v"
+    hasnt "$ERR" "$v"
+done
+run 0 check --json --mapping "$TMP/lines.map" --today 2025-01-31 - <"$TMP/lines.csv"
+jq -e '.fields[] | select(.field == "bsn") | .reject_lines ==
+    {"wrong_length": [5], "checksum_fails": [3, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25]}' \
+    "$OUT" >/dev/null || fail "check --json: bsn reject_lines"
+jq -e '.fields[] | select(.field == "bsn") | .reasons.checksum_fails == 27' "$OUT" >/dev/null ||
+    fail "check --json: bsn checksum_fails count"
+jq -e '.fields[] | select(.field == "birth_date") | .reject_lines == {"out_of_range": [3, 4]}' \
+    "$OUT" >/dev/null || fail "check --json: birth_date reject_lines"
+jq -e '.fields[] | select(.field == "record_id") | .reject_lines == {}' "$OUT" >/dev/null ||
+    fail "check --json: record_id reject_lines"
+for v in 123456789 12345 Bakker L2; do hasnt "$OUT" "$v"; done
+
 # a report that cannot be written is a failure
 if [ -w /dev/full ]; then
     "$SNIJPUNT" check --mapping "$TMP/om.map" "$TMP/om.csv" >/dev/full 2>"$ERR"
