@@ -29,9 +29,12 @@ struct load_opts {
     const char *dataset, *mapping_path, *input;
     int today;
     bool json, no_check;
+    bool from_stdin; /* INPUT.csv is "-": read once, checked while it is sent */
     char *mapping_text;
     size_t mapping_len;
-    uint64_t file_bytes;
+    uint64_t file_bytes; /* of the file; for standard input, bytes read so far */
+    struct sp_mapping *stream_map;
+    struct sp_ingest *stream; /* the local check of standard input, fed chunk by chunk */
 };
 
 static volatile sig_atomic_t interrupted;
@@ -56,7 +59,9 @@ static void usage(FILE *out)
             "  --today DATE     date for the local check's future-date test\n"
             "  --no-check       skip the local check\n"
             "  --json           print the outcome as JSON (no progress output)\n" SP_CLI_TARGET_HELP
-            "\nProgress (bytes and records) is shown when standard error is a terminal.\n"
+            "\nINPUT.csv may be - for standard input: it is then checked while it is\n"
+            "sent, and discarded (the previous version stays) when it cannot be used.\n"
+            "Progress (bytes and records) is shown when standard error is a terminal.\n"
             "Exit status: 0 loaded, 1 not loaded (the reason names the file and line),\n"
             "2 usage error, 130 interrupted (the load was discarded).\n");
 }
@@ -129,6 +134,11 @@ static int local_check(const struct load_opts *o, struct sp_ingest_stats *st)
 
 static void progress(uint64_t done, uint64_t total, uint64_t records, bool final)
 {
+    if (total == 0) { /* standard input: the size is not known */
+        fprintf(stderr, "\rloading: %.1f MiB, %llu records%s", (double)done / (1024.0 * 1024.0),
+                (unsigned long long)records, final ? "\n" : "");
+        return;
+    }
     double mib = (double)done / (1024.0 * 1024.0), tot = (double)total / (1024.0 * 1024.0);
     unsigned pct = total ? (unsigned)(done * 100 / total) : 100;
     fprintf(stderr, "\rloading: %.1f of %.1f MiB (%u%%), %llu records%s", mib, tot, pct,
@@ -172,14 +182,57 @@ static void discard(struct sp_cli_conn *conn, uint32_t load_id)
         sp_ctl_reply_clear(&rep);
 }
 
+static int count_nothing(void *ctx, const struct sp_record_keys *rec)
+{
+    (void)ctx;
+    (void)rec;
+    return 0;
+}
+
+/* The local check of standard input starts before the first chunk is sent.
+ * Returns 0 or 1 (reason printed). */
+static int stream_check_begin(struct load_opts *o)
+{
+    char diag[512];
+    int err = sp_mapping_parse(o->mapping_text, o->mapping_len, &o->stream_map, diag, sizeof diag);
+    if (err == SP_ERR_INPUT_MAPPING)
+        sp_cli_print_diag(o->mapping_path, diag);
+    if (!err)
+        err = sp_ingest_new(o->stream_map, &o->stream);
+    if (!err)
+        err = sp_ingest_set_today(o->stream, o->today);
+    if (err && err != SP_ERR_INPUT_MAPPING)
+        fprintf(stderr, "snijpunt load: %s\n", sp_strerror(err));
+    return err ? 1 : 0;
+}
+
+/* One chunk (or, with len 0, the end) of standard input through the local
+ * check. Returns 0 or 1 (reason printed). */
+static int stream_check(struct load_opts *o, const uint8_t *buf, size_t len)
+{
+    int err = len ? sp_ingest_feed(o->stream, buf, len, count_nothing, NULL)
+                  : sp_ingest_finish(o->stream, count_nothing, NULL);
+    if (err && sp_ingest_diagnostic(o->stream)[0])
+        sp_cli_print_diag(o->input, sp_ingest_diagnostic(o->stream));
+    else if (err)
+        fprintf(stderr, "snijpunt load: %s: %s\n", o->input, sp_strerror(err));
+    return err ? 1 : 0;
+}
+
+static void stream_check_end(struct load_opts *o)
+{
+    sp_ingest_free(&o->stream);
+    sp_mapping_free(&o->stream_map);
+}
+
 /* Streams the file in chunks. Returns 0, 1 (failed) or 130 (interrupted). */
-static int send_chunks(struct sp_cli_conn *conn, const struct load_opts *o, uint32_t load_id)
+static int send_chunks(struct sp_cli_conn *conn, struct load_opts *o, uint32_t load_id)
 {
     struct sp_ctl_request req = {.op = SP_CTL_LOAD_CHUNK};
     struct sp_ctl_reply rep;
     bool show = !o->json && isatty(STDERR_FILENO);
     uint8_t *buf = malloc(CHUNK_BYTES);
-    int fd = open(o->input, O_RDONLY | O_CLOEXEC), status = 0;
+    int fd = o->from_stdin ? STDIN_FILENO : open(o->input, O_RDONLY | O_CLOEXEC), status = 0;
     if (!buf || fd < 0) {
         fprintf(stderr, "snijpunt load: %s: %s\n", o->input, strerror(errno));
         status = 1;
@@ -197,6 +250,12 @@ static int send_chunks(struct sp_cli_conn *conn, const struct load_opts *o, uint
         }
         if (status || n == 0)
             break;
+        if (o->stream && stream_check(o, buf, (size_t)n) != 0) {
+            status = 1;
+            break;
+        }
+        if (o->from_stdin)
+            o->file_bytes += (uint64_t)n;
         req.load_chunk.data = buf;
         req.load_chunk.data_len = (size_t)n;
         if (call(conn, o, &req, &rep) != 0)
@@ -208,8 +267,10 @@ static int send_chunks(struct sp_cli_conn *conn, const struct load_opts *o, uint
     }
     if (show)
         fprintf(stderr, "\n");
-    if (fd >= 0)
+    if (fd > STDIN_FILENO)
         close(fd);
+    if (buf) /* it held raw personal data */
+        sodium_memzero(buf, CHUNK_BYTES);
     free(buf);
     return status;
 }
@@ -268,8 +329,23 @@ static int print_done(const struct load_opts *o, const struct sp_ctl_load_end_re
 }
 
 /* LOAD_BEGIN, the chunks, LOAD_END. Returns the exit status. */
-static int transfer(struct sp_cli_conn *conn, const struct load_opts *o,
-                    const struct sp_ingest_stats *check)
+/* The end of the local check of standard input, before the commit: fills
+ * *st and prints it as a file's check is. Returns 0 or 1 (reason printed). */
+static int stream_check_finish(struct load_opts *o, struct sp_ingest_stats *st)
+{
+    if (stream_check(o, NULL, 0) != 0)
+        return 1;
+    *st = *sp_ingest_stats(o->stream);
+    if (st->records > 0 && st->records_usable == 0) {
+        fprintf(stderr, "snijpunt load: %s: no record in the file is usable\n", o->input);
+        return 1;
+    }
+    if (!o->json)
+        print_check(o, st);
+    return 0;
+}
+
+static int transfer(struct sp_cli_conn *conn, struct load_opts *o, struct sp_ingest_stats *check)
 {
     struct sp_ctl_request req = {.op = SP_CTL_LOAD_BEGIN};
     struct sp_ctl_reply rep;
@@ -282,10 +358,14 @@ static int transfer(struct sp_cli_conn *conn, const struct load_opts *o,
     uint32_t id = rep.load_id;
     sp_ctl_reply_clear(&rep);
     int status = send_chunks(conn, o, id);
+    if (!status && o->stream)
+        status = stream_check_finish(o, check);
     if (status) {
         discard(conn, id);
         if (status == 130)
             fprintf(stderr, "snijpunt load: interrupted; dataset %s was not changed\n", o->dataset);
+        else if (o->from_stdin)
+            fprintf(stderr, "snijpunt load: dataset %s was not changed\n", o->dataset);
         return status;
     }
     req = (struct sp_ctl_request){.op = SP_CTL_LOAD_END};
@@ -354,16 +434,20 @@ static int load_main(int argc, char **argv)
         return rc;
     if (!o.today)
         o.today = sp_cli_today();
-    if (stat(o.input, &fst) != 0 || !S_ISREG(fst.st_mode)) {
+    o.from_stdin = strcmp(o.input, "-") == 0;
+    if (!o.from_stdin && (stat(o.input, &fst) != 0 || !S_ISREG(fst.st_mode))) {
         fprintf(stderr, "snijpunt load: %s: not a readable regular file\n", o.input);
         return 1;
     }
-    o.file_bytes = (uint64_t)fst.st_size;
-    if (read_mapping(&o) != 0 || (!o.no_check && local_check(&o, &st) != 0)) {
+    o.file_bytes = o.from_stdin ? 0 : (uint64_t)fst.st_size;
+    bool check_first = !o.no_check && !o.from_stdin;
+    if (read_mapping(&o) != 0 || (check_first && local_check(&o, &st) != 0) ||
+        (!o.no_check && o.from_stdin && stream_check_begin(&o) != 0)) {
+        stream_check_end(&o);
         free(o.mapping_text);
         return 1;
     }
-    if (!o.no_check && !o.json)
+    if (check_first && !o.json)
         print_check(&o, &st);
     fflush(stdout);
     struct sigaction sa = {.sa_handler = on_interrupt};
@@ -374,6 +458,7 @@ static int load_main(int argc, char **argv)
     if (sp_cli_connect(&o.t, "load", false, &conn) == 0)
         status = transfer(conn, &o, o.no_check ? NULL : &st);
     sp_cli_close(&conn);
+    stream_check_end(&o);
     free(o.mapping_text);
     return status;
 }

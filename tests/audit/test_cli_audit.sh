@@ -35,7 +35,7 @@ ok "ca init" "$cli" ca init --dir ca --org "Federatie RIEC Test" --oin 000000011
 [ "$(stat -c %a ca/ca.key)" = 600 ] || fail "ca.key is not mode 0600"
 refused "ca init twice" "exists" "$cli" ca init --dir ca --org X --oin 00000001111222333000
 refused "bad OIN" "11-test" "$cli" ca init --dir ca2 --org X --oin 00000001123456789000
-mkdir -p pki out
+mkdir -p -m 700 pki out # keys are written here: whatever the umask
 cp ca/ca.crt pki/ca.crt
 port=7100
 for n in "${nodes[@]}"; do

@@ -40,7 +40,7 @@ gov_init() {
     local names=() extra=()
     while [ $# -gt 0 ] && [ "$1" != -- ]; do names+=("$1"); shift; done
     [ "${1:-}" = -- ] && { shift; extra=("$@"); }
-    mkdir -p "$T/pki" "$CERTS"
+    mkdir -p -m 700 "$T/pki" "$CERTS" # keys are written here: whatever the umask
     [ -d "$CA" ] || gov_ca "$CA" "CA"
     gov_crl
     # the engine tests' fed_init allows unsigned rounds and shows every

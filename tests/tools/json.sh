@@ -143,7 +143,7 @@ if [ ! -x "$GEN" ]; then
 fi
 nodes=(gemeente-a politie-b belasting-c)
 keys=()
-mkdir -p "$TMP/pki" "$TMP/exports"
+mkdir -p -m 700 "$TMP/pki" "$TMP/exports" # keys are written here: whatever the umask
 cp "$TMP/ca/ca.crt" "$TMP/pki/ca.crt"
 port=7110
 for n in "${nodes[@]}"; do
