@@ -24,7 +24,7 @@ static void usage(FILE *out)
                  "reason), which rows were skipped for structural errors (with their line\n"
                  "numbers), and how many match keys of each type the file yields.\n"
                  "It never prints a value from the file.\n\n"
-                 "  --mapping FILE  the dataset's mapping (format: input/README.md)\n"
+                 "  --mapping FILE  the dataset's mapping (format: snijpunt-mapping(5))\n"
                  "  --today DATE    the date for future-date checks (default: today)\n"
                  "  --json          the same report as JSON on standard output\n\n"
                  "INPUT.csv may be - for standard input. Exit status: 0 the file is usable\n"

@@ -165,7 +165,7 @@ static int write_config(const struct init_opts *o)
     strftime(date, sizeof date, "%Y-%m-%d", gmtime_r(&now, &tm));
     int n = snprintf(text, sizeof text,
                      "# snijpuntd configuration of node %s, written by `snijpunt init` on %s.\n"
-                     "# Format: daemon/README.md. Check it with: snijpuntd --config FILE --check\n"
+                     "# Format: snijpuntd.conf(5). Check it with: snijpuntd --config FILE --check\n"
                      "node = %s\n"
                      "listen = %s\n"
                      "state_dir = %s\n"
@@ -180,7 +180,7 @@ static int write_config(const struct init_opts *o)
                      "# crl = /etc/snijpunt/pki/crl.pem\n"
                      "# node_cert = /etc/snijpunt/pki/%s.crt\n"
                      "# cert_dir = /etc/snijpunt/pki/peers\n"
-                     "# Local policy (daemon/README.md): accept_coordinator, accept_purpose,\n"
+                     "# Local policy (snijpuntd.conf(5)): accept_coordinator, accept_purpose,\n"
                      "# accept_legal_basis, accept_key_types, accept_modes, accept_min_holders,\n"
                      "# accept_max_set_size, accept_max_retention_days, may_count,\n"
                      "# counts_suppress_below.\n"

@@ -21,7 +21,7 @@ static void usage(FILE *out)
                  "and one line per derived key, value being the canonical key input. Rows\n"
                  "that cannot be read are skipped and counted on standard error; run\n"
                  "`snijpunt check` for the details.\n\n"
-                 "  --mapping FILE  the dataset's mapping (format: input/README.md)\n"
+                 "  --mapping FILE  the dataset's mapping (format: snijpunt-mapping(5))\n"
                  "  --today DATE    the date for future-date checks (default: today)\n\n"
                  "INPUT.csv may be - for standard input. Exit status: 0 done, 1 the file\n"
                  "cannot be used (or writing failed), 2 usage error.\n");

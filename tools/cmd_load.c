@@ -55,7 +55,7 @@ static void usage(FILE *out)
             "record ids and derived match keys, and swaps the new version in atomically:\n"
             "if anything fails, the previous version stays.\n\n"
             "  --dataset NAME   dataset name (a-z, 0-9, '_', '-'; at most 64)\n"
-            "  --mapping FILE   the export's mapping (format: input/README.md)\n"
+            "  --mapping FILE   the export's mapping (format: snijpunt-mapping(5))\n"
             "  --today DATE     date for the local check's future-date test\n"
             "  --no-check       skip the local check\n"
             "  --json           print the outcome as JSON (no progress output)\n" SP_CLI_TARGET_HELP
