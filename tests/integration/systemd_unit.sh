@@ -20,10 +20,11 @@ for want in Type=notify NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes
     SystemCallFilter=@system-service MemoryDenyWriteExecute=yes LockPersonality=yes \
     RestrictRealtime=yes CapabilityBoundingSet= UMask=0077 LimitCORE=0 StateDirectory=snijpunt \
     RuntimeDirectory=snijpunt ConfigurationDirectory=snijpunt User=snijpunt PrivateUsers=yes \
-    PrivateMounts=yes 'SystemCallFilter=~@privileged @resources'; do
+    PrivateMounts=yes 'SystemCallFilter=~@privileged @resources' \
+    SystemCallFilter=sched_setscheduler; do
     grep -qx -- "$want" "$unit" || { echo "FAIL: $unit lacks '$want'"; exit 1; }
 done
-# The exposure systemd/README.md states (1.1; the issue asks for <= 1.5).
+# The exposure systemd/README.md states (1.2; the issue asks for <= 1.5).
 # --offline and --threshold exist from systemd 250 (Debian 12 has 252).
 if systemd-analyze security --help 2>&1 | grep -q -- --offline; then
     score=$(systemd-analyze security --offline=true "$unit" 2>&1 | sed -n 's/.*exposure level for .*: \([0-9.]*\).*/\1/p')
