@@ -79,7 +79,7 @@ static void info_from_round(struct fed_round *r, struct sp_ctl_round_info *out)
     memcpy(out->matched, r->matched, sizeof(out->matched));
     snprintf(out->phase, sizeof(out->phase), "%s",
              fed_progress(r, r->fed->now_ms, &out->phase_done, &out->phase_total,
-                          &out->phase_elapsed_ms));
+                          &out->phase_elapsed_ms, &out->phase_rate));
 }
 
 /* Loads a round's meta from the store; SP_ERR_NOT_FOUND when absent. */

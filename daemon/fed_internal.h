@@ -173,9 +173,10 @@ struct fed_round {
     uint64_t values_sent, values_received, records_matched, rows;
     uint64_t matched[SP_ENTITY_COUNT]; /* own records with a row, per entity */
     bool persisted_final;
-    /* progress (fed_ctl.c): the phase last seen and since when; log pacing */
+    /* progress (fed_progress.c): the phase last seen, since when and how far
+     * it was then; log pacing */
     const char *phase;
-    uint64_t phase_ms, progress_logged_ms;
+    uint64_t phase_ms, phase_done0, progress_logged_ms;
 
     struct sp_round_key *key;
     struct fed_job *jobs; /* out with the workers */
@@ -433,10 +434,11 @@ bool fed_gov_heads_settled(const struct fed_round *r, uint64_t now_ms);
 #define FED_PROGRESS_LOG_MS 5000
 /* The round's phase (proposed, blinding, forwarding, counting, writing, or
  * the state of an ended round), what is done of its total (values; rows
- * when writing) and how long the phase has lasted; remembers when the
- * phase changed. */
+ * when writing), how long the phase has lasted and its rate per second
+ * (what was done since it began, not before); remembers when the phase
+ * changed. */
 const char *fed_progress(struct fed_round *r, uint64_t now_ms, uint64_t *done, uint64_t *total,
-                         uint64_t *elapsed_ms);
+                         uint64_t *elapsed_ms, uint64_t *rate);
 /* Logs progress every FED_PROGRESS_LOG_MS during a live round (tick). */
 void fed_progress_log(struct fed_round *r, uint64_t now_ms);
 

@@ -65,30 +65,32 @@ static const char *phase_of(const struct fed_round *r, uint64_t *done, uint64_t 
 }
 
 const char *fed_progress(struct fed_round *r, uint64_t now_ms, uint64_t *done, uint64_t *total,
-                         uint64_t *elapsed_ms)
+                         uint64_t *elapsed_ms, uint64_t *rate)
 {
     const char *phase = phase_of(r, done, total);
     if (*done > *total) /* a value counted before its total is known */
         *total = *done;
-    if (r->phase == NULL || strcmp(r->phase, phase) != 0) {
+    if (r->phase == NULL || strcmp(r->phase, phase) != 0 || *done < r->phase_done0) {
         r->phase = phase;
         r->phase_ms = now_ms;
+        r->phase_done0 = *done; /* forwarding starts with values already home */
         r->progress_logged_ms = now_ms;
     }
     *elapsed_ms = now_ms - r->phase_ms;
+    /* under a second the figure says more about timer granularity than speed */
+    *rate = *elapsed_ms >= 1000 ? (*done - r->phase_done0) * 1000 / *elapsed_ms : 0;
     return phase;
 }
 
 void fed_progress_log(struct fed_round *r, uint64_t now_ms)
 {
-    uint64_t done, total, elapsed;
+    uint64_t done, total, elapsed, rate;
     if (sp_round_state_terminal(r->state))
         return;
-    const char *phase = fed_progress(r, now_ms, &done, &total, &elapsed);
+    const char *phase = fed_progress(r, now_ms, &done, &total, &elapsed, &rate);
     if (now_ms - r->progress_logged_ms < FED_PROGRESS_LOG_MS || total == 0)
         return;
     r->progress_logged_ms = now_ms;
-    uint64_t rate = elapsed ? done * 1000 / elapsed : 0;
     char left[32] = "?";
     if (rate)
         snprintf(left, sizeof(left), "%" PRIu64 " s", (total - done + rate - 1) / rate);

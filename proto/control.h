@@ -221,9 +221,10 @@ struct sp_ctl_round_info {
     /* Progress of a live round (docs: daemon/ROUNDS.md, "Progress"): the
      * phase ([a-z_]{1,32}: proposed, blinding, forwarding, counting,
      * writing, or the state of an ended round), values (or rows) done of
-     * total in it, and how long it has lasted so far. */
+     * total in it, how long it has lasted so far, and how many it did per
+     * second since it began (0: not measurable yet). */
     char phase[SP_CTL_STATE_MAX + 1];
-    uint64_t phase_done, phase_total, phase_elapsed_ms;
+    uint64_t phase_done, phase_total, phase_elapsed_ms, phase_rate;
     uint64_t matched[SP_ENTITY_COUNT]; /* own records with a row of the entity */
 };
 

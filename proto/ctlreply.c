@@ -371,7 +371,7 @@ static int get_load_end(struct sp_wire_reader *r, struct sp_ctl_reply *rep)
 
 /* ---- ROUNDS ---- */
 
-#define ROUND_INFO_FIELDS 18
+#define ROUND_INFO_FIELDS 19
 
 static int check_round_info(const void *elem)
 {
@@ -417,6 +417,7 @@ static void put_round_info(struct sp_wire_writer *w, const struct sp_ctl_round_i
     sp_wire_put_uint(w, ri->phase_done);
     sp_wire_put_uint(w, ri->phase_total);
     sp_wire_put_uint(w, ri->phase_elapsed_ms);
+    sp_wire_put_uint(w, ri->phase_rate);
     sp_codec_put_entity_counts(w, ri->matched);
 }
 
@@ -441,6 +442,8 @@ static int get_round_progress(struct sp_wire_reader *r, struct sp_ctl_round_info
         err = sp_wire_get_u64(r, &ri->phase_total);
     if (err == 0)
         err = sp_wire_get_u64(r, &ri->phase_elapsed_ms);
+    if (err == 0)
+        err = sp_wire_get_u64(r, &ri->phase_rate);
     if (err == 0)
         err = sp_codec_get_entity_counts(r, ri->matched);
     return err;

@@ -40,8 +40,7 @@ void sp_cli_progress_of(const struct sp_ctl_round_info *ri, struct sp_cli_progre
     if (!p->known)
         return;
     p->percent = (unsigned)(ri->phase_done * 100 / ri->phase_total);
-    if (ri->phase_elapsed_ms > 0)
-        p->rate = ri->phase_done * 1000 / ri->phase_elapsed_ms;
+    p->rate = ri->phase_rate;
     if (p->rate > 0)
         p->eta_s = (ri->phase_total - ri->phase_done + p->rate - 1) / p->rate;
 }

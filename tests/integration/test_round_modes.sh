@@ -107,8 +107,74 @@ st=$(sp gemeente round status "$id" --json)
 [ "$(echo "$st" | jq -r '.participants | join(",")')" = gemeente,politie,belasting ] ||
     fail "status participants: $st"
 [ "$(echo "$st" | jq .records_matched)" -ge 3 ] || fail "records_matched: $st"
+[ "$(echo "$st" | jq -r .case)" = TEST-partners-2 ] || fail "status case: $st"
+[ "$(echo "$st" | jq .matched.person)" -eq 4 ] || fail "persons matched at gemeente: $st"
+
+# --- the coordinator's subjects: each person and address counted once -------
+# (participants gemeente=1, politie=2, belasting=4; worked out by hand from
+# the files above: 9 persons, 12 addresses)
+subj=$(sp gemeente counts --round "$id" --json |
+    jq -r '.subjects | select(.available) | .cells[] | "\(.entity),\(.holders_mask),\(.count)"')
+want_subj="person,1,2
+person,2,1
+person,3,1
+person,4,1
+person,5,1
+person,6,2
+person,7,1
+address,1,4
+address,2,3
+address,4,3
+address,6,1
+address,7,1"
+[ "$subj" = "$want_subj" ] || fail "subject cells:
+$subj
+--- want
+$want_subj"
+sp gemeente counts --round "$id" | grep -qE '^  person +4 +4 +1$' ||
+    fail "counts text: persons held by 1/2/3: $(sp gemeente counts --round "$id")"
+# only the initiator holds the counts; another node says so and fails
+if out=$(sp politie counts --round "$id" 2>&1); then fail "counts at a non-initiator succeeded"; fi
+grep -q "not initiated by this node" <<<"$out" || fail "counts at politie: $out"
+
+# --- what a node reads: a line per own record, and its own export joined -----
+by=$(sp gemeente results --round "$id" --by-record) || fail "results --by-record"
+[ "$(head -n 1 <<<"$by")" = \
+    dataset,record_id,entity,known_at,class,address_known_at,vehicle_known_at,account_known_at ] ||
+    fail "--by-record header: $(head -n 1 <<<"$by")"
+grep -qx 'personen,g-1,person,politie+belasting,A,politie+belasting,,' <<<"$by" ||
+    fail "--by-record g-1: $by"
+grep -qx 'personen,g-7,person,belasting,B,,,' <<<"$by" || fail "--by-record g-7: $by"
+! grep -q '^personen,g-3,' <<<"$by" || fail "--by-record lists g-3, which nobody else knows"
+joined=$(sp gemeente results --round "$id" --join "$T/gemeente.csv" --mapping "$T/personen.map" \
+    2>"$T/join.err") || fail "results --join: $(cat "$T/join.err")"
+[ "$(head -n 1 <<<"$joined")" = \
+    "id,bsn,voornamen,achternaam,geboortedatum,postcode,huisnummer,entity,known_at,class,address_known_at,vehicle_known_at,account_known_at" ] ||
+    fail "--join header: $(head -n 1 <<<"$joined")"
+grep -qx 'g-2,131860914,Anna,Vries,1975-05-05,3512CD,22,person,politie,A,,,' <<<"$joined" ||
+    fail "--join g-2: $joined"
+[ "$(tail -n +2 <<<"$joined" | wc -l)" -eq "$(tail -n +2 <<<"$by" | wc -l)" ] ||
+    fail "--join lines differ from --by-record"
+grep -q "of 6 records of" "$T/join.err" || fail "--join summary: $(cat "$T/join.err")"
+all=$(sp gemeente results --round "$id" --join "$T/gemeente.csv" --mapping "$T/personen.map" --all \
+    2>/dev/null) || fail "results --join --all"
+[ "$(tail -n +2 <<<"$all" | wc -l)" -eq 6 ] || fail "--join --all: $all"
+grep -qx 'g-3,390996038,Piet,Bakker,1960-02-03,3513EF,3,,,,,,' <<<"$all" || fail "--all g-3: $all"
 id3=$(run partners 3)
 check_rows partners 3 "$id3"
+
+# --- results kept until read once: nothing is read without --consume ---------
+id0=$(sp gemeente round start --participants gemeente,politie,belasting --keys bsn \
+    --min-holders 2 --mode partners --counter politie --case TEST-once --purpose "integration test" \
+    --deadline 60 --retention-days 0) || fail "round start (retention 0)"
+for n in gemeente politie belasting; do [ "$(round_wait "$n" "$id0" 60)" = done ] || fail "once: $n"; done
+if out=$(sp politie results --round "$id0" 2>&1); then fail "retention 0 read without --consume"; fi
+grep -q "run again with --consume" <<<"$out" || fail "retention 0 message: $out"
+if sp gemeente counts --round "$id0" >/dev/null 2>&1; then fail "counts of a retention-0 round without --consume"; fi
+[ -n "$(sp politie results --round "$id0" --consume | tail -n +2)" ] || fail "--consume read nothing"
+if sp politie results --round "$id0" --consume >/dev/null 2>&1; then
+    fail "the results of a retention-0 round were still there after --consume"
+fi
 
 # --- threshold --------------------------------------------------------------
 idt=$(run threshold 2)
@@ -132,6 +198,10 @@ want=$(expected_counts gemeente politie belasting)
 $got
 --- cleartext incidence
 $want"
+[ "$(sp gemeente counts --round "$idc" --json | jq '.subjects.available')" = false ] ||
+    fail "a counts round offered subject counts"
+sp gemeente counts --round "$idc" | grep -q "subjects: not available in a counts round" ||
+    fail "counts text of a counts round does not say why subjects are missing"
 for n in politie belasting; do # only the initiator receives the histogram
     c=$(sp "$n" counts --round "$idc" --json 2>/dev/null | jq '.entries | length') || c=0
     [ "$c" = 0 ] || fail "$n holds counts it must not have"
@@ -139,7 +209,7 @@ done
 
 # --- what the nodes recorded --------------------------------------------------
 for n in gemeente politie belasting; do
-    [ "$(sp "$n" round list --json | jq '[.[] | select(.state == "done")] | length')" = 4 ] ||
+    [ "$(sp "$n" round list --json | jq '[.[] | select(.state == "done")] | length')" = 5 ] ||
         fail "round list at $n: $(sp "$n" round list)"
 done
 sp gemeente round status | grep -q "round $idc  done" || fail "status of the latest round"

@@ -243,7 +243,7 @@ static bool round_info_equal(const struct sp_ctl_round_info *a, const struct sp_
           SAME(started_at) && SAME(finished_at) && SAME_STR(reason) && SAME(records_matched) &&
           SAME_STR(case_ref) && SAME(min_holders) && SAME(retention_days) && SAME(initiator) &&
           SAME(created_at) && SAME_STR(phase) && SAME(phase_done) && SAME(phase_total) &&
-          SAME(phase_elapsed_ms) && SAME_MEM(matched)))
+          SAME(phase_elapsed_ms) && SAME(phase_rate) && SAME_MEM(matched)))
         return false;
     for (uint32_t i = 0; i < a->nparticipants; i++) {
         if (strcmp(a->participants[i], b->participants[i]) != 0)

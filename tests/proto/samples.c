@@ -493,6 +493,7 @@ static void build_rep_rounds(struct sp_ctl_reply *r)
     rounds[1].phase_done = 12000;
     rounds[1].phase_total = 200000;
     rounds[1].phase_elapsed_ms = 4100;
+    rounds[1].phase_rate = 2926;
     r->rounds = (struct sp_ctl_rounds_reply){rounds, 2};
 }
 

@@ -210,7 +210,7 @@ static const struct patch reply_patches[] = {
     /* ROUND_INFO's progress: done within total, a phase name */
     {"ctl_rep_rounds", "3.1.14", "ce00030d41", 0, FIELD},         /* done > total */
     {"ctl_rep_rounds", "3.1.13", "a0", 0, FIELD},                 /* no phase */
-    {"ctl_rep_rounds", "3.1.17", "94 00 00 00 00", 0, MALFORMED}, /* 4 entities */
+    {"ctl_rep_rounds", "3.1.18", "94 00 00 00 00", 0, MALFORMED}, /* 4 entities */
     /* AUDIT_EXPORT [.., entries] */
     {"ctl_rep_audit_export", "3.0", "c400", 0, FIELD},
     {"ctl_rep_audit_export", "3.0", "c6 00010001", 65537, OVERSIZED},

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Issue 8, "rounds you can watch", with real nodes on loopback: a round of
+# 200,000 values (two nodes of 100,000 BSNs each; 40,000 each in a sanitizer
+# build, which is several times slower and would only make the test long).
+#  - `round status --wait` on a pipe prints progress lines whose counts
+#    increase (at least three), then the final status;
+#  - `round status --json` during the round carries the phase and progress
+#    fields; `round list` shows case, mode, state, started and duration;
+#  - the daemon logs progress while a phase lasts (when one lasts long
+#    enough for its 5 s interval).
+set -euo pipefail
+T=$(mktemp -d "${TMPDIR:-/tmp}/sp-progress.XXXXXX")
+. "$(dirname "$0")/test_round_lib.sh"
+trap fed_cleanup EXIT
+need_tools
+
+N=100000
+if grep -q "SP_SANITIZE:BOOL=ON" "$B/CMakeCache.txt" 2>/dev/null; then
+    N=40000
+    echo "sanitizer build: $N values per node"
+fi
+fed_init a b -- "round_deadline = 600"
+bsn_mapping "$T/p.map"
+mkcsv "$T/a.csv" a 0 "$N"
+mkcsv "$T/b.csv" b $((N / 2)) "$N"
+for n in a b; do
+    fed_start "$n"
+    sp "$n" load --dataset personen --mapping "$T/p.map" "$T/$n.csv" >/dev/null || fail "load $n"
+done
+for n in a b; do fed_wait_links "$n" a b; done
+
+id=$(sp a round start --participants a,b --keys bsn --min-holders 2 --mode partners \
+    --counter b --case PROGRESS-1 --purpose "progress test" --deadline 600) || fail "round start"
+
+# one look at the JSON while it runs
+js=$(round_json a "$id")
+[ "$(jq -r .case <<<"$js")" = PROGRESS-1 ] || fail "status --json: no case: $js"
+jq -e '.phase and (.progress | has("done") and has("total") and has("rate_per_s") and has("eta_s"))' \
+    <<<"$js" >/dev/null || fail "status --json: no progress: $js"
+
+sp a round status "$id" --wait >"$T/wait.out" || fail "the round failed: $(cat "$T/wait.out")"
+cat "$T/wait.out"
+# "round ID: PHASE DONE/TOTAL values (P%)...": counts must increase within
+# the run of lines (a new phase starts again from its own beginning)
+lines=$(grep -cE "^round $id: [a-z]+ [0-9]+/[0-9]+ " "$T/wait.out" || true)
+[ "$lines" -ge 3 ] || fail "round status --wait printed $lines progress lines, want at least 3"
+grep -E "^round $id: [a-z]+ [0-9]+/[0-9]+ " "$T/wait.out" |
+    awk '{ split($4, f, "/"); v = f[1] / f[2]
+           if ($3 == phase && v < last) { print "progress went back: " $0; bad = 1 }
+           if ($3 == phase && v > last) up++
+           phase = $3; last = v }
+         END { if (up < 2) { print "fewer than two increases within a phase"; bad = 1 }; exit bad }' ||
+    fail "progress lines do not increase"
+grep -q "round $id  done" "$T/wait.out" || fail "no final status after the progress lines"
+grep -q "own records matched: " "$T/wait.out" || fail "no per-entity matches in the status"
+
+# the list: a header and the round with its case and a duration
+sp a round list >"$T/list.out"
+head -n 1 "$T/list.out" | grep -q "case.*mode.*state.*started.*duration" || fail "round list header: $(head -n 1 "$T/list.out")"
+grep -E "^$id +PROGRESS-1 +partners +done .* [0-9]+ s$" "$T/list.out" >/dev/null ||
+    fail "round list: $(cat "$T/list.out")"
+
+# the daemon's own progress lines, when a phase outlasted the log interval
+if grep -q "round $id: blinding [0-9]*/[0-9]* (" "$T/a/d.log" "$T/b/d.log"; then
+    echo "daemon logged progress: $(grep -h "round $id: blinding [0-9]*/" "$T/a/d.log" | tail -n 1)"
+else
+    start=$(jq -r .started_at <<<"$(round_json a "$id")")
+    end=$(jq -r .finished_at <<<"$(round_json a "$id")")
+    [ $((end - start)) -lt 7 ] || fail "a round of $((end - start)) s logged no progress"
+    echo "round took $((end - start)) s: shorter than the 5 s log interval per phase"
+fi
+echo PASS
