@@ -1,141 +1,22 @@
 /* The peer transport: ROUTER + DEALERs over CURVE; see peer.h. */
 #include "daemon/peer.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <netinet/in.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "crypto/identity.h"
 #include "daemon/config.h"
 #include "daemon/log.h"
+#include "daemon/peer_impl.h"
 #include "daemon/zap.h"
 #include "proto/peer.h"
-
-/* ZMQ_ZAP_ENFORCE_DOMAIN is in libzmq's draft API section of zmq.h (4.3.x)
- * but implemented in every 4.3 build. Without it a CURVE server with no ZAP
- * handler accepts any client; with it the handshake fails instead. */
-#define SP_ZMQ_ZAP_ENFORCE_DOMAIN 93
-/* CURVE wraps each frame in a MESSAGE command (name, nonce, MAC, flags),
- * and ZMQ_MAXMSGSIZE is checked on that wire frame. */
-#define SP_CURVE_FRAME_OVERHEAD 64
-#define SP_PEERS_HWM            1000
-#define SP_PEERS_RECV_BUDGET    64
-#define SP_PEERS_RECONNECT_MS   100
-#define SP_PEERS_RECONNECT_MAX  2000
-/* Repeated handshake failures (every reconnect) are logged at most this often. */
-#define SP_PEERS_FAIL_LOG_MS 30000
-/* libzmq 4.3 gives up on a connection whose handshake failed (a ZAP refusal
- * or a CURVE error is a "protocol error", after which its session never
- * reconnects): the node replaces that DEALER itself, after a delay that
- * doubles from the first to the cap and starts again after a success. */
-#define SP_PEERS_HEAL_MIN_MS 500
-#define SP_PEERS_HEAL_MAX_MS 30000
-/* How often the peers' admission (certificate, CRL) is checked again for the
- * links that are open: a peer revoked since (CRL reloaded on SIGHUP or on its
- * timer) loses its connections within this time. */
-#define SP_PEERS_READMIT_MS 2000
-/* Linger of the DEALERs when the node shuts down. */
-#define SP_PEERS_CLOSE_LINGER_MS 250
-/* Listener connections followed at once (peers, plus strangers the ZAP
- * handler is still refusing); beyond that a close is logged without its
- * cause. */
-#define SP_PEERS_CONNS (2 * SP_CONFIG_MAX_PEERS + 16)
-/* Dropped-frame warnings: at most this many per window, then a count. */
-#define SP_PEERS_DROP_LOG_MAX 20
-#define SP_PEERS_DROP_LOG_MS  10000
-/* Lines about strangers' connections (closed, handshake failed): at most
- * this many per window, then a count. */
-#define SP_PEERS_STRANGER_LOG_MAX  10
-#define SP_PEERS_STRANGER_LOG_MS   10000
-#define SP_PEERS_STRANGER_LOG_WHAT "peers: lines about incoming connections without a known peer"
-/* Monitor events read and then handled together (see router_events). */
-#define SP_PEERS_EVENT_BATCH 64
-
-struct out_msg {
-    struct out_msg *next;
-    uint8_t *buf;
-    size_t len;
-};
-
-struct link {
-    char name[SP_CONFIG_NAME_MAX + 1];
-    char endpoint[SP_CONFIG_ENDPOINT_MAX + 1];
-    uint8_t server_pk[SP_CONFIG_KEY_BYTES];
-    void *dealer; /* NULL while closed (barred, or between a failure and its heal) */
-    void *mon;
-    unsigned gen; /* DEALERs opened so far: names each monitor endpoint apart */
-    bool up;
-    bool barred;         /* closed because admission refuses the peer now */
-    uint64_t heal_at_ms; /* when to replace (or reopen) the DEALER; 0: not due */
-    uint64_t backoff_ms; /* the delay before the next replacement */
-    uint64_t since_ms;
-    uint64_t last_fail_log_ms;
-    struct out_msg *qhead, *qtail;
-    size_t qbytes;
-};
-
-/*
- * Why a listener connection closed. libzmq 4.3.4 reports a frame over
- * ZMQ_MAXMSGSIZE (or one it cannot decode) only as ZMQ_EVENT_DISCONNECTED
- * with the socket's descriptor, exactly as it reports a peer that closed or
- * a heartbeat timeout. So when a connection is accepted the node keeps a
- * duplicate of that descriptor; ZeroMQ's close then leaves the TCP
- * connection open until the node has looked at it:
- *   data still unread      ZeroMQ stopped reading in the middle of the
- *                          stream: it refused a frame (too large, or not
- *                          decodable) while the peer was still sending;
- *   end of stream / reset  the peer closed (a well-behaved close);
- *   neither                this node closed it (heartbeat timeout, or a
- *                          refused frame that had fully arrived).
- * The peer is named by the User-Id of the messages that came in on that
- * descriptor (ZMQ_SRCFD), else by its address.
- * The cause is best effort and feeds the log only, never a decision: when
- * ZeroMQ closes a descriptor and a new connection takes its number before
- * the main loop has read the ACCEPTED event, the duplicate is of the newer
- * connection, and the close may be described by it. Every duplicate is
- * closed when its DISCONNECTED event is read (ZeroMQ queues that event
- * before it closes the descriptor), so none outlives the next batch.
- */
-struct conn {
-    int fd;   /* ZeroMQ's descriptor, as the monitor reports it; -1: free */
-    int dup;  /* the node's duplicate, or -1 */
-    int peer; /* authenticated sender of its messages, or -1 */
-    char endpoint[64];
-};
-
-struct sp_peers {
-    void *zctx;
-    const struct sp_identity *id; /* borrowed: DEALERs are reopened with it */
-    int timer;                    /* timerfd: wakes the loop for heals and re-admission */
-    sp_peers_admit_fn admit;
-    void *admit_ctx;
-    uint64_t readmit_at_ms;
-    void *router;
-    void *router_mon;
-    struct conn conns[SP_PEERS_CONNS];
-    uint64_t drop_log_since_ms;
-    struct sp_log_limit stranger_log;
-    unsigned drop_logged, drop_unlogged;
-    struct sp_zap *zap;
-    size_t nlinks;
-    struct link *links;
-    /* where each appended poll item belongs (set by pollitems) */
-    size_t nitems;
-    int item_kind[SP_PEERS_POLLITEMS(SP_CONFIG_MAX_PEERS)];
-    int item_link[SP_PEERS_POLLITEMS(SP_CONFIG_MAX_PEERS)];
-};
-
-enum { ITEM_ROUTER, ITEM_ROUTER_MON, ITEM_ZAP, ITEM_TIMER, ITEM_DEALER, ITEM_MON };
 
 static int set_int(void *s, int opt, int v)
 {
@@ -403,53 +284,12 @@ size_t sp_peers_pollitems(struct sp_peers *p, zmq_pollitem_t *items, size_t max)
     return p->nitems;
 }
 
-/* Reads one monitor event: [u16 event, u32 value][endpoint]. Returns 0 when
- * nothing was waiting. */
-static int read_event(void *mon, uint16_t *event, uint32_t *value)
-{
-    zmq_msg_t m;
-    zmq_msg_init(&m);
-    if (zmq_msg_recv(&m, mon, ZMQ_DONTWAIT) < 0) {
-        zmq_msg_close(&m);
-        return 0;
-    }
-    int ok = zmq_msg_size(&m) >= 6;
-    if (ok) {
-        const uint8_t *d = zmq_msg_data(&m);
-        memcpy(event, d, sizeof(*event));
-        memcpy(value, d + 2, sizeof(*value));
-    }
-    int more = zmq_msg_more(&m);
-    zmq_msg_close(&m);
-    while (more) { /* the endpoint frame: not needed */
-        zmq_msg_init(&m);
-        if (zmq_msg_recv(&m, mon, 0) < 0)
-            more = 0;
-        else
-            more = zmq_msg_more(&m);
-        zmq_msg_close(&m);
-    }
-    return ok;
-}
-
-static const char *handshake_failure(uint16_t ev, uint32_t value)
-{
-    if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
-        return value == 400 ? "refused by the peer's ZAP handler (our key is not configured there)"
-                            : "authentication failed";
-    if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
-        return "CURVE handshake failed (the peer's key differs from the configured one, or "
-               "it speaks another protocol)";
-    return "CURVE handshake failed (the other side closed the connection: a key differs "
-           "from the configured one)";
-}
-
 static void link_events(struct sp_peers *p, int i, uint64_t now_ms, sp_peers_link_fn fn, void *ctx)
 {
     struct link *l = &p->links[i];
     uint16_t ev;
     uint32_t value;
-    while (read_event(l->mon, &ev, &value)) {
+    while (peers_read_event(l->mon, &ev, &value)) {
         if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED && !l->up) {
             l->backoff_ms = SP_PEERS_HEAL_MIN_MS;
             l->heal_at_ms = 0;
@@ -472,7 +312,7 @@ static void link_events(struct sp_peers *p, int i, uint64_t now_ms, sp_peers_lin
             if (l->last_fail_log_ms == 0 || now_ms - l->last_fail_log_ms >= SP_PEERS_FAIL_LOG_MS) {
                 sp_log_warn("peers: connection to %s refused: %s (errno/status %" PRIu32
                             "); retrying in %" PRIu64 " ms, then less and less often",
-                            l->name, handshake_failure(ev, value), value,
+                            l->name, peers_handshake_failure(ev, value), value,
                             l->heal_at_ms > now_ms ? l->heal_at_ms - now_ms : 0);
                 l->last_fail_log_ms = now_ms;
             }
@@ -481,221 +321,6 @@ static void link_events(struct sp_peers *p, int i, uint64_t now_ms, sp_peers_lin
                                                                          : l->backoff_ms * 2;
         }
     }
-}
-
-static struct conn *conn_find(struct sp_peers *p, int fd)
-{
-    for (size_t i = 0; i < SP_PEERS_CONNS; i++)
-        if (p->conns[i].fd == fd && fd >= 0)
-            return &p->conns[i];
-    return NULL;
-}
-
-static void conn_release(struct conn *c)
-{
-    if (c->dup >= 0)
-        close(c->dup);
-    *c = (struct conn){.fd = -1, .dup = -1, .peer = -1};
-}
-
-static void format_endpoint(int s, char *out, size_t cap)
-{
-    struct sockaddr_storage a;
-    socklen_t len = sizeof(a);
-    char host[INET6_ADDRSTRLEN] = "?";
-    unsigned port = 0;
-    snprintf(out, cap, "an unknown address");
-    if (getpeername(s, (struct sockaddr *)&a, &len) != 0)
-        return;
-    if (a.ss_family == AF_INET) {
-        const struct sockaddr_in *v4 = (const struct sockaddr_in *)&a;
-        inet_ntop(AF_INET, &v4->sin_addr, host, sizeof(host));
-        port = ntohs(v4->sin_port);
-        snprintf(out, cap, "tcp://%s:%u", host, port);
-    } else if (a.ss_family == AF_INET6) {
-        const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)&a;
-        inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof(host));
-        port = ntohs(v6->sin6_port);
-        snprintf(out, cap, "tcp://[%s]:%u", host, port);
-    }
-}
-
-/* A connection was accepted on ZeroMQ's descriptor fd: keep a duplicate
- * (only of a connected TCP socket) to see later why it closed. */
-static void conn_accepted(struct sp_peers *p, int fd)
-{
-    struct conn *c = conn_find(p, fd);
-    if (c) /* a close that was never reported: the descriptor is reused */
-        conn_release(c);
-    for (size_t i = 0; i < SP_PEERS_CONNS && !c; i++)
-        if (p->conns[i].fd < 0)
-            c = &p->conns[i];
-    if (!c)
-        return;
-    struct stat st;
-    int d = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    if (d < 0)
-        return;
-    if (fstat(d, &st) != 0 || !S_ISSOCK(st.st_mode)) {
-        close(d);
-        return;
-    }
-    *c = (struct conn){.fd = fd, .dup = d, .peer = -1};
-    format_endpoint(d, c->endpoint, sizeof(c->endpoint));
-}
-
-static bool drop_log_allowed(struct sp_peers *p, uint64_t now_ms)
-{
-    if (now_ms - p->drop_log_since_ms >= SP_PEERS_DROP_LOG_MS) {
-        if (p->drop_unlogged)
-            sp_log_warn("peers: %u more dropped frames were not logged", p->drop_unlogged);
-        p->drop_log_since_ms = now_ms;
-        p->drop_logged = p->drop_unlogged = 0;
-    }
-    if (p->drop_logged >= SP_PEERS_DROP_LOG_MAX) {
-        p->drop_unlogged++;
-        return false;
-    }
-    p->drop_logged++;
-    return true;
-}
-
-/* ZeroMQ closed the listener connection on descriptor fd: says why (see
- * struct conn), naming the peer, then lets the connection go. */
-static void conn_closed(struct sp_peers *p, int fd, uint64_t now_ms)
-{
-    struct conn *c = conn_find(p, fd);
-    if (!c || c->dup < 0) {
-        if (sp_log_limit_allow(&p->stranger_log, now_ms, SP_PEERS_STRANGER_LOG_WHAT))
-            sp_log_info("peers: an incoming peer connection closed");
-        if (c)
-            conn_release(c);
-        return;
-    }
-    if (c->peer < 0 && !sp_log_limit_allow(&p->stranger_log, now_ms, SP_PEERS_STRANGER_LOG_WHAT)) {
-        conn_release(c);
-        return;
-    }
-    char who[SP_CONFIG_NAME_MAX + sizeof(c->endpoint) + 4];
-    if (c->peer >= 0)
-        snprintf(who, sizeof(who), "%s (%s)", p->links[c->peer].name, c->endpoint);
-    else
-        snprintf(who, sizeof(who), "%s", c->endpoint);
-    uint8_t b;
-    ssize_t n = recv(c->dup, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n > 0) {
-        if (drop_log_allowed(p, now_ms))
-            sp_log_warn("peers: dropped the connection from %s in the middle of a frame: "
-                        "larger than %lld bytes or not decodable (refused inside ZeroMQ)",
-                        who, (long long)SP_PEER_MSG_MAX_BYTES + SP_CURVE_FRAME_OVERHEAD);
-    } else if (n == 0 || errno == ECONNRESET) {
-        sp_log_info("peers: incoming connection from %s closed by the peer", who);
-    } else {
-        sp_log_info("peers: incoming connection from %s closed by this node (a refused "
-                    "handshake or frame, or a heartbeat timeout)",
-                    who);
-    }
-    conn_release(c);
-}
-
-static void router_event(struct sp_peers *p, uint16_t ev, uint32_t value, uint64_t now_ms)
-{
-    if (ev == ZMQ_EVENT_ACCEPTED)
-        conn_accepted(p, (int)value);
-    else if (ev == ZMQ_EVENT_DISCONNECTED)
-        conn_closed(p, (int)value, now_ms);
-    else if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
-        sp_log_debug("peers: incoming handshake refused by ZAP (status %" PRIu32 ")", value);
-    else if (sp_log_limit_allow(&p->stranger_log, now_ms, SP_PEERS_STRANGER_LOG_WHAT))
-        sp_log_warn("peers: incoming handshake failed: %s", handshake_failure(ev, value));
-}
-
-/* Events are read in batches: a connection accepted and already closed in
- * the same batch is not duplicated, since its descriptor may by now belong
- * to another connection. */
-static void router_events(struct sp_peers *p, uint64_t now_ms)
-{
-    uint16_t ev[SP_PEERS_EVENT_BATCH];
-    uint32_t val[SP_PEERS_EVENT_BATCH];
-    size_t n;
-    do {
-        for (n = 0; n < SP_PEERS_EVENT_BATCH && read_event(p->router_mon, &ev[n], &val[n]); n++)
-            ;
-        for (size_t i = 0; i < n; i++) {
-            bool closed_later = false;
-            for (size_t j = i + 1; j < n && ev[i] == ZMQ_EVENT_ACCEPTED && !closed_later; j++)
-                closed_later = ev[j] == ZMQ_EVENT_DISCONNECTED && val[j] == val[i];
-            if (!closed_later)
-                router_event(p, ev[i], val[i], now_ms);
-        }
-    } while (n == SP_PEERS_EVENT_BATCH);
-}
-
-/* The authenticated peer of a message from the listener (ZAP User-Id). */
-static int user_peer(const struct sp_peers *p, zmq_msg_t *m)
-{
-    const char *user = zmq_msg_gets(m, "User-Id");
-    return user ? sp_peers_find(p, user) : -1;
-}
-
-/* Drains the rest of a multipart message; returns the number of frames. */
-static size_t drain(void *sock)
-{
-    size_t n = 0;
-    int more = 1;
-    while (more) {
-        zmq_msg_t m;
-        zmq_msg_init(&m);
-        if (zmq_msg_recv(&m, sock, 0) < 0) {
-            zmq_msg_close(&m);
-            break;
-        }
-        more = zmq_msg_more(&m);
-        zmq_msg_close(&m);
-        n++;
-    }
-    return n;
-}
-
-static bool recv_router(struct sp_peers *p, sp_peers_recv_fn fn, void *ctx)
-{
-    zmq_msg_t rid, body;
-    zmq_msg_init(&rid);
-    if (zmq_msg_recv(&rid, p->router, ZMQ_DONTWAIT) < 0) {
-        zmq_msg_close(&rid);
-        return false;
-    }
-    struct sp_peer_in in = {.peer = -1, .via_router = true};
-    in.rid_len = zmq_msg_size(&rid) <= SP_PEERS_RID_MAX ? zmq_msg_size(&rid) : 0;
-    memcpy(in.rid, zmq_msg_data(&rid), in.rid_len);
-    bool more = zmq_msg_more(&rid);
-    zmq_msg_close(&rid);
-    if (!more) /* a ROUTER always prefixes the routing id; nothing to hand on */
-        return true;
-    zmq_msg_init(&body);
-    if (zmq_msg_recv(&body, p->router, 0) >= 0) {
-        in.peer = user_peer(p, &body);
-        /* A message read late may name a descriptor that a newer connection
-         * has taken since: only the first sender names a connection. */
-        struct conn *c = in.peer >= 0 ? conn_find(p, zmq_msg_get(&body, ZMQ_SRCFD)) : NULL;
-        if (c && c->peer < 0)
-            c->peer = in.peer;
-        if (in.peer >= 0 && p->links[in.peer].barred) {
-            /* admitted at its handshake, revoked since: not heard any more */
-            if (c && c->dup >= 0)
-                (void)shutdown(c->dup, SHUT_RDWR);
-            if (zmq_msg_more(&body))
-                (void)drain(p->router);
-            zmq_msg_close(&body);
-            return true;
-        }
-        in.data = zmq_msg_data(&body);
-        in.len = zmq_msg_size(&body);
-        in.extra_frames = zmq_msg_more(&body) && drain(p->router) > 0;
-        fn(ctx, &in);
-    }
-    zmq_msg_close(&body);
-    return true;
 }
 
 static bool recv_dealer(struct sp_peers *p, int i, sp_peers_recv_fn fn, void *ctx)
@@ -709,7 +334,7 @@ static bool recv_dealer(struct sp_peers *p, int i, sp_peers_recv_fn fn, void *ct
     struct sp_peer_in in = {.peer = i};
     in.data = zmq_msg_data(&body);
     in.len = zmq_msg_size(&body);
-    in.extra_frames = zmq_msg_more(&body) && drain(p->links[i].dealer) > 0;
+    in.extra_frames = zmq_msg_more(&body) && peers_drain(p->links[i].dealer) > 0;
     fn(ctx, &in);
     zmq_msg_close(&body);
     return true;
@@ -841,7 +466,7 @@ void sp_peers_dispatch(struct sp_peers *p, const zmq_pollitem_t *items, size_t n
             sp_zap_handle(p->zap);
             break;
         case ITEM_ROUTER_MON:
-            router_events(p, now_ms);
+            peers_router_events(p, now_ms);
             break;
         case ITEM_TIMER: {
             uint64_t expirations;
@@ -853,7 +478,7 @@ void sp_peers_dispatch(struct sp_peers *p, const zmq_pollitem_t *items, size_t n
             link_events(p, li, now_ms, link, ctx);
             break;
         case ITEM_ROUTER:
-            for (int b = 0; b < SP_PEERS_RECV_BUDGET && recv_router(p, recv, ctx); b++)
+            for (int b = 0; b < SP_PEERS_RECV_BUDGET && peers_recv_router(p, recv, ctx); b++)
                 ;
             break;
         case ITEM_DEALER:

@@ -62,7 +62,7 @@ fed_start stranger
 # --- strangers and wrong keys ---------------------------------------------
 for _ in $(seq 100); do
     grep -q "zap: refused connection" "$T/a/d.log" && grep -q "connection to x refused" \
-        "$T/a/d.log" && break
+        "$T/a/d.log" && grep -q "connection to a refused" "$T/stranger/d.log" && break
     sleep 0.1
 done
 grep -q "zap: refused connection from 127.0.0.1: key is not a configured peer's key (key fingerprint [0-9a-f]\{16\}" \
