@@ -7,7 +7,7 @@
 
 #include "audit/schema.h"
 #include "common/keytype.h"
-#include "daemon/audit_events.h"
+#include "round/audit_events.h"
 
 /* A chain of adders: the first failure wins and the rest are skipped. */
 struct build {

@@ -17,8 +17,8 @@
  * the schema refuses, e.g. an invalid name); *out is written only on
  * success.
  */
-#ifndef SP_DAEMON_AUDIT_EVENTS_H
-#define SP_DAEMON_AUDIT_EVENTS_H
+#ifndef SP_ROUND_AUDIT_EVENTS_H
+#define SP_ROUND_AUDIT_EVENTS_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /* Pure round logic; see round.h. */
-#include "daemon/round.h"
+#include "round/round.h"
 
 #include <inttypes.h>
 #include <stdarg.h>

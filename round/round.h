@@ -9,8 +9,8 @@
  *  - the checks a participant applies to a proposal before it accepts.
  * ROUNDS.md describes the protocol these pieces implement.
  */
-#ifndef SP_DAEMON_ROUND_H
-#define SP_DAEMON_ROUND_H
+#ifndef SP_ROUND_ROUND_H
+#define SP_ROUND_ROUND_H
 
 #include <stdbool.h>
 #include <stddef.h>

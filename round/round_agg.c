@@ -1,5 +1,5 @@
 /* Per-record aggregation of verdicts; see round_agg.h. */
-#include "daemon/round_agg.h"
+#include "round/round_agg.h"
 
 #include <stdbool.h>
 #include <stdlib.h>

@@ -21,8 +21,8 @@
  * subjects every own record takes about 70 bytes. Record ids are not
  * personal identifiers, but nothing here ever sees a key value.
  */
-#ifndef SP_DAEMON_ROUND_AGG_H
-#define SP_DAEMON_ROUND_AGG_H
+#ifndef SP_ROUND_ROUND_AGG_H
+#define SP_ROUND_ROUND_AGG_H
 
 #include <stddef.h>
 #include <stdint.h>

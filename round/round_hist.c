@@ -1,5 +1,5 @@
 /* The incidence histogram; see round_hist.h. */
-#include "daemon/round_hist.h"
+#include "round/round_hist.h"
 
 #include <stdlib.h>
 

@@ -9,8 +9,8 @@
  * Pure, in memory: one cell per (key type, mask) that occurred, at most
  * SP_PROTO_MAX_COUNT_ENTRIES (what a COUNTS message can carry).
  */
-#ifndef SP_DAEMON_ROUND_HIST_H
-#define SP_DAEMON_ROUND_HIST_H
+#ifndef SP_ROUND_ROUND_HIST_H
+#define SP_ROUND_ROUND_HIST_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,11 +1,11 @@
 /* Counting by sorted runs; see round_merge.h. */
-#include "daemon/round_merge.h"
+#include "round/round_merge.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/round_hist.h"
+#include "round/round_hist.h"
 
 #define E SP_ROUND_ELEM_BYTES
 

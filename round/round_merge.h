@@ -8,8 +8,8 @@
  * scratch is written sequentially (one entry per batch) and memory is 4
  * bytes per counted value. ROUNDS.md, "Counting", says why.
  */
-#ifndef SP_DAEMON_ROUND_MERGE_H
-#define SP_DAEMON_ROUND_MERGE_H
+#ifndef SP_ROUND_ROUND_MERGE_H
+#define SP_ROUND_ROUND_MERGE_H
 
 #include <stddef.h>
 #include <stdint.h>

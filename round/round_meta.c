@@ -1,11 +1,11 @@
 /* The round meta blob; see round_meta.h. */
-#include "daemon/round_meta.h"
+#include "round/round_meta.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/round.h"
+#include "round/round.h"
 
 /* SPR3 adds the records matched per entity after the set sizes. SPR2
  * holds SP_KEY_TYPE_COUNT set sizes (17 since name_addr, type 16); SPR1

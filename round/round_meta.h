@@ -16,8 +16,8 @@
  * (no per-entity counts) and "SPR1" blobs of earlier builds (also 16 set
  * sizes, before key type 16) decode too; they are never written.
  */
-#ifndef SP_DAEMON_ROUND_META_H
-#define SP_DAEMON_ROUND_META_H
+#ifndef SP_ROUND_ROUND_META_H
+#define SP_ROUND_ROUND_META_H
 
 #include <stddef.h>
 #include <stdint.h>

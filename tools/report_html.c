@@ -391,7 +391,7 @@ static int chart(FILE *out, const struct sp_report *r, const struct group *g, co
         id, label,   ent,   g->key_type ? sp_key_type_name(g->key_type) : NULL,
         r,  g->cols, shown, g->totals};
     fputs("<div class=\"chart\">\n", out);
-    int rc = sp_report_svg_upset(out, &u);
+    int rc = r->nparticipants ? sp_report_svg_upset(out, &u) : 0; /* no names: tables only */
     fputs("</div>\n", out);
     if (shown < g->n)
         fprintf(out,
@@ -472,6 +472,42 @@ static void suppression(FILE *out, const struct sp_report *r)
     fputs("</div>\n", out);
 }
 
+/* One row per entity: how many are held by exactly 1, 2, ... partners, and
+ * by k or more: the question a coordinator asks first. */
+static void summary(FILE *out, const struct sp_report *r)
+{
+    uint32_t k = r->min_holders ? r->min_holders : 2, n = r->nparticipants;
+    fputs("<table class=\"grid\" id=\"summary\"><thead><tr><th>held by</th>", out);
+    for (uint32_t d = 1; d <= n; d++)
+        fprintf(out, "<th class=\"n\">%" PRIu32 " partner%s</th>", d, d == 1 ? "" : "s");
+    fprintf(out,
+            "<th class=\"n\">%" PRIu32 " or more</th><th class=\"n\">in total</th></tr>"
+            "</thead><tbody>\n",
+            k);
+    for (int e = 1; e <= SP_REPORT_ENTITY_MAX; e++) {
+        uint64_t by[SP_REPORT_MAX_PARTICIPANTS + 1] = {0}, total = 0, matched = 0;
+        for (uint32_t i = 0; i < r->ncells; i++) {
+            unsigned d = sp_report_degree(r->cells[i].holders);
+            if (r->cells[i].entity != e || d > SP_REPORT_MAX_PARTICIPANTS)
+                continue;
+            by[d] += r->cells[i].count;
+            total += r->cells[i].count;
+            matched += d >= k ? r->cells[i].count : 0;
+        }
+        fprintf(out,
+                "<tr class=\"summary\" data-entity=\"%s\" data-total=\"%" PRIu64
+                "\" data-matched=\"%" PRIu64 "\"><td>%s</td>",
+                sp_report_entity_name(e), total, matched, unit(e, true));
+        for (uint32_t d = 1; d <= n; d++)
+            fprintf(out, "<td class=\"n\">%" PRIu64 "</td>", by[d]);
+        fprintf(out,
+                "<td class=\"n\"><strong>%" PRIu64 "</strong></td><td class=\"n\">%" PRIu64
+                "</td></tr>\n",
+                matched, total);
+    }
+    fputs("</tbody></table>\n", out);
+}
+
 static int counts(FILE *out, const struct sp_report *r)
 {
     int rc = 0;
@@ -495,6 +531,8 @@ static int counts(FILE *out, const struct sp_report *r)
               "identifies; do not add them up.</p>\n",
               out);
     suppression(out, r);
+    if (r->per_subject)
+        summary(out, r);
     struct group g = {.cols = malloc((r->ncells ? r->ncells : 1) * sizeof *g.cols)};
     if (!g.cols)
         return SP_ERR_NOMEM;

@@ -7,9 +7,9 @@
 
 /* Geometry, in CSS pixels. */
 #define PAD      10
-#define SET_W    150 /* participant totals: bar and number */
-#define NAME_W   170 /* participant names */
-#define COL_W    26  /* one combination */
+#define SET_W    105 /* participant totals: bar and number */
+#define NAME_W   135 /* participant names */
+#define COL_W    21  /* one combination */
 #define ROW_H    22  /* one participant */
 #define BAR_H    150 /* tallest combination bar */
 #define LABEL_H  64  /* room for the rotated count above a bar */
@@ -82,7 +82,7 @@ static void set_row(FILE *out, const struct sp_report_upset *u, uint32_t p, uint
                     double y_matrix, double width)
 {
     const struct sp_report *r = u->r;
-    double y = y_matrix + p * ROW_H, w = scale(u->totals[p], max, SET_W - 70);
+    double y = y_matrix + p * ROW_H, w = scale(u->totals[p], max, SET_W - 50);
     if (p % 2 == 0)
         fprintf(out, "<rect class=\"stripe\" x=\"%d\" y=\"%.1f\" width=\"%.1f\" height=\"%d\"/>\n",
                 PAD + SET_W, y, width - SET_W - 2 * PAD, ROW_H);

@@ -14,10 +14,10 @@
 #include <cmocka.h>
 
 #include "common/keytype.h"
-#include "daemon/round_agg.h"
-#include "daemon/round_hist.h"
-#include "daemon/round_merge.h"
-#include "daemon/round_meta.h"
+#include "round/round_agg.h"
+#include "round/round_hist.h"
+#include "round/round_merge.h"
+#include "round/round_meta.h"
 #include "failalloc.h"
 #include "proto/peer.h"
 

@@ -31,7 +31,7 @@ for n in a b c; do
     s=$(round_wait "$n" "$id" 60)
     [ "$s" = done ] || fail "round at $n ended '$s': $(sp "$n" round status "$id" 2>&1)"
 done
-sp a results --round "$id" | grep -q '^personen,a-1,b,' || fail "a-1 not linked to b"
+sp a results --round "$id" | grep -q '^personen,a-1,person,b,' || fail "a-1 not linked to b"
 # the log heads are exchanged after the round: wait until each node has all
 for n in a b c; do
     for _ in $(seq 100); do

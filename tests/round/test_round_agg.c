@@ -1,5 +1,5 @@
 /*
- * Result aggregation per record (daemon/round_agg.h): key types joined per
+ * Result aggregation per record (round/round_agg.h): key types joined per
  * (record, partner), the strongest class, disclosure per mode, ordering, and
  * enough records to exercise the hash index.
  */
@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "common/keytype.h"
-#include "daemon/round_agg.h"
+#include "round/round_agg.h"
 #include "proto/proposal.h"
 
 #define PARTNERS  SP_PROPOSAL_MODE_PARTNERS

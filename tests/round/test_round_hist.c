@@ -1,5 +1,5 @@
 /*
- * The counting node's incidence histogram (daemon/round_hist.h): built
+ * The counting node's incidence histogram (round/round_hist.h): built
  * incrementally as holder masks grow, in any arrival order, it equals the
  * histogram of the final holder sets computed directly; cells are ordered;
  * the cell limit of a COUNTS message holds.
@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "daemon/round_hist.h"
+#include "round/round_hist.h"
 #include "proto/peer.h"
 
 #define NODES  4

@@ -1,5 +1,5 @@
 /*
- * Counting by sorted runs (daemon/round_merge.h): batches sorted with their
+ * Counting by sorted runs (round/round_merge.h): batches sorted with their
  * permutation; the k-way merge gives every occurrence of an element the set
  * of participants holding it, and the histogram of distinct values per
  * holder set, exactly as a direct count over all participants' sets would.
@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "daemon/round_hist.h"
-#include "daemon/round_merge.h"
+#include "round/round_hist.h"
+#include "round/round_merge.h"
 #include "proto/peer.h"
 
 #define E        SP_ROUND_ELEM_BYTES

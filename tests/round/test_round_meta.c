@@ -1,6 +1,6 @@
 /*
- * The round meta blob (daemon/round_meta.h) and a participant's judgement
- * of a proposal (sp_round_judge in daemon/round.h): round trip, damaged
+ * The round meta blob (round/round_meta.h) and a participant's judgement
+ * of a proposal (sp_round_judge in round/round.h): round trip, damaged
  * blobs, and every refusal with its reason.
  */
 #include <setjmp.h>
@@ -14,8 +14,8 @@
 #include <cmocka.h>
 
 #include "common/keytype.h"
-#include "daemon/round.h"
-#include "daemon/round_meta.h"
+#include "round/round.h"
+#include "round/round_meta.h"
 #include "proto/proposal.h"
 
 static void fill_meta(struct sp_round_meta *m)

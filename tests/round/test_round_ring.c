@@ -1,6 +1,6 @@
 /*
  * Ring routing, disclosure per mode, holder checks, flow-control windows and
- * round ids (daemon/round.h).
+ * round ids (round/round.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "daemon/round.h"
+#include "round/round.h"
 #include "proto/proposal.h"
 
 /* Every origin's batch walks the whole ring once: each other node blinds it

@@ -1,5 +1,5 @@
 /*
- * The round state machine and its admission rules (daemon/round.h),
+ * The round state machine and its admission rules (round/round.h),
  * table-driven: every allowed transition, every refused one, terminal
  * states, and which peer message a round accepts in which state and role.
  */
@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "daemon/round.h"
+#include "round/round.h"
 #include "proto/peer.h"
 
 #define NSTATES (SP_ROUND_STATE_MAX + 1)

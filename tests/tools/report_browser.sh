@@ -134,6 +134,13 @@ jq -r --arg u "$unit" 'if $u == "subjects" then .subjects.cells else .entries en
 cmp -s "$work/want.totals" "$work/totals" ||
     fail "chart totals differ from the sums of counts --json: $(diff "$work/want.totals" "$work/totals" | head)"
 cmp -s "$work/sums" "$work/totals" || fail "chart totals differ from the sums of their own cells"
+if [ "$unit" = subjects ]; then # the summary table: per entity, the same totals
+    grep -E '^tr class="summary"' "$work/elements" |
+        sed -E 's/.* data-entity="([a-z]*)" data-total="([0-9]+)".*/\1|\2/' |
+        awk -F'|' '$2 > 0' | sort >"$work/summary"
+    cmp -s "$work/want.totals" "$work/summary" ||
+        fail "summary totals differ from counts --json: $(diff "$work/want.totals" "$work/summary" | head)"
+fi
 
 # Per partner: the sum of the cells it is among, in every group.
 grep -E '^tr class="partner-total"' "$work/elements" |

@@ -108,6 +108,11 @@ static void test_subject_cells(void **state)
     assert_non_null(strstr(p.buf, "data-entity=\"person\" data-total=\"1075\" "
                                   "data-matched=\"175\""));
     assert_non_null(strstr(p.buf, "data-participant=\"politie-b\" data-total=\"175\""));
+    /* The summary: persons held by exactly 1, 2, 3 partners, by 2 or more, in total. */
+    assert_non_null(strstr(p.buf, "<tr class=\"summary\" data-entity=\"person\" "
+                                  "data-total=\"1075\" data-matched=\"175\"><td>persons</td>"
+                                  "<td class=\"n\">900</td><td class=\"n\">160</td>"
+                                  "<td class=\"n\">15</td><td class=\"n\"><strong>175</strong>"));
     assert_non_null(strstr(p.buf, "<strong>4 cells left out</strong>"));
     assert_non_null(strstr(p.buf, "data-suppressed-cells=\"4\""));
     assert_null(strstr(p.buf, "per-key-note"));
