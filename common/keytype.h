@@ -84,7 +84,7 @@ int sp_entity_from_name(const char *name);
 bool sp_entity_is_subject(int entity);
 /* The entity every key type of a non-empty mask identifies; 0 when the mask
  * is empty, holds an invalid type, or mixes entities. A result row's key
- * types always name one entity (daemon/round_agg.h). */
+ * types always name one entity (round/round_agg.h). */
 int sp_key_mask_entity(uint32_t mask);
 /* The key types of one entity, as a mask. */
 uint32_t sp_entity_key_mask(int entity);

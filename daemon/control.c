@@ -23,7 +23,7 @@
 #include "daemon/federation.h"
 #include "daemon/gov.h"
 #include "daemon/log.h"
-#include "daemon/round_meta.h"
+#include "round/round_meta.h"
 #include "daemon/store.h"
 #include "proto/control.h"
 

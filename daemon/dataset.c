@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "common/keytype.h"
-#include "daemon/audit_events.h"
+#include "round/audit_events.h"
 #include "daemon/audit_log.h"
 #include "daemon/dataset.h"
 #include "daemon/log.h"

@@ -15,7 +15,7 @@
 #include "daemon/fed_internal.h"
 #include "daemon/gov.h"
 #include "daemon/log.h"
-#include "daemon/round_meta.h"
+#include "round/round_meta.h"
 
 static uint64_t mono_ms(void)
 {

@@ -13,8 +13,8 @@
 
 #include "daemon/fed_internal.h"
 #include "daemon/log.h"
-#include "daemon/round_hist.h"
-#include "daemon/round_merge.h"
+#include "round/round_hist.h"
+#include "round/round_merge.h"
 
 /* round id | participant | key type | seq (big-endian) */
 #define FIN_KEY_BYTES (SP_PROTO_ROUND_ID_BYTES + 1 + 1 + 4)

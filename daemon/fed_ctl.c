@@ -10,7 +10,7 @@
 #include "daemon/config.h"
 #include "daemon/fed_internal.h"
 #include "daemon/log.h"
-#include "daemon/round_meta.h"
+#include "round/round_meta.h"
 
 __attribute__((format(printf, 4, 5))) static int ctl_error(struct sp_ctl_reply *reply, uint8_t op,
                                                            int rc, const char *fmt, ...)

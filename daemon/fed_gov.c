@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "audit/head.h"
-#include "daemon/audit_events.h"
+#include "round/audit_events.h"
 #include "daemon/audit_log.h"
 #include "daemon/config.h"
 #include "daemon/fed_internal.h"

@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "crypto/identity.h"
-#include "daemon/audit_events.h"
+#include "round/audit_events.h"
 #include "daemon/audit_log.h"
 #include "daemon/config.h"
 #include "daemon/gov.h"

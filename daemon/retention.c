@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/audit_events.h"
+#include "round/audit_events.h"
 #include "daemon/audit_log.h"
 #include "daemon/log.h"
 #include "daemon/retention.h"
-#include "daemon/round_meta.h"
+#include "round/round_meta.h"
 #include "daemon/store.h"
 
 #define DAY_S UINT64_C(86400)

@@ -139,7 +139,7 @@ struct sp_peer_counts {
 };
 
 /* One subject cell: `count` subjects of `entity` (enum sp_entity) are held
- * by exactly the nodes in `holders` (daemon/round_agg.h, "local subjects"). */
+ * by exactly the nodes in `holders` (round/round_agg.h, "local subjects"). */
 struct sp_peer_subject_count {
     uint8_t entity;   /* SP_ENTITY_MIN..SP_ENTITY_MAX */
     uint32_t holders; /* non-zero mask */

@@ -77,7 +77,7 @@ static const char *class_name(uint8_t k)
     return n ? n : "?";
 }
 
-/* A row's key types all name one entity (daemon/round_agg.h). */
+/* A row's key types all name one entity (round/round_agg.h). */
 static const char *entity_name(uint32_t key_types)
 {
     const char *n = sp_entity_name(sp_key_mask_entity(key_types));

@@ -28,7 +28,7 @@
 #include "daemon/config.h"
 #include "daemon/control.h"
 #include "daemon/gov.h"
-#include "daemon/round_meta.h"
+#include "round/round_meta.h"
 #include "daemon/store.h"
 #include "proto/control.h"
 

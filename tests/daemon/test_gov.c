@@ -20,7 +20,7 @@
 #include "daemon/audit_log.h"
 #include "daemon/config.h"
 #include "daemon/gov.h"
-#include "daemon/round_meta.h"
+#include "round/round_meta.h"
 #include "daemon/store.h"
 #include "govfix.h"
 
