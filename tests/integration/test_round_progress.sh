@@ -60,13 +60,14 @@ head -n 1 "$T/list.out" | grep -q "case.*mode.*state.*started.*duration" || fail
 grep -E "^$id +PROGRESS-1 +partners +done .* [0-9]+ s$" "$T/list.out" >/dev/null ||
     fail "round list: $(cat "$T/list.out")"
 
-# the daemon's own progress lines, when a phase outlasted the log interval
-if grep -q "round $id: blinding [0-9]*/[0-9]* (" "$T/a/d.log" "$T/b/d.log"; then
-    echo "daemon logged progress: $(grep -h "round $id: blinding [0-9]*/" "$T/a/d.log" | tail -n 1)"
+# the daemon's own progress lines: one every 5 s while a phase lasts, so a
+# round longer than five phases of 6 s must have logged one
+if grep -qE "round $id: [a-z]+ [0-9]+/[0-9]+ \(" "$T/a/d.log" "$T/b/d.log"; then
+    echo "daemon logged progress: $(grep -hE "round $id: [a-z]+ [0-9]+/[0-9]+ \(" "$T/a/d.log" | tail -n 1)"
 else
     start=$(jq -r .started_at <<<"$(round_json a "$id")")
     end=$(jq -r .finished_at <<<"$(round_json a "$id")")
-    [ $((end - start)) -lt 7 ] || fail "a round of $((end - start)) s logged no progress"
-    echo "round took $((end - start)) s: shorter than the 5 s log interval per phase"
+    [ $((end - start)) -le 30 ] || fail "a round of $((end - start)) s logged no progress"
+    echo "round took $((end - start)) s: no phase outlasted the 5 s log interval"
 fi
 echo PASS
