@@ -76,7 +76,8 @@ const char *fed_progress(struct fed_round *r, uint64_t now_ms, uint64_t *done, u
         r->phase_done0 = *done; /* forwarding starts with values already home */
         r->progress_logged_ms = now_ms;
     }
-    *elapsed_ms = now_ms - r->phase_ms;
+    /* an ended round reads the same live and from the store: no progress */
+    *elapsed_ms = sp_round_state_terminal(r->state) ? 0 : now_ms - r->phase_ms;
     /* under a second the figure says more about timer granularity than speed */
     *rate = *elapsed_ms >= 1000 ? (*done - r->phase_done0) * 1000 / *elapsed_ms : 0;
     return phase;
