@@ -502,11 +502,21 @@ void sp_fed_dispatch(struct sp_fed *fed, const zmq_pollitem_t *items, size_t n, 
 /* ---- lifecycle -------------------------------------------------------- */
 
 /* Rounds that were live when the previous process stopped cannot resume
- * (their keys were never on disk): they are recorded as failed. The walk
- * collects their ids; the updates happen after it (no write inside a walk). */
+ * (their keys were never on disk): they are recorded as failed, and their
+ * other participants are told at once (ABORT), so that they do not wait for
+ * a heartbeat timeout or the round's deadline. The walk collects the ids;
+ * the updates happen after it (no write inside a walk). */
 struct recover_list {
     uint8_t (*ids)[SP_STORE_ROUND_ID_BYTES];
     size_t n, cap;
+};
+
+/* A recovered round's other participants, to be told once the peer sockets
+ * exist. */
+struct fed_recovered {
+    uint8_t id[SP_PROTO_ROUND_ID_BYTES];
+    unsigned n;
+    char names[SP_PROTO_MAX_PARTICIPANTS][SP_PROTO_NAME_MAX + 1];
 };
 
 static int recover_collect(void *ctx, const uint8_t id[SP_STORE_ROUND_ID_BYTES], const void *blob,
@@ -535,7 +545,23 @@ cleanup:
     return rc;
 }
 
-static int recover_one(struct sp_fed *fed, const uint8_t id[SP_STORE_ROUND_ID_BYTES])
+/* The participants of a recovered round other than this node. */
+static void note_recovered(struct sp_fed *fed, const struct sp_round_meta *m,
+                           struct fed_recovered *out)
+{
+    struct sp_proposal *p = calloc(1, sizeof(*p));
+    memcpy(out->id, m->round_id, sizeof(out->id));
+    out->n = 0;
+    if (p && sp_proposal_decode(m->proposal, m->proposal_len, p) == 0)
+        for (uint32_t i = 0; i < p->nparticipants; i++)
+            if (strcmp(p->participants[i].name, fed->cfg->node) != 0)
+                snprintf(out->names[out->n++], sizeof(out->names[0]), "%s",
+                         p->participants[i].name);
+    free(p);
+}
+
+static int recover_one(struct sp_fed *fed, const uint8_t id[SP_STORE_ROUND_ID_BYTES],
+                       struct fed_recovered *told)
 {
     void *blob = NULL;
     size_t len = 0;
@@ -547,6 +573,7 @@ static int recover_one(struct sp_fed *fed, const uint8_t id[SP_STORE_ROUND_ID_BY
     if ((rc = sp_store_round_get(fed->store, id, &blob, &len)) != 0 ||
         (rc = sp_round_meta_decode(blob, len, m)) != 0)
         goto cleanup;
+    note_recovered(fed, m, told);
     char hex[33];
     sp_round_id_hex(id, hex);
     sp_log_warn("round %s: was %s when the node stopped; recorded as failed", hex,
@@ -570,10 +597,42 @@ static int recover_rounds(struct sp_fed *fed)
 {
     struct recover_list l = {0};
     int rc = sp_store_rounds_foreach(fed->store, recover_collect, &l);
-    for (size_t i = 0; rc == 0 && i < l.n; i++)
-        rc = recover_one(fed, l.ids[i]);
+    if (rc == 0 && l.n > 0 && !(fed->recovered = calloc(l.n, sizeof(*fed->recovered))))
+        rc = SP_ERR_NOMEM;
+    for (size_t i = 0; rc == 0 && i < l.n; i++) {
+        rc = recover_one(fed, l.ids[i], &fed->recovered[i]);
+        fed->nrecovered += rc == 0;
+    }
     free(l.ids);
     return rc;
+}
+
+/* Tells the other participants of every recovered round that this node
+ * restarted during it: an ABORT waits in the peer's outgoing queue until its
+ * link is up, and the peer fails the round at once instead of waiting for a
+ * timeout. A peer that already ended the round ignores it. */
+static void tell_recovered(struct sp_fed *fed)
+{
+    for (size_t i = 0; i < fed->nrecovered; i++) {
+        const struct fed_recovered *rv = &fed->recovered[i];
+        struct sp_peer_msg m = {.type = SP_PEER_ABORT};
+        char hex[33];
+        memcpy(m.round_id, rv->id, sizeof(m.round_id));
+        m.abort.code = SP_ERR_ROUND_FAILED;
+        snprintf(m.abort.reason, sizeof(m.abort.reason), "%s restarted during the round",
+                 fed->cfg->node);
+        sp_round_id_hex(rv->id, hex);
+        for (unsigned p = 0; p < rv->n; p++) {
+            int peer = sp_peers_find(fed->peers, rv->names[p]);
+            if (peer >= 0)
+                fed_send_peer(fed, peer, &m);
+        }
+        sp_log_info("round %s: told its %u other participants that this node restarted", hex,
+                    rv->n);
+    }
+    free(fed->recovered);
+    fed->recovered = NULL;
+    fed->nrecovered = 0;
 }
 
 /* The ZAP handler's hooks: a configured peer is admitted only while its
@@ -609,6 +668,7 @@ int sp_fed_new(const struct sp_config *cfg, struct sp_store *store, const struct
         goto cleanup;
     if (gov)
         sp_peers_set_admission(fed->peers, admit_peer, refused_peer, fed);
+    tell_recovered(fed);
     sp_log_info("federation: node %s listening on %s with %zu peers, %u worker threads", cfg->node,
                 cfg->listen, cfg->npeers, nthreads);
     *out = fed;
@@ -656,6 +716,7 @@ void sp_fed_free(struct sp_fed **fp)
     }
     sp_peers_free(&fed->peers);
     free(fed->ctl_rounds);
+    free(fed->recovered);
     free(fed->ctl_peers);
     free(fed);
     *fp = NULL;

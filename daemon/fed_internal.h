@@ -41,6 +41,7 @@
 
 struct sp_round_key;
 struct fed_counter;
+struct fed_recovered;
 
 #define FED_ELEM       SP_PEER_ELEMENT_BYTES
 #define FED_NTYPES     (SP_KEY_TYPE_MAX + 1)
@@ -285,6 +286,9 @@ struct sp_fed {
     /* counting scratch (fed_count.c) */
     unsigned final_dbi;
     bool scratch_open;
+    /* rounds recorded as failed at start-up, whose participants are told */
+    struct fed_recovered *recovered;
+    size_t nrecovered;
     /* control replies: storage valid until the next sp_fed_control call */
     struct sp_ctl_round_info *ctl_rounds;
     struct sp_ctl_peer_info *ctl_peers;

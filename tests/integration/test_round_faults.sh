@@ -211,6 +211,29 @@ for n in a b c; do
 done
 [ -n "$(results_of c "$id2")" ] || fail "no results after the restart"
 
+# --- kill -9 and an immediate restart: the others hear it at once ---------------
+# The restarted node records the round as failed and sends ABORT to its
+# participants; without that they would wait for the heartbeat (3 s) plus the
+# link grace (5 s), or the deadline if the link came back in between.
+id4=$(start_round a c)
+wait_state c "$id4" running 20
+fed_kill c
+t0=$(date +%s%N)
+fed_start c
+for n in a b; do
+    [ "$(round_wait "$n" "$id4" 30)" = failed ] || fail "$n: round not failed after c restarted"
+done
+ms=$((($(date +%s%N) - t0) / 1000000))
+for n in a b; do
+    reason=$(round_json "$n" "$id4" | jq -r .reason)
+    [[ $reason == *"c restarted during the round"* ]] || fail "$n: reason '$reason'"
+done
+[ "$ms" -lt 4000 ] || fail "the others took $ms ms to fail the round of a restarted node"
+echo "a kill -9 and restart of c ended the round at a and b within $ms ms"
+grep -q "round $id4: told its 2 other participants that this node restarted" "$T/c/d.log" ||
+    fail "c did not log whom it told"
+for n in a b c; do fed_wait_links "$n" a b c; done
+
 # --- cancel -------------------------------------------------------------------
 id3=$(start_round a c)
 wait_state b "$id3" running 20
