@@ -66,6 +66,7 @@ static const struct key_def keys[] = {
     {"node", SEC_GLOBAL, K_NAME, 0, 0, G(node)},
     {"listen", SEC_GLOBAL, K_ENDPOINT, 0, 0, G(listen)},
     {"state_dir", SEC_GLOBAL, K_PATH, 0, 0, G(state_dir)},
+    {"backup_dir", SEC_GLOBAL, K_PATH, 0, 0, G(backup_dir)},
     {"identity", SEC_GLOBAL, K_PATH, 0, 0, G(identity_path)},
     {"control_socket", SEC_GLOBAL, K_SOCKET, 0, 0, G(control_socket)},
     {"control_group", SEC_GLOBAL, K_GROUP, 0, 0, G(control_group)},

@@ -68,6 +68,7 @@ struct sp_config {
     char node[SP_CONFIG_NAME_MAX + 1];           /* required */
     char listen[SP_CONFIG_ENDPOINT_MAX + 1];     /* required; peers connect here */
     char state_dir[SP_CONFIG_PATH_MAX + 1];      /* default SP_CONFIG_DEFAULT_STATE */
+    char backup_dir[SP_CONFIG_PATH_MAX + 1];     /* BACKUP writes here; "" = <state_dir>/backup */
     char identity_path[SP_CONFIG_PATH_MAX + 1];  /* required: secret key file */
     char control_socket[SP_CONFIG_PATH_MAX + 1]; /* default SP_CONFIG_DEFAULT_CONTROL */
     char control_group[SP_CONFIG_NAME_MAX + 1];  /* "" = owner-only socket */
