@@ -28,6 +28,7 @@ struct run {
      * (round, peer), for binary search */
     const struct sp_audit_round_facts **sorted[MAX_LOGS];
     const struct sp_audit_recv_head **heads[MAX_LOGS];
+    char excuse[SP_AUDIT_NAME_MAX + SP_AUDIT_END_REASON_MAX + 64]; /* the round's recorded end */
 };
 
 int sp_audit_crosscheck_new(struct sp_audit_crosscheck **out)
@@ -77,6 +78,28 @@ __attribute__((format(printf, 2, 3))) static void say(struct run *r, const char 
     r->sum->problems++;
     if (r->emit)
         r->emit(r->ctx, line);
+}
+
+/* A finding that the round's recorded end (r->excuse) explains; without
+ * one it is a problem. */
+__attribute__((format(printf, 2, 3))) static void say_unless_ended(struct run *r, const char *fmt,
+                                                                   ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (!r->excuse[0]) {
+        say(r, "%s", line);
+        return;
+    }
+    r->sum->explained++;
+    if (r->emit) {
+        char full[1024];
+        snprintf(full, sizeof(full), "explained by %s: %s", r->excuse, line);
+        r->emit(r->ctx, full);
+    }
 }
 
 static void round_hex(const uint8_t *id, char out[2 * SP_AUDIT_ROUND_BYTES + 1])
@@ -221,7 +244,8 @@ static void compare_flow(struct run *r, const uint8_t *id, size_t a, size_t b)
     round_hex(id, rid);
     r->sum->pairs++;
     if (!ab || !ba) {
-        say(r, "round %s: %s logged what it exchanged with %s, but %s logged nothing for %s", rid,
+        say_unless_ended(
+            r, "round %s: %s logged what it exchanged with %s, but %s logged nothing for %s", rid,
             node_of(r, ab ? a : b), node_of(r, ab ? b : a), node_of(r, ab ? b : a),
             node_of(r, ab ? a : b));
     }
@@ -229,7 +253,8 @@ static void compare_flow(struct run *r, const uint8_t *id, size_t a, size_t b)
     ba = ba ? ba : &none;
     for (int kt = SP_KEY_TYPE_MIN; kt <= SP_KEY_TYPE_MAX; kt++) {
         if (ab->sent[kt] != ba->received[kt])
-            say(r, "round %s, key type %s: %s sent %llu values to %s, which received %llu", rid,
+            say_unless_ended(
+                r, "round %s, key type %s: %s sent %llu values to %s, which received %llu", rid,
                 sp_key_type_name(kt), node_of(r, a), (unsigned long long)ab->sent[kt],
                 node_of(r, b), (unsigned long long)ba->received[kt]);
     }
@@ -273,8 +298,8 @@ static void check_heads_recorded(struct run *r, const uint8_t *id, size_t a)
     for (size_t k = 0; x->head_sent && k < x->nsent_to; k++) {
         long b = log_of(r, x->sent_to[k]);
         if (b >= 0 && (size_t)b != a && !recorded_head(r, (size_t)b, id, node_of(r, a)))
-            say(r, "round %s: %s sent its log head to %s, which recorded none", rid, node_of(r, a),
-                x->sent_to[k]);
+            say_unless_ended(r, "round %s: %s sent its log head to %s, which recorded none", rid,
+                             node_of(r, a), x->sent_to[k]);
     }
 }
 
@@ -287,7 +312,8 @@ static void check_presence(struct run *r, const uint8_t *id, size_t a)
     for (size_t k = 0; k < x->nparts; k++) {
         long b = log_of(r, x->parts[k]);
         if (b >= 0 && !facts_of(r, (size_t)b, id))
-            say(r, "round %s: %s lists %s as a participant, but %s's log has no entry for it", rid,
+            say_unless_ended(
+                r, "round %s: %s lists %s as a participant, but %s's log has no entry for it", rid,
                 node_of(r, a), x->parts[k], x->parts[k]);
     }
     if (x->digest_conflict || x->participants_conflict)
@@ -305,9 +331,41 @@ static bool seen_before(const struct run *r, size_t a, const uint8_t *id)
     return false;
 }
 
+/* What kind of end a recorded reason describes (daemon/ROUNDS.md, "Faults"). */
+static const char *end_kind(const struct sp_audit_round_facts *f)
+{
+    if (f->refused)
+        return "a refusal";
+    if (strstr(f->end_reason, "restarted"))
+        return "a crash or restart";
+    if (strstr(f->end_reason, "shut down"))
+        return "an orderly stop";
+    if (strstr(f->end_reason, "unreachable"))
+        return "a lost peer";
+    if (strstr(f->end_reason, "cancelled"))
+        return "a cancellation";
+    return "a failure";
+}
+
+/* The first recorded end of the round that was not normal, as the
+ * explanation of what it left missing ("" when it ended well everywhere). */
+static void find_excuse(struct run *r, const uint8_t *id)
+{
+    r->excuse[0] = '\0';
+    for (size_t a = 0; a < r->cc->n; a++) {
+        const struct sp_audit_round_facts *f = facts_of(r, a, id);
+        if (f && (f->failed || f->refused)) {
+            snprintf(r->excuse, sizeof(r->excuse), "%s recorded at %s (\"%s\")", end_kind(f),
+                     node_of(r, a), f->end_reason);
+            return;
+        }
+    }
+}
+
 static void check_round(struct run *r, const uint8_t *id)
 {
     r->sum->rounds++;
+    find_excuse(r, id);
     for (size_t a = 0; a < r->cc->n; a++) {
         if (!facts_of(r, a, id))
             continue;

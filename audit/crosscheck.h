@@ -14,6 +14,17 @@
  * Each disagreement is one sentence through the emit callback; node names,
  * round ids, key types and counts only.
  *
+ * A disagreement is **explained** when a log records why the round did not
+ * end normally: a node that crashed or was restarted ("the node restarted
+ * during the round"), stopped ("shut down during the round"), refused the
+ * proposal, or lost a peer. Messages in flight, sizes and heads that never
+ * got written are then expected to be missing, and the finding says which
+ * recorded end explains it ("explained by ..."). What no recorded end can
+ * explain stays **unexplained** and fails the cross-check: a log that does
+ * not verify, a head that differs from the one its node logged or that its
+ * node did not sign, different proposals or participants, and any missing
+ * or unequal exchange in a round that ended normally everywhere.
+ *
  * Pure.
  */
 #ifndef SP_AUDIT_CROSSCHECK_H
@@ -28,12 +39,13 @@
 typedef void (*sp_audit_emit_fn)(void *ctx, const char *line);
 
 struct sp_audit_cc_summary {
-    size_t logs;     /* exports */
-    size_t bad_logs; /* exports that failed their own verification */
-    size_t rounds;   /* distinct round ids */
-    size_t pairs;    /* (round, A, B) size comparisons made */
-    size_t pins;     /* peers' heads checked against the logs they pin */
-    size_t problems; /* findings emitted */
+    size_t logs;      /* exports */
+    size_t bad_logs;  /* exports that failed their own verification */
+    size_t rounds;    /* distinct round ids */
+    size_t pairs;     /* (round, A, B) size comparisons made */
+    size_t pins;      /* peers' heads checked against the logs they pin */
+    size_t problems;  /* unexplained findings: tampering or loss */
+    size_t explained; /* findings a recorded crash, stop or refusal explains */
 };
 
 struct sp_audit_crosscheck; /* opaque */
@@ -48,9 +60,10 @@ void sp_audit_crosscheck_free(struct sp_audit_crosscheck **cc);
 SP_NODISCARD int sp_audit_crosscheck_add(struct sp_audit_crosscheck *cc,
                                          struct sp_audit_verifier **v);
 
-/* Runs the checks above, emitting each problem (and each export's own
- * verification failure). Fills *sum. Returns 0 when all agree, SP_ERR_AUDIT
- * when anything was emitted, SP_ERR_NOMEM. Runs once. */
+/* Runs the checks above, emitting each finding (and each export's own
+ * verification failure); explained findings start with "explained by".
+ * Fills *sum. Returns 0 when nothing is unexplained, SP_ERR_AUDIT when
+ * something is, SP_ERR_NOMEM. Runs once. */
 SP_NODISCARD int sp_audit_crosscheck_run(struct sp_audit_crosscheck *cc, sp_audit_emit_fn emit,
                                          void *ctx, struct sp_audit_cc_summary *sum);
 

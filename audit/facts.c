@@ -48,6 +48,19 @@ static void note_digest(struct sp_audit_round_facts *r, const struct sp_audit_en
     r->have_digest = true;
 }
 
+/* Keeps the reason of a round's end, cut at a UTF-8 character boundary. */
+static void note_end_reason(struct sp_audit_round_facts *r, const struct sp_audit_entry *e)
+{
+    struct sp_audit_value v;
+    if (r->end_reason[0] || sp_audit_entry_find(e, SP_AUDIT_F_REASON, 0, &v) != 0)
+        return;
+    size_t n = v.len < SP_AUDIT_END_REASON_MAX ? v.len : SP_AUDIT_END_REASON_MAX;
+    while (n > 0 && n < v.len && (v.bytes[n] & 0xC0) == 0x80)
+        n--; /* do not split a character */
+    memcpy(r->end_reason, v.bytes, n);
+    r->end_reason[n] = '\0';
+}
+
 static void note_participants(struct sp_audit_round_facts *r, const struct sp_audit_entry *e)
 {
     struct sp_audit_value v;
@@ -157,6 +170,7 @@ int sp_audit_facts_add(struct sp_audit_facts *f, const struct sp_audit_entry *e,
     case SP_AUDIT_PROPOSAL_REFUSED:
         r->refused = true;
         note_digest(r, e);
+        note_end_reason(r, e);
         return 0;
     case SP_AUDIT_ROUND_PARTICIPANTS:
         note_digest(r, e);
@@ -169,6 +183,7 @@ int sp_audit_facts_add(struct sp_audit_facts *f, const struct sp_audit_entry *e,
         return 0;
     case SP_AUDIT_ROUND_FAILED:
         r->failed = true;
+        note_end_reason(r, e);
         return 0;
     case SP_AUDIT_LOG_HEAD_SENT:
         note_head_sent(r, e);

@@ -25,10 +25,15 @@ struct sp_audit_peer_sizes {
     size_t line;
 };
 
+#define SP_AUDIT_END_REASON_MAX 160
+
 struct sp_audit_round_facts {
     uint8_t id[SP_AUDIT_ROUND_BYTES];
     size_t line; /* first entry about the round */
     bool accepted, refused, failed, result;
+    /* why the round failed or was refused here (round_failed or
+     * proposal_refused), cut to fit; "" when it did not */
+    char end_reason[SP_AUDIT_END_REASON_MAX + 1];
     bool have_digest, digest_conflict;
     uint8_t digest[SP_AUDIT_HASH_BYTES];
     bool have_participants, participants_conflict;

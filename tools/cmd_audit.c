@@ -296,13 +296,19 @@ static int cmd_crosscheck(const struct audit_opts *o, int argc, char **argv)
     }
     if (rc == 0) {
         int err = sp_audit_crosscheck_run(cc, emit_line, NULL, &sum);
-        if (err == 0)
+        if (err == 0 && sum.explained == 0)
             printf("ok: %zu exports agree on %zu round(s): %zu sent/received pairs, %zu recorded "
                    "heads checked\n",
                    sum.logs, sum.rounds, sum.pairs, sum.pins);
+        else if (err == 0)
+            printf("ok: %zu exports agree on %zu round(s): %zu sent/received pairs, %zu recorded "
+                   "heads checked; %zu finding(s) explained by a recorded crash, stop, refusal or "
+                   "lost peer (above), none unexplained\n",
+                   sum.logs, sum.rounds, sum.pairs, sum.pins, sum.explained);
         else
-            printf("%zu problem(s) in %zu exports (%zu do not verify on their own)\n", sum.problems,
-                   sum.logs, sum.bad_logs);
+            printf("%zu unexplained problem(s) (tampering or loss) in %zu exports (%zu do not "
+                   "verify on their own); %zu finding(s) explained by recorded ends\n",
+                   sum.problems, sum.logs, sum.bad_logs, sum.explained);
         rc = err == 0 ? 0 : 1;
     }
     sp_audit_crosscheck_free(&cc);
