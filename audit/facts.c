@@ -184,6 +184,7 @@ int sp_audit_facts_add(struct sp_audit_facts *f, const struct sp_audit_entry *e,
     case SP_AUDIT_ROUND_FAILED:
         r->failed = true;
         note_end_reason(r, e);
+        note_digest(r, e); /* present when it failed before the node decided */
         return 0;
     case SP_AUDIT_LOG_HEAD_SENT:
         note_head_sent(r, e);

@@ -119,6 +119,14 @@ static const struct rule rules[] = {
     R(ROUND_FAILED, PEER, 0, 1),
     R(ROUND_FAILED, CODE, 1, 1),
     R(ROUND_FAILED, REASON, 1, 1),
+    /* what the round was, when the node failed it before deciding on it */
+    R(ROUND_FAILED, PROPOSAL_SHA256, 0, 1),
+    R(ROUND_FAILED, COORDINATOR, 0, 1),
+    R(ROUND_FAILED, CASE_REF, 0, 1),
+    R(ROUND_FAILED, PURPOSE, 0, 1),
+    R(ROUND_FAILED, MODE, 0, 1),
+    R(ROUND_FAILED, INITIATOR, 0, 1),
+    R(ROUND_FAILED, PARTICIPANT, 0, 32),
 
     R(RETENTION_PURGE, ROUND, 0, 1),
     R(RETENTION_PURGE, RETENTION_DAYS, 0, 1),

@@ -255,6 +255,16 @@ static void tell_failure(const struct out *o, const struct sp_audit_entry *e, co
     say(o, "  %s: %s (%s: %s)%s%s", what, req(e, SP_AUDIT_F_REASON), sp_errname(c), sp_strerror(c),
         text(e, SP_AUDIT_F_PEER) ? "; peer " : "",
         text(e, SP_AUDIT_F_PEER) ? text(e, SP_AUDIT_F_PEER) : "");
+    if (sp_audit_entry_type(e) == SP_AUDIT_ROUND_FAILED && text(e, SP_AUDIT_F_CASE_REF)) {
+        /* failed before this node decided on it: the entry says what it was */
+        char parts[400];
+        names(e, SP_AUDIT_F_PARTICIPANT, parts, sizeof(parts));
+        say(o, "  It failed before this node decided on the proposal. Case: %s",
+            req(e, SP_AUDIT_F_CASE_REF));
+        say(o, "  Purpose: %s", req(e, SP_AUDIT_F_PURPOSE));
+        say(o, "  Coordinator: %s; started by %s; participants: %s", req(e, SP_AUDIT_F_COORDINATOR),
+            text(e, SP_AUDIT_F_INITIATOR) ? text(e, SP_AUDIT_F_INITIATOR) : "?", parts);
+    }
 }
 
 static void tell_head(const struct out *o, const struct sp_audit_entry *e, bool sent)

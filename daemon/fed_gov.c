@@ -88,6 +88,7 @@ void fed_gov_accepted(struct fed_round *r)
     int rc = sp_auditev_proposal_accepted(
         &r->prop, r->digest, r->is_signed ? r->coord_cert_fp : NULL, r->me, r->initiator, &e);
     record(r->fed, &e, rc, true);
+    r->decision_recorded = true;
 }
 
 void fed_gov_refused(struct sp_fed *fed, const uint8_t *round, const uint8_t *bytes, size_t len,
@@ -138,7 +139,10 @@ void fed_gov_failed(struct fed_round *r, int code)
     if (!r->fed->gov)
         return;
     const char *peer = r->fail_from >= 0 ? fed_pname(r, (unsigned)r->fail_from) : NULL;
-    int rc = sp_auditev_round_failed(r->id, peer, code, r->reason, &e);
+    struct sp_auditev_undecided u = {.p = r->decision_recorded ? NULL : &r->prop,
+                                     .digest = r->digest,
+                                     .initiator = fed_pname(r, r->initiator)};
+    int rc = sp_auditev_round_failed(r->id, peer, code, r->reason, &u, &e);
     record(r->fed, &e, rc, true);
 }
 
@@ -148,7 +152,7 @@ void fed_gov_recovered(struct sp_fed *fed, const uint8_t id[SP_PROTO_ROUND_ID_BY
     struct sp_audit_entry *e = NULL;
     if (!fed->gov)
         return;
-    int rc = sp_auditev_round_failed(id, NULL, SP_ERR_ROUND_FAILED, reason, &e);
+    int rc = sp_auditev_round_failed(id, NULL, SP_ERR_ROUND_FAILED, reason, NULL, &e);
     record(fed, &e, rc, true);
 }
 

@@ -250,11 +250,12 @@ struct fed_round {
     uint64_t sent[SP_PROTO_MAX_PARTICIPANTS][FED_NTYPES];
     uint64_t received[SP_PROTO_MAX_PARTICIPANTS][FED_NTYPES];
     uint64_t declared[SP_PROTO_MAX_PARTICIPANTS][FED_NTYPES]; /* initiator: from ACCEPTs */
-    uint64_t candidates; /* result rows whose strongest class is C */
-    int fail_from;       /* participant whose message or absence ended it, or -1 */
-    bool ended_recorded; /* sizes and head sent once it ended */
-    uint32_t heads_in;   /* participants whose LOG_HEAD was recorded */
-    uint64_t ended_ms;   /* when it reached a terminal state (monotonic) */
+    uint64_t candidates;    /* result rows whose strongest class is C */
+    int fail_from;          /* participant whose message or absence ended it, or -1 */
+    bool ended_recorded;    /* sizes and head sent once it ended */
+    bool decision_recorded; /* proposal_accepted is in the log */
+    uint32_t heads_in;      /* participants whose LOG_HEAD was recorded */
+    uint64_t ended_ms;      /* when it reached a terminal state (monotonic) */
 };
 
 struct fed_selfmsg {

@@ -335,7 +335,7 @@ int sp_auditev_round_result(const uint8_t round[16], const struct sp_auditev_res
 }
 
 int sp_auditev_round_failed(const uint8_t round[16], const char *peer, int code, const char *reason,
-                            struct sp_audit_entry **out)
+                            const struct sp_auditev_undecided *u, struct sp_audit_entry **out)
 {
     struct build b;
     b_begin(&b, SP_AUDIT_ROUND_FAILED);
@@ -344,6 +344,16 @@ int sp_auditev_round_failed(const uint8_t round[16], const char *peer, int code,
         b_name(&b, SP_AUDIT_F_PEER, peer);
     b_code(&b, code);
     b_text(&b, SP_AUDIT_F_REASON, reason, "failed");
+    if (u && u->p) { /* the node never decided: say what the round was */
+        b_digest(&b, SP_AUDIT_F_PROPOSAL_SHA256, u->digest);
+        b_text(&b, SP_AUDIT_F_COORDINATOR, u->p->coordinator, "(unreadable)");
+        b_text(&b, SP_AUDIT_F_CASE_REF, u->p->case_ref, "(unreadable)");
+        b_text(&b, SP_AUDIT_F_PURPOSE, u->p->purpose, "(unreadable)");
+        b_mode(&b, u->p->mode);
+        if (u->initiator && sp_audit_name_valid(u->initiator, strlen(u->initiator)))
+            b_name(&b, SP_AUDIT_F_INITIATOR, u->initiator);
+        b_participants(&b, u->p);
+    }
     return b_end(&b, out);
 }
 

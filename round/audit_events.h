@@ -96,8 +96,17 @@ struct sp_auditev_result {
 };
 SP_NODISCARD int sp_auditev_round_result(const uint8_t round[16], const struct sp_auditev_result *r,
                                          struct sp_audit_entry **out);
+/* A round that failed before this node accepted or refused it (another
+ * participant refused, or the initiator's own round failed early): what the
+ * round was, so that its log names the case and the coordinator too. */
+struct sp_auditev_undecided {
+    const struct sp_proposal *p; /* NULL: the node recorded its decision already */
+    const uint8_t *digest;       /* SHA-256 of the proposal bytes */
+    const char *initiator;       /* or NULL */
+};
 SP_NODISCARD int sp_auditev_round_failed(const uint8_t round[16], const char *peer, int code,
-                                         const char *reason, struct sp_audit_entry **out);
+                                         const char *reason, const struct sp_auditev_undecided *u,
+                                         struct sp_audit_entry **out);
 SP_NODISCARD int sp_auditev_retention_purge(const uint8_t round[16], uint32_t retention_days,
                                             uint64_t rows_deleted, const char *detail,
                                             struct sp_audit_entry **out);

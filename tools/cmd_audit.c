@@ -336,14 +336,20 @@ static bool listed_of(const struct sp_audit_entry *e, struct listed *out)
 {
     struct sp_audit_value v;
     int type = sp_audit_entry_type(e);
-    if ((type != SP_AUDIT_PROPOSAL_ACCEPTED && type != SP_AUDIT_PROPOSAL_REFUSED) ||
+    /* a round_failed that names a case is a round that failed before this
+     * node decided on it: it is listed too */
+    bool undecided =
+        type == SP_AUDIT_ROUND_FAILED && sp_audit_entry_find(e, SP_AUDIT_F_CASE_REF, 0, &v) == 0;
+    if ((type != SP_AUDIT_PROPOSAL_ACCEPTED && type != SP_AUDIT_PROPOSAL_REFUSED && !undecided) ||
         sp_audit_entry_find(e, SP_AUDIT_F_ROUND, 0, &v) != 0)
         return false;
     sodium_bin2hex(out->id, sizeof(out->id), v.bytes, v.len);
     sp_audit_format_time(sp_audit_entry_time(e), out->time, sizeof(out->time));
     out->case_ref =
         sp_audit_entry_find(e, SP_AUDIT_F_CASE_REF, 0, &v) == 0 ? (const char *)v.bytes : NULL;
-    out->decision = type == SP_AUDIT_PROPOSAL_ACCEPTED ? "accepted" : "refused";
+    out->decision = type == SP_AUDIT_PROPOSAL_ACCEPTED  ? "accepted"
+                    : type == SP_AUDIT_PROPOSAL_REFUSED ? "refused"
+                                                        : "failed before deciding";
     return true;
 }
 

@@ -129,6 +129,30 @@ refused b -409 "does not accept disclosure mode counts"
 gov_export a
 gov_has a round_failed '.fields.round == $id and .fields.peer == "b"' --arg id "$idc" ||
     fail "a's log has no round_failed naming b"
+# Every node's log says which round it was, also a node that failed it
+# before deciding (c, when a's ABORT came before its own set sizes were
+# counted): then its round_failed carries the case, the purpose, the
+# coordinator and the participants, and `audit show` lists the round.
+for n in a b c; do
+    for _ in $(seq 50); do
+        gov_export "$n"
+        [ -n "$(gov_entries "$n" round_failed | jq -c --arg id "$idc" 'select(.fields.round == $id)')$(
+            gov_entries "$n" proposal_refused | jq -c --arg id "$idc" 'select(.fields.round == $id)')" ] && break
+        sleep 0.1
+    done
+    if ! gov_has "$n" proposal_accepted '.fields.round == $id' --arg id "$idc" &&
+        ! gov_has "$n" proposal_refused '.fields.round == $id' --arg id "$idc"; then
+        gov_has "$n" round_failed '.fields.round == $id and .fields.coordinator == "J. de Vries"
+            and .fields.case_ref != null and .fields.purpose != null
+            and (.fields.participant | length) == 3' --arg id "$idc" ||
+            fail "$n failed the round before deciding but its log does not say which case it was"
+        "$SP" audit show "$T/$n.jsonl" --round "$idc" |
+            grep -q "It failed before this node decided on the proposal. Case: " ||
+            fail "audit show --round at $n does not tell the case of a round it never decided on"
+        echo "  $n failed the round before deciding; its log names the case"
+    fi
+    "$SP" audit show "$T/$n.jsonl" | grep -q "^$idc " || fail "audit show at $n does not list round $idc"
+done
 
 # --- at participants: a coordinator their policy does not list -----------------------
 # a accepts P. Jansen, b and c do not: both refuse the PROPOSE (-409) and
