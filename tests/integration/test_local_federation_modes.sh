@@ -125,7 +125,7 @@ for n in "${nodes[@]}"; do
     rows "$work/p2/$n.csv" >"$work/got.$n"
     same "partners $n" "$work/exp.$n" "$work/got.$n" || bad=1
     # Partners are other participants, never the node itself.
-    awk -F, -v n="$n" '$3 == n || $3 == "*" || $3 == "" { exit 1 }' "$work/got.$n" ||
+    awk -F, -v n="$n" '$4 == n || $4 == "*" || $4 == "" { exit 1 }' "$work/got.$n" ||
         fail "partners: $n.csv names itself or no partner"
     cut -d, -f1,2 "$work/got.$n" | LC_ALL=C sort -u >"$work/recs.p2.$n"
 done
@@ -188,11 +188,13 @@ for n in "${nodes[@]}"; do
     [ "$(head -n 1 "$work/t2/$n.csv")" = "$header" ] || fail "threshold: $n.csv header"
     rows "$work/t2/$n.csv" >"$work/got.$n"
     for p in "${nodes[@]}"; do
-        ! grep -q -F -- "$p" <(cut -d, -f3 "$work/got.$n") || fail "threshold: $n.csv names partner $p"
+        ! grep -q -F -- "$p" <(cut -d, -f4 "$work/got.$n") || fail "threshold: $n.csv names partner $p"
     done
-    awk -F, '$3 != "*" { exit 1 }' "$work/got.$n" || fail "threshold: $n.csv has a partner other than *"
-    cut -d, -f1,2 "$work/got.$n" | LC_ALL=C sort >"$work/recs.t2.$n"
-    [ "$(uniq -d "$work/recs.t2.$n" | wc -l)" -eq 0 ] || fail "threshold: $n.csv lists a record twice"
+    awk -F, '$4 != "*" { exit 1 }' "$work/got.$n" || fail "threshold: $n.csv has a partner other than *"
+    # one line per record and entity
+    [ "$(cut -d, -f1,2,3 "$work/got.$n" | LC_ALL=C sort | uniq -d | wc -l)" -eq 0 ] ||
+        fail "threshold: $n.csv lists a record and entity twice"
+    cut -d, -f1,2 "$work/got.$n" | LC_ALL=C sort -u >"$work/recs.t2.$n"
     same "threshold $n (records)" "$work/recs.p2.$n" "$work/recs.t2.$n" ||
         fail "threshold: $n's records differ from the partners round's"
 done
