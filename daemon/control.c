@@ -445,6 +445,8 @@ static int handle_request(struct handler_ctx *h)
         return sp_control_op_audit_export(h);
     case SP_CTL_AUDIT_HEAD:
         return sp_control_op_audit_head(h);
+    case SP_CTL_BACKUP:
+        return sp_control_op_backup(h);
     default:
         snprintf(h->msg, sizeof h->msg, "operation %s is not supported by this daemon",
                  sp_ctl_op_name(h->rq->op) ? sp_ctl_op_name(h->rq->op) : "?");

@@ -61,4 +61,7 @@ int sp_control_op_audit_head(struct handler_ctx *h);
 void sp_control_suppress(struct handler_ctx *h);
 void sp_control_suppress_subjects(struct handler_ctx *h);
 
+/* control_backup.c: writes a compacted copy of the store into backup_dir. */
+int sp_control_op_backup(struct handler_ctx *h);
+
 #endif

@@ -208,6 +208,18 @@ void sp_store_close(struct sp_store **store)
     *store = NULL;
 }
 
+int sp_store_backup(struct sp_store *store, int fd)
+{
+    if (!store || fd < 0)
+        return SP_ERR_INVALID_ARG;
+    int rc = mdb_env_copyfd2(store->env, fd, MDB_CP_COMPACT);
+    if (rc == EIO || rc == ENOSPC || rc == EPIPE) {
+        sp_log_error("store: backup: %s", strerror(rc));
+        return SP_ERR_IO;
+    }
+    return rc ? sp_store_mdb_err(rc, "backup") : 0;
+}
+
 /* Key of the first entry of dbi (k's data points into the map), or
  * MDB_NOTFOUND. */
 static int first_key(MDB_txn *txn, MDB_dbi dbi, MDB_val *k)

@@ -105,6 +105,15 @@ void sp_store_set_hook(struct sp_store *store, const struct sp_store_hook *hook)
  * garbage remains. The main loop calls it when idle. Returns 0 or an error. */
 SP_NODISCARD int sp_store_gc_step(struct sp_store *store, size_t budget, bool *more);
 
+/* Writes a consistent, compacted copy of the whole environment (every named
+ * database, the audit log included) to fd, which must be open for writing
+ * at offset 0 (mdb_env_copyfd2 with MDB_CP_COMPACT). The copy is taken from
+ * one read transaction: writers go on meanwhile (rounds, loads) and what
+ * they commit later is not in it. The copy is a complete state.mdb: put it
+ * in place of a stopped node's store to restore. The caller syncs and
+ * closes fd. Returns 0 or SP_ERR_STORE (the LMDB reason logged), SP_ERR_IO. */
+SP_NODISCARD int sp_store_backup(struct sp_store *store, int fd);
+
 /* ---- datasets ---------------------------------------------------------- */
 
 /* Summary of a dataset's current version (DATASET_INFO on the control wire). */

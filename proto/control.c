@@ -52,6 +52,11 @@ static int check_audit_export(const struct sp_ctl_request *q)
     return limit >= 1 && limit <= SP_CTL_AUDIT_MAX_LIMIT ? 0 : SP_ERR_PROTO_FIELD;
 }
 
+static int check_backup(const struct sp_ctl_request *q)
+{
+    return sp_codec_check_text(q->backup.path, 1, SP_CTL_PATH_MAX) != 0 ? SP_ERR_PROTO_FIELD : 0;
+}
+
 /* As PROPOSE (peer.c). */
 static int check_round_submit(const struct sp_ctl_request *q)
 {
@@ -119,6 +124,12 @@ static void put_counts(struct sp_wire_writer *w, const struct sp_ctl_request *q)
 static void put_subjects(struct sp_wire_writer *w, const struct sp_ctl_request *q)
 {
     sp_wire_put_bin(w, q->subjects.round_id, SP_PROTO_ROUND_ID_BYTES);
+}
+
+static void put_backup(struct sp_wire_writer *w, const struct sp_ctl_request *q)
+{
+    sp_wire_put_cstr(w, q->backup.path, SP_CTL_PATH_MAX);
+    sp_wire_put_bool(w, q->backup.force);
 }
 
 static void put_round_cancel(struct sp_wire_writer *w, const struct sp_ctl_request *q)
@@ -209,6 +220,13 @@ static int get_subjects(struct sp_wire_reader *r, struct sp_ctl_request *q)
     return sp_wire_get_fixed(r, q->subjects.round_id, SP_PROTO_ROUND_ID_BYTES);
 }
 
+static int get_backup(struct sp_wire_reader *r, struct sp_ctl_request *q)
+{
+    int err = sp_wire_get_text(r, 1, SP_CTL_PATH_MAX, q->backup.path);
+
+    return err ? err : sp_wire_get_bool(r, &q->backup.force);
+}
+
 static int get_round_cancel(struct sp_wire_reader *r, struct sp_ctl_request *q)
 {
     return sp_wire_get_fixed(r, q->round_cancel.round_id, SP_PROTO_ROUND_ID_BYTES);
@@ -252,6 +270,7 @@ static const struct req_desc req_descs[SP_CTL_OP_MAX + 1] = {
     REQ(AUDIT_HEAD, 0, none, none),
     REQ(ROUND_SUBMIT, 3, round_submit, round_submit),
     REQ(SUBJECTS, 1, none, subjects),
+    REQ(BACKUP, 2, backup, backup),
 };
 #undef REQ
 #define REQ_MAX_ELEMENTS (2 + SP_CODEC_ROUND_START_FIELDS)

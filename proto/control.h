@@ -42,6 +42,7 @@
 #define SP_CTL_AUDIT_MAX_LIMIT       1000
 #define SP_CTL_AUDIT_ENTRY_MAX_BYTES 65536
 #define SP_CTL_SHA256_BYTES          32
+#define SP_CTL_PATH_MAX              1024 /* BACKUP file path or name, bytes */
 /* INGEST_STATS mirrors struct sp_ingest_stats (input/ingest.h) without
  * depending on the input layer; the daemon copies field by field. */
 /* keys_by_type: index = key type, [0] is 0 */
@@ -64,10 +65,11 @@ enum sp_ctl_op {
     SP_CTL_AUDIT_EXPORT = 11,
     SP_CTL_AUDIT_HEAD = 12,   /* the node's signed audit-log head */
     SP_CTL_ROUND_SUBMIT = 13, /* start a round from a coordinator-signed proposal */
-    SP_CTL_SUBJECTS = 14      /* a round's subject counts (what the coordinator sees) */
+    SP_CTL_SUBJECTS = 14,     /* a round's subject counts (what the coordinator sees) */
+    SP_CTL_BACKUP = 15        /* a compacted hot copy of the store, written by the daemon */
 };
 #define SP_CTL_OP_MIN 1
-#define SP_CTL_OP_MAX 14
+#define SP_CTL_OP_MAX 15
 
 /* ---- requests ---- */
 
@@ -109,6 +111,14 @@ struct sp_ctl_audit_req {
     uint32_t limit; /* 1..SP_CTL_AUDIT_MAX_LIMIT */
 };
 
+/* BACKUP: where the daemon writes the copy. path is a file name (written
+ * into the daemon's backup_dir) or an absolute path inside backup_dir; text
+ * of 1..SP_CTL_PATH_MAX bytes. force: replace an existing file. */
+struct sp_ctl_backup_req {
+    char path[SP_CTL_PATH_MAX + 1];
+    bool force;
+};
+
 /* A control request. Set `op` and the member of that name (STATUS,
  * DATASETS and AUDIT_HEAD have none). ROUND_START uses struct sp_proposal
  * without round_id and created_at (not on the wire; zero after decode; the
@@ -130,6 +140,7 @@ struct sp_ctl_request {
         struct sp_ctl_round_ref round_cancel;
         struct sp_ctl_audit_req audit_export;
         struct sp_peer_propose round_submit;
+        struct sp_ctl_backup_req backup;
     };
 };
 
@@ -291,6 +302,12 @@ struct sp_ctl_audit_head {
     uint8_t signature[SP_PEER_SIGNATURE_BYTES];
 };
 
+/* BACKUP: the file written (absolute path) and its size. */
+struct sp_ctl_backup_reply {
+    char path[SP_CTL_PATH_MAX + 1]; /* 1..SP_CTL_PATH_MAX bytes of text */
+    uint64_t bytes;
+};
+
 /* A control reply. status 0: the member named after op is valid (LOAD_BEGIN:
  * load_id; ROUND_START and ROUND_SUBMIT: round_id; ROUND_CANCEL: nothing;
  * AUDIT_EXPORT: audit; AUDIT_HEAD: audit_head). status < 0: only
@@ -313,6 +330,7 @@ struct sp_ctl_reply {
         struct sp_ctl_subjects_reply subjects;
         struct sp_ctl_audit_reply audit;
         struct sp_ctl_audit_head audit_head;
+        struct sp_ctl_backup_reply backup;
     };
     void *owned_; /* private: storage allocated by sp_ctl_reply_decode */
 };
@@ -329,7 +347,7 @@ SP_NODISCARD int sp_ctl_request_encode_alloc(const struct sp_ctl_request *req, u
 /* Decodes a request; pointers into buf as described at the top. *out is
  * written only on success. Returns 0 or SP_ERR_PROTO_TRUNCATED, _OVERSIZED
  * (len > SP_CTL_MSG_MAX_BYTES or a field beyond its limit), _TYPE, _VERSION,
- * _UNKNOWN_MSG (op not 1..14), _MALFORMED (element count, non-canonical),
+ * _UNKNOWN_MSG (op not 1..15), _MALFORMED (element count, non-canonical),
  * _FIELD (value out of range), _TRAILING. */
 SP_NODISCARD int sp_ctl_request_decode(const uint8_t *buf, size_t len, struct sp_ctl_request *out);
 

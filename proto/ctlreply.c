@@ -703,6 +703,26 @@ static int get_audit_head(struct sp_wire_reader *r, struct sp_ctl_reply *rep)
     return sp_codec_get_signed_head(r, h->node, &h->seq, h->head_hash, h->signature);
 }
 
+/* ---- BACKUP ---- */
+
+static int check_backup(const struct sp_ctl_reply *rep)
+{
+    return sp_codec_check_text(rep->backup.path, 1, SP_CTL_PATH_MAX) != 0 ? SP_ERR_PROTO_FIELD : 0;
+}
+
+static void put_backup(struct sp_wire_writer *w, const struct sp_ctl_reply *rep)
+{
+    sp_wire_put_cstr(w, rep->backup.path, SP_CTL_PATH_MAX);
+    sp_wire_put_uint(w, rep->backup.bytes);
+}
+
+static int get_backup(struct sp_wire_reader *r, struct sp_ctl_reply *rep)
+{
+    int err = sp_wire_get_text(r, 1, SP_CTL_PATH_MAX, rep->backup.path);
+
+    return err ? err : sp_wire_get_u64(r, &rep->backup.bytes);
+}
+
 /* ---- the table ---- */
 
 #define REPLY(op, n, c, name) [SP_CTL_##op] = {n, check_##c, put_##name, get_##name}
@@ -714,6 +734,7 @@ static const struct sp_codec_reply_desc reply_descs[SP_CTL_OP_MAX + 1] = {
     REPLY(COUNTS, 3, counts, counts),          REPLY(ROUND_CANCEL, 0, none, none),
     REPLY(AUDIT_EXPORT, 1, audit, audit),      REPLY(AUDIT_HEAD, 4, audit_head, audit_head),
     REPLY(ROUND_SUBMIT, 1, none, round_start), REPLY(SUBJECTS, 4, subjects, subjects),
+    REPLY(BACKUP, 2, backup, backup),
 };
 #undef REPLY
 

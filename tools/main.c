@@ -13,6 +13,7 @@
     X(load)                                                                                        \
     X(datasets)                                                                                    \
     X(status)                                                                                      \
+    X(backup)                                                                                      \
     X(proposal)                                                                                    \
     X(round)                                                                                       \
     X(results)                                                                                     \

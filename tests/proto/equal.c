@@ -188,6 +188,8 @@ bool request_equal(const struct sp_ctl_request *a, const struct sp_ctl_request *
         return true;
     case SP_CTL_ROUND_SUBMIT:
         return propose_equal(&a->round_submit, &b->round_submit);
+    case SP_CTL_BACKUP:
+        return SAME_STR(backup.path) && SAME(backup.force);
     default:
         return false;
     }
@@ -323,6 +325,8 @@ static bool reply_body_equal(const struct sp_ctl_reply *a, const struct sp_ctl_r
                SAME_MEM(audit_head.head_hash) && SAME_MEM(audit_head.signature);
     case SP_CTL_ROUND_SUBMIT:
         return SAME_MEM(round_id);
+    case SP_CTL_BACKUP:
+        return SAME_STR(backup.path) && SAME(backup.bytes);
     default:
         return false;
     }

@@ -339,6 +339,13 @@ static void build_req_round_submit_unsigned(struct sp_ctl_request *q)
     unsign(&q->round_submit);
 }
 
+static void build_req_backup(struct sp_ctl_request *q)
+{
+    req(q, SP_CTL_BACKUP);
+    snprintf(q->backup.path, sizeof(q->backup.path), "/var/lib/snijpunt/backup/2026-12-07.mdb");
+    q->backup.force = true;
+}
+
 const struct request_sample request_samples[] = {
     {"ctl_req_status", build_req_status},
     {"ctl_req_load_begin", build_req_load_begin},
@@ -356,6 +363,7 @@ const struct request_sample request_samples[] = {
     {"ctl_req_audit_head", build_req_audit_head},
     {"ctl_req_round_submit", build_req_round_submit},
     {"ctl_req_round_submit_unsigned", build_req_round_submit_unsigned},
+    {"ctl_req_backup", build_req_backup},
 };
 const size_t nrequest_samples = sizeof(request_samples) / sizeof(request_samples[0]);
 
@@ -557,6 +565,13 @@ static void build_rep_error_op0(struct sp_ctl_reply *r)
     sp_ctl_reply_set_error(r, 0, SP_ERR_PROTO_MALFORMED, "request could not be decoded");
 }
 
+static void build_rep_backup(struct sp_ctl_reply *r)
+{
+    rep(r, SP_CTL_BACKUP);
+    snprintf(r->backup.path, sizeof(r->backup.path), "/var/lib/snijpunt/backup/2026-12-07.mdb");
+    r->backup.bytes = 1052672;
+}
+
 const struct reply_sample reply_samples[] = {
     {"ctl_rep_status", build_rep_status},
     {"ctl_rep_load_begin", build_rep_load_begin},
@@ -574,5 +589,6 @@ const struct reply_sample reply_samples[] = {
     {"ctl_rep_audit_head", build_rep_audit_head},
     {"ctl_rep_round_submit", build_rep_round_submit},
     {"ctl_rep_subjects", build_rep_subjects},
+    {"ctl_rep_backup", build_rep_backup},
 };
 const size_t nreply_samples = sizeof(reply_samples) / sizeof(reply_samples[0]);

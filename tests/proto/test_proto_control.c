@@ -55,7 +55,7 @@ static void test_reject_battery(void **state)
 /* Request paths: [0 version, 1 op, 2.. fields]. */
 static const struct patch request_patches[] = {
     {"ctl_req_status", "1", "00", 0, UNKNOWN},
-    {"ctl_req_status", "1", "0f", 0, UNKNOWN},
+    {"ctl_req_status", "1", "10", 0, UNKNOWN},
     {"ctl_req_status", "1", "0c", 0, 0}, /* AUDIT_HEAD: no fields either */
     {"ctl_req_status", "1", "ff", 0, UNKNOWN},
     {"ctl_req_status", "", "93 01 01 c0", 0, MALFORMED},
@@ -105,6 +105,11 @@ static const struct patch request_patches[] = {
     {"ctl_req_round_submit", "3", "c441", 65, OVERSIZED},
     {"ctl_req_round_submit", "4", "c5 2001", 8193, OVERSIZED},
     {"ctl_req_round_submit", "4", "c5 2000", 8192, 0},
+    /* BACKUP [.., path, force] */
+    {"ctl_req_backup", "2", "a0", 0, FIELD},
+    {"ctl_req_backup", "2", "da0401", 1025, OVERSIZED},
+    {"ctl_req_backup", "2", "a3 2e 2f 61", 0, 0}, /* the daemon judges where */
+    {"ctl_req_backup", "3", "01", 0, SP_ERR_PROTO_TYPE},
     {"ctl_req_round_submit_unsigned", "3", "c440", 64, 0},
     {"ctl_req_round_submit_unsigned", "4", "01", 0, SP_ERR_PROTO_TYPE},
     /* ROUND_START [.., coordinator, case_ref, purpose, participants,
@@ -122,7 +127,7 @@ static const struct patch request_patches[] = {
 /* Reply paths: [0 version, 1 op, 2 status, 3.. fields]. */
 static const struct patch reply_patches[] = {
     {"ctl_rep_status", "1", "00", 0, UNKNOWN}, /* op 0 with status 0 */
-    {"ctl_rep_status", "1", "0f", 0, UNKNOWN},
+    {"ctl_rep_status", "1", "10", 0, UNKNOWN},
     {"ctl_rep_status", "1", "0c", 0, MALFORMED}, /* AUDIT_HEAD: 4 fields, not 6 */
     {"ctl_rep_status", "2", "01", 0, FIELD},
     {"ctl_rep_status", "2", "d3ffffffff7fffffff", 0, FIELD},
@@ -141,7 +146,7 @@ static const struct patch reply_patches[] = {
     {"ctl_rep_error", "3", "a0", 0, 0},
     {"ctl_rep_error", "2", "00", 0, SP_ERR_PROTO_TYPE}, /* a success needs round_id */
     {"ctl_rep_error", "^", "95", 0, MALFORMED},
-    {"ctl_rep_error_op0", "1", "0f", 0, UNKNOWN},
+    {"ctl_rep_error_op0", "1", "10", 0, UNKNOWN},
     {"ctl_rep_error_op0", "1", "0d", 0, 0}, /* an error reply to ROUND_SUBMIT */
     {"ctl_rep_error_op0", "", "94 01 00 00 a0", 0, UNKNOWN},
     /* LOAD_END [.., summary DATASET_INFO, stats INGEST_STATS] */
@@ -207,6 +212,10 @@ static const struct patch reply_patches[] = {
     {"ctl_rep_subjects", "6.1.1", "03", 0, FIELD}, /* not increasing */
     {"ctl_rep_subjects", "3", "c2", 0, FIELD},     /* cells although unavailable */
     {"ctl_rep_subjects", "6", "dd00010001", 0, OVERSIZED},
+    /* BACKUP [.., path, bytes] */
+    {"ctl_rep_backup", "3", "a0", 0, FIELD},   /* empty path */
+    {"ctl_rep_backup", "3", "a10a", 0, FIELD}, /* a control character */
+    {"ctl_rep_backup", "4", "c2", 0, SP_ERR_PROTO_TYPE},
     /* ROUND_INFO's progress: done within total, a phase name */
     {"ctl_rep_rounds", "3.1.14", "ce00030d41", 0, FIELD},         /* done > total */
     {"ctl_rep_rounds", "3.1.13", "a0", 0, FIELD},                 /* no phase */
@@ -378,7 +387,8 @@ static void test_set_error_and_names(void **state)
     assert_string_equal(sp_ctl_op_name(SP_CTL_ROUND_SUBMIT), "ROUND_SUBMIT");
     assert_string_equal(sp_ctl_op_name(SP_CTL_SUBJECTS), "SUBJECTS");
     assert_null(sp_ctl_op_name(0));
-    assert_null(sp_ctl_op_name(15));
+    assert_string_equal(sp_ctl_op_name(SP_CTL_BACKUP), "BACKUP");
+    assert_null(sp_ctl_op_name(16));
 }
 
 int main(void)

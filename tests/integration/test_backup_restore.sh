@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Issue 12, backup and restore as daemon/README.md describes them: three
+# nodes with certificates load data and run a round; node a is backed up
+# (`snijpunt backup`) while a second, larger round runs; a is stopped, its
+# store replaced by the copy, started again; its datasets, the first round's
+# results and its audit chain are all there, and the export verifies
+# (`snijpunt audit export` + `snijpunt audit verify`). Also: the copy is
+# 0600, an existing file is kept unless --force, and the daemon writes
+# nowhere but its backup directory.
+set -euo pipefail
+T=$(mktemp -d "${TMPDIR:-/tmp}/sp-backup.XXXXXX")
+. "$(dirname "$0")/gov_lib.sh"
+trap fed_cleanup EXIT
+need_tools
+
+gov_init a b c
+gov_coordinator "J. de Vries"
+gov_data a b c
+bsn_mapping "$T/groot.map"
+mkcsv "$T/groot-a.csv" a 0 60000
+mkcsv "$T/groot-b.csv" b 30000 60000
+mkcsv "$T/groot-c.csv" c 45000 60000
+for n in a b c; do
+    fed_start "$n"
+    gov_load "$n"
+    sp "$n" load --dataset groot --mapping "$T/groot.map" "$T/groot-$n.csv" >/dev/null 2>&1 ||
+        fail "load groot at $n"
+done
+for n in a b c; do fed_wait_links "$n"; done
+BK=$T/a/state/backup # the default backup_dir: <state_dir>/backup
+
+round() { # OUT_VAR_FILE: a signed partners round of a, b and c, submitted at a
+    gov_proposal "$1" "J. de Vries" --participant a --participant b --participant c \
+        --counter b --mode partners --min-holders 2
+    round_submit a "$1"
+}
+
+r1=$(round "$T/r1.prop")
+for n in a b c; do
+    s=$(round_wait "$n" "$r1" 120)
+    [ "$s" = done ] || fail "round 1 at $n ended '$s'"
+done
+sp a results --round "$r1" >"$T/r1-before.csv" || fail "results of round 1"
+grep -q '^personen,a-1,person,b,' "$T/r1-before.csv" || fail "a-1 not linked to b"
+sp a datasets --json >"$T/ds-before.json" || fail "datasets"
+
+# --- the daemon writes only into its backup directory, never over a file ---
+out=$(sp a backup --out /tmp/not-here.mdb 2>&1) && fail "a backup outside backup_dir was written"
+echo "$out" | grep -q "backup directory $BK" || fail "refusal does not name backup_dir: $out"
+out=$(sp a backup --out ../state.mdb --force 2>&1) && fail "backup over ../state.mdb accepted"
+sp a backup --out first.mdb >"$T/b1.out" || fail "backup first.mdb"
+grep -q "^$BK/first.mdb: [0-9]* bytes$" "$T/b1.out" || fail "backup printed $(cat "$T/b1.out")"
+out=$(sp a backup --out first.mdb 2>&1) && fail "an existing backup was overwritten without --force"
+echo "$out" | grep -q "exists; choose another name or add --force" || fail "exists: $out"
+sp a backup --out "$BK/first.mdb" --force --json >"$T/b1.json" || fail "backup --force"
+[ "$(jq -r .path "$T/b1.json")" = "$BK/first.mdb" ] || fail "json: $(cat "$T/b1.json")"
+[ "$(stat -c %a "$BK/first.mdb")" = 600 ] || fail "backup file mode not 0600"
+[ -z "$(find "$BK" -name '.*')" ] || fail "a temporary file was left in backup_dir"
+
+# --- a hot copy while the second round runs ------------------------------------
+r2=$(round "$T/r2.prop")
+for _ in $(seq 200); do
+    [ "$(round_state a "$r2")" = running ] && break
+    sleep 0.05
+done
+active=$(sp a status --json | jq .rounds_active)
+sp a backup --out hot.mdb >/dev/null || fail "backup while round 2 runs"
+[ "$active" -ge 1 ] || fail "round 2 had ended before the backup (rounds_active $active)"
+for n in a b c; do
+    s=$(round_wait "$n" "$r2" 180)
+    [ "$s" = done ] || fail "round 2 at $n ended '$s' after a backup at a"
+done
+gov_export a
+cp "$T/a.jsonl" "$T/a-before.jsonl"
+
+# --- restore: stop, put the copy in place of the store, start ------------------
+fed_stop a
+cp "$BK/hot.mdb" "$T/a/state/state.mdb"
+fed_start a
+fed_wait_links a
+
+sp a datasets --json >"$T/ds-after.json" || fail "datasets after restore"
+diff "$T/ds-before.json" "$T/ds-after.json" >&2 || fail "datasets differ after restore"
+sp a results --round "$r1" >"$T/r1-after.csv" || fail "results of round 1 after restore"
+diff "$T/r1-before.csv" "$T/r1-after.csv" >&2 || fail "round 1 results differ after restore"
+
+gov_export a
+"$SP" audit verify "$T/a.jsonl" --cert "$CERTS/a.crt" --ca "$CA/ca.crt" --crl "$T/pki/crl.pem" \
+    >"$T/v.out" 2>&1 || fail "audit verify after restore: $(cat "$T/v.out")"
+# the restored log is the old one up to the copy, then goes on from there
+gov_has a proposal_accepted '.fields.round == $r' --arg r "$r1" ||
+    fail "round 1's proposal_accepted is missing after restore"
+gov_has a round_result '.fields.round == $r' --arg r "$r1" ||
+    fail "round 1's round_result is missing after restore"
+# The restored log is the original up to the copy (entry for entry), and
+# goes on from there with the restart.
+same=$(awk 'NR == FNR { a[FNR] = $0; next } a[FNR] != $0 { print FNR - 1; found = 1; exit }
+    END { if (!found) print -1 }' "$T/a-before.jsonl" "$T/a.jsonl")
+[ "$same" -gt 0 ] || fail "the restored log does not go on from the original"
+sed -n "$((same + 1))p" "$T/a.jsonl" | jq -e '.type == "node_start"' >/dev/null ||
+    fail "entry $same after restore is not node_start: $(sed -n "$((same + 1))p" "$T/a.jsonl")"
+r1_last=$(grep -n "$r1" "$T/a-before.jsonl" | grep -v log_head | tail -n 1 | cut -d: -f1)
+[ "$same" -ge "$r1_last" ] || fail "round 1's entries are not all in the copy ($same < $r1_last)"
+echo "ok: backup while a round ran, restore; datasets, results, audit chain ($same entries kept)"
+fed_stop a
