@@ -226,6 +226,7 @@ static void send_head(struct fed_round *r)
     }
     int rc = sp_auditev_log_head_sent(r->id, peers, np, h.seq, h.hash, &e);
     record(r->fed, &e, rc, false);
+    sp_gov_anchor(r->fed->gov);
 }
 
 void fed_gov_ended(struct fed_round *r)
@@ -257,6 +258,19 @@ int fed_on_log_head(struct fed_round *r, unsigned from, const struct sp_peer_msg
     const struct sp_config_peer *peer = &r->fed->cfg->peers[r->peer_of[from]];
     if (sp_audit_head_verify(&h, peer->sign_pk) != 0)
         return SP_ERR_CRYPTO_SIGNATURE;
+    uint64_t before = 0;
+    if (sp_gov_peer_head(r->fed->gov, lh->node, lh->seq, lh->head_hash, &before) != 0) {
+        /* its log is shorter than when it last sent a head: the peer's store
+         * was deleted or replaced. Refused and recorded, loudly. */
+        char why[200];
+        snprintf(why, sizeof why,
+                 "audit log went backwards: head at entry %llu after entry %llu was recorded "
+                 "(store deleted or replaced)",
+                 (unsigned long long)lh->seq, (unsigned long long)before);
+        sp_log_error("round %s: %s's %s", r->hex, lh->node, why);
+        sp_gov_refused(r->fed->gov, lh->node, NULL, SP_ERR_AUDIT, why);
+        return SP_ERR_AUDIT;
+    }
     r->heads_in |= UINT32_C(1) << from;
     int rc =
         sp_auditev_log_head_received(r->id, lh->node, lh->seq, lh->head_hash, lh->signature, &e);

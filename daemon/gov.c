@@ -3,13 +3,16 @@
  * CRL and retention, refusals, and the proposal judge.
  */
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "audit/schema.h"
 #include "crypto/identity.h"
 #include "round/audit_events.h"
+#include "daemon/anchor.h"
 #include "daemon/audit_log.h"
 #include "daemon/config.h"
 #include "daemon/gov.h"
@@ -35,6 +38,14 @@ struct refusal {
     uint64_t left_out; /* refusals not recorded since the last entry */
 };
 
+/* The highest head recorded from each configured peer (index as in the
+ * configuration). */
+struct peer_head {
+    bool known;
+    uint64_t seq;
+    uint8_t hash[SP_AUDIT_HASH_BYTES];
+};
+
 struct sp_gov {
     const struct sp_config *cfg;
     struct sp_store *store;
@@ -43,6 +54,8 @@ struct sp_gov {
     struct sp_members *members;
     uint64_t next_crl_ms, next_retention_ms;
     struct refusal refusals[REFUSAL_SLOTS];
+    bool heads_read; /* peer_heads filled from the log */
+    struct peer_head peer_heads[SP_CONFIG_MAX_PEERS];
 };
 
 static uint64_t unix_now(void)
@@ -136,6 +149,27 @@ static int open_members(struct sp_gov *gov)
     return rc;
 }
 
+/* The anchor follows the log's head (anchor.h). A failure is a warning:
+ * the log itself is intact. */
+void sp_gov_anchor(struct sp_gov *gov)
+{
+    struct sp_anchor a = {0};
+    if (!gov || !sp_audit_log_head(gov->log, &a.seq, a.hash))
+        return;
+    snprintf(a.node, sizeof a.node, "%s", gov->cfg->node);
+    if (sp_anchor_write(gov->cfg->state_dir, &a) != 0)
+        sp_log_warn("cannot update the audit anchor in %s", gov->cfg->state_dir);
+}
+
+/* Before anything is appended: the store's log against the anchor. */
+static int check_anchor(struct sp_gov *gov)
+{
+    uint64_t seq = 0;
+    uint8_t hash[SP_AUDIT_HASH_BYTES] = {0};
+    bool have = sp_audit_log_head(gov->log, &seq, hash);
+    return sp_anchor_check(gov->cfg->state_dir, gov->cfg->node, have, seq, hash);
+}
+
 int sp_gov_new(const struct sp_config *cfg, struct sp_store *store, const struct sp_identity *id,
                uint64_t now_ms, struct sp_gov **out)
 {
@@ -148,12 +182,16 @@ int sp_gov_new(const struct sp_config *cfg, struct sp_store *store, const struct
     int rc = open_members(gov);
     if (!rc && (rc = sp_audit_log_open(sp_store_env(store), cfg->node, id, &gov->log)) != 0)
         sp_log_error("cannot open the audit log: %s", sp_strerror(rc));
+    if (!rc)
+        rc = check_anchor(gov);
     if (!rc) {
         struct sp_store_hook hook;
         sp_audit_log_hook(gov->log, &hook);
         sp_store_set_hook(store, &hook);
         rc = record_start(gov);
     }
+    if (!rc)
+        sp_gov_anchor(gov);
     if (rc) {
         sp_gov_free(&gov, NULL);
         return rc;
@@ -174,6 +212,8 @@ void sp_gov_free(struct sp_gov **gp, const char *reason)
         sp_audit_log_discard(gov->log);
         if (reason && sp_auditev_node_stop(reason, &e) == 0 && sp_gov_record(gov, &e, false) != 0)
             sp_log_warn("the stop was not recorded in the audit log");
+        else if (reason)
+            sp_gov_anchor(gov);
         sp_store_set_hook(gov->store, NULL);
         sp_audit_log_close(&gov->log);
     }
@@ -323,4 +363,76 @@ int sp_gov_judge(const struct sp_gov *gov, const struct sp_policy_input *in,
                  struct sp_policy_verdict *out, char *reason, size_t cap)
 {
     return sp_policy_judge(gov->cfg, gov->members, in, out, reason, cap);
+}
+
+/* ---- peers' heads ---------------------------------------------------------- */
+
+static int peer_index(const struct sp_gov *gov, const char *name)
+{
+    for (size_t i = 0; i < gov->cfg->npeers; i++)
+        if (strcmp(gov->cfg->peers[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static void note_head(struct sp_gov *gov, const char *peer, uint64_t seq, const uint8_t *hash)
+{
+    int i = peer_index(gov, peer);
+    if (i < 0 || (gov->peer_heads[i].known && seq < gov->peer_heads[i].seq))
+        return;
+    gov->peer_heads[i].known = true;
+    gov->peer_heads[i].seq = seq;
+    memcpy(gov->peer_heads[i].hash, hash, SP_AUDIT_HASH_BYTES);
+}
+
+static int read_head(void *ctx, uint64_t seq, const uint8_t *record, size_t len)
+{
+    struct sp_gov *gov = ctx;
+    struct sp_audit_entry *e = NULL;
+    struct sp_audit_value peer, head, hash;
+    (void)seq;
+    if (sp_audit_record_open(record, len, NULL, &e, NULL) != 0)
+        return 0; /* the log is verified elsewhere; here only heads matter */
+    if (sp_audit_entry_type(e) == SP_AUDIT_LOG_HEAD_RECEIVED &&
+        sp_audit_entry_find(e, SP_AUDIT_F_PEER, 0, &peer) == 0 &&
+        sp_audit_entry_find(e, SP_AUDIT_F_HEAD_SEQ, 0, &head) == 0 &&
+        sp_audit_entry_find(e, SP_AUDIT_F_HEAD_HASH, 0, &hash) == 0 &&
+        hash.len == SP_AUDIT_HASH_BYTES)
+        note_head(gov, (const char *)peer.bytes, head.u, hash.bytes);
+    sp_audit_entry_free(&e);
+    return 0;
+}
+
+/* Reads the heads recorded so far, once, in pages. */
+static int read_heads(struct sp_gov *gov)
+{
+    uint64_t n = sp_audit_log_count(gov->log);
+    for (uint64_t from = 0; from < n; from += 1000) {
+        int rc = sp_audit_log_read(gov->log, from, 1000, SIZE_MAX, read_head, gov);
+        if (rc)
+            return rc;
+    }
+    gov->heads_read = true;
+    return 0;
+}
+
+int sp_gov_peer_head(struct sp_gov *gov, const char *peer, uint64_t seq,
+                     const uint8_t hash[SP_AUDIT_HASH_BYTES], uint64_t *before)
+{
+    if (!gov)
+        return 0;
+    if (!gov->heads_read && read_heads(gov) != 0)
+        sp_log_warn("audit log: cannot read the peers' recorded heads");
+    int i = peer_index(gov, peer);
+    if (i < 0)
+        return 0;
+    const struct peer_head *h = &gov->peer_heads[i];
+    /* lower, or as long with another last entry: not the log it had */
+    if (h->known && (seq < h->seq ||
+                     (seq == h->seq && sodium_memcmp(h->hash, hash, SP_AUDIT_HASH_BYTES) != 0))) {
+        *before = h->seq;
+        return SP_ERR_AUDIT;
+    }
+    note_head(gov, peer, seq, hash);
+    return 0;
 }

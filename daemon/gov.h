@@ -48,6 +48,9 @@ SP_NODISCARD int sp_gov_new(const struct sp_config *cfg, struct sp_store *store,
 void sp_gov_free(struct sp_gov **gov, const char *reason);
 
 struct sp_audit_log *sp_gov_log(struct sp_gov *gov);
+/* Writes the audit anchor (anchor.h) at the log's head: after a round's
+ * head was signed, and at start and stop. */
+void sp_gov_anchor(struct sp_gov *gov);
 const struct sp_members *sp_gov_members(const struct sp_gov *gov);
 const struct sp_config *sp_gov_config(const struct sp_gov *gov);
 
@@ -75,6 +78,15 @@ SP_NODISCARD int sp_gov_admit(struct sp_gov *gov, size_t i, const uint8_t *key, 
  * key (NULL when unknown), the code and the reason. Rate-limited. */
 void sp_gov_refused(struct sp_gov *gov, const char *peer, const uint8_t *key, int code,
                     const char *reason);
+
+/* Checks a peer's signed head against the highest one this node recorded
+ * from it (read from the audit log's log_head_received entries once, then
+ * kept): 0 and remembered when it is further; SP_ERR_AUDIT with *before set
+ * when the peer's log went backwards (a lower head, or one as far with
+ * another hash). A head further on cannot be told from a rewritten log
+ * here; the cross-check's pins catch that. */
+SP_NODISCARD int sp_gov_peer_head(struct sp_gov *gov, const char *peer, uint64_t seq,
+                                  const uint8_t hash[SP_AUDIT_HASH_BYTES], uint64_t *before);
 
 /* sp_policy_judge with this node's configuration and membership. */
 SP_NODISCARD int sp_gov_judge(const struct sp_gov *gov, const struct sp_policy_input *in,
