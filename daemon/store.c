@@ -76,6 +76,11 @@ struct MDB_env *sp_store_env(struct sp_store *store)
     return store->env;
 }
 
+uint32_t sp_store_format(const struct sp_store *store)
+{
+    return store->format;
+}
+
 /* One daemon per state directory: LMDB itself would let two processes share
  * the environment, but two daemons would also share a control socket path
  * and run each other's rounds. flock is released when the process dies. */
@@ -137,6 +142,113 @@ static int open_dbis(struct sp_store *s)
     return sp_store_txn_commit(txn, "open databases");
 }
 
+/* The store's format version (sp.meta "format" -> u32, big-endian).
+ *
+ * A build knows SP_STORE_FORMAT_VERSION. Opening a store:
+ *  - without the record (stores made before versions were recorded, and new
+ *    ones): it is version 1 — today's layout — and is stamped so;
+ *  - of this version: opened;
+ *  - older: migrated step by step (migrate_from, one function per version,
+ *    each in its own write transaction that also stamps the new version, so
+ *    an interrupted migration resumes where it stopped); a version without a
+ *    step is refused;
+ *  - newer: refused. The store is never written before it is understood.
+ * Every refusal names both versions and what to do. */
+static int read_format(MDB_txn *txn, MDB_dbi meta, uint32_t *version)
+{
+    MDB_val k = {6, "format"}, v;
+    int rc = mdb_get(txn, meta, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        *version = 0;
+        return 0;
+    }
+    if (rc)
+        return rc;
+    if (v.mv_size != 4)
+        return MDB_CORRUPTED;
+    *version = sp_be32_get(v.mv_data);
+    return 0;
+}
+
+static int stamp_format(MDB_txn *txn, MDB_dbi meta, uint32_t version)
+{
+    uint8_t b[4];
+    sp_be32_put(b, version);
+    MDB_val k = {6, "format"}, v = {4, b};
+    return mdb_put(txn, meta, &k, &v, 0);
+}
+
+/* One migration step from version `from` to from + 1, inside txn; there is
+ * none yet (version 1 is the first). */
+static int migrate_from(struct sp_store *s, MDB_txn *txn, uint32_t from)
+{
+    (void)s;
+    (void)txn;
+    (void)from;
+    return SP_ERR_UNSUPPORTED;
+}
+
+static int refuse_format(const char *path, uint32_t found)
+{
+    if (found > SP_STORE_FORMAT_VERSION)
+        sp_log_error("store: %s is store format version %u, but this snijpuntd understands "
+                     "version %u at most: run the snijpuntd that wrote it (or a newer one), or "
+                     "restore a backup made with this version",
+                     path, found, SP_STORE_FORMAT_VERSION);
+    else
+        sp_log_error("store: %s is store format version %u, which this snijpuntd (store format "
+                     "version %u) cannot migrate: migrate it with an older snijpuntd first, or "
+                     "restore a backup of version %u",
+                     path, found, SP_STORE_FORMAT_VERSION, SP_STORE_FORMAT_VERSION);
+    return SP_ERR_UNSUPPORTED;
+}
+
+static int check_format(struct sp_store *s, const char *dir)
+{
+    char path[4200];
+    uint32_t v = 0;
+    snprintf(path, sizeof path, "%s/%s", dir, SP_STORE_FILE_NAME);
+    for (;;) {
+        MDB_txn *txn = NULL;
+        int err = sp_store_txn_begin(s, 0, &txn);
+        if (err)
+            return err;
+        int rc = read_format(txn, s->dbi[SP_DB_META], &v);
+        if (rc) {
+            mdb_txn_abort(txn);
+            return sp_store_mdb_err(rc, "read the store format version");
+        }
+        if (v == SP_STORE_FORMAT_VERSION) {
+            mdb_txn_abort(txn);
+            s->format = v;
+            return 0;
+        }
+        if (v > SP_STORE_FORMAT_VERSION) {
+            mdb_txn_abort(txn);
+            return refuse_format(path, v);
+        }
+        if (v == 0) { /* before versions were recorded: version 1's layout */
+            rc = stamp_format(txn, s->dbi[SP_DB_META], 1);
+            if (rc) {
+                mdb_txn_abort(txn);
+                return sp_store_mdb_err(rc, "stamp the store format version");
+            }
+            sp_log_info("store: %s recorded as store format version 1", path);
+        } else {
+            err = migrate_from(s, txn, v);
+            if (!err && (rc = stamp_format(txn, s->dbi[SP_DB_META], v + 1)))
+                err = sp_store_mdb_err(rc, "stamp the store format version");
+            if (err) {
+                mdb_txn_abort(txn);
+                return err == SP_ERR_UNSUPPORTED ? refuse_format(path, v) : err;
+            }
+            sp_log_warn("store: %s migrated from store format version %u to %u", path, v, v + 1);
+        }
+        if ((err = sp_store_txn_commit(txn, "store format version")))
+            return err;
+    }
+}
+
 /* Loads that were in progress when the previous process stopped can never
  * be finished: their staging becomes garbage, the current versions stay. */
 static int recover_loads(struct sp_store *s)
@@ -185,6 +297,8 @@ int sp_store_open(const char *state_dir, uint64_t map_bytes, struct sp_store **o
         err = open_env(s, state_dir, map_bytes);
     if (!err)
         err = open_dbis(s);
+    if (!err)
+        err = check_format(s, state_dir);
     if (!err)
         err = recover_loads(s);
     if (err) {

@@ -58,16 +58,26 @@ struct sp_store_keys_iter;
 #define SP_STORE_COUNTS_MAX        (1u << 20)          /* count entries per round */
 #define SP_STORE_DEFAULT_MAP_BYTES (UINT64_C(8) << 30) /* sparse file */
 #define SP_STORE_FILE_NAME         "state.mdb"
+/* The layout of the records above (store_impl.h). Raise it with any change
+ * an older build would misread, and add the migration step (store.c). */
+#define SP_STORE_FORMAT_VERSION 1u
 
 /* ---- environment ------------------------------------------------------- */
 
 /* Opens (creating when absent) <state_dir>/state.mdb with a map of
  * map_bytes (0 = SP_STORE_DEFAULT_MAP_BYTES). state_dir must exist and
- * should be owner-only. Opening also moves every load that was in progress
+ * should be owner-only. Opening checks the store's format version (sp.meta;
+ * a store without one is version 1 and is stamped so): an older version is
+ * migrated; one this build cannot migrate, or a newer one, is refused with
+ * SP_ERR_UNSUPPORTED and both versions and what to do logged, before
+ * anything is written. Opening also moves every load that was in progress
  * when the previous process stopped into the garbage list (its staged keys
  * are deleted by sp_store_gc_step; the dataset's previous version is intact).
- * Returns 0, SP_ERR_STORE, SP_ERR_NOMEM, SP_ERR_INVALID_ARG. */
+ * Returns 0, SP_ERR_STORE, SP_ERR_NOMEM, SP_ERR_INVALID_ARG, SP_ERR_UNSUPPORTED
+ * (format version), SP_ERR_BUSY (another daemon holds the state directory). */
 SP_NODISCARD int sp_store_open(const char *state_dir, uint64_t map_bytes, struct sp_store **out);
+/* The store's format version (SP_STORE_FORMAT_VERSION once open). */
+uint32_t sp_store_format(const struct sp_store *store);
 /* Closes the environment; NULL-safe; clears *store. Every load, iterator and
  * foreign transaction must have ended. */
 void sp_store_close(struct sp_store **store);

@@ -5,7 +5,7 @@
  * store*.c include it.
  *
  * Record layouts (all integers big-endian, so LMDB's byte order is numeric):
- *   sp.meta      "next_slot" -> u32
+ *   sp.meta      "next_slot" -> u32, "format" -> u32 (the store format version)
  *   sp.datasets  name -> DSINFO (see store_data.c)
  *   sp.loads     slot u32 -> name          (a load's staging or version being built)
  *   sp.garbage   slot u32 -> ""            (slot to delete)
@@ -57,6 +57,7 @@ struct sp_store {
     int lock_fd; /* flock'ed <state_dir>/lock: one daemon per state dir */
     size_t max_key;
     struct sp_store_hook hook; /* see sp_store_set_hook */
+    uint32_t format;           /* SP_STORE_FORMAT_VERSION once open */
 };
 
 /* Maps an LMDB return code to SP_ERR_STORE / SP_ERR_STORE_FULL and logs the

@@ -599,6 +599,107 @@ static void test_duplicate_ids(void **state)
     assert_string_equal(c.line[1], "1:222:ds:dup:1");
 }
 
+/* ---- the store format version ---- */
+
+/* Writes sp.meta "format" (version 0: deletes it) through the environment,
+ * as a store of another build would have it. */
+static void put_format(struct sp_store *s, uint32_t version)
+{
+    MDB_txn *txn = NULL;
+    MDB_dbi meta;
+    uint8_t b[4] = {(uint8_t)(version >> 24), (uint8_t)(version >> 16), (uint8_t)(version >> 8),
+                    (uint8_t)version};
+    MDB_val k = {6, "format"}, v = {4, b};
+    assert_int_equal(mdb_txn_begin(sp_store_env(s), NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "sp.meta", 0, &meta), 0);
+    if (version)
+        assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
+    else
+        assert_int_equal(mdb_del(txn, meta, &k, NULL), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+}
+
+static uint32_t get_format(struct sp_store *s)
+{
+    MDB_txn *txn = NULL;
+    MDB_dbi meta;
+    MDB_val k = {6, "format"}, v;
+    uint32_t version = 0;
+    assert_int_equal(mdb_txn_begin(sp_store_env(s), NULL, MDB_RDONLY, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "sp.meta", 0, &meta), 0);
+    if (mdb_get(txn, meta, &k, &v) == 0) {
+        assert_int_equal(v.mv_size, 4);
+        const uint8_t *p = v.mv_data;
+        version = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    }
+    mdb_txn_abort(txn);
+    return version;
+}
+
+/* A new store is stamped with this build's version. */
+static void test_format_new(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(SP_STORE_FORMAT_VERSION, 1);
+    assert_int_equal(sp_store_format(f->s), SP_STORE_FORMAT_VERSION);
+    assert_int_equal(get_format(f->s), SP_STORE_FORMAT_VERSION);
+}
+
+/* A store written before versions were recorded is version 1: stamped at
+ * the next open, its data intact. */
+static void test_format_unversioned(void **state)
+{
+    struct fixture *f = *state;
+    const char *ids[] = {"r1"};
+    const struct sp_store_key keys[] = {K(SP_KEY_BSN, SP_CLASS_A, "123456782")};
+    const size_t nk[] = {1};
+    load_simple(f->s, "ds", ids, keys, nk, 1);
+    put_format(f->s, 0);
+    assert_int_equal(get_format(f->s), 0);
+    reopen(f);
+    assert_int_equal(get_format(f->s), 1);
+    assert_int_equal(sp_store_format(f->s), 1);
+    struct sp_dataset_info info;
+    assert_int_equal(sp_store_dataset_get(f->s, "ds", &info), 0);
+    assert_int_equal(info.records, 1);
+}
+
+/* A newer store is refused, and left as it was; so is an older version
+ * this build has no migration for (0 is never written: an absent record). */
+static void test_format_refused(void **state)
+{
+    struct fixture *f = *state;
+    static const uint32_t refused[] = {SP_STORE_FORMAT_VERSION + 1, 0x7fffffffu};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        put_format(f->s, refused[i]);
+        sp_store_close(&f->s);
+        assert_int_equal(sp_store_open(f->dir, UINT64_C(64) << 20, &f->s), SP_ERR_UNSUPPORTED);
+        assert_null(f->s);
+        /* the lock was released: a build of that version could open it; the
+         * stored version is untouched (read it as that build would) */
+        MDB_env *env = NULL;
+        char path[300];
+        snprintf(path, sizeof path, "%s/state.mdb", f->dir);
+        assert_int_equal(mdb_env_create(&env), 0);
+        assert_int_equal(mdb_env_set_maxdbs(env, SP_STORE_MAX_DBS), 0);
+        assert_int_equal(mdb_env_open(env, path, MDB_NOSUBDIR, 0600), 0);
+        MDB_txn *txn = NULL;
+        MDB_dbi meta;
+        MDB_val k = {6, "format"}, v;
+        assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+        assert_int_equal(mdb_dbi_open(txn, "sp.meta", 0, &meta), 0);
+        assert_int_equal(mdb_get(txn, meta, &k, &v), 0);
+        assert_int_equal(((const uint8_t *)v.mv_data)[3], (uint8_t)refused[i]);
+        /* back to this build's version for the next case */
+        uint8_t b[4] = {0, 0, 0, SP_STORE_FORMAT_VERSION};
+        MDB_val nv = {4, b};
+        assert_int_equal(mdb_put(txn, meta, &k, &nv, 0), 0);
+        assert_int_equal(mdb_txn_commit(txn), 0);
+        mdb_env_close(env);
+        assert_int_equal(sp_store_open(f->dir, UINT64_C(64) << 20, &f->s), 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -616,6 +717,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_results_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_results_commit_atomic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_round_blobs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_format_new, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_format_unversioned, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_format_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
