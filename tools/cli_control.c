@@ -1,8 +1,10 @@
 /*
  * Request/reply over the daemon's control socket. A DEALER socket sends
  * [empty][request] (the envelope a REQ socket would use) and waits for
- * [empty][reply] with a receive timeout, so a daemon that is not running
- * gives a clear message instead of a hang.
+ * [empty][reply] with a timeout, so a daemon that is not running gives a
+ * clear message instead of a hang. A monitor on the socket ends the wait at
+ * once when the daemon closes the connection (it stopped or crashed in the
+ * middle of a request, e.g. a load) or nothing listens on the socket file.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -25,9 +27,80 @@
 struct sp_cli_conn {
     void *zctx;
     void *sock;
+    void *mon;      /* PAIR receiving the DEALER's connection events */
+    bool connected; /* a connection to the daemon was established */
     int timeout_ms;
     char path[PATH_CAP];
 };
+
+/* Watches the DEALER's connection (events arrive on c->mon). */
+static int watch_connection(struct sp_cli_conn *c)
+{
+    char ep[64];
+    snprintf(ep, sizeof ep, "inproc://sp-cli-monitor-%p", (void *)c);
+    if (zmq_socket_monitor(c->sock, ep,
+                           ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED |
+                               ZMQ_EVENT_CONNECT_RETRIED) != 0)
+        return -1;
+    c->mon = zmq_socket(c->zctx, ZMQ_PAIR);
+    int linger = 0;
+    return c->mon && zmq_setsockopt(c->mon, ZMQ_LINGER, &linger, sizeof linger) == 0 &&
+                   zmq_connect(c->mon, ep) == 0
+               ? 0
+               : -1;
+}
+
+/* Reads one monitor event (two frames: event and value, endpoint). Returns
+ * the event, or 0 when none could be read. */
+static int read_event(struct sp_cli_conn *c)
+{
+    uint8_t head[6];
+    int n = zmq_recv(c->mon, head, sizeof head, ZMQ_DONTWAIT), more = 0;
+    size_t sz = sizeof more;
+    if (n < 2)
+        return 0;
+    if (zmq_getsockopt(c->mon, ZMQ_RCVMORE, &more, &sz) == 0 && more) {
+        char ep[256];
+        (void)zmq_recv(c->mon, ep, sizeof ep, 0);
+    }
+    return head[0] | head[1] << 8;
+}
+
+/* Waits until the reply socket is readable. Returns 0, SP_ERR_TIMEOUT, or
+ * SP_ERR_IO when the daemon closed the connection or nothing listens. */
+static int wait_readable(struct sp_cli_conn *c, bool quiet)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        zmq_pollitem_t items[2] = {{c->sock, 0, ZMQ_POLLIN, 0}, {c->mon, 0, ZMQ_POLLIN, 0}};
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long waited = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+        if (waited >= c->timeout_ms)
+            return SP_ERR_TIMEOUT;
+        if (zmq_poll(items, c->mon ? 2 : 1, c->timeout_ms - waited) < 0 && errno != EINTR)
+            return SP_ERR_IO;
+        if (items[0].revents & ZMQ_POLLIN)
+            return 0;
+        if (!c->mon || !(items[1].revents & ZMQ_POLLIN))
+            continue;
+        int ev = read_event(c);
+        if (ev == ZMQ_EVENT_CONNECTED)
+            c->connected = true;
+        else if (ev == ZMQ_EVENT_DISCONNECTED ||
+                 (ev == ZMQ_EVENT_CONNECT_RETRIED && !c->connected)) {
+            if (!quiet)
+                fprintf(stderr, "snijpunt: %s\n",
+                        ev == ZMQ_EVENT_DISCONNECTED
+                            ? "snijpuntd closed the connection before it answered: it stopped or "
+                              "crashed (see its log); nothing it had not confirmed was kept"
+                            : "nothing listens on the control socket: snijpuntd is not running "
+                              "(a socket file left behind by a stopped daemon?)");
+            return SP_ERR_IO;
+        }
+    }
+}
 
 void sp_cli_target_init(struct sp_cli_target *t)
 {
@@ -84,13 +157,14 @@ static char *line_value(char *line, const char *key)
 
 /* The CLI never compiles the daemon's parser; it needs one key and reads it
  * the same way: "control_socket = PATH" before any [section]. */
-static int socket_from_config(const char *cfg, const char *cmd, char *out, size_t cap)
+static int socket_from_config(const char *cfg, const char *via, const char *cmd, char *out,
+                              size_t cap)
 {
     FILE *f = fopen(cfg, "re");
     char line[PATH_CAP + 64];
     const char *v = NULL;
     if (!f) {
-        fprintf(stderr, "snijpunt %s: cannot read %s: %s\n", cmd, cfg, strerror(errno));
+        fprintf(stderr, "snijpunt %s: cannot read %s%s: %s\n", cmd, cfg, via, strerror(errno));
         return SP_ERR_CONFIG;
     }
     while (!v && fgets(line, sizeof line, f)) {
@@ -106,26 +180,48 @@ static int socket_from_config(const char *cfg, const char *cmd, char *out, size_
     return 0;
 }
 
-static int resolve_path(const struct sp_cli_target *t, const char *cmd, char *out, size_t cap)
+/* Where the socket path came from, for messages. */
+enum origin { FROM_OPTION, FROM_ENV_SOCKET, FROM_CONFIG, FROM_DEFAULT };
+
+static int resolve_path(const struct sp_cli_target *t, const char *cmd, char *out, size_t cap,
+                        enum origin *from)
 {
     const char *env = getenv("SNIJPUNT_SOCKET");
+    const char *cfg = getenv("SNIJPUNT_CONFIG");
+    *from = FROM_OPTION;
     if (t->socket)
         return snprintf(out, cap, "%s", t->socket) < (int)cap ? 0 : SP_ERR_CONFIG;
     if (t->config)
-        return socket_from_config(t->config, cmd, out, cap);
-    snprintf(out, cap, "%s", env && *env ? env : SP_CLI_DEFAULT_SOCKET);
+        return socket_from_config(t->config, "", cmd, out, cap);
+    *from = FROM_ENV_SOCKET;
+    if (env && *env)
+        return snprintf(out, cap, "%s", env) < (int)cap ? 0 : SP_ERR_CONFIG;
+    *from = FROM_CONFIG;
+    if (cfg && *cfg)
+        return socket_from_config(cfg, " ($SNIJPUNT_CONFIG)", cmd, out, cap);
+    if (access(SP_CLI_DEFAULT_CONFIG, F_OK) == 0)
+        return socket_from_config(SP_CLI_DEFAULT_CONFIG, "", cmd, out, cap);
+    *from = FROM_DEFAULT;
+    snprintf(out, cap, "%s", SP_CLI_DEFAULT_SOCKET);
     return 0;
 }
 
 /* ZeroMQ connects lazily and would wait forever for a socket that is not
  * there; looking first gives the real reason. */
-static int check_socket_file(const char *path, const char *cmd, bool quiet)
+static int check_socket_file(const char *path, const char *cmd, bool quiet, enum origin from)
 {
     struct stat st;
     if (stat(path, &st) != 0) {
         if (!quiet)
             fprintf(stderr, "snijpunt %s: cannot reach snijpuntd at %s: %s: is it running?\n", cmd,
                     path, strerror(errno));
+        if (!quiet && from == FROM_DEFAULT)
+            fprintf(stderr,
+                    "snijpunt %s: no node configuration found (no --config, $SNIJPUNT_CONFIG "
+                    "or " SP_CLI_DEFAULT_CONFIG "): give --config FILE or set "
+                    "SNIJPUNT_CONFIG=FILE, FILE being the snijpuntd.conf that snijpunt init "
+                    "wrote, or --socket PATH\n",
+                    cmd);
         return errno == ENOENT ? SP_ERR_NOT_FOUND : SP_ERR_IO;
     }
     if (!S_ISSOCK(st.st_mode)) {
@@ -153,16 +249,17 @@ int sp_cli_connect(const struct sp_cli_target *t, const char *cmd, bool quiet,
     if (!c)
         return SP_ERR_NOMEM;
     c->timeout_ms = t->timeout_ms;
-    int err = resolve_path(t, cmd, c->path, sizeof c->path);
+    enum origin from;
+    int err = resolve_path(t, cmd, c->path, sizeof c->path, &from);
     if (!err)
-        err = check_socket_file(c->path, cmd, quiet);
+        err = check_socket_file(c->path, cmd, quiet, from);
     if (!err) {
         snprintf(ep, sizeof ep, "ipc://%s", c->path);
         c->zctx = zmq_ctx_new();
         c->sock = c->zctx ? zmq_socket(c->zctx, ZMQ_DEALER) : NULL;
         if (!c->sock || zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof linger) ||
             zmq_setsockopt(c->sock, ZMQ_RCVTIMEO, &c->timeout_ms, sizeof c->timeout_ms) ||
-            zmq_connect(c->sock, ep) != 0) {
+            watch_connection(c) != 0 || zmq_connect(c->sock, ep) != 0) {
             if (!quiet)
                 fprintf(stderr, "snijpunt %s: cannot connect to %s: %s\n", cmd, ep,
                         zmq_strerror(errno));
@@ -183,6 +280,8 @@ void sp_cli_close(struct sp_cli_conn **conn)
         return;
     if ((*conn)->sock)
         zmq_close((*conn)->sock);
+    if ((*conn)->mon)
+        zmq_close((*conn)->mon);
     if ((*conn)->zctx)
         zmq_ctx_term((*conn)->zctx);
     free(*conn);
@@ -222,6 +321,13 @@ static int recv_frame(struct sp_cli_conn *c, zmq_msg_t *m, bool *more, bool quie
 {
     int v = 0;
     size_t sz = sizeof v;
+    int err = wait_readable(c, quiet);
+    if (err == SP_ERR_TIMEOUT && !quiet)
+        fprintf(stderr,
+                "snijpunt: cannot reach snijpuntd at %s: no reply in time: is it running?\n",
+                c->path);
+    if (err)
+        return err;
     zmq_msg_init(m);
     if (zmq_msg_recv(m, c->sock, 0) < 0) {
         int e = errno;

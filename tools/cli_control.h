@@ -1,7 +1,8 @@
 /*
  * The CLI side of the control socket: finding the socket (--socket, the
- * control_socket of --config FILE, $SNIJPUNT_SOCKET, or the default
- * /run/snijpunt/control.sock), sending one request and waiting for its reply
+ * control_socket of --config FILE, $SNIJPUNT_SOCKET, that of the file
+ * $SNIJPUNT_CONFIG names, that of /etc/snijpunt/snijpuntd.conf when it
+ * exists, or the default /run/snijpunt/control.sock), sending one request and waiting for its reply
  * with a timeout, and errors a person can act on ("cannot reach snijpuntd at
  * PATH: is it running?"). Also small helpers the daemon commands share.
  */
@@ -17,6 +18,7 @@
 #include "proto/control.h"
 
 #define SP_CLI_DEFAULT_SOCKET     "/run/snijpunt/control.sock"
+#define SP_CLI_DEFAULT_CONFIG     "/etc/snijpunt/snijpuntd.conf" /* where snijpunt init writes */
 #define SP_CLI_DEFAULT_TIMEOUT_MS 30000
 
 /* getopt_long entries for the options every daemon command takes. */
@@ -29,7 +31,9 @@ enum { SP_CLI_OPT_SOCKET = 0x1000, SP_CLI_OPT_CONFIG, SP_CLI_OPT_TIMEOUT };
     }
 #define SP_CLI_TARGET_HELP                                                                         \
     "  --socket PATH    the daemon's control socket (default: control_socket of\n"                 \
-    "                   --config, else $SNIJPUNT_SOCKET, else " SP_CLI_DEFAULT_SOCKET ")\n"        \
+    "                   --config, else $SNIJPUNT_SOCKET, else control_socket of\n"                 \
+    "                   $SNIJPUNT_CONFIG, else of " SP_CLI_DEFAULT_CONFIG ",\n"                    \
+    "                   else " SP_CLI_DEFAULT_SOCKET ")\n"                                         \
     "  --config FILE    read control_socket from the node's configuration file\n"                  \
     "  --timeout SEC    how long to wait for each reply (default 30)\n"
 

@@ -15,6 +15,7 @@
 #include "crypto/identity.h"
 #include "sys/keyfile.h"
 #include "tools/cli_args.h"
+#include "tools/cli_control.h"
 #include "tools/cli_json.h"
 #include "tools/cmd.h"
 
@@ -235,6 +236,10 @@ static int print_result(const struct init_opts *o, const char *pub)
                 "  [peer %s]\n  endpoint = %s\n  public_key = %s\n"
                 "Start it with: snijpuntd --config %s\n",
                 o->node, o->cfg_path, o->key_path, o->node, o->listen, pub, o->cfg_path);
+        if (strcmp(o->cfg_path, SP_CLI_DEFAULT_CONFIG) != 0)
+            fprintf(stderr,
+                    "Let snijpunt find it without --config: export SNIJPUNT_CONFIG=%s\n",
+                    o->cfg_path);
         return 0;
     }
     struct sp_json j;
