@@ -237,8 +237,7 @@ static int print_result(const struct init_opts *o, const char *pub)
                 "Start it with: snijpuntd --config %s\n",
                 o->node, o->cfg_path, o->key_path, o->node, o->listen, pub, o->cfg_path);
         if (strcmp(o->cfg_path, SP_CLI_DEFAULT_CONFIG) != 0)
-            fprintf(stderr,
-                    "Let snijpunt find it without --config: export SNIJPUNT_CONFIG=%s\n",
+            fprintf(stderr, "Let snijpunt find it without --config: export SNIJPUNT_CONFIG=%s\n",
                     o->cfg_path);
         return 0;
     }
