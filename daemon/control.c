@@ -105,7 +105,9 @@ static int op_status(struct handler_ctx *h)
     st->rounds_active = h->c->fed ? sp_fed_rounds_active(h->c->fed) : 0;
     st->peers = h->sc->peers;
     st->npeers = (uint32_t)cfg->npeers;
-    return 0;
+    sp_control_status_gov(h, st);
+    return sp_store_usage(h->c->store, &st->store_file_bytes, &st->store_used_bytes,
+                          &st->store_map_bytes);
 }
 
 static int add_dataset(void *ctx, const struct sp_dataset_info *d)

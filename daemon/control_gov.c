@@ -11,6 +11,8 @@
 #include "daemon/control_impl.h"
 #include "daemon/gov.h"
 #include "daemon/log.h"
+#include "daemon/members.h"
+#include "pki/cert.h"
 
 /* An export page stays well below the control frame limit. */
 #define EXPORT_PAGE_BYTES (SP_CTL_MSG_MAX_BYTES - 64u * 1024u)
@@ -73,6 +75,38 @@ int sp_control_op_audit_head(struct handler_ctx *h)
     memcpy(o->head_hash, head.hash, sizeof o->head_hash);
     memcpy(o->signature, head.sig, sizeof o->signature);
     return 0;
+}
+
+/* The time of the last entry of the log (0: empty or unreadable). */
+static int last_time(void *ctx, uint64_t seq, const uint8_t *rec, size_t len)
+{
+    uint64_t *t = ctx;
+    struct sp_audit_entry *e = NULL;
+    (void)seq;
+    if (sp_audit_record_open(rec, len, NULL, &e, NULL) == 0)
+        *t = sp_audit_entry_time(e);
+    sp_audit_entry_free(&e);
+    return 0;
+}
+
+void sp_control_status_gov(struct handler_ctx *h, struct sp_ctl_status_reply *st)
+{
+    if (!h->c->gov)
+        return;
+    const struct sp_members *m = sp_gov_members(h->c->gov);
+    const struct sp_pki_cert_info *self = m ? sp_members_self(m) : NULL;
+    int64_t next = 0;
+    if (self && self->not_after > 0)
+        st->cert_not_after = (uint64_t)self->not_after;
+    if (m && sp_members_trust(m) && sp_pki_trust_crl_next_update(sp_members_trust(m), &next) == 0 &&
+        next > 0)
+        st->crl_next_update = (uint64_t)next;
+    struct sp_audit_log *log = sp_gov_log(h->c->gov);
+    uint64_t n = log ? sp_audit_log_count(log) : 0;
+    st->audit_entries = n;
+    if (n && sp_audit_log_read(log, n - 1, 1, SP_AUDIT_RECORD_MAX_BYTES, last_time,
+                               &st->audit_head_time) != 0)
+        st->audit_head_time = 0;
 }
 
 void sp_control_suppress(struct handler_ctx *h)

@@ -61,6 +61,9 @@ int sp_control_op_audit_head(struct handler_ctx *h);
 void sp_control_suppress(struct handler_ctx *h);
 void sp_control_suppress_subjects(struct handler_ctx *h);
 
+/* STATUS's certificate, CRL and audit log fields (left 0 when absent). */
+void sp_control_status_gov(struct handler_ctx *h, struct sp_ctl_status_reply *st);
+
 /* control_backup.c: writes a compacted copy of the store into backup_dir. */
 int sp_control_op_backup(struct handler_ctx *h);
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "daemon/log.h"
@@ -332,6 +333,32 @@ int sp_store_backup(struct sp_store *store, int fd)
         return SP_ERR_IO;
     }
     return rc ? sp_store_mdb_err(rc, "backup") : 0;
+}
+
+int sp_store_usage(struct sp_store *store, uint64_t *file_bytes, uint64_t *used_bytes,
+                   uint64_t *map_bytes)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    const char *path = NULL;
+    struct stat fs;
+    int rc = mdb_env_info(store->env, &info);
+    if (!rc)
+        rc = mdb_env_stat(store->env, &st);
+    if (!rc)
+        rc = mdb_env_get_path(store->env, &path);
+    if (rc)
+        return sp_store_mdb_err(rc, "usage");
+    if (stat(path, &fs) != 0) {
+        sp_log_error("store: %s: %s", path, strerror(errno));
+        return SP_ERR_IO;
+    }
+    *file_bytes = (uint64_t)fs.st_blocks * 512u;
+    *used_bytes = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+    *map_bytes = info.me_mapsize;
+    if (*used_bytes > *map_bytes)
+        *used_bytes = *map_bytes;
+    return 0;
 }
 
 /* Key of the first entry of dbi (k's data points into the map), or

@@ -124,6 +124,12 @@ SP_NODISCARD int sp_store_gc_step(struct sp_store *store, size_t budget, bool *m
  * closes fd. Returns 0 or SP_ERR_STORE (the LMDB reason logged), SP_ERR_IO. */
 SP_NODISCARD int sp_store_backup(struct sp_store *store, int fd);
 
+/* Space: *file_bytes the disk use of state.mdb (allocated blocks: the map
+ * is a sparse file), *used_bytes the pages in use in the map, *map_bytes
+ * the map size. Returns 0 or SP_ERR_STORE, SP_ERR_IO. */
+SP_NODISCARD int sp_store_usage(struct sp_store *store, uint64_t *file_bytes, uint64_t *used_bytes,
+                                uint64_t *map_bytes);
+
 /* ---- datasets ---------------------------------------------------------- */
 
 /* Summary of a dataset's current version (DATASET_INFO on the control wire). */

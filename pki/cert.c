@@ -46,6 +46,13 @@ static int trust_check_crl(X509 *ca, X509_CRL *crl)
     return 0;
 }
 
+int sp_pki_trust_crl_next_update(const struct sp_pki_trust *t, int64_t *out)
+{
+    if (!t || !t->crl)
+        return SP_ERR_NOT_FOUND;
+    return sp_pki_x509_time(X509_CRL_get0_nextUpdate(t->crl), out);
+}
+
 int sp_pki_trust_new(const void *ca, size_t ca_len, const void *crl, size_t crl_len,
                      struct sp_pki_trust **out)
 {

@@ -76,6 +76,9 @@ SP_NODISCARD int sp_pki_trust_new(const void *ca, size_t ca_len, const void *crl
                                   struct sp_pki_trust **out);
 /* Frees; clears *t. NULL-safe. */
 void sp_pki_trust_free(struct sp_pki_trust **t);
+/* The nextUpdate of the trust's CRL (Unix seconds): after it verifiers
+ * refuse the CRL as stale. Returns 0, SP_ERR_NOT_FOUND (no CRL). */
+SP_NODISCARD int sp_pki_trust_crl_next_update(const struct sp_pki_trust *t, int64_t *out);
 
 /* Verifies cert (PEM or DER) at time now (Unix seconds): signed by the CA,
  * within its validity and the CA's (not_before <= now < not_after), not

@@ -112,6 +112,6 @@ struct sp_codec_reply_desc {
 /* The descriptor of op 1..SP_CTL_OP_MAX, else NULL. */
 const struct sp_codec_reply_desc *sp_codec_reply_desc(int op);
 /* Largest status-0 reply body (STATUS). */
-#define SP_CODEC_REPLY_MAX_FIELDS 6
+#define SP_CODEC_REPLY_MAX_FIELDS 13
 
 #endif

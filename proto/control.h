@@ -160,6 +160,14 @@ struct sp_ctl_status_reply {
     uint32_t rounds_active;
     const struct sp_ctl_peer_info *peers;
     uint32_t npeers; /* 0..SP_CTL_MAX_PEERS */
+    /* What an operator watches (Unix seconds; 0: not there): */
+    uint64_t cert_not_after;   /* this node's certificate expires (0: no ca_cert) */
+    uint64_t crl_next_update;  /* the CRL's nextUpdate (0: no crl) */
+    uint64_t audit_entries;    /* entries in the audit log (the head is entries - 1) */
+    uint64_t audit_head_time;  /* time of the last entry (0: empty log) */
+    uint64_t store_file_bytes; /* disk use of state.mdb (allocated blocks) */
+    uint64_t store_used_bytes; /* pages in use in the map */
+    uint64_t store_map_bytes;  /* the map size (store_map_size) */
 };
 
 /* DATASET_INFO: one loaded dataset version. */

@@ -58,7 +58,9 @@ static int check_status(const struct sp_ctl_reply *rep)
     const struct sp_ctl_status_reply *s = &rep->status_info;
 
     if (sp_codec_check_node(s->node) != 0 ||
-        sp_codec_check_text(s->version, 1, SP_CTL_VERSION_MAX) != 0)
+        sp_codec_check_text(s->version, 1, SP_CTL_VERSION_MAX) != 0 ||
+        (s->audit_entries == 0 && s->audit_head_time != 0) ||
+        s->store_used_bytes > s->store_map_bytes)
         return SP_ERR_PROTO_FIELD;
     return sp_codec_check_list(s->peers, s->npeers, SP_CTL_MAX_PEERS, sizeof(*s->peers),
                                check_peer_info);
@@ -80,6 +82,29 @@ static void put_status(struct sp_wire_writer *w, const struct sp_ctl_reply *rep)
         sp_wire_put_cstr(w, s->peers[i].endpoint, SP_CTL_ENDPOINT_MAX);
         sp_wire_put_bool(w, s->peers[i].connected);
     }
+    sp_wire_put_uint(w, s->cert_not_after);
+    sp_wire_put_uint(w, s->crl_next_update);
+    sp_wire_put_uint(w, s->audit_entries);
+    sp_wire_put_uint(w, s->audit_head_time);
+    sp_wire_put_uint(w, s->store_file_bytes);
+    sp_wire_put_uint(w, s->store_used_bytes);
+    sp_wire_put_uint(w, s->store_map_bytes);
+}
+
+/* The fields after the peers (issue 12). */
+static int get_status_ops(struct sp_wire_reader *r, struct sp_ctl_status_reply *s)
+{
+    uint64_t *const f[] = {&s->cert_not_after,  &s->crl_next_update,  &s->audit_entries,
+                           &s->audit_head_time, &s->store_file_bytes, &s->store_used_bytes,
+                           &s->store_map_bytes};
+    int err = 0;
+
+    for (size_t i = 0; err == 0 && i < sizeof f / sizeof f[0]; i++)
+        err = sp_wire_get_u64(r, f[i]);
+    if (err == 0 && ((s->audit_entries == 0 && s->audit_head_time != 0) ||
+                     s->store_used_bytes > s->store_map_bytes))
+        err = SP_ERR_PROTO_FIELD;
+    return err;
 }
 
 static int get_status(struct sp_wire_reader *r, struct sp_ctl_reply *rep)
@@ -99,6 +124,8 @@ static int get_status(struct sp_wire_reader *r, struct sp_ctl_reply *rep)
         err = sp_codec_get_list(r, SP_CTL_MAX_PEERS, sizeof(*s->peers), get_peer_info, &rep->owned_,
                                 &s->npeers);
     s->peers = rep->owned_;
+    if (err == 0)
+        err = get_status_ops(r, s);
     return err;
 }
 
@@ -727,7 +754,7 @@ static int get_backup(struct sp_wire_reader *r, struct sp_ctl_reply *rep)
 
 #define REPLY(op, n, c, name) [SP_CTL_##op] = {n, check_##c, put_##name, get_##name}
 static const struct sp_codec_reply_desc reply_descs[SP_CTL_OP_MAX + 1] = {
-    REPLY(STATUS, 6, status, status),          REPLY(LOAD_BEGIN, 1, none, load_begin),
+    REPLY(STATUS, 13, status, status),         REPLY(LOAD_BEGIN, 1, none, load_begin),
     REPLY(LOAD_CHUNK, 2, none, load_chunk),    REPLY(LOAD_END, 2, load_end, load_end),
     REPLY(DATASETS, 1, datasets, datasets),    REPLY(ROUND_START, 1, none, round_start),
     REPLY(ROUNDS, 1, rounds, rounds),          REPLY(RESULTS, 2, results, results),

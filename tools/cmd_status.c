@@ -1,6 +1,8 @@
 /* snijpunt status: the local node's name, version, uptime, datasets, active
- * rounds and peer connections; --wait-ready polls until the daemon answers
- * (for scripts that start a node and then use it). */
+ * rounds and peer connections; when its certificate expires and its CRL
+ * must be renewed (with a warning line from WARN_DAYS before), the audit
+ * log's head and its age, the store's disk use; --wait-ready polls until the
+ * daemon answers (for scripts that start a node and then use it). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +18,9 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: snijpunt status [--json] [--wait-ready[=SECONDS]] [connection options]\n\n"
                  "Shows the local snijpuntd: node name, version, uptime, datasets, active\n"
-                 "rounds and whether each configured peer is connected.\n\n"
+                 "rounds, whether each configured peer is connected, when the node's\n"
+                 "certificate expires and the CRL must be renewed (a warning line from 30\n"
+                 "days before), the audit log's head and its age, and the store's disk use.\n\n"
                  "  --json              print the status as JSON\n"
                  "  --wait-ready[=SEC]  wait until the daemon answers (default 30 s); exit 1\n"
                  "                      when it does not in time\n" SP_CLI_TARGET_HELP
@@ -24,15 +28,106 @@ static void usage(FILE *out)
                  "2 usage error.\n");
 }
 
+/* Warnings from this many days before a certificate or CRL runs out, and
+ * above this share of the store's map in use. */
+#define WARN_DAYS      30
+#define WARN_MAP_SHARE 90
+
+static void when(uint64_t t, time_t now, char *out, size_t cap)
+{
+    char iso[32];
+    sp_cli_time_iso(t, iso);
+    long long d = ((long long)t - (long long)now) / 86400;
+    if ((long long)t >= (long long)now)
+        snprintf(out, cap, "%s (in %lld days)", iso, d);
+    else
+        snprintf(out, cap, "%s (%lld days ago)", iso, -d);
+}
+
+static void age(uint64_t t, time_t now, char *out, size_t cap)
+{
+    long long s = (long long)now - (long long)t;
+    if (s < 0)
+        s = 0;
+    if (s < 120)
+        snprintf(out, cap, "%lld s ago", s);
+    else if (s < 7200)
+        snprintf(out, cap, "%lld min ago", s / 60);
+    else if (s < 172800)
+        snprintf(out, cap, "%lld h ago", s / 3600);
+    else
+        snprintf(out, cap, "%lld days ago", s / 86400);
+}
+
+/* A warning for t (0: absent) when it is at most WARN_DAYS away or past;
+ * returns whether one was printed to f. */
+static bool expiry_warning(FILE *f, const char *what, uint64_t t, time_t now, const char *fix)
+{
+    if (t == 0 || (long long)t - (long long)now > (long long)WARN_DAYS * 86400)
+        return false;
+    char w[80];
+    when(t, now, w, sizeof w);
+    if ((long long)t <= (long long)now)
+        fprintf(f, "warning: %s ran out %s: %s\n", what, w, fix);
+    else
+        fprintf(f, "warning: %s runs out %s: %s\n", what, w, fix);
+    return true;
+}
+
+static void print_warnings(FILE *f, const struct sp_ctl_status_reply *s, time_t now)
+{
+    expiry_warning(f, "the node certificate", s->cert_not_after, now,
+                   "have the CA issue a new one (snijpunt ca issue) and restart snijpuntd");
+    expiry_warning(f, "the CRL", s->crl_next_update, now,
+                   "install a fresh one (snijpunt ca crl) and send snijpuntd SIGHUP; a stale "
+                   "CRL refuses every peer");
+    if (s->store_map_bytes &&
+        s->store_used_bytes / (s->store_map_bytes / 100 + 1) >= WARN_MAP_SHARE)
+        fprintf(f, "warning: the store uses %llu of its %llu MiB map: raise store_map_size\n",
+                (unsigned long long)(s->store_used_bytes >> 20),
+                (unsigned long long)(s->store_map_bytes >> 20));
+}
+
+static void size_text(uint64_t b, char *out, size_t cap)
+{
+    if (b < (UINT64_C(1) << 20))
+        snprintf(out, cap, "%llu KiB", (unsigned long long)(b >> 10));
+    else if (b < (UINT64_C(1) << 30))
+        snprintf(out, cap, "%.1f MiB", (double)b / 1048576.0);
+    else
+        snprintf(out, cap, "%.1f GiB", (double)b / 1073741824.0);
+}
+
 static void print_text(const struct sp_ctl_status_reply *s)
 {
+    time_t now = time(NULL);
+    char a[80], b[80];
     printf("node:          %s\nversion:       %s\nuptime:        %llu s\n"
-           "datasets:      %u\nrounds active: %u\npeers:         %u\n",
-           s->node, s->version, (unsigned long long)s->uptime_s, s->datasets, s->rounds_active,
-           s->npeers);
+           "datasets:      %u\nrounds active: %u\n",
+           s->node, s->version, (unsigned long long)s->uptime_s, s->datasets, s->rounds_active);
+    when(s->cert_not_after, now, a, sizeof a);
+    printf("certificate:   %s\n", s->cert_not_after ? a : "none (no ca_cert)");
+    when(s->crl_next_update, now, a, sizeof a);
+    printf("crl update:    %s\n", s->crl_next_update ? a : "none (no crl)");
+    if (s->audit_entries) {
+        sp_cli_time_iso(s->audit_head_time, a);
+        age(s->audit_head_time, now, b, sizeof b);
+        printf("audit log:     %llu entries, head seq %llu at %s (%s)\n",
+               (unsigned long long)s->audit_entries, (unsigned long long)s->audit_entries - 1, a,
+               s->audit_head_time ? b : "time unknown");
+    } else {
+        printf("audit log:     empty\n");
+    }
+    char c[32];
+    size_text(s->store_file_bytes, a, sizeof a);
+    size_text(s->store_used_bytes, b, sizeof b);
+    size_text(s->store_map_bytes, c, sizeof c);
+    printf("store:         %s on disk, %s in use of a %s map\n", a, b, c);
+    printf("peers:         %u\n", s->npeers);
     for (uint32_t i = 0; i < s->npeers; i++)
         printf("  %-20s %-32s %s\n", s->peers[i].name, s->peers[i].endpoint,
                s->peers[i].connected ? "connected" : "not connected");
+    print_warnings(stdout, s, now);
 }
 
 static int print_json(const struct sp_ctl_status_reply *s)
@@ -45,6 +140,13 @@ static int print_json(const struct sp_ctl_status_reply *s)
     sp_json_uint(&j, "uptime_s", s->uptime_s);
     sp_json_uint(&j, "datasets", s->datasets);
     sp_json_uint(&j, "rounds_active", s->rounds_active);
+    sp_json_uint(&j, "cert_not_after", s->cert_not_after);
+    sp_json_uint(&j, "crl_next_update", s->crl_next_update);
+    sp_json_uint(&j, "audit_entries", s->audit_entries);
+    sp_json_uint(&j, "audit_head_time", s->audit_head_time);
+    sp_json_uint(&j, "store_file_bytes", s->store_file_bytes);
+    sp_json_uint(&j, "store_used_bytes", s->store_used_bytes);
+    sp_json_uint(&j, "store_map_bytes", s->store_map_bytes);
     sp_json_arr_open(&j, "peers");
     for (uint32_t i = 0; i < s->npeers; i++) {
         sp_json_obj_open(&j, NULL);

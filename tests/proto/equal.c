@@ -205,7 +205,9 @@ static bool peer_info_equal(const struct sp_ctl_peer_info *a, const struct sp_ct
 static bool status_equal(const struct sp_ctl_status_reply *a, const struct sp_ctl_status_reply *b)
 {
     if (!(SAME_STR(node) && SAME_STR(version) && SAME(uptime_s) && SAME(datasets) &&
-          SAME(rounds_active) && SAME(npeers)))
+          SAME(rounds_active) && SAME(npeers) && SAME(cert_not_after) && SAME(crl_next_update) &&
+          SAME(audit_entries) && SAME(audit_head_time) && SAME(store_file_bytes) &&
+          SAME(store_used_bytes) && SAME(store_map_bytes)))
         return false;
     for (uint32_t i = 0; i < a->npeers; i++) {
         if (!peer_info_equal(&a->peers[i], &b->peers[i]))

@@ -408,6 +408,13 @@ static void build_rep_status(struct sp_ctl_reply *r)
     r->status_info.rounds_active = 1;
     r->status_info.peers = peers;
     r->status_info.npeers = 2;
+    r->status_info.cert_not_after = 1767225600;
+    r->status_info.crl_next_update = 1765411200;
+    r->status_info.audit_entries = 4211;
+    r->status_info.audit_head_time = 1765100000;
+    r->status_info.store_file_bytes = 73400320;
+    r->status_info.store_used_bytes = 70254592;
+    r->status_info.store_map_bytes = UINT64_C(8) << 30;
 }
 
 static void build_rep_load_begin(struct sp_ctl_reply *r)

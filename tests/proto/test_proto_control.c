@@ -128,7 +128,12 @@ static const struct patch request_patches[] = {
 static const struct patch reply_patches[] = {
     {"ctl_rep_status", "1", "00", 0, UNKNOWN}, /* op 0 with status 0 */
     {"ctl_rep_status", "1", "10", 0, UNKNOWN},
-    {"ctl_rep_status", "1", "0c", 0, MALFORMED}, /* AUDIT_HEAD: 4 fields, not 6 */
+    {"ctl_rep_status", "1", "0c", 0, MALFORMED}, /* AUDIT_HEAD: 4 fields, not 13 */
+    /* STATUS's operations fields: a head time needs entries, used <= map */
+    {"ctl_rep_status", "11", "00", 0, FIELD},
+    {"ctl_rep_status", "15", "00", 0, FIELD},
+    {"ctl_rep_status", "12", "00", 0, 0},
+    {"ctl_rep_status", "10", "c2", 0, SP_ERR_PROTO_TYPE},
     {"ctl_rep_status", "2", "01", 0, FIELD},
     {"ctl_rep_status", "2", "d3ffffffff7fffffff", 0, FIELD},
     {"ctl_rep_status", "3", "a141", 0, FIELD},
@@ -140,7 +145,7 @@ static const struct patch reply_patches[] = {
     {"ctl_rep_status", "8", "dc0100", 0, TRUNCATED},
     {"ctl_rep_status", "8", "90", 0, 0},
     {"ctl_rep_status", "^", "98", 0, MALFORMED},
-    {"ctl_rep_status", "", "9a 01 01 00", 7, OVERSIZED},
+    {"ctl_rep_status", "", "dc0011 01 01 00", 14, OVERSIZED},
     {"ctl_rep_status", "", "9a 02 01 00", 7, SP_ERR_PROTO_VERSION}, /* a later version */
     {"ctl_rep_error", "3", "a10a", 0, FIELD},
     {"ctl_rep_error", "3", "a0", 0, 0},
