@@ -16,15 +16,9 @@ need_tools
 gov_init a b c
 gov_coordinator "J. de Vries"
 gov_data a b c
-bsn_mapping "$T/groot.map"
-mkcsv "$T/groot-a.csv" a 0 60000
-mkcsv "$T/groot-b.csv" b 30000 60000
-mkcsv "$T/groot-c.csv" c 45000 60000
 for n in a b c; do
     fed_start "$n"
     gov_load "$n"
-    sp "$n" load --dataset groot --mapping "$T/groot.map" "$T/groot-$n.csv" >/dev/null 2>&1 ||
-        fail "load groot at $n"
 done
 for n in a b c; do fed_wait_links "$n"; done
 BK=$T/a/state/backup # the default backup_dir: <state_dir>/backup
@@ -42,7 +36,6 @@ for n in a b c; do
 done
 sp a results --round "$r1" >"$T/r1-before.csv" || fail "results of round 1"
 grep -q '^personen,a-1,person,b,' "$T/r1-before.csv" || fail "a-1 not linked to b"
-sp a datasets --json >"$T/ds-before.json" || fail "datasets"
 
 # --- the daemon writes only into its backup directory, never over a file ---
 out=$(sp a backup --out /tmp/not-here.mdb 2>&1) && fail "a backup outside backup_dir was written"
@@ -58,6 +51,16 @@ sp a backup --out "$BK/first.mdb" --force --json >"$T/b1.json" || fail "backup -
 [ -z "$(find "$BK" -name '.*')" ] || fail "a temporary file was left in backup_dir"
 
 # --- a hot copy while the second round runs ------------------------------------
+# a larger dataset, so that the round lasts a few seconds
+bsn_mapping "$T/groot.map"
+mkcsv "$T/groot-a.csv" a 0 20000
+mkcsv "$T/groot-b.csv" b 10000 20000
+mkcsv "$T/groot-c.csv" c 15000 20000
+for n in a b c; do
+    sp "$n" load --dataset groot --mapping "$T/groot.map" "$T/groot-$n.csv" >/dev/null 2>&1 ||
+        fail "load groot at $n"
+done
+sp a datasets --json >"$T/ds-before.json" || fail "datasets"
 r2=$(round "$T/r2.prop")
 for _ in $(seq 200); do
     [ "$(round_state a "$r2")" = running ] && break
@@ -78,6 +81,9 @@ fed_stop a
 cp "$BK/hot.mdb" "$T/a/state/state.mdb"
 fed_start a
 fed_wait_links a
+# the audit anchor next to the store sees the older copy and says so
+grep -q "the store is an older copy (a restored backup?)" "$T/a/d.log" ||
+    fail "a restored older copy was not reported"
 
 sp a datasets --json >"$T/ds-after.json" || fail "datasets after restore"
 diff "$T/ds-before.json" "$T/ds-after.json" >&2 || fail "datasets differ after restore"
@@ -101,5 +107,11 @@ sed -n "$((same + 1))p" "$T/a.jsonl" | jq -e '.type == "node_start"' >/dev/null 
     fail "entry $same after restore is not node_start: $(sed -n "$((same + 1))p" "$T/a.jsonl")"
 r1_last=$(grep -n "$r1" "$T/a-before.jsonl" | grep -v log_head | tail -n 1 | cut -d: -f1)
 [ "$same" -ge "$r1_last" ] || fail "round 1's entries are not all in the copy ($same < $r1_last)"
-echo "ok: backup while a round ran, restore; datasets, results, audit chain ($same entries kept)"
+# rounds go on after a restore
+r3=$(round "$T/r3.prop")
+for n in a b c; do
+    s=$(round_wait "$n" "$r3" 120)
+    [ "$s" = done ] || fail "round 3 (after the restore) at $n ended '$s'"
+done
+echo "ok: backup while a round ran, restore; datasets, results, audit chain ($same entries kept); a round after it"
 fed_stop a
