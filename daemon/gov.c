@@ -241,6 +241,8 @@ const struct sp_config *sp_gov_config(const struct sp_gov *gov)
 
 void sp_gov_reload(struct sp_gov *gov)
 {
+    /* renewed certificates first, then the list that may revoke them */
+    (void)sp_members_reload_certs(gov->members, (int64_t)unix_now());
     /* a failed reload is logged and the previous list stays in force */
     if (sp_members_enabled(gov->members) && gov->cfg->crl_path[0] &&
         sp_members_reload_crl(gov->members, (int64_t)unix_now()) != 0)

@@ -249,6 +249,43 @@ int sp_members_self_check(const struct sp_members *m, int64_t now, char *why, si
     return member_check(m, &m->self, m->cfg->node, m->self_sign, m->self_curve, now, why, cap);
 }
 
+/* Re-reads one certificate file; true when what is in use changed. A file
+ * that cannot be read now leaves the certificate in use (logged). */
+static bool member_reload(struct member *mb)
+{
+    struct member fresh;
+    memset(&fresh, 0, sizeof fresh);
+    member_load(&fresh, mb->path);
+    if (!fresh.cert && mb->cert) {
+        char why[SP_MEMBERS_WHY_MAX];
+        read_why(why, sizeof why, "certificate", mb->path, fresh.load_err);
+        sp_log_warn("%s; the certificate read before stays in use", why);
+        return false;
+    }
+    bool same = fresh.cert && mb->cert && fresh.len == mb->len &&
+                memcmp(fresh.cert, mb->cert, mb->len) == 0;
+    if (same || (!fresh.cert && fresh.load_err == mb->load_err)) {
+        free(fresh.cert);
+        return false;
+    }
+    free(mb->cert);
+    *mb = fresh;
+    sp_log_info("certificate %s re-read: it changed", mb->path);
+    return true;
+}
+
+size_t sp_members_reload_certs(struct sp_members *m, int64_t now)
+{
+    if (!m || !m->enabled)
+        return 0;
+    size_t changed = member_reload(&m->self);
+    for (size_t i = 0; i < m->cfg->npeers; i++)
+        changed += member_reload(&m->peers[i]);
+    if (changed)
+        log_peers(m, now);
+    return changed;
+}
+
 int sp_members_reload_crl(struct sp_members *m, int64_t now)
 {
     if (!m->enabled || !m->cfg->crl_path[0])

@@ -12,8 +12,8 @@
  *    its connections, proposals naming it are refused) with the reason;
  *  - admission is re-checked at the current time for every connection, so
  *    a certificate that expires or a revocation list that goes stale takes
- *    effect without a restart; the CRL file is re-read on SIGHUP and every
- *    `crl_reload` seconds.
+ *    effect without a restart; the CRL file and the certificates are re-read
+ *    on SIGHUP and every `crl_reload` seconds.
  * Without `ca_cert` membership is by configured keys alone (as in issue 4):
  * sp_members_enabled is false and every configured peer is admitted.
  *
@@ -63,6 +63,13 @@ SP_NODISCARD int sp_members_admit(const struct sp_members *m, size_t i, int64_t 
  * against the CA is refused and the previous one kept (the reason is
  * logged); returns 0 or that error. With no CRL configured, a no-op. */
 SP_NODISCARD int sp_members_reload_crl(struct sp_members *m, int64_t now);
+
+/* Re-reads every certificate file (this node's and the peers'): one that
+ * changed on disk replaces the one in use, so a renewed or corrected
+ * certificate takes effect without a restart; one that cannot be read now
+ * leaves the previous one in use (logged). Returns how many changed; with
+ * membership not enabled, 0. */
+size_t sp_members_reload_certs(struct sp_members *m, int64_t now);
 
 /* Whether this node's own certificate still passes at now (it may have been
  * revoked or have expired since start-up). 0 or the code, why as above. */

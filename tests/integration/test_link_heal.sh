@@ -7,7 +7,10 @@
 #     restarting either node, both links come back (b replaces its refused
 #     connection, with backoff) and a signed round of a and b completes;
 #   - revoking b again and SIGHUP closes the open links between a and b (a
-#     logs it), and un-revoking heals them again: a second round completes.
+#     logs it), and un-revoking heals them again: a second round completes;
+#   - a's copy of b's certificate replaced by a wrong one (another key: a
+#     typo, an old copy) and SIGHUP closes the links; b's certificate renewed
+#     and copied there, SIGHUP heals them: a third round completes.
 set -euo pipefail
 T=$(mktemp -d "${TMPDIR:-/tmp}/sp-heal.XXXXXX")
 . "$(dirname "$0")/gov_lib.sh"
@@ -17,6 +20,9 @@ need_tools
 gov_init a b
 gov_coordinator coord
 cp "$T/pki/crl.pem" "$T/pki/crl-clean.pem"
+# a reads b's certificate from a copy of its own (per-peer `cert`)
+cp "$CERTS/b.crt" "$T/pki/a-b.crt"
+sed -i "/^\[peer b\]$/a cert = $T/pki/a-b.crt" "$T/a/snijpuntd.conf"
 # b keeps the CRL without itself (one that lists b would stop b at start-up)
 sed -i "s|^crl = .*|crl = $T/pki/crl-clean.pem|" "$T/b/snijpuntd.conf"
 serial_b=$("$SP" ca show "$CERTS/b.crt" | awk '/^serial/ {print $2}')
@@ -81,6 +87,22 @@ kill -HUP "${PIDS[a]}"
 wait_connected b a true 40
 wait_connected a b true 40
 round_ab "$T/ab2.prop"
+
+# --- a wrong certificate for b at a, then a renewed one: re-read on SIGHUP -----
+"$SP" init --dir "$T/impostor" --node b --listen tcp://127.0.0.1:1 >/dev/null 2>&1 ||
+    fail "init impostor"
+gov_issue_node b "$CA" "$T/impostor/identity.pub" "$T/pki/b-other.crt"
+cp "$T/pki/b-other.crt" "$T/pki/a-b.crt"
+kill -HUP "${PIDS[a]}"
+wait_connected a b false 10
+wait_connected b a false 10
+grep -q "certificate $T/pki/a-b.crt re-read" "$T/a/d.log" || fail "a did not re-read b's certificate"
+gov_issue_node b "$CA" "$T/b/identity.pub" "$T/pki/b-renewed.crt"
+cp "$T/pki/b-renewed.crt" "$T/pki/a-b.crt"
+kill -HUP "${PIDS[a]}"
+wait_connected b a true 40
+wait_connected a b true 40
+round_ab "$T/ab3.prop"
 
 for n in a b; do fed_stop "$n"; done
 echo "ok: links heal after a refusal and close on revocation"
