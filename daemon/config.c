@@ -67,6 +67,8 @@ static const struct key_def keys[] = {
     {"listen", SEC_GLOBAL, K_ENDPOINT, 0, 0, G(listen)},
     {"state_dir", SEC_GLOBAL, K_PATH, 0, 0, G(state_dir)},
     {"backup_dir", SEC_GLOBAL, K_PATH, 0, 0, G(backup_dir)},
+    {"metrics_file", SEC_GLOBAL, K_PATH, 0, 0, G(metrics_file)},
+    {"metrics_interval", SEC_GLOBAL, K_SECONDS, 1, 3600, GN(metrics_interval_s)},
     {"identity", SEC_GLOBAL, K_PATH, 0, 0, G(identity_path)},
     {"control_socket", SEC_GLOBAL, K_SOCKET, 0, 0, G(control_socket)},
     {"control_group", SEC_GLOBAL, K_GROUP, 0, 0, G(control_group)},
@@ -587,6 +589,7 @@ static void set_defaults(struct sp_config *c)
     c->load_idle_timeout_s = 300;
     c->max_set_size = 0;
     c->crl_reload_s = 300;
+    c->metrics_interval_s = 15;
     c->accept_key_types = SP_KEY_MASK_ALL;
     c->accept_modes = 0xe;     /* counts, threshold, partners */
     c->accept_min_holders = 2; /* k = 1 would disclose a whole set as an "intersection" */

@@ -69,6 +69,8 @@ struct sp_config {
     char listen[SP_CONFIG_ENDPOINT_MAX + 1];     /* required; peers connect here */
     char state_dir[SP_CONFIG_PATH_MAX + 1];      /* default SP_CONFIG_DEFAULT_STATE */
     char backup_dir[SP_CONFIG_PATH_MAX + 1];     /* BACKUP writes here; "" = <state_dir>/backup */
+    char metrics_file[SP_CONFIG_PATH_MAX + 1];   /* Prometheus textfile; "" = none */
+    uint32_t metrics_interval_s;                 /* rewrite it this often, 1..3600, default 15 */
     char identity_path[SP_CONFIG_PATH_MAX + 1];  /* required: secret key file */
     char control_socket[SP_CONFIG_PATH_MAX + 1]; /* default SP_CONFIG_DEFAULT_CONTROL */
     char control_group[SP_CONFIG_NAME_MAX + 1];  /* "" = owner-only socket */
