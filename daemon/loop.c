@@ -119,7 +119,8 @@ static void read_signals(struct sp_loop *l)
     struct signalfd_siginfo si;
     while (read(l->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
         if (si.ssi_signo == SIGHUP) {
-            sp_log_info("SIGHUP: re-reading the revocation list (restart snijpuntd "
+            sp_log_info("SIGHUP: re-reading the revocation list and the certificates (restart "
+                        "snijpuntd "
                         "to apply a new "
                         "configuration)");
             if (l->gov)

@@ -42,9 +42,10 @@ static void usage(FILE *out)
                  "\n"
                  "Signals: SIGTERM or SIGINT shut down cleanly; SIGHUP re-reads the "
                  "revocation\n"
-                 "list. The configuration format is in snijpuntd.conf(5), the daemon "
-                 "in\n"
-                 "snijpuntd(8); `snijpunt init` writes a starting configuration.\n");
+                 "list and the certificates. The configuration format is in "
+                 "snijpuntd.conf(5),\n"
+                 "the daemon in snijpuntd(8); `snijpunt init` writes a starting "
+                 "configuration.\n");
 }
 
 /* Reads and decodes the identity key file, refusing a file others can read. */
