@@ -593,6 +593,7 @@ void sp_control_tick(struct sp_control *ctl, uint64_t now_ms)
             drop_load(l);
         }
     }
+    sp_control_metrics_tick(ctl, now_ms);
 }
 
 long sp_control_next_timeout_ms(const struct sp_control *ctl, uint64_t now_ms)
@@ -608,7 +609,8 @@ long sp_control_next_timeout_ms(const struct sp_control *ctl, uint64_t now_ms)
         if (best < 0 || t < best)
             best = t;
     }
-    return best;
+    long m = sp_control_metrics_timeout_ms(ctl, now_ms);
+    return m >= 0 && (best < 0 || m < best) ? m : best;
 }
 
 size_t sp_control_loads(const struct sp_control *ctl)

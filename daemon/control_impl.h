@@ -30,6 +30,8 @@ struct sp_control {
     char path[SP_CONFIG_PATH_MAX + 1]; /* socket file, "" when not bound */
     uint64_t started_ms;
     struct ctl_load loads[SP_CONTROL_MAX_LOADS];
+    uint64_t metrics_due_ms; /* next rewrite of metrics_file */
+    bool metrics_failing;    /* the last write failed (logged once) */
 };
 
 /* Storage a reply points into until it is encoded. */
@@ -63,6 +65,11 @@ void sp_control_suppress_subjects(struct handler_ctx *h);
 
 /* STATUS's certificate, CRL and audit log fields (left 0 when absent). */
 void sp_control_status_gov(struct handler_ctx *h, struct sp_ctl_status_reply *st);
+
+/* control_metrics.c: rewrites metrics_file when due (Prometheus text). */
+void sp_control_metrics_tick(struct sp_control *c, uint64_t now_ms);
+/* Milliseconds until the next rewrite, or -1 without metrics_file. */
+long sp_control_metrics_timeout_ms(const struct sp_control *c, uint64_t now_ms);
 
 /* control_backup.c: writes a compacted copy of the store into backup_dir. */
 int sp_control_op_backup(struct handler_ctx *h);
