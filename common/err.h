@@ -63,6 +63,7 @@
     X(SP_ERR_INPUT_CHECKSUM, -307, "check digit or checksum fails")                                \
     X(SP_ERR_INPUT_RANGE, -308, "value out of range")                                              \
     X(SP_ERR_INPUT_LENGTH, -309, "value has the wrong length")                                     \
+    X(SP_ERR_INPUT_DUPLICATE, -310, "a record id occurs on more than one line")                    \
     /* daemon and store (-400..-499) */                                                            \
     X(SP_ERR_CONFIG, -400, "invalid configuration")                                                \
     X(SP_ERR_STORE, -401, "state store error")                                                     \

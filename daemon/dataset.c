@@ -155,6 +155,16 @@ int sp_dataset_load_commit(struct sp_dataset_load *load, struct sp_audit_log *lo
     if (err)
         return ingest_error(load, err, diag, diag_cap);
     const struct sp_ingest_stats *st = sp_ingest_stats(load->ingest);
+    if (st->duplicate_record_ids > 0 &&
+        sp_mapping_duplicate_ids(load->mapping) == SP_DUPLICATE_IDS_REFUSE) {
+        snprintf(diag, diag_cap,
+                 "%llu record id(s) occur on more than one line, and the mapping refuses that "
+                 "(duplicate_ids = refuse): nothing was loaded, the previous version stays "
+                 "(`snijpunt check` counts them)",
+                 (unsigned long long)st->duplicate_record_ids);
+        load->failed = 1;
+        return SP_ERR_INPUT_DUPLICATE;
+    }
     struct sp_dataset_info d = {0};
     d.records = st->records_usable;
     d.keys = st->keys;

@@ -22,6 +22,7 @@ struct sp_mapping {
     int surname_form;
     uint32_t key_mask;
     int refuse_test_bsn;
+    int duplicate_ids; /* enum sp_duplicate_ids */
     char *column[SP_FIELD_COUNT]; /* as written in the mapping */
     unsigned index[SP_FIELD_COUNT];
     unsigned line[SP_FIELD_COUNT];
@@ -203,6 +204,15 @@ static int opt_refuse_test_bsn(struct parse *p, const char *v)
     return set_word(p, "refuse_test_bsn", yes_no, "yes or no", v, &p->m->refuse_test_bsn);
 }
 
+static const struct word duplicate_policies[] = {
+    {"merge", SP_DUPLICATE_IDS_MERGE}, {"refuse", SP_DUPLICATE_IDS_REFUSE}, {NULL, 0}};
+
+static int opt_duplicate_ids(struct parse *p, const char *v)
+{
+    return set_word(p, "duplicate_ids", duplicate_policies, "merge or refuse", v,
+                    &p->m->duplicate_ids);
+}
+
 /* "all" or a comma-separated list of key type names; spaces are allowed. */
 static int opt_keys(struct parse *p, const char *v)
 {
@@ -236,6 +246,7 @@ static const struct option options[] = {
     {"surname_form", opt_surname_form},
     {"keys", opt_keys},
     {"refuse_test_bsn", opt_refuse_test_bsn},
+    {"duplicate_ids", opt_duplicate_ids},
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 _Static_assert(NOPTIONS <= sizeof(((struct parse *)0)->opt_line) / sizeof(unsigned),
@@ -537,4 +548,9 @@ int sp_mapping_derive_opts(const struct sp_mapping *m, int today_yyyymmdd,
     opts->refuse_test_bsn = m->refuse_test_bsn != 0;
     opts->today_yyyymmdd = today_yyyymmdd;
     return 0;
+}
+
+int sp_mapping_duplicate_ids(const struct sp_mapping *m)
+{
+    return m->duplicate_ids;
 }

@@ -80,6 +80,16 @@ int sp_mapping_trim(const struct sp_mapping *m);
  * and its 1-based number (header = no) or 0. */
 const char *sp_mapping_column_name(const struct sp_mapping *m, int field);
 unsigned sp_mapping_column_index(const struct sp_mapping *m, int field);
+/* What a load does with a record id that occurs on more than one line
+ * (`duplicate_ids`): merge (the default) keeps every such line's keys
+ * under the one id, as one record; refuse refuses the whole file and keeps
+ * the dataset's previous version. */
+enum sp_duplicate_ids {
+    SP_DUPLICATE_IDS_MERGE = 0,
+    SP_DUPLICATE_IDS_REFUSE = 1,
+};
+int sp_mapping_duplicate_ids(const struct sp_mapping *m);
+
 /* Line of the mapping file that maps the field (for diagnostics); 0 if none. */
 unsigned sp_mapping_field_line(const struct sp_mapping *m, int field);
 

@@ -45,8 +45,9 @@ struct sp_round_agg {
      * like recs. */
     bool subjects;
     unsigned me;
-    uint32_t *parent[SP_ENTITY_COUNT];
+    uint32_t *parent[SP_ENTITY_COUNT]; /* NULL until the entity's first linking key */
     uint32_t *seen[SP_ENTITY_COUNT];
+    uint32_t active;    /* bit 1 << entity: its arrays exist */
     uint32_t run_first; /* first record of the current value, NIL at its start */
     bool sorted;        /* foreach reordered recs: parent/seen no longer match */
 };
@@ -122,6 +123,8 @@ static int grow_records(struct sp_round_agg *a)
         return rc;
     }
     for (int e = SP_ENTITY_MIN; e <= SP_ENTITY_MAX; e++) {
+        if (!(a->active & (1u << e)))
+            continue;
         void *p = realloc(a->parent[e], (size_t)cap * sizeof(uint32_t));
         if (p)
             a->parent[e] = p;
@@ -133,6 +136,33 @@ static int grow_records(struct sp_round_agg *a)
     }
     a->recs_cap = cap;
     return 0;
+}
+
+/* Gives entity e its arrays at its first linking key: a dataset of persons
+ * pays nothing for companies, vehicles or accounts. */
+static int activate(struct sp_round_agg *a, int e)
+{
+    if (a->active & (1u << e))
+        return 0;
+    size_t cap = a->recs_cap ? a->recs_cap : 1;
+    uint32_t *p = malloc(cap * sizeof(uint32_t)), *q = calloc(cap, sizeof(uint32_t));
+    if (!p || !q) {
+        free(p);
+        free(q);
+        return SP_ERR_NOMEM;
+    }
+    for (uint32_t r = 0; r < a->nrecs; r++)
+        p[r] = NIL;
+    a->parent[e] = p;
+    a->seen[e] = q;
+    a->active |= 1u << e;
+    return 0;
+}
+
+/* Whether a key links records into a subject (class C never does). */
+static bool links(uint8_t key_type, uint8_t klass)
+{
+    return !(sp_entity_is_subject(sp_key_type_entity(key_type)) && klass == SP_CLASS_C);
 }
 
 static int rehash(struct sp_round_agg *a)
@@ -191,6 +221,8 @@ static int add_record(struct sp_round_agg *a, uint64_t h, const char *ds, size_t
     a->arena[a->arena_len + dlen + 1 + ilen] = '\0';
     a->recs[a->nrecs] = (struct record){.hash = h, .str = (uint32_t)a->arena_len, .first = NIL};
     for (int e = SP_ENTITY_MIN; a->subjects && e <= SP_ENTITY_MAX; e++) {
+        if (!(a->active & (1u << e)))
+            continue;
         a->parent[e][a->nrecs] = NIL;
         a->seen[e][a->nrecs] = 0;
     }
@@ -290,7 +322,7 @@ static void link_subject(struct sp_round_agg *a, uint32_t r, uint8_t key_type, u
 {
     int e = sp_key_type_entity(key_type);
     /* a class C key (addr_dob) is a candidate, never evidence of identity */
-    if (sp_entity_is_subject(e) && klass == SP_CLASS_C)
+    if (!links(key_type, klass))
         return;
     uint32_t *parent = a->parent[e];
     if (parent[r] == NIL)
@@ -333,6 +365,8 @@ int sp_round_agg_add(struct sp_round_agg *a, const char *dataset, const char *re
     uint32_t r;
     int rc = reserve_parts(
         a, mode == SP_PROPOSAL_MODE_THRESHOLD ? 1 : (uint32_t)__builtin_popcount(others));
+    if (rc == 0 && track && links(key_type, klass))
+        rc = activate(a, sp_key_type_entity(key_type));
     if (rc == 0)
         rc = find_record(a, dataset, record_id, &r);
     if (rc)
@@ -405,16 +439,58 @@ static int cmp_u64(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
-/* (entity << 32 | holder set) of every local subject this node reports:
- * those whose lowest holder is this node. */
-static int subject_keys(struct sp_round_agg *a, uint64_t **out, size_t *n_out)
+/* The cells this node reports, (entity << 32 | holder set) -> count, in an
+ * open-addressing table: there are few distinct holder sets, not one per
+ * subject. */
+struct cells {
+    uint64_t *key; /* 0: empty (a real key has a non-zero holder set) */
+    uint64_t *count;
+    size_t cap, n;
+};
+
+static int cells_add(struct cells *c, uint64_t key)
+{
+    if ((c->n + 1) * 2 > c->cap) {
+        struct cells g = {.cap = c->cap ? 2 * c->cap : 64};
+        g.key = calloc(g.cap, sizeof(*g.key));
+        g.count = calloc(g.cap, sizeof(*g.count));
+        if (!g.key || !g.count) {
+            free(g.key);
+            free(g.count);
+            return SP_ERR_NOMEM;
+        }
+        for (size_t i = 0; i < c->cap; i++) {
+            if (!c->key[i])
+                continue;
+            size_t j = (size_t)(c->key[i] * UINT64_C(0x9E3779B97F4A7C15) >> 32) & (g.cap - 1);
+            while (g.key[j])
+                j = (j + 1) & (g.cap - 1);
+            g.key[j] = c->key[i];
+            g.count[j] = c->count[i];
+        }
+        g.n = c->n;
+        free(c->key);
+        free(c->count);
+        *c = g;
+    }
+    size_t j = (size_t)(key * UINT64_C(0x9E3779B97F4A7C15) >> 32) & (c->cap - 1);
+    while (c->key[j] && c->key[j] != key)
+        j = (j + 1) & (c->cap - 1);
+    if (!c->key[j]) {
+        c->key[j] = key;
+        c->n++;
+    }
+    c->count[j]++;
+    return 0;
+}
+
+/* The local subjects whose lowest holder is this node, counted per cell. */
+static int subject_cells(struct sp_round_agg *a, struct cells *c)
 {
     uint32_t me_bit = UINT32_C(1) << a->me;
-    uint64_t *keys = malloc((size_t)(a->nrecs ? a->nrecs : 1) * SP_ENTITY_MAX * sizeof(*keys));
-    size_t n = 0;
-    if (!keys)
-        return SP_ERR_NOMEM;
     for (int e = SP_ENTITY_MIN; e <= SP_ENTITY_MAX; e++) {
+        if (!(a->active & (1u << e)))
+            continue;
         uint32_t *parent = a->parent[e], *seen = a->seen[e];
         for (uint32_t r = 0; r < a->nrecs; r++) /* the partners of a subject */
             if (parent[r] != NIL && find_root(parent, r) != r)
@@ -423,12 +499,13 @@ static int subject_keys(struct sp_round_agg *a, uint64_t **out, size_t *n_out)
             if (parent[r] != r)
                 continue; /* no key of the entity, or not the subject's root */
             uint32_t h = seen[r] | me_bit;
-            if ((h & (0u - h)) == me_bit) /* lowest holder: counted here only */
-                keys[n++] = (uint64_t)e << 32 | h;
+            if ((h & (0u - h)) != me_bit)
+                continue; /* another node is its lowest holder and counts it */
+            int rc = cells_add(c, (uint64_t)e << 32 | h);
+            if (rc)
+                return rc;
         }
     }
-    *out = keys;
-    *n_out = n;
     return 0;
 }
 
@@ -438,19 +515,25 @@ int sp_round_agg_subjects(struct sp_round_agg *a, sp_round_agg_subject_fn fn, vo
         return 0;
     if (a->sorted)
         return SP_ERR_STATE;
+    struct cells c = {0};
     uint64_t *keys = NULL;
+    int rc = subject_cells(a, &c);
     size_t n = 0;
-    int rc = subject_keys(a, &keys, &n);
-    if (rc)
-        return rc;
-    qsort(keys, n, sizeof(*keys), cmp_u64);
-    for (size_t i = 0; i < n && rc == 0;) {
-        size_t j = i;
-        while (j < n && keys[j] == keys[i])
-            j++;
-        rc = fn(ctx, (uint8_t)(keys[i] >> 32), (uint32_t)keys[i], (uint64_t)(j - i));
-        i = j;
+    if (rc == 0 && c.n && !(keys = malloc(c.n * sizeof(*keys))))
+        rc = SP_ERR_NOMEM;
+    for (size_t i = 0; rc == 0 && i < c.cap; i++)
+        if (c.key[i])
+            keys[n++] = c.key[i];
+    if (rc == 0)
+        qsort(keys, n, sizeof(*keys), cmp_u64);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        size_t j = (size_t)(keys[i] * UINT64_C(0x9E3779B97F4A7C15) >> 32) & (c.cap - 1);
+        while (c.key[j] != keys[i])
+            j = (j + 1) & (c.cap - 1);
+        rc = fn(ctx, (uint8_t)(keys[i] >> 32), (uint32_t)keys[i], c.count[j]);
     }
     free(keys);
+    free(c.key);
+    free(c.count);
     return rc;
 }

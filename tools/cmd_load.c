@@ -302,6 +302,13 @@ static int print_done(const struct load_opts *o, const struct sp_ctl_load_end_re
     char sha[2 * SP_CTL_SHA256_BYTES + 1];
     const struct sp_ctl_dataset_info *d = &e->summary;
     sodium_bin2hex(sha, sizeof sha, d->input_sha256, SP_CTL_SHA256_BYTES);
+    uint64_t dups = e->stats.duplicate_record_ids;
+    if (dups > 0) /* the default policy; duplicate_ids = refuse would have refused the file */
+        fprintf(stderr,
+                "snijpunt load: warning: %llu record id(s) occur on more than one line: each "
+                "id's lines were merged into one record (duplicate_ids = merge, the default); "
+                "set duplicate_ids = refuse in the mapping to refuse such a file\n",
+                (unsigned long long)dups);
     if (!o->json) {
         printf("loaded: dataset %s version %u: %llu records, %llu keys, %llu fields rejected, "
                "%llu rows skipped\n  sha256 %s\n",
@@ -320,6 +327,7 @@ static int print_done(const struct load_opts *o, const struct sp_ctl_load_end_re
     sp_json_uint(&j, "keys", d->keys);
     sp_json_uint(&j, "rejected_fields", d->rejected_fields);
     sp_json_uint(&j, "structural_errors", d->structural_errors);
+    sp_json_uint(&j, "duplicate_record_ids", dups);
     sp_json_uint(&j, "bytes", o->file_bytes);
     sp_json_str(&j, "input_sha256", sha);
     if (check)

@@ -295,6 +295,79 @@ static void test_agg(void **state)
     fa_torture(&op, NULL);
 }
 
+/* Local subjects (partners mode): every key type, so every entity is
+ * activated on the way; a failed add retried, or a failed count of the
+ * cells, leaves the same cells as a run without failures. */
+struct subj_ctx {
+    uint64_t want;
+    bool have_want;
+};
+
+static int subj_add(struct sp_round_agg *a, unsigned i)
+{
+    char id[64];
+    if (i % 3 == 0)
+        sp_round_agg_next_value(a);
+    snprintf(id, sizeof(id), "r%u", (i * 7919u) % AGG_RECORDS);
+    uint32_t holders = (UINT32_C(1) << 2) | ((i / 3 * 2654435761u) & 0x1b);
+    return sp_round_agg_add(a, "personen", id, (uint8_t)(1 + (i / 3) % 16), (uint8_t)(1 + i % 2),
+                            holders, 2, SP_PROPOSAL_MODE_PARTNERS);
+}
+
+static int on_cell(void *ctx, uint8_t entity, uint32_t holders, uint64_t count)
+{
+    uint64_t *d = ctx;
+    uint64_t v[3] = {entity, holders, count};
+    *d = fnv(*d, v, sizeof(v));
+    return 0;
+}
+
+static int run_subjects(void *ctx)
+{
+    struct subj_ctx *c = ctx;
+    struct sp_round_agg *a = NULL;
+    uint64_t d = UINT64_C(0xcbf29ce484222325);
+    int rc = sp_round_agg_new(&a), first = 0;
+    if (rc != 0)
+        return rc;
+    fa_pause();
+    assert_int_equal(sp_round_agg_subjects_begin(a, 2), 0);
+    fa_resume();
+    for (unsigned i = 0; i < 3 * AGG_RECORDS; i++) {
+        if ((rc = subj_add(a, i)) == 0)
+            continue;
+        assert_int_equal(rc, SP_ERR_NOMEM);
+        first = first ? first : rc;
+        fa_pause();
+        assert_int_equal(subj_add(a, i), 0);
+        fa_resume();
+    }
+    rc = sp_round_agg_subjects(a, on_cell, &d);
+    if (rc != 0) {
+        assert_int_equal(rc, SP_ERR_NOMEM);
+        first = first ? first : rc;
+        d = UINT64_C(0xcbf29ce484222325);
+        fa_pause();
+        assert_int_equal(sp_round_agg_subjects(a, on_cell, &d), 0);
+        fa_resume();
+    }
+    if (c->have_want)
+        assert_true(d == c->want);
+    c->want = d;
+    c->have_want = true;
+    sp_round_agg_free(&a);
+    return first;
+}
+
+static void test_agg_subjects(void **state)
+{
+    (void)state;
+    struct subj_ctx c = {0};
+    assert_int_equal(run_subjects(&c), 0); /* the baseline */
+    struct fa_op op = {"round_agg subjects", run_subjects, &c, nomem, 1};
+    fa_torture(&op, NULL);
+}
+
 /* After a failed add, adding the same pair again gives the result of a run
  * without failures: a failed add leaves no half-entered record behind. */
 static int run_agg_retry(void *ctx)
@@ -385,8 +458,11 @@ static int setup(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_hist, setup), cmocka_unit_test_setup(test_merge, setup),
-        cmocka_unit_test_setup(test_agg, setup),  cmocka_unit_test_setup(test_agg_retry, setup),
+        cmocka_unit_test_setup(test_hist, setup),
+        cmocka_unit_test_setup(test_merge, setup),
+        cmocka_unit_test_setup(test_agg, setup),
+        cmocka_unit_test_setup(test_agg_retry, setup),
+        cmocka_unit_test_setup(test_agg_subjects, setup),
         cmocka_unit_test_setup(test_meta, setup),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
