@@ -22,7 +22,7 @@ struct sp_mapping {
     int surname_form;
     uint32_t key_mask;
     int refuse_test_bsn;
-    int duplicate_ids; /* enum sp_duplicate_ids */
+    int duplicate_ids;            /* enum sp_duplicate_ids */
     char *column[SP_FIELD_COUNT]; /* as written in the mapping */
     unsigned index[SP_FIELD_COUNT];
     unsigned line[SP_FIELD_COUNT];
