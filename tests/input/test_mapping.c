@@ -38,6 +38,7 @@ static void test_full_mapping(void **state)
                        "surname_form = with-prefix\n"
                        "keys = bsn, name_dob ,phon_dob\n"
                        "refuse_test_bsn = yes\n"
+                       "duplicate_ids = refuse\n"
                        "record_id = Registratie Nummer\n"
                        "bsn = bsn\n"
                        "surname\t=\tachter=naam \t\n"
@@ -57,8 +58,9 @@ static void test_full_mapping(void **state)
                                                  SP_KEY_MASK(SP_KEY_PHON_DOB));
     assert_string_equal(sp_mapping_column_name(m, SP_FIELD_RECORD_ID), "Registratie Nummer");
     assert_string_equal(sp_mapping_column_name(m, SP_FIELD_SURNAME), "achter=naam");
-    assert_int_equal(sp_mapping_field_line(m, SP_FIELD_SURNAME), 14);
-    assert_int_equal(sp_mapping_field_line(m, SP_FIELD_BIRTH_DATE), 15);
+    assert_int_equal(sp_mapping_field_line(m, SP_FIELD_SURNAME), 15);
+    assert_int_equal(sp_mapping_field_line(m, SP_FIELD_BIRTH_DATE), 16);
+    assert_int_equal(sp_mapping_duplicate_ids(m), SP_DUPLICATE_IDS_REFUSE);
     assert_true(sp_mapping_has_field(m, SP_FIELD_BSN));
     assert_false(sp_mapping_has_field(m, SP_FIELD_IBAN));
     assert_false(sp_mapping_has_field(m, SP_FIELD_COUNT));
@@ -94,6 +96,7 @@ static void test_defaults(void **state)
     assert_true(sp_mapping_key_mask(m) & SP_KEY_MASK(SP_KEY_NAME_ADDR)); /* "all" has type 16 */
     assert_int_equal(sp_mapping_derive_opts(m, 20240229, &o), 0);
     assert_false(o.refuse_test_bsn);
+    assert_int_equal(sp_mapping_duplicate_ids(m), SP_DUPLICATE_IDS_MERGE);
     assert_true(o.date_format >= SP_DATE_YYYYMMDD && o.date_format <= SP_DATE_DMY_SLASH);
     assert_true(o.surname_form == SP_SURNAME_CORE || o.surname_form == SP_SURNAME_WITH_PREFIX);
     sp_mapping_free(&m);
@@ -164,6 +167,7 @@ static void test_errors(void **state)
         T("date_format = dd-mm-jj\n", "line 1: date_format must be"),
         T("surname_form = first\n", "line 1: surname_form must be core or with-prefix"),
         T("refuse_test_bsn = sometimes\n", "line 1: refuse_test_bsn must be yes or no"),
+        T("duplicate_ids = keep-first\n", "line 1: duplicate_ids must be merge or refuse"),
         T("keys = bsn,shoe_size\n", "line 1: keys must be 'all' or a list"),
         T("keys = ,\n", "line 1: keys must be"),
         T("keys = name_addr,name_address\n", "line 1: keys must be"),
@@ -245,7 +249,7 @@ static void test_field_names(void **state)
 {
     static const char *const options[] = {"kind",   "separator",      "encoding",    "quote",
                                           "header", "trim",           "date_format", "surname_form",
-                                          "keys",   "refuse_test_bsn"};
+                                          "keys",   "refuse_test_bsn", "duplicate_ids"};
     (void)state;
     for (int f = 0; f < SP_FIELD_COUNT; f++) {
         const char *name = sp_field_name(f);

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Issue 13 item 6: `snijpunt load` must not wait its whole timeout when the
-# daemon dies under it, and a stale control socket file is named for what it
-# is. A node is killed (-9) while the CLI waits for its answer to a chunk of
-# a load; the CLI ends within seconds with a message that says so, and the
-# node, started again, still holds only what it had confirmed (no
-# half-loaded version).
+# daemon dies under it, must say which policy applies to duplicate record ids
+# (merged with a warning, or refused with duplicate_ids = refuse), and a
+# stale control socket file is named for what it is. A node is killed (-9)
+# while the CLI waits for its answer to a chunk of a load; the CLI ends
+# within seconds with a message that says so, and the node, started again,
+# still holds only what it had confirmed (no half-loaded version).
 set -euo pipefail
 T=$(mktemp -d "${TMPDIR:-/tmp}/sp-gone.XXXXXX")
 . "$(dirname "$0")/test_round_lib.sh"
@@ -50,4 +51,20 @@ fi
 fed_start a
 [ "$(sp a datasets --json | jq '.[] | select(.name == "personen") | .version')" = "$v1" ] ||
     fail "a half-loaded version survived the crash: $(sp a datasets --json)"
+
+# --- a record id on two lines: merged with a warning, or the file refused -------
+{ cat "$T/a.csv"; sed -n 2,4p "$T/a.csv"; } >"$T/dup.csv"
+sp a load --dataset personen --mapping "$T/p.map" "$T/dup.csv" >"$T/dup.out" 2>&1 ||
+    fail "a file with duplicate ids was refused under the default: $(cat "$T/dup.out")"
+grep -q "warning: 3 record id(s) occur on more than one line: .*duplicate_ids = merge" "$T/dup.out" ||
+    fail "no warning about duplicate ids: $(cat "$T/dup.out")"
+v2=$(sp a datasets --json | jq '.[] | select(.name == "personen") | .version')
+{ cat "$T/p.map"; echo "duplicate_ids = refuse"; } >"$T/refuse.map"
+if sp a load --dataset personen --mapping "$T/refuse.map" "$T/dup.csv" >"$T/dup2.out" 2>&1; then
+    fail "duplicate_ids = refuse loaded a file with duplicate ids"
+fi
+grep -q "3 record id(s) occur on more than one line, and the mapping refuses that" "$T/dup2.out" ||
+    fail "the refusal does not say why: $(cat "$T/dup2.out")"
+[ "$(sp a datasets --json | jq '.[] | select(.name == "personen") | .version')" = "$v2" ] ||
+    fail "a refused load changed the dataset"
 echo PASS
