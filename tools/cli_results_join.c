@@ -8,6 +8,7 @@
 #include "input/csv.h"
 #include "input/encoding.h"
 #include "input/mapping.h"
+#include "tools/cli_csv.h"
 #include "tools/cli_input.h"
 
 #define CHUNK_BYTES (64 * 1024)

@@ -3,26 +3,10 @@
 
 #include <string.h>
 
+#include "tools/cli_csv.h"
+
 const char sp_summary_columns[] =
     "entity,known_at,class,address_known_at,vehicle_known_at,account_known_at";
-
-void sp_csv_write_field(FILE *out, const char *s, size_t len)
-{
-    bool quote = false;
-    for (size_t i = 0; i < len && !quote; i++)
-        quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
-    if (!quote) {
-        fwrite(s, 1, len, out);
-        return;
-    }
-    fputc('"', out);
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '"')
-            fputc('"', out);
-        fputc(s[i], out);
-    }
-    fputc('"', out);
-}
 
 void sp_summary_begin(struct sp_record_summary *s, const struct sp_ctl_result_row *row)
 {

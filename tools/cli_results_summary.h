@@ -42,7 +42,4 @@ void sp_summary_write(FILE *out, const struct sp_record_summary *s);
 /* Writes s as an empty set of summary columns (a record nobody knows). */
 void sp_summary_write_empty(FILE *out);
 
-/* RFC 4180: writes s, quoted when it holds a separator, quote or line break. */
-void sp_csv_write_field(FILE *out, const char *s, size_t len);
-
 #endif

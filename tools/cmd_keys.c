@@ -7,6 +7,7 @@
 #include "input/ingest.h"
 #include "input/mapping.h"
 #include "tools/cli_input.h"
+#include "tools/cli_csv.h"
 #include "tools/cmd.h"
 
 static void usage(FILE *out)
@@ -27,26 +28,6 @@ static void usage(FILE *out)
                  "cannot be used (or writing failed), 2 usage error.\n");
 }
 
-/* Writes one CSV field, quoted (RFC 4180) when it holds a separator, a quote,
- * a line break or leading/trailing space. */
-static void put_field(FILE *out, const char *s, size_t len)
-{
-    bool quote = len > 0 && (s[0] == ' ' || s[len - 1] == ' ');
-    for (size_t i = 0; i < len && !quote; i++)
-        quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
-    if (!quote) {
-        fwrite(s, 1, len, out);
-        return;
-    }
-    fputc('"', out);
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '"')
-            fputc('"', out);
-        fputc(s[i], out);
-    }
-    fputc('"', out);
-}
-
 static int write_keys(void *ctx, const struct sp_record_keys *rec)
 {
     FILE *out = ctx;
@@ -55,9 +36,9 @@ static int write_keys(void *ctx, const struct sp_record_keys *rec)
         const struct sp_key *k = &rec->keys[i];
         const char *type = sp_key_type_name(k->type);
         const char *klass = sp_key_class_name(k->klass);
-        put_field(out, rec->record_id, strlen(rec->record_id));
+        sp_csv_write_field(out, rec->record_id, strlen(rec->record_id));
         fprintf(out, ",%s,%s,", type != NULL ? type : "?", klass != NULL ? klass : "?");
-        put_field(out, k->value, k->value_len);
+        sp_csv_write_field(out, k->value, k->value_len);
         fputc('\n', out);
     }
     if (ferror(out)) {

@@ -10,6 +10,7 @@
 #include "tools/cli_args.h"
 #include "tools/cli_control.h"
 #include "tools/cli_json.h"
+#include "tools/cli_csv.h"
 #include "tools/cli_results_join.h"
 #include "tools/cli_results_summary.h"
 #include "tools/cmd.h"
