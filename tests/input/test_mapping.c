@@ -247,9 +247,9 @@ static void test_caps(void **state)
  * with an option. */
 static void test_field_names(void **state)
 {
-    static const char *const options[] = {"kind",   "separator",      "encoding",    "quote",
-                                          "header", "trim",           "date_format", "surname_form",
-                                          "keys",   "refuse_test_bsn", "duplicate_ids"};
+    static const char *const options[] = {
+        "kind",        "separator",    "encoding", "quote",           "header",       "trim",
+        "date_format", "surname_form", "keys",     "refuse_test_bsn", "duplicate_ids"};
     (void)state;
     for (int f = 0; f < SP_FIELD_COUNT; f++) {
         const char *name = sp_field_name(f);
