@@ -2,8 +2,10 @@
  * Control dispatch: encoded requests in, encoded replies out, against a real
  * store in a temporary directory (no federation engine). Covers status, the
  * load protocol (good file, fatal file error, bad mapping, discard, busy,
- * idle expiry), datasets, results paging and counts, and the socket itself
- * (owner-only file, a real request over ipc, a second daemon refused).
+ * idle expiry), datasets, results paging and counts, backups (where they
+ * may be written, never over a file, a store that opens), STATUS's store
+ * fields, and the socket itself (owner-only file, a real request over ipc,
+ * a second daemon refused).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -662,6 +664,97 @@ static void test_audit_without_gov(void **state)
     sp_ctl_reply_clear(&rp);
 }
 
+/* BACKUP: only into backup_dir (<state_dir>/backup here), plain names or
+ * absolute paths there, never over a file without force; the copy is 0600
+ * and a store that opens with the data. */
+static int backup(struct fx *f, const char *path, bool force, struct sp_ctl_reply *rp)
+{
+    struct sp_ctl_request rq = {.op = SP_CTL_BACKUP};
+    snprintf(rq.backup.path, sizeof rq.backup.path, "%s", path);
+    rq.backup.force = force;
+    call(f, &rq, rp);
+    return rp->status;
+}
+
+static void test_backup(void **state)
+{
+    struct fx *f = *state;
+    struct sp_ctl_reply rp;
+    char p[600], want[600];
+    struct stat st;
+    load_ok(f, "personen", csv, 10, 1);
+    assert_int_equal(backup(f, "b1.mdb", false, &rp), 0);
+    snprintf(want, sizeof want, "%s/backup/b1.mdb", f->dir);
+    assert_string_equal(rp.backup.path, want);
+    assert_int_equal(stat(want, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal((uint64_t)st.st_size, rp.backup.bytes);
+    sp_ctl_reply_clear(&rp);
+    static const struct {
+        const char *path; /* "@" is replaced by the state directory */
+        bool force;
+        int want;
+    } cases[] = {
+        {"b1.mdb", false, SP_ERR_EXISTS},
+        {"b1.mdb", true, 0},
+        {"@/backup/b2.mdb", false, 0},
+        {".hidden", false, SP_ERR_INVALID_ARG},
+        {"a b", false, SP_ERR_INVALID_ARG},
+        {"sub/x.mdb", false, SP_ERR_INVALID_ARG},
+        {"/tmp/x.mdb", false, SP_ERR_PERMISSION},
+        {"@/state.mdb", true, SP_ERR_PERMISSION},
+        {"@/backup/../state.mdb", true, SP_ERR_PERMISSION},
+        {"@/backup/", false, SP_ERR_INVALID_ARG},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *c = cases[i].path;
+        if (c[0] == '@')
+            snprintf(p, sizeof p, "%s%s", f->dir, c + 1);
+        else
+            snprintf(p, sizeof p, "%s", c);
+        if (backup(f, p, cases[i].force, &rp) != cases[i].want)
+            fail_msg("backup %s: %d (%s), want %d", p, rp.status, rp.message, cases[i].want);
+        sp_ctl_reply_clear(&rp);
+    }
+    /* the copy is a store with the dataset */
+    char dir2[300], path2[400];
+    snprintf(dir2, sizeof dir2, "%s/restored", f->dir);
+    assert_int_equal(mkdir(dir2, 0700), 0);
+    snprintf(path2, sizeof path2, "%s/state.mdb", dir2);
+    assert_int_equal(rename(want, path2), 0);
+    struct sp_store *s2 = NULL;
+    struct sp_dataset_info info;
+    assert_int_equal(sp_store_open(dir2, UINT64_C(32) << 20, &s2), 0);
+    assert_int_equal(sp_store_dataset_get(s2, "personen", &info), 0);
+    assert_int_equal(info.version, 1);
+    assert_int_equal(sp_store_format(s2), SP_STORE_FORMAT_VERSION);
+    sp_store_close(&s2);
+    const char *left[] = {"restored/state.mdb", "restored/state.mdb-lock", "restored/lock",
+                          "restored",           "backup/b2.mdb",           "backup"};
+    for (size_t i = 0; i < sizeof left / sizeof left[0]; i++) {
+        snprintf(p, sizeof p, "%s/%s", f->dir, left[i]);
+        assert_int_equal(remove(p), 0);
+    }
+}
+
+/* STATUS's store fields; no certificate, CRL or audit log without governance. */
+static void test_status_ops(void **state)
+{
+    struct fx *f = *state;
+    struct sp_ctl_request rq = {.op = SP_CTL_STATUS};
+    struct sp_ctl_reply rp;
+    call(f, &rq, &rp);
+    assert_int_equal(rp.status, 0);
+    assert_int_equal(rp.status_info.store_map_bytes, UINT64_C(32) << 20);
+    assert_true(rp.status_info.store_used_bytes > 0);
+    assert_true(rp.status_info.store_used_bytes <= rp.status_info.store_map_bytes);
+    assert_true(rp.status_info.store_file_bytes > 0);
+    assert_int_equal(rp.status_info.cert_not_after, 0);
+    assert_int_equal(rp.status_info.crl_next_update, 0);
+    assert_int_equal(rp.status_info.audit_entries, 0);
+    sp_ctl_reply_clear(&rp);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -677,6 +770,8 @@ int main(void)
         T(test_socket),
         T(test_socket_group),
         T(test_audit_without_gov),
+        T(test_backup),
+        T(test_status_ops),
         cmocka_unit_test_setup_teardown(test_audit_export, setup_gov, teardown),
         cmocka_unit_test_setup_teardown(test_suppression_and_read_once, setup_gov, teardown),
     };
