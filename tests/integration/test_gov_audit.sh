@@ -129,6 +129,11 @@ gov_has a config_change '(.fields.config_sha256 | length) == 64' ||
 # recorded at the end of the round do not match it -----------------------------------
 fed_stop a
 mkdir -p "$T/old-a" && mv "$T/a/state/state.mdb" "$T/old-a/"
+# a wiped store alone does not start: the audit anchor remembers the chain
+if "$SPD" --config "$T/a/snijpuntd.conf" >"$T/a.wiped" 2>&1; then fail "a started on a wiped store"; fi
+grep -q "holds no audit log, but this node's audit chain had reached entry" "$T/a.wiped" ||
+    fail "a's refusal of a wiped store: $(cat "$T/a.wiped")"
+mv "$T/a/state/audit-anchor" "$T/old-a/" # a new chain, on purpose
 fed_start a
 gov_export a
 "$SP" audit verify "$T/a.jsonl" --cert "$CERTS/a.crt" --ca "$CA/ca.crt" >/dev/null 2>&1 ||
