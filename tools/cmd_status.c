@@ -156,6 +156,21 @@ static int print_json(const struct sp_ctl_status_reply *s)
         sp_json_obj_close(&j);
     }
     sp_json_arr_close(&j);
+    /* the text's warning lines, without "warning: " */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (m) {
+        print_warnings(m, s, time(NULL));
+        fclose(m);
+    }
+    sp_json_arr_open(&j, "warnings");
+    for (char *line = buf, *nl; line && (nl = strchr(line, '\n')); line = nl + 1) {
+        const char *w = strncmp(line, "warning: ", 9) == 0 ? line + 9 : line;
+        sp_json_strn(&j, NULL, w, (size_t)(nl - w));
+    }
+    sp_json_arr_close(&j);
+    free(buf);
     sp_json_obj_close(&j);
     return sp_json_finish(&j) == 0 ? 0 : 1;
 }

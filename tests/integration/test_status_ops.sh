@@ -50,4 +50,9 @@ grep -qE '^warning: the node certificate runs out .*\(in (9|10) days\): have the
     "$T/a.txt" || fail "a: no certificate warning: $(cat "$T/a.txt")"
 grep -qE '^certificate: +[0-9T:-]+Z \(in 7(29|30) days\)$' "$T/b.txt" || fail "b: $(grep cert "$T/b.txt")"
 if grep -q "warning: the node certificate" "$T/b.txt"; then fail "b: a certificate warning 730 days ahead"; fi
+# --json carries the same warnings
+jq -e '(.warnings | length) == 2 and (.warnings[0] | startswith("the node certificate runs out"))' \
+    "$T/a.json" >/dev/null || fail "a: json warnings: $(jq -c .warnings "$T/a.json")"
+jq -e '(.warnings | length) == 1 and (.warnings[0] | startswith("the CRL runs out"))' \
+    "$T/b.json" >/dev/null || fail "b: json warnings: $(jq -c .warnings "$T/b.json")"
 echo "ok: status shows certificate, CRL, audit head and store, and warns before expiry"
