@@ -38,10 +38,13 @@ static void when(uint64_t t, time_t now, char *out, size_t cap)
     char iso[32];
     sp_cli_time_iso(t, iso);
     long long d = ((long long)t - (long long)now) / 86400;
+    if (d < 0)
+        d = -d;
+    const char *unit = d == 1 ? "day" : "days";
     if ((long long)t >= (long long)now)
-        snprintf(out, cap, "%s (in %lld days)", iso, d);
+        snprintf(out, cap, "%s (in %lld %s)", iso, d, unit);
     else
-        snprintf(out, cap, "%s (%lld days ago)", iso, -d);
+        snprintf(out, cap, "%s (%lld %s ago)", iso, d, unit);
 }
 
 static void age(uint64_t t, time_t now, char *out, size_t cap)
