@@ -133,6 +133,7 @@ static void round_unlink_free(struct sp_fed *fed, struct fed_round *r)
     fed_ring_release(r);
     fed_final_release(r);
     fed_counter_free(r);
+    fed_early_free(r);
     sp_round_key_free(&r->key);
     free(r->prop_bytes);
     free(r->sig);

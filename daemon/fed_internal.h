@@ -126,6 +126,19 @@ struct fed_job {
     char diag[128];
 };
 
+/* A BATCH that arrived before this node's START (fed_msg.c): the
+ * predecessor got its START first over another link. Kept as received and
+ * taken in once START is here. */
+struct fed_early {
+    struct fed_early *next;
+    int peer;
+    size_t len;
+    uint8_t data[];
+};
+/* Early BATCHes kept per round: the predecessor's window per stream bounds
+ * them in an honest ring; more is refused. */
+#define FED_EARLY_MAX 64
+
 /* A batch waiting for room in a window (ring or FINAL). */
 struct fed_pending {
     struct fed_pending *next;
@@ -203,6 +216,9 @@ struct fed_round {
     struct fed_value peek;    /* next distinct value, read ahead */
     struct fed_distinct dist; /* the producer's distinct-value tracker */
     struct fed_own own[FED_NTYPES];
+
+    struct fed_early *early, *early_tail; /* BATCHes ahead of START */
+    unsigned nearly;
 
     /* ring link to the successor: a window and a queue per origin */
     struct sp_window ring_win[SP_PROTO_MAX_PARTICIPANTS];
@@ -340,6 +356,8 @@ void fed_on_recv(void *ctx, const struct sp_peer_in *in);
 void fed_on_link(void *ctx, int peer, bool up, uint64_t now_ms);
 /* Processes the messages this node sent itself (it counts or initiates). */
 void fed_drain_self(struct sp_fed *fed);
+/* Frees the early BATCHes a round kept (it ended or took them in). */
+void fed_early_free(struct fed_round *r);
 
 /* ---- fed_setup.c ---------------------------------------------------- */
 SP_NODISCARD int fed_ctl_round_start(struct sp_fed *fed, const struct sp_proposal *req,

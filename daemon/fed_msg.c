@@ -186,6 +186,67 @@ static int route(struct fed_round *r, unsigned from, const struct sp_peer_msg *m
     }
 }
 
+void fed_early_free(struct fed_round *r)
+{
+    while (r->early) {
+        struct fed_early *e = r->early;
+        r->early = e->next;
+        free(e);
+    }
+    r->early_tail = NULL;
+    r->nearly = 0;
+}
+
+/* A BATCH from the ring predecessor while this node still waits for START:
+ * START reaches each participant over its own link from the initiator, so
+ * the predecessor may have it, and send, first. Kept (bounded) instead of
+ * refused, which would fail a healthy round. Returns true when kept. */
+static bool keep_early(struct fed_round *r, int from, int peer, const struct sp_peer_msg *m,
+                       const struct sp_peer_in *in)
+{
+    if (r->state != SP_ROUND_ACCEPTED || m->type != SP_PEER_BATCH || !in ||
+        from != (int)sp_ring_pred(r->me, r->n) || r->nearly >= FED_EARLY_MAX)
+        return false;
+    struct fed_early *e = malloc(sizeof(*e) + in->len);
+    if (!e)
+        return false;
+    e->next = NULL;
+    e->peer = peer;
+    e->len = in->len;
+    memcpy(e->data, in->data, in->len);
+    if (r->early_tail) {
+        r->early_tail->next = e;
+    } else {
+        r->early = e;
+        sp_log_info("round %s: a BATCH from %s came before START; kept until START is here", r->hex,
+                    fed_pname(r, (unsigned)from));
+    }
+    r->early_tail = e;
+    r->nearly++;
+    return true;
+}
+
+static void handle_msg(struct sp_fed *fed, int peer, const struct sp_peer_msg *m,
+                       const struct sp_peer_in *in);
+
+/* After START: the BATCHes that came ahead of it, in their order. */
+static void take_early(struct sp_fed *fed, struct fed_round *r)
+{
+    struct fed_early *e = r->early;
+    r->early = r->early_tail = NULL;
+    r->nearly = 0;
+    while (e) {
+        struct fed_early *next = e->next;
+        struct sp_peer_msg m;
+        if (sp_peer_decode(e->data, e->len, &m) == 0) {
+            handle_msg(fed, e->peer, &m, NULL);
+            sp_peer_msg_clear(&m);
+        }
+        free(e);
+        e = next;
+    }
+}
+
 static void handle_msg(struct sp_fed *fed, int peer, const struct sp_peer_msg *m,
                        const struct sp_peer_in *in)
 {
@@ -219,6 +280,8 @@ static void handle_msg(struct sp_fed *fed, int peer, const struct sp_peer_msg *m
     if (rc) {
         if (sp_round_state_terminal(r->state) && trailing_ok(m->type))
             return;
+        if (keep_early(r, from, peer, m, in))
+            return;
         char why[96];
         snprintf(why, sizeof(why), "not expected in state %s", sp_round_state_name(r->state));
         refuse(fed, peer, in, m->type, m->round_id, rc, why);
@@ -229,6 +292,12 @@ static void handle_msg(struct sp_fed *fed, int peer, const struct sp_peer_msg *m
         refuse(fed, peer, in, m->type, m->round_id, rc, sp_strerror(rc));
     else
         fed_gov_count(r, (unsigned)from, m, false);
+    if (m->type == SP_PEER_START && r->early) {
+        if (r->state == SP_ROUND_RUNNING)
+            take_early(fed, r);
+        else
+            fed_early_free(r);
+    }
 }
 
 void fed_on_recv(void *ctx, const struct sp_peer_in *in)
