@@ -67,21 +67,21 @@ int sp_anchor_check(const char *state_dir, const char *node, bool have, uint64_t
 {
     struct sp_anchor a;
     int rc = sp_anchor_read(state_dir, &a);
-    if (rc == SP_ERR_AUDIT || rc == SP_ERR_IO) {
+    if (rc == SP_ERR_NOT_FOUND)
+        return 0; /* the first start, or the anchor was moved away on purpose */
+    if (rc != 0) {
         sp_log_error("audit anchor %s/%s cannot be read (%s): move it away to write a new one "
                      "from the store's log",
                      state_dir, SP_ANCHOR_FILE, rc == SP_ERR_IO ? "I/O error" : "damaged");
         return SP_ERR_AUDIT;
     }
-    if (rc == SP_ERR_NOT_FOUND || !have)
-        ; /* judged below */
-    else if (strcmp(a.node, node) != 0) {
+    if (strcmp(a.node, node) != 0) {
         sp_log_error("audit anchor %s/%s belongs to node %s, not %s: this state directory is "
                      "another node's",
                      state_dir, SP_ANCHOR_FILE, a.node, node);
         return SP_ERR_AUDIT;
     }
-    if (rc == 0 && !have) {
+    if (!have) {
         sp_log_error("the store in %s holds no audit log, but this node's audit chain had reached "
                      "entry %" PRIu64 " (%s/%s): the store was deleted or replaced. Restore it "
                      "from a backup (snijpunt backup), or, to start a new chain on purpose, move "
@@ -90,23 +90,15 @@ int sp_anchor_check(const char *state_dir, const char *node, bool have, uint64_t
                      state_dir, a.seq, state_dir, SP_ANCHOR_FILE, SP_ANCHOR_FILE);
         return SP_ERR_AUDIT;
     }
-    if (rc == 0 && seq < a.seq)
+    if (seq < a.seq)
         sp_log_error("the audit log ends at entry %" PRIu64 " but this node's chain had reached "
                      "entry %" PRIu64 " (%s/%s): the store is an older copy (a restored backup?); "
                      "the entries after %" PRIu64 " are gone from this node, the peers' logs still "
                      "hold its later heads",
                      seq, a.seq, state_dir, SP_ANCHOR_FILE, seq);
-    else if (rc == 0 && seq == a.seq && sodium_memcmp(a.hash, hash, sizeof a.hash) != 0)
+    else if (seq == a.seq && sodium_memcmp(a.hash, hash, sizeof a.hash) != 0)
         sp_log_error("the audit log's entry %" PRIu64 " is not the one %s/%s recorded: the "
                      "store was replaced by another log of the same length",
                      seq, state_dir, SP_ANCHOR_FILE);
-    if (!have)
-        return 0; /* an empty log and no anchor: the first start */
-    snprintf(a.node, sizeof a.node, "%s", node);
-    a.seq = seq;
-    memcpy(a.hash, hash, sizeof a.hash);
-    if (sp_anchor_write(state_dir, &a) != 0)
-        sp_log_warn("cannot write the audit anchor %s/%s: %s", state_dir, SP_ANCHOR_FILE,
-                    strerror(errno));
-    return 0;
+    return 0; /* the caller moves the anchor to the head once the start is recorded */
 }

@@ -38,8 +38,9 @@ SP_NODISCARD int sp_anchor_read(const char *state_dir, struct sp_anchor *out);
 SP_NODISCARD int sp_anchor_write(const char *state_dir, const struct sp_anchor *a);
 
 /* Judges the log's head (have: whether the log has entries) against the
- * anchor at start-up, as the header comment says; writes a missing anchor.
- * Returns 0 (start) or SP_ERR_AUDIT (do not start; logged with what to do). */
+ * anchor at start-up, as the header comment says; writes nothing (the
+ * caller writes the anchor once the start is in the log). Returns 0 (start)
+ * or SP_ERR_AUDIT (do not start; logged with what to do). */
 SP_NODISCARD int sp_anchor_check(const char *state_dir, const char *node, bool have, uint64_t seq,
                                  const uint8_t hash[SP_AUDIT_HASH_BYTES]);
 

@@ -24,6 +24,18 @@ __attribute__((format(printf, 4, 5))) static int ctl_error(struct sp_ctl_reply *
     return rc;
 }
 
+/* ROUND_INFO's fields that come from the proposal. */
+static void info_from_proposal(const struct sp_proposal *p, struct sp_ctl_round_info *out)
+{
+    out->mode = p->mode;
+    out->nparticipants = p->nparticipants;
+    for (uint32_t i = 0; i < p->nparticipants; i++)
+        snprintf(out->participants[i], sizeof(out->participants[i]), "%s", p->participants[i].name);
+    snprintf(out->case_ref, sizeof(out->case_ref), "%s", p->case_ref);
+    out->min_holders = p->min_holders;
+    out->retention_days = p->retention_days;
+}
+
 /* ROUND_INFO from a meta blob's fields (and its proposal). */
 static int info_from_meta(const struct sp_round_meta *m, struct sp_ctl_round_info *out)
 {
@@ -33,18 +45,8 @@ static int info_from_meta(const struct sp_round_meta *m, struct sp_ctl_round_inf
     memset(out, 0, sizeof(*out));
     memcpy(out->round_id, m->round_id, sizeof(out->round_id));
     snprintf(out->state, sizeof(out->state), "%s", sp_round_state_name(m->state));
-    if (sp_proposal_decode(m->proposal, m->proposal_len, p) == 0) {
-        out->mode = p->mode;
-        out->nparticipants = p->nparticipants;
-        for (uint32_t i = 0; i < p->nparticipants; i++)
-            snprintf(out->participants[i], sizeof(out->participants[i]), "%s",
-                     p->participants[i].name);
-    }
-    if (sp_proposal_decode(m->proposal, m->proposal_len, p) == 0) {
-        snprintf(out->case_ref, sizeof(out->case_ref), "%s", p->case_ref);
-        out->min_holders = p->min_holders;
-        out->retention_days = p->retention_days;
-    }
+    if (sp_proposal_decode(m->proposal, m->proposal_len, p) == 0)
+        info_from_proposal(p, out);
     out->started_at = m->started_at;
     out->finished_at = m->finished_at;
     out->created_at = m->created_at;
@@ -62,18 +64,11 @@ static void info_from_round(struct fed_round *r, struct sp_ctl_round_info *out)
     memset(out, 0, sizeof(*out));
     memcpy(out->round_id, r->id, sizeof(out->round_id));
     snprintf(out->state, sizeof(out->state), "%s", sp_round_state_name(r->state));
-    out->mode = r->prop.mode;
-    out->nparticipants = r->n;
-    for (unsigned i = 0; i < r->n; i++)
-        snprintf(out->participants[i], sizeof(out->participants[i]), "%s",
-                 r->prop.participants[i].name);
+    info_from_proposal(&r->prop, out);
     out->started_at = r->started_at;
     out->finished_at = r->finished_at;
     out->created_at = r->created_at;
     out->initiator = (r->roles & SP_ROUND_ROLE_INITIATOR) != 0;
-    snprintf(out->case_ref, sizeof(out->case_ref), "%s", r->prop.case_ref);
-    out->min_holders = r->prop.min_holders;
-    out->retention_days = r->prop.retention_days;
     snprintf(out->reason, sizeof(out->reason), "%s", r->reason);
     out->records_matched = r->records_matched;
     memcpy(out->matched, r->matched, sizeof(out->matched));

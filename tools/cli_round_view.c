@@ -5,21 +5,51 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit/schema.h"
 #include "common/keytype.h"
 #include "tools/cli_control.h"
 
 const char *sp_cli_mode_name(int mode)
 {
-    switch (mode) {
-    case SP_PROPOSAL_MODE_COUNTS:
-        return "counts";
-    case SP_PROPOSAL_MODE_THRESHOLD:
-        return "threshold";
-    case SP_PROPOSAL_MODE_PARTNERS:
-        return "partners";
-    default:
-        return "?";
+    const char *name = sp_audit_mode_name(mode);
+    return name ? name : "?";
+}
+
+int sp_cli_round_get(struct sp_cli_conn *conn, const uint8_t id[SP_PROTO_ROUND_ID_BYTES],
+                     const char *cmd, struct sp_ctl_round_info *out)
+{
+    struct sp_ctl_request req = {.op = SP_CTL_ROUNDS};
+    struct sp_ctl_reply rep;
+    memcpy(req.rounds.round_id, id, SP_PROTO_ROUND_ID_BYTES);
+    if (sp_cli_call(conn, &req, &rep, false) != 0)
+        return 1;
+    int rc = sp_cli_reply_failed(&rep, cmd) || rep.rounds.nrounds != 1;
+    if (!rc)
+        *out = rep.rounds.rounds[0];
+    sp_ctl_reply_clear(&rep);
+    return rc;
+}
+
+int sp_cli_round_readable(const struct sp_ctl_round_info *ri, const char *prog, const char *ask,
+                          bool consume, const char *reading)
+{
+    char hex[2 * SP_PROTO_ROUND_ID_BYTES + 1];
+    sp_cli_round_id_hex(ri->round_id, hex);
+    if (ask && !ri->initiator) {
+        fprintf(stderr,
+                "%s: round %s was not initiated by this node: only the node that initiated it "
+                "holds the coordinator's counts (%s)\n",
+                prog, hex, ask);
+        return 1;
     }
+    if (ri->retention_days == 0 && !consume) {
+        fprintf(stderr,
+                "%s: round %s is kept until read once (retention 0 days): %s on this node. "
+                "Nothing was read; run again with --consume to read and delete.\n",
+                prog, hex, reading);
+        return 1;
+    }
+    return 0;
 }
 
 /* What a phase counts (daemon/ROUNDS.md, "Progress"). */

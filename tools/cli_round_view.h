@@ -1,8 +1,9 @@
 /*
  * How the CLI shows rounds: the status block, the list table, JSON, and the
  * progress of a live round (phase, values done of total, rate, time left)
- * as a line or a terminal progress bar. Used by `snijpunt round` and by
- * commands that name a round's mode.
+ * as a line or a terminal progress bar; and one round's info with the checks
+ * of the commands that read a round's results or counts. Used by `snijpunt
+ * round`, `results`, `counts` and `report`.
  */
 #ifndef SP_TOOLS_CLI_ROUND_VIEW_H
 #define SP_TOOLS_CLI_ROUND_VIEW_H
@@ -33,6 +34,21 @@ void sp_cli_progress_text(const struct sp_ctl_round_info *ri, char *out, size_t 
 /* A progress bar for a terminal of width columns (no newline): the phase,
  * a bar, the figures. */
 void sp_cli_progress_bar(const struct sp_ctl_round_info *ri, unsigned width, char *out, size_t cap);
+
+struct sp_cli_conn;
+
+/* ROUNDS for one round into *out. Returns 0, or 1 when the daemon could
+ * not be asked or knows no such round (printed as cmd's). */
+int sp_cli_round_get(struct sp_cli_conn *conn, const uint8_t id[SP_PROTO_ROUND_ID_BYTES],
+                     const char *cmd, struct sp_ctl_round_info *out);
+
+/* Whether prog may read the round here; prints why not and returns 1.
+ * ask: when only the initiating node holds what is read (counts, the
+ * report), where to go instead ("ask there"); NULL when any node may read.
+ * A round kept until read once (retention 0 days) needs consume; reading
+ * says what reading deletes ("reading it deletes its results"). */
+int sp_cli_round_readable(const struct sp_ctl_round_info *ri, const char *prog, const char *ask,
+                          bool consume, const char *reading);
 
 /* The status block of one round (`round status`). */
 void sp_cli_round_print(FILE *out, const struct sp_ctl_round_info *ri);

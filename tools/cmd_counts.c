@@ -209,42 +209,6 @@ static int counts_option(void *ctx, int id, const char *arg)
     return 0;
 }
 
-/* The round's info; 1 (printed) when it is unknown, was not initiated here,
- * or would be deleted by reading without --consume. */
-static int check_round(struct sp_cli_conn *conn, const struct counts_args *a,
-                       struct sp_ctl_round_info *out)
-{
-    struct sp_ctl_request req = {.op = SP_CTL_ROUNDS};
-    struct sp_ctl_reply rep;
-    char hex[2 * SP_PROTO_ROUND_ID_BYTES + 1];
-    memcpy(req.rounds.round_id, a->id, SP_PROTO_ROUND_ID_BYTES);
-    sp_cli_round_id_hex(a->id, hex);
-    if (sp_cli_call(conn, &req, &rep, false) != 0)
-        return 1;
-    if (sp_cli_reply_failed(&rep, "counts") || rep.rounds.nrounds != 1) {
-        sp_ctl_reply_clear(&rep);
-        return 1;
-    }
-    *out = rep.rounds.rounds[0];
-    sp_ctl_reply_clear(&rep);
-    if (!out->initiator) {
-        fprintf(stderr,
-                "snijpunt counts: round %s was not initiated by this node: only the node that "
-                "initiated it holds the coordinator's counts (ask there)\n",
-                hex);
-        return 1;
-    }
-    if (out->retention_days == 0 && !a->consume) {
-        fprintf(stderr,
-                "snijpunt counts: round %s is kept until read once (retention 0 days): reading "
-                "it deletes its results and counts on this node. Nothing was read; run again "
-                "with --consume to read and delete.\n",
-                hex);
-        return 1;
-    }
-    return 0;
-}
-
 /* COUNTS and SUBJECTS of the round into the two replies (caller clears). */
 static int fetch_counts(struct sp_cli_conn *conn, const uint8_t *id, struct sp_ctl_reply *counts,
                         struct sp_ctl_reply *subjects)
@@ -296,7 +260,10 @@ static int counts_main(int argc, char **argv)
     struct sp_ctl_round_info ri;
     if (sp_cli_connect(&t, "counts", false, &conn) != 0)
         return 1;
-    int status = check_round(conn, &a, &ri);
+    int status = sp_cli_round_get(conn, id, "counts", &ri);
+    if (status == 0)
+        status = sp_cli_round_readable(&ri, "snijpunt counts", "ask there", a.consume,
+                                       "reading it deletes its results and counts");
     if (status == 0)
         status = fetch_counts(conn, id, &counts, &subjects);
     if (status == 0)

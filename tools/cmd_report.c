@@ -19,6 +19,7 @@
 #include "common/keytype.h"
 #include "tools/cli_args.h"
 #include "tools/cli_control.h"
+#include "tools/cli_round_view.h"
 #include "tools/cli_proposal.h"
 #include "tools/cmd.h"
 #include "tools/report_audit.h"
@@ -145,20 +146,9 @@ static int read_round(struct sp_cli_conn *conn, const uint8_t *id, bool consume,
             r->matched[e] = ri->matched[e];
         r->have_retention = true;
         r->retention_days = ri->retention_days;
-        if (!ri->initiator) {
-            fprintf(stderr,
-                    PROG ": round %s was not initiated by this node: only the node that "
-                         "initiated it holds the coordinator's counts (make the report there)\n",
-                    r->round_hex);
+        if (sp_cli_round_readable(ri, PROG, "make the report there", consume,
+                                  "reading its counts deletes its results and counts") != 0)
             rc = -1;
-        } else if (ri->retention_days == 0 && !consume) {
-            fprintf(stderr,
-                    PROG ": round %s is kept until read once (retention 0 days): reading its "
-                         "counts deletes its results and counts on this node. Nothing was "
-                         "read; run again with --consume to read and delete.\n",
-                    r->round_hex);
-            rc = -1;
-        }
         for (uint32_t i = 0; i < ri->nparticipants && i < SP_REPORT_MAX_PARTICIPANTS; i++)
             snprintf(r->participants[i].name, sizeof r->participants[i].name, "%s",
                      ri->participants[i]);

@@ -13,6 +13,7 @@
 #include "tools/cli_csv.h"
 #include "tools/cli_results_join.h"
 #include "tools/cli_results_summary.h"
+#include "tools/cli_round_view.h"
 #include "tools/cmd.h"
 
 static void usage(FILE *out)
@@ -222,31 +223,6 @@ static int fetch_all(struct sp_cli_conn *conn, const struct opts *o, struct sink
     return sink_end(k);
 }
 
-/* Refuses, before anything is read, a round kept "until read once" unless
- * --consume says the operator means it. Returns 0 or 1 (printed). */
-static int check_retention(struct sp_cli_conn *conn, const struct opts *o)
-{
-    struct sp_ctl_request req = {.op = SP_CTL_ROUNDS};
-    struct sp_ctl_reply rep;
-    char hex[2 * SP_PROTO_ROUND_ID_BYTES + 1];
-    memcpy(req.rounds.round_id, o->round, sizeof o->round);
-    if (sp_cli_call(conn, &req, &rep, false) != 0)
-        return 1;
-    if (sp_cli_reply_failed(&rep, "results"))
-        return sp_ctl_reply_clear(&rep), 1;
-    bool once = rep.rounds.nrounds == 1 && rep.rounds.rounds[0].retention_days == 0;
-    sp_ctl_reply_clear(&rep);
-    if (!once || o->consume)
-        return 0;
-    sp_cli_round_id_hex(o->round, hex);
-    fprintf(stderr,
-            "snijpunt results: round %s is kept until read once (retention 0 days): reading all "
-            "of it deletes its results on this node. Nothing was read; run again with --consume "
-            "to read and delete.\n",
-            hex);
-    return 1;
-}
-
 static int results_option(void *ctx, int id, const char *arg)
 {
     struct opts *o = ctx;
@@ -338,7 +314,12 @@ static int results_main(int argc, char **argv)
     if (sp_cli_connect(&o.t, "results", false, &conn) != 0)
         return 1;
     struct sink k = {.o = &o};
-    int status = check_retention(conn, &o);
+    /* a round kept until read once is refused before anything is read */
+    struct sp_ctl_round_info ri;
+    int status = sp_cli_round_get(conn, o.round, "results", &ri);
+    if (status == 0)
+        status = sp_cli_round_readable(&ri, "snijpunt results", NULL, o.consume,
+                                       "reading all of it deletes its results");
     if (status == 0 && o.join && sp_results_join_new(o.dataset, &k.join) != 0)
         status = 1;
     k.out = status == 0 && o.output ? fopen(o.output, "we") : stdout;

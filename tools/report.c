@@ -4,17 +4,18 @@
 
 #include <string.h>
 
+#include "audit/schema.h"
+#include "common/keytype.h"
+
+/* The project's names for entities and modes (common/keytype.h, audit/). */
 const char *sp_report_entity_name(int entity)
 {
-    static const char *const names[SP_REPORT_ENTITY_MAX + 1] = {NULL,      "person",  "company",
-                                                                "address", "vehicle", "account"};
-    return entity >= 1 && entity <= SP_REPORT_ENTITY_MAX ? names[entity] : NULL;
+    return entity <= SP_REPORT_ENTITY_MAX ? sp_entity_name(entity) : NULL;
 }
 
 const char *sp_report_mode_name(int mode)
 {
-    static const char *const names[] = {NULL, "counts", "threshold", "partners"};
-    return mode >= 1 && mode <= 3 ? names[mode] : NULL;
+    return sp_audit_mode_name(mode);
 }
 
 /* Length of the well-formed UTF-8 sequence at s (2..4), 0 when malformed;

@@ -1,6 +1,6 @@
 /*
- * Files and directories the daemon trusts (sys/trusted.h) on a real file
- * system (a mkdtemp directory under /tmp): what is refused by mode, and the
+ * Files and directories the daemon trusts (sys/trusted.h), on real files in
+ * a mkdtemp directory under /tmp: what is refused by mode, and the
  * sentence with the fix. Table-driven over modes of a file and a directory.
  */
 #include <stdarg.h>
