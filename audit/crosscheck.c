@@ -6,10 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "audit/facts.h"
 #include "audit/head.h"
+#include "common/roundid.h"
 
 #define MAX_LOGS 64
 
@@ -102,11 +101,6 @@ __attribute__((format(printf, 2, 3))) static void say_unless_ended(struct run *r
     }
 }
 
-static void round_hex(const uint8_t *id, char out[2 * SP_AUDIT_ROUND_BYTES + 1])
-{
-    sodium_bin2hex(out, 2 * SP_AUDIT_ROUND_BYTES + 1, id, SP_AUDIT_ROUND_BYTES);
-}
-
 static const char *node_of(const struct run *r, size_t i)
 {
     return sp_audit_verifier_node(r->cc->v[i]);
@@ -124,14 +118,14 @@ static int cmp_facts(const void *a, const void *b)
 {
     const struct sp_audit_round_facts *x = *(const struct sp_audit_round_facts *const *)a;
     const struct sp_audit_round_facts *y = *(const struct sp_audit_round_facts *const *)b;
-    return memcmp(x->id, y->id, SP_AUDIT_ROUND_BYTES);
+    return memcmp(x->id, y->id, SP_ROUND_ID_BYTES);
 }
 
 static int cmp_heads(const void *a, const void *b)
 {
     const struct sp_audit_recv_head *x = *(const struct sp_audit_recv_head *const *)a;
     const struct sp_audit_recv_head *y = *(const struct sp_audit_recv_head *const *)b;
-    int c = memcmp(x->round, y->round, SP_AUDIT_ROUND_BYTES);
+    int c = memcmp(x->round, y->round, SP_ROUND_ID_BYTES);
     return c ? c : strcmp(x->peer, y->peer);
 }
 
@@ -158,7 +152,7 @@ static bool recorded_head(const struct run *r, size_t i, const uint8_t *id, cons
 {
     struct sp_audit_recv_head key;
     const struct sp_audit_recv_head *kp = &key;
-    memcpy(key.round, id, SP_AUDIT_ROUND_BYTES);
+    memcpy(key.round, id, SP_ROUND_ID_BYTES);
     snprintf(key.peer, sizeof(key.peer), "%s", node);
     size_t n = sp_audit_verifier_facts(r->cc->v[i])->nheads;
     return bsearch(&kp, r->heads[i], n, sizeof(*r->heads[i]), cmp_heads) != NULL;
@@ -168,7 +162,7 @@ static const struct sp_audit_round_facts *facts_of(const struct run *r, size_t i
 {
     struct sp_audit_round_facts key;
     const struct sp_audit_round_facts *kp = &key, *const * hit;
-    memcpy(key.id, id, SP_AUDIT_ROUND_BYTES);
+    memcpy(key.id, id, SP_ROUND_ID_BYTES);
     size_t n = sp_audit_verifier_facts(r->cc->v[i])->nrounds;
     hit = bsearch(&kp, r->sorted[i], n, sizeof(*r->sorted[i]), cmp_facts);
     return hit ? *hit : NULL;
@@ -211,8 +205,8 @@ static void verify_each(struct run *r)
 static void compare_proposal(struct run *r, const uint8_t *id, size_t a, size_t b)
 {
     const struct sp_audit_round_facts *x = facts_of(r, a, id), *y = facts_of(r, b, id);
-    char rid[2 * SP_AUDIT_ROUND_BYTES + 1];
-    round_hex(id, rid);
+    char rid[SP_ROUND_ID_HEX_LEN + 1];
+    sp_round_id_hex(id, rid);
     if (x->have_digest && y->have_digest && memcmp(x->digest, y->digest, SP_AUDIT_HASH_BYTES))
         say(r, "round %s: %s and %s logged different proposal digests", rid, node_of(r, a),
             node_of(r, b));
@@ -238,10 +232,10 @@ static void compare_flow(struct run *r, const uint8_t *id, size_t a, size_t b)
     const struct sp_audit_peer_sizes *ab = sizes_for(facts_of(r, a, id), node_of(r, b));
     const struct sp_audit_peer_sizes *ba = sizes_for(facts_of(r, b, id), node_of(r, a));
     static const struct sp_audit_peer_sizes none;
-    char rid[2 * SP_AUDIT_ROUND_BYTES + 1];
+    char rid[SP_ROUND_ID_HEX_LEN + 1];
     if (!ab && !ba)
         return;
-    round_hex(id, rid);
+    sp_round_id_hex(id, rid);
     r->sum->pairs++;
     if (!ab || !ba) {
         say_unless_ended(
@@ -264,7 +258,7 @@ static void compare_flow(struct run *r, const uint8_t *id, size_t a, size_t b)
  * from A (for every head any log recorded from another given log). */
 static void compare_heads(struct run *r)
 {
-    char rid[2 * SP_AUDIT_ROUND_BYTES + 1];
+    char rid[SP_ROUND_ID_HEX_LEN + 1];
     for (size_t b = 0; b < r->cc->n; b++) {
         const struct sp_audit_facts *fb = sp_audit_verifier_facts(r->cc->v[b]);
         for (size_t i = 0; i < fb->nheads; i++) {
@@ -273,7 +267,7 @@ static void compare_heads(struct run *r)
             if (a < 0 || (size_t)a == b)
                 continue;
             const struct sp_audit_round_facts *x = facts_of(r, (size_t)a, h->round);
-            round_hex(h->round, rid);
+            sp_round_id_hex(h->round, rid);
             if (!x || !x->head_sent)
                 say(r, "round %s: %s recorded a head from %s, which logged sending none", rid,
                     node_of(r, b), h->peer);
@@ -293,8 +287,8 @@ static void compare_heads(struct run *r)
 static void check_heads_recorded(struct run *r, const uint8_t *id, size_t a)
 {
     const struct sp_audit_round_facts *x = facts_of(r, a, id);
-    char rid[2 * SP_AUDIT_ROUND_BYTES + 1];
-    round_hex(id, rid);
+    char rid[SP_ROUND_ID_HEX_LEN + 1];
+    sp_round_id_hex(id, rid);
     for (size_t k = 0; x->head_sent && k < x->nsent_to; k++) {
         long b = log_of(r, x->sent_to[k]);
         if (b >= 0 && (size_t)b != a && !recorded_head(r, (size_t)b, id, node_of(r, a)))
@@ -307,8 +301,8 @@ static void check_heads_recorded(struct run *r, const uint8_t *id, size_t a)
 static void check_presence(struct run *r, const uint8_t *id, size_t a)
 {
     const struct sp_audit_round_facts *x = facts_of(r, a, id);
-    char rid[2 * SP_AUDIT_ROUND_BYTES + 1];
-    round_hex(id, rid);
+    char rid[SP_ROUND_ID_HEX_LEN + 1];
+    sp_round_id_hex(id, rid);
     for (size_t k = 0; k < x->nparts; k++) {
         long b = log_of(r, x->parts[k]);
         if (b >= 0 && !facts_of(r, (size_t)b, id))

@@ -70,7 +70,7 @@ static size_t value_bytes(int kind, size_t len)
     case SP_AUDIT_KIND_DIGEST:
         return SP_AUDIT_HASH_BYTES;
     case SP_AUDIT_KIND_ROUND:
-        return SP_AUDIT_ROUND_BYTES;
+        return SP_ROUND_ID_BYTES;
     case SP_AUDIT_KIND_KEYCOUNT:
         return 9;
     case SP_AUDIT_KIND_KEYMASK:
@@ -194,12 +194,12 @@ int sp_audit_add_digest(struct sp_audit_entry *e, int field,
     return add(e, SP_AUDIT_KIND_DIGEST, nf, digest, SP_AUDIT_HASH_BYTES);
 }
 
-int sp_audit_add_round(struct sp_audit_entry *e, const uint8_t round_id[SP_AUDIT_ROUND_BYTES])
+int sp_audit_add_round(struct sp_audit_entry *e, const uint8_t round_id[SP_ROUND_ID_BYTES])
 {
     struct field nf = {.id = SP_AUDIT_F_ROUND};
     if (!round_id)
         return SP_ERR_AUDIT_FIELD;
-    return add(e, SP_AUDIT_KIND_ROUND, nf, round_id, SP_AUDIT_ROUND_BYTES);
+    return add(e, SP_AUDIT_KIND_ROUND, nf, round_id, SP_ROUND_ID_BYTES);
 }
 
 int sp_audit_add_keycount(struct sp_audit_entry *e, int field, int key_type, uint64_t count)
@@ -437,8 +437,8 @@ static int decode_field(struct sp_audit_entry *e, struct rd *r, int id)
         return (b = get_bytes(r, SP_AUDIT_HASH_BYTES)) ? sp_audit_add_digest(e, id, b)
                                                        : SP_ERR_AUDIT_FORMAT;
     case SP_AUDIT_KIND_ROUND:
-        return (b = get_bytes(r, SP_AUDIT_ROUND_BYTES)) ? sp_audit_add_round(e, b)
-                                                        : SP_ERR_AUDIT_FORMAT;
+        return (b = get_bytes(r, SP_ROUND_ID_BYTES)) ? sp_audit_add_round(e, b)
+                                                     : SP_ERR_AUDIT_FORMAT;
     case SP_AUDIT_KIND_KEYCOUNT:
         return get_be(r, 1, &kt) && get_be(r, 8, &v) ? sp_audit_add_keycount(e, id, (int)kt, v)
                                                      : SP_ERR_AUDIT_FORMAT;

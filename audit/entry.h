@@ -38,12 +38,12 @@
 
 #include "audit/schema.h"
 #include "common/err.h"
+#include "common/roundid.h"
 
 #define SP_AUDIT_VERSION          1
 #define SP_AUDIT_HASH_BYTES       32
 #define SP_AUDIT_SIG_BYTES        64
 #define SP_AUDIT_PK_BYTES         32
-#define SP_AUDIT_ROUND_BYTES      16
 #define SP_AUDIT_NAME_MAX         64
 #define SP_AUDIT_MAX_FIELDS       64
 #define SP_AUDIT_ENTRY_MAX_BYTES  8192
@@ -93,7 +93,7 @@ SP_NODISCARD int sp_audit_add_name(struct sp_audit_entry *e, int field, const ch
 SP_NODISCARD int sp_audit_add_digest(struct sp_audit_entry *e, int field,
                                      const uint8_t digest[SP_AUDIT_HASH_BYTES]);
 SP_NODISCARD int sp_audit_add_round(struct sp_audit_entry *e,
-                                    const uint8_t round_id[SP_AUDIT_ROUND_BYTES]);
+                                    const uint8_t round_id[SP_ROUND_ID_BYTES]);
 /* key_type: 1..SP_KEY_TYPE_MAX (common/keytype.h), once per field. */
 SP_NODISCARD int sp_audit_add_keycount(struct sp_audit_entry *e, int field, int key_type,
                                        uint64_t count);

@@ -7,10 +7,10 @@
 static struct sp_audit_round_facts *round_of(struct sp_audit_facts *f, const uint8_t *id,
                                              size_t line)
 {
-    if (f->last < f->nrounds && memcmp(f->rounds[f->last].id, id, SP_AUDIT_ROUND_BYTES) == 0)
+    if (f->last < f->nrounds && memcmp(f->rounds[f->last].id, id, SP_ROUND_ID_BYTES) == 0)
         return &f->rounds[f->last];
     for (size_t i = 0; i < f->nrounds; i++) {
-        if (memcmp(f->rounds[i].id, id, SP_AUDIT_ROUND_BYTES) == 0) {
+        if (memcmp(f->rounds[i].id, id, SP_ROUND_ID_BYTES) == 0) {
             f->last = i;
             return &f->rounds[i];
         }
@@ -25,7 +25,7 @@ static struct sp_audit_round_facts *round_of(struct sp_audit_facts *f, const uin
     }
     struct sp_audit_round_facts *r = &f->rounds[f->nrounds];
     memset(r, 0, sizeof(*r));
-    memcpy(r->id, id, SP_AUDIT_ROUND_BYTES);
+    memcpy(r->id, id, SP_ROUND_ID_BYTES);
     r->line = line;
     f->last = f->nrounds++;
     return r;
@@ -129,7 +129,7 @@ static int note_head_received(struct sp_audit_facts *f, const struct sp_audit_en
     struct sp_audit_recv_head *h = &f->heads[f->nheads++];
     memset(h, 0, sizeof(*h));
     copy_name(h->peer, &peer);
-    memcpy(h->round, round, SP_AUDIT_ROUND_BYTES);
+    memcpy(h->round, round, SP_ROUND_ID_BYTES);
     h->seq = seq.u;
     memcpy(h->hash, hash.bytes, SP_AUDIT_HASH_BYTES);
     memcpy(h->sig, sig.bytes, SP_AUDIT_SIG_BYTES);

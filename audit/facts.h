@@ -12,6 +12,7 @@
 #include "audit/entry.h"
 #include "audit/verify.h"
 #include "common/keytype.h"
+#include "common/roundid.h"
 
 #define SP_AUDIT_MAX_PARTICIPANTS 32
 
@@ -28,7 +29,7 @@ struct sp_audit_peer_sizes {
 #define SP_AUDIT_END_REASON_MAX 160
 
 struct sp_audit_round_facts {
-    uint8_t id[SP_AUDIT_ROUND_BYTES];
+    uint8_t id[SP_ROUND_ID_BYTES];
     size_t line; /* first entry about the round */
     bool accepted, refused, failed, result;
     /* why the round failed or was refused here (round_failed or
@@ -52,7 +53,7 @@ struct sp_audit_round_facts {
 /* A peer's head recorded in this log (log_head_received). */
 struct sp_audit_recv_head {
     sp_audit_name_t peer;
-    uint8_t round[SP_AUDIT_ROUND_BYTES];
+    uint8_t round[SP_ROUND_ID_BYTES];
     uint64_t seq;
     uint8_t hash[SP_AUDIT_HASH_BYTES];
     uint8_t sig[SP_AUDIT_SIG_BYTES];

@@ -10,6 +10,7 @@
 
 #include "audit/jsonl.h"
 #include "common/keytype.h"
+#include "common/roundid.h"
 
 #define MAX_KEPT 4096
 
@@ -19,7 +20,7 @@ struct kept {
 };
 
 struct sp_audit_story {
-    uint8_t round[SP_AUDIT_ROUND_BYTES];
+    uint8_t round[SP_ROUND_ID_BYTES];
     struct kept *k;
     size_t n;
 };
@@ -29,14 +30,14 @@ struct out {
     void *ctx;
 };
 
-int sp_audit_story_new(const uint8_t round_id[SP_AUDIT_ROUND_BYTES], struct sp_audit_story **out)
+int sp_audit_story_new(const uint8_t round_id[SP_ROUND_ID_BYTES], struct sp_audit_story **out)
 {
     if (!round_id || !out)
         return SP_ERR_INVALID_ARG;
     struct sp_audit_story *s = calloc(1, sizeof(*s));
     if (!s)
         return SP_ERR_NOMEM;
-    memcpy(s->round, round_id, SP_AUDIT_ROUND_BYTES);
+    memcpy(s->round, round_id, SP_ROUND_ID_BYTES);
     *out = s;
     return 0;
 }
@@ -60,7 +61,7 @@ int sp_audit_story_add(struct sp_audit_story *s, const char *node, const struct 
     if (!s || !node || !e || !sp_audit_name_valid(node, strnlen(node, SP_AUDIT_NAME_MAX + 1)))
         return SP_ERR_INVALID_ARG;
     if (sp_audit_entry_find(e, SP_AUDIT_F_ROUND, 0, &v) != 0 ||
-        memcmp(v.bytes, s->round, SP_AUDIT_ROUND_BYTES) != 0)
+        memcmp(v.bytes, s->round, SP_ROUND_ID_BYTES) != 0)
         return 0;
     if (s->n == MAX_KEPT)
         return SP_ERR_OVERFLOW;
@@ -339,13 +340,13 @@ static void tell(const struct out *o, const struct sp_audit_entry *e, const char
 
 int sp_audit_story_render(const struct sp_audit_story *s, sp_audit_emit_fn emit, void *ctx)
 {
-    char rid[2 * SP_AUDIT_ROUND_BYTES + 1];
+    char rid[SP_ROUND_ID_HEX_LEN + 1];
     if (!s || !emit)
         return SP_ERR_INVALID_ARG;
     if (s->n == 0)
         return SP_ERR_NOT_FOUND;
     struct out o = {emit, ctx};
-    sodium_bin2hex(rid, sizeof(rid), s->round, SP_AUDIT_ROUND_BYTES);
+    sp_round_id_hex(s->round, rid);
     say(&o, "Round %s", rid);
     for (size_t i = 0; i < s->n; i++) {
         if (i == 0 || strcmp(s->k[i].node, s->k[i - 1].node) != 0)

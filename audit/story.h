@@ -15,10 +15,11 @@
 #include "audit/crosscheck.h"
 #include "audit/entry.h"
 #include "common/err.h"
+#include "common/roundid.h"
 
 struct sp_audit_story; /* opaque */
 
-SP_NODISCARD int sp_audit_story_new(const uint8_t round_id[SP_AUDIT_ROUND_BYTES],
+SP_NODISCARD int sp_audit_story_new(const uint8_t round_id[SP_ROUND_ID_BYTES],
                                     struct sp_audit_story **out);
 void sp_audit_story_free(struct sp_audit_story **s);
 

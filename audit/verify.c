@@ -23,7 +23,7 @@ struct summ {
 
 struct pin {
     sp_audit_name_t from;
-    uint8_t round[SP_AUDIT_ROUND_BYTES];
+    uint8_t round[SP_ROUND_ID_BYTES];
     uint64_t seq;
     uint8_t hash[SP_AUDIT_HASH_BYTES];
 };
@@ -236,7 +236,7 @@ int sp_audit_verifier_pins_from(struct sp_audit_verifier *v, const struct sp_aud
         v->pins = p;
         struct pin *pn = &v->pins[v->npins++];
         snprintf(pn->from, sizeof(pn->from), "%s", peer->node);
-        memcpy(pn->round, h->round, SP_AUDIT_ROUND_BYTES);
+        memcpy(pn->round, h->round, SP_ROUND_ID_BYTES);
         pn->seq = h->seq;
         memcpy(pn->hash, h->hash, SP_AUDIT_HASH_BYTES);
     }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "common/roundid.h"
 #include "daemon/config.h"
 #include "daemon/control.h"
 #include "daemon/control_impl.h"
@@ -33,11 +34,6 @@
 
 /* Requests handled per dispatch call before peers get their turn. */
 #define DISPATCH_BUDGET 32
-
-static void round_hex(char out[2 * SP_PROTO_ROUND_ID_BYTES + 1], const uint8_t *id)
-{
-    sodium_bin2hex(out, 2 * SP_PROTO_ROUND_ID_BYTES + 1, id, SP_PROTO_ROUND_ID_BYTES);
-}
 
 static void dataset_to_ctl(const struct sp_dataset_info *d, struct sp_ctl_dataset_info *o)
 {
@@ -241,11 +237,11 @@ static int round_known(struct handler_ctx *h, const uint8_t *id)
 {
     void *blob = NULL;
     size_t len = 0;
-    char hex[2 * SP_PROTO_ROUND_ID_BYTES + 1];
+    char hex[SP_ROUND_ID_HEX_LEN + 1];
     int err = sp_store_round_get(h->c->store, id, &blob, &len);
     free(blob);
     if (err == SP_ERR_NOT_FOUND) {
-        round_hex(hex, id);
+        sp_round_id_hex(id, hex);
         snprintf(h->msg, sizeof h->msg, "no round %s on this node", hex);
         return SP_ERR_ROUND_UNKNOWN;
     }
@@ -255,12 +251,12 @@ static int round_known(struct handler_ctx *h, const uint8_t *id)
 static int results_committed(struct handler_ctx *h, const uint8_t *id)
 {
     bool committed = false;
-    char hex[2 * SP_PROTO_ROUND_ID_BYTES + 1];
+    char hex[SP_ROUND_ID_HEX_LEN + 1];
     int err = round_known(h, id);
     if (!err)
         err = sp_store_results_committed(h->c->store, id, &committed);
     if (!err && !committed) {
-        round_hex(hex, id);
+        sp_round_id_hex(id, hex);
         snprintf(h->msg, sizeof h->msg,
                  "round %s has no results on this node (not finished, failed, or "
                  "deleted)",

@@ -40,8 +40,7 @@ struct round_sums {
     struct sp_round_meta *m; /* scratch: a decoded round */
 };
 
-static int add_round(void *ctx, const uint8_t id[SP_STORE_ROUND_ID_BYTES], const void *blob,
-                     size_t len)
+static int add_round(void *ctx, const uint8_t id[SP_ROUND_ID_BYTES], const void *blob, size_t len)
 {
     struct round_sums *r = ctx;
     (void)id;

@@ -10,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "common/roundid.h"
 #include "crypto/group.h"
 #include "daemon/config.h"
 #include "daemon/fed_internal.h"
@@ -39,10 +40,10 @@ const char *fed_pname(const struct fed_round *r, unsigned p)
 
 /* ---- rounds ----------------------------------------------------------- */
 
-struct fed_round *fed_round_find(struct sp_fed *fed, const uint8_t id[SP_PROTO_ROUND_ID_BYTES])
+struct fed_round *fed_round_find(struct sp_fed *fed, const uint8_t id[SP_ROUND_ID_BYTES])
 {
     for (struct fed_round *r = fed->rounds; r; r = r->next)
-        if (memcmp(r->id, id, SP_PROTO_ROUND_ID_BYTES) == 0)
+        if (memcmp(r->id, id, SP_ROUND_ID_BYTES) == 0)
             return r;
     return NULL;
 }
@@ -508,19 +509,19 @@ void sp_fed_dispatch(struct sp_fed *fed, const zmq_pollitem_t *items, size_t n, 
  * a heartbeat timeout or the round's deadline. The walk collects the ids;
  * the updates happen after it (no write inside a walk). */
 struct recover_list {
-    uint8_t (*ids)[SP_STORE_ROUND_ID_BYTES];
+    uint8_t (*ids)[SP_ROUND_ID_BYTES];
     size_t n, cap;
 };
 
 /* A recovered round's other participants, to be told once the peer sockets
  * exist. */
 struct fed_recovered {
-    uint8_t id[SP_PROTO_ROUND_ID_BYTES];
+    uint8_t id[SP_ROUND_ID_BYTES];
     unsigned n;
     char names[SP_PROTO_MAX_PARTICIPANTS][SP_PROTO_NAME_MAX + 1];
 };
 
-static int recover_collect(void *ctx, const uint8_t id[SP_STORE_ROUND_ID_BYTES], const void *blob,
+static int recover_collect(void *ctx, const uint8_t id[SP_ROUND_ID_BYTES], const void *blob,
                            size_t len)
 {
     struct recover_list *l = ctx;
@@ -539,7 +540,7 @@ static int recover_collect(void *ctx, const uint8_t id[SP_STORE_ROUND_ID_BYTES],
             l->ids = p;
             l->cap = ncap;
         }
-        memcpy(l->ids[l->n++], id, SP_STORE_ROUND_ID_BYTES);
+        memcpy(l->ids[l->n++], id, SP_ROUND_ID_BYTES);
     }
 cleanup:
     free(m);
@@ -561,7 +562,7 @@ static void note_recovered(struct sp_fed *fed, const struct sp_round_meta *m,
     free(p);
 }
 
-static int recover_one(struct sp_fed *fed, const uint8_t id[SP_STORE_ROUND_ID_BYTES],
+static int recover_one(struct sp_fed *fed, const uint8_t id[SP_ROUND_ID_BYTES],
                        struct fed_recovered *told)
 {
     void *blob = NULL;
@@ -575,7 +576,7 @@ static int recover_one(struct sp_fed *fed, const uint8_t id[SP_STORE_ROUND_ID_BY
         (rc = sp_round_meta_decode(blob, len, m)) != 0)
         goto cleanup;
     note_recovered(fed, m, told);
-    char hex[33];
+    char hex[SP_ROUND_ID_HEX_LEN + 1];
     sp_round_id_hex(id, hex);
     sp_log_warn("round %s: was %s when the node stopped; recorded as failed", hex,
                 sp_round_state_name(m->state));
@@ -617,7 +618,7 @@ static void tell_recovered(struct sp_fed *fed)
     for (size_t i = 0; i < fed->nrecovered; i++) {
         const struct fed_recovered *rv = &fed->recovered[i];
         struct sp_peer_msg m = {.type = SP_PEER_ABORT};
-        char hex[33];
+        char hex[SP_ROUND_ID_HEX_LEN + 1];
         memcpy(m.round_id, rv->id, sizeof(m.round_id));
         m.abort.code = SP_ERR_ROUND_FAILED;
         snprintf(m.abort.reason, sizeof(m.abort.reason), "%s restarted during the round",

@@ -17,7 +17,7 @@
 #include "round/round_merge.h"
 
 /* round id | participant | key type | seq (big-endian) */
-#define FIN_KEY_BYTES (SP_PROTO_ROUND_ID_BYTES + 1 + 1 + 4)
+#define FIN_KEY_BYTES (SP_ROUND_ID_BYTES + 1 + 1 + 4)
 /* a run: key type | n sorted elements | n u16 original positions */
 #define RUN_ENTRY      (FED_ELEM + 2)
 #define CLEANUP_BUDGET 4096
@@ -122,7 +122,7 @@ void fed_counter_free(struct fed_round *r)
 static void fin_key(uint8_t k[FIN_KEY_BYTES], const uint8_t *id, unsigned p, uint8_t type,
                     uint32_t seq)
 {
-    memcpy(k, id, SP_PROTO_ROUND_ID_BYTES);
+    memcpy(k, id, SP_ROUND_ID_BYTES);
     k[16] = (uint8_t)p;
     k[17] = type;
     k[18] = (uint8_t)(seq >> 24);
@@ -500,10 +500,10 @@ static int delete_prefix(struct fed_round *r, MDB_txn *txn, unsigned dbi, size_t
     int rc = mdb_cursor_open(txn, dbi, &cur);
     if (rc)
         return rc;
-    MDB_val k = {SP_PROTO_ROUND_ID_BYTES, r->id}, v;
+    MDB_val k = {SP_ROUND_ID_BYTES, r->id}, v;
     rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-    while (rc == 0 && k.mv_size >= SP_PROTO_ROUND_ID_BYTES &&
-           memcmp(k.mv_data, r->id, SP_PROTO_ROUND_ID_BYTES) == 0) {
+    while (rc == 0 && k.mv_size >= SP_ROUND_ID_BYTES &&
+           memcmp(k.mv_data, r->id, SP_ROUND_ID_BYTES) == 0) {
         if (*budget == 0) {
             *more = true;
             break;

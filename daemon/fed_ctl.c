@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/roundid.h"
 #include "daemon/config.h"
 #include "daemon/fed_internal.h"
 #include "daemon/log.h"
@@ -96,8 +97,7 @@ struct list_ctx {
     struct sp_round_meta *m;
 };
 
-static int list_one(void *ctx, const uint8_t id[SP_STORE_ROUND_ID_BYTES], const void *blob,
-                    size_t len)
+static int list_one(void *ctx, const uint8_t id[SP_ROUND_ID_BYTES], const void *blob, size_t len)
 {
     struct list_ctx *l = ctx;
     (void)id;
@@ -180,7 +180,7 @@ int fed_ctl_rounds(struct sp_fed *fed, const struct sp_ctl_rounds_req *req,
         rc = info_from_meta(m, info);
     free(m);
     if (rc) {
-        char hex[33];
+        char hex[SP_ROUND_ID_HEX_LEN + 1];
         sp_round_id_hex(req->round_id, hex);
         free(info);
         return ctl_error(reply, SP_CTL_ROUNDS, rc == SP_ERR_NOT_FOUND ? SP_ERR_ROUND_UNKNOWN : rc,
@@ -196,7 +196,7 @@ int fed_ctl_rounds(struct sp_fed *fed, const struct sp_ctl_rounds_req *req,
 int fed_ctl_cancel(struct sp_fed *fed, const struct sp_ctl_round_ref *req,
                    struct sp_ctl_reply *reply)
 {
-    char hex[33];
+    char hex[SP_ROUND_ID_HEX_LEN + 1];
     sp_round_id_hex(req->round_id, hex);
     struct fed_round *r = fed_round_find(fed, req->round_id);
     if (r && !sp_round_state_terminal(r->state)) {

@@ -146,8 +146,7 @@ void fed_gov_failed(struct fed_round *r, int code)
     record(r->fed, &e, rc, true);
 }
 
-void fed_gov_recovered(struct sp_fed *fed, const uint8_t id[SP_PROTO_ROUND_ID_BYTES],
-                       const char *reason)
+void fed_gov_recovered(struct sp_fed *fed, const uint8_t id[SP_ROUND_ID_BYTES], const char *reason)
 {
     struct sp_audit_entry *e = NULL;
     if (!fed->gov)

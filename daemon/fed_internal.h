@@ -169,8 +169,8 @@ struct fed_final_ref {
 struct fed_round {
     struct fed_round *next;
     struct sp_fed *fed;
-    uint8_t id[SP_PROTO_ROUND_ID_BYTES];
-    char hex[33];
+    uint8_t id[SP_ROUND_ID_BYTES];
+    char hex[SP_ROUND_ID_HEX_LEN + 1];
     struct sp_proposal prop;
     uint8_t *prop_bytes;
     size_t prop_len;
@@ -312,7 +312,7 @@ struct sp_fed {
 };
 
 /* ---- fed.c ---------------------------------------------------------- */
-struct fed_round *fed_round_find(struct sp_fed *fed, const uint8_t id[SP_PROTO_ROUND_ID_BYTES]);
+struct fed_round *fed_round_find(struct sp_fed *fed, const uint8_t id[SP_ROUND_ID_BYTES]);
 /* Creates a round from proposal bytes (decoded into prop); links it. */
 SP_NODISCARD int fed_round_create(struct sp_fed *fed, const struct sp_proposal *prop,
                                   const uint8_t *bytes, size_t len, unsigned initiator, int state,
@@ -438,8 +438,7 @@ void fed_gov_started(struct fed_round *r);
 void fed_gov_result(struct fed_round *r);
 void fed_gov_failed(struct fed_round *r, int code);
 /* A round that was live when the node stopped, now recorded as failed. */
-void fed_gov_recovered(struct sp_fed *fed, const uint8_t id[SP_PROTO_ROUND_ID_BYTES],
-                       const char *reason);
+void fed_gov_recovered(struct sp_fed *fed, const uint8_t id[SP_ROUND_ID_BYTES], const char *reason);
 /* A round reached a terminal state: sizes per peer, then the signed head to
  * every other participant (LOG_HEAD) and log_head_sent. Once per round. */
 void fed_gov_ended(struct fed_round *r);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/roundid.h"
 #include "daemon/config.h"
 #include "daemon/fed_internal.h"
 #include "daemon/gov.h"
@@ -92,7 +93,7 @@ static void refuse(struct sp_fed *fed, int peer, const struct sp_peer_in *in, in
         st->logged_in_window = 0;
     }
     if (++st->logged_in_window <= FED_LOG_BURST) {
-        char hex[33] = "-";
+        char hex[SP_ROUND_ID_HEX_LEN + 1] = "-";
         if (round_id)
             sp_round_id_hex(round_id, hex);
         const char *tn = sp_peer_type_name(type);

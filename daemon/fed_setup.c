@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "common/roundid.h"
 #include "daemon/config.h"
 #include "daemon/fed_internal.h"
 #include "daemon/log.h"
@@ -210,7 +211,7 @@ static int propose_round(struct sp_fed *fed, const struct sp_proposal *prop, con
         rc = fed_gov_judge(fed, prop, bytes, len, pp, &v, reason, sizeof(reason));
     }
     if (rc) {
-        char hex[33];
+        char hex[SP_ROUND_ID_HEX_LEN + 1];
         sp_round_id_hex(prop->round_id, hex);
         sp_log_warn("round %s: refused to propose it: %s", hex, reason);
         fed_gov_refused(fed, prop->round_id, bytes, len, prop, fed->cfg->node, NULL, rc, reason);
@@ -393,7 +394,7 @@ static int judge(struct sp_fed *fed, int peer, const struct sp_peer_msg *m,
         snprintf(reason, cap, "the proposal cannot be decoded: %s", sp_strerror(rc));
         return rc;
     }
-    if (memcmp(prop->round_id, m->round_id, SP_PROTO_ROUND_ID_BYTES) != 0) {
+    if (memcmp(prop->round_id, m->round_id, SP_ROUND_ID_BYTES) != 0) {
         snprintf(reason, cap, "the message's round id differs from the proposal's");
         return SP_ERR_PROTO_FIELD;
     }
@@ -417,7 +418,7 @@ static int judge(struct sp_fed *fed, int peer, const struct sp_peer_msg *m,
 void fed_on_propose(struct sp_fed *fed, int peer, const struct sp_peer_msg *m)
 {
     char reason[FED_REASON_MAX + 1] = "";
-    char hex[33];
+    char hex[SP_ROUND_ID_HEX_LEN + 1];
     sp_round_id_hex(m->round_id, hex);
     const char *sender = sp_peers_name(fed->peers, peer);
     if (round_id_seen(fed, m->round_id)) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/roundid.h"
 #include "round/audit_events.h"
 #include "daemon/audit_log.h"
 #include "daemon/log.h"
@@ -18,7 +19,7 @@
 #define DAY_S UINT64_C(86400)
 
 struct due {
-    uint8_t id[16];
+    uint8_t id[SP_ROUND_ID_BYTES];
     uint32_t days;
 };
 
@@ -46,7 +47,7 @@ static int round_retention(const void *blob, size_t len, uint64_t *finished, uin
     return rc;
 }
 
-static int collect(void *ctx, const uint8_t id[16], const void *blob, size_t len)
+static int collect(void *ctx, const uint8_t id[SP_ROUND_ID_BYTES], const void *blob, size_t len)
 {
     struct scan *s = ctx;
     uint64_t finished = 0;
@@ -72,7 +73,7 @@ static int collect(void *ctx, const uint8_t id[16], const void *blob, size_t len
     } else if (s->now < finished || s->now - finished < (uint64_t)days * DAY_S) {
         return 0;
     }
-    memcpy(s->due[s->n].id, id, 16);
+    memcpy(s->due[s->n].id, id, SP_ROUND_ID_BYTES);
     s->due[s->n++].days = days;
     return 0;
 }
@@ -81,7 +82,7 @@ static int purge(struct sp_store *store, struct sp_audit_log *log, const struct 
                  uint64_t now)
 {
     uint64_t rows = 0;
-    char detail[128], hex[33];
+    char detail[128], hex[SP_ROUND_ID_HEX_LEN + 1];
     struct sp_audit_entry *e = NULL;
     bool committed = false;
     int rc = sp_store_results_committed(store, d->id, &committed);
@@ -98,8 +99,7 @@ static int purge(struct sp_store *store, struct sp_audit_log *log, const struct 
     rc = sp_store_round_delete_results(store, d->id);
     if (rc)
         sp_audit_log_discard(log); /* no-op when the hook already dropped it */
-    for (int i = 0; i < 16; i++)
-        snprintf(hex + 2 * i, 3, "%02x", d->id[i]);
+    sp_round_id_hex(d->id, hex);
     if (rc)
         sp_log_error("round %s: cannot delete its results: %s", hex, sp_strerror(rc));
     else
@@ -129,7 +129,7 @@ int sp_retention_run(struct sp_store *store, struct sp_audit_log *log, uint64_t 
 }
 
 int sp_retention_served(struct sp_store *store, struct sp_audit_log *log,
-                        const uint8_t round_id[16], uint64_t now)
+                        const uint8_t round_id[SP_ROUND_ID_BYTES], uint64_t now)
 {
     void *blob = NULL;
     size_t len = 0;

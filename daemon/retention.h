@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
+#include "common/roundid.h"
 
 struct sp_store;
 struct sp_audit_log;
@@ -37,6 +38,6 @@ SP_NODISCARD int sp_retention_run(struct sp_store *store, struct sp_audit_log *l
  * full: purges them when the round's retention is 0. Returns 0 or an
  * error. */
 SP_NODISCARD int sp_retention_served(struct sp_store *store, struct sp_audit_log *log,
-                                     const uint8_t round_id[16], uint64_t now);
+                                     const uint8_t round_id[SP_ROUND_ID_BYTES], uint64_t now);
 
 #endif

@@ -42,13 +42,13 @@
 
 #include "common/err.h"
 #include "common/keytype.h"
+#include "common/roundid.h"
 
 struct MDB_env;  /* lmdb.h: typedef struct MDB_env MDB_env */
 struct sp_store; /* opaque */
 struct sp_store_load;
 struct sp_store_keys_iter;
 
-#define SP_STORE_ROUND_ID_BYTES    16
 #define SP_STORE_SHA256_BYTES      32
 #define SP_STORE_NAME_MAX          64  /* dataset and node names, bytes */
 #define SP_STORE_RECORD_ID_MAX     128 /* = SP_INGEST_MAX_RECORD_ID_BYTES */
@@ -252,15 +252,15 @@ SP_NODISCARD int sp_store_keys_distinct(struct sp_store *store, uint32_t key_mas
  * (state, proposal bytes, mode, participants, timestamps, failure reason,
  * counters); the store keeps it opaque, at most SP_STORE_ROUND_BLOB_MAX. */
 SP_NODISCARD int sp_store_round_put(struct sp_store *store,
-                                    const uint8_t round_id[SP_STORE_ROUND_ID_BYTES],
-                                    const void *blob, size_t len);
+                                    const uint8_t round_id[SP_ROUND_ID_BYTES], const void *blob,
+                                    size_t len);
 /* Copies the blob into a malloc'd buffer the caller frees. Returns 0 or
  * SP_ERR_NOT_FOUND. */
 SP_NODISCARD int sp_store_round_get(struct sp_store *store,
-                                    const uint8_t round_id[SP_STORE_ROUND_ID_BYTES],
-                                    void **blob_out, size_t *len_out);
+                                    const uint8_t round_id[SP_ROUND_ID_BYTES], void **blob_out,
+                                    size_t *len_out);
 /* Calls fn for every round, in round id order; blob valid during the call. */
-typedef int (*sp_store_round_fn)(void *ctx, const uint8_t round_id[SP_STORE_ROUND_ID_BYTES],
+typedef int (*sp_store_round_fn)(void *ctx, const uint8_t round_id[SP_ROUND_ID_BYTES],
                                  const void *blob, size_t len);
 SP_NODISCARD int sp_store_rounds_foreach(struct sp_store *store, sp_store_round_fn fn, void *ctx);
 
@@ -294,7 +294,7 @@ struct sp_count_entry {
  * at once. Returns 0, SP_ERR_STATE (results of this round already
  * committed), SP_ERR_INVALID_ARG, SP_ERR_STORE(_FULL). */
 SP_NODISCARD int sp_store_results_append(struct sp_store *store,
-                                         const uint8_t round_id[SP_STORE_ROUND_ID_BYTES],
+                                         const uint8_t round_id[SP_ROUND_ID_BYTES],
                                          const struct sp_result_row *rows, size_t n);
 /* In ONE write transaction: appends rows (n may be 0 when everything was
  * staged), stores the counts (may be 0 entries), makes all the round's rows
@@ -303,7 +303,7 @@ SP_NODISCARD int sp_store_results_append(struct sp_store *store,
  * Returns 0, SP_ERR_STATE (already committed), SP_ERR_INVALID_ARG,
  * SP_ERR_STORE(_FULL). */
 SP_NODISCARD int sp_store_results_commit(struct sp_store *store,
-                                         const uint8_t round_id[SP_STORE_ROUND_ID_BYTES],
+                                         const uint8_t round_id[SP_ROUND_ID_BYTES],
                                          const struct sp_result_row *rows, size_t n,
                                          const struct sp_count_entry *counts, size_t ncounts,
                                          const void *final_blob, size_t final_len);
@@ -311,28 +311,27 @@ SP_NODISCARD int sp_store_results_commit(struct sp_store *store,
  * transactions; the round meta blob stays (a failed round's reason, or
  * retention: the audit trail outlives results). Returns 0 or an error. */
 SP_NODISCARD int sp_store_round_delete_results(struct sp_store *store,
-                                               const uint8_t round_id[SP_STORE_ROUND_ID_BYTES]);
+                                               const uint8_t round_id[SP_ROUND_ID_BYTES]);
 
 /* Whether a round's results are committed (complete and visible). */
 SP_NODISCARD int sp_store_results_committed(struct sp_store *store,
-                                            const uint8_t round_id[SP_STORE_ROUND_ID_BYTES],
+                                            const uint8_t round_id[SP_ROUND_ID_BYTES],
                                             bool *committed);
 /* Number of committed result rows of a round (0 when none or not committed). */
 SP_NODISCARD int sp_store_results_total(struct sp_store *store,
-                                        const uint8_t round_id[SP_STORE_ROUND_ID_BYTES],
-                                        uint64_t *total);
+                                        const uint8_t round_id[SP_ROUND_ID_BYTES], uint64_t *total);
 /* Calls fn for committed rows offset .. offset+limit-1 in the order they were
  * appended (a seek, not a scan: paging is cheap). Strings valid during the
  * call. Returns 0, SP_ERR_STORE or fn's code. */
 typedef int (*sp_store_result_fn)(void *ctx, uint64_t index, const struct sp_result_row *row);
 SP_NODISCARD int sp_store_results_foreach(struct sp_store *store,
-                                          const uint8_t round_id[SP_STORE_ROUND_ID_BYTES],
+                                          const uint8_t round_id[SP_ROUND_ID_BYTES],
                                           uint64_t offset, uint64_t limit, sp_store_result_fn fn,
                                           void *ctx);
 /* Copies the committed counts of a round into a malloc'd array (caller frees).
  * Returns 0 (n may be 0) or SP_ERR_NOT_FOUND (results not committed). */
 SP_NODISCARD int sp_store_counts_get(struct sp_store *store,
-                                     const uint8_t round_id[SP_STORE_ROUND_ID_BYTES],
+                                     const uint8_t round_id[SP_ROUND_ID_BYTES],
                                      struct sp_count_entry **out, size_t *n);
 
 #endif

@@ -14,12 +14,12 @@
 #define ROW_MAX_BYTES (3 + SP_STORE_NAME_MAX * 2 + SP_STORE_RECORD_ID_MAX + 5)
 #define DELETE_CHUNK  10000
 
-static MDB_val rid_val(const uint8_t round_id[SP_STORE_ROUND_ID_BYTES])
+static MDB_val rid_val(const uint8_t round_id[SP_ROUND_ID_BYTES])
 {
-    return (MDB_val){SP_STORE_ROUND_ID_BYTES, (void *)(uintptr_t)round_id};
+    return (MDB_val){SP_ROUND_ID_BYTES, (void *)(uintptr_t)round_id};
 }
 
-int sp_store_round_put(struct sp_store *store, const uint8_t round_id[SP_STORE_ROUND_ID_BYTES],
+int sp_store_round_put(struct sp_store *store, const uint8_t round_id[SP_ROUND_ID_BYTES],
                        const void *blob, size_t len)
 {
     if (!round_id || (len && !blob) || len > SP_STORE_ROUND_BLOB_MAX)
@@ -37,7 +37,7 @@ int sp_store_round_put(struct sp_store *store, const uint8_t round_id[SP_STORE_R
     return sp_store_txn_commit_hooked(store, txn, "write round");
 }
 
-int sp_store_round_get(struct sp_store *store, const uint8_t round_id[SP_STORE_ROUND_ID_BYTES],
+int sp_store_round_get(struct sp_store *store, const uint8_t round_id[SP_ROUND_ID_BYTES],
                        void **blob_out, size_t *len_out)
 {
     MDB_txn *txn = NULL;
@@ -76,7 +76,7 @@ int sp_store_rounds_foreach(struct sp_store *store, sp_store_round_fn fn, void *
     }
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && !err;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != SP_STORE_ROUND_ID_BYTES)
+        if (k.mv_size != SP_ROUND_ID_BYTES)
             err = SP_ERR_STORE;
         else
             err = fn(ctx, k.mv_data, v.mv_data, v.mv_size);
@@ -176,12 +176,12 @@ bad:
 static int rows_put(struct sp_store *s, MDB_txn *txn, const uint8_t *round_id, struct resmeta *m,
                     const struct sp_result_row *rows, size_t n)
 {
-    uint8_t key[SP_STORE_ROUND_ID_BYTES + 8], row[ROW_MAX_BYTES];
-    memcpy(key, round_id, SP_STORE_ROUND_ID_BYTES);
+    uint8_t key[SP_ROUND_ID_BYTES + 8], row[ROW_MAX_BYTES];
+    memcpy(key, round_id, SP_ROUND_ID_BYTES);
     for (size_t i = 0; i < n; i++) {
         if (!row_valid(&rows[i]))
             return SP_ERR_INVALID_ARG;
-        sp_be64_put(key + SP_STORE_ROUND_ID_BYTES, m->rows);
+        sp_be64_put(key + SP_ROUND_ID_BYTES, m->rows);
         MDB_val k = {sizeof key, key}, v = {row_encode(row, &rows[i]), row};
         int rc = mdb_put(txn, s->dbi[SP_DB_RESULTS], &k, &v, 0);
         if (rc)
@@ -191,7 +191,7 @@ static int rows_put(struct sp_store *s, MDB_txn *txn, const uint8_t *round_id, s
     return 0;
 }
 
-int sp_store_results_append(struct sp_store *store, const uint8_t round_id[SP_STORE_ROUND_ID_BYTES],
+int sp_store_results_append(struct sp_store *store, const uint8_t round_id[SP_ROUND_ID_BYTES],
                             const struct sp_result_row *rows, size_t n)
 {
     if (!round_id || (n && !rows))
@@ -233,7 +233,7 @@ static int counts_put(struct sp_store *s, MDB_txn *txn, const uint8_t *round_id,
     return 0;
 }
 
-int sp_store_results_commit(struct sp_store *store, const uint8_t round_id[SP_STORE_ROUND_ID_BYTES],
+int sp_store_results_commit(struct sp_store *store, const uint8_t round_id[SP_ROUND_ID_BYTES],
                             const struct sp_result_row *rows, size_t n,
                             const struct sp_count_entry *counts, size_t ncounts,
                             const void *final_blob, size_t final_len)
@@ -272,8 +272,8 @@ static int delete_chunk(struct sp_store *s, const uint8_t *round_id, bool *left)
 {
     MDB_txn *txn = NULL;
     MDB_cursor *cur = NULL;
-    uint8_t start[SP_STORE_ROUND_ID_BYTES + 8] = {0};
-    memcpy(start, round_id, SP_STORE_ROUND_ID_BYTES);
+    uint8_t start[SP_ROUND_ID_BYTES + 8] = {0};
+    memcpy(start, round_id, SP_ROUND_ID_BYTES);
     MDB_val k, v;
     size_t n = 0;
     int err = sp_store_txn_begin(s, 0, &txn), rc;
@@ -285,7 +285,7 @@ static int delete_chunk(struct sp_store *s, const uint8_t *round_id, bool *left)
         k = (MDB_val){sizeof start, start};
         rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
         *left = rc == 0 && k.mv_size == sizeof start &&
-                memcmp(k.mv_data, round_id, SP_STORE_ROUND_ID_BYTES) == 0;
+                memcmp(k.mv_data, round_id, SP_ROUND_ID_BYTES) == 0;
         if (!*left || n == DELETE_CHUNK)
             break;
         if ((rc = mdb_cursor_del(cur, 0)))
@@ -302,8 +302,7 @@ fail:
     return sp_store_mdb_err(rc, "delete results");
 }
 
-int sp_store_round_delete_results(struct sp_store *store,
-                                  const uint8_t round_id[SP_STORE_ROUND_ID_BYTES])
+int sp_store_round_delete_results(struct sp_store *store, const uint8_t round_id[SP_ROUND_ID_BYTES])
 {
     MDB_txn *txn = NULL;
     MDB_val k = rid_val(round_id);
@@ -327,8 +326,8 @@ int sp_store_round_delete_results(struct sp_store *store,
     return err;
 }
 
-int sp_store_results_committed(struct sp_store *store,
-                               const uint8_t round_id[SP_STORE_ROUND_ID_BYTES], bool *committed)
+int sp_store_results_committed(struct sp_store *store, const uint8_t round_id[SP_ROUND_ID_BYTES],
+                               bool *committed)
 {
     MDB_txn *txn = NULL;
     struct resmeta m;
@@ -342,7 +341,7 @@ int sp_store_results_committed(struct sp_store *store,
     return err;
 }
 
-int sp_store_results_total(struct sp_store *store, const uint8_t round_id[SP_STORE_ROUND_ID_BYTES],
+int sp_store_results_total(struct sp_store *store, const uint8_t round_id[SP_ROUND_ID_BYTES],
                            uint64_t *total)
 {
     MDB_txn *txn = NULL;
@@ -357,14 +356,13 @@ int sp_store_results_total(struct sp_store *store, const uint8_t round_id[SP_STO
     return err;
 }
 
-int sp_store_results_foreach(struct sp_store *store,
-                             const uint8_t round_id[SP_STORE_ROUND_ID_BYTES], uint64_t offset,
-                             uint64_t limit, sp_store_result_fn fn, void *ctx)
+int sp_store_results_foreach(struct sp_store *store, const uint8_t round_id[SP_ROUND_ID_BYTES],
+                             uint64_t offset, uint64_t limit, sp_store_result_fn fn, void *ctx)
 {
     MDB_txn *txn = NULL;
     MDB_cursor *cur = NULL;
     struct resmeta m;
-    uint8_t key[SP_STORE_ROUND_ID_BYTES + 8];
+    uint8_t key[SP_ROUND_ID_BYTES + 8];
     char bufs[3][SP_STORE_RECORD_ID_MAX + 1];
     struct sp_result_row row;
     int err = sp_store_txn_begin(store, MDB_RDONLY, &txn), rc = 0;
@@ -377,14 +375,14 @@ int sp_store_results_foreach(struct sp_store *store,
         err = sp_store_mdb_err(rc, "read results");
         goto out;
     }
-    memcpy(key, round_id, SP_STORE_ROUND_ID_BYTES);
-    sp_be64_put(key + SP_STORE_ROUND_ID_BYTES, offset);
+    memcpy(key, round_id, SP_ROUND_ID_BYTES);
+    sp_be64_put(key + SP_ROUND_ID_BYTES, offset);
     MDB_val k = {sizeof key, key}, v;
     uint64_t end = (m.rows - offset < limit) ? m.rows : offset + limit;
     for (uint64_t i = offset; i < end && !err; i++) {
         rc = mdb_cursor_get(cur, &k, &v, i == offset ? MDB_SET_KEY : MDB_NEXT);
         if (!rc && (k.mv_size != sizeof key ||
-                    sp_be64_get((const uint8_t *)k.mv_data + SP_STORE_ROUND_ID_BYTES) != i))
+                    sp_be64_get((const uint8_t *)k.mv_data + SP_ROUND_ID_BYTES) != i))
             rc = MDB_CORRUPTED;
         if (rc)
             err = sp_store_mdb_err(rc, "read results");
@@ -399,7 +397,7 @@ out:
     return err;
 }
 
-int sp_store_counts_get(struct sp_store *store, const uint8_t round_id[SP_STORE_ROUND_ID_BYTES],
+int sp_store_counts_get(struct sp_store *store, const uint8_t round_id[SP_ROUND_ID_BYTES],
                         struct sp_count_entry **out, size_t *n)
 {
     MDB_txn *txn = NULL;

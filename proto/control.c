@@ -106,24 +106,24 @@ static void put_rounds(struct sp_wire_writer *w, const struct sp_ctl_request *q)
     if (q->rounds.all)
         sp_wire_put_nil(w);
     else
-        sp_wire_put_bin(w, q->rounds.round_id, SP_PROTO_ROUND_ID_BYTES);
+        sp_wire_put_bin(w, q->rounds.round_id, SP_ROUND_ID_BYTES);
 }
 
 static void put_results(struct sp_wire_writer *w, const struct sp_ctl_request *q)
 {
-    sp_wire_put_bin(w, q->results.round_id, SP_PROTO_ROUND_ID_BYTES);
+    sp_wire_put_bin(w, q->results.round_id, SP_ROUND_ID_BYTES);
     sp_wire_put_uint(w, q->results.offset);
     sp_wire_put_uint(w, q->results.limit);
 }
 
 static void put_counts(struct sp_wire_writer *w, const struct sp_ctl_request *q)
 {
-    sp_wire_put_bin(w, q->counts.round_id, SP_PROTO_ROUND_ID_BYTES);
+    sp_wire_put_bin(w, q->counts.round_id, SP_ROUND_ID_BYTES);
 }
 
 static void put_subjects(struct sp_wire_writer *w, const struct sp_ctl_request *q)
 {
-    sp_wire_put_bin(w, q->subjects.round_id, SP_PROTO_ROUND_ID_BYTES);
+    sp_wire_put_bin(w, q->subjects.round_id, SP_ROUND_ID_BYTES);
 }
 
 static void put_backup(struct sp_wire_writer *w, const struct sp_ctl_request *q)
@@ -134,7 +134,7 @@ static void put_backup(struct sp_wire_writer *w, const struct sp_ctl_request *q)
 
 static void put_round_cancel(struct sp_wire_writer *w, const struct sp_ctl_request *q)
 {
-    sp_wire_put_bin(w, q->round_cancel.round_id, SP_PROTO_ROUND_ID_BYTES);
+    sp_wire_put_bin(w, q->round_cancel.round_id, SP_ROUND_ID_BYTES);
 }
 
 static void put_audit_export(struct sp_wire_writer *w, const struct sp_ctl_request *q)
@@ -196,12 +196,12 @@ static int get_rounds(struct sp_wire_reader *r, struct sp_ctl_request *q)
     q->rounds.all = sp_wire_take_nil(r);
     if (q->rounds.all)
         return 0;
-    return sp_wire_get_fixed(r, q->rounds.round_id, SP_PROTO_ROUND_ID_BYTES);
+    return sp_wire_get_fixed(r, q->rounds.round_id, SP_ROUND_ID_BYTES);
 }
 
 static int get_results(struct sp_wire_reader *r, struct sp_ctl_request *q)
 {
-    int err = sp_wire_get_fixed(r, q->results.round_id, SP_PROTO_ROUND_ID_BYTES);
+    int err = sp_wire_get_fixed(r, q->results.round_id, SP_ROUND_ID_BYTES);
 
     if (err == 0)
         err = sp_wire_get_u64(r, &q->results.offset);
@@ -212,12 +212,12 @@ static int get_results(struct sp_wire_reader *r, struct sp_ctl_request *q)
 
 static int get_counts(struct sp_wire_reader *r, struct sp_ctl_request *q)
 {
-    return sp_wire_get_fixed(r, q->counts.round_id, SP_PROTO_ROUND_ID_BYTES);
+    return sp_wire_get_fixed(r, q->counts.round_id, SP_ROUND_ID_BYTES);
 }
 
 static int get_subjects(struct sp_wire_reader *r, struct sp_ctl_request *q)
 {
-    return sp_wire_get_fixed(r, q->subjects.round_id, SP_PROTO_ROUND_ID_BYTES);
+    return sp_wire_get_fixed(r, q->subjects.round_id, SP_ROUND_ID_BYTES);
 }
 
 static int get_backup(struct sp_wire_reader *r, struct sp_ctl_request *q)
@@ -229,7 +229,7 @@ static int get_backup(struct sp_wire_reader *r, struct sp_ctl_request *q)
 
 static int get_round_cancel(struct sp_wire_reader *r, struct sp_ctl_request *q)
 {
-    return sp_wire_get_fixed(r, q->round_cancel.round_id, SP_PROTO_ROUND_ID_BYTES);
+    return sp_wire_get_fixed(r, q->round_cancel.round_id, SP_ROUND_ID_BYTES);
 }
 
 static int get_audit_export(struct sp_wire_reader *r, struct sp_ctl_request *q)

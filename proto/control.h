@@ -92,16 +92,16 @@ struct sp_ctl_load_end {
 };
 
 struct sp_ctl_round_ref {
-    uint8_t round_id[SP_PROTO_ROUND_ID_BYTES];
+    uint8_t round_id[SP_ROUND_ID_BYTES];
 };
 
 struct sp_ctl_rounds_req {
-    bool all;                                  /* true: every round (round_id nil on the wire) */
-    uint8_t round_id[SP_PROTO_ROUND_ID_BYTES]; /* when !all */
+    bool all;                            /* true: every round (round_id nil on the wire) */
+    uint8_t round_id[SP_ROUND_ID_BYTES]; /* when !all */
 };
 
 struct sp_ctl_results_req {
-    uint8_t round_id[SP_PROTO_ROUND_ID_BYTES];
+    uint8_t round_id[SP_ROUND_ID_BYTES];
     uint64_t offset; /* first row to return */
     uint32_t limit;  /* 1..SP_CTL_RESULTS_MAX_LIMIT */
 };
@@ -223,7 +223,7 @@ struct sp_ctl_datasets_reply {
 
 /* ROUND_INFO: one round as this node knows it. */
 struct sp_ctl_round_info {
-    uint8_t round_id[SP_PROTO_ROUND_ID_BYTES];
+    uint8_t round_id[SP_ROUND_ID_BYTES];
     char state[SP_CTL_STATE_MAX + 1]; /* e.g. "running", "done", "failed" */
     uint8_t mode;                     /* enum sp_proposal_mode */
     uint32_t nparticipants;           /* 0..SP_PROTO_MAX_PARTICIPANTS */
@@ -331,7 +331,7 @@ struct sp_ctl_reply {
         struct sp_ctl_load_chunk_reply load_chunk;
         struct sp_ctl_load_end_reply load_end;
         struct sp_ctl_datasets_reply datasets;
-        uint8_t round_id[SP_PROTO_ROUND_ID_BYTES];
+        uint8_t round_id[SP_ROUND_ID_BYTES];
         struct sp_ctl_rounds_reply rounds;
         struct sp_ctl_results_reply results;
         struct sp_ctl_counts_reply counts;

@@ -175,12 +175,12 @@ static int get_load_chunk(struct sp_wire_reader *r, struct sp_ctl_reply *rep)
 
 static void put_round_start(struct sp_wire_writer *w, const struct sp_ctl_reply *rep)
 {
-    sp_wire_put_bin(w, rep->round_id, SP_PROTO_ROUND_ID_BYTES);
+    sp_wire_put_bin(w, rep->round_id, SP_ROUND_ID_BYTES);
 }
 
 static int get_round_start(struct sp_wire_reader *r, struct sp_ctl_reply *rep)
 {
-    return sp_wire_get_fixed(r, rep->round_id, SP_PROTO_ROUND_ID_BYTES);
+    return sp_wire_get_fixed(r, rep->round_id, SP_ROUND_ID_BYTES);
 }
 
 /* ---- DATASET_INFO ---- */
@@ -425,7 +425,7 @@ static int check_round_info(const void *elem)
 static void put_round_info(struct sp_wire_writer *w, const struct sp_ctl_round_info *ri)
 {
     sp_wire_put_array(w, ROUND_INFO_FIELDS);
-    sp_wire_put_bin(w, ri->round_id, SP_PROTO_ROUND_ID_BYTES);
+    sp_wire_put_bin(w, ri->round_id, SP_ROUND_ID_BYTES);
     sp_wire_put_cstr(w, ri->state, SP_CTL_STATE_MAX);
     sp_wire_put_uint(w, ri->mode);
     sp_wire_put_array(w, ri->nparticipants);
@@ -482,7 +482,7 @@ static int get_round_info(struct sp_wire_reader *r, void *elem)
     int err = sp_wire_get_tuple(r, ROUND_INFO_FIELDS);
 
     if (err == 0)
-        err = sp_wire_get_fixed(r, ri->round_id, SP_PROTO_ROUND_ID_BYTES);
+        err = sp_wire_get_fixed(r, ri->round_id, SP_ROUND_ID_BYTES);
     if (err == 0)
         err = sp_wire_get_text(r, 1, SP_CTL_STATE_MAX, ri->state);
     if (err == 0)

@@ -430,7 +430,7 @@ static void encode(struct sp_wire_writer *w, const void *msg)
         return;
     }
     sp_codec_put_head(w, 3 + d->nfields, m->type);
-    sp_wire_put_bin(w, m->round_id, SP_PROTO_ROUND_ID_BYTES);
+    sp_wire_put_bin(w, m->round_id, SP_ROUND_ID_BYTES);
     d->put(w, m);
 }
 
@@ -458,7 +458,7 @@ static int decode(struct sp_wire_reader *r, struct sp_peer_msg *m)
         return SP_ERR_PROTO_UNKNOWN_MSG;
     if (n != 1 + d->nfields)
         return SP_ERR_PROTO_MALFORMED;
-    err = sp_wire_get_fixed(r, m->round_id, SP_PROTO_ROUND_ID_BYTES);
+    err = sp_wire_get_fixed(r, m->round_id, SP_ROUND_ID_BYTES);
     if (err == 0)
         err = d->get(r, m);
     if (err == 0)

@@ -170,7 +170,7 @@ struct sp_peer_log_head {
 /* A peer message. Set `type` and the member of that name; START has none. */
 struct sp_peer_msg {
     uint8_t type; /* enum sp_peer_type */
-    uint8_t round_id[SP_PROTO_ROUND_ID_BYTES];
+    uint8_t round_id[SP_ROUND_ID_BYTES];
     union {
         struct sp_peer_propose propose;
         struct sp_peer_accept accept;

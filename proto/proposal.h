@@ -19,13 +19,13 @@
 #include <stdint.h>
 
 #include "common/err.h"
+#include "common/roundid.h"
 
 /* The only protocol version; first element of every frame and proposal. */
 #define SP_PROTO_VERSION 1
 
 /* Limits shared by peer and control messages (README "Limits"). Text limits
  * are in bytes of UTF-8, without the terminating NUL that the structs add. */
-#define SP_PROTO_ROUND_ID_BYTES    16
 #define SP_PROTO_NAME_MAX          64 /* node name: [a-z0-9-]{1,64} */
 #define SP_PROTO_DATASET_MAX       64 /* dataset name: [a-z0-9_-]{1,64} */
 #define SP_PROTO_MAX_PARTICIPANTS  32 /* holder masks are u32 */
@@ -60,7 +60,7 @@ struct sp_proposal_participant {
 /* A round proposal. All strings are NUL-terminated UTF-8 without control
  * characters other than TAB (checked on encode and decode). */
 struct sp_proposal {
-    uint8_t round_id[SP_PROTO_ROUND_ID_BYTES];      /* random, chosen by the initiator */
+    uint8_t round_id[SP_ROUND_ID_BYTES];            /* random, chosen by the initiator */
     char coordinator[SP_PROTO_COORDINATOR_MAX + 1]; /* who proposes; 1..128 bytes */
     char case_ref[SP_PROTO_CASE_REF_MAX + 1];       /* case reference; 1..128 bytes */
     char purpose[SP_PROTO_TEXT_MAX + 1];            /* 1..1024 bytes */

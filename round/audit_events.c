@@ -293,8 +293,8 @@ static void b_nonzero(struct build *b, int field, const uint64_t *v)
             b->rc = sp_audit_add_keycount(b->e, field, t, v[t]);
 }
 
-int sp_auditev_round_sizes(const uint8_t round[16], const char *peer, const uint64_t *declared,
-                           const uint64_t sent[SP_AUDITEV_TYPES],
+int sp_auditev_round_sizes(const uint8_t round[SP_ROUND_ID_BYTES], const char *peer,
+                           const uint64_t *declared, const uint64_t sent[SP_AUDITEV_TYPES],
                            const uint64_t received[SP_AUDITEV_TYPES], struct sp_audit_entry **out)
 {
     struct build b;
@@ -307,8 +307,8 @@ int sp_auditev_round_sizes(const uint8_t round[16], const char *peer, const uint
     return b_end(&b, out);
 }
 
-int sp_auditev_round_result(const uint8_t round[16], const struct sp_auditev_result *r,
-                            struct sp_audit_entry **out)
+int sp_auditev_round_result(const uint8_t round[SP_ROUND_ID_BYTES],
+                            const struct sp_auditev_result *r, struct sp_audit_entry **out)
 {
     struct build b;
     b_begin(&b, SP_AUDIT_ROUND_RESULT);
@@ -334,8 +334,9 @@ int sp_auditev_round_result(const uint8_t round[16], const struct sp_auditev_res
     return b_end(&b, out);
 }
 
-int sp_auditev_round_failed(const uint8_t round[16], const char *peer, int code, const char *reason,
-                            const struct sp_auditev_undecided *u, struct sp_audit_entry **out)
+int sp_auditev_round_failed(const uint8_t round[SP_ROUND_ID_BYTES], const char *peer, int code,
+                            const char *reason, const struct sp_auditev_undecided *u,
+                            struct sp_audit_entry **out)
 {
     struct build b;
     b_begin(&b, SP_AUDIT_ROUND_FAILED);
@@ -357,7 +358,7 @@ int sp_auditev_round_failed(const uint8_t round[16], const char *peer, int code,
     return b_end(&b, out);
 }
 
-int sp_auditev_retention_purge(const uint8_t round[16], uint32_t retention_days,
+int sp_auditev_retention_purge(const uint8_t round[SP_ROUND_ID_BYTES], uint32_t retention_days,
                                uint64_t rows_deleted, const char *detail,
                                struct sp_audit_entry **out)
 {
@@ -385,8 +386,8 @@ int sp_auditev_connection_refused(const char *peer, const uint8_t *peer_key, uin
     return b_end(&b, out);
 }
 
-int sp_auditev_log_head_sent(const uint8_t round[16], const char *const *peers, size_t npeers,
-                             uint64_t head_seq, const uint8_t head_hash[32],
+int sp_auditev_log_head_sent(const uint8_t round[SP_ROUND_ID_BYTES], const char *const *peers,
+                             size_t npeers, uint64_t head_seq, const uint8_t head_hash[32],
                              struct sp_audit_entry **out)
 {
     struct build b;
@@ -399,9 +400,9 @@ int sp_auditev_log_head_sent(const uint8_t round[16], const char *const *peers, 
     return b_end(&b, out);
 }
 
-int sp_auditev_log_head_received(const uint8_t round[16], const char *peer, uint64_t head_seq,
-                                 const uint8_t head_hash[32], const uint8_t head_sig[64],
-                                 struct sp_audit_entry **out)
+int sp_auditev_log_head_received(const uint8_t round[SP_ROUND_ID_BYTES], const char *peer,
+                                 uint64_t head_seq, const uint8_t head_hash[32],
+                                 const uint8_t head_sig[64], struct sp_audit_entry **out)
 {
     struct build b;
     b_begin(&b, SP_AUDIT_LOG_HEAD_RECEIVED);

@@ -27,6 +27,7 @@
 #include "audit/entry.h"
 #include "common/err.h"
 #include "common/keytype.h"
+#include "common/roundid.h"
 #include "proto/proposal.h"
 
 /* per key type arrays are indexed by key type (0 unused) */
@@ -79,7 +80,7 @@ SP_NODISCARD int sp_auditev_round_participants(const struct sp_proposal *p,
                                                struct sp_audit_entry **out);
 /* round_sizes with one peer: values per key type declared (may be NULL),
  * sent to it and received from it; zero counts are left out. */
-SP_NODISCARD int sp_auditev_round_sizes(const uint8_t round[16], const char *peer,
+SP_NODISCARD int sp_auditev_round_sizes(const uint8_t round[SP_ROUND_ID_BYTES], const char *peer,
                                         const uint64_t *declared,
                                         const uint64_t sent[SP_AUDITEV_TYPES],
                                         const uint64_t received[SP_AUDITEV_TYPES],
@@ -94,7 +95,8 @@ struct sp_auditev_result {
     uint64_t cells, suppressed_below;
     const uint8_t *transcript_sha256; /* or NULL */
 };
-SP_NODISCARD int sp_auditev_round_result(const uint8_t round[16], const struct sp_auditev_result *r,
+SP_NODISCARD int sp_auditev_round_result(const uint8_t round[SP_ROUND_ID_BYTES],
+                                         const struct sp_auditev_result *r,
                                          struct sp_audit_entry **out);
 /* A round that failed before this node accepted or refused it (another
  * participant refused, or the initiator's own round failed early): what the
@@ -104,21 +106,24 @@ struct sp_auditev_undecided {
     const uint8_t *digest;       /* SHA-256 of the proposal bytes */
     const char *initiator;       /* or NULL */
 };
-SP_NODISCARD int sp_auditev_round_failed(const uint8_t round[16], const char *peer, int code,
-                                         const char *reason, const struct sp_auditev_undecided *u,
+SP_NODISCARD int sp_auditev_round_failed(const uint8_t round[SP_ROUND_ID_BYTES], const char *peer,
+                                         int code, const char *reason,
+                                         const struct sp_auditev_undecided *u,
                                          struct sp_audit_entry **out);
-SP_NODISCARD int sp_auditev_retention_purge(const uint8_t round[16], uint32_t retention_days,
-                                            uint64_t rows_deleted, const char *detail,
-                                            struct sp_audit_entry **out);
+SP_NODISCARD int sp_auditev_retention_purge(const uint8_t round[SP_ROUND_ID_BYTES],
+                                            uint32_t retention_days, uint64_t rows_deleted,
+                                            const char *detail, struct sp_audit_entry **out);
 /* peer and peer_key may be NULL; serial 0 = unknown. */
 SP_NODISCARD int sp_auditev_connection_refused(const char *peer, const uint8_t *peer_key,
                                                uint64_t cert_serial, int code, const char *reason,
                                                struct sp_audit_entry **out);
-SP_NODISCARD int sp_auditev_log_head_sent(const uint8_t round[16], const char *const *peers,
-                                          size_t npeers, uint64_t head_seq,
-                                          const uint8_t head_hash[32], struct sp_audit_entry **out);
-SP_NODISCARD int sp_auditev_log_head_received(const uint8_t round[16], const char *peer,
-                                              uint64_t head_seq, const uint8_t head_hash[32],
+SP_NODISCARD int sp_auditev_log_head_sent(const uint8_t round[SP_ROUND_ID_BYTES],
+                                          const char *const *peers, size_t npeers,
+                                          uint64_t head_seq, const uint8_t head_hash[32],
+                                          struct sp_audit_entry **out);
+SP_NODISCARD int sp_auditev_log_head_received(const uint8_t round[SP_ROUND_ID_BYTES],
+                                              const char *peer, uint64_t head_seq,
+                                              const uint8_t head_hash[32],
                                               const uint8_t head_sig[64],
                                               struct sp_audit_entry **out);
 

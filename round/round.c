@@ -216,39 +216,3 @@ int sp_round_judge(const struct sp_proposal *p, const struct sp_round_judge_ctx 
     }
     return 0;
 }
-
-void sp_round_id_hex(const uint8_t id[16], char out[33])
-{
-    static const char hex[] = "0123456789abcdef";
-    for (int i = 0; i < 16; i++) {
-        out[2 * i] = hex[id[i] >> 4];
-        out[2 * i + 1] = hex[id[i] & 15];
-    }
-    out[32] = '\0';
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-int sp_round_id_parse(const char *hex, uint8_t id[16])
-{
-    uint8_t tmp[16];
-    if (!hex || strlen(hex) != 32)
-        return SP_ERR_INVALID_ARG;
-    for (int i = 0; i < 16; i++) {
-        int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return SP_ERR_INVALID_ARG;
-        tmp[i] = (uint8_t)(hi << 4 | lo);
-    }
-    memcpy(id, tmp, 16);
-    return 0;
-}

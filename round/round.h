@@ -153,9 +153,4 @@ struct sp_round_judge_ctx {
 SP_NODISCARD int sp_round_judge(const struct sp_proposal *p, const struct sp_round_judge_ctx *jc,
                                 char *reason, size_t cap);
 
-/* Formats a round id as 32 lower-case hex characters plus NUL. */
-void sp_round_id_hex(const uint8_t id[16], char out[33]);
-/* Parses 32 hex characters. Returns 0 or SP_ERR_INVALID_ARG. */
-SP_NODISCARD int sp_round_id_parse(const char *hex, uint8_t id[16]);
-
 #endif

@@ -18,8 +18,7 @@
 #define NCOUNTERS 8
 #define NSIZES    SP_KEY_TYPE_COUNT
 
-_Static_assert(4 + 3 + NCOUNTERS * 8 + NSIZES * 8 + SP_ENTITY_MAX * 8 + SP_PROTO_ROUND_ID_BYTES +
-                       2 + 4 <=
+_Static_assert(4 + 3 + NCOUNTERS * 8 + NSIZES * 8 + SP_ENTITY_MAX * 8 + SP_ROUND_ID_BYTES + 2 + 4 <=
                    320,
                "SP_ROUND_META_MAX_BYTES reserves 320 bytes for the fixed part");
 
@@ -137,7 +136,7 @@ static int parse(const uint8_t *buf, size_t len, struct parts *x)
     x->matched[0] = 0;
     for (int e = SP_ENTITY_MIN; e <= SP_ENTITY_MAX; e++)
         x->matched[e] = has_matched ? get_be(&r, 8) : 0;
-    x->round_id = take(&r, SP_PROTO_ROUND_ID_BYTES);
+    x->round_id = take(&r, SP_ROUND_ID_BYTES);
     x->reason_len = (size_t)get_be(&r, 2);
     if (r.bad || x->reason_len > SP_PROTO_TEXT_MAX)
         return SP_ERR_STORE;

@@ -29,7 +29,7 @@
 #define SP_ROUND_META_MAX_BYTES (320 + SP_PROTO_TEXT_MAX + SP_PROPOSAL_MAX_BYTES)
 
 struct sp_round_meta {
-    uint8_t round_id[SP_PROTO_ROUND_ID_BYTES];
+    uint8_t round_id[SP_ROUND_ID_BYTES];
     uint8_t state;                         /* enum sp_round_state */
     uint8_t self_index;                    /* this node's participant index */
     uint8_t initiator;                     /* 1 when this node proposed the round */

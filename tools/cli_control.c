@@ -9,7 +9,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,28 +154,45 @@ static char *line_value(char *line, const char *key)
     return p;
 }
 
-/* The CLI never compiles the daemon's parser; it needs one key and reads it
- * the same way: "control_socket = PATH" before any [section]. */
-static int socket_from_config(const char *cfg, const char *via, const char *cmd, char *out,
-                              size_t cap)
+/* The CLI never compiles the daemon's parser; it needs single keys and
+ * reads them the same way: "key = VALUE" before any [section]. */
+int sp_cli_config_value(const char *cfg, const char *key, char *out, size_t cap)
 {
     FILE *f = fopen(cfg, "re");
     char line[PATH_CAP + 64];
     const char *v = NULL;
-    if (!f) {
-        fprintf(stderr, "snijpunt %s: cannot read %s%s: %s\n", cmd, cfg, via, strerror(errno));
-        return SP_ERR_CONFIG;
-    }
+    if (!f)
+        return errno == ENOENT ? SP_ERR_NOT_FOUND : SP_ERR_IO;
     while (!v && fgets(line, sizeof line, f)) {
         const char *p = line;
         while (isspace((unsigned char)*p))
             p++;
         if (*p == '[')
             break;
-        v = line_value(line, "control_socket");
+        v = line_value(line, key);
     }
     fclose(f);
-    snprintf(out, cap, "%s", v && *v ? v : SP_CLI_DEFAULT_SOCKET);
+    if (!v || !*v)
+        return SP_ERR_CONFIG;
+    return snprintf(out, cap, "%s", v) < (int)cap ? 0 : SP_ERR_OVERFLOW;
+}
+
+const char *sp_cli_config_path(const char *given)
+{
+    const char *env = getenv("SNIJPUNT_CONFIG");
+    return given ? given : env && *env ? env : SP_CLI_DEFAULT_CONFIG;
+}
+
+static int socket_from_config(const char *cfg, const char *via, const char *cmd, char *out,
+                              size_t cap)
+{
+    int err = sp_cli_config_value(cfg, "control_socket", out, cap);
+    if (err == SP_ERR_NOT_FOUND || err == SP_ERR_IO) {
+        fprintf(stderr, "snijpunt %s: cannot read %s%s: %s\n", cmd, cfg, via, strerror(errno));
+        return SP_ERR_CONFIG;
+    }
+    if (err)
+        snprintf(out, cap, "%s", SP_CLI_DEFAULT_SOCKET);
     return 0;
 }
 
@@ -439,26 +455,10 @@ bool sp_cli_reply_failed(const struct sp_ctl_reply *rep, const char *cmd)
     return true;
 }
 
-int sp_cli_round_id_parse(const char *s, uint8_t id[SP_PROTO_ROUND_ID_BYTES])
+int sp_cli_round_id_print(const uint8_t id[SP_ROUND_ID_BYTES], bool json)
 {
-    size_t n = 0;
-    if (!s || strlen(s) != 2 * SP_PROTO_ROUND_ID_BYTES ||
-        sodium_hex2bin(id, SP_PROTO_ROUND_ID_BYTES, s, strlen(s), NULL, &n, NULL) != 0 ||
-        n != SP_PROTO_ROUND_ID_BYTES)
-        return SP_ERR_INVALID_ARG;
-    return 0;
-}
-
-void sp_cli_round_id_hex(const uint8_t id[SP_PROTO_ROUND_ID_BYTES],
-                         char out[2 * SP_PROTO_ROUND_ID_BYTES + 1])
-{
-    sodium_bin2hex(out, 2 * SP_PROTO_ROUND_ID_BYTES + 1, id, SP_PROTO_ROUND_ID_BYTES);
-}
-
-int sp_cli_round_id_print(const uint8_t id[SP_PROTO_ROUND_ID_BYTES], bool json)
-{
-    char hex[2 * SP_PROTO_ROUND_ID_BYTES + 1];
-    sp_cli_round_id_hex(id, hex);
+    char hex[SP_ROUND_ID_HEX_LEN + 1];
+    sp_round_id_hex(id, hex);
     if (!json)
         return printf("%s\n", hex) < 0 || fflush(stdout) != 0 ? 1 : 0;
     struct sp_json j;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
+#include "common/roundid.h"
 #include "proto/control.h"
 
 #define SP_CLI_DEFAULT_SOCKET     "/run/snijpunt/control.sock"
@@ -47,6 +48,16 @@ void sp_cli_target_init(struct sp_cli_target *t);
 /* Handles a getopt_long result id from SP_CLI_TARGET_OPTIONS. Returns 1 when
  * handled, 0 when id is not one of them, 2 on a bad value (printed). */
 int sp_cli_target_option(struct sp_cli_target *t, const char *cmd, int id, const char *arg);
+
+/* The node's configuration file for commands that read it: given (an
+ * option), else $SNIJPUNT_CONFIG, else SP_CLI_DEFAULT_CONFIG. */
+const char *sp_cli_config_path(const char *given);
+/* The value of "key = VALUE" before the first [section] of the
+ * configuration file cfg, read as the daemon reads it (trimmed) into out.
+ * Returns 0, SP_ERR_NOT_FOUND / SP_ERR_IO (the file cannot be read; errno
+ * says why), SP_ERR_CONFIG (no such line, or an empty value) or
+ * SP_ERR_OVERFLOW (longer than cap). */
+SP_NODISCARD int sp_cli_config_value(const char *cfg, const char *key, char *out, size_t cap);
 
 struct sp_cli_conn; /* opaque */
 
@@ -81,16 +92,12 @@ SP_NODISCARD int sp_cli_request_once(const struct sp_cli_target *t, const char *
  * returns true. */
 bool sp_cli_reply_failed(const struct sp_ctl_reply *rep, const char *cmd);
 
-/* Round ids on the command line: 32 hex digits. Returns 0 or
- * SP_ERR_INVALID_ARG. */
-SP_NODISCARD int sp_cli_round_id_parse(const char *s, uint8_t id[SP_PROTO_ROUND_ID_BYTES]);
-void sp_cli_round_id_hex(const uint8_t id[SP_PROTO_ROUND_ID_BYTES],
-                         char out[2 * SP_PROTO_ROUND_ID_BYTES + 1]);
+/* Round ids on the command line: common/roundid.h (sp_round_id_parse). */
 /* Prints the id of a round the node accepted, the same for `round start`
  * and `proposal submit`: its 32 hex digits on a line, or with json
  * {"round":"<hex>"} (the key `round status --json` uses). Returns 0, or 1
  * when standard output failed. */
-int sp_cli_round_id_print(const uint8_t id[SP_PROTO_ROUND_ID_BYTES], bool json);
+int sp_cli_round_id_print(const uint8_t id[SP_ROUND_ID_BYTES], bool json);
 /* Unix seconds as "2025-01-31T12:00:00Z" (or "-" for 0). */
 void sp_cli_time_iso(uint64_t unix_s, char out[32]);
 /* Key types of a mask joined with '+' ("bsn+name_dob"); "-" when empty. */

@@ -15,12 +15,12 @@ const char *sp_cli_mode_name(int mode)
     return name ? name : "?";
 }
 
-int sp_cli_round_get(struct sp_cli_conn *conn, const uint8_t id[SP_PROTO_ROUND_ID_BYTES],
-                     const char *cmd, struct sp_ctl_round_info *out)
+int sp_cli_round_get(struct sp_cli_conn *conn, const uint8_t id[SP_ROUND_ID_BYTES], const char *cmd,
+                     struct sp_ctl_round_info *out)
 {
     struct sp_ctl_request req = {.op = SP_CTL_ROUNDS};
     struct sp_ctl_reply rep;
-    memcpy(req.rounds.round_id, id, SP_PROTO_ROUND_ID_BYTES);
+    memcpy(req.rounds.round_id, id, SP_ROUND_ID_BYTES);
     if (sp_cli_call(conn, &req, &rep, false) != 0)
         return 1;
     int rc = sp_cli_reply_failed(&rep, cmd) || rep.rounds.nrounds != 1;
@@ -33,8 +33,8 @@ int sp_cli_round_get(struct sp_cli_conn *conn, const uint8_t id[SP_PROTO_ROUND_I
 int sp_cli_round_readable(const struct sp_ctl_round_info *ri, const char *prog, const char *ask,
                           bool consume, const char *reading)
 {
-    char hex[2 * SP_PROTO_ROUND_ID_BYTES + 1];
-    sp_cli_round_id_hex(ri->round_id, hex);
+    char hex[SP_ROUND_ID_HEX_LEN + 1];
+    sp_round_id_hex(ri->round_id, hex);
     if (ask && !ri->initiator) {
         fprintf(stderr,
                 "%s: round %s was not initiated by this node: only the node that initiated it "
@@ -127,8 +127,8 @@ static void print_matched(FILE *out, const struct sp_ctl_round_info *ri)
 
 void sp_cli_round_print(FILE *out, const struct sp_ctl_round_info *ri)
 {
-    char hex[2 * SP_PROTO_ROUND_ID_BYTES + 1], progress[200];
-    sp_cli_round_id_hex(ri->round_id, hex);
+    char hex[SP_ROUND_ID_HEX_LEN + 1], progress[200];
+    sp_round_id_hex(ri->round_id, hex);
     sp_cli_progress_text(ri, progress, sizeof progress);
     fprintf(out, "round %s  %s", hex, ri->state);
     if (strcmp(ri->phase, ri->state) != 0)
@@ -161,8 +161,8 @@ void sp_cli_round_list(FILE *out, const struct sp_ctl_round_info *rounds, uint32
             "started", "duration");
     for (uint32_t i = 0; i < n; i++) {
         const struct sp_ctl_round_info *ri = &rounds[i];
-        char hex[2 * SP_PROTO_ROUND_ID_BYTES + 1], started[32] = "-", dur[32] = "-";
-        sp_cli_round_id_hex(ri->round_id, hex);
+        char hex[SP_ROUND_ID_HEX_LEN + 1], started[32] = "-", dur[32] = "-";
+        sp_round_id_hex(ri->round_id, hex);
         if (ri->started_at)
             sp_cli_time_iso(ri->started_at, started);
         if (ri->started_at && ri->finished_at >= ri->started_at)
@@ -179,9 +179,9 @@ void sp_cli_round_list(FILE *out, const struct sp_ctl_round_info *rounds, uint32
 
 void sp_cli_round_json(struct sp_json *j, const struct sp_ctl_round_info *ri)
 {
-    char hex[2 * SP_PROTO_ROUND_ID_BYTES + 1];
+    char hex[SP_ROUND_ID_HEX_LEN + 1];
     struct sp_cli_progress p;
-    sp_cli_round_id_hex(ri->round_id, hex);
+    sp_round_id_hex(ri->round_id, hex);
     sp_cli_progress_of(ri, &p);
     sp_json_obj_open(j, NULL);
     sp_json_str(j, "round", hex);

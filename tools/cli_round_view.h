@@ -39,8 +39,8 @@ struct sp_cli_conn;
 
 /* ROUNDS for one round into *out. Returns 0, or 1 when the daemon could
  * not be asked or knows no such round (printed as cmd's). */
-int sp_cli_round_get(struct sp_cli_conn *conn, const uint8_t id[SP_PROTO_ROUND_ID_BYTES],
-                     const char *cmd, struct sp_ctl_round_info *out);
+int sp_cli_round_get(struct sp_cli_conn *conn, const uint8_t id[SP_ROUND_ID_BYTES], const char *cmd,
+                     struct sp_ctl_round_info *out);
 
 /* Whether prog may read the round here; prints why not and returns 1.
  * ask: when only the initiating node holds what is read (counts, the

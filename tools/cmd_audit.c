@@ -15,6 +15,7 @@
 #include "audit/jsonl.h"
 #include "audit/story.h"
 #include "audit/verify.h"
+#include "common/roundid.h"
 #include "pki/cert.h"
 #include "tools/cli_args.h"
 #include "tools/cli_audit_export.h"
@@ -318,7 +319,7 @@ static int cmd_crosscheck(const struct audit_opts *o, int argc, char **argv)
 struct show_ctx {
     struct sp_audit_reader *r;
     struct sp_audit_story *story; /* NULL: list the rounds */
-    uint8_t round[SP_AUDIT_ROUND_BYTES];
+    uint8_t round[SP_ROUND_ID_BYTES];
     struct sp_json *j; /* --json: the document being written; NULL: text */
     const char *node;
     int err;
@@ -326,7 +327,7 @@ struct show_ctx {
 
 /* One line of the list of rounds: a node's decision on a proposal. */
 struct listed {
-    char id[2 * SP_AUDIT_ROUND_BYTES + 1], time[40];
+    char id[SP_ROUND_ID_HEX_LEN + 1], time[40];
     const char *decision;
     const char *case_ref; /* NULL: the entry has none */
 };
@@ -377,7 +378,7 @@ static void json_story_entry(const struct show_ctx *s, const struct sp_audit_ent
 {
     struct sp_audit_value v;
     if (sp_audit_entry_find(e, SP_AUDIT_F_ROUND, 0, &v) == 0 &&
-        memcmp(v.bytes, s->round, SP_AUDIT_ROUND_BYTES) == 0)
+        memcmp(v.bytes, s->round, SP_ROUND_ID_BYTES) == 0)
         sp_cli_audit_json_entry(s->j, NULL, s->node, e);
 }
 
@@ -396,11 +397,9 @@ static int show_line(void *ctx, const char *line, size_t len)
     return 0;
 }
 
-_Static_assert(SP_AUDIT_ROUND_BYTES == SP_PROTO_ROUND_ID_BYTES, "one round id");
-
-static int parse_round(const char *hex, uint8_t id[SP_AUDIT_ROUND_BYTES])
+static int parse_round(const char *hex, uint8_t id[SP_ROUND_ID_BYTES])
 {
-    if (sp_cli_round_id_parse(hex, id) != 0) {
+    if (sp_round_id_parse(hex, id) != 0) {
         fprintf(stderr, PROG " show: --round: the round id is 32 hex digits\n");
         return -1;
     }

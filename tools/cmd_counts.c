@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/keytype.h"
+#include "common/roundid.h"
 #include "tools/cli_args.h"
 #include "tools/cli_control.h"
 #include "tools/cli_json.h"
@@ -115,8 +116,8 @@ static void print_subjects(const struct sp_ctl_round_info *ri,
 static void print_text(const struct sp_ctl_round_info *ri, const struct sp_ctl_counts_reply *c,
                        const struct sp_ctl_subjects_reply *s)
 {
-    char hex[2 * SP_PROTO_ROUND_ID_BYTES + 1], who[1200];
-    sp_cli_round_id_hex(ri->round_id, hex);
+    char hex[SP_ROUND_ID_HEX_LEN + 1], who[1200];
+    sp_round_id_hex(ri->round_id, hex);
     printf("round %s, case %s, mode %s, k=%u\n\n", hex, ri->case_ref[0] ? ri->case_ref : "-",
            sp_cli_mode_name(ri->mode), (unsigned)ri->min_holders);
     print_subjects(ri, s);
@@ -157,8 +158,8 @@ static int print_json(const struct sp_ctl_round_info *ri, const struct sp_ctl_co
                       const struct sp_ctl_subjects_reply *s)
 {
     struct sp_json j;
-    char hex[2 * SP_PROTO_ROUND_ID_BYTES + 1];
-    sp_cli_round_id_hex(ri->round_id, hex);
+    char hex[SP_ROUND_ID_HEX_LEN + 1];
+    sp_round_id_hex(ri->round_id, hex);
     sp_json_init(&j, stdout);
     sp_json_obj_open(&j, NULL);
     sp_json_str(&j, "round", hex);
@@ -203,7 +204,7 @@ static int counts_option(void *ctx, int id, const char *arg)
         a->consume = true;
         return 0;
     }
-    if (id != OPT_ROUND || sp_cli_round_id_parse(arg, a->id) != 0)
+    if (id != OPT_ROUND || sp_round_id_parse(arg, a->id) != 0)
         return SP_CLI_OPT_UNKNOWN;
     a->given = true;
     return 0;
@@ -214,14 +215,14 @@ static int fetch_counts(struct sp_cli_conn *conn, const uint8_t *id, struct sp_c
                         struct sp_ctl_reply *subjects)
 {
     struct sp_ctl_request req = {.op = SP_CTL_SUBJECTS};
-    memcpy(req.subjects.round_id, id, SP_PROTO_ROUND_ID_BYTES);
+    memcpy(req.subjects.round_id, id, SP_ROUND_ID_BYTES);
     /* SUBJECTS first: COUNTS is what marks a retention-0 round as read */
     if (sp_cli_call(conn, &req, subjects, false) != 0)
         return 1;
     if (sp_cli_reply_failed(subjects, "counts"))
         return 1;
     req = (struct sp_ctl_request){.op = SP_CTL_COUNTS};
-    memcpy(req.counts.round_id, id, SP_PROTO_ROUND_ID_BYTES);
+    memcpy(req.counts.round_id, id, SP_ROUND_ID_BYTES);
     if (sp_cli_call(conn, &req, counts, false) != 0)
         return 1;
     return sp_cli_reply_failed(counts, "counts") ? 1 : 0;
@@ -236,7 +237,7 @@ static int counts_main(int argc, char **argv)
                                          SP_CLI_TARGET_OPTIONS,
                                          {NULL, 0, NULL, 0}};
     struct sp_cli_target t;
-    uint8_t id[SP_PROTO_ROUND_ID_BYTES];
+    uint8_t id[SP_ROUND_ID_BYTES];
     struct counts_args a = {id, false, false};
     bool json = false;
     sp_cli_target_init(&t);

@@ -12,6 +12,7 @@
 
 #include "audit/schema.h"
 #include "common/keytype.h"
+#include "common/roundid.h"
 #include "crypto/identity.h"
 #include "sys/keyfile.h"
 #include "tools/cli_args.h"
@@ -361,8 +362,8 @@ static int cmd_create(int argc, char **argv)
     if (!n || sp_identity_sign(id, out->sig, msg, n) != 0 ||
         sp_cli_proposal_write("proposal create", c->out, out, c->force) != 0)
         goto cleanup;
-    char hex[2 * SP_PROTO_ROUND_ID_BYTES + 1];
-    sp_cli_round_id_hex(c->p.round_id, hex);
+    char hex[SP_ROUND_ID_HEX_LEN + 1];
+    sp_round_id_hex(c->p.round_id, hex);
     fprintf(stderr, PROG " create: %s: round %s, signed by %s (%s), expires in %" PRId64 " s\n",
             c->out, hex, info.name, info.org, c->expires_s);
     status = 0;
@@ -386,8 +387,8 @@ struct sig_check {
 static void print_show(const struct sp_cli_proposal *p, const struct sig_check *sig)
 {
     const struct sp_proposal *q = &p->prop;
-    char hex[33], t1[32], t2[32], types[256];
-    sp_cli_round_id_hex(q->round_id, hex);
+    char hex[SP_ROUND_ID_HEX_LEN + 1], t1[32], t2[32], types[256];
+    sp_round_id_hex(q->round_id, hex);
     sp_cli_time_iso(q->created_at, t1);
     sp_cli_time_iso(q->expires_at, t2);
     printf("round:          %s\ncoordinator:    %s\ncase:           %s\npurpose: "
@@ -472,9 +473,9 @@ static void json_signature(struct sp_json *j, const struct sig_check *sig)
 static int json_show(const struct sp_cli_proposal *p, const struct sig_check *sig)
 {
     const struct sp_proposal *q = &p->prop;
-    char hex[33];
+    char hex[SP_ROUND_ID_HEX_LEN + 1];
     struct sp_json j;
-    sp_cli_round_id_hex(q->round_id, hex);
+    sp_round_id_hex(q->round_id, hex);
     sp_json_init(&j, stdout);
     sp_json_obj_open(&j, NULL);
     sp_json_str(&j, "round", hex);

@@ -17,6 +17,7 @@
 
 #include "audit/entry.h"
 #include "common/keytype.h"
+#include "common/roundid.h"
 #include "tools/cli_args.h"
 #include "tools/cli_control.h"
 #include "tools/cli_round_view.h"
@@ -58,7 +59,7 @@ static void usage(FILE *out)
 }
 
 struct report_args {
-    uint8_t round[SP_PROTO_ROUND_ID_BYTES];
+    uint8_t round[SP_ROUND_ID_BYTES];
     bool have_round;
     const char *out;
     const char *proposal, *ca, *crl;
@@ -70,7 +71,7 @@ static int round_option(void *ctx, int id, const char *arg)
     struct report_args *a = ctx;
     if (id != 'r')
         return SP_CLI_OPT_UNKNOWN;
-    if (sp_cli_round_id_parse(arg, a->round) != 0) {
+    if (sp_round_id_parse(arg, a->round) != 0) {
         fprintf(stderr, PROG ": --round takes a round id of 32 hex digits, not '%s'\n", arg);
         return SP_CLI_EXIT_USAGE;
     }
@@ -122,7 +123,7 @@ static int read_round(struct sp_cli_conn *conn, const uint8_t *id, bool consume,
 {
     struct sp_ctl_request req = {.op = SP_CTL_ROUNDS};
     struct sp_ctl_reply rep;
-    memcpy(req.rounds.round_id, id, SP_PROTO_ROUND_ID_BYTES);
+    memcpy(req.rounds.round_id, id, SP_ROUND_ID_BYTES);
     if (sp_cli_call(conn, &req, &rep, false) != 0)
         return -1;
     int rc = sp_cli_reply_failed(&rep, "report") ? -1 : 0;
@@ -221,7 +222,7 @@ static int read_subjects(struct sp_cli_conn *conn, const uint8_t *id, struct sp_
 {
     struct sp_ctl_request req = {.op = SP_CTL_SUBJECTS};
     struct sp_ctl_reply rep;
-    memcpy(req.subjects.round_id, id, SP_PROTO_ROUND_ID_BYTES);
+    memcpy(req.subjects.round_id, id, SP_ROUND_ID_BYTES);
     if (sp_cli_call(conn, &req, &rep, false) != 0)
         return -1;
     const struct sp_ctl_subjects_reply *s = &rep.subjects;
@@ -259,7 +260,7 @@ static int read_cells(struct sp_cli_conn *conn, const uint8_t *id, struct sp_rep
     struct sp_ctl_reply rep;
     if (read_subjects(conn, id, r, cells) != 0)
         return -1;
-    memcpy(req.counts.round_id, id, SP_PROTO_ROUND_ID_BYTES);
+    memcpy(req.counts.round_id, id, SP_ROUND_ID_BYTES);
     if (sp_cli_call(conn, &req, &rep, false) != 0)
         return -1;
     if (rep.status != 0) {
@@ -332,7 +333,7 @@ static int read_proposal(const struct report_args *a, struct sp_report *r, bool 
     if (sp_cli_proposal_read("report", a->proposal, p) != 0)
         goto done;
     crypto_hash_sha256(digest, p->bytes, p->len);
-    bool other = memcmp(p->prop.round_id, a->round, SP_PROTO_ROUND_ID_BYTES) != 0;
+    bool other = memcmp(p->prop.round_id, a->round, SP_ROUND_ID_BYTES) != 0;
     if (other || (r->have_proposal_digest && memcmp(digest, r->proposal_sha256, sizeof digest))) {
         fprintf(stderr, PROG ": %s is not the proposal of round %s: %s\n", a->proposal,
                 r->round_hex,
@@ -421,7 +422,7 @@ static int report_main(int argc, char **argv)
         fprintf(stderr, PROG ": out of memory\n");
         return 1;
     }
-    sp_cli_round_id_hex(a.round, r->round_hex);
+    sp_round_id_hex(a.round, r->round_hex);
     r->generated_at = (uint64_t)time(NULL);
     int status = 1;
     bool bad_sig = false;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/keytype.h"
+#include "common/roundid.h"
 #include "tools/cli_args.h"
 #include "tools/cli_control.h"
 #include "tools/cli_json.h"
@@ -62,7 +63,7 @@ static void usage(FILE *out)
 
 struct opts {
     struct sp_cli_target t;
-    uint8_t round[SP_PROTO_ROUND_ID_BYTES];
+    uint8_t round[SP_ROUND_ID_BYTES];
     bool have_round, json, by_record, all, consume;
     const char *output, *join, *mapping, *dataset;
     uint32_t page;
@@ -193,11 +194,11 @@ static int sink_end(struct sink *k)
 static int fetch_all(struct sp_cli_conn *conn, const struct opts *o, struct sink *k)
 {
     struct sp_ctl_request req = {.op = SP_CTL_RESULTS};
-    char hex[2 * SP_PROTO_ROUND_ID_BYTES + 1];
+    char hex[SP_ROUND_ID_HEX_LEN + 1];
     uint64_t total = 0, offset = 0;
     memcpy(req.results.round_id, o->round, sizeof o->round);
     req.results.limit = o->page;
-    sp_cli_round_id_hex(o->round, hex);
+    sp_round_id_hex(o->round, hex);
     do {
         struct sp_ctl_reply rep;
         req.results.offset = offset;
@@ -229,7 +230,7 @@ static int results_option(void *ctx, int id, const char *arg)
     char *end = NULL;
     switch (id) {
     case 'r':
-        if (sp_cli_round_id_parse(arg, o->round) != 0) {
+        if (sp_round_id_parse(arg, o->round) != 0) {
             fprintf(stderr, "snijpunt results: --round takes 32 hex digits\n");
             return SP_CLI_EXIT_USAGE;
         }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/keytype.h"
+#include "common/roundid.h"
 #include "tools/cli_args.h"
 #include "tools/cli_control.h"
 #include "tools/cli_json.h"
@@ -150,7 +151,7 @@ static int fetch(struct sp_cli_conn *conn, bool all, const uint8_t *id, struct s
     struct sp_ctl_request req = {.op = SP_CTL_ROUNDS};
     req.rounds.all = all;
     if (!all)
-        memcpy(req.rounds.round_id, id, SP_PROTO_ROUND_ID_BYTES);
+        memcpy(req.rounds.round_id, id, SP_ROUND_ID_BYTES);
     if (sp_cli_call(conn, &req, rep, false) != 0)
         return 1;
     if (sp_cli_reply_failed(rep, cmd)) {
@@ -192,8 +193,8 @@ static void watch_show(struct watch *w, const struct sp_ctl_round_info *ri)
         return;
     snprintf(w->phase, sizeof w->phase, "%s", ri->phase);
     w->tenth = tenth;
-    char hex[2 * SP_PROTO_ROUND_ID_BYTES + 1];
-    sp_cli_round_id_hex(ri->round_id, hex);
+    char hex[SP_ROUND_ID_HEX_LEN + 1];
+    sp_round_id_hex(ri->round_id, hex);
     sp_cli_progress_text(ri, line, sizeof line);
     printf("round %s: %s\n", hex, line);
     fflush(stdout);
@@ -228,7 +229,7 @@ static int show(struct sp_cli_conn *conn, const uint8_t *id, bool wait, bool jso
 }
 
 /* The most recent round (the list is ordered oldest first). */
-static int latest(struct sp_cli_conn *conn, uint8_t id[SP_PROTO_ROUND_ID_BYTES])
+static int latest(struct sp_cli_conn *conn, uint8_t id[SP_ROUND_ID_BYTES])
 {
     struct sp_ctl_reply rep;
     if (fetch(conn, true, NULL, &rep, "round status") != 0)
@@ -237,7 +238,7 @@ static int latest(struct sp_cli_conn *conn, uint8_t id[SP_PROTO_ROUND_ID_BYTES])
     if (rep.rounds.nrounds == 0) {
         fprintf(stderr, "snijpunt round status: this node knows no rounds\n");
     } else {
-        memcpy(id, rep.rounds.rounds[rep.rounds.nrounds - 1].round_id, SP_PROTO_ROUND_ID_BYTES);
+        memcpy(id, rep.rounds.rounds[rep.rounds.nrounds - 1].round_id, SP_ROUND_ID_BYTES);
         rc = 0;
     }
     sp_ctl_reply_clear(&rep);
@@ -407,7 +408,7 @@ static bool start_finish(struct start_args *a)
 /* Prints the new round's id, or with wait its outcome. */
 static int started(struct sp_cli_conn *conn, const uint8_t *round_id, bool wait, bool json)
 {
-    uint8_t id[SP_PROTO_ROUND_ID_BYTES];
+    uint8_t id[SP_ROUND_ID_BYTES];
     memcpy(id, round_id, sizeof(id));
     if (wait)
         return show(conn, id, true, json);
@@ -486,13 +487,13 @@ static int cancel(struct sp_cli_conn *conn, const uint8_t *id, const char *cmd)
 {
     struct sp_ctl_request req = {.op = SP_CTL_ROUND_CANCEL};
     struct sp_ctl_reply rep;
-    char hex[2 * SP_PROTO_ROUND_ID_BYTES + 1];
+    char hex[SP_ROUND_ID_HEX_LEN + 1];
     int status = 1;
-    memcpy(req.round_cancel.round_id, id, SP_PROTO_ROUND_ID_BYTES);
+    memcpy(req.round_cancel.round_id, id, SP_ROUND_ID_BYTES);
     if (sp_cli_call(conn, &req, &rep, false) != 0)
         return 1;
     if (!sp_cli_reply_failed(&rep, cmd)) {
-        sp_cli_round_id_hex(id, hex);
+        sp_round_id_hex(id, hex);
         printf("round %s cancelled\n", hex);
         status = 0;
     }
@@ -525,10 +526,10 @@ static int round_other(const char *sub, int argc, char **argv)
         return rc;
     bool is_status = strcmp(sub, "status") == 0, is_list = strcmp(sub, "list") == 0;
     int nargs = argc - optind;
-    uint8_t id[SP_PROTO_ROUND_ID_BYTES];
+    uint8_t id[SP_ROUND_ID_BYTES];
     if ((is_list && nargs != 0) || (!is_list && nargs > 1) ||
         (!is_status && !is_list && nargs != 1) || (wait && !is_status) ||
-        (nargs == 1 && sp_cli_round_id_parse(argv[optind], id) != 0)) {
+        (nargs == 1 && sp_round_id_parse(argv[optind], id) != 0)) {
         fprintf(stderr, "snijpunt %s: bad arguments (a round id is 32 hex digits)\n", cmd);
         return 2;
     }

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "common/roundid.h"
 
 #define SP_REPORT_MAX_PARTICIPANTS 32 /* holder masks are u32 */
 #define SP_REPORT_NAME_MAX         64
@@ -77,7 +78,7 @@ struct sp_report_peer {
 };
 
 struct sp_report {
-    char round_hex[33];
+    char round_hex[SP_ROUND_ID_HEX_LEN + 1];
     sp_report_name_t node; /* the node the report was read from */
     uint64_t generated_at; /* Unix seconds */
 

@@ -133,7 +133,7 @@ static int head(struct sp_report *r, const struct sp_audit_entry *e, bool sent)
     return 0;
 }
 
-int sp_report_audit_add(struct sp_report *r, const uint8_t round_id[SP_AUDIT_ROUND_BYTES],
+int sp_report_audit_add(struct sp_report *r, const uint8_t round_id[SP_ROUND_ID_BYTES],
                         const struct sp_audit_entry *e)
 {
     struct sp_audit_value v;
@@ -142,7 +142,7 @@ int sp_report_audit_add(struct sp_report *r, const uint8_t round_id[SP_AUDIT_ROU
         r->have_node_cert = copy_digest(e, SP_AUDIT_F_CERT_SHA256, r->node_cert_sha256);
         return 0;
     }
-    if (!get(e, SP_AUDIT_F_ROUND, &v) || memcmp(v.bytes, round_id, SP_AUDIT_ROUND_BYTES) != 0)
+    if (!get(e, SP_AUDIT_F_ROUND, &v) || memcmp(v.bytes, round_id, SP_ROUND_ID_BYTES) != 0)
         return 0;
     switch (type) {
     case SP_AUDIT_PROPOSAL_ACCEPTED:

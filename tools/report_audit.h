@@ -23,8 +23,7 @@
  * node's certificate digest then in use). A repeated head or peer replaces
  * the earlier one. Returns 0, or SP_ERR_OVERFLOW (more heads or peers than
  * the report holds; r keeps what fitted). */
-SP_NODISCARD int sp_report_audit_add(struct sp_report *r,
-                                     const uint8_t round_id[SP_AUDIT_ROUND_BYTES],
+SP_NODISCARD int sp_report_audit_add(struct sp_report *r, const uint8_t round_id[SP_ROUND_ID_BYTES],
                                      const struct sp_audit_entry *e);
 
 #endif

@@ -335,7 +335,7 @@ static void test_idle_load_expires(void **state)
     load_begin(f, "ds", mapping, 0); /* no longer busy */
 }
 
-static const uint8_t rid[SP_PROTO_ROUND_ID_BYTES] = {0xab, 0xcd};
+static const uint8_t rid[SP_ROUND_ID_BYTES] = {0xab, 0xcd};
 
 static int results_status(struct fx *f, uint64_t offset, uint32_t limit, struct sp_ctl_reply *rp)
 {

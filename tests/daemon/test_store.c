@@ -346,8 +346,8 @@ static void test_many_records(void **state)
     assert_int_equal(db_entries(f->s, "sp.keys"), 2 * n);
 }
 
-static const uint8_t rid1[SP_STORE_ROUND_ID_BYTES] = {1, 2, 3};
-static const uint8_t rid2[SP_STORE_ROUND_ID_BYTES] = {9};
+static const uint8_t rid1[SP_ROUND_ID_BYTES] = {1, 2, 3};
+static const uint8_t rid2[SP_ROUND_ID_BYTES] = {9};
 
 struct rows {
     size_t n;
@@ -460,8 +460,7 @@ static void test_results_commit_atomic(void **state)
     assert_int_equal(db_entries(f->s, "sp.results"), 0);
 }
 
-static int count_round(void *ctx, const uint8_t id[SP_STORE_ROUND_ID_BYTES], const void *blob,
-                       size_t len)
+static int count_round(void *ctx, const uint8_t id[SP_ROUND_ID_BYTES], const void *blob, size_t len)
 {
     (void)id;
     (void)blob;

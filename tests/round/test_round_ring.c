@@ -181,37 +181,12 @@ static void test_window(void **state)
     assert_int_equal(w.cap, SP_WINDOW_MAX);
 }
 
-static void test_round_id(void **state)
-{
-    (void)state;
-    uint8_t id[16], back[16];
-    char hex[33];
-    for (int i = 0; i < 16; i++)
-        id[i] = (uint8_t)(i * 17 + 3);
-    sp_round_id_hex(id, hex);
-    assert_string_equal(hex, "031425364758697a8b9cadbecfe0f102");
-    assert_int_equal(sp_round_id_parse(hex, back), 0);
-    assert_memory_equal(id, back, 16);
-    assert_int_equal(sp_round_id_parse("031425364758697A8B9CADBECFE0F102", back), 0);
-    assert_memory_equal(id, back, 16);
-    memset(back, 0x55, sizeof(back));
-    assert_int_equal(sp_round_id_parse("0314", back), SP_ERR_INVALID_ARG);
-    assert_int_equal(sp_round_id_parse("g31425364758697a8b9cadbecfe0f102", back),
-                     SP_ERR_INVALID_ARG);
-    assert_int_equal(sp_round_id_parse("031425364758697a8b9cadbecfe0f1020", back),
-                     SP_ERR_INVALID_ARG);
-    assert_int_equal(sp_round_id_parse(NULL, back), SP_ERR_INVALID_ARG);
-    for (int i = 0; i < 16; i++)
-        assert_int_equal(back[i], 0x55); /* untouched on error */
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ring_walk),     cmocka_unit_test(test_ring_neighbours),
         cmocka_unit_test(test_ring_refusals), cmocka_unit_test(test_disclose),
         cmocka_unit_test(test_check_holders), cmocka_unit_test(test_window),
-        cmocka_unit_test(test_round_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -301,8 +301,8 @@ static int zero_sign(void *ctx, uint8_t sig[SP_AUDIT_SIG_BYTES], const uint8_t *
     return 0;
 }
 
-static const uint8_t ROUND[SP_AUDIT_ROUND_BYTES] = {1, 2, 3};
-static const uint8_t OTHER[SP_AUDIT_ROUND_BYTES] = {9};
+static const uint8_t ROUND[SP_ROUND_ID_BYTES] = {1, 2, 3};
+static const uint8_t OTHER[SP_ROUND_ID_BYTES] = {9};
 
 static void seal_add(struct sp_report *r, struct sp_audit_entry *e, uint64_t seq)
 {
