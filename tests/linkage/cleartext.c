@@ -337,10 +337,25 @@ const char *sp_ct_node_name(const struct sp_ct *ct, size_t i)
     return i < ct->nnodes ? ct->nodes[i] : NULL;
 }
 
+/* Which links a walk reports: key types, classes, the round's k and, for a
+ * threshold round, the one partner name every link gets (else NULL). */
+struct link_rule {
+    uint32_t type_mask;
+    int max_class;
+    unsigned min_holders;
+    const char *any_partner;
+};
+
+static unsigned popcount64(uint64_t x)
+{
+    return (unsigned)__builtin_popcountll(x);
+}
+
 /* The links of record r, whose keys are keys[from, to): one per other node
- * and entity (keytype.h), each with the key types of that entity only. */
-static int link_record(struct sp_ct *ct, uint32_t r, size_t from, size_t to, uint32_t type_mask,
-                       int max_class, sp_ct_link_fn fn, void *ctx)
+ * (or one with the rule's any_partner) and entity (keytype.h), each with the
+ * key types of that entity only. */
+static int link_record(struct sp_ct *ct, uint32_t r, size_t from, size_t to,
+                       const struct link_rule *rule, sp_ct_link_fn fn, void *ctx)
 {
     uint32_t types[SP_CT_MAX_NODES][SP_ENTITY_COUNT] = {{0}};
     int klass[SP_CT_MAX_NODES][SP_ENTITY_COUNT] = {{0}};
@@ -350,9 +365,13 @@ static int link_record(struct sp_ct *ct, uint32_t r, size_t from, size_t to, uin
     for (size_t k = from; k < to; k++) {
         const struct ct_key *key = &ct->keys[k];
         int e = sp_key_type_entity(key->type);
-        if (!(type_mask & SP_KEY_MASK(key->type)) || key->klass > max_class)
+        uint64_t held = ct->values[key->value].nodes;
+        if (!(rule->type_mask & SP_KEY_MASK(key->type)) || key->klass > rule->max_class ||
+            popcount64(held) < rule->min_holders)
             continue;
-        uint64_t nodes = ct->values[key->value].nodes & ~(UINT64_C(1) << own);
+        /* threshold: one partner, the record's own node's slot */
+        uint64_t nodes =
+            rule->any_partner != NULL ? UINT64_C(1) << own : held & ~(UINT64_C(1) << own);
         for (size_t n = 0; nodes != 0 && n < ct->nnodes; n++, nodes >>= 1) {
             if (!(nodes & 1))
                 continue;
@@ -368,7 +387,7 @@ static int link_record(struct sp_ct *ct, uint32_t r, size_t from, size_t to, uin
             struct sp_ct_link l = {ct->nodes[own],
                                    ct->datasets[rec->dataset].name,
                                    ct->strings.p + rec->id,
-                                   ct->nodes[n],
+                                   rule->any_partner != NULL ? rule->any_partner : ct->nodes[n],
                                    e,
                                    types[n][e],
                                    klass[n][e]};
@@ -380,7 +399,8 @@ static int link_record(struct sp_ct *ct, uint32_t r, size_t from, size_t to, uin
     return 0;
 }
 
-int sp_ct_links(struct sp_ct *ct, uint32_t type_mask, int max_class, sp_ct_link_fn fn, void *ctx)
+static int links_by_rule(struct sp_ct *ct, const struct link_rule *rule, sp_ct_link_fn fn,
+                         void *ctx)
 {
     qsort(ct->keys, ct->nkeys, sizeof(*ct->keys), by_record);
     size_t k = 0;
@@ -388,11 +408,17 @@ int sp_ct_links(struct sp_ct *ct, uint32_t type_mask, int max_class, sp_ct_link_
         size_t from = k;
         while (k < ct->nkeys && ct->keys[k].record == r)
             k++;
-        int rc = link_record(ct, r, from, k, type_mask, max_class, fn, ctx);
+        int rc = link_record(ct, r, from, k, rule, fn, ctx);
         if (rc != 0)
             return rc;
     }
     return 0;
+}
+
+int sp_ct_links(struct sp_ct *ct, uint32_t type_mask, int max_class, sp_ct_link_fn fn, void *ctx)
+{
+    struct link_rule rule = {type_mask, max_class, 1, NULL};
+    return links_by_rule(ct, &rule, fn, ctx);
 }
 
 int sp_ct_records(struct sp_ct *ct, sp_ct_link_fn fn, void *ctx)
@@ -715,6 +741,163 @@ int sp_ct_pairs(struct sp_ct *ct, uint32_t type_mask, int max_class, sp_ct_pair_
             v[w++] = v[i];
     if (rc == 0)
         rc = report_pairs(ct, v, w, fn, ctx);
+    free(v);
+    return rc;
+}
+
+/* ---- a private round's view ---------------------------------------------------- */
+
+int sp_ct_round_links(struct sp_ct *ct, const struct sp_ct_round *r, sp_ct_link_fn fn, void *ctx)
+{
+    if (r->min_holders == 0)
+        return SP_ERR_INVALID_ARG;
+    struct link_rule rule = {r->type_mask, SP_CLASS_C, r->min_holders, r->any_partner};
+    return links_by_rule(ct, &rule, fn, ctx);
+}
+
+static int by_u128(const void *x, const void *y)
+{
+    const uint64_t *a = x, *b = y;
+    if (a[0] != b[0])
+        return a[0] < b[0] ? -1 : 1;
+    return a[1] < b[1] ? -1 : a[1] > b[1];
+}
+
+/* Reports runs of equal (first, second) pairs of v[0..n) as cells. */
+static int report_cells(uint64_t (*v)[2], size_t n, sp_ct_cell_fn fn, void *ctx)
+{
+    qsort(v, n, sizeof(*v), by_u128);
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && v[j][0] == v[i][0] && v[j][1] == v[i][1])
+            j++;
+        int rc = fn(ctx, (int)v[i][0], v[i][1], j - i);
+        if (rc != 0)
+            return rc;
+        i = j;
+    }
+    return 0;
+}
+
+int sp_ct_histogram(struct sp_ct *ct, uint32_t type_mask, sp_ct_cell_fn fn, void *ctx)
+{
+    uint64_t(*v)[2] = malloc((ct->nvalues + 1) * sizeof(*v));
+    size_t n = 0;
+    if (v == NULL)
+        return SP_ERR_NOMEM;
+    for (size_t i = 0; i < ct->cap_values; i++) {
+        const struct ct_value *x = &ct->values[i];
+        if (x->used && x->nodes != 0 && (type_mask & SP_KEY_MASK(x->type))) {
+            v[n][0] = x->type;
+            v[n][1] = x->nodes;
+            n++;
+        }
+    }
+    int rc = report_cells(v, n, fn, ctx);
+    free(v);
+    return rc;
+}
+
+static uint32_t uf_root(uint32_t *parent, uint32_t r)
+{
+    while (parent[r] != r)
+        r = parent[r] = parent[parent[r]];
+    return r;
+}
+
+/* Whether a key joins records into one subject: a class C key of a person or
+ * a company is a candidate for review, never evidence of identity. */
+static bool joins(uint8_t type, uint8_t klass)
+{
+    return !(sp_entity_is_subject(sp_key_type_entity(type)) && klass == SP_CLASS_C);
+}
+
+/* Joins the node's records per entity through keys[from, to) (one value)
+ * and adds the value's other holders to what they see. */
+static void subject_value(struct sp_ct *ct, size_t from, size_t to, uint32_t nd,
+                          const struct sp_ct_round *r, uint32_t *parent[SP_ENTITY_COUNT],
+                          uint64_t *seen[SP_ENTITY_COUNT])
+{
+    uint32_t first = UINT32_MAX;
+    for (size_t i = from; i < to; i++) {
+        const struct ct_key *k = &ct->keys[i];
+        uint64_t held = ct->values[k->value].nodes;
+        int e = sp_key_type_entity(k->type);
+        if (node_of(ct, k->record) != nd || !(r->type_mask & SP_KEY_MASK(k->type)) ||
+            !joins(k->type, k->klass))
+            continue;
+        if (popcount64(held) >= r->min_holders)
+            seen[e][k->record] |= held & ~(UINT64_C(1) << nd);
+        if (parent[e][k->record] == UINT32_MAX)
+            parent[e][k->record] = k->record;
+        if (first == UINT32_MAX) {
+            first = k->record;
+            continue;
+        }
+        uint32_t a = uf_root(parent[e], first), b = uf_root(parent[e], k->record);
+        parent[e][a > b ? a : b] = a < b ? a : b;
+    }
+}
+
+/* The cells of the subjects whose lowest holder is node nd, into v. */
+static size_t subject_cells(struct sp_ct *ct, uint32_t nd, uint32_t *parent[SP_ENTITY_COUNT],
+                            uint64_t *seen[SP_ENTITY_COUNT], uint64_t (*v)[2])
+{
+    uint64_t me = UINT64_C(1) << nd;
+    size_t n = 0;
+    for (int e = SP_ENTITY_MIN; e <= SP_ENTITY_MAX; e++) {
+        for (uint32_t x = 0; x < ct->nrecords; x++)
+            if (parent[e][x] != UINT32_MAX && uf_root(parent[e], x) != x)
+                seen[e][uf_root(parent[e], x)] |= seen[e][x];
+        for (uint32_t x = 0; x < ct->nrecords; x++) {
+            uint64_t h = seen[e][x] | me;
+            if (parent[e][x] != x || (h & (0 - h)) != me)
+                continue;
+            v[n][0] = (uint64_t)e;
+            v[n][1] = h;
+            n++;
+        }
+    }
+    return n;
+}
+
+int sp_ct_subjects(struct sp_ct *ct, const char *node, const struct sp_ct_round *r,
+                   sp_ct_cell_fn fn, void *ctx)
+{
+    uint32_t nd = UINT32_MAX;
+    uint32_t *parent[SP_ENTITY_COUNT] = {NULL};
+    uint64_t *seen[SP_ENTITY_COUNT] = {NULL};
+    uint64_t(*v)[2] = NULL;
+    int rc = SP_ERR_NOMEM;
+
+    for (size_t i = 0; i < ct->nnodes; i++)
+        if (strcmp(ct->nodes[i], node) == 0)
+            nd = (uint32_t)i;
+    if (nd == UINT32_MAX)
+        return SP_ERR_NOT_FOUND;
+    size_t nr = ct->nrecords + 1;
+    for (int e = SP_ENTITY_MIN; e <= SP_ENTITY_MAX; e++) {
+        if ((parent[e] = malloc(nr * sizeof(uint32_t))) == NULL ||
+            (seen[e] = calloc(nr, sizeof(uint64_t))) == NULL)
+            goto out;
+        memset(parent[e], 0xff, nr * sizeof(uint32_t));
+    }
+    if ((v = malloc(SP_ENTITY_COUNT * nr * sizeof(*v))) == NULL)
+        goto out;
+    qsort(ct->keys, ct->nkeys, sizeof(*ct->keys), by_value);
+    for (size_t i = 0; i < ct->nkeys;) {
+        size_t j = i;
+        while (j < ct->nkeys && ct->keys[j].value == ct->keys[i].value)
+            j++;
+        subject_value(ct, i, j, nd, r, parent, seen);
+        i = j;
+    }
+    rc = report_cells(v, subject_cells(ct, nd, parent, seen, v), fn, ctx);
+out:
+    for (int e = SP_ENTITY_MIN; e <= SP_ENTITY_MAX; e++) {
+        free(parent[e]);
+        free(seen[e]);
+    }
     free(v);
     return rc;
 }

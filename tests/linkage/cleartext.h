@@ -95,4 +95,43 @@ const char *sp_ct_node_name(const struct sp_ct *ct, size_t i);
 int sp_ct_read_keys(struct sp_ct *ct, const char *node, const char *dataset, FILE *in,
                     unsigned long *bad_line);
 
+/* ---- a private round's view (the simulator's oracle, tests/sim/) ---------- */
+
+/* What a round over the linker's nodes discloses, node i (first-seen order)
+ * being participant i. Add only the keys each participant offers (its key
+ * types in the proposal) and add the participants first, in ring order. */
+struct sp_ct_round {
+    uint32_t type_mask;      /* the round's key types */
+    unsigned min_holders;    /* k: a value counts when at least k nodes hold it */
+    const char *any_partner; /* threshold mode: one link per record and entity
+                                with this partner name ("*"), through values
+                                held by >= k nodes (the record's own node
+                                included); NULL (partners mode): one link per
+                                other node holding such a value */
+};
+
+/* Calls fn for every link of the round, as sp_ct_links (every class), with
+ * the round's k and partner rule above; with min_holders <= 2 and
+ * any_partner NULL it equals sp_ct_links. Returns 0, fn's first non-zero
+ * value, SP_ERR_INVALID_ARG (min_holders 0) or SP_ERR_NOMEM. */
+int sp_ct_round_links(struct sp_ct *ct, const struct sp_ct_round *r, sp_ct_link_fn fn, void *ctx);
+
+/* The incidence histogram: fn(ctx, type, nodes, count) for every (key type in
+ * type_mask, set of nodes) that holds exactly `count` > 0 distinct values,
+ * strictly increasing by (type, nodes). Returns 0, fn's value or
+ * SP_ERR_NOMEM. */
+typedef int (*sp_ct_cell_fn)(void *ctx, int type, uint64_t nodes, uint64_t count);
+int sp_ct_histogram(struct sp_ct *ct, uint32_t type_mask, sp_ct_cell_fn fn, void *ctx);
+
+/* The subject cells node reports in a partners round (docs/subject-counts.md,
+ * round/round_agg.h): its records grouped per entity through shared values
+ * of the round's key types (class C keys of persons and companies never
+ * join), a subject's holder set being the node plus every node holding one
+ * of its joining values held by >= k nodes; only subjects whose lowest
+ * holder is the node. fn(ctx, entity, holders, count) per cell, strictly
+ * increasing by (entity, holders); `type` carries the entity. Returns 0,
+ * SP_ERR_NOT_FOUND (unknown node), fn's value or SP_ERR_NOMEM. */
+int sp_ct_subjects(struct sp_ct *ct, const char *node, const struct sp_ct_round *r,
+                   sp_ct_cell_fn fn, void *ctx);
+
 #endif

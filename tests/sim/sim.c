@@ -1,0 +1,671 @@
+/*
+ * One simulated schedule (sim.h): its plan drawn from the seed, the event
+ * loop that drives the engines, and the checks at the end.
+ */
+#include "sim.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "common/keytype.h"
+#include "proto/control.h"
+#include "proto/proposal.h"
+#include "round/round.h"
+#include "round/round_meta.h"
+#include "sim_internal.h"
+#include "sim_oracle.h"
+
+static const char *const outcome_names[SIM_OUT_COUNT] = {
+    "done", "failed-cleanly", "wrong", "stuck", "privacy", "unexplained",
+};
+
+const char *sim_outcome_name(int outcome)
+{
+    return outcome >= 0 && outcome < SIM_OUT_COUNT ? outcome_names[outcome] : "?";
+}
+
+int sim_init(void)
+{
+    if (sim_randombytes_install() != 0 || sodium_init() < 0)
+        return -1;
+    return 0;
+}
+
+/* ---- the plan ------------------------------------------------------------------ */
+
+struct plan {
+    unsigned nnodes, nparts;
+    unsigned ring[SIM_MAX_NODES]; /* participant index -> node */
+    int mode;
+    unsigned k, initiator, counter; /* participant indices */
+    uint32_t types[SIM_MAX_NODES];
+    uint32_t batch_size, window, deadline_s;
+    unsigned workers, scale;
+    int fault;
+    unsigned fault_node, per_mille, budget;
+    uint64_t fault_at, back_after, jump;
+};
+
+static unsigned draw_nodes(struct sim_rng *r)
+{
+    static const unsigned weight[] = {0, 0, 20, 25, 20, 12, 10, 7, 6}; /* per 100 */
+    unsigned x = (unsigned)sim_rng_below(r, 100), n = 2;
+    while (n < SIM_MAX_NODES && x >= weight[n])
+        x -= weight[n++];
+    return n;
+}
+
+/* The round's key types: two to five of those the data has; a participant
+ * sometimes offers one fewer. */
+static void draw_types(struct plan *p, struct sim_rng *r, uint32_t have)
+{
+    uint32_t round = 0;
+    unsigned want = (unsigned)sim_rng_range(r, 2, 5), n = 0;
+    while (n < want && (have & ~round)) {
+        unsigned t = (unsigned)sim_rng_range(r, SP_KEY_TYPE_MIN, SP_KEY_TYPE_MAX);
+        if ((have & SP_KEY_MASK(t)) && !(round & SP_KEY_MASK(t))) {
+            round |= SP_KEY_MASK(t);
+            n++;
+        }
+    }
+    for (unsigned i = 0; i < p->nparts; i++) {
+        p->types[i] = round;
+        if (n > 1 && sim_rng_chance(r, 150)) {
+            uint32_t m = round;
+            unsigned drop = (unsigned)sim_rng_below(r, n);
+            for (unsigned t = 0; t < 32; t++)
+                if ((m >> t) & 1u && drop-- == 0)
+                    p->types[i] &= ~(UINT32_C(1) << t);
+        }
+    }
+}
+
+static void draw_fault(struct plan *p, struct sim_rng *r)
+{
+    p->fault = sim_rng_chance(r, 250) ? SIM_FAULT_NONE
+                                      : (int)sim_rng_range(r, SIM_FAULT_DROP, SIM_FAULT_COUNT - 1);
+    p->per_mille = (unsigned)sim_rng_range(r, 10, 80);
+    p->budget = (unsigned)sim_rng_range(r, 1, 3);
+    p->fault_at = sim_rng_range(r, 1, 400);
+    p->back_after = sim_rng_range(r, 0, 8000);
+    p->jump = (uint64_t)p->deadline_s * 1000 + sim_rng_range(r, 1, 10000);
+    p->fault_node = (unsigned)sim_rng_below(r, p->nnodes);
+    if (p->fault == SIM_FAULT_LIE_VERDICT)
+        p->fault_node = p->ring[p->counter];
+    if (p->fault == SIM_FAULT_LIE_SIZES) /* the initiator sends no ACCEPT */
+        p->fault_node = p->ring[(p->initiator + 1 + sim_rng_below(r, p->nparts - 1)) % p->nparts];
+    if (p->fault == SIM_FAULT_LIE_CREDIT)
+        p->fault_node = p->ring[sim_rng_below(r, p->nparts)];
+}
+
+static void draw_plan(struct plan *p, uint64_t seed, struct sim_data *d, int *err)
+{
+    struct sim_rng r = sim_rng_fork(seed, 0x504c414e); /* "PLAN" */
+    memset(p, 0, sizeof(*p));
+    p->nnodes = draw_nodes(&r);
+    p->scale = sim_rng_chance(&r, 100) ? 2 : 1;
+    struct sim_rng dr = sim_rng_fork(seed, 0x44415441); /* "DATA" */
+    *err = sim_data_generate(d, p->nnodes, p->scale, &dr);
+    p->nparts = p->nnodes;
+    if (p->nnodes > 2 && sim_rng_chance(&r, 200))
+        p->nparts = (unsigned)sim_rng_range(&r, 2, p->nnodes - 1); /* bystanders */
+    unsigned perm[SIM_MAX_NODES];
+    for (unsigned i = 0; i < p->nnodes; i++)
+        perm[i] = i;
+    for (unsigned i = p->nnodes; i > 1; i--) {
+        unsigned j = (unsigned)sim_rng_below(&r, i), t = perm[i - 1];
+        perm[i - 1] = perm[j];
+        perm[j] = t;
+    }
+    memcpy(p->ring, perm, sizeof(perm));
+    p->mode = (int)sim_rng_range(&r, SP_PROPOSAL_MODE_COUNTS, SP_PROPOSAL_MODE_PARTNERS);
+    unsigned x = (unsigned)sim_rng_below(&r, 100);
+    p->k = x < 15 ? 1 : x < 65 || p->nparts < 3 ? 2 : (unsigned)sim_rng_range(&r, 3, p->nparts);
+    p->initiator = (unsigned)sim_rng_below(&r, p->nparts);
+    p->counter = (unsigned)sim_rng_below(&r, p->nparts);
+    draw_types(p, &r, d->type_mask);
+    p->batch_size = (uint32_t)sim_rng_range(&r, 1, 4);
+    p->window = (uint32_t)sim_rng_range(&r, 1, 3);
+    p->workers = (unsigned)sim_rng_range(&r, 1, 3);
+    p->deadline_s = 30;
+    draw_fault(p, &r);
+}
+
+/* ---- the log ring ------------------------------------------------------------------ */
+
+void sim_log(struct sim *s, unsigned node, const char *fmt, ...)
+{
+    char *line = s->log[s->log_at];
+    int n = snprintf(line, SIM_LOG_MAX, "[%6llu] %s ", (unsigned long long)s->now,
+                     node < SIM_MAX_NODES ? s->node[node].name : "sim");
+    va_list ap;
+    va_start(ap, fmt);
+    if (n > 0 && n < SIM_LOG_MAX)
+        vsnprintf(line + n, SIM_LOG_MAX - (size_t)n, fmt, ap);
+    va_end(ap);
+    s->log_at = (s->log_at + 1) % s->log_cap;
+    if (s->log_n < s->log_cap)
+        s->log_n++;
+}
+
+static void print_log(const struct sim *s, FILE *out)
+{
+    for (unsigned i = 0; i < s->log_n; i++)
+        fprintf(out, "  %s\n", s->log[(s->log_at + s->log_cap - s->log_n + i) % s->log_cap]);
+}
+
+/* ---- the event loop ---------------------------------------------------------------- */
+
+struct sp_engine_now sim_now(const struct sim *s, unsigned n)
+{
+    return (struct sp_engine_now){SIM_MONO_T0 + s->now + s->node[n].clock_offset,
+                                  SIM_WALL_T0 + s->now};
+}
+
+void sim_push(struct sim *s, const struct sim_event *ev)
+{
+    if (ev->kind == SIM_EV_MSG || ev->kind == SIM_EV_JOB || ev->kind == SIM_EV_STOP ||
+        ev->kind == SIM_EV_RESTART || ev->kind == SIM_EV_JUMP)
+        s->pending++;
+    if (sim_queue_push(&s->q, ev) != 0) {
+        s->oom = true;
+        if (ev->kind == SIM_EV_MSG)
+            free(ev->ptr);
+    }
+}
+
+/* Asks node n's engine when it wants its next tick. */
+static void resched(struct sim *s, unsigned n)
+{
+    struct sim_node *node = &s->node[n];
+    if (!node->up || node->eng == NULL)
+        return;
+    long t = sp_engine_next_tick_ms(node->eng, sim_now(s, n));
+    if (t < 0)
+        t = sp_engine_rounds_active(node->eng) > 0 ? 1000 : -1;
+    if (t < 0)
+        return;
+    uint64_t at = s->now + (t < 1 ? 1 : (uint64_t)t);
+    if (node->tick_at > s->now && node->tick_at <= at)
+        return;
+    node->tick_at = at;
+    struct sim_event ev = {
+        .at = at, .kind = SIM_EV_TICK, .node = (uint8_t)n, .gen = ++node->tick_gen};
+    sim_push(s, &ev);
+}
+
+static int start_engine(struct sim *s, unsigned n)
+{
+    struct sim_node *node = &s->node[n];
+    node->up = true;
+    node->link_changed = s->now;
+    node->incarnation++;
+    node->tick_at = 0;
+    int rc = sp_engine_new(&node->cfg, &node->ports, sim_now(s, n), &node->eng);
+    if (rc != 0)
+        sim_log(s, n, "engine did not start: %s", sp_strerror(rc));
+    return rc;
+}
+
+/* A node stops as a killed process would: no goodbye, its store as it was. */
+static void stop_engine(struct sim *s, unsigned n)
+{
+    struct sim_node *node = &s->node[n];
+    node->up = false;
+    node->link_changed = s->now;
+    node->store.frozen = true;
+    sp_engine_free(&node->eng); /* frees the jobs it had out (their events are skipped) */
+    node->store.frozen = false;
+    node->incarnation++;
+}
+
+static void deliver(struct sim *s, const struct sim_event *ev)
+{
+    struct sim_node *node = &s->node[ev->node];
+    if (!node->up || !s->node[ev->from].up) {
+        free(ev->ptr);
+        return;
+    }
+    struct sim_reply reply = {ev->from};
+    sp_engine_on_peer(node->eng, (size_t)node->peer_of[ev->from], &reply, ev->ptr, ev->len,
+                      sim_now(s, ev->node));
+    free(ev->ptr);
+}
+
+static void run_job(struct sim *s, const struct sim_event *ev)
+{
+    struct sim_node *node = &s->node[ev->node];
+    struct sp_job *job = ev->ptr;
+    if (ev->gen != node->incarnation || node->eng == NULL)
+        return; /* its engine is gone, and the job with it */
+    job->ran = false;
+    if (!atomic_load(&job->cancelled)) {
+        job->run(job);
+        job->ran = true;
+    }
+    sp_engine_job_done(node->eng, job, sim_now(s, ev->node));
+}
+
+static void dispatch(struct sim *s, const struct sim_event *ev)
+{
+    struct sim_node *node = &s->node[ev->node];
+    switch (ev->kind) {
+    case SIM_EV_MSG:
+        deliver(s, ev);
+        break;
+    case SIM_EV_JOB:
+        run_job(s, ev);
+        break;
+    case SIM_EV_TICK:
+        if (ev->gen == node->tick_gen && node->up && node->eng != NULL) {
+            node->tick_at = 0;
+            sp_engine_tick(node->eng, sim_now(s, ev->node));
+        }
+        break;
+    case SIM_EV_STOP:
+        sim_log(s, ev->node, "FAULT: stops");
+        s->fired = true;
+        stop_engine(s, ev->node);
+        break;
+    case SIM_EV_RESTART:
+        sim_log(s, ev->node, "FAULT: comes back");
+        if (start_engine(s, ev->node) != 0)
+            s->oom = true;
+        break;
+    case SIM_EV_JUMP:
+        sim_log(s, ev->node, "FAULT: clock jumps %llu ms", (unsigned long long)ev->len);
+        s->fired = true;
+        node->clock_offset += ev->len;
+        break;
+    }
+    if (ev->kind == SIM_EV_MSG || ev->kind == SIM_EV_JOB || ev->kind == SIM_EV_STOP ||
+        ev->kind == SIM_EV_RESTART || ev->kind == SIM_EV_JUMP)
+        s->pending--;
+}
+
+static bool quiet(const struct sim *s)
+{
+    if (s->pending > 0)
+        return false;
+    for (unsigned i = 0; i < s->nnodes; i++)
+        if (s->node[i].up && s->node[i].eng != NULL && sp_engine_rounds_active(s->node[i].eng) > 0)
+            return false;
+    return true;
+}
+
+/* Runs events until every engine is quiet or the horizon passes. */
+static void loop(struct sim *s, uint64_t horizon, uint64_t *events)
+{
+    for (unsigned i = 0; i < s->nnodes; i++)
+        resched(s, i);
+    struct sim_event ev;
+    while (!s->oom && !quiet(s) && sim_queue_next_at(&s->q) <= horizon &&
+           sim_queue_pop(&s->q, &ev) == 0) {
+        s->now = ev.at;
+        dispatch(s, &ev);
+        (*events)++;
+        if (ev.node < s->nnodes)
+            resched(s, ev.node);
+        if (ev.kind == SIM_EV_MSG && ev.from < s->nnodes)
+            resched(s, ev.from);
+    }
+}
+
+/* ---- setting up ------------------------------------------------------------------ */
+
+static void setup_nodes(struct sim *s, const struct plan *p)
+{
+    s->nnodes = p->nnodes;
+    for (unsigned i = 0; i < p->nnodes; i++) {
+        struct sim_node *n = &s->node[i];
+        n->sim = s;
+        n->id = i;
+        snprintf(n->name, sizeof(n->name), "n%u", i);
+    }
+    for (unsigned i = 0; i < p->nnodes; i++) {
+        struct sim_node *n = &s->node[i];
+        size_t np = 0;
+        for (unsigned j = 0; j < p->nnodes; j++) {
+            n->peer_of[j] = -1;
+            if (j == i)
+                continue;
+            n->peer_of[j] = (int)np;
+            n->peer_node[np] = j;
+            n->peers[np++] = s->node[j].name;
+        }
+        n->cfg = (struct sp_engine_config){.node = n->name,
+                                           .peers = n->peers,
+                                           .npeers = np,
+                                           .batch_size = p->batch_size,
+                                           .batch_window = p->window,
+                                           .round_deadline_s = 60,
+                                           .max_set_size = 0,
+                                           .counts_suppress_below = 0,
+                                           .workers = p->workers};
+        sim_store_init(&n->store, &s->data.node[i]);
+        sim_ports_init(s, i);
+    }
+}
+
+static void setup_view(struct sim *s, const struct plan *p)
+{
+    struct sim_round_view *v = &s->view;
+    sim_check_init(v);
+    v->n = p->nparts;
+    for (unsigned i = 0; i < p->nparts; i++) {
+        v->node_of[i] = (int)p->ring[i];
+        v->part_of[p->ring[i]] = (int)i;
+        v->types[i] = p->types[i];
+    }
+    v->initiator = p->initiator;
+    v->counter = p->counter;
+    v->mode = p->mode;
+    v->k = p->k;
+}
+
+static void fill_proposal(const struct sim *s, const struct plan *p, struct sp_proposal *pr)
+{
+    memset(pr, 0, sizeof(*pr));
+    snprintf(pr->coordinator, sizeof(pr->coordinator), "sim-coordinator");
+    snprintf(pr->case_ref, sizeof(pr->case_ref), "SIM-%016llx", (unsigned long long)s->seed);
+    snprintf(pr->purpose, sizeof(pr->purpose), "simulated schedule");
+    pr->nparticipants = p->nparts;
+    for (unsigned i = 0; i < p->nparts; i++) {
+        snprintf(pr->participants[i].name, sizeof(pr->participants[i].name), "%s",
+                 s->node[p->ring[i]].name);
+        snprintf(pr->participants[i].legal_basis, sizeof(pr->participants[i].legal_basis), "test");
+        pr->participants[i].key_types = p->types[i];
+    }
+    pr->min_holders = (uint8_t)p->k;
+    pr->mode = (uint8_t)p->mode;
+    pr->counter = (uint8_t)p->counter;
+    pr->max_set_size = 100000;
+    pr->expires_at = SIM_WALL_T0 / 1000 + 3600;
+    pr->deadline_s = p->deadline_s;
+    pr->retention_days = 30;
+}
+
+/* The initiator's operator starts the round (control ROUND_START). */
+static int start_round(struct sim *s, const struct plan *p)
+{
+    static struct sp_ctl_request req; /* large: a whole proposal */
+    struct sp_ctl_reply rep;
+    unsigned init = p->ring[p->initiator];
+    memset(&req, 0, sizeof(req));
+    req.op = SP_CTL_ROUND_START;
+    fill_proposal(s, p, &req.round_start);
+    int rc = sp_engine_control(s->node[init].eng, &req, &rep, sim_now(s, init));
+    if (rc == 0 && rep.status == 0) {
+        memcpy(s->view.round_id, rep.round_id, SP_ROUND_ID_BYTES);
+        s->view.have_id = true;
+    } else {
+        sim_log(s, init, "ROUND_START refused: %s", rep.message);
+        rc = rc ? rc : SP_ERR_INTERNAL;
+    }
+    sp_ctl_reply_clear(&rep);
+    return rc;
+}
+
+static void schedule_fault(struct sim *s, const struct plan *p)
+{
+    struct sim_event ev = {.at = p->fault_at, .node = (uint8_t)p->fault_node};
+    s->fault = p->fault;
+    s->fault_node = p->fault_node;
+    s->lied_to = SIM_MAX_NODES;
+    sim_net_init(&s->net, s->seed, p->fault, p->per_mille, p->budget, 1, 12, 4000);
+    if (p->fault == SIM_FAULT_STOP || p->fault == SIM_FAULT_RESTART) {
+        ev.kind = SIM_EV_STOP;
+        sim_push(s, &ev);
+    }
+    if (p->fault == SIM_FAULT_RESTART) {
+        ev.kind = SIM_EV_RESTART;
+        ev.at = p->fault_at + p->back_after;
+        sim_push(s, &ev);
+    }
+    if (p->fault == SIM_FAULT_CLOCK) {
+        ev.kind = SIM_EV_JUMP;
+        ev.len = p->jump;
+        sim_push(s, &ev);
+    }
+}
+
+/* ---- the checks ------------------------------------------------------------------ */
+
+/* A failure reason's class, for the campaign's figures. */
+static const char *reason_class(const char *r)
+{
+    static const struct {
+        const char *word, *cls;
+    } t[] = {
+        {"deadline", "deadline"},
+        {"unreachable", "peer unreachable"},
+        {"restarted", "node restarted"},
+        {"shut down", "node shut down"},
+        {"refused", "refused"},
+        {"ERROR", "peer error"},
+        {"lost", "peer lost the round"},
+        {"window", "window"},
+        {"expected", "unexpected message"},
+        {"credit", "credit"},
+        {"holders", "verdict refused"},
+        {"VERDICT", "verdict refused"},
+    };
+    const char *a = strstr(r, "aborted by ");
+    const char *scan = a != NULL ? strchr(a, ':') : NULL;
+    scan = scan != NULL ? scan : r;
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+        if (strstr(scan, t[i].word) != NULL)
+            return t[i].cls;
+    return a != NULL ? "aborted by a peer" : "other";
+}
+
+static void set_outcome(struct sim_result *r, int outcome, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_outcome(struct sim_result *r, int outcome, const char *fmt, ...)
+{
+    /* the worst outcome wins; its first description stays */
+    static const int rank[SIM_OUT_COUNT] = {0, 1, 4, 3, 5, 2};
+    if (rank[outcome] <= rank[r->outcome])
+        return;
+    r->outcome = outcome;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->why, sizeof(r->why), fmt, ap);
+    va_end(ap);
+}
+
+/* A DONE node: its rows (and at the initiator the counts) are the oracle's. */
+static void check_done(struct sim *s, unsigned n, const struct sim_expect *x, struct sim_result *r)
+{
+    const struct sim_results *res = sim_store_results(&s->node[n].store, s->view.round_id);
+    char why[300];
+    if (n == s->lied_to) {
+        set_outcome(r, SIM_OUT_WRONG, "%s ended done after a VERDICT that disclosed too much",
+                    s->node[n].name);
+        return;
+    }
+    if (res == NULL || !res->committed) {
+        set_outcome(r, SIM_OUT_WRONG, "%s is done without committed results", s->node[n].name);
+        return;
+    }
+    if (sim_oracle_rows_equal(x, n, res->rows, res->nrows, why, sizeof(why)) != 0)
+        set_outcome(r, SIM_OUT_WRONG, "%s results: %s", s->node[n].name, why);
+    bool init = s->view.part_of[n] == (int)s->view.initiator;
+    if (init && sim_oracle_counts_equal(x, res->counts, res->ncounts, why, sizeof(why)) != 0)
+        set_outcome(r, SIM_OUT_WRONG, "%s counts: %s", s->node[n].name, why);
+    if (!init && res->ncounts != 0)
+        set_outcome(r, SIM_OUT_WRONG, "%s stored %zu count cells, not being the initiator",
+                    s->node[n].name, res->ncounts);
+    if (sim_store_runs_of(&s->node[n].store, s->view.round_id) != 0)
+        set_outcome(r, SIM_OUT_WRONG, "%s left scratch runs of a done round", s->node[n].name);
+}
+
+static void check_node(struct sim *s, unsigned n, const struct sim_expect *x, struct sim_result *r)
+{
+    const struct sim_node *node = &s->node[n];
+    const struct sim_blob *b = sim_store_round_get(&node->store, s->view.round_id);
+    static struct sp_round_meta m;
+    bool part = s->view.part_of[n] >= 0;
+    if (!part) {
+        if (b != NULL)
+            set_outcome(r, SIM_OUT_PRIVACY, "%s, no participant, has a record of the round",
+                        node->name);
+        return;
+    }
+    if (!node->up) {
+        r->stopped++;
+        return;
+    }
+    if (b == NULL) {
+        r->unreached++;
+        if (!s->fired)
+            set_outcome(r, SIM_OUT_UNEXPLAINED, "%s never heard of the round", node->name);
+        return;
+    }
+    if (sp_round_meta_decode(b->p, b->len, &m) != 0) {
+        set_outcome(r, SIM_OUT_WRONG, "%s: the round record does not decode", node->name);
+        return;
+    }
+    if (!sp_round_state_terminal(m.state)) {
+        set_outcome(r, SIM_OUT_STUCK, "%s still %s at %llu ms", node->name,
+                    sp_round_state_name(m.state), (unsigned long long)s->now);
+        return;
+    }
+    if (m.state == SP_ROUND_DONE) {
+        r->done++;
+        check_done(s, n, x, r);
+        return;
+    }
+    r->failed++;
+    if (r->reason_class[0] == '\0') {
+        snprintf(r->reason_class, sizeof(r->reason_class), "%s", reason_class(m.reason));
+        if (r->outcome == SIM_OUT_DONE)
+            snprintf(r->why, sizeof(r->why), "%s %s: %.400s", node->name,
+                     sp_round_state_name(m.state), m.reason);
+    }
+    if (!s->fired)
+        set_outcome(r, SIM_OUT_UNEXPLAINED, "%s %s without a fault: %.400s", node->name,
+                    sp_round_state_name(m.state), m.reason);
+    else if (r->outcome == SIM_OUT_DONE)
+        r->outcome = SIM_OUT_FAILED;
+}
+
+static void check_all(struct sim *s, struct sim_result *r)
+{
+    static const char *names[SIM_MAX_NODES];
+    struct sim_expect x;
+    for (unsigned i = 0; i < s->nnodes; i++)
+        names[i] = s->node[i].name;
+    if (sim_oracle_expect(&s->data, &s->view, names, &x) != 0) {
+        set_outcome(r, SIM_OUT_WRONG, "the oracle failed");
+        return;
+    }
+    r->fired = s->fired = s->fired || s->net.fired > 0;
+    for (unsigned i = 0; i < s->nnodes; i++)
+        check_node(s, i, &x, r);
+    sim_expect_free(&x);
+    if (s->view.privacy > 0)
+        set_outcome(r, SIM_OUT_PRIVACY, "%s", s->view.first_privacy);
+    if (s->privacy_texts > 0)
+        set_outcome(r, SIM_OUT_PRIVACY, "%llu log lines name a value",
+                    (unsigned long long)s->privacy_texts);
+    bool excused = s->fault == SIM_FAULT_CORRUPT && s->fired;
+    if (s->view.protocol > 0 && !excused)
+        set_outcome(r, SIM_OUT_WRONG, "protocol: %s", s->view.first_protocol);
+}
+
+/* ---- a schedule ------------------------------------------------------------------ */
+
+static void print_plan(const struct sim *s, const struct plan *p, FILE *out)
+{
+    static const char *const modes[] = {"?", "counts", "threshold", "partners"};
+    fprintf(out, "seed %llu: %u nodes, %u participants (ring:", (unsigned long long)s->seed,
+            p->nnodes, p->nparts);
+    for (unsigned i = 0; i < p->nparts; i++)
+        fprintf(out, " %s", s->node[p->ring[i]].name);
+    fprintf(out, "), %s k=%u, initiator %s, counter %s, batch %u window %u workers %u, fault %s",
+            modes[p->mode], p->k, s->node[p->ring[p->initiator]].name,
+            s->node[p->ring[p->counter]].name, p->batch_size, p->window, p->workers,
+            sim_fault_name(p->fault));
+    if (p->fault != SIM_FAULT_NONE)
+        fprintf(out, " at node %s", s->node[p->fault_node].name);
+    fprintf(out, "\n");
+}
+
+static void teardown(struct sim *s)
+{
+    struct sim_event ev;
+    /* jobs still queued belong to their engines, which free them */
+    while (sim_queue_pop(&s->q, &ev) == 0)
+        if (ev.kind == SIM_EV_MSG)
+            free(ev.ptr);
+    sim_queue_clear(&s->q);
+    for (unsigned i = 0; i < s->nnodes; i++) {
+        s->node[i].store.frozen = true;
+        sp_engine_free(&s->node[i].eng);
+        sim_store_free(&s->node[i].store);
+    }
+    sim_check_free(&s->view);
+    sim_data_free(&s->data);
+    free(s->log);
+}
+
+int sim_run(uint64_t seed, const struct sim_options *o, struct sim_result *r)
+{
+    static struct sim s;
+    static const struct sim_options quiet_opt = {0};
+    struct plan p;
+    int err = 0;
+
+    memset(&s, 0, sizeof(s));
+    memset(r, 0, sizeof(*r));
+    s.seed = r->seed = seed;
+    s.opt = o != NULL ? o : &quiet_opt;
+    s.log_cap = s.opt->log_lines ? s.opt->log_lines : 48;
+    s.log = calloc(s.log_cap, SIM_LOG_MAX);
+    s.rng = sim_rng_fork(seed, 0x4f524452); /* "ORDR" */
+    sim_randombytes_seed(seed);
+    draw_plan(&p, seed, &s.data, &err);
+    if (err != 0 || s.log == NULL) {
+        free(s.log);
+        return -1;
+    }
+    r->fault = p.fault;
+    r->nodes = p.nnodes;
+    r->participants = p.nparts;
+    r->mode = (unsigned)p.mode;
+    r->k = p.k;
+    setup_nodes(&s, &p);
+    setup_view(&s, &p);
+    schedule_fault(&s, &p);
+    FILE *out = s.opt->out ? s.opt->out : stdout;
+    for (unsigned i = 0; i < s.nnodes && err == 0; i++)
+        err = start_engine(&s, i);
+    s.now = 1;
+    if (err == 0 && start_round(&s, &p) != 0)
+        set_outcome(r, SIM_OUT_UNEXPLAINED, "the initiator refused ROUND_START");
+    else if (err == 0)
+        loop(&s, (uint64_t)p.deadline_s * 1000 + p.jump + 60000, &r->events);
+    if (err != 0 || s.oom) {
+        teardown(&s);
+        return -1;
+    }
+    if (r->outcome == SIM_OUT_DONE)
+        check_all(&s, r);
+    r->sim_ms = s.now;
+    r->messages = s.messages;
+    if (s.opt->verbose || (r->outcome != SIM_OUT_DONE && r->outcome != SIM_OUT_FAILED)) {
+        print_plan(&s, &p, out);
+        fprintf(out, "seed %llu: %s: %s\n", (unsigned long long)seed, sim_outcome_name(r->outcome),
+                r->why);
+        fprintf(out, "replay: SP_SIM_SEED=%llu build/tests/sim-campaign\nlast log lines:\n",
+                (unsigned long long)seed);
+        print_log(&s, out);
+    }
+    teardown(&s);
+    return 0;
+}

@@ -1,0 +1,258 @@
+/* The per-message privacy check (sim_check.h; the rules: README.md). */
+#include "sim_check.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/peer.h"
+#include "round/round.h"
+
+struct sim_final_el {
+    uint8_t key_type;
+    uint8_t e[SP_PEER_ELEMENT_BYTES];
+    uint32_t mask; /* participants that sent it in a FINAL */
+};
+
+void sim_check_init(struct sim_round_view *v)
+{
+    memset(v, 0, sizeof(*v));
+    for (unsigned i = 0; i < SIM_MAX_NODES; i++)
+        v->part_of[i] = -1;
+    for (unsigned i = 0; i < 32; i++)
+        v->node_of[i] = -1;
+}
+
+void sim_check_free(struct sim_round_view *v)
+{
+    free(v->els);
+    free(v->finals);
+    free(v->order);
+    v->els = NULL;
+    v->finals = NULL;
+    v->order = NULL;
+}
+
+static int finding(struct sim_round_view *v, int kind, const char *fmt, ...)
+{
+    char *dst = kind == 2 ? v->first_privacy : v->first_protocol;
+    uint64_t *count = kind == 2 ? &v->privacy : &v->protocol;
+    if ((*count)++ == 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(dst, SIM_CHECK_WHY, fmt, ap);
+        va_end(ap);
+    }
+    return kind;
+}
+
+bool sim_check_text_clean(const char *s, size_t len)
+{
+    static const char mark[] = SIM_VALUE_MARK;
+    for (size_t i = 0; i + 1 < len; i++)
+        if (s[i] == mark[0] && s[i + 1] == mark[1])
+            return false;
+    return true;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap * 2 : 64;
+    while (c < need)
+        c *= 2;
+    void *q = realloc(*p, c * elem);
+    if (q == NULL)
+        return -1;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+static long find_el(const struct sim_round_view *v, uint8_t kt, const uint8_t *e)
+{
+    for (size_t i = 0; i < v->nels; i++)
+        if (v->els[i].key_type == kt && memcmp(v->els[i].e, e, SP_PEER_ELEMENT_BYTES) == 0)
+            return (long)i;
+    return -1;
+}
+
+static const struct sim_final_ref *find_final(const struct sim_round_view *v, unsigned part,
+                                              uint8_t kt, uint32_t seq)
+{
+    for (size_t i = 0; i < v->nfinals; i++)
+        if (v->finals[i].part == part && v->finals[i].key_type == kt && v->finals[i].seq == seq)
+            return &v->finals[i];
+    return NULL;
+}
+
+/* Records a FINAL's elements: which participants hold each. */
+static int take_final(struct sim_round_view *v, unsigned pf, const struct sp_peer_final *f)
+{
+    if (find_final(v, pf, f->key_type, f->seq) != NULL)
+        return finding(v, 1, "FINAL (type %u, seq %u) of participant %u sent twice", f->key_type,
+                       f->seq, pf);
+    if (grow((void **)&v->finals, &v->cap_finals, v->nfinals + 1, sizeof(*v->finals)) != 0 ||
+        grow((void **)&v->order, &v->cap_order, v->norder + f->nelements, sizeof(*v->order)) != 0 ||
+        grow((void **)&v->els, &v->cap, v->nels + f->nelements, sizeof(*v->els)) != 0)
+        return finding(v, 1, "out of memory in the check");
+    v->finals[v->nfinals++] =
+        (struct sim_final_ref){(uint8_t)pf, f->key_type, f->seq, f->nelements, v->norder};
+    int rc = 0;
+    for (uint32_t i = 0; i < f->nelements; i++) {
+        const uint8_t *e = f->elements + (size_t)i * SP_PEER_ELEMENT_BYTES;
+        long at = find_el(v, f->key_type, e);
+        if (at < 0) {
+            at = (long)v->nels++;
+            v->els[at].key_type = f->key_type;
+            memcpy(v->els[at].e, e, SP_PEER_ELEMENT_BYTES);
+            v->els[at].mask = 0;
+        } else if (v->els[at].mask & (UINT32_C(1) << pf)) {
+            rc = finding(v, 1, "participant %u sent an element of type %u twice in its FINALs", pf,
+                         f->key_type);
+        }
+        v->els[at].mask |= UINT32_C(1) << pf;
+        v->order[v->norder++] = (uint32_t)at;
+    }
+    return rc;
+}
+
+/* Each holders value must be what the mode discloses for the element's
+ * holder set; the counting node's own FINAL never crosses a port, so its
+ * bit may or may not be in the set. */
+static int check_verdict(struct sim_round_view *v, unsigned pt, const struct sp_peer_verdict *vd)
+{
+    if (v->mode == SP_PROPOSAL_MODE_COUNTS)
+        return vd->nholders == 0
+                   ? 0
+                   : finding(v, 2, "VERDICT with %u holders to participant %u in counts mode",
+                             vd->nholders, pt);
+    const struct sim_final_ref *f = find_final(v, pt, vd->key_type, vd->seq);
+    if (f == NULL)
+        return finding(v, 1, "VERDICT (type %u, seq %u) to participant %u for no FINAL",
+                       vd->key_type, vd->seq, pt);
+    if (f->n != vd->nholders)
+        return finding(v, 1, "VERDICT (type %u, seq %u) to participant %u: %u holders for %u",
+                       vd->key_type, vd->seq, pt, vd->nholders, f->n);
+    for (uint32_t i = 0; i < vd->nholders; i++) {
+        uint32_t mask = v->els[v->order[f->first + i]].mask;
+        uint32_t d0 = sp_round_disclose(v->mode, mask, v->k, pt);
+        uint32_t d1 = sp_round_disclose(v->mode, mask | (UINT32_C(1) << v->counter), v->k, pt);
+        uint32_t h = vd->holders[i];
+        if (h == d0 || h == d1)
+            continue;
+        if (h & ~(d0 | d1))
+            return finding(v, 2,
+                           "VERDICT (type %u, seq %u) to participant %u discloses %#x where the "
+                           "mode allows %#x",
+                           vd->key_type, vd->seq, pt, h, d1);
+        return finding(v, 1, "VERDICT (type %u, seq %u) to participant %u: holders %#x, not %#x",
+                       vd->key_type, vd->seq, pt, h, d1);
+    }
+    return 0;
+}
+
+static int check_batch(struct sim_round_view *v, unsigned pf, unsigned pt,
+                       const struct sp_peer_batch *b)
+{
+    if (pt != sp_ring_succ(pf, v->n))
+        return finding(v, 2, "BATCH from participant %u to %u, not its ring successor", pf, pt);
+    if (b->origin >= v->n || b->hops < 1 || b->hops > v->n || (b->origin + b->hops) % v->n != pt)
+        return finding(v, 1, "BATCH from %u to %u with origin %u and hops %u", pf, pt, b->origin,
+                       b->hops);
+    if (b->origin == pt && b->hops != v->n)
+        return finding(v, 2, "participant %u receives its own values with %u of %u keys", pt,
+                       b->hops, v->n);
+    return 0;
+}
+
+static int check_done(struct sim_round_view *v, unsigned pf, const struct sp_peer_done *d)
+{
+    if (d->nsubjects > 0 && v->mode != SP_PROPOSAL_MODE_PARTNERS)
+        return finding(v, 2, "DONE of participant %u carries subject cells in mode %d", pf,
+                       v->mode);
+    for (uint32_t i = 0; i < d->nsubjects; i++) {
+        uint32_t h = d->subjects[i].holders;
+        if ((h & (0u - h)) != (UINT32_C(1) << pf))
+            return finding(v, 1, "DONE of participant %u: a subject cell %#x it is not lowest in",
+                           pf, h);
+    }
+    return 0;
+}
+
+static bool reason_clean(const struct sp_peer_reason *r)
+{
+    return sim_check_text_clean(r->reason, strlen(r->reason));
+}
+
+/* The rules of one decoded message of the view's round. */
+static int check_rules(struct sim_round_view *v, unsigned pf, unsigned pt,
+                       const struct sp_peer_msg *m)
+{
+    switch (m->type) {
+    case SP_PEER_PROPOSE:
+    case SP_PEER_START:
+        return pf == v->initiator ? 0
+                                  : finding(v, 1, "%s from participant %u, not the initiator",
+                                            sp_peer_type_name(m->type), pf);
+    case SP_PEER_ACCEPT:
+    case SP_PEER_REFUSE:
+    case SP_PEER_DONE:
+        if (pt != v->initiator)
+            return finding(v, 2, "%s to participant %u, not the initiator",
+                           sp_peer_type_name(m->type), pt);
+        return m->type == SP_PEER_DONE ? check_done(v, pf, &m->done) : 0;
+    case SP_PEER_BATCH:
+        return check_batch(v, pf, pt, &m->batch);
+    case SP_PEER_FINAL:
+        if (pt != v->counter)
+            return finding(v, 2, "FINAL from participant %u to %u, not the counting node", pf, pt);
+        return take_final(v, pf, &m->final);
+    case SP_PEER_VERDICT:
+        if (pf != v->counter)
+            return finding(v, 2, "VERDICT from participant %u, not the counting node", pf);
+        return check_verdict(v, pt, &m->verdict);
+    case SP_PEER_COUNTS:
+        if (pf != v->counter || pt != v->initiator)
+            return finding(v, 2, "COUNTS from participant %u to %u", pf, pt);
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+int sim_check_message(struct sim_round_view *v, unsigned from, unsigned to, const uint8_t *bytes,
+                      size_t len)
+{
+    struct sp_peer_msg m;
+    int rc = 0;
+
+    v->messages++;
+    if (sp_peer_decode(bytes, len, &m) != 0)
+        return finding(v, 1, "node %u sent node %u a message that does not decode", from, to);
+    if ((m.type == SP_PEER_REFUSE && !reason_clean(&m.refuse)) ||
+        (m.type == SP_PEER_ABORT && !reason_clean(&m.abort)) ||
+        (m.type == SP_PEER_ERROR && !reason_clean(&m.error))) {
+        rc = finding(v, 2, "a %s reason from node %u names a value", sp_peer_type_name(m.type),
+                     from);
+        goto out;
+    }
+    if (m.type == SP_PEER_ERROR || !v->have_id || memcmp(m.round_id, v->round_id, 16) != 0)
+        goto out; /* ERRORs answer anything; other rounds are not this view's */
+    if (to >= SIM_MAX_NODES || v->part_of[to] < 0) {
+        rc = finding(v, 2, "%s for the round sent to node %u, not a participant",
+                     sp_peer_type_name(m.type), to);
+        goto out;
+    }
+    if (from >= SIM_MAX_NODES || v->part_of[from] < 0) {
+        rc = finding(v, 1, "%s for the round sent by node %u, not a participant",
+                     sp_peer_type_name(m.type), from);
+        goto out;
+    }
+    rc = check_rules(v, (unsigned)v->part_of[from], (unsigned)v->part_of[to], &m);
+out:
+    sp_peer_msg_clear(&m);
+    return rc;
+}

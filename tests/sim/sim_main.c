@@ -1,0 +1,282 @@
+/*
+ * sim-campaign: runs seeded schedules of the round simulator and prints the
+ * figures (README.md). SP_SIM_SEED=<seed> replays one schedule verbosely.
+ *
+ *   sim-campaign [--count N] [--base SEED] [--procs P] [--seeds FILE] [--max-seconds S]
+ *
+ * Exits 1 when a schedule ended wrong, stuck, with a privacy violation or
+ * with a failure no fault explains (each printed with its seed).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sim.h"
+#include "sim_net.h"
+
+#define MAX_CLASSES 24
+#define MAX_BAD     32
+
+struct stats {
+    uint64_t schedules, outcome[SIM_OUT_COUNT];
+    uint64_t by_fault[SIM_FAULT_COUNT], fired[SIM_FAULT_COUNT];
+    uint64_t failed_by_fault[SIM_FAULT_COUNT], done_by_fault[SIM_FAULT_COUNT];
+    uint64_t by_mode[4], by_nodes[SIM_MAX_NODES + 1];
+    uint64_t sim_ms, messages, events, skipped;
+    char cls[MAX_CLASSES][48];
+    uint64_t cls_n[MAX_CLASSES];
+    uint64_t bad[MAX_BAD];
+    unsigned nbad;
+};
+
+static void add_class(struct stats *st, const char *c, uint64_t n)
+{
+    for (unsigned i = 0; i < MAX_CLASSES; i++) {
+        if (st->cls[i][0] == '\0')
+            snprintf(st->cls[i], sizeof(st->cls[i]), "%s", c);
+        if (strcmp(st->cls[i], c) == 0) {
+            st->cls_n[i] += n;
+            return;
+        }
+    }
+}
+
+static void account(struct stats *st, const struct sim_result *r)
+{
+    st->schedules++;
+    st->outcome[r->outcome]++;
+    st->by_fault[r->fault]++;
+    st->fired[r->fault] += r->fired;
+    if (r->outcome == SIM_OUT_FAILED) {
+        st->failed_by_fault[r->fault]++;
+        add_class(st, r->reason_class, 1);
+    }
+    if (r->outcome == SIM_OUT_DONE)
+        st->done_by_fault[r->fault]++;
+    st->by_mode[r->mode & 3]++;
+    st->by_nodes[r->nodes <= SIM_MAX_NODES ? r->nodes : 0]++;
+    st->sim_ms += r->sim_ms;
+    st->messages += r->messages;
+    st->events += r->events;
+    if (r->outcome >= SIM_OUT_WRONG && st->nbad < MAX_BAD)
+        st->bad[st->nbad++] = r->seed;
+}
+
+static void merge(struct stats *a, const struct stats *b)
+{
+    a->schedules += b->schedules;
+    for (int i = 0; i < SIM_OUT_COUNT; i++)
+        a->outcome[i] += b->outcome[i];
+    for (int i = 0; i < SIM_FAULT_COUNT; i++) {
+        a->by_fault[i] += b->by_fault[i];
+        a->fired[i] += b->fired[i];
+        a->failed_by_fault[i] += b->failed_by_fault[i];
+        a->done_by_fault[i] += b->done_by_fault[i];
+    }
+    for (int i = 0; i < 4; i++)
+        a->by_mode[i] += b->by_mode[i];
+    for (int i = 0; i <= SIM_MAX_NODES; i++)
+        a->by_nodes[i] += b->by_nodes[i];
+    a->sim_ms += b->sim_ms;
+    a->messages += b->messages;
+    a->events += b->events;
+    a->skipped += b->skipped;
+    for (unsigned i = 0; i < MAX_CLASSES && b->cls[i][0]; i++)
+        add_class(a, b->cls[i], b->cls_n[i]);
+    for (unsigned i = 0; i < b->nbad && a->nbad < MAX_BAD; i++)
+        a->bad[a->nbad++] = b->bad[i];
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Runs seeds[from, to) (or base + i when seeds is NULL) into st. */
+static int run_range(const uint64_t *seeds, uint64_t base, uint64_t from, uint64_t to,
+                     double deadline, struct stats *st)
+{
+    for (uint64_t i = from; i < to; i++) {
+        struct sim_result r;
+        if (deadline > 0 && now_s() > deadline) {
+            st->skipped += to - i;
+            break;
+        }
+        if (sim_run(seeds ? seeds[i] : base + i, NULL, &r) != 0) {
+            fprintf(stderr, "seed %" PRIu64 ": the simulator ran out of memory\n",
+                    seeds ? seeds[i] : base + i);
+            return -1;
+        }
+        account(st, &r);
+    }
+    return 0;
+}
+
+static void print_stats(const struct stats *st, double wall, unsigned procs)
+{
+    static const char *const modes[] = {"?", "counts", "threshold", "partners"};
+    printf("schedules            %" PRIu64 "\n", st->schedules);
+    printf("correct (done)       %" PRIu64 "\n", st->outcome[SIM_OUT_DONE]);
+    printf("failed cleanly       %" PRIu64 "\n", st->outcome[SIM_OUT_FAILED]);
+    for (int f = 0; f < SIM_FAULT_COUNT; f++)
+        if (st->by_fault[f])
+            printf("  %-12s schedules %6" PRIu64 "  fired %6" PRIu64 "  done %6" PRIu64
+                   "  failed cleanly %6" PRIu64 "\n",
+                   sim_fault_name(f), st->by_fault[f], st->fired[f], st->done_by_fault[f],
+                   st->failed_by_fault[f]);
+    printf("  failure reasons (first failed node):");
+    for (unsigned i = 0; i < MAX_CLASSES && st->cls[i][0]; i++)
+        printf("%s %s %" PRIu64, i ? "," : "", st->cls[i], st->cls_n[i]);
+    printf("\nwrong                %" PRIu64 " (must be 0)\n", st->outcome[SIM_OUT_WRONG]);
+    printf("stuck                %" PRIu64 " (must be 0)\n", st->outcome[SIM_OUT_STUCK]);
+    printf("privacy violations   %" PRIu64 " (must be 0)\n", st->outcome[SIM_OUT_PRIVACY]);
+    printf("unexplained failures %" PRIu64 " (must be 0)\n", st->outcome[SIM_OUT_UNEXPLAINED]);
+    printf("modes               ");
+    for (int m = 1; m <= 3; m++)
+        printf(" %s %" PRIu64, modes[m], st->by_mode[m]);
+    printf("\nnodes               ");
+    for (int n = 2; n <= SIM_MAX_NODES; n++)
+        printf(" %d:%" PRIu64, n, st->by_nodes[n]);
+    printf("\nmessages %" PRIu64 ", events %" PRIu64 ", simulated time %.1f h\n", st->messages,
+           st->events, (double)st->sim_ms / 3.6e6);
+    if (st->skipped)
+        printf("skipped (time limit) %" PRIu64 "\n", st->skipped);
+    for (unsigned i = 0; i < st->nbad; i++)
+        printf("bad seed %" PRIu64 "\n", st->bad[i]);
+    printf("wall time            %.1f s (%u processes)\n", wall, procs);
+}
+
+static int read_seeds(const char *path, uint64_t **out, uint64_t *n)
+{
+    FILE *f = fopen(path, "r");
+    char line[256];
+    uint64_t cap = 0;
+    if (f == NULL) {
+        fprintf(stderr, "%s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    *n = 0;
+    *out = NULL;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        char *end;
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        uint64_t v = strtoull(line, &end, 10);
+        if (end == line)
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            uint64_t *g = realloc(*out, cap * sizeof(*g));
+            if (g == NULL) {
+                fclose(f);
+                return -1;
+            }
+            *out = g;
+        }
+        (*out)[(*n)++] = v;
+    }
+    fclose(f);
+    return 0;
+}
+
+/* Splits [0, total) over procs children; each sends its stats on a pipe. */
+static int run_forked(const uint64_t *seeds, uint64_t base, uint64_t total, unsigned procs,
+                      double deadline, struct stats *st)
+{
+    int fds[16];
+    pid_t pids[16];
+    for (unsigned p = 0; p < procs; p++) {
+        int pfd[2];
+        if (pipe(pfd) != 0)
+            return -1;
+        pids[p] = fork();
+        if (pids[p] < 0)
+            return -1;
+        if (pids[p] == 0) {
+            static struct stats mine;
+            close(pfd[0]);
+            uint64_t from = total * p / procs, to = total * (p + 1) / procs;
+            int rc = run_range(seeds, base, from, to, deadline, &mine);
+            if (write(pfd[1], &mine, sizeof(mine)) != (ssize_t)sizeof(mine))
+                rc = -1;
+            _exit(rc == 0 ? 0 : 2);
+        }
+        close(pfd[1]);
+        fds[p] = pfd[0];
+    }
+    int rc = 0;
+    for (unsigned p = 0; p < procs; p++) {
+        static struct stats theirs;
+        int status;
+        if (read(fds[p], &theirs, sizeof(theirs)) != (ssize_t)sizeof(theirs))
+            rc = -1;
+        else
+            merge(st, &theirs);
+        close(fds[p]);
+        if (waitpid(pids[p], &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            rc = -1;
+    }
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t count = 10000, base = 1, nseeds = 0, *seeds = NULL;
+    unsigned procs = 2;
+    double max_s = 0;
+    static struct stats st;
+
+    if (sim_init() != 0) {
+        fprintf(stderr, "sim-campaign: libsodium did not start\n");
+        return 2;
+    }
+    const char *one = getenv("SP_SIM_SEED");
+    if (one != NULL && *one != '\0') {
+        struct sim_options o = {.verbose = true, .out = stdout, .log_lines = 400};
+        struct sim_result r;
+        if (sim_run(strtoull(one, NULL, 0), &o, &r) != 0)
+            return 2;
+        return r.outcome <= SIM_OUT_FAILED ? 0 : 1;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--count") == 0 && i + 1 < argc)
+            count = strtoull(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--base") == 0 && i + 1 < argc)
+            base = strtoull(argv[++i], NULL, 0);
+        else if (strcmp(argv[i], "--procs") == 0 && i + 1 < argc)
+            procs = (unsigned)strtoul(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--max-seconds") == 0 && i + 1 < argc)
+            max_s = strtod(argv[++i], NULL);
+        else if (strcmp(argv[i], "--seeds") == 0 && i + 1 < argc) {
+            if (read_seeds(argv[++i], &seeds, &nseeds) != 0)
+                return 2;
+            count = nseeds;
+        } else {
+            fprintf(stderr, "usage: sim-campaign [--count N] [--base SEED] [--procs P] "
+                            "[--seeds FILE] [--max-seconds S]\n");
+            return 2;
+        }
+    }
+    if (procs < 1 || procs > 16)
+        procs = 1;
+    double t0 = now_s();
+    double deadline = max_s > 0 ? t0 + max_s : 0;
+    int rc = procs > 1 && count >= procs ? run_forked(seeds, base, count, procs, deadline, &st)
+                                         : run_range(seeds, base, 0, count, deadline, &st);
+    print_stats(&st, now_s() - t0, procs > 1 && count >= procs ? procs : 1);
+    free(seeds);
+    if (rc != 0)
+        return 2;
+    return st.outcome[SIM_OUT_WRONG] + st.outcome[SIM_OUT_STUCK] + st.outcome[SIM_OUT_PRIVACY] +
+                       st.outcome[SIM_OUT_UNEXPLAINED] >
+                   0
+               ? 1
+               : 0;
+}
