@@ -524,7 +524,7 @@ int sp_round_agg_subjects(struct sp_round_agg *a, sp_round_agg_subject_fn fn, vo
     for (size_t i = 0; rc == 0 && i < c.cap; i++)
         if (c.key[i])
             keys[n++] = c.key[i];
-    if (rc == 0)
+    if (rc == 0 && n > 1) /* keys is NULL without cells: qsort(NULL, 0) is undefined */
         qsort(keys, n, sizeof(*keys), cmp_u64);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         size_t j = (size_t)(keys[i] * UINT64_C(0x9E3779B97F4A7C15) >> 32) & (c.cap - 1);

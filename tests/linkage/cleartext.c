@@ -402,7 +402,8 @@ static int link_record(struct sp_ct *ct, uint32_t r, size_t from, size_t to,
 static int links_by_rule(struct sp_ct *ct, const struct link_rule *rule, sp_ct_link_fn fn,
                          void *ctx)
 {
-    qsort(ct->keys, ct->nkeys, sizeof(*ct->keys), by_record);
+    if (ct->nkeys > 1) /* qsort with a NULL array is undefined, even of 0 */
+        qsort(ct->keys, ct->nkeys, sizeof(*ct->keys), by_record);
     size_t k = 0;
     for (uint32_t r = 0; r < ct->nrecords; r++) {
         size_t from = k;
@@ -722,7 +723,8 @@ int sp_ct_pairs(struct sp_ct *ct, uint32_t type_mask, int max_class, sp_ct_pair_
     size_t n = 0, cap = 0;
     int rc = 0;
 
-    qsort(ct->keys, ct->nkeys, sizeof(*ct->keys), by_value);
+    if (ct->nkeys > 1)
+        qsort(ct->keys, ct->nkeys, sizeof(*ct->keys), by_value);
     for (size_t i = 0; i < ct->nkeys && rc == 0;) {
         size_t j = i;
         while (j < ct->nkeys && ct->keys[j].value == ct->keys[i].value)
@@ -766,7 +768,8 @@ static int by_u128(const void *x, const void *y)
 /* Reports runs of equal (first, second) pairs of v[0..n) as cells. */
 static int report_cells(uint64_t (*v)[2], size_t n, sp_ct_cell_fn fn, void *ctx)
 {
-    qsort(v, n, sizeof(*v), by_u128);
+    if (n > 1)
+        qsort(v, n, sizeof(*v), by_u128);
     for (size_t i = 0; i < n;) {
         size_t j = i;
         while (j < n && v[j][0] == v[i][0] && v[j][1] == v[i][1])
@@ -884,7 +887,8 @@ int sp_ct_subjects(struct sp_ct *ct, const char *node, const struct sp_ct_round 
     }
     if ((v = malloc(SP_ENTITY_COUNT * nr * sizeof(*v))) == NULL)
         goto out;
-    qsort(ct->keys, ct->nkeys, sizeof(*ct->keys), by_value);
+    if (ct->nkeys > 1)
+        qsort(ct->keys, ct->nkeys, sizeof(*ct->keys), by_value);
     for (size_t i = 0; i < ct->nkeys;) {
         size_t j = i;
         while (j < ct->nkeys && ct->keys[j].value == ct->keys[i].value)

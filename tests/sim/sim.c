@@ -268,7 +268,7 @@ static void dispatch(struct sim *s, const struct sim_event *ev)
         break;
     case SIM_EV_STOP:
         sim_log(s, ev->node, "FAULT: stops");
-        s->fired = true;
+        s->fired = s->fired || s->view.part_of[ev->node] >= 0; /* a bystander stops: no fault */
         stop_engine(s, ev->node);
         break;
     case SIM_EV_RESTART:
@@ -278,7 +278,7 @@ static void dispatch(struct sim *s, const struct sim_event *ev)
         break;
     case SIM_EV_JUMP:
         sim_log(s, ev->node, "FAULT: clock jumps %llu ms", (unsigned long long)ev->len);
-        s->fired = true;
+        s->fired = s->fired || s->view.part_of[ev->node] >= 0;
         node->clock_offset += ev->len;
         break;
     }
@@ -287,13 +287,19 @@ static void dispatch(struct sim *s, const struct sim_event *ev)
         s->pending--;
 }
 
+/* Nothing in flight and no engine wants a tick: every round ended and left
+ * memory (scratch deleted, log heads in or given up). */
 static bool quiet(const struct sim *s)
 {
     if (s->pending > 0)
         return false;
-    for (unsigned i = 0; i < s->nnodes; i++)
-        if (s->node[i].up && s->node[i].eng != NULL && sp_engine_rounds_active(s->node[i].eng) > 0)
+    for (unsigned i = 0; i < s->nnodes; i++) {
+        const struct sim_node *n = &s->node[i];
+        if (n->up && n->eng != NULL &&
+            (sp_engine_rounds_active(n->eng) > 0 ||
+             sp_engine_next_tick_ms(n->eng, sim_now(s, i)) >= 0))
             return false;
+    }
     return true;
 }
 
@@ -324,7 +330,7 @@ static void setup_nodes(struct sim *s, const struct plan *p)
         struct sim_node *n = &s->node[i];
         n->sim = s;
         n->id = i;
-        snprintf(n->name, sizeof(n->name), "n%u", i);
+        snprintf(n->name, sizeof(n->name), "n%u", i % 100);
     }
     for (unsigned i = 0; i < p->nnodes; i++) {
         struct sim_node *n = &s->node[i];
@@ -441,6 +447,7 @@ static const char *reason_class(const char *r)
     static const struct {
         const char *word, *cls;
     } t[] = {
+        {"in state failed", "peer had failed"},
         {"deadline", "deadline"},
         {"unreachable", "peer unreachable"},
         {"restarted", "node restarted"},
@@ -461,6 +468,34 @@ static const char *reason_class(const char *r)
         if (strstr(scan, t[i].word) != NULL)
             return t[i].cls;
     return a != NULL ? "aborted by a peer" : "other";
+}
+
+/* Which failure reasons (classes of reason_class) each fault explains. A
+ * delay holds a link back less than the link grace and the deadline, so it
+ * explains none; a lie about set sizes changes no result. */
+static bool explains(int fault, const char *cls)
+{
+    static const char *const table[SIM_FAULT_COUNT] = {
+        [SIM_FAULT_NONE] = "",
+        [SIM_FAULT_DROP] = "|deadline|refused|peer error|",
+        [SIM_FAULT_DUP] = "|refused|deadline|peer error|",
+        [SIM_FAULT_REORDER] = "|refused|deadline|peer error|",
+        [SIM_FAULT_DELAY] = "",
+        [SIM_FAULT_CORRUPT] = "|deadline|refused|peer error|unexpected message|window|credit|"
+                              "verdict refused|",
+        [SIM_FAULT_STOP] = "|peer unreachable|deadline|",
+        [SIM_FAULT_RESTART] = "|peer unreachable|node restarted|deadline|",
+        [SIM_FAULT_LIE_VERDICT] = "|refused|verdict refused|",
+        [SIM_FAULT_LIE_SIZES] = "|refused|",
+        [SIM_FAULT_LIE_CREDIT] = "|refused|credit|window|",
+        [SIM_FAULT_CLOCK] = "|deadline|",
+    };
+    char key[64];
+    /* a peer that failed first (the fault's first effect) refuses what follows */
+    if (fault != SIM_FAULT_NONE && strcmp(cls, "peer had failed") == 0)
+        return true;
+    snprintf(key, sizeof(key), "|%s|", cls);
+    return fault >= 0 && fault < SIM_FAULT_COUNT && strstr(table[fault], key) != NULL;
 }
 
 static void set_outcome(struct sim_result *r, int outcome, const char *fmt, ...)
@@ -541,8 +576,13 @@ static void check_node(struct sim *s, unsigned n, const struct sim_expect *x, st
         return;
     }
     r->failed++;
+    const char *cls = reason_class(m.reason);
+    if (s->fired && !explains(s->fault, cls))
+        set_outcome(r, SIM_OUT_UNEXPLAINED, "%s %s (%s), which %s does not explain: %.300s",
+                    node->name, sp_round_state_name(m.state), cls, sim_fault_name(s->fault),
+                    m.reason);
     if (r->reason_class[0] == '\0') {
-        snprintf(r->reason_class, sizeof(r->reason_class), "%s", reason_class(m.reason));
+        snprintf(r->reason_class, sizeof(r->reason_class), "%s", cls);
         if (r->outcome == SIM_OUT_DONE)
             snprintf(r->why, sizeof(r->why), "%s %s: %.400s", node->name,
                      sp_round_state_name(m.state), m.reason);
@@ -594,6 +634,29 @@ static void print_plan(const struct sim *s, const struct plan *p, FILE *out)
     if (p->fault != SIM_FAULT_NONE)
         fprintf(out, " at node %s", s->node[p->fault_node].name);
     fprintf(out, "\n");
+}
+
+/* The plan, the outcome, the replay command and the last log lines, in one
+ * write (two campaign processes share the output). */
+static void report(const struct sim *s, const struct plan *p, const struct sim_result *r, FILE *out)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (m == NULL)
+        return;
+    print_plan(s, p, m);
+    fprintf(m, "seed %llu: %s: %s\n", (unsigned long long)s->seed, sim_outcome_name(r->outcome),
+            r->why);
+    fprintf(m, "replay: SP_SIM_SEED=%llu build/tests/sim-campaign\nlast log lines:\n",
+            (unsigned long long)s->seed);
+    print_log(s, m);
+    if (fclose(m) == 0) {
+        fflush(out);
+        fwrite(buf, 1, len, out);
+        fflush(out);
+    }
+    free(buf);
 }
 
 static void teardown(struct sim *s)
@@ -658,14 +721,8 @@ int sim_run(uint64_t seed, const struct sim_options *o, struct sim_result *r)
         check_all(&s, r);
     r->sim_ms = s.now;
     r->messages = s.messages;
-    if (s.opt->verbose || (r->outcome != SIM_OUT_DONE && r->outcome != SIM_OUT_FAILED)) {
-        print_plan(&s, &p, out);
-        fprintf(out, "seed %llu: %s: %s\n", (unsigned long long)seed, sim_outcome_name(r->outcome),
-                r->why);
-        fprintf(out, "replay: SP_SIM_SEED=%llu build/tests/sim-campaign\nlast log lines:\n",
-                (unsigned long long)seed);
-        print_log(&s, out);
-    }
+    if (s.opt->verbose || (r->outcome != SIM_OUT_DONE && r->outcome != SIM_OUT_FAILED))
+        report(&s, &p, r, out);
     teardown(&s);
     return 0;
 }

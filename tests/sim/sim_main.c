@@ -4,10 +4,14 @@
  *
  *   sim-campaign [--count N] [--base SEED] [--procs P] [--seeds FILE] [--max-seconds S]
  *
+ * Seeds: those of FILE (one a line, # comments), then with --count (or
+ * without FILE) base .. base + N - 1; split over P processes (default 2).
+ *
  * Exits 1 when a schedule ended wrong, stuck, with a privacy violation or
  * with a failure no fault explains (each printed with its seed).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +23,7 @@
 #include "sim.h"
 #include "sim_net.h"
 
-#define MAX_CLASSES 24
+#define MAX_CLASSES 96
 #define MAX_BAD     32
 
 struct stats {
@@ -28,7 +32,7 @@ struct stats {
     uint64_t failed_by_fault[SIM_FAULT_COUNT], done_by_fault[SIM_FAULT_COUNT];
     uint64_t by_mode[4], by_nodes[SIM_MAX_NODES + 1];
     uint64_t sim_ms, messages, events, skipped;
-    char cls[MAX_CLASSES][48];
+    char cls[MAX_CLASSES][96];
     uint64_t cls_n[MAX_CLASSES];
     uint64_t bad[MAX_BAD];
     unsigned nbad;
@@ -53,8 +57,10 @@ static void account(struct stats *st, const struct sim_result *r)
     st->by_fault[r->fault]++;
     st->fired[r->fault] += r->fired;
     if (r->outcome == SIM_OUT_FAILED) {
+        char key[96];
         st->failed_by_fault[r->fault]++;
-        add_class(st, r->reason_class, 1);
+        snprintf(key, sizeof(key), "%s: %s", sim_fault_name(r->fault), r->reason_class);
+        add_class(st, key, 1);
     }
     if (r->outcome == SIM_OUT_DONE)
         st->done_by_fault[r->fault]++;
@@ -131,10 +137,21 @@ static void print_stats(const struct stats *st, double wall, unsigned procs)
                    "  failed cleanly %6" PRIu64 "\n",
                    sim_fault_name(f), st->by_fault[f], st->fired[f], st->done_by_fault[f],
                    st->failed_by_fault[f]);
-    printf("  failure reasons (first failed node):");
-    for (unsigned i = 0; i < MAX_CLASSES && st->cls[i][0]; i++)
-        printf("%s %s %" PRIu64, i ? "," : "", st->cls[i], st->cls_n[i]);
-    printf("\nwrong                %" PRIu64 " (must be 0)\n", st->outcome[SIM_OUT_WRONG]);
+    printf("failed cleanly by fault and reason (the first failed node's):\n");
+    for (int f = 0; f < SIM_FAULT_COUNT; f++) {
+        size_t len = strlen(sim_fault_name(f));
+        bool any = false;
+        for (unsigned i = 0; i < MAX_CLASSES && st->cls[i][0]; i++) {
+            if (strncmp(st->cls[i], sim_fault_name(f), len) != 0 || st->cls[i][len] != ':')
+                continue;
+            printf("%s %s %" PRIu64, any ? "," : "  ", st->cls[i] + (any ? len + 2 : 0),
+                   st->cls_n[i]);
+            any = true;
+        }
+        if (any)
+            printf("\n");
+    }
+    printf("wrong                %" PRIu64 " (must be 0)\n", st->outcome[SIM_OUT_WRONG]);
     printf("stuck                %" PRIu64 " (must be 0)\n", st->outcome[SIM_OUT_STUCK]);
     printf("privacy violations   %" PRIu64 " (must be 0)\n", st->outcome[SIM_OUT_PRIVACY]);
     printf("unexplained failures %" PRIu64 " (must be 0)\n", st->outcome[SIM_OUT_UNEXPLAINED]);
@@ -220,8 +237,12 @@ static int run_forked(const uint64_t *seeds, uint64_t base, uint64_t total, unsi
         else
             merge(st, &theirs);
         close(fds[p]);
-        if (waitpid(pids[p], &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        if (waitpid(pids[p], &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            fprintf(stderr, "sim-campaign: process %u of %u %s %d: its schedules are not counted\n",
+                    p + 1, procs, WIFSIGNALED(status) ? "died of signal" : "exited with",
+                    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
             rc = -1;
+        }
     }
     return rc;
 }
@@ -245,10 +266,12 @@ int main(int argc, char **argv)
             return 2;
         return r.outcome <= SIM_OUT_FAILED ? 0 : 1;
     }
+    bool counted = false;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--count") == 0 && i + 1 < argc)
+        if (strcmp(argv[i], "--count") == 0 && i + 1 < argc) {
             count = strtoull(argv[++i], NULL, 10);
-        else if (strcmp(argv[i], "--base") == 0 && i + 1 < argc)
+            counted = true;
+        } else if (strcmp(argv[i], "--base") == 0 && i + 1 < argc)
             base = strtoull(argv[++i], NULL, 0);
         else if (strcmp(argv[i], "--procs") == 0 && i + 1 < argc)
             procs = (unsigned)strtoul(argv[++i], NULL, 10);
@@ -257,7 +280,6 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--seeds") == 0 && i + 1 < argc) {
             if (read_seeds(argv[++i], &seeds, &nseeds) != 0)
                 return 2;
-            count = nseeds;
         } else {
             fprintf(stderr, "usage: sim-campaign [--count N] [--base SEED] [--procs P] "
                             "[--seeds FILE] [--max-seconds S]\n");
@@ -266,6 +288,17 @@ int main(int argc, char **argv)
     }
     if (procs < 1 || procs > 16)
         procs = 1;
+    /* the seeds of the file, then base .. base + count - 1 (with --count) */
+    if (nseeds > 0) {
+        uint64_t extra = counted ? count : 0;
+        uint64_t *all = realloc(seeds, (nseeds + extra) * sizeof(*all));
+        if (all == NULL)
+            return 2;
+        for (uint64_t i = 0; i < extra; i++)
+            all[nseeds + i] = base + i;
+        seeds = all;
+        count = nseeds + extra;
+    }
     double t0 = now_s();
     double deadline = max_s > 0 ? t0 + max_s : 0;
     int rc = procs > 1 && count >= procs ? run_forked(seeds, base, count, procs, deadline, &st)
