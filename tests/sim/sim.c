@@ -13,6 +13,7 @@
 
 #include "common/keytype.h"
 #include "proto/control.h"
+#include "proto/peer.h"
 #include "proto/proposal.h"
 #include "round/round.h"
 #include "round/round_meta.h"
@@ -46,7 +47,7 @@ struct plan {
     uint32_t batch_size, window, deadline_s;
     unsigned workers, scale;
     int fault;
-    unsigned fault_node, per_mille, budget;
+    unsigned fault_node, cut_peer, per_mille, budget;
     uint64_t fault_at, back_after, jump;
 };
 
@@ -98,8 +99,15 @@ static void draw_fault(struct plan *p, struct sim_rng *r)
         p->fault_node = p->ring[p->counter];
     if (p->fault == SIM_FAULT_LIE_SIZES) /* the initiator sends no ACCEPT */
         p->fault_node = p->ring[(p->initiator + 1 + sim_rng_below(r, p->nparts - 1)) % p->nparts];
-    if (p->fault == SIM_FAULT_LIE_CREDIT)
+    if (p->fault == SIM_FAULT_LIE_CREDIT || p->fault == SIM_FAULT_CANCEL)
         p->fault_node = p->ring[sim_rng_below(r, p->nparts)];
+    if (p->fault == SIM_FAULT_CUT) { /* two participants; back after 1-8 s */
+        p->fault_node = p->ring[sim_rng_below(r, p->nparts)];
+        p->cut_peer = p->ring[(p->initiator + 1 + sim_rng_below(r, p->nparts - 1)) % p->nparts];
+        if (p->cut_peer == p->fault_node)
+            p->cut_peer = p->ring[p->initiator];
+        p->back_after = sim_rng_range(r, 1000, 8000);
+    }
 }
 
 static void draw_plan(struct plan *p, uint64_t seed, struct sim_data *d, int *err)
@@ -166,10 +174,21 @@ struct sp_engine_now sim_now(const struct sim *s, unsigned n)
                                   SIM_WALL_T0 + s->now};
 }
 
+bool sim_link_cut(const struct sim *s, unsigned a, unsigned b)
+{
+    return s->fault == SIM_FAULT_CUT && s->now >= s->cut_from && s->now < s->cut_to &&
+           ((s->cut_a == a && s->cut_b == b) || (s->cut_a == b && s->cut_b == a));
+}
+
+/* Events that keep a schedule going (ticks do not). */
+static bool counts_pending(int kind)
+{
+    return kind != SIM_EV_TICK;
+}
+
 void sim_push(struct sim *s, const struct sim_event *ev)
 {
-    if (ev->kind == SIM_EV_MSG || ev->kind == SIM_EV_JOB || ev->kind == SIM_EV_STOP ||
-        ev->kind == SIM_EV_RESTART || ev->kind == SIM_EV_JUMP)
+    if (counts_pending(ev->kind))
         s->pending++;
     if (sim_queue_push(&s->q, ev) != 0) {
         s->oom = true;
@@ -223,6 +242,29 @@ static void stop_engine(struct sim *s, unsigned n)
     node->incarnation++;
 }
 
+/* On replay: every delivery in the log ("<- TYPE from n2 (key type, seq)"). */
+static void trace(struct sim *s, const struct sim_event *ev)
+{
+    struct sp_peer_msg m;
+    if (sp_peer_decode(ev->ptr, ev->len, &m) != 0) {
+        sim_log(s, ev->node, "<- %zu bytes from %s that do not decode%s", ev->len,
+                s->node[ev->from].name, ev->fault ? " (faulted)" : "");
+        return;
+    }
+    unsigned kt = 0, seq = 0;
+    if (m.type == SP_PEER_BATCH)
+        kt = m.batch.key_type, seq = m.batch.seq;
+    else if (m.type == SP_PEER_FINAL)
+        kt = m.final.key_type, seq = m.final.seq;
+    else if (m.type == SP_PEER_VERDICT)
+        kt = m.verdict.key_type, seq = m.verdict.seq;
+    else if (m.type == SP_PEER_CREDIT)
+        kt = m.credit.key_type, seq = m.credit.seq;
+    sim_log(s, ev->node, "<- %s from %s (type %u, seq %u)%s", sp_peer_type_name(m.type),
+            s->node[ev->from].name, kt, seq, ev->fault ? " (faulted)" : "");
+    sp_peer_msg_clear(&m);
+}
+
 static void deliver(struct sim *s, const struct sim_event *ev)
 {
     struct sim_node *node = &s->node[ev->node];
@@ -231,6 +273,8 @@ static void deliver(struct sim *s, const struct sim_event *ev)
         return;
     }
     struct sim_reply reply = {ev->from};
+    if (s->opt->verbose)
+        trace(s, ev);
     sp_engine_on_peer(node->eng, (size_t)node->peer_of[ev->from], &reply, ev->ptr, ev->len,
                       sim_now(s, ev->node));
     free(ev->ptr);
@@ -248,6 +292,22 @@ static void run_job(struct sim *s, const struct sim_event *ev)
         job->ran = true;
     }
     sp_engine_job_done(node->eng, job, sim_now(s, ev->node));
+}
+
+/* The operator of node n cancels the round (control ROUND_CANCEL). */
+static void cancel(struct sim *s, unsigned n)
+{
+    static struct sp_ctl_request req;
+    struct sp_ctl_reply rep;
+    if (!s->node[n].up || s->node[n].eng == NULL || !s->view.have_id)
+        return;
+    memset(&req, 0, sizeof(req));
+    req.op = SP_CTL_ROUND_CANCEL;
+    memcpy(req.round_cancel.round_id, s->view.round_id, SP_ROUND_ID_BYTES);
+    int rc = sp_engine_control(s->node[n].eng, &req, &rep, sim_now(s, n));
+    sim_log(s, n, "FAULT: the operator cancels the round: %s", rc == 0 ? "cancelled" : rep.message);
+    s->fired = s->fired || rc == 0;
+    sp_ctl_reply_clear(&rep);
 }
 
 static void dispatch(struct sim *s, const struct sim_event *ev)
@@ -276,14 +336,21 @@ static void dispatch(struct sim *s, const struct sim_event *ev)
         if (start_engine(s, ev->node) != 0)
             s->oom = true;
         break;
+    case SIM_EV_CUT:
+        sim_log(s, ev->node, "FAULT: link to %s %s", s->node[ev->from].name,
+                ev->len ? "cut" : "back");
+        s->fired = s->fired || (ev->len && s->view.part_of[ev->node] >= 0);
+        break;
+    case SIM_EV_CANCEL:
+        cancel(s, ev->node);
+        break;
     case SIM_EV_JUMP:
         sim_log(s, ev->node, "FAULT: clock jumps %llu ms", (unsigned long long)ev->len);
         s->fired = s->fired || s->view.part_of[ev->node] >= 0;
         node->clock_offset += ev->len;
         break;
     }
-    if (ev->kind == SIM_EV_MSG || ev->kind == SIM_EV_JOB || ev->kind == SIM_EV_STOP ||
-        ev->kind == SIM_EV_RESTART || ev->kind == SIM_EV_JUMP)
+    if (counts_pending(ev->kind))
         s->pending--;
 }
 
@@ -366,6 +433,7 @@ static void setup_view(struct sim *s, const struct plan *p)
         v->node_of[i] = (int)p->ring[i];
         v->part_of[p->ring[i]] = (int)i;
         v->types[i] = p->types[i];
+        sim_data_distinct(&s->data.node[p->ring[i]], p->types[i], v->sizes[i]);
     }
     v->initiator = p->initiator;
     v->counter = p->counter;
@@ -437,6 +505,23 @@ static void schedule_fault(struct sim *s, const struct plan *p)
         ev.len = p->jump;
         sim_push(s, &ev);
     }
+    if (p->fault == SIM_FAULT_CUT) {
+        s->cut_a = p->fault_node;
+        s->cut_b = p->cut_peer;
+        s->cut_from = p->fault_at;
+        s->cut_to = p->fault_at + p->back_after;
+        ev.kind = SIM_EV_CUT;
+        ev.from = (uint8_t)p->cut_peer;
+        ev.len = 1;
+        sim_push(s, &ev);
+        ev.at = s->cut_to;
+        ev.len = 0;
+        sim_push(s, &ev);
+    }
+    if (p->fault == SIM_FAULT_CANCEL) {
+        ev.kind = SIM_EV_CANCEL;
+        sim_push(s, &ev);
+    }
 }
 
 /* ---- the checks ------------------------------------------------------------------ */
@@ -448,6 +533,7 @@ static const char *reason_class(const char *r)
         const char *word, *cls;
     } t[] = {
         {"in state failed", "peer had failed"},
+        {"cancel", "cancelled"},
         {"deadline", "deadline"},
         {"unreachable", "peer unreachable"},
         {"restarted", "node restarted"},
@@ -489,6 +575,8 @@ static bool explains(int fault, const char *cls)
         [SIM_FAULT_LIE_SIZES] = "|refused|",
         [SIM_FAULT_LIE_CREDIT] = "|refused|credit|window|",
         [SIM_FAULT_CLOCK] = "|deadline|",
+        [SIM_FAULT_CUT] = "|peer unreachable|",
+        [SIM_FAULT_CANCEL] = "|cancelled|",
     };
     char key[64];
     /* a peer that failed first (the fault's first effect) refuses what follows */
@@ -573,11 +661,18 @@ static void check_node(struct sim *s, unsigned n, const struct sim_expect *x, st
     if (m.state == SP_ROUND_DONE) {
         r->done++;
         check_done(s, n, x, r);
+        if (node->audit_results == 0)
+            set_outcome(r, SIM_OUT_WRONG, "%s is done without a round_result audit entry",
+                        node->name);
         return;
     }
     r->failed++;
+    if (m.state == SP_ROUND_FAILED && node->audit_failed == 0)
+        set_outcome(r, SIM_OUT_WRONG, "%s failed without a round_failed audit entry", node->name);
     const char *cls = reason_class(m.reason);
-    if (s->fired && !explains(s->fault, cls))
+    /* a link back within the link grace (5 s) explains nothing */
+    bool short_cut = s->fault == SIM_FAULT_CUT && s->cut_to - s->cut_from < 5000;
+    if (s->fired && (short_cut || !explains(s->fault, cls)))
         set_outcome(r, SIM_OUT_UNEXPLAINED, "%s %s (%s), which %s does not explain: %.300s",
                     node->name, sp_round_state_name(m.state), cls, sim_fault_name(s->fault),
                     m.reason);
@@ -608,6 +703,7 @@ static void check_all(struct sim *s, struct sim_result *r)
     for (unsigned i = 0; i < s->nnodes; i++)
         check_node(s, i, &x, r);
     sim_expect_free(&x);
+    sim_check_finals_complete(&s->view);
     if (s->view.privacy > 0)
         set_outcome(r, SIM_OUT_PRIVACY, "%s", s->view.first_privacy);
     if (s->privacy_texts > 0)

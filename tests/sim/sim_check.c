@@ -99,7 +99,7 @@ static int take_final(struct sim_round_view *v, unsigned pf, const struct sp_pee
         grow((void **)&v->els, &v->cap, v->nels + f->nelements, sizeof(*v->els)) != 0)
         return finding(v, 1, "out of memory in the check");
     v->finals[v->nfinals++] =
-        (struct sim_final_ref){(uint8_t)pf, f->key_type, f->seq, f->nelements, v->norder};
+        (struct sim_final_ref){(uint8_t)pf, f->key_type, f->seq, f->nelements, f->last, v->norder};
     int rc = 0;
     for (uint32_t i = 0; i < f->nelements; i++) {
         const uint8_t *e = f->elements + (size_t)i * SP_PEER_ELEMENT_BYTES;
@@ -182,6 +182,41 @@ static int check_done(struct sim_round_view *v, unsigned pf, const struct sp_pee
     return 0;
 }
 
+/* ACCEPT declares the sender's distinct values of the types it offers. */
+static int check_accept(struct sim_round_view *v, unsigned pf, const struct sp_peer_accept *a)
+{
+    for (uint32_t i = 0; i < a->nset_sizes; i++) {
+        uint8_t t = a->set_sizes[i].key_type;
+        if (t >= 17 || !(v->types[pf] & (UINT32_C(1) << t)))
+            return finding(v, 1, "ACCEPT of participant %u announces type %u it does not offer", pf,
+                           t);
+        if (a->set_sizes[i].count != v->sizes[pf][t])
+            return finding(v, 1, "ACCEPT of participant %u: %llu values of type %u, it has %llu",
+                           pf, (unsigned long long)a->set_sizes[i].count, t,
+                           (unsigned long long)v->sizes[pf][t]);
+    }
+    return 0;
+}
+
+int sim_check_finals_complete(struct sim_round_view *v)
+{
+    for (size_t i = 0; i < v->nfinals; i++) {
+        const struct sim_final_ref *f = &v->finals[i];
+        if (!f->last || f->part == v->counter)
+            continue;
+        uint64_t sum = 0;
+        for (size_t j = 0; j < v->nfinals; j++)
+            if (v->finals[j].part == f->part && v->finals[j].key_type == f->key_type)
+                sum += v->finals[j].n;
+        if (f->key_type < 17 && sum != v->sizes[f->part][f->key_type])
+            return finding(v, 1,
+                           "participant %u sent %llu values of type %u in FINALs, it has %llu",
+                           f->part, (unsigned long long)sum, f->key_type,
+                           (unsigned long long)v->sizes[f->part][f->key_type]);
+    }
+    return 0;
+}
+
 static bool reason_clean(const struct sp_peer_reason *r)
 {
     return sim_check_text_clean(r->reason, strlen(r->reason));
@@ -203,6 +238,8 @@ static int check_rules(struct sim_round_view *v, unsigned pf, unsigned pt,
         if (pt != v->initiator)
             return finding(v, 2, "%s to participant %u, not the initiator",
                            sp_peer_type_name(m->type), pt);
+        if (m->type == SP_PEER_ACCEPT)
+            return check_accept(v, pf, &m->accept);
         return m->type == SP_PEER_DONE ? check_done(v, pf, &m->done) : 0;
     case SP_PEER_BATCH:
         return check_batch(v, pf, pt, &m->batch);

@@ -30,7 +30,8 @@ struct sim_round_view {
     unsigned initiator, counter; /* participant indices */
     int mode;                    /* enum sp_proposal_mode */
     unsigned k;
-    uint32_t types[32]; /* key types each participant offers */
+    uint32_t types[32];     /* key types each participant offers */
+    uint64_t sizes[32][17]; /* its distinct values per key type (what ACCEPT says) */
     /* every FINAL element seen, with the participants that sent it */
     struct sim_final_el *els;
     size_t nels, cap;
@@ -39,6 +40,7 @@ struct sim_round_view {
     struct sim_final_ref {
         uint8_t part, key_type;
         uint32_t seq, n;
+        bool last;
         size_t first; /* into order[] */
     } * finals;
     size_t nfinals, cap_finals;
@@ -60,6 +62,11 @@ void sim_check_free(struct sim_round_view *v);
  * rules that need no round. */
 int sim_check_message(struct sim_round_view *v, unsigned from, unsigned to, const uint8_t *bytes,
                       size_t len);
+
+/* After the round: every participant other than the counting node that
+ * sent the last FINAL of a key type sent exactly its distinct values of that
+ * type. Returns 0 or 1 (a protocol violation, counted and described). */
+int sim_check_finals_complete(struct sim_round_view *v);
 
 /* Checks a text a node produced (log line, reason) for a value. */
 bool sim_check_text_clean(const char *s, size_t len);

@@ -69,7 +69,10 @@ struct sim {
     int fault;
     unsigned fault_node;
     bool fired;
-    unsigned lied_to;       /* VERDICT lie: the node told too much (or SIM_MAX_NODES) */
+    unsigned lied_to; /* VERDICT lie: the node told too much (or SIM_MAX_NODES) */
+    /* link-cut: the link cut_a - cut_b is down from cut_from until cut_to */
+    unsigned cut_a, cut_b;
+    uint64_t cut_from, cut_to;
     uint64_t privacy_texts; /* log lines that named a value */
     /* the log ring */
     char (*log)[SIM_LOG_MAX];
@@ -83,6 +86,8 @@ void sim_log(struct sim *s, unsigned node, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Fills node n's ports and configuration. */
 void sim_ports_init(struct sim *s, unsigned n);
+/* Whether the link a - b is cut at the simulator's time. */
+bool sim_link_cut(const struct sim *s, unsigned a, unsigned b);
 /* Queues a delivery, counting it as pending. */
 void sim_push(struct sim *s, const struct sim_event *ev);
 

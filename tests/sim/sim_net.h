@@ -29,6 +29,8 @@ enum sim_fault {
     SIM_FAULT_LIE_SIZES,   /* a node declares wrong set sizes in ACCEPT */
     SIM_FAULT_LIE_CREDIT,  /* a node sends a CREDIT for nothing it received */
     SIM_FAULT_CLOCK,       /* a node's monotonic clock leaps past the deadline */
+    SIM_FAULT_CUT,         /* the link between two participants is down for 1-8 s */
+    SIM_FAULT_CANCEL,      /* an operator cancels the round at a node */
     SIM_FAULT_COUNT
 };
 

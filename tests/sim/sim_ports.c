@@ -344,7 +344,9 @@ static void route(struct sim *s, unsigned from, unsigned to, const uint8_t *byte
     struct sim_delivery d[2];
     if (!s->node[from].up || !s->node[to].up)
         return; /* the link is down: ZeroMQ would drop it with the peer */
-    int nd = sim_net_route(&s->net, from, to, s->now, bytes, len, d);
+    /* a cut link keeps what is sent (ZeroMQ queues it) until it is back */
+    uint64_t now = sim_link_cut(s, from, to) ? s->cut_to : s->now;
+    int nd = sim_net_route(&s->net, from, to, now, bytes, len, d);
     if (nd < 0) {
         s->oom = true;
         return;
@@ -428,9 +430,14 @@ static bool link_up_port(void *ctx, size_t peer, uint64_t *since_ms)
     const struct sim_node *other = &s->node[node->peer_node[peer]];
     uint64_t changed =
         node->link_changed > other->link_changed ? node->link_changed : other->link_changed;
+    bool cut = sim_link_cut(s, node->id, other->id);
+    if (s->fault == SIM_FAULT_CUT && s->cut_from <= s->now && s->cut_from > changed &&
+        ((s->cut_a == node->id && s->cut_b == other->id) ||
+         (s->cut_b == node->id && s->cut_a == other->id)))
+        changed = cut ? s->cut_from : s->cut_to;
     if (since_ms != NULL)
         *since_ms = SIM_MONO_T0 + changed + node->clock_offset;
-    return node->up && other->up;
+    return node->up && other->up && !cut;
 }
 
 void sim_ports_init(struct sim *s, unsigned n)

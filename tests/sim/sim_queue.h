@@ -16,6 +16,8 @@ enum sim_ev_kind {
     SIM_EV_STOP = 4,    /* `node` stops: its links go down */
     SIM_EV_RESTART = 5, /* `node` comes back as a fresh engine on its store */
     SIM_EV_JUMP = 6,    /* `node`'s monotonic clock leaps forward by `len` ms */
+    SIM_EV_CUT = 7,     /* the link `node` - `from` goes down (len 1) or up (len 0) */
+    SIM_EV_CANCEL = 8,  /* `node`'s operator cancels the round */
 };
 
 struct sim_event {
