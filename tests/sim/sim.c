@@ -110,12 +110,14 @@ static void draw_fault(struct plan *p, struct sim_rng *r)
     }
 }
 
-static void draw_plan(struct plan *p, uint64_t seed, struct sim_data *d, int *err)
+static void draw_plan(struct plan *p, uint64_t seed, bool stress, struct sim_data *d, int *err)
 {
     struct sim_rng r = sim_rng_fork(seed, 0x504c414e); /* "PLAN" */
     memset(p, 0, sizeof(*p));
     p->nnodes = draw_nodes(&r);
     p->scale = sim_rng_chance(&r, 100) ? 2 : 1;
+    if (stress) /* more data: more batches, full windows */
+        p->scale = (unsigned)sim_rng_range(&r, 2, 4);
     struct sim_rng dr = sim_rng_fork(seed, 0x44415441); /* "DATA" */
     *err = sim_data_generate(d, p->nnodes, p->scale, &dr);
     p->nparts = p->nnodes;
@@ -141,6 +143,10 @@ static void draw_plan(struct plan *p, uint64_t seed, struct sim_data *d, int *er
     p->workers = (unsigned)sim_rng_range(&r, 1, 3);
     p->deadline_s = 30;
     draw_fault(p, &r);
+    if (stress) { /* more of the message fault */
+        p->per_mille = (unsigned)sim_rng_range(&r, 20, 200);
+        p->budget = (unsigned)sim_rng_range(&r, 1, 8);
+    }
 }
 
 /* ---- the log ring ------------------------------------------------------------------ */
@@ -788,7 +794,7 @@ int sim_run(uint64_t seed, const struct sim_options *o, struct sim_result *r)
     s.log = calloc(s.log_cap, SIM_LOG_MAX);
     s.rng = sim_rng_fork(seed, 0x4f524452); /* "ORDR" */
     sim_randombytes_seed(seed);
-    draw_plan(&p, seed, &s.data, &err);
+    draw_plan(&p, seed, s.opt->stress, &s.data, &err);
     if (err != 0 || s.log == NULL) {
         free(s.log);
         return -1;

@@ -98,6 +98,8 @@ static void merge(struct stats *a, const struct stats *b)
         a->bad[a->nbad++] = b->bad[i];
 }
 
+static struct sim_options run_opt;
+
 static double now_s(void)
 {
     struct timespec t;
@@ -115,7 +117,7 @@ static int run_range(const uint64_t *seeds, uint64_t base, uint64_t from, uint64
             st->skipped += to - i;
             break;
         }
-        if (sim_run(seeds ? seeds[i] : base + i, NULL, &r) != 0) {
+        if (sim_run(seeds ? seeds[i] : base + i, &run_opt, &r) != 0) {
             fprintf(stderr, "seed %" PRIu64 ": the simulator ran out of memory\n",
                     seeds ? seeds[i] : base + i);
             return -1;
@@ -260,7 +262,11 @@ int main(int argc, char **argv)
     }
     const char *one = getenv("SP_SIM_SEED");
     if (one != NULL && *one != '\0') {
-        struct sim_options o = {.verbose = true, .out = stdout, .log_lines = 400};
+        const char *stress = getenv("SP_SIM_STRESS");
+        struct sim_options o = {.verbose = true,
+                                .out = stdout,
+                                .log_lines = 400,
+                                .stress = stress != NULL && *stress == '1'};
         struct sim_result r;
         if (sim_run(strtoull(one, NULL, 0), &o, &r) != 0)
             return 2;
@@ -275,6 +281,8 @@ int main(int argc, char **argv)
             base = strtoull(argv[++i], NULL, 0);
         else if (strcmp(argv[i], "--procs") == 0 && i + 1 < argc)
             procs = (unsigned)strtoul(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--stress") == 0)
+            run_opt.stress = true;
         else if (strcmp(argv[i], "--max-seconds") == 0 && i + 1 < argc)
             max_s = strtod(argv[++i], NULL);
         else if (strcmp(argv[i], "--seeds") == 0 && i + 1 < argc) {
@@ -282,7 +290,7 @@ int main(int argc, char **argv)
                 return 2;
         } else {
             fprintf(stderr, "usage: sim-campaign [--count N] [--base SEED] [--procs P] "
-                            "[--seeds FILE] [--max-seconds S]\n");
+                            "[--seeds FILE] [--max-seconds S] [--stress]\n");
             return 2;
         }
     }
