@@ -743,3 +743,80 @@ const struct sp_config_peer *sp_config_peer_by_curve(const struct sp_config *cfg
             found = &cfg->peers[i];
     return found;
 }
+
+/* ---- comparing configurations (reload) ---------------------------------- */
+
+/* Where a global key's value lives and how wide it is; a list key spans
+ * all its slots (compared line by line with its count). */
+static size_t value_width(const struct key_def *k)
+{
+    switch (k->kind) {
+    case K_LEVEL:
+        return sizeof(int);
+    case K_U32:
+    case K_SECONDS:
+    case K_KEYMASK:
+    case K_MODES:
+        return sizeof(uint32_t);
+    case K_SIZE:
+    case K_U64:
+        return sizeof(uint64_t);
+    case K_BOOL:
+        return sizeof(bool);
+    case K_ACCEPT:
+        return SP_CONFIG_MAX_ACCEPT * k->cap;
+    default:
+        return k->cap; /* a string */
+    }
+}
+
+static bool key_same(const struct key_def *k, const struct sp_config *a, const struct sp_config *b)
+{
+    const char *va = (const char *)a + k->off, *vb = (const char *)b + k->off;
+    if (k->kind == K_ACCEPT) {
+        size_t na = *(const size_t *)(const void *)((const char *)a + k->count_off);
+        size_t nb = *(const size_t *)(const void *)((const char *)b + k->count_off);
+        for (size_t i = 0; i < na && na == nb; i++)
+            if (strcmp(va + i * k->cap, vb + i * k->cap) != 0)
+                return false;
+        return na == nb;
+    }
+    bool string = k->kind == K_NAME || k->kind == K_ENDPOINT || k->kind == K_PATH ||
+                  k->kind == K_SOCKET || k->kind == K_GROUP;
+    /* a string's bytes after its NUL may hold what a default left there */
+    return string ? strncmp(va, vb, k->cap) == 0 : memcmp(va, vb, value_width(k)) == 0;
+}
+
+size_t sp_config_diff(const struct sp_config *a, const struct sp_config *b, const char **names,
+                      size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < NKEYS; i++) {
+        if (keys[i].sec != SEC_GLOBAL || key_same(&keys[i], a, b))
+            continue;
+        if (n < cap)
+            names[n] = keys[i].name;
+        n++;
+    }
+    return n;
+}
+
+int sp_config_keep(struct sp_config *dst, const struct sp_config *src, const char *name)
+{
+    size_t i = key_index(name, SEC_GLOBAL);
+    if (i == NKEYS)
+        return SP_ERR_NOT_FOUND;
+    const struct key_def *k = &keys[i];
+    memcpy((char *)dst + k->off, (const char *)src + k->off, value_width(k));
+    if (k->kind == K_ACCEPT)
+        memcpy((char *)dst + k->count_off, (const char *)src + k->count_off, sizeof(size_t));
+    return 0;
+}
+
+bool sp_config_peer_same(const struct sp_config_peer *a, const struct sp_config_peer *b)
+{
+    return strcmp(a->name, b->name) == 0 && strcmp(a->endpoint, b->endpoint) == 0 &&
+           strcmp(a->cert_path, b->cert_path) == 0 &&
+           sodium_memcmp(a->sign_pk, b->sign_pk, SP_CONFIG_KEY_BYTES) == 0 &&
+           sodium_memcmp(a->curve_pk, b->curve_pk, SP_CONFIG_KEY_BYTES) == 0;
+}

@@ -62,8 +62,12 @@ struct sp_config_peer {
     unsigned line;                             /* where its section starts */
 };
 
-/* Immutable after sp_config_parse; read the fields directly. */
+/* Immutable after sp_config_parse; read the fields directly. The daemon's
+ * one live configuration is replaced in place by a reload (SIGHUP,
+ * daemon/reload.h) on the main thread between events; generation tells a
+ * borrower that keeps copies (the peer transport) that it changed. */
 struct sp_config {
+    uint64_t generation;                         /* 0 as parsed; +1 per applied reload */
     char source[SP_CONFIG_PATH_MAX + 1];         /* file name used in diagnostics */
     char node[SP_CONFIG_NAME_MAX + 1];           /* required */
     char listen[SP_CONFIG_ENDPOINT_MAX + 1];     /* required; peers connect here */
@@ -121,6 +125,19 @@ SP_NODISCARD int sp_config_parse(const char *text, size_t len, const char *sourc
 SP_NODISCARD int sp_config_load(const char *path, struct sp_config **out, char *diag,
                                 size_t diag_cap);
 void sp_config_free(struct sp_config **cfg);
+
+/* The settings whose values differ between a and b: the names of the
+ * global keys (a repeatable key as one list), in the order of the format.
+ * Peer sections are not compared here. Writes at most cap names (static
+ * strings) into names and returns how many differ. */
+size_t sp_config_diff(const struct sp_config *a, const struct sp_config *b, const char **names,
+                      size_t cap);
+/* Gives dst the value src has for the global key name (a repeatable key:
+ * the whole list). Returns 0, or SP_ERR_NOT_FOUND for no such key. */
+SP_NODISCARD int sp_config_keep(struct sp_config *dst, const struct sp_config *src,
+                                const char *name);
+/* Whether two peer sections say the same (name, endpoint, keys, cert). */
+bool sp_config_peer_same(const struct sp_config_peer *a, const struct sp_config_peer *b);
 
 /* The peer named name, or NULL. */
 const struct sp_config_peer *sp_config_peer_find(const struct sp_config *cfg, const char *name);

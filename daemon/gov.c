@@ -74,27 +74,30 @@ int sp_gov_record(struct sp_gov *gov, struct sp_audit_entry **e, bool stage)
 
 /* ---- start-up -------------------------------------------------------- */
 
-/* Compares a recorded fact with its current value and stages the new one.
- * Returns true when it was recorded before and differs. */
+/* Compares a recorded fact with its current value and stages the new one
+ * when it differs or was never recorded. Returns true when it was recorded
+ * before and differs. */
 static bool fact_changed(struct sp_gov *gov, const char *name, const uint8_t *now, size_t len,
                          uint8_t prev[SP_AUDIT_META_MAX], bool *had)
 {
     size_t plen = 0;
     *had = sp_audit_log_meta_get(gov->log, name, prev, &plen) == 0;
-    if (sp_audit_log_stage_meta(gov->log, name, now, len) != 0)
+    bool differs = !*had || plen != len || memcmp(prev, now, len) != 0;
+    if (!differs || sp_audit_log_stage_meta(gov->log, name, now, len) != 0)
         return false;
-    return *had && (plen != len || memcmp(prev, now, len) != 0);
+    return *had;
 }
 
+/* when: "since the last start", or "on reload". */
 static int record_changes(struct sp_gov *gov, const struct sp_identity_public *pub,
-                          const uint8_t *cert_sha)
+                          const uint8_t *cert_sha, const char *when)
 {
     uint8_t prev[SP_AUDIT_META_MAX], p2[SP_AUDIT_META_MAX];
     bool had = false, had2 = false;
     struct sp_audit_entry *e = NULL;
     int rc = 0;
     if (fact_changed(gov, SP_AUDIT_META_CONFIG, gov->cfg->sha256, 32, prev, &had)) {
-        sp_log_info("configuration changed since the last start");
+        sp_log_info("configuration changed %s (recorded in the audit log)", when);
         rc = sp_auditev_config_change(gov->cfg->sha256, prev, &e);
         if (!rc)
             rc = sp_audit_log_stage(gov->log, &e, unix_now());
@@ -104,7 +107,8 @@ static int record_changes(struct sp_gov *gov, const struct sp_identity_public *p
     bool cert = cert_sha && fact_changed(gov, SP_AUDIT_META_CERT, cert_sha, 32, p2, &had2);
     if (!rc && (keys || cert)) {
         const struct sp_pki_cert_info *ci = sp_members_self(gov->members);
-        sp_log_info("%s changed since the last start", keys ? "identity keys" : "certificate");
+        sp_log_info("%s changed %s (recorded in the audit log)",
+                    keys ? "identity keys" : "certificate", when);
         rc = sp_auditev_key_change(
             cert_sha, pub->sign_pk, pub->curve_pk, ci ? ci->serial : 0,
             keys ? "the node's identity keys changed" : "the node's certificate changed", &e);
@@ -126,7 +130,7 @@ static int record_start(struct sp_gov *gov)
     if (!rc)
         rc = sp_audit_log_stage(gov->log, &e, unix_now());
     if (!rc)
-        rc = record_changes(gov, &pub, cert_sha);
+        rc = record_changes(gov, &pub, cert_sha, "since the last start");
     if (!rc)
         rc = sp_audit_log_flush(gov->log);
     else
@@ -237,22 +241,69 @@ const struct sp_config *sp_gov_config(const struct sp_gov *gov)
     return gov->cfg;
 }
 
-/* ---- timers ------------------------------------------------------------ */
+/* ---- timers and reloads ---------------------------------------------------- */
 
-void sp_gov_reload(struct sp_gov *gov)
+/* The configuration's digest and this node's certificate against what the
+ * audit log recorded last (config_change, key_change), written at once. */
+static void record_reload(struct sp_gov *gov)
 {
-    /* renewed certificates first, then the list that may revoke them */
+    struct sp_identity_public pub;
+    const struct sp_pki_cert_info *ci = sp_members_self(gov->members);
+    sp_identity_public(gov->id, &pub);
+    int rc = record_changes(gov, &pub, ci ? ci->fingerprint : NULL, "on reload");
+    if (rc)
+        sp_audit_log_discard(gov->log);
+    else
+        rc = sp_audit_log_flush(gov->log); /* discards what it cannot write */
+    if (rc) {
+        sp_log_error("audit log: cannot record the changed configuration or certificate: %s",
+                     sp_strerror(rc));
+    }
+}
+
+static void reload_files(struct sp_gov *gov)
+{
+    /* renewed certificates first, then the list that may revoke them; a
+     * failed CRL reload is logged and the previous list stays in force */
     (void)sp_members_reload_certs(gov->members, (int64_t)unix_now());
-    /* a failed reload is logged and the previous list stays in force */
     if (sp_members_enabled(gov->members) && gov->cfg->crl_path[0] &&
         sp_members_reload_crl(gov->members, (int64_t)unix_now()) != 0)
         return;
 }
 
+void sp_gov_reread(struct sp_gov *gov, uint64_t now_ms)
+{
+    reload_files(gov);
+    record_reload(gov);
+    gov->next_crl_ms = now_ms + (uint64_t)gov->cfg->crl_reload_s * 1000u;
+}
+
+int sp_gov_renew_members(struct sp_gov *gov, uint64_t now_ms, char *why, size_t cap)
+{
+    struct sp_members *m = NULL;
+    struct sp_identity_public pub;
+    sp_identity_public(gov->id, &pub);
+    why[0] = '\0';
+    int rc = sp_members_new(gov->cfg, pub.sign_pk, pub.curve_pk, (int64_t)unix_now(), &m, why, cap);
+    if (rc) {
+        if (!why[0])
+            snprintf(why, cap, "%s", sp_strerror(rc));
+        return rc;
+    }
+    /* peers keep their indexes (a reload only appends): the heads recorded
+     * from each stay theirs */
+    sp_members_free(&gov->members);
+    gov->members = m;
+    record_reload(gov);
+    gov->next_crl_ms = now_ms + (uint64_t)gov->cfg->crl_reload_s * 1000u;
+    return 0;
+}
+
 void sp_gov_tick(struct sp_gov *gov, uint64_t now_ms)
 {
     if (now_ms >= gov->next_crl_ms) {
-        sp_gov_reload(gov);
+        reload_files(gov);
+        record_reload(gov); /* a renewed certificate of this node */
         gov->next_crl_ms = now_ms + (uint64_t)gov->cfg->crl_reload_s * 1000u;
     }
     if (now_ms >= gov->next_retention_ms) {

@@ -60,14 +60,27 @@ const struct sp_config *sp_gov_config(const struct sp_gov *gov);
  * returned. */
 SP_NODISCARD int sp_gov_record(struct sp_gov *gov, struct sp_audit_entry **e, bool stage);
 
-/* Timers: re-reads the CRL every crl_reload seconds, purges results whose
- * retention ended every SP_RETENTION_PERIOD_S, writes anything left
- * staged. */
+/* Timers: re-reads the CRL and the certificates every crl_reload seconds,
+ * purges results whose retention ended every SP_RETENTION_PERIOD_S, writes
+ * anything left staged. */
 void sp_gov_tick(struct sp_gov *gov, uint64_t now_ms);
 /* Milliseconds until sp_gov_tick has work. */
 long sp_gov_next_timeout_ms(const struct sp_gov *gov, uint64_t now_ms);
-/* SIGHUP: re-reads the CRL now. */
-void sp_gov_reload(struct sp_gov *gov);
+/* SIGHUP (daemon/reload.h), after the configuration gov borrows was
+ * re-read (and changed in place, or not). sp_gov_reread re-reads the CRL
+ * and the certificates as the timer does. sp_gov_renew_members, for a
+ * change of what membership is built from (CA, CRL, certificate paths,
+ * peers), reads the CA, the CRL and every certificate anew for the
+ * configuration now in force, and this node's certificate must pass as at
+ * start-up. Both then record what changed since the audit log last
+ * recorded it (config_change for the configuration's digest, key_change
+ * for a renewed certificate of this node) and start the CRL timer again
+ * from now_ms. sp_gov_renew_members returns 0, or the error that refuses
+ * the new membership with why (capacity cap) filled: the previous
+ * membership stays in use and nothing is recorded (the caller puts the
+ * previous configuration back). */
+void sp_gov_reread(struct sp_gov *gov, uint64_t now_ms);
+SP_NODISCARD int sp_gov_renew_members(struct sp_gov *gov, uint64_t now_ms, char *why, size_t cap);
 
 /* Whether configured peer i may connect now (members.h); a refusal is
  * logged and recorded with the peer's key (may be NULL). Returns 0 or the

@@ -19,6 +19,7 @@
 #include "daemon/log.h"
 #include "daemon/loop.h"
 #include "daemon/notify.h"
+#include "daemon/reload.h"
 #include "daemon/store.h"
 
 #define MAX_FED_ITEMS SP_FED_POLLITEMS(SP_CONFIG_MAX_PEERS)
@@ -26,7 +27,8 @@
 #define MAX_WAIT_MS   60000 /* poll at least this often */
 
 struct sp_loop {
-    const struct sp_config *cfg;
+    struct sp_config *cfg; /* replaced in place by SIGHUP (reload.h) */
+    const struct sp_identity *id;
     struct sp_store *store;
     void *zctx;
     int sigfd;
@@ -63,7 +65,7 @@ int sp_loop_block_signals(void)
     return sigaction(SIGPIPE, &sa, NULL) == 0 ? 0 : SP_ERR_IO;
 }
 
-int sp_loop_new(const struct sp_config *cfg, struct sp_store *store, const struct sp_identity *id,
+int sp_loop_new(struct sp_config *cfg, struct sp_store *store, const struct sp_identity *id,
                 struct sp_gov *gov, struct sp_loop **out)
 {
     sigset_t set;
@@ -71,6 +73,7 @@ int sp_loop_new(const struct sp_config *cfg, struct sp_store *store, const struc
     if (!l)
         return SP_ERR_NOMEM;
     l->cfg = cfg;
+    l->id = id;
     l->store = store;
     l->gov = gov;
     l->gc_pending = true; /* a previous run may have left superseded versions */
@@ -119,12 +122,10 @@ static void read_signals(struct sp_loop *l)
     struct signalfd_siginfo si;
     while (read(l->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
         if (si.ssi_signo == SIGHUP) {
-            sp_log_info("SIGHUP: re-reading the revocation list and the certificates (restart "
-                        "snijpuntd "
-                        "to apply a new "
-                        "configuration)");
-            if (l->gov)
-                sp_gov_reload(l->gov);
+            sp_log_info("SIGHUP: re-reading the configuration, the certificates and the "
+                        "revocation list");
+            if (l->gov && sp_reload(l->cfg, l->gov, l->id, sp_now_ms()) != 0)
+                sp_log_debug("SIGHUP: the configuration in force is unchanged");
             continue;
         }
         l->stop_reason = si.ssi_signo == SIGTERM ? "SIGTERM received" : "SIGINT received";

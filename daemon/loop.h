@@ -3,8 +3,8 @@
  * control socket and the federation engine's sockets with zmq_poll, and runs
  * their timers and the store's garbage collection in between. SIGTERM and
  * SIGINT end it cleanly (rounds aborted and their keys wiped, loads
- * discarded, sockets closed); SIGHUP re-reads the certificate revocation
- * list (a new configuration needs a restart).
+ * discarded, sockets closed); SIGHUP re-reads the configuration, the
+ * certificates and the revocation list (reload.h).
  */
 #ifndef SP_DAEMON_LOOP_H
 #define SP_DAEMON_LOOP_H
@@ -29,10 +29,12 @@ uint64_t sp_now_ms(void);
 
 /* Creates the ZeroMQ context, binds the control socket and starts the
  * federation engine. Borrows cfg, store, id and gov (the node's audit log,
- * membership and policy, gov.h) for the loop's lifetime.
+ * membership and policy, gov.h) for the loop's lifetime; cfg is the one
+ * SIGHUP replaces in place (reload.h), which the engine and the control
+ * socket borrow in turn.
  * Returns 0, SP_ERR_IO, SP_ERR_BUSY (control socket in use), SP_ERR_CONFIG,
  * SP_ERR_PERMISSION, SP_ERR_NOMEM (reasons logged). */
-SP_NODISCARD int sp_loop_new(const struct sp_config *cfg, struct sp_store *store,
+SP_NODISCARD int sp_loop_new(struct sp_config *cfg, struct sp_store *store,
                              const struct sp_identity *id, struct sp_gov *gov,
                              struct sp_loop **out);
 /* Runs until SIGTERM or SIGINT. Sends READY=1 to systemd first and

@@ -40,11 +40,11 @@ static void usage(FILE *out)
                  "  -h, --help         show this help\n"
                  "  -V, --version      show the version\n"
                  "\n"
-                 "Signals: SIGTERM or SIGINT shut down cleanly; SIGHUP re-reads the "
-                 "revocation\n"
-                 "list and the certificates. The configuration format is in "
-                 "snijpuntd.conf(5),\n"
-                 "the daemon in snijpuntd(8); `snijpunt init` writes a starting "
+                 "Signals: SIGTERM or SIGINT shut down cleanly; SIGHUP re-reads the\n"
+                 "configuration (an invalid one is refused and the one in force stays;\n"
+                 "what needs a restart is named in the log), the certificates and the\n"
+                 "revocation list. The configuration format is in snijpuntd.conf(5), the\n"
+                 "daemon in snijpuntd(8); `snijpunt init` writes a starting "
                  "configuration.\n");
 }
 
@@ -137,7 +137,7 @@ static int ensure_state_dir(const char *dir)
     return 0;
 }
 
-static int run(const struct sp_config *cfg)
+static int run(struct sp_config *cfg)
 {
     struct sp_identity *id = NULL;
     struct sp_store *store = NULL;

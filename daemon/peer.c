@@ -144,15 +144,34 @@ cleanup:
     return rc;
 }
 
-static int open_zap(struct sp_peers *p, const struct sp_config *cfg, void *zctx)
+/* The ZAP handler's table: the first n configured peers' names and keys. */
+static void zap_table(const struct sp_config *cfg, size_t n, struct sp_zap_peer *zp)
 {
-    struct sp_zap_peer zp[SP_CONFIG_MAX_PEERS];
-    memset(zp, 0, sizeof(zp));
-    for (size_t i = 0; i < cfg->npeers; i++) {
+    memset(zp, 0, n * sizeof(*zp));
+    for (size_t i = 0; i < n; i++) {
         snprintf(zp[i].name, sizeof(zp[i].name), "%s", cfg->peers[i].name);
         memcpy(zp[i].curve_pk, cfg->peers[i].curve_pk, SP_ZAP_KEY_BYTES);
     }
+}
+
+static int open_zap(struct sp_peers *p, const struct sp_config *cfg, void *zctx)
+{
+    struct sp_zap_peer zp[SP_CONFIG_MAX_PEERS];
+    zap_table(cfg, cfg->npeers, zp);
     return sp_zap_new(zctx, zp, cfg->npeers, &p->zap);
+}
+
+/* A link's copy of what the configuration says of its peer, and a fresh
+ * start for its state. */
+static void link_set(struct link *l, const struct sp_config_peer *cp, uint64_t now_ms)
+{
+    snprintf(l->name, sizeof(l->name), "%s", cp->name);
+    snprintf(l->endpoint, sizeof(l->endpoint), "%s", cp->endpoint);
+    memcpy(l->server_pk, cp->curve_pk, SP_CONFIG_KEY_BYTES);
+    l->since_ms = now_ms;
+    l->backoff_ms = SP_PEERS_HEAL_MIN_MS;
+    l->heal_at_ms = 0;
+    l->barred = false;
 }
 
 int sp_peers_new(const struct sp_config *cfg, const struct sp_identity *id, void *zctx,
@@ -171,6 +190,8 @@ int sp_peers_new(const struct sp_config *cfg, const struct sp_identity *id, void
     p->nlinks = cfg->npeers;
     p->zctx = zctx;
     p->id = id;
+    p->cfg = cfg;
+    p->cfg_gen = cfg->generation;
     p->stranger_log.max = SP_PEERS_STRANGER_LOG_MAX;
     p->stranger_log.window_ms = SP_PEERS_STRANGER_LOG_MS;
     p->timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -184,12 +205,7 @@ int sp_peers_new(const struct sp_config *cfg, const struct sp_identity *id, void
     if ((rc = open_zap(p, cfg, zctx)) != 0 || (rc = open_router(p, cfg, id, zctx)) != 0)
         goto cleanup;
     for (size_t i = 0; i < p->nlinks; i++) {
-        struct link *l = &p->links[i];
-        snprintf(l->name, sizeof(l->name), "%s", cfg->peers[i].name);
-        snprintf(l->endpoint, sizeof(l->endpoint), "%s", cfg->peers[i].endpoint);
-        memcpy(l->server_pk, cfg->peers[i].curve_pk, SP_CONFIG_KEY_BYTES);
-        l->since_ms = now_ms;
-        l->backoff_ms = SP_PEERS_HEAL_MIN_MS;
+        link_set(&p->links[i], &cfg->peers[i], now_ms);
         if ((rc = open_dealer(p, i)) != 0)
             goto cleanup;
     }
@@ -265,6 +281,11 @@ static size_t add_item(struct sp_peers *p, zmq_pollitem_t *items, size_t max, vo
 
 size_t sp_peers_pollitems(struct sp_peers *p, zmq_pollitem_t *items, size_t max)
 {
+    /* A reload changed the configuration: the timer fires at once, and
+     * maintain() follows it (where link changes can be reported). */
+    static const struct itimerspec now = {{0, 0}, {0, 1}};
+    if (p->cfg->generation != p->cfg_gen && p->timer >= 0)
+        (void)timerfd_settime(p->timer, 0, &now, NULL);
     p->nitems = 0;
     add_item(p, items, max, sp_zap_socket(p->zap), ZMQ_POLLIN, ITEM_ZAP, -1);
     add_item(p, items, max, p->router, ZMQ_POLLIN, ITEM_ROUTER, -1);
@@ -378,15 +399,21 @@ static void link_down(struct sp_peers *p, size_t i, uint64_t now_ms, sp_peers_li
  * connections it was seen on (shutting down the node's duplicate of the
  * descriptor makes ZeroMQ see the connection end; the peer's reconnect then
  * meets the ZAP handler, which refuses it). Admission is tried again later. */
-static void bar_link(struct sp_peers *p, size_t i, const char *why, uint64_t now_ms,
-                     sp_peers_link_fn fn, void *ctx)
+static unsigned cut_incoming(struct sp_peers *p, size_t i)
 {
-    struct link *l = &p->links[i];
     unsigned cut = 0;
     for (size_t k = 0; k < SP_PEERS_CONNS; k++)
         if (p->conns[k].peer == (int)i && p->conns[k].dup >= 0 &&
             shutdown(p->conns[k].dup, SHUT_RDWR) == 0)
             cut++;
+    return cut;
+}
+
+static void bar_link(struct sp_peers *p, size_t i, const char *why, uint64_t now_ms,
+                     sp_peers_link_fn fn, void *ctx)
+{
+    struct link *l = &p->links[i];
+    unsigned cut = cut_incoming(p, i);
     close_dealer(l);
     l->barred = true;
     l->heal_at_ms = now_ms + SP_PEERS_READMIT_MS;
@@ -419,12 +446,89 @@ static void heal_link(struct sp_peers *p, size_t i, uint64_t now_ms, sp_peers_li
     flush_queue(l);
 }
 
+/* Room for n links; the new ones zeroed. */
+static int grow_links(struct sp_peers *p, size_t n)
+{
+    struct link *grown = realloc(p->links, n * sizeof(*grown));
+    if (!grown)
+        return SP_ERR_NOMEM;
+    memset(grown + p->nlinks, 0, (n - p->nlinks) * sizeof(*grown));
+    p->links = grown;
+    return 0;
+}
+
+/* Link i follows its configured peer anew (a changed endpoint or key, or a
+ * peer added): a new DEALER, unless admission refuses the peer now. */
+static void relink(struct sp_peers *p, size_t i, uint64_t now_ms, sp_peers_link_fn fn, void *ctx)
+{
+    struct link *l = &p->links[i];
+    char why[256];
+    bool added = i >= p->nlinks;
+    bool rekeyed =
+        !added && memcmp(l->server_pk, p->cfg->peers[i].curve_pk, SP_CONFIG_KEY_BYTES) != 0;
+    /* connections made with a key that is no longer configured go */
+    unsigned cut = rekeyed ? cut_incoming(p, i) : 0;
+    close_dealer(l);
+    if (!added)
+        link_down(p, i, now_ms, fn, ctx);
+    link_set(l, &p->cfg->peers[i], now_ms);
+    if (added)
+        p->nlinks = i + 1;
+    if (!admitted(p, i, why, sizeof why)) {
+        l->barred = true;
+        l->heal_at_ms = now_ms + SP_PEERS_READMIT_MS;
+        sp_log_warn("peers: %s (now at %s) is not admitted: %s", l->name, l->endpoint, why);
+        return;
+    }
+    if (open_dealer(p, i) != 0)
+        l->heal_at_ms = now_ms + l->backoff_ms;
+    sp_log_info("peers: %s %s at %s%s (configuration reloaded)",
+                added ? "connecting to the new peer" : "reconnecting to", l->name, l->endpoint,
+                rekeyed ? " with its new key" : "");
+    if (cut)
+        sp_log_info("peers: closed %u incoming connection(s) of %s made with its old key", cut,
+                    l->name);
+}
+
+/* The configuration was reloaded (config.h, generation): a peer whose
+ * endpoint or CURVE key changed is linked anew, a peer added after the
+ * others gets a link, and the ZAP handler admits the keys now configured.
+ * Peers are never removed, renamed or reordered here: a reload keeps that
+ * for a restart (reload.h), so every index a round holds stays valid. */
+static void follow_config(struct sp_peers *p, uint64_t now_ms, sp_peers_link_fn fn, void *ctx)
+{
+    const struct sp_config *c = p->cfg;
+    struct sp_zap_peer zp[SP_CONFIG_MAX_PEERS];
+    size_t want = c->npeers;
+    p->cfg_gen = c->generation;
+    if (want > p->nlinks && grow_links(p, want) != 0) {
+        sp_log_error("peers: out of memory: the peers added to the configuration are not "
+                     "connected until a restart");
+        want = p->nlinks;
+    }
+    for (size_t i = 0; i < want; i++) {
+        const struct sp_config_peer *cp = &c->peers[i];
+        const struct link *l = &p->links[i];
+        if (i < p->nlinks && (strcmp(l->name, cp->name) != 0 ||
+                              (strcmp(l->endpoint, cp->endpoint) == 0 &&
+                               memcmp(l->server_pk, cp->curve_pk, SP_CONFIG_KEY_BYTES) == 0)))
+            continue; /* unchanged (or renamed, which a reload never applies) */
+        relink(p, i, now_ms, fn, ctx);
+    }
+    zap_table(c, p->nlinks, zp);
+    if (sp_zap_set_peers(p->zap, zp, p->nlinks) != 0)
+        sp_log_error("peers: out of memory: the listener still admits the keys configured "
+                     "before the reload");
+}
+
 /* Due heals, and every SP_PEERS_READMIT_MS the admission of every open
  * link and the counts of held-back log lines; then the timer is set for the
  * next of them. */
 static void maintain(struct sp_peers *p, uint64_t now_ms, sp_peers_link_fn fn, void *ctx)
 {
     char why[256];
+    if (p->cfg->generation != p->cfg_gen)
+        follow_config(p, now_ms, fn, ctx);
     bool readmit = now_ms >= p->readmit_at_ms;
     if (readmit) {
         p->readmit_at_ms = now_ms + SP_PEERS_READMIT_MS;

@@ -114,6 +114,8 @@ struct conn {
 struct sp_peers {
     void *zctx;
     const struct sp_identity *id; /* borrowed: DEALERs are reopened with it */
+    const struct sp_config *cfg;  /* borrowed: its peers are followed on reload */
+    uint64_t cfg_gen;             /* the configuration's generation the links follow */
     int timer;                    /* timerfd: wakes the loop for heals and re-admission */
     sp_peers_admit_fn admit;
     void *admit_ctx;

@@ -141,6 +141,19 @@ cleanup:
     return rc;
 }
 
+int sp_zap_set_peers(struct sp_zap *z, const struct sp_zap_peer *peers, size_t npeers)
+{
+    struct sp_zap_peer *copy = calloc(npeers ? npeers : 1, sizeof(*copy));
+    if (!copy)
+        return SP_ERR_NOMEM;
+    if (npeers)
+        memcpy(copy, peers, npeers * sizeof(*peers));
+    free(z->peers);
+    z->peers = copy;
+    z->npeers = npeers;
+    return 0;
+}
+
 void sp_zap_free(struct sp_zap **zp)
 {
     if (!zp || !*zp)

@@ -78,6 +78,11 @@ void sp_zap_set_hooks(struct sp_zap *zap, sp_zap_admit_fn admit, sp_zap_refused_
  * SP_ERR_IO (the endpoint is taken: another handler exists in the context). */
 SP_NODISCARD int sp_zap_new(void *zctx, const struct sp_zap_peer *peers, size_t npeers,
                             struct sp_zap **out);
+/* Replaces the admitted keys by peers (copied; the configuration was
+ * reloaded): from the next request on only these are admitted, with these
+ * indexes. Returns 0, or SP_ERR_NOMEM with the previous keys kept. */
+SP_NODISCARD int sp_zap_set_peers(struct sp_zap *zap, const struct sp_zap_peer *peers,
+                                  size_t npeers);
 /* Closes the socket and frees; NULL-safe; clears *zap. */
 void sp_zap_free(struct sp_zap **zap);
 /* The socket to poll for ZMQ_POLLIN. */

@@ -371,13 +371,60 @@ static void test_load_file(void **state)
     assert_non_null(strstr(diag, "cannot read"));
 }
 
+/* What a reload compares: the global keys that differ, by name; keeping
+ * one key's value; peers compared field by field. */
+static void test_diff_keep(void **state)
+{
+    (void)state;
+    struct sp_config *a = NULL, *b = NULL;
+    char diag[SP_CONFIG_DIAG_BYTES], text[2048];
+    const char *names[64];
+    snprintf(text, sizeof text,
+             "%s[peer b]\nendpoint = tcp://127.0.0.1:7102\nsign_key = %s\n"
+             "curve_key = %s\n",
+             base, SIGN_B64, CURVE_B64);
+    assert_int_equal(parse(text, &a, diag, sizeof diag), 0);
+    assert_int_equal(parse(text, &b, diag, sizeof diag), 0);
+    assert_int_equal(sp_config_diff(a, b, names, 64), 0);
+    assert_true(sp_config_peer_same(&a->peers[0], &b->peers[0]));
+    /* the same values however they came (a default, or written out) */
+    snprintf(text, sizeof text,
+             "state_dir = /var/lib/snijpunt\nlisten = tcp://127.0.0.1:7201\n"
+             "accept_purpose = x\naccept_purpose = y\nlog_level = debug\n"
+             "batch_window = 8\nmay_count = no\n%s[peer b]\nendpoint = tcp://127.0.0.1:7103\n"
+             "sign_key = %s\ncurve_key = %s\n",
+             "node = gemeente-a\nidentity = /etc/snijpunt/identity.key\n", SIGN_B64, CURVE_Z85);
+    sp_config_free(&b);
+    assert_int_equal(parse(text, &b, diag, sizeof diag), 0);
+    size_t n = sp_config_diff(a, b, names, 64);
+    assert_int_equal(n, 4); /* in the format's order */
+    assert_string_equal(names[0], "listen");
+    assert_string_equal(names[1], "log_level");
+    assert_string_equal(names[2], "accept_purpose");
+    assert_string_equal(names[3], "may_count");
+    assert_int_equal(sp_config_diff(a, b, names, 2), 4);           /* counted past cap */
+    assert_false(sp_config_peer_same(&a->peers[0], &b->peers[0])); /* endpoint, key */
+    /* kept: b takes a's values back, one key at a time */
+    assert_int_equal(sp_config_keep(b, a, "listen"), 0);
+    assert_int_equal(sp_config_keep(b, a, "accept_purpose"), 0);
+    assert_int_equal(sp_config_keep(b, a, "public_key"), SP_ERR_NOT_FOUND); /* a peer key */
+    assert_int_equal(sp_config_keep(b, a, "no_such_key"), SP_ERR_NOT_FOUND);
+    assert_string_equal(b->listen, "tcp://127.0.0.1:7101");
+    assert_int_equal(b->npurposes, 0);
+    assert_int_equal(sp_config_diff(a, b, names, 64), 2);
+    assert_string_equal(names[0], "log_level");
+    assert_string_equal(names[1], "may_count");
+    sp_config_free(&a);
+    sp_config_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),        cmocka_unit_test(test_full),
         cmocka_unit_test(test_errors),          cmocka_unit_test(test_nul_and_size),
         cmocka_unit_test(test_public_key_text), cmocka_unit_test(test_load_file),
-        cmocka_unit_test(test_governance),
+        cmocka_unit_test(test_governance),      cmocka_unit_test(test_diff_keep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

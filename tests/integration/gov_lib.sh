@@ -9,6 +9,9 @@
 #   gov_export NODE                          $T/NODE.jsonl (audit export)
 #   gov_entries NODE TYPE                    the node's entries of TYPE (JSON lines)
 #   gov_load NODE                            loads $T/NODE.csv as dataset personen
+#   round_done FILE NODE...                  the proposal's round, started at the
+#                                            first NODE, ends done at every NODE
+#   gov_hup NODE PATTERN                     SIGHUP, then a log line matching PATTERN
 # Expects T set by the caller.
 
 . "$(dirname "${BASH_SOURCE[0]}")/test_round_lib.sh"
@@ -146,4 +149,29 @@ round_submit() {
         fail "round start --proposal at $1: $(cat "$T/submit.err")"
     [[ $id =~ ^[0-9a-f]{32}$ ]] || fail "round start printed '$id'"
     echo "$id"
+}
+
+# round_done FILE NODE...: submits FILE at the first NODE; the round must end
+# done at every NODE. Its id is left in ROUND_ID.
+round_done() {
+    local prop=$1 s n
+    shift
+    ROUND_ID=$(round_submit "$1" "$prop")
+    for n in "$@"; do
+        s=$(round_wait "$n" "$ROUND_ID" 60)
+        [ "$s" = done ] || fail "round of $prop at $n: $s: $(sp "$n" round status "$ROUND_ID" 2>&1)"
+    done
+}
+
+# gov_hup NODE PATTERN: SIGHUP to NODE, then waits for a line matching
+# PATTERN (grep -E) among the log lines written after the signal.
+gov_hup() {
+    local from
+    from=$(($(wc -l <"$T/$1/d.log") + 1))
+    kill -HUP "${PIDS[$1]}"
+    for _ in $(seq 100); do
+        tail -n "+$from" "$T/$1/d.log" | grep -qE "$2" && return 0
+        sleep 0.1
+    done
+    fail "$1: no log line '$2' after SIGHUP: $(tail -n "+$from" "$T/$1/d.log")"
 }

@@ -45,12 +45,7 @@ wait_connected() { # NODE PEER WANT SECONDS
 }
 round_ab() { # PROPOSAL
     gov_proposal "$1" coord --participant a --participant b
-    local id s n
-    id=$(round_submit a "$1")
-    for n in a b; do
-        s=$(round_wait "$n" "$id" 60)
-        [ "$s" = done ] || fail "round a+b at $n: $s: $(sp "$n" round status "$id" 2>&1)"
-    done
+    round_done "$1" a b
 }
 
 gov_data a b
