@@ -81,6 +81,25 @@ done:
     return rc;
 }
 
+int sp_identity_rotate_curve(const struct sp_identity *id, struct sp_identity **out)
+{
+    struct sp_identity *next = NULL;
+    if (id == NULL || out == NULL)
+        return SP_ERR_INVALID_ARG;
+    int rc = identity_alloc(&next);
+    if (rc != 0)
+        return rc;
+    memcpy(next->sign_sk, id->sign_sk, sizeof(next->sign_sk));
+    memcpy(next->sign_pk, id->sign_pk, sizeof(next->sign_pk));
+    crypto_box_keypair(next->curve_pk, next->curve_sk);
+    rc = identity_seal(next);
+    if (rc != 0)
+        sodium_free(next); /* wipes */
+    else
+        *out = next;
+    return rc;
+}
+
 void sp_identity_free(struct sp_identity **id)
 {
     if (id == NULL || *id == NULL)

@@ -47,6 +47,11 @@ struct sp_identity_public {
  * Returns 0, SP_ERR_INVALID_ARG, SP_ERR_CRYPTO_INIT, SP_ERR_NOMEM or
  * SP_ERR_INTERNAL. */
 SP_NODISCARD int sp_identity_generate(struct sp_identity **out);
+/* A new identity with id's signing key and a fresh CURVE key pair (key
+ * rotation: the signing key, which signs the node's audit chain, stays).
+ * *out is the caller's to free. Touches secrets. Returns 0,
+ * SP_ERR_INVALID_ARG, SP_ERR_CRYPTO_INIT, SP_ERR_NOMEM or SP_ERR_INTERNAL. */
+SP_NODISCARD int sp_identity_rotate_curve(const struct sp_identity *id, struct sp_identity **out);
 /* Wipes and frees; clears *id. NULL-safe. */
 void sp_identity_free(struct sp_identity **id);
 /* Copies the public halves. */

@@ -46,6 +46,8 @@ static void usage(FILE *out)
             "       snijpunt ca issue  --dir DIR --role node|coordinator --name NAME --org ORG\n"
             "                          --oin OIN (--identity-public FILE | --key-out FILE)\n"
             "                          [--days N] --out FILE.crt [--force]\n"
+            "       snijpunt ca renew  --dir DIR --cert FILE.crt [--identity-public FILE]\n"
+            "                          [--days N] --out FILE.crt [--force] [--json]\n"
             "       snijpunt ca revoke --dir DIR (SERIAL | --cert FILE)\n"
             "       snijpunt ca crl    --dir DIR --out crl.pem [--days N]\n"
             "       snijpunt ca show   FILE.crt [--json]\n\n"
@@ -53,6 +55,10 @@ static void usage(FILE *out)
             "and ca.crt. issue certifies a node (its name, organisation and OIN, and the\n"
             "two public keys in the node's identity.pub) or a coordinator (the signing key\n"
             "of --identity-public, or a new identity written to --key-out, mode 0600).\n"
+            "renew issues a new certificate to the holder of one this CA issued (same role,\n"
+            "name, organisation and OIN) for its keys, or for those in --identity-public\n"
+            "after a key rotation (`snijpunt identity rotate`); the old one stays valid until\n"
+            "it expires or is revoked (--json: the new serial and validity as JSON).\n"
             "revoke records a serial; crl signs the list of revoked serials (valid --days,\n"
             "default 30; nodes refuse a stale list). show prints what a certificate says\n"
             "(--json: as one JSON object) without verifying it.\n\n"
@@ -60,6 +66,8 @@ static void usage(FILE *out)
             "             until the CA expires)\n"
             "Exit status: 0 done, 1 failed, 2 usage.\n");
 }
+
+static void when_iso(int64_t t, char *out, size_t cap);
 
 static int days_option(void *ctx, int id, const char *arg)
 {
@@ -322,36 +330,65 @@ static int issue_write(const struct ca_opts *o, const char *pem, size_t len, uin
     return 0;
 }
 
+/* Until when a certificate issued now is valid: --days (default 730), at
+ * most until the CA expires. */
+static int validity(const struct ca_opts *o, const struct sp_pki_ca *ca, int64_t *end)
+{
+    struct sp_pki_cert_info ca_info;
+    int64_t now = (int64_t)time(NULL);
+    sp_pki_ca_info(ca, &ca_info);
+    *end = now + (o->days ? o->days : 730) * DAY;
+    if (*end > ca_info.not_after)
+        *end = ca_info.not_after;
+    if (*end <= now) {
+        fprintf(stderr, PROG ": the CA has expired\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* Certifies pub as who (role, name, org, oin) until end, under a fresh
+ * serial, and writes the certificate to --out and DIR/issued. */
+static int certify(const struct ca_opts *o, const struct sp_pki_ca *ca,
+                   const struct sp_pki_cert_info *who, const struct sp_identity_public *pub,
+                   int64_t end, uint64_t *serial)
+{
+    char pem[SP_PKI_CERT_PEM_MAX];
+    size_t len = 0;
+    if (new_serial(o->dir, serial) != 0)
+        return -1;
+    struct sp_pki_subject s = {who->name, who->org, who->oin, *serial, (int64_t)time(NULL), end};
+    int err = sp_pki_ca_issue(ca, who->role, &s, pub->sign_pk,
+                              who->role == SP_PKI_ROLE_NODE ? pub->curve_pk : NULL, pem,
+                              sizeof(pem), &len);
+    if (err != 0) {
+        fprintf(stderr, PROG ": %s\n", sp_strerror(err));
+        return -1;
+    }
+    return issue_write(o, pem, len, *serial);
+}
+
 static int ca_issue(const struct ca_opts *o)
 {
+    struct sp_pki_cert_info who = {0};
     int role = 0, rc = issue_check_opts(o, &role);
     if (rc != 0)
         return rc;
     struct sp_pki_ca *ca = NULL;
     struct sp_identity_public pub;
-    struct sp_pki_cert_info ca_info;
-    char pem[SP_PKI_CERT_PEM_MAX], until[64];
-    size_t len = 0;
+    char until[64];
+    int64_t end = 0;
     uint64_t serial = 0;
     if (load_ca(o->dir, &ca) != 0)
         return 1;
-    sp_pki_ca_info(ca, &ca_info);
-    int64_t now = (int64_t)time(NULL), end = now + (o->days ? o->days : 730) * DAY;
-    if (end > ca_info.not_after)
-        end = ca_info.not_after;
-    rc = 1;
-    if (end <= now)
-        fprintf(stderr, PROG " issue: the CA has expired\n");
-    else if (new_serial(o->dir, &serial) == 0 && subject_keys(o, role, &pub) == 0) {
-        struct sp_pki_subject s = {o->name, o->org, o->oin, serial, now, end};
-        int err =
-            sp_pki_ca_issue(ca, role, &s, pub.sign_pk,
-                            role == SP_PKI_ROLE_NODE ? pub.curve_pk : NULL, pem, sizeof(pem), &len);
-        if (err != 0)
-            fprintf(stderr, PROG " issue: %s\n", sp_strerror(err));
-        else if (issue_write(o, pem, len, serial) == 0)
-            rc = 0;
-    }
+    who.role = role;
+    snprintf(who.name, sizeof(who.name), "%s", o->name);
+    snprintf(who.org, sizeof(who.org), "%s", o->org);
+    snprintf(who.oin, sizeof(who.oin), "%s", o->oin);
+    rc = validity(o, ca, &end) == 0 && subject_keys(o, role, &pub) == 0 &&
+                 certify(o, ca, &who, &pub, end, &serial) == 0
+             ? 0
+             : 1;
     if (rc == 0) {
         when(end, until, sizeof(until));
         printf("issued %s certificate for %s (%s, OIN %s): serial %016" PRIX64
@@ -403,47 +440,123 @@ static int read_revoked(const char *dir, struct sp_pki_revoked *list, size_t *n)
     return rc;
 }
 
-/* The serial to revoke, and proof that this CA issued it. */
-static int revoke_target(const struct ca_opts *o, int argc, char **argv, uint64_t *serial)
+/* What the certificate file --cert says (not verified). */
+static int read_given(const struct ca_opts *o, struct sp_pki_cert_info *given)
+{
+    char *pem = NULL;
+    size_t len = 0;
+    if (sp_cliaudit_read(PROG, o->cert, SP_PKI_CERT_MAX_BYTES, &pem, &len) != 0)
+        return -1;
+    int err = sp_pki_inspect(pem, len, given);
+    free(pem);
+    if (err != 0)
+        fprintf(stderr, PROG ": %s: %s\n", o->cert, sp_strerror(err));
+    return err == 0 ? 0 : -1;
+}
+
+/* Proof that the CA in dir issued serial (as given, when given is not
+ * NULL): its copy in dir/issued. */
+static int check_issued(const char *dir, uint64_t serial, const struct sp_pki_cert_info *given)
 {
     char *pem = NULL, name[64], path[PATH_MAX];
     size_t len = 0;
-    struct sp_pki_cert_info given, ours;
-    if (o->cert) {
-        if (sp_cliaudit_read(PROG, o->cert, SP_PKI_CERT_MAX_BYTES, &pem, &len) != 0)
-            return -1;
-        int err = sp_pki_inspect(pem, len, &given);
-        free(pem);
-        if (err != 0) {
-            fprintf(stderr, PROG ": %s: %s\n", o->cert, sp_strerror(err));
-            return -1;
-        }
-        *serial = given.serial;
-    } else if (optind + 1 != argc || parse_serial(argv[optind], serial) != 0) {
-        fprintf(stderr,
-                PROG " revoke: give one SERIAL (hex, as printed by `ca issue`) or --cert\n");
-        return -2;
-    }
-    snprintf(name, sizeof(name), "issued/%016" PRIX64 ".crt", *serial);
+    struct sp_pki_cert_info ours;
+    snprintf(name, sizeof(name), "issued/%016" PRIX64 ".crt", serial);
     struct stat st;
-    if (path_in(path, sizeof(path), o->dir, name) != 0)
+    if (path_in(path, sizeof(path), dir, name) != 0)
         return -1;
     if (lstat(path, &st) != 0) {
-        fprintf(stderr, PROG ": serial %016" PRIX64 " was not issued by the CA in %s\n", *serial,
-                o->dir);
+        fprintf(stderr, PROG ": serial %016" PRIX64 " was not issued by the CA in %s\n", serial,
+                dir);
         return -1;
     }
     if (sp_cliaudit_read(PROG, path, SP_PKI_CERT_MAX_BYTES, &pem, &len) != 0)
         return -1;
     int err = sp_pki_inspect(pem, len, &ours);
     free(pem);
-    if (err != 0 || (o->cert && sodium_memcmp(ours.fingerprint, given.fingerprint,
-                                              sizeof(ours.fingerprint)) != 0)) {
+    if (err != 0 || (given && sodium_memcmp(ours.fingerprint, given->fingerprint,
+                                            sizeof(ours.fingerprint)) != 0)) {
         fprintf(stderr, PROG ": serial %016" PRIX64 " was not issued by this CA as given\n",
-                *serial);
+                serial);
         return -1;
     }
     return 0;
+}
+
+/* The serial to revoke, and proof that this CA issued it. */
+static int revoke_target(const struct ca_opts *o, int argc, char **argv, uint64_t *serial)
+{
+    struct sp_pki_cert_info given;
+    if (o->cert) {
+        if (read_given(o, &given) != 0)
+            return -1;
+        *serial = given.serial;
+    } else if (optind + 1 != argc || parse_serial(argv[optind], serial) != 0) {
+        fprintf(stderr,
+                PROG " revoke: give one SERIAL (hex, as printed by `ca issue`) or --cert\n");
+        return -2;
+    }
+    return check_issued(o->dir, *serial, o->cert ? &given : NULL);
+}
+
+static int renew_print(const struct ca_opts *o, const struct sp_pki_cert_info *old, uint64_t serial,
+                       int64_t end, bool rekeyed)
+{
+    char until[64], s[17], prev[17];
+    snprintf(s, sizeof(s), "%016" PRIX64, serial);
+    snprintf(prev, sizeof(prev), "%016" PRIX64, old->serial);
+    if (!o->json) {
+        when(end, until, sizeof(until));
+        printf("renewed %s certificate for %s (%s, OIN %s)%s: serial %s (was %s), valid until "
+               "%s\n  -> %s\n",
+               sp_pki_role_name(old->role), old->name, old->org, old->oin,
+               rekeyed ? " with the keys of --identity-public" : "", s, prev, until, o->out);
+        return 0;
+    }
+    struct sp_json j;
+    when_iso(end, until, sizeof(until));
+    sp_json_init(&j, stdout);
+    sp_json_obj_open(&j, NULL);
+    sp_json_str(&j, "role", sp_pki_role_name(old->role));
+    sp_json_str(&j, "name", old->name);
+    sp_json_str(&j, "serial", s);
+    sp_json_str(&j, "previous_serial", prev);
+    sp_json_str(&j, "not_after", until);
+    sp_json_bool(&j, "new_keys", rekeyed);
+    sp_json_str(&j, "out", o->out);
+    sp_json_obj_close(&j);
+    return sp_json_finish(&j) == 0 ? 0 : 1;
+}
+
+/* A new certificate for the holder of --cert: who it names, its keys or
+ * those of --identity-public. */
+static int ca_renew(const struct ca_opts *o)
+{
+    struct sp_pki_cert_info old;
+    struct sp_identity_public pub;
+    struct sp_pki_ca *ca = NULL;
+    int64_t end = 0;
+    uint64_t serial = 0;
+    if (!o->dir || !o->cert || !o->out || o->name || o->org || o->oin || o->role || o->key_out) {
+        fprintf(stderr, PROG " renew: --dir, --cert and --out are required; the name, role, "
+                             "organisation and OIN are the old certificate's\n");
+        return 2;
+    }
+    if (read_given(o, &old) != 0 || check_issued(o->dir, old.serial, &old) != 0 ||
+        load_ca(o->dir, &ca) != 0)
+        return 1;
+    memcpy(pub.sign_pk, old.sign_pk, sizeof(pub.sign_pk));
+    memcpy(pub.curve_pk, old.curve_pk, sizeof(pub.curve_pk));
+    int rc = validity(o, ca, &end) == 0 &&
+                     (!o->identity_public || subject_keys(o, old.role, &pub) == 0) &&
+                     certify(o, ca, &old, &pub, end, &serial) == 0
+                 ? 0
+                 : 1;
+    sp_pki_ca_free(&ca);
+    bool rekeyed = sodium_memcmp(pub.sign_pk, old.sign_pk, sizeof(pub.sign_pk)) != 0 ||
+                   (old.role == SP_PKI_ROLE_NODE &&
+                    sodium_memcmp(pub.curve_pk, old.curve_pk, sizeof(pub.curve_pk)) != 0);
+    return rc == 0 ? renew_print(o, &old, serial, end, rekeyed) : 1;
 }
 
 static int ca_revoke(const struct ca_opts *o, int argc, char **argv)
@@ -623,7 +736,7 @@ static int run(int argc, char **argv)
     bool no_json = strcmp(sub, "init") == 0 || strcmp(sub, "issue") == 0 ||
                    strcmp(sub, "revoke") == 0 || strcmp(sub, "crl") == 0;
     if (o.json && no_json) {
-        fprintf(stderr, PROG " %s: --json is only for show\n", sub);
+        fprintf(stderr, PROG " %s: --json is only for show and renew\n", sub);
         return 2;
     }
     bool positional = strcmp(sub, "revoke") == 0 || strcmp(sub, "show") == 0;
@@ -635,6 +748,8 @@ static int run(int argc, char **argv)
         return ca_init(&o);
     if (strcmp(sub, "issue") == 0)
         return ca_issue(&o);
+    if (strcmp(sub, "renew") == 0)
+        return ca_renew(&o);
     if (strcmp(sub, "revoke") == 0)
         return ca_revoke(&o, argc - 1, argv + 1);
     if (strcmp(sub, "crl") == 0)
@@ -644,4 +759,4 @@ static int run(int argc, char **argv)
     return sp_cli_unknown_subcommand(PROG, sub, usage);
 }
 
-const struct sp_cmd sp_cmd_ca = {"ca", "federation CA: init, issue, revoke, crl, show", run};
+const struct sp_cmd sp_cmd_ca = {"ca", "federation CA: init, issue, renew, revoke, crl, show", run};

@@ -8,6 +8,7 @@
  * tools/cmd_<name>.c. */
 #define SP_CMDS(X)                                                                                 \
     X(init)                                                                                        \
+    X(identity)                                                                                    \
     X(check)                                                                                       \
     X(keys)                                                                                        \
     X(load)                                                                                        \

@@ -295,6 +295,35 @@ static void test_curve_public_z85_decodes_back(void **state)
     sp_identity_free(&id);
 }
 
+/* Rotation keeps the signing key (signatures still verify with it) and
+ * gives a new CURVE pair that survives the key file's text. */
+static void test_rotate_curve(void **state)
+{
+    struct sp_identity *id = NULL, *next = NULL, *back = NULL;
+    struct sp_identity_public a, b, c;
+    char text[SP_IDENTITY_TEXT_MAX_BYTES];
+    uint8_t sig[SP_SIGNATURE_BYTES];
+    size_t len = 0;
+    (void)state;
+
+    assert_int_equal(sp_identity_generate(&id), 0);
+    assert_int_equal(sp_identity_rotate_curve(id, &next), 0);
+    sp_identity_public(id, &a);
+    sp_identity_public(next, &b);
+    assert_memory_equal(a.sign_pk, b.sign_pk, sizeof(a.sign_pk));
+    assert_memory_not_equal(a.curve_pk, b.curve_pk, sizeof(a.curve_pk));
+    assert_int_equal(sp_identity_sign(next, sig, (const uint8_t *)"x", 1), 0);
+    assert_int_equal(sp_signature_verify(a.sign_pk, sig, (const uint8_t *)"x", 1), 0);
+    assert_int_equal(sp_identity_encode(next, text, sizeof(text), &len), 0);
+    assert_int_equal(sp_identity_decode(text, len, &back), 0);
+    sp_identity_public(back, &c);
+    assert_memory_equal(&b, &c, sizeof(b)); /* the public half matches the new secret */
+    assert_int_equal(sp_identity_rotate_curve(NULL, &back), SP_ERR_INVALID_ARG);
+    sp_identity_free(&id);
+    sp_identity_free(&next);
+    sp_identity_free(&back);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -307,6 +336,7 @@ int main(void)
         cmocka_unit_test(test_public_text),
         cmocka_unit_test(test_malformed_public_text),
         cmocka_unit_test(test_curve_public_z85_decodes_back),
+        cmocka_unit_test(test_rotate_curve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
