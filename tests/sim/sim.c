@@ -38,12 +38,19 @@ int sim_init(void)
 
 /* ---- the plan ------------------------------------------------------------------ */
 
-struct plan {
-    unsigned nnodes, nparts;
+/* One round of a schedule. */
+struct round_plan {
+    unsigned nparts;
     unsigned ring[SIM_MAX_NODES]; /* participant index -> node */
     int mode;
     unsigned k, initiator, counter; /* participant indices */
     uint32_t types[SIM_MAX_NODES];
+};
+
+struct plan {
+    unsigned nnodes, nrounds;
+    struct round_plan rd[SIM_ROUNDS_MAX]; /* the second one starts at second_at */
+    uint64_t second_at;
     uint32_t batch_size, window, deadline_s;
     unsigned workers, scale;
     int fault;
@@ -62,7 +69,7 @@ static unsigned draw_nodes(struct sim_rng *r)
 
 /* The round's key types: two to five of those the data has; a participant
  * sometimes offers one fewer. */
-static void draw_types(struct plan *p, struct sim_rng *r, uint32_t have)
+static void draw_types(struct round_plan *rp, struct sim_rng *r, uint32_t have)
 {
     uint32_t round = 0;
     unsigned want = (unsigned)sim_rng_range(r, 2, 5), n = 0;
@@ -73,16 +80,40 @@ static void draw_types(struct plan *p, struct sim_rng *r, uint32_t have)
             n++;
         }
     }
-    for (unsigned i = 0; i < p->nparts; i++) {
-        p->types[i] = round;
+    for (unsigned i = 0; i < rp->nparts; i++) {
+        rp->types[i] = round;
         if (n > 1 && sim_rng_chance(r, 150)) {
             uint32_t m = round;
             unsigned drop = (unsigned)sim_rng_below(r, n);
             for (unsigned t = 0; t < 32; t++)
                 if ((m >> t) & 1u && drop-- == 0)
-                    p->types[i] &= ~(UINT32_C(1) << t);
+                    rp->types[i] &= ~(UINT32_C(1) << t);
         }
     }
+}
+
+/* A round over nnodes nodes: sometimes with bystanders, the ring a random
+ * order, any mode, k mostly 2, any initiator and counting node. */
+static void draw_round(struct round_plan *rp, struct sim_rng *r, unsigned nnodes, uint32_t have)
+{
+    rp->nparts = nnodes;
+    if (nnodes > 2 && sim_rng_chance(r, 200))
+        rp->nparts = (unsigned)sim_rng_range(r, 2, nnodes - 1); /* bystanders */
+    unsigned perm[SIM_MAX_NODES];
+    for (unsigned i = 0; i < nnodes; i++)
+        perm[i] = i;
+    for (unsigned i = nnodes; i > 1; i--) {
+        unsigned j = (unsigned)sim_rng_below(r, i), t = perm[i - 1];
+        perm[i - 1] = perm[j];
+        perm[j] = t;
+    }
+    memcpy(rp->ring, perm, sizeof(perm));
+    rp->mode = (int)sim_rng_range(r, SP_PROPOSAL_MODE_COUNTS, SP_PROPOSAL_MODE_PARTNERS);
+    unsigned x = (unsigned)sim_rng_below(r, 100);
+    rp->k = x < 15 ? 1 : x < 65 || rp->nparts < 3 ? 2 : (unsigned)sim_rng_range(r, 3, rp->nparts);
+    rp->initiator = (unsigned)sim_rng_below(r, rp->nparts);
+    rp->counter = (unsigned)sim_rng_below(r, rp->nparts);
+    draw_types(rp, r, have);
 }
 
 static void draw_fault(struct plan *p, struct sim_rng *r)
@@ -96,16 +127,20 @@ static void draw_fault(struct plan *p, struct sim_rng *r)
     p->jump = (uint64_t)p->deadline_s * 1000 + sim_rng_range(r, 1, 10000);
     p->fault_node = (unsigned)sim_rng_below(r, p->nnodes);
     if (p->fault == SIM_FAULT_LIE_VERDICT)
-        p->fault_node = p->ring[p->counter];
+        p->fault_node = p->rd[0].ring[p->rd[0].counter];
     if (p->fault == SIM_FAULT_LIE_SIZES) /* the initiator sends no ACCEPT */
-        p->fault_node = p->ring[(p->initiator + 1 + sim_rng_below(r, p->nparts - 1)) % p->nparts];
+        p->fault_node =
+            p->rd[0].ring[(p->rd[0].initiator + 1 + sim_rng_below(r, p->rd[0].nparts - 1)) %
+                          p->rd[0].nparts];
     if (p->fault == SIM_FAULT_LIE_CREDIT || p->fault == SIM_FAULT_CANCEL)
-        p->fault_node = p->ring[sim_rng_below(r, p->nparts)];
+        p->fault_node = p->rd[0].ring[sim_rng_below(r, p->rd[0].nparts)];
     if (p->fault == SIM_FAULT_CUT) { /* two participants; back after 1-8 s */
-        p->fault_node = p->ring[sim_rng_below(r, p->nparts)];
-        p->cut_peer = p->ring[(p->initiator + 1 + sim_rng_below(r, p->nparts - 1)) % p->nparts];
+        p->fault_node = p->rd[0].ring[sim_rng_below(r, p->rd[0].nparts)];
+        p->cut_peer =
+            p->rd[0].ring[(p->rd[0].initiator + 1 + sim_rng_below(r, p->rd[0].nparts - 1)) %
+                          p->rd[0].nparts];
         if (p->cut_peer == p->fault_node)
-            p->cut_peer = p->ring[p->initiator];
+            p->cut_peer = p->rd[0].ring[p->rd[0].initiator];
         p->back_after = sim_rng_range(r, 1000, 8000);
     }
 }
@@ -120,24 +155,8 @@ static void draw_plan(struct plan *p, uint64_t seed, bool stress, struct sim_dat
         p->scale = (unsigned)sim_rng_range(&r, 2, 4);
     struct sim_rng dr = sim_rng_fork(seed, 0x44415441); /* "DATA" */
     *err = sim_data_generate(d, p->nnodes, p->scale, &dr);
-    p->nparts = p->nnodes;
-    if (p->nnodes > 2 && sim_rng_chance(&r, 200))
-        p->nparts = (unsigned)sim_rng_range(&r, 2, p->nnodes - 1); /* bystanders */
-    unsigned perm[SIM_MAX_NODES];
-    for (unsigned i = 0; i < p->nnodes; i++)
-        perm[i] = i;
-    for (unsigned i = p->nnodes; i > 1; i--) {
-        unsigned j = (unsigned)sim_rng_below(&r, i), t = perm[i - 1];
-        perm[i - 1] = perm[j];
-        perm[j] = t;
-    }
-    memcpy(p->ring, perm, sizeof(perm));
-    p->mode = (int)sim_rng_range(&r, SP_PROPOSAL_MODE_COUNTS, SP_PROPOSAL_MODE_PARTNERS);
-    unsigned x = (unsigned)sim_rng_below(&r, 100);
-    p->k = x < 15 ? 1 : x < 65 || p->nparts < 3 ? 2 : (unsigned)sim_rng_range(&r, 3, p->nparts);
-    p->initiator = (unsigned)sim_rng_below(&r, p->nparts);
-    p->counter = (unsigned)sim_rng_below(&r, p->nparts);
-    draw_types(p, &r, d->type_mask);
+    p->nrounds = 1;
+    draw_round(&p->rd[0], &r, p->nnodes, d->type_mask);
     p->batch_size = (uint32_t)sim_rng_range(&r, 1, 4);
     p->window = (uint32_t)sim_rng_range(&r, 1, 3);
     p->workers = (unsigned)sim_rng_range(&r, 1, 3);
@@ -146,6 +165,14 @@ static void draw_plan(struct plan *p, uint64_t seed, bool stress, struct sim_dat
     if (stress) { /* more of the message fault */
         p->per_mille = (unsigned)sim_rng_range(&r, 20, 200);
         p->budget = (unsigned)sim_rng_range(&r, 1, 8);
+    }
+    /* sometimes a second round at the same time (its own stream: the first
+     * round's plan does not change with it) */
+    struct sim_rng r2 = sim_rng_fork(seed, 0x524e4432); /* "RND2" */
+    if (sim_rng_chance(&r2, 150)) {
+        p->nrounds = 2;
+        draw_round(&p->rd[1], &r2, p->nnodes, d->type_mask);
+        p->second_at = sim_rng_range(&r2, 1, 60);
     }
 }
 
@@ -300,16 +327,27 @@ static void run_job(struct sim *s, const struct sim_event *ev)
     sp_engine_job_done(node->eng, job, sim_now(s, ev->node));
 }
 
-/* The operator of node n cancels the round (control ROUND_CANCEL). */
+/* Whether node n takes part in a round of the schedule. */
+static bool takes_part(const struct sim *s, unsigned n)
+{
+    for (unsigned v = 0; v < s->nviews; v++)
+        if (s->view[v].part_of[n] >= 0)
+            return true;
+    return false;
+}
+
+static int start_round(struct sim *s, const struct plan *p, unsigned round);
+
+/* The operator of node n cancels the (first) round (control ROUND_CANCEL). */
 static void cancel(struct sim *s, unsigned n)
 {
     static struct sp_ctl_request req;
     struct sp_ctl_reply rep;
-    if (!s->node[n].up || s->node[n].eng == NULL || !s->view.have_id)
+    if (!s->node[n].up || s->node[n].eng == NULL || !s->view[0].have_id)
         return;
     memset(&req, 0, sizeof(req));
     req.op = SP_CTL_ROUND_CANCEL;
-    memcpy(req.round_cancel.round_id, s->view.round_id, SP_ROUND_ID_BYTES);
+    memcpy(req.round_cancel.round_id, s->view[0].round_id, SP_ROUND_ID_BYTES);
     int rc = sp_engine_control(s->node[n].eng, &req, &rep, sim_now(s, n));
     sim_log(s, n, "FAULT: the operator cancels the round: %s", rc == 0 ? "cancelled" : rep.message);
     s->fired = s->fired || rc == 0;
@@ -334,7 +372,7 @@ static void dispatch(struct sim *s, const struct sim_event *ev)
         break;
     case SIM_EV_STOP:
         sim_log(s, ev->node, "FAULT: stops");
-        s->fired = s->fired || s->view.part_of[ev->node] >= 0; /* a bystander stops: no fault */
+        s->fired = s->fired || takes_part(s, ev->node); /* a bystander stops: no fault */
         stop_engine(s, ev->node);
         break;
     case SIM_EV_RESTART:
@@ -345,14 +383,18 @@ static void dispatch(struct sim *s, const struct sim_event *ev)
     case SIM_EV_CUT:
         sim_log(s, ev->node, "FAULT: link to %s %s", s->node[ev->from].name,
                 ev->len ? "cut" : "back");
-        s->fired = s->fired || (ev->len && s->view.part_of[ev->node] >= 0);
+        s->fired = s->fired || (ev->len && takes_part(s, ev->node));
         break;
     case SIM_EV_CANCEL:
         cancel(s, ev->node);
         break;
+    case SIM_EV_START:
+        if (start_round(s, s->plan, ev->gen) != 0)
+            s->start_refused = true;
+        break;
     case SIM_EV_JUMP:
         sim_log(s, ev->node, "FAULT: clock jumps %llu ms", (unsigned long long)ev->len);
-        s->fired = s->fired || s->view.part_of[ev->node] >= 0;
+        s->fired = s->fired || takes_part(s, ev->node);
         node->clock_offset += ev->len;
         break;
     }
@@ -430,58 +472,63 @@ static void setup_nodes(struct sim *s, const struct plan *p)
     }
 }
 
-static void setup_view(struct sim *s, const struct plan *p)
+static void setup_view(struct sim *s, struct sim_round_view *v, const struct round_plan *rp)
 {
-    struct sim_round_view *v = &s->view;
     sim_check_init(v);
-    v->n = p->nparts;
-    for (unsigned i = 0; i < p->nparts; i++) {
-        v->node_of[i] = (int)p->ring[i];
-        v->part_of[p->ring[i]] = (int)i;
-        v->types[i] = p->types[i];
-        sim_data_distinct(&s->data.node[p->ring[i]], p->types[i], v->sizes[i]);
+    v->n = rp->nparts;
+    for (unsigned i = 0; i < rp->nparts; i++) {
+        v->node_of[i] = (int)rp->ring[i];
+        v->part_of[rp->ring[i]] = (int)i;
+        v->types[i] = rp->types[i];
+        sim_data_distinct(&s->data.node[rp->ring[i]], rp->types[i], v->sizes[i]);
     }
-    v->initiator = p->initiator;
-    v->counter = p->counter;
-    v->mode = p->mode;
-    v->k = p->k;
+    v->initiator = rp->initiator;
+    v->counter = rp->counter;
+    v->mode = rp->mode;
+    v->k = rp->k;
 }
 
-static void fill_proposal(const struct sim *s, const struct plan *p, struct sp_proposal *pr)
+static void fill_proposal(const struct sim *s, const struct plan *p, unsigned round,
+                          struct sp_proposal *pr)
 {
+    const struct round_plan *rp = &p->rd[round];
     memset(pr, 0, sizeof(*pr));
     snprintf(pr->coordinator, sizeof(pr->coordinator), "sim-coordinator");
-    snprintf(pr->case_ref, sizeof(pr->case_ref), "SIM-%016llx", (unsigned long long)s->seed);
+    snprintf(pr->case_ref, sizeof(pr->case_ref), "SIM-%016llx-%u", (unsigned long long)s->seed,
+             round);
     snprintf(pr->purpose, sizeof(pr->purpose), "simulated schedule");
-    pr->nparticipants = p->nparts;
-    for (unsigned i = 0; i < p->nparts; i++) {
+    pr->nparticipants = rp->nparts;
+    for (unsigned i = 0; i < rp->nparts; i++) {
         snprintf(pr->participants[i].name, sizeof(pr->participants[i].name), "%s",
-                 s->node[p->ring[i]].name);
+                 s->node[rp->ring[i]].name);
         snprintf(pr->participants[i].legal_basis, sizeof(pr->participants[i].legal_basis), "test");
-        pr->participants[i].key_types = p->types[i];
+        pr->participants[i].key_types = rp->types[i];
     }
-    pr->min_holders = (uint8_t)p->k;
-    pr->mode = (uint8_t)p->mode;
-    pr->counter = (uint8_t)p->counter;
+    pr->min_holders = (uint8_t)rp->k;
+    pr->mode = (uint8_t)rp->mode;
+    pr->counter = (uint8_t)rp->counter;
     pr->max_set_size = 100000;
     pr->expires_at = SIM_WALL_T0 / 1000 + 3600;
     pr->deadline_s = p->deadline_s;
     pr->retention_days = 30;
 }
 
-/* The initiator's operator starts the round (control ROUND_START). */
-static int start_round(struct sim *s, const struct plan *p)
+/* The initiator's operator starts round `round` (control ROUND_START). */
+static int start_round(struct sim *s, const struct plan *p, unsigned round)
 {
     static struct sp_ctl_request req; /* large: a whole proposal */
     struct sp_ctl_reply rep;
-    unsigned init = p->ring[p->initiator];
+    struct sim_round_view *v = &s->view[round];
+    unsigned init = p->rd[round].ring[p->rd[round].initiator];
+    if (!s->node[init].up || s->node[init].eng == NULL)
+        return 0; /* the initiator is down: the round never starts */
     memset(&req, 0, sizeof(req));
     req.op = SP_CTL_ROUND_START;
-    fill_proposal(s, p, &req.round_start);
+    fill_proposal(s, p, round, &req.round_start);
     int rc = sp_engine_control(s->node[init].eng, &req, &rep, sim_now(s, init));
     if (rc == 0 && rep.status == 0) {
-        memcpy(s->view.round_id, rep.round_id, SP_ROUND_ID_BYTES);
-        s->view.have_id = true;
+        memcpy(v->round_id, rep.round_id, SP_ROUND_ID_BYTES);
+        v->have_id = true;
     } else {
         sim_log(s, init, "ROUND_START refused: %s", rep.message);
         rc = rc ? rc : SP_ERR_INTERNAL;
@@ -608,11 +655,12 @@ static void set_outcome(struct sim_result *r, int outcome, const char *fmt, ...)
 }
 
 /* A DONE node: its rows (and at the initiator the counts) are the oracle's. */
-static void check_done(struct sim *s, unsigned n, const struct sim_expect *x, struct sim_result *r)
+static void check_done(struct sim *s, const struct sim_round_view *v, unsigned n,
+                       const struct sim_expect *x, struct sim_result *r)
 {
-    const struct sim_results *res = sim_store_results(&s->node[n].store, s->view.round_id);
+    const struct sim_results *res = sim_store_results(&s->node[n].store, v->round_id);
     char why[300];
-    if (n == s->lied_to) {
+    if (v == &s->view[0] && n == s->lied_to) {
         set_outcome(r, SIM_OUT_WRONG, "%s ended done after a VERDICT that disclosed too much",
                     s->node[n].name);
         return;
@@ -623,23 +671,48 @@ static void check_done(struct sim *s, unsigned n, const struct sim_expect *x, st
     }
     if (sim_oracle_rows_equal(x, n, res->rows, res->nrows, why, sizeof(why)) != 0)
         set_outcome(r, SIM_OUT_WRONG, "%s results: %s", s->node[n].name, why);
-    bool init = s->view.part_of[n] == (int)s->view.initiator;
+    bool init = v->part_of[n] == (int)v->initiator;
     if (init && sim_oracle_counts_equal(x, res->counts, res->ncounts, why, sizeof(why)) != 0)
         set_outcome(r, SIM_OUT_WRONG, "%s counts: %s", s->node[n].name, why);
     if (!init && res->ncounts != 0)
         set_outcome(r, SIM_OUT_WRONG, "%s stored %zu count cells, not being the initiator",
                     s->node[n].name, res->ncounts);
-    if (sim_store_runs_of(&s->node[n].store, s->view.round_id) != 0)
+    if (sim_store_runs_of(&s->node[n].store, v->round_id) != 0)
         set_outcome(r, SIM_OUT_WRONG, "%s left scratch runs of a done round", s->node[n].name);
 }
 
-static void check_node(struct sim *s, unsigned n, const struct sim_expect *x, struct sim_result *r)
+/* A failed node: its reason must be one the schedule's fault explains. */
+static void check_failed(struct sim *s, unsigned n, const struct sp_round_meta *m,
+                         struct sim_result *r)
 {
-    const struct sim_node *node = &s->node[n];
-    const struct sim_blob *b = sim_store_round_get(&node->store, s->view.round_id);
+    const char *name = s->node[n].name;
+    const char *cls = reason_class(m->reason);
+    /* a link back within the link grace (5 s) explains nothing */
+    bool short_cut = s->fault == SIM_FAULT_CUT && s->cut_to - s->cut_from < 5000;
+    r->failed++;
+    if (s->fired && (short_cut || !explains(s->fault, cls)))
+        set_outcome(r, SIM_OUT_UNEXPLAINED, "%s %s (%s), which %s does not explain: %.300s", name,
+                    sp_round_state_name(m->state), cls, sim_fault_name(s->fault), m->reason);
+    if (r->reason_class[0] == '\0') {
+        snprintf(r->reason_class, sizeof(r->reason_class), "%s", cls);
+        if (r->outcome == SIM_OUT_DONE)
+            snprintf(r->why, sizeof(r->why), "%s %s: %.400s", name, sp_round_state_name(m->state),
+                     m->reason);
+    }
+    if (!s->fired)
+        set_outcome(r, SIM_OUT_UNEXPLAINED, "%s %s without a fault: %.400s", name,
+                    sp_round_state_name(m->state), m->reason);
+    else if (r->outcome == SIM_OUT_DONE)
+        r->outcome = SIM_OUT_FAILED;
+}
+
+static void check_node(struct sim *s, const struct sim_round_view *v, unsigned n,
+                       const struct sim_expect *x, struct sim_result *r)
+{
+    struct sim_node *node = &s->node[n];
+    const struct sim_blob *b = sim_store_round_get(&node->store, v->round_id);
     static struct sp_round_meta m;
-    bool part = s->view.part_of[n] >= 0;
-    if (!part) {
+    if (v->part_of[n] < 0) {
         if (b != NULL)
             set_outcome(r, SIM_OUT_PRIVACY, "%s, no participant, has a record of the round",
                         node->name);
@@ -666,72 +739,79 @@ static void check_node(struct sim *s, unsigned n, const struct sim_expect *x, st
     }
     if (m.state == SP_ROUND_DONE) {
         r->done++;
-        check_done(s, n, x, r);
-        if (node->audit_results == 0)
-            set_outcome(r, SIM_OUT_WRONG, "%s is done without a round_result audit entry",
-                        node->name);
+        node->rounds_done++;
+        check_done(s, v, n, x, r);
         return;
     }
-    r->failed++;
-    if (m.state == SP_ROUND_FAILED && node->audit_failed == 0)
-        set_outcome(r, SIM_OUT_WRONG, "%s failed without a round_failed audit entry", node->name);
-    const char *cls = reason_class(m.reason);
-    /* a link back within the link grace (5 s) explains nothing */
-    bool short_cut = s->fault == SIM_FAULT_CUT && s->cut_to - s->cut_from < 5000;
-    if (s->fired && (short_cut || !explains(s->fault, cls)))
-        set_outcome(r, SIM_OUT_UNEXPLAINED, "%s %s (%s), which %s does not explain: %.300s",
-                    node->name, sp_round_state_name(m.state), cls, sim_fault_name(s->fault),
-                    m.reason);
-    if (r->reason_class[0] == '\0') {
-        snprintf(r->reason_class, sizeof(r->reason_class), "%s", cls);
-        if (r->outcome == SIM_OUT_DONE)
-            snprintf(r->why, sizeof(r->why), "%s %s: %.400s", node->name,
-                     sp_round_state_name(m.state), m.reason);
-    }
-    if (!s->fired)
-        set_outcome(r, SIM_OUT_UNEXPLAINED, "%s %s without a fault: %.400s", node->name,
-                    sp_round_state_name(m.state), m.reason);
-    else if (r->outcome == SIM_OUT_DONE)
-        r->outcome = SIM_OUT_FAILED;
+    node->rounds_failed += m.state == SP_ROUND_FAILED;
+    check_failed(s, n, &m, r);
 }
 
-static void check_all(struct sim *s, struct sim_result *r)
+/* One round of the schedule, at every node. */
+static void check_round(struct sim *s, struct sim_round_view *v, struct sim_result *r)
 {
     static const char *names[SIM_MAX_NODES];
     struct sim_expect x;
     for (unsigned i = 0; i < s->nnodes; i++)
         names[i] = s->node[i].name;
-    if (sim_oracle_expect(&s->data, &s->view, names, &x) != 0) {
+    if (sim_oracle_expect(&s->data, v, names, &x) != 0) {
         set_outcome(r, SIM_OUT_WRONG, "the oracle failed");
         return;
     }
-    r->fired = s->fired = s->fired || s->net.fired > 0;
     for (unsigned i = 0; i < s->nnodes; i++)
-        check_node(s, i, &x, r);
+        check_node(s, v, i, &x, r);
     sim_expect_free(&x);
-    sim_check_finals_complete(&s->view);
-    if (s->view.privacy > 0)
-        set_outcome(r, SIM_OUT_PRIVACY, "%s", s->view.first_privacy);
+    sim_check_finals_complete(v);
+    if (v->privacy > 0)
+        set_outcome(r, SIM_OUT_PRIVACY, "%s", v->first_privacy);
+    bool excused = s->fault == SIM_FAULT_CORRUPT && s->fired;
+    if (v->protocol > 0 && !excused)
+        set_outcome(r, SIM_OUT_WRONG, "protocol: %s", v->first_protocol);
+}
+
+static void check_all(struct sim *s, struct sim_result *r)
+{
+    r->fired = s->fired = s->fired || s->net.fired > 0;
+    for (unsigned v = 0; v < s->nviews; v++)
+        if (s->view[v].have_id)
+            check_round(s, &s->view[v], r);
+    for (unsigned i = 0; i < s->nnodes; i++) {
+        const struct sim_node *node = &s->node[i];
+        if (node->audit_results < node->rounds_done)
+            set_outcome(r, SIM_OUT_WRONG, "%s is done without a round_result audit entry",
+                        node->name);
+        if (node->audit_failed < node->rounds_failed)
+            set_outcome(r, SIM_OUT_WRONG, "%s failed without a round_failed audit entry",
+                        node->name);
+    }
     if (s->privacy_texts > 0)
         set_outcome(r, SIM_OUT_PRIVACY, "%llu log lines name a value",
                     (unsigned long long)s->privacy_texts);
-    bool excused = s->fault == SIM_FAULT_CORRUPT && s->fired;
-    if (s->view.protocol > 0 && !excused)
-        set_outcome(r, SIM_OUT_WRONG, "protocol: %s", s->view.first_protocol);
+    if (s->start_refused)
+        set_outcome(r, SIM_OUT_UNEXPLAINED, "an initiator refused ROUND_START");
 }
 
 /* ---- a schedule ------------------------------------------------------------------ */
 
-static void print_plan(const struct sim *s, const struct plan *p, FILE *out)
+static void print_round(const struct sim *s, const struct round_plan *rp, FILE *out)
 {
     static const char *const modes[] = {"?", "counts", "threshold", "partners"};
-    fprintf(out, "seed %llu: %u nodes, %u participants (ring:", (unsigned long long)s->seed,
-            p->nnodes, p->nparts);
-    for (unsigned i = 0; i < p->nparts; i++)
-        fprintf(out, " %s", s->node[p->ring[i]].name);
-    fprintf(out, "), %s k=%u, initiator %s, counter %s, batch %u window %u workers %u, fault %s",
-            modes[p->mode], p->k, s->node[p->ring[p->initiator]].name,
-            s->node[p->ring[p->counter]].name, p->batch_size, p->window, p->workers,
+    fprintf(out, "%u participants (ring:", rp->nparts);
+    for (unsigned i = 0; i < rp->nparts; i++)
+        fprintf(out, " %s", s->node[rp->ring[i]].name);
+    fprintf(out, "), %s k=%u, initiator %s, counter %s", modes[rp->mode], rp->k,
+            s->node[rp->ring[rp->initiator]].name, s->node[rp->ring[rp->counter]].name);
+}
+
+static void print_plan(const struct sim *s, const struct plan *p, FILE *out)
+{
+    fprintf(out, "seed %llu: %u nodes, ", (unsigned long long)s->seed, p->nnodes);
+    print_round(s, &p->rd[0], out);
+    if (p->nrounds > 1) {
+        fprintf(out, "; at %llu ms a second round: ", (unsigned long long)p->second_at);
+        print_round(s, &p->rd[1], out);
+    }
+    fprintf(out, "; batch %u window %u workers %u, fault %s", p->batch_size, p->window, p->workers,
             sim_fault_name(p->fault));
     if (p->fault != SIM_FAULT_NONE)
         fprintf(out, " at node %s", s->node[p->fault_node].name);
@@ -774,7 +854,8 @@ static void teardown(struct sim *s)
         sp_engine_free(&s->node[i].eng);
         sim_store_free(&s->node[i].store);
     }
-    sim_check_free(&s->view);
+    for (unsigned v = 0; v < SIM_ROUNDS_MAX; v++)
+        sim_check_free(&s->view[v]);
     sim_data_free(&s->data);
     free(s->log);
 }
@@ -801,17 +882,28 @@ int sim_run(uint64_t seed, const struct sim_options *o, struct sim_result *r)
     }
     r->fault = p.fault;
     r->nodes = p.nnodes;
-    r->participants = p.nparts;
-    r->mode = (unsigned)p.mode;
-    r->k = p.k;
+    r->rounds = p.nrounds;
+    r->participants = p.rd[0].nparts;
+    r->mode = (unsigned)p.rd[0].mode;
+    r->k = p.rd[0].k;
+    s.plan = &p;
+    s.nviews = p.nrounds;
     setup_nodes(&s, &p);
-    setup_view(&s, &p);
+    for (unsigned i = 0; i < p.nrounds; i++)
+        setup_view(&s, &s.view[i], &p.rd[i]);
     schedule_fault(&s, &p);
+    if (p.nrounds > 1) {
+        struct sim_event ev = {.at = p.second_at,
+                               .kind = SIM_EV_START,
+                               .node = (uint8_t)p.rd[1].ring[p.rd[1].initiator],
+                               .gen = 1};
+        sim_push(&s, &ev);
+    }
     FILE *out = s.opt->out ? s.opt->out : stdout;
     for (unsigned i = 0; i < s.nnodes && err == 0; i++)
         err = start_engine(&s, i);
     s.now = 1;
-    if (err == 0 && start_round(&s, &p) != 0)
+    if (err == 0 && start_round(&s, &p, 0) != 0)
         set_outcome(r, SIM_OUT_UNEXPLAINED, "the initiator refused ROUND_START");
     else if (err == 0)
         loop(&s, (uint64_t)p.deadline_s * 1000 + p.jump + 60000, &r->events);

@@ -30,9 +30,9 @@ const char *sim_outcome_name(int outcome);
 struct sim_result {
     uint64_t seed;
     int outcome;
-    int fault;  /* enum sim_fault chosen */
-    bool fired; /* the fault happened */
-    unsigned nodes, participants, mode, k;
+    int fault;                                     /* enum sim_fault chosen */
+    bool fired;                                    /* the fault happened */
+    unsigned nodes, rounds, participants, mode, k; /* participants, mode, k: the first round */
     unsigned done, failed, unreached, stopped;
     uint64_t sim_ms;   /* simulated time at the end */
     uint64_t messages; /* sent by engines */

@@ -22,6 +22,9 @@
 #define SIM_MONO_T0 UINT64_C(1000000)       /* monotonic clock at t = 0 */
 
 struct sim;
+struct plan;
+
+#define SIM_ROUNDS_MAX 2 /* rounds at the same time in a schedule */
 
 /* The transport's handle of a delivered message (reply_to): its sender. */
 struct sim_reply {
@@ -48,6 +51,7 @@ struct sim_node {
     /* gov: audit entries recorded, by type, and the fake head */
     uint64_t audit_entries, audit_results, audit_failed, anchors, refused;
     uint64_t head_seen[SIM_MAX_NODES];
+    unsigned rounds_done, rounds_failed; /* at the end, by the round records */
     bool lie_done;
 };
 
@@ -58,13 +62,16 @@ struct sim {
     struct sim_queue q;
     struct sim_net net;
     struct sim_data data;
-    struct sim_round_view view;
+    struct sim_round_view view[SIM_ROUNDS_MAX]; /* [0] the faults' and lies' round */
+    unsigned nviews;
+    const struct plan *plan;
     struct sim_node node[SIM_MAX_NODES];
     unsigned nnodes;
     uint64_t now;
     uint64_t pending; /* queued messages and jobs */
     uint64_t messages;
     bool oom;
+    bool start_refused;
     /* the fault */
     int fault;
     unsigned fault_node;

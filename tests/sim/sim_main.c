@@ -30,7 +30,7 @@ struct stats {
     uint64_t schedules, outcome[SIM_OUT_COUNT];
     uint64_t by_fault[SIM_FAULT_COUNT], fired[SIM_FAULT_COUNT];
     uint64_t failed_by_fault[SIM_FAULT_COUNT], done_by_fault[SIM_FAULT_COUNT];
-    uint64_t by_mode[4], by_nodes[SIM_MAX_NODES + 1];
+    uint64_t by_mode[4], by_nodes[SIM_MAX_NODES + 1], two_rounds;
     uint64_t sim_ms, messages, events, skipped;
     char cls[MAX_CLASSES][96];
     uint64_t cls_n[MAX_CLASSES];
@@ -65,6 +65,7 @@ static void account(struct stats *st, const struct sim_result *r)
     if (r->outcome == SIM_OUT_DONE)
         st->done_by_fault[r->fault]++;
     st->by_mode[r->mode & 3]++;
+    st->two_rounds += r->rounds > 1;
     st->by_nodes[r->nodes <= SIM_MAX_NODES ? r->nodes : 0]++;
     st->sim_ms += r->sim_ms;
     st->messages += r->messages;
@@ -86,6 +87,7 @@ static void merge(struct stats *a, const struct stats *b)
     }
     for (int i = 0; i < 4; i++)
         a->by_mode[i] += b->by_mode[i];
+    a->two_rounds += b->two_rounds;
     for (int i = 0; i <= SIM_MAX_NODES; i++)
         a->by_nodes[i] += b->by_nodes[i];
     a->sim_ms += b->sim_ms;
@@ -160,6 +162,8 @@ static void print_stats(const struct stats *st, double wall, unsigned procs)
     printf("modes               ");
     for (int m = 1; m <= 3; m++)
         printf(" %s %" PRIu64, modes[m], st->by_mode[m]);
+    printf(" (first round); schedules with a second round at the same time %" PRIu64,
+           st->two_rounds);
     printf("\nnodes               ");
     for (int n = 2; n <= SIM_MAX_NODES; n++)
         printf(" %d:%" PRIu64, n, st->by_nodes[n]);

@@ -291,17 +291,17 @@ static void refused(void *ctx, const char *peer, int code_, const char *why)
  * can tell (README.md, "Lies"). */
 static void lie_verdict(struct sim *s, unsigned to, struct sp_peer_msg *m, uint32_t *buf)
 {
-    unsigned me = (unsigned)s->view.part_of[to], n = s->view.n;
+    unsigned me = (unsigned)s->view[0].part_of[to], n = s->view[0].n;
     uint32_t own = UINT32_C(1) << me;
     uint32_t nh = m->verdict.nholders;
-    if (s->view.mode == SP_PROPOSAL_MODE_COUNTS || nh == 0) {
+    if (s->view[0].mode == SP_PROPOSAL_MODE_COUNTS || nh == 0) {
         buf[0] = own;
         nh = 1;
     } else {
         memcpy(buf, m->verdict.holders, nh * sizeof(*buf));
-        if (s->view.mode == SP_PROPOSAL_MODE_THRESHOLD)
+        if (s->view[0].mode == SP_PROPOSAL_MODE_THRESHOLD)
             buf[0] = (UINT32_C(1) << n) - 1; /* who, not only whether */
-        else if (s->view.k >= 3)
+        else if (s->view[0].k >= 3)
             buf[0] = own | (UINT32_C(1) << ((me + 1) % n)); /* fewer than k holders */
         else
             buf[0] = own | (UINT32_C(1) << n); /* a holder that does not exist */
@@ -315,11 +315,11 @@ static void lie_verdict(struct sim *s, unsigned to, struct sp_peer_msg *m, uint3
 static bool lie(struct sim *s, struct sim_node *node, unsigned to, struct sp_peer_msg *m,
                 uint32_t *buf)
 {
-    if (node->id != s->fault_node || node->lie_done || !s->view.have_id ||
-        memcmp(m->round_id, s->view.round_id, SP_ROUND_ID_BYTES) != 0)
+    if (node->id != s->fault_node || node->lie_done || !s->view[0].have_id ||
+        memcmp(m->round_id, s->view[0].round_id, SP_ROUND_ID_BYTES) != 0)
         return false;
     if (s->fault == SIM_FAULT_LIE_VERDICT && m->type == SP_PEER_VERDICT &&
-        s->view.part_of[to] >= 0) {
+        s->view[0].part_of[to] >= 0) {
         lie_verdict(s, to, m, buf);
         s->lied_to = to;
     } else if (s->fault == SIM_FAULT_LIE_SIZES && m->type == SP_PEER_ACCEPT &&
@@ -375,7 +375,8 @@ static int send_port(void *ctx, size_t peer, const void *reply_to, const uint8_t
     else
         return SP_ERR_INVALID_ARG;
     s->messages++;
-    sim_check_message(&s->view, node->id, to, bytes, len);
+    for (unsigned v = 0; v < s->nviews; v++)
+        sim_check_message(&s->view[v], node->id, to, bytes, len);
 
     struct sp_peer_msg m;
     uint32_t buf[SP_PEER_BATCH_MAX_ELEMENTS];
