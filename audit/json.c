@@ -6,6 +6,8 @@
 
 #include <sodium.h>
 
+#include "common/hex.h"
+
 struct parser {
     struct sp_json *j;
     size_t pos;
@@ -542,11 +544,12 @@ void sp_jw_i64(struct sp_jw *w, int64_t v)
 
 void sp_jw_hex(struct sp_jw *w, const uint8_t *b, size_t n)
 {
-    static const char digits[] = "0123456789abcdef";
+    char h[2 * 32 + 1];
     put(w, "\"", 1);
-    for (size_t i = 0; i < n; i++) {
-        char h[2] = {digits[b[i] >> 4], digits[b[i] & 15]};
-        put(w, h, 2);
+    for (size_t i = 0; i < n; i += 32) {
+        size_t k = n - i < 32 ? n - i : 32;
+        sp_hex_encode(h, b + i, k);
+        put(w, h, 2 * k);
     }
     put(w, "\"", 1);
 }

@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "audit/json.h"
+#include "common/hex.h"
 #include "common/keytype.h"
 
 #define TOKENS 1024
@@ -242,7 +243,7 @@ static int compare_readable(struct sp_audit_reader *r, const struct sp_json *in,
 {
     char hex[2 * SP_AUDIT_HASH_BYTES + 1];
     long ht = sp_json_get(in, 0, "hash");
-    sodium_bin2hex(hex, sizeof(hex), out->hash, SP_AUDIT_HASH_BYTES);
+    sp_hex_encode(hex, out->hash, SP_AUDIT_HASH_BYTES);
     if (ht < 0 || sp_json_string(in, (size_t)ht, r->text, sizeof(r->text), NULL) != 0 ||
         strcmp(r->text, hex) != 0)
         return line_fault(out, SP_AUDIT_LINE_HASH, "the raw bytes do not have the recorded hash");
@@ -298,8 +299,7 @@ static int head_line(struct sp_audit_reader *r, const struct sp_json *in, struct
         sp_json_string(in, (size_t)node, h->node, sizeof(h->node), NULL) != 0 ||
         sp_json_u64(in, (size_t)seq, &h->seq) != 0 ||
         sp_json_string(in, (size_t)hash, r->text, sizeof(r->text), &n) != 0 ||
-        n != 2 * SP_AUDIT_HASH_BYTES ||
-        sodium_hex2bin(h->hash, SP_AUDIT_HASH_BYTES, r->text, n, NULL, NULL, NULL) != 0 ||
+        n != 2 * SP_AUDIT_HASH_BYTES || sp_hex_decode(h->hash, SP_AUDIT_HASH_BYTES, r->text) != 0 ||
         member_b64(r, in, "sig", h->sig, SP_AUDIT_SIG_BYTES, SP_AUDIT_SIG_BYTES, &n) != 0 ||
         !sp_audit_name_valid(h->node, strlen(h->node)))
         return line_fault(out, SP_AUDIT_LINE_JSON, "malformed head line");

@@ -6,9 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "audit/jsonl.h"
+#include "common/hex.h"
 #include "common/keytype.h"
 #include "common/roundid.h"
 
@@ -118,7 +117,7 @@ static void hex(const struct sp_audit_entry *e, int field, char *out, size_t cap
     struct sp_audit_value v;
     out[0] = '\0';
     if (sp_audit_entry_find(e, field, 0, &v) == 0 && 2 * v.len < cap)
-        sodium_bin2hex(out, cap, v.bytes, v.len);
+        sp_hex_encode(out, v.bytes, v.len);
 }
 
 /* "a, b, c" of a repeated NAME field. */

@@ -6,11 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "audit/facts.h"
 #include "audit/head.h"
 #include "audit/jsonl.h"
+#include "common/hex.h"
 
 /* What is kept of each entry line. */
 struct summ {
@@ -348,11 +347,6 @@ static bool analyse_sequence(const struct sp_audit_verifier *v, struct sp_audit_
     return true;
 }
 
-static void hex8(const uint8_t *round, char out[17])
-{
-    sodium_bin2hex(out, 17, round, 8);
-}
-
 /* Pins below position end (a consistent prefix): a pin beyond the log
  * shows truncation, a pin that does not match shows rewriting. */
 static bool analyse_pins(const struct sp_audit_verifier *v, size_t end, struct sp_audit_report *r)
@@ -361,7 +355,7 @@ static bool analyse_pins(const struct sp_audit_verifier *v, size_t end, struct s
     for (size_t i = 0; i < v->npins; i++) {
         const struct pin *pn = &v->pins[i];
         char msg[300], rid[17];
-        hex8(pn->round, rid);
+        sp_hex_encode(rid, pn->round, 8);
         size_t index = pn->seq >= end ? end : (size_t)pn->seq;
         if (found && index >= r->index)
             continue;

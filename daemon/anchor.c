@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/hex.h"
 #include "daemon/log.h"
 
 #define MAGIC "snijpunt-audit-anchor-v1"
@@ -33,7 +34,7 @@ int sp_anchor_read(const char *state_dir, struct sp_anchor *out)
               sscanf(line, MAGIC " node=%64[a-z0-9-] seq=%" SCNu64 " hash=%65s", a.node, &a.seq,
                      hex) == 3 &&
               strlen(hex) == 2 * SP_AUDIT_HASH_BYTES &&
-              sodium_hex2bin(a.hash, sizeof a.hash, hex, strlen(hex), NULL, NULL, NULL) == 0;
+              sp_hex_decode(a.hash, sizeof a.hash, hex) == 0;
     fclose(f);
     if (!ok)
         return SP_ERR_AUDIT;
@@ -47,7 +48,7 @@ int sp_anchor_write(const char *state_dir, const struct sp_anchor *a)
     if (path_of(state_dir, SP_ANCHOR_FILE, path) != 0 ||
         path_of(state_dir, SP_ANCHOR_FILE ".tmp", tmp) != 0)
         return SP_ERR_IO;
-    sodium_bin2hex(hex, sizeof hex, a->hash, sizeof a->hash);
+    sp_hex_encode(hex, a->hash, sizeof a->hash);
     int n = snprintf(line, sizeof line, MAGIC " node=%s seq=%" PRIu64 " hash=%s\n", a->node, a->seq,
                      hex);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);

@@ -326,7 +326,7 @@ long sp_gov_next_timeout_ms(const struct sp_gov *gov, uint64_t now_ms)
     return due <= now_ms ? 0 : (long)(due - now_ms);
 }
 
-void sp_gov_served(struct sp_gov *gov, const uint8_t round_id[16])
+void sp_gov_served(struct sp_gov *gov, const uint8_t round_id[SP_ROUND_ID_BYTES])
 {
     if (sp_retention_served(gov->store, gov->log, round_id, unix_now()) != 0)
         sp_log_warn("retention: cannot delete results that were read");

@@ -26,6 +26,7 @@
 
 #include "audit/entry.h"
 #include "common/err.h"
+#include "common/roundid.h"
 #include "daemon/policy.h"
 
 struct sp_config;
@@ -106,6 +107,6 @@ SP_NODISCARD int sp_gov_judge(const struct sp_gov *gov, const struct sp_policy_i
                               struct sp_policy_verdict *out, char *reason, size_t cap);
 
 /* The control socket served a round's results or counts in full. */
-void sp_gov_served(struct sp_gov *gov, const uint8_t round_id[16]);
+void sp_gov_served(struct sp_gov *gov, const uint8_t round_id[SP_ROUND_ID_BYTES]);
 
 #endif

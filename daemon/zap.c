@@ -8,6 +8,7 @@
 #include <time.h>
 #include <zmq.h>
 
+#include "common/hex.h"
 #include "daemon/log.h"
 
 struct sp_zap {
@@ -105,7 +106,7 @@ void sp_zap_fingerprint(const uint8_t key[SP_ZAP_KEY_BYTES], char out[17])
 {
     uint8_t h[crypto_hash_sha256_BYTES];
     crypto_hash_sha256(h, key, SP_ZAP_KEY_BYTES);
-    sodium_bin2hex(out, 17, h, 8);
+    sp_hex_encode(out, h, 8);
 }
 
 int sp_zap_new(void *zctx, const struct sp_zap_peer *peers, size_t npeers, struct sp_zap **out)

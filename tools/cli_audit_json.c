@@ -1,10 +1,9 @@
 /* Audit entries as JSON (cli_audit_json.h). */
 #include "tools/cli_audit_json.h"
 
-#include <sodium.h>
-
 #include "audit/jsonl.h"
 #include "audit/schema.h"
+#include "common/hex.h"
 #include "common/keytype.h"
 
 /* One value of a field that is not KEYCOUNT (key NULL inside a list). */
@@ -30,7 +29,7 @@ static void value(struct sp_json *j, const char *key, const struct sp_audit_valu
     case SP_AUDIT_KIND_ROUND:
     case SP_AUDIT_KIND_SIGNATURE:
         /* the decoder admits at most SIGNATURE's 64 bytes */
-        sodium_bin2hex(buf, sizeof(buf), v->bytes, v->len <= SP_AUDIT_SIG_BYTES ? v->len : 0);
+        sp_hex_encode(buf, v->bytes, v->len <= SP_AUDIT_SIG_BYTES ? v->len : 0);
         sp_json_str(j, key, buf);
         break;
     case SP_AUDIT_KIND_KEYMASK:

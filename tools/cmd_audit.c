@@ -342,9 +342,9 @@ static bool listed_of(const struct sp_audit_entry *e, struct listed *out)
     bool undecided =
         type == SP_AUDIT_ROUND_FAILED && sp_audit_entry_find(e, SP_AUDIT_F_CASE_REF, 0, &v) == 0;
     if ((type != SP_AUDIT_PROPOSAL_ACCEPTED && type != SP_AUDIT_PROPOSAL_REFUSED && !undecided) ||
-        sp_audit_entry_find(e, SP_AUDIT_F_ROUND, 0, &v) != 0)
+        sp_audit_entry_find(e, SP_AUDIT_F_ROUND, 0, &v) != 0 || v.len != SP_ROUND_ID_BYTES)
         return false;
-    sodium_bin2hex(out->id, sizeof(out->id), v.bytes, v.len);
+    sp_round_id_hex(v.bytes, out->id);
     sp_audit_format_time(sp_audit_entry_time(e), out->time, sizeof(out->time));
     out->case_ref =
         sp_audit_entry_find(e, SP_AUDIT_F_CASE_REF, 0, &v) == 0 ? (const char *)v.bytes : NULL;

@@ -19,6 +19,7 @@
 
 #include <sodium.h>
 
+#include "common/hex.h"
 #include "crypto/identity.h"
 #include "pki/ca.h"
 #include "pki/cert.h"
@@ -185,7 +186,7 @@ static void print_ca(const struct sp_pki_ca *ca, const char *crt_path, const cha
     char until[64], fp[2 * SP_PKI_SHA256_BYTES + 1];
     sp_pki_ca_info(ca, &info);
     when(info.not_after, until, sizeof(until));
-    sodium_bin2hex(fp, sizeof(fp), info.fingerprint, sizeof(info.fingerprint));
+    sp_hex_encode(fp, info.fingerprint, sizeof(info.fingerprint));
     printf("CA created: %s (valid until %s)\n  key %s (mode 0600; keep it offline)\n"
            "  SHA-256 fingerprint %s\n",
            crt_path, until, key_path, fp);
@@ -700,9 +701,9 @@ static int ca_show(const struct ca_opts *o, int argc, char **argv)
                 sp_strerror(err));
         return 1;
     }
-    sodium_bin2hex(fp, sizeof(fp), i.fingerprint, sizeof(i.fingerprint));
-    sodium_bin2hex(sk, sizeof(sk), i.sign_pk, sizeof(i.sign_pk));
-    sodium_bin2hex(ck, sizeof(ck), i.curve_pk, sizeof(i.curve_pk));
+    sp_hex_encode(fp, i.fingerprint, sizeof(i.fingerprint));
+    sp_hex_encode(sk, i.sign_pk, sizeof(i.sign_pk));
+    sp_hex_encode(ck, i.curve_pk, sizeof(i.curve_pk));
     if (o->json)
         return show_json(&i, fp, sk, ck);
     when(i.not_before, nb, sizeof(nb));

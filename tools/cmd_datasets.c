@@ -1,10 +1,10 @@
 /* snijpunt datasets: the datasets the local node holds, one line each (or
  * JSON): current version, when it was loaded, records, keys, rejects, and the
  * SHA-256 of the file that was loaded. */
-#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "common/hex.h"
 #include "tools/cli_args.h"
 #include "tools/cli_control.h"
 #include "tools/cli_json.h"
@@ -31,7 +31,7 @@ static void print_text(const struct sp_ctl_datasets_reply *r)
     for (uint32_t i = 0; i < r->ndatasets; i++) {
         const struct sp_ctl_dataset_info *d = &r->datasets[i];
         sp_cli_time_iso(d->loaded_at, when);
-        sodium_bin2hex(sha, sizeof sha, d->input_sha256, SP_CTL_SHA256_BYTES);
+        sp_hex_encode(sha, d->input_sha256, SP_CTL_SHA256_BYTES);
         printf("%-24s %7u %-20s %10llu %10llu %9llu %9llu  %.16s\n", d->name, d->version, when,
                (unsigned long long)d->records, (unsigned long long)d->keys,
                (unsigned long long)d->rejected_fields, (unsigned long long)d->structural_errors,
@@ -48,7 +48,7 @@ static int print_json(const struct sp_ctl_datasets_reply *r)
     for (uint32_t i = 0; i < r->ndatasets; i++) {
         const struct sp_ctl_dataset_info *d = &r->datasets[i];
         sp_cli_time_iso(d->loaded_at, when);
-        sodium_bin2hex(sha, sizeof sha, d->input_sha256, SP_CTL_SHA256_BYTES);
+        sp_hex_encode(sha, d->input_sha256, SP_CTL_SHA256_BYTES);
         sp_json_obj_open(&j, NULL);
         sp_json_str(&j, "name", d->name);
         sp_json_uint(&j, "version", d->version);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/hex.h"
 #include "crypto/identity.h"
 #include "sys/keyfile.h"
 #include "tools/cli_args.h"
@@ -105,8 +106,8 @@ static int public_text(const struct sp_identity *id, struct pub_text *t)
         return 1;
     while (n && t->line[n - 1] == '\n')
         t->line[--n] = '\0';
-    sodium_bin2hex(t->sign, sizeof t->sign, p.sign_pk, sizeof p.sign_pk);
-    sodium_bin2hex(t->curve, sizeof t->curve, p.curve_pk, sizeof p.curve_pk);
+    sp_hex_encode(t->sign, p.sign_pk, sizeof p.sign_pk);
+    sp_hex_encode(t->curve, p.curve_pk, sizeof p.curve_pk);
     return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/hex.h"
 #include "common/keytype.h"
 #include "input/ingest.h"
 #include "input/mapping.h"
@@ -301,7 +302,7 @@ static int print_done(const struct load_opts *o, const struct sp_ctl_load_end_re
 {
     char sha[2 * SP_CTL_SHA256_BYTES + 1];
     const struct sp_ctl_dataset_info *d = &e->summary;
-    sodium_bin2hex(sha, sizeof sha, d->input_sha256, SP_CTL_SHA256_BYTES);
+    sp_hex_encode(sha, d->input_sha256, SP_CTL_SHA256_BYTES);
     uint64_t dups = e->stats.duplicate_record_ids;
     if (dups > 0) /* the default policy; duplicate_ids = refuse would have refused the file */
         fprintf(stderr,

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/hex.h"
 #include "common/keytype.h"
 #include "tools/report_svg.h"
 
@@ -35,10 +36,12 @@ static const char style[] =
     "tr.below-k td{color:#6b7780}footer{margin-top:40px;color:#52616b;font-size:12px}"
     "@media print{body{max-width:none}.chart{overflow:visible}}";
 
+/* n is at most SP_REPORT_HASH_BYTES */
 static void hex(FILE *out, const uint8_t *b, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        fprintf(out, "%02x", b[i]);
+    char text[2 * SP_REPORT_HASH_BYTES + 1];
+    sp_hex_encode(text, b, n <= SP_REPORT_HASH_BYTES ? n : SP_REPORT_HASH_BYTES);
+    fputs(text, out);
 }
 
 static void time_iso(FILE *out, uint64_t t)

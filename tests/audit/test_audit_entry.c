@@ -14,6 +14,7 @@
 #include "audit/entry.h"
 #include "audit/head.h"
 #include "audit/schema.h"
+#include "common/hex.h"
 #include "common/keytype.h"
 #include "fixture.h"
 
@@ -48,13 +49,13 @@ static void test_golden(void **state)
     uint8_t rec[SP_AUDIT_RECORD_MAX_BYTES], hash[32];
     size_t len = seal(&l, e, rec, hash);
     char hex[2 * SP_AUDIT_RECORD_MAX_BYTES + 1];
-    sodium_bin2hex(hex, sizeof(hex), rec, len - 64);
+    sp_hex_encode(hex, rec, len - 64);
     assert_string_equal(hex, "01000100000000000000000000000065e19910"
                              "0000000000000000000000000000000000000000000000000000000000000000"
                              "02"
                              "01066e6f64652d61"
                              "02000e736e696a70756e7420302e312e30");
-    sodium_bin2hex(hex, sizeof(hex), hash, 32);
+    sp_hex_encode(hex, hash, 32);
     assert_string_equal(hex, "7dd2ff9dad8dd7a47d92edf2b0ad15b432140ea91d0ca8bd72e6feeb73106249");
     /* the signature covers the domain-separated hash, with the node's key */
     uint8_t msg[28 + 32];

@@ -34,6 +34,7 @@
 #include <time.h>
 #include <zmq.h>
 
+#include "common/roundid.h"
 #include "proto/peer.h"
 #include "proto/proposal.h"
 
@@ -161,12 +162,11 @@ static int propose(const char *ep, const char *public_text, const char *secret, 
     static struct sp_proposal p;
     static uint8_t prop[SP_PROPOSAL_MAX_BYTES];
     uint8_t server[32], *msg = NULL;
-    size_t plen = 0, mlen = 0, idlen = 0;
+    size_t plen = 0, mlen = 0;
     char a[65] = "", b[65] = "";
     if (server_key(public_text, server) != 0 ||
         sscanf(names, "%64[a-z0-9-],%64[a-z0-9-]", a, b) != 2 ||
-        sodium_hex2bin(p.round_id, sizeof(p.round_id), hex, strlen(hex), NULL, &idlen, NULL) != 0 ||
-        idlen != sizeof(p.round_id))
+        sp_round_id_parse(hex, p.round_id) != 0)
         return 2;
     snprintf(p.coordinator, sizeof(p.coordinator), "injector");
     snprintf(p.case_ref, sizeof(p.case_ref), "REPLAY");
