@@ -611,7 +611,8 @@ static const char *reason_class(const char *r)
 
 /* Which failure reasons (classes of reason_class) each fault explains. A
  * delay holds a link back less than the link grace and the deadline, so it
- * explains none; a lie about set sizes changes no result. */
+ * explains none; a lie about set sizes changes no result (an engine that
+ * checks declared sizes would add its reason here). */
 static bool explains(int fault, const char *cls)
 {
     static const char *const table[SIM_FAULT_COUNT] = {
@@ -625,7 +626,7 @@ static bool explains(int fault, const char *cls)
         [SIM_FAULT_STOP] = "|peer unreachable|deadline|",
         [SIM_FAULT_RESTART] = "|peer unreachable|node restarted|deadline|",
         [SIM_FAULT_LIE_VERDICT] = "|refused|verdict refused|",
-        [SIM_FAULT_LIE_SIZES] = "|refused|",
+        [SIM_FAULT_LIE_SIZES] = "",
         [SIM_FAULT_LIE_CREDIT] = "|refused|credit|window|",
         [SIM_FAULT_CLOCK] = "|deadline|",
         [SIM_FAULT_CUT] = "|peer unreachable|",
