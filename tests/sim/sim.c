@@ -770,6 +770,19 @@ static void check_round(struct sim *s, struct sim_round_view *v, struct sim_resu
         set_outcome(r, SIM_OUT_WRONG, "protocol: %s", v->first_protocol);
 }
 
+/* Without a fault every participant has every other one's signed log head
+ * (daemon/ROUNDS.md, "Governance"). */
+static void check_heads(struct sim *s, struct sim_result *r)
+{
+    for (unsigned v = 0; v < s->nviews; v++)
+        for (unsigned a = 0; a < s->nnodes; a++)
+            for (unsigned b = 0; b < s->nnodes; b++)
+                if (a != b && s->view[v].have_id && s->view[v].part_of[a] >= 0 &&
+                    s->view[v].part_of[b] >= 0 && s->node[b].head_seen[a] == 0)
+                    set_outcome(r, SIM_OUT_WRONG, "%s has no log head of %s", s->node[b].name,
+                                s->node[a].name);
+}
+
 static void check_all(struct sim *s, struct sim_result *r)
 {
     r->fired = s->fired = s->fired || s->net.fired > 0;
@@ -785,6 +798,8 @@ static void check_all(struct sim *s, struct sim_result *r)
             set_outcome(r, SIM_OUT_WRONG, "%s failed without a round_failed audit entry",
                         node->name);
     }
+    if (!s->fired)
+        check_heads(s, r);
     if (s->privacy_texts > 0)
         set_outcome(r, SIM_OUT_PRIVACY, "%llu log lines name a value",
                     (unsigned long long)s->privacy_texts);

@@ -229,17 +229,24 @@ static int check_rules(struct sim_round_view *v, unsigned pf, unsigned pt,
     switch (m->type) {
     case SP_PEER_PROPOSE:
     case SP_PEER_START:
-        return pf == v->initiator ? 0
-                                  : finding(v, 1, "%s from participant %u, not the initiator",
-                                            sp_peer_type_name(m->type), pf);
+        if (pf != v->initiator)
+            return finding(v, 1, "%s from participant %u, not the initiator",
+                           sp_peer_type_name(m->type), pf);
+        /* START only when every other participant accepted */
+        if (m->type == SP_PEER_START &&
+            (v->accepted | (UINT32_C(1) << v->initiator)) != (UINT32_C(1) << v->n) - 1)
+            return finding(v, 1, "START to participant %u before every participant accepted", pt);
+        return 0;
     case SP_PEER_ACCEPT:
     case SP_PEER_REFUSE:
     case SP_PEER_DONE:
         if (pt != v->initiator)
             return finding(v, 2, "%s to participant %u, not the initiator",
                            sp_peer_type_name(m->type), pt);
-        if (m->type == SP_PEER_ACCEPT)
+        if (m->type == SP_PEER_ACCEPT) {
+            v->accepted |= UINT32_C(1) << pf;
             return check_accept(v, pf, &m->accept);
+        }
         return m->type == SP_PEER_DONE ? check_done(v, pf, &m->done) : 0;
     case SP_PEER_BATCH:
         return check_batch(v, pf, pt, &m->batch);

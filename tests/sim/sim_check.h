@@ -47,6 +47,7 @@ struct sim_round_view {
     uint32_t *order; /* element index (into els) of each FINAL position */
     size_t norder, cap_order;
     /* findings */
+    uint32_t accepted; /* participants whose ACCEPT the check saw */
     uint64_t messages, privacy, protocol;
     char first_privacy[SIM_CHECK_WHY];
     char first_protocol[SIM_CHECK_WHY];

@@ -381,6 +381,21 @@ static void test_check_routes(void **state)
     v.part_of[1] = -1; /* node 1 takes no part */
     assert_int_equal(send_msg(&v, 0, 1, &ab), 2);
     uint8_t junk[3] = {1, 2, 3};
+    v.part_of[1] = 2;
+    struct sp_peer_msg st = {.type = SP_PEER_START};
+    assert_int_equal(send_msg(&v, 2, 0, &st), 1); /* no ACCEPT yet */
+    struct sp_peer_msg acc = {.type = SP_PEER_ACCEPT};
+    assert_int_equal(send_msg(&v, 0, 2, &acc), 0);
+    assert_int_equal(send_msg(&v, 1, 2, &acc), 0);
+    assert_int_equal(send_msg(&v, 2, 0, &st), 0);
+    acc.accept.nset_sizes = 1;
+    acc.accept.set_sizes[0] = (struct sp_peer_set_size){SP_KEY_BSN, 3};
+    assert_int_equal(send_msg(&v, 0, 2, &acc), 1); /* offers no bsn */
+    v.types[1] = SP_KEY_MASK(SP_KEY_BSN);
+    v.sizes[1][SP_KEY_BSN] = 3;
+    assert_int_equal(send_msg(&v, 0, 2, &acc), 0);
+    acc.accept.set_sizes[0].count = 4;
+    assert_int_equal(send_msg(&v, 0, 2, &acc), 1); /* says 4, has 3 */
     assert_int_equal(sim_check_message(&v, 0, 2, junk, sizeof(junk)), 1);
     sim_check_free(&v);
 }
