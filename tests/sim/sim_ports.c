@@ -234,11 +234,12 @@ static int judge(void *ctx, const struct sp_proposal *p, const uint8_t *bytes, s
 static int record(void *ctx, struct sp_audit_entry **e, bool stage)
 {
     struct sim_node *n = ctx;
-    (void)stage;
     n->audit_entries++;
     int type = sp_audit_entry_type(*e);
     n->audit_results += type == SP_AUDIT_ROUND_RESULT;
     n->audit_failed += type == SP_AUDIT_ROUND_FAILED;
+    if (n->sim->opt->verbose)
+        sim_log(n->sim, n->id, "audit %s%s", sp_audit_type_name(type), stage ? " (staged)" : "");
     sp_audit_entry_free(e);
     return 0;
 }
