@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "common/hex.h"
+#include "common/utf8.h"
 
 struct parser {
     struct sp_json *j;
@@ -94,32 +95,16 @@ static long str_escape(const char *s, size_t *i, size_t end)
     return cp;
 }
 
-/* The UTF-8 sequence at u[*i]: well-formed, no overlong form, no surrogate,
- * at most U+10FFFF. */
+/* The code point of the well-formed UTF-8 sequence at u[*i] (common/utf8.h),
+ * or -1. */
 static long str_utf8(const unsigned char *u, size_t *i, size_t end)
 {
-    size_t k = *i, n = 0;
-    if (u[k] < 0x80)
-        n = 1;
-    else if ((u[k] & 0xe0) == 0xc0)
-        n = 2;
-    else if ((u[k] & 0xf0) == 0xe0)
-        n = 3;
-    else if ((u[k] & 0xf8) == 0xf0)
-        n = 4;
-    if (n == 0 || n > end - k)
+    uint32_t cp = 0;
+    size_t n = sp_utf8_seq_len(u + *i, end - *i, &cp);
+    if (n == 0)
         return -1;
-    long cp = n == 1 ? u[k] : (long)(u[k] & (0x7f >> n));
-    for (size_t m = 1; m < n; m++) {
-        if ((u[k + m] & 0xc0) != 0x80)
-            return -1;
-        cp = (cp << 6) | (u[k + m] & 0x3f);
-    }
-    static const long min[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return -1;
-    *i = k + n;
-    return cp;
+    *i += n;
+    return (long)cp;
 }
 
 static long str_next(const char *s, size_t *i, size_t end)
@@ -330,39 +315,14 @@ long sp_json_get(const struct sp_json *j, size_t obj, const char *key)
     return -1;
 }
 
-/* UTF-8 of code point cp into out (room for 4); returns the byte count. */
-static size_t utf8_put(long cp, char *out)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xc0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3f));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xe0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        out[2] = (char)(0x80 | (cp & 0x3f));
-        return 3;
-    }
-    out[0] = (char)(0xf0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-    out[3] = (char)(0x80 | (cp & 0x3f));
-    return 4;
-}
-
 int sp_json_string(const struct sp_json *j, size_t t, char *out, size_t cap, size_t *len_out)
 {
     if (!j || t >= j->ntok || j->tok[t].type != SP_JSON_STRING || !out || cap == 0)
         return SP_ERR_AUDIT_FORMAT;
     size_t i = j->tok[t].start, end = j->tok[t].end, n = 0;
     while (i < end) {
-        char u[4];
-        size_t k = utf8_put(str_next(j->text, &i, end), u);
+        uint8_t u[4]; /* the token was checked when parsed: no -1 here */
+        size_t k = sp_utf8_put((uint32_t)str_next(j->text, &i, end), u);
         if (n + k >= cap)
             return SP_ERR_OVERFLOW;
         memcpy(out + n, u, k);

@@ -5,6 +5,7 @@
 
 #include "common/err.h"
 #include "common/keytype.h"
+#include "common/utf8.h"
 
 struct field_def {
     const char *name;
@@ -211,32 +212,13 @@ bool sp_audit_name_valid(const char *s, size_t len)
     return true;
 }
 
-/* Length of a well-formed UTF-8 sequence at s (at most len bytes), or 0.
- * Refuses overlongs, surrogates, values above U+10FFFF and controls (C0
- * but TAB, DEL, C1). */
+/* Length of a well-formed UTF-8 character at s (at most len bytes) that is
+ * not a control (C0 but TAB, DEL, C1), or 0. */
 static size_t utf8_char(const unsigned char *s, size_t len)
 {
-    size_t n = 0;
-    if (s[0] < 0x80)
-        n = 1;
-    else if (s[0] >= 0xc2 && s[0] <= 0xdf)
-        n = 2;
-    else if (s[0] >= 0xe0 && s[0] <= 0xef)
-        n = 3;
-    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-        n = 4;
-    if (n == 0 || n > len)
-        return 0;
-    uint32_t cp = n == 1 ? s[0] : (uint32_t)(s[0] & (0x7f >> n));
-    for (size_t k = 1; k < n; k++) {
-        if ((s[k] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[k] & 0x3f);
-    }
-    static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    if ((cp < 0x20 && cp != '\t') || (cp >= 0x7f && cp <= 0x9f))
+    uint32_t cp = 0;
+    size_t n = sp_utf8_seq_len(s, len, &cp);
+    if (n == 0 || (cp < 0x20 && cp != '\t') || (cp >= 0x7f && cp <= 0x9f))
         return 0;
     return n;
 }

@@ -3,6 +3,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/utf8.h"
+
 struct enc_name {
     const char *name;
     int enc;
@@ -45,90 +47,6 @@ const char *sp_encoding_name(int enc)
     }
 }
 
-/* Length of the well-formed UTF-8 sequence at s (1..4), or 0 when it is not one
- * (Unicode 15, table 3-7: the second byte's range depends on the first). */
-static size_t utf8_seq_len(const uint8_t *s, size_t avail)
-{
-    uint8_t b0 = s[0];
-    uint8_t lo = 0x80, hi = 0xBF;
-    size_t n;
-
-    if (b0 >= 0x01 && b0 < 0x80)
-        return 1;
-    if (b0 >= 0xC2 && b0 <= 0xDF)
-        n = 2;
-    else if (b0 >= 0xE0 && b0 <= 0xEF)
-        n = 3;
-    else if (b0 >= 0xF0 && b0 <= 0xF4)
-        n = 4;
-    else
-        return 0; /* NUL, continuation byte, C0/C1 overlong lead, or > U+10FFFF */
-    if (avail < n)
-        return 0;
-    if (b0 == 0xE0)
-        lo = 0xA0; /* overlong */
-    else if (b0 == 0xED)
-        hi = 0x9F; /* surrogates */
-    else if (b0 == 0xF0)
-        lo = 0x90; /* overlong */
-    else if (b0 == 0xF4)
-        hi = 0x8F; /* above U+10FFFF */
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    return n;
-}
-
-/* Offset of the first invalid sequence, or len when all is valid. */
-static size_t utf8_first_invalid(const uint8_t *s, size_t len)
-{
-    size_t i = 0;
-
-    while (i < len) {
-        /* Exports are mostly ASCII: skip 8 bytes at a time when none has the
-         * high bit set and none is NUL. */
-        while (i + 8 <= len) {
-            uint64_t w;
-            memcpy(&w, s + i, 8);
-            if ((w & UINT64_C(0x8080808080808080)) != 0 ||
-                ((w - UINT64_C(0x0101010101010101)) & ~w & UINT64_C(0x8080808080808080)) != 0)
-                break;
-            i += 8;
-        }
-        if (i >= len)
-            break;
-        size_t n = utf8_seq_len(s + i, len - i);
-        if (n == 0)
-            return i;
-        i += n;
-    }
-    return len;
-}
-
-bool sp_utf8_valid(const uint8_t *s, size_t len)
-{
-    return utf8_first_invalid(s, len) == len;
-}
-
-static size_t put_utf8(uint8_t *out, uint32_t cp)
-{
-    if (cp < 0x80) {
-        out[0] = (uint8_t)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (uint8_t)(0xC0 | (cp >> 6));
-        out[1] = (uint8_t)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    out[0] = (uint8_t)(0xE0 | (cp >> 12));
-    out[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-    out[2] = (uint8_t)(0x80 | (cp & 0x3F));
-    return 3;
-}
-
 /* Code point of one ISO-8859-1 or Windows-1252 byte; 0 when not valid text. */
 static uint32_t single_byte_cp(int enc, uint8_t b)
 {
@@ -154,7 +72,7 @@ static int single_byte_to_utf8(int enc, const uint8_t *in, size_t len, uint8_t *
         size_t need = cp < 0x80 ? 1 : cp < 0x800 ? 2 : 3;
         if (cap - o < need)
             return SP_ERR_OVERFLOW;
-        o += put_utf8(out + o, cp);
+        o += sp_utf8_put(cp, out + o);
     }
     *out_len = o;
     return 0;
@@ -166,7 +84,7 @@ int sp_encoding_to_utf8(int enc, const uint8_t *in, size_t len, uint8_t *out, si
     if (in == NULL && len > 0)
         return SP_ERR_INVALID_ARG;
     if (enc == SP_ENC_UTF8) {
-        size_t bad = utf8_first_invalid(in, len);
+        size_t bad = sp_utf8_first_invalid(in, len);
         if (bad != len) {
             if (bad_at != NULL)
                 *bad_at = bad;

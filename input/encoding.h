@@ -34,10 +34,6 @@ int sp_encoding_from_name(const char *name);
 /* Canonical name ("iso-8859-1"); NULL when invalid. */
 const char *sp_encoding_name(int enc);
 
-/* True when s[0..len) is well-formed UTF-8 (no overlong forms, surrogates or
- * code points above U+10FFFF) and holds no NUL byte. */
-bool sp_utf8_valid(const uint8_t *s, size_t len);
-
 /* Converts len bytes in encoding enc to UTF-8 in out (capacity cap; at most
  * len * SP_ENCODING_MAX_EXPANSION bytes are written), setting *out_len. For
  * UTF-8 input this validates and copies. Returns 0; SP_ERR_INPUT_ENCODING

@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include "common/utf8.h"
+
 /* U+00C0..U+024F: replacement letters, upper case where the source is; ""
  * for characters that are not letters (×, ÷) or have no Latin reading. */
 static const char latin_table[0x250 - 0xC0][3] = {
@@ -100,40 +102,6 @@ static void put_str(struct sp_folded *o, const char *s)
 {
     for (; *s != '\0'; s++)
         put(o, *s);
-}
-
-/* Decodes one UTF-8 sequence at p (n bytes left). Returns its length and
- * the code point, or 0 for an invalid sequence (overlong, surrogate, out of
- * range, truncated). */
-static size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
-{
-    size_t need;
-    uint32_t c = p[0], min;
-
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-        need = 2, c &= 0x1F, min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 3, c &= 0x0F, min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 4, c &= 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < need)
-        return 0;
-    for (size_t i = 1; i < need; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        c = (c << 6) | (p[i] & 0x3F);
-    }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        return 0;
-    *cp = c;
-    return need;
 }
 
 /* Punctuation and spaces outside ASCII: the structure byte, 0 to drop the
@@ -237,7 +205,7 @@ void sp_fold(const char *text, size_t len, struct sp_folded *out)
     out->foreign = false;
     for (size_t i = 0; i < len && !out->truncated;) {
         uint32_t cp;
-        size_t n = utf8_decode(p + i, len - i, &cp);
+        size_t n = sp_utf8_seq_len(p + i, len - i, &cp);
         if (n == 0) {
             out->foreign = true;
             put(out, ' ');

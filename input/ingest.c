@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "common/keytype.h"
+#include "common/utf8.h"
 #include "input/csv.h"
 #include "input/encoding.h"
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/keytype.h"
+#include "common/utf8.h"
 #include "input/csv.h"
 #include "input/derive.h"
 #include "input/encoding.h"

@@ -11,6 +11,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "common/utf8.h"
 #include "pki/oin.h"
 
 /* DER of the role extension value: ENUMERATED, one content byte. */
@@ -167,38 +168,14 @@ bool sp_pki_name_valid(int role, const char *s, size_t len)
     return true;
 }
 
-/* Length of the UTF-8 sequence starting with lead byte c, or 0. */
-static size_t utf8_len(unsigned char c)
-{
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        return 2;
-    if (c >= 0xe0 && c <= 0xef)
-        return 3;
-    if (c >= 0xf0 && c <= 0xf4)
-        return 4;
-    return 0;
-}
-
-/* Well-formed UTF-8 (no overlongs, surrogates or values above U+10FFFF)
- * without C0 controls, DEL or C1 controls. */
+/* Well-formed UTF-8 (common/utf8.h) without C0 controls, DEL or C1
+ * controls. */
 static bool utf8_text_valid(const unsigned char *s, size_t len)
 {
     for (size_t i = 0; i < len;) {
-        size_t n = utf8_len(s[i]);
-        if (n == 0 || n > len - i)
-            return false;
-        uint32_t cp = n == 1 ? s[i] : (uint32_t)(s[i] & (0x7f >> n));
-        for (size_t k = 1; k < n; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
-        if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+        uint32_t cp = 0;
+        size_t n = sp_utf8_seq_len(s + i, len - i, &cp);
+        if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
             return false;
         i += n;
     }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/utf8.h"
 #include "proto/codec.h"
 
 /* ---- request checks ---- */
@@ -25,8 +26,7 @@ static int check_load_begin(const struct sp_ctl_request *q)
         return SP_ERR_PROTO_OVERSIZED;
     if (!sp_proto_dataset_name_valid(b->dataset, n) || b->mapping == NULL || b->mapping_len < 1)
         return SP_ERR_PROTO_FIELD;
-    if (!sp_wire_utf8_valid((const uint8_t *)b->mapping, b->mapping_len) ||
-        memchr(b->mapping, 0, b->mapping_len) != NULL)
+    if (!sp_utf8_valid((const uint8_t *)b->mapping, b->mapping_len))
         return SP_ERR_PROTO_FIELD;
     return 0;
 }

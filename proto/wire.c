@@ -9,6 +9,8 @@
 
 #include <msgpack.h>
 
+#include "common/utf8.h"
+
 /* ---- writing ---- */
 
 void sp_wire_writer_fixed(struct sp_wire_writer *w, uint8_t *buf, size_t cap)
@@ -443,7 +445,7 @@ int sp_wire_get_str(struct sp_wire_reader *r, size_t max, const char **p, size_t
 
     if (err != 0)
         return err;
-    if (!sp_wire_utf8_valid(b, len) || (len > 0 && memchr(b, 0, len) != NULL))
+    if (!sp_utf8_valid(b, len))
         return SP_ERR_PROTO_FIELD;
     *p = (const char *)b;
     *n = len;
@@ -468,41 +470,6 @@ int sp_wire_get_text(struct sp_wire_reader *r, size_t min, size_t max, char *dst
 
 /* ---- text ---- */
 
-/* Length of the valid UTF-8 sequence at s[0..n), or 0 when invalid. */
-static size_t utf8_seq(const uint8_t *s, size_t n)
-{
-    uint32_t c = s[0];
-    size_t len = c < 0x80 ? 1 : c < 0xc2 ? 0 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : c < 0xf5 ? 4 : 0;
-    static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
-
-    if (len == 0 || len > n)
-        return 0;
-    if (len == 1)
-        return 1;
-    c &= 0x3fu >> (len - 1);
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3fu);
-    }
-    if (c < min[len] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-        return 0;
-    return len;
-}
-
-bool sp_wire_utf8_valid(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-
-    while (i < n) {
-        size_t k = utf8_seq(s + i, n - i);
-        if (k == 0)
-            return false;
-        i += k;
-    }
-    return true;
-}
-
 static bool is_control(uint8_t c)
 {
     return (c < 0x20 && c != '\t') || c == 0x7f;
@@ -516,7 +483,7 @@ bool sp_wire_text_valid(const char *s, size_t n)
         if (is_control(u[i]))
             return false;
     }
-    return sp_wire_utf8_valid(u, n);
+    return sp_utf8_valid(u, n);
 }
 
 size_t sp_wire_strnlen(const char *s, size_t cap)
@@ -532,7 +499,7 @@ void sp_wire_text_sanitize(char *dst, size_t max, const char *s)
     size_t n = s ? strlen(s) : 0, i = 0, o = 0;
 
     while (i < n) {
-        size_t k = utf8_seq(u + i, n - i);
+        size_t k = sp_utf8_seq_len(u + i, n - i, NULL);
         if (k == 0 || (k == 1 && is_control(u[i]))) {
             k = 1;
             if (o + 1 > max)

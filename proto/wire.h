@@ -101,9 +101,7 @@ SP_NODISCARD int sp_wire_get_str(struct sp_wire_reader *r, size_t max, const cha
  * valid text: FIELD. */
 SP_NODISCARD int sp_wire_get_text(struct sp_wire_reader *r, size_t min, size_t max, char *dst);
 
-/* Strict UTF-8: no overlong forms, surrogates or code points > U+10FFFF. */
-bool sp_wire_utf8_valid(const uint8_t *s, size_t n);
-/* Text: strict UTF-8 without NUL, DEL or C0 controls other than TAB, so it
+/* Text: well-formed UTF-8 (common/utf8.h) without NUL, DEL or C0 controls other than TAB, so it
  * cannot break a log line or a terminal. */
 bool sp_wire_text_valid(const char *s, size_t n);
 /* The length of a NUL-terminated string held in an array of cap bytes, or

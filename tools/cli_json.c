@@ -3,45 +3,12 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "common/utf8.h"
+
 void sp_json_init(struct sp_json *j, FILE *out)
 {
     memset(j, 0, sizeof(*j));
     j->out = out;
-}
-
-/* Length of the UTF-8 sequence at s (1..4), 0 when malformed. */
-static size_t utf8_len(const unsigned char *s, size_t avail)
-{
-    unsigned char b = s[0];
-    unsigned char lo = 0x80, hi = 0xBF;
-    size_t n;
-
-    if (b < 0x80)
-        return 1;
-    if (b >= 0xC2 && b <= 0xDF)
-        n = 2;
-    else if (b >= 0xE0 && b <= 0xEF)
-        n = 3;
-    else if (b >= 0xF0 && b <= 0xF4)
-        n = 4;
-    else
-        return 0;
-    if (n > avail)
-        return 0;
-    if (b == 0xE0)
-        lo = 0xA0;
-    else if (b == 0xED)
-        hi = 0x9F;
-    else if (b == 0xF0)
-        lo = 0x90;
-    else if (b == 0xF4)
-        hi = 0x8F;
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    return n;
 }
 
 static void write_string(struct sp_json *j, const char *value, size_t len)
@@ -51,7 +18,7 @@ static void write_string(struct sp_json *j, const char *value, size_t len)
     fputc('"', j->out);
     for (size_t i = 0; i < len;) {
         unsigned char c = s[i];
-        size_t n = utf8_len(s + i, len - i);
+        size_t n = sp_utf8_seq_len(s + i, len - i, NULL);
         if (c == '"' || c == '\\') {
             fputc('\\', j->out);
             fputc(c, j->out);

@@ -6,6 +6,7 @@
 
 #include "audit/schema.h"
 #include "common/keytype.h"
+#include "common/utf8.h"
 
 /* The project's names for entities and modes (common/keytype.h, audit/). */
 const char *sp_report_entity_name(int entity)
@@ -16,36 +17,6 @@ const char *sp_report_entity_name(int entity)
 const char *sp_report_mode_name(int mode)
 {
     return sp_audit_mode_name(mode);
-}
-
-/* Length of the well-formed UTF-8 sequence at s (2..4), 0 when malformed;
- * s[0] >= 0x80. */
-static size_t utf8_len(const unsigned char *s)
-{
-    unsigned char b = s[0], lo = 0x80, hi = 0xBF;
-    size_t n;
-    if (b >= 0xC2 && b <= 0xDF)
-        n = 2;
-    else if (b >= 0xE0 && b <= 0xEF)
-        n = 3;
-    else if (b >= 0xF0 && b <= 0xF4)
-        n = 4;
-    else
-        return 0;
-    if (b == 0xE0)
-        lo = 0xA0;
-    else if (b == 0xED)
-        hi = 0x9F;
-    else if (b == 0xF0)
-        lo = 0x90;
-    else if (b == 0xF4)
-        hi = 0x8F;
-    if (s[1] < lo || s[1] > hi) /* also stops at the NUL */
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    return n;
 }
 
 void sp_report_esc(FILE *out, const char *s)
@@ -75,7 +46,7 @@ void sp_report_esc(FILE *out, const char *s)
         default:
             if (c < 0x80) {
                 fputc(c < 0x20 && c != '\t' && c != '\n' ? ' ' : c == 0x7F ? ' ' : c, out);
-            } else if ((n = utf8_len(p)) == 0) {
+            } else if ((n = sp_utf8_seq_len(p, 4, NULL)) == 0) { /* reads no further than the NUL */
                 fputs("\xEF\xBF\xBD", out);
             } else {
                 fwrite(p, 1, n, out);

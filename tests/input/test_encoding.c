@@ -7,6 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "common/utf8.h"
 #include "input/encoding.h"
 
 static void test_names(void **state)
@@ -39,58 +40,6 @@ static void test_names(void **state)
     assert_string_equal(sp_encoding_name(SP_ENC_CP1252), "windows-1252");
     assert_null(sp_encoding_name(0));
     assert_null(sp_encoding_name(4));
-}
-
-struct bytes_case {
-    const char *s;
-    size_t len;
-    int valid;
-};
-#define B(lit, v)                                                                                  \
-    {                                                                                              \
-        lit, sizeof(lit) - 1, v                                                                    \
-    }
-
-static void test_utf8_valid(void **state)
-{
-    static const struct bytes_case cases[] = {
-        B("", 1),
-        B("plain ascii", 1),
-        B("\xC3\x96zt\xC3\xBCrk", 1), /* Öztürk */
-        B("\xC4\xB1", 1),             /* dotless i U+0131 */
-        B("\xE2\x82\xAC", 1),         /* euro U+20AC */
-        B("\xEF\xBB\xBF", 1),         /* U+FEFF inside text is valid */
-        B("\xF0\x9F\x98\x80", 1),     /* U+1F600 */
-        B("\xF4\x8F\xBF\xBF", 1),     /* U+10FFFF */
-        B("\xED\x9F\xBF", 1),         /* U+D7FF, just below surrogates */
-        B("\xEE\x80\x80", 1),         /* U+E000, just above */
-        B("\xC0\x80", 0),             /* overlong NUL */
-        B("\xC1\xBF", 0),             /* overlong */
-        B("\xE0\x80\x80", 0),         /* overlong */
-        B("\xE0\x9F\xBF", 0),         /* overlong */
-        B("\xF0\x8F\xBF\xBF", 0),     /* overlong */
-        B("\xED\xA0\x80", 0),         /* surrogate U+D800 */
-        B("\xED\xBF\xBF", 0),         /* surrogate U+DFFF */
-        B("\xF4\x90\x80\x80", 0),     /* above U+10FFFF */
-        B("\xF5\x80\x80\x80", 0),
-        B("\xFE", 0),
-        B("\xFF", 0),
-        B("\x80", 0),                     /* lone continuation */
-        B("abc\xC3", 0),                  /* truncated at the end */
-        B("\xC3(", 0),                    /* bad continuation */
-        B("\xE2\x82", 0),                 /* truncated */
-        B("\xD6zt\xFCrk", 0),             /* Öztürk in latin-1 */
-        B("a\0b", 0),                     /* NUL byte */
-        B("0123456789abcdef\xC3\xA9", 1), /* fast path then multibyte */
-        B("0123456789abcdef\x80", 0),     /* fast path then invalid */
-        B("01234567\0abcdef", 0),         /* NUL inside an 8-byte block */
-    };
-    (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        bool v = sp_utf8_valid((const uint8_t *)cases[i].s, cases[i].len);
-        if (v != (cases[i].valid != 0))
-            fail_msg("case %zu: expected %s", i, cases[i].valid ? "valid" : "invalid");
-    }
 }
 
 /* An invalid byte at every position of a long ASCII text is found, whichever
@@ -253,7 +202,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names),
-        cmocka_unit_test(test_utf8_valid),
         cmocka_unit_test(test_utf8_invalid_anywhere),
         cmocka_unit_test(test_convert_examples),
         cmocka_unit_test(test_convert_every_byte),

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "common/utf8.h"
 #include "proto/wire.h"
 #include "support.h"
 
@@ -235,7 +236,7 @@ static void test_utf8_and_text(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         size_t n = strlen(cases[i].s);
-        if (sp_wire_utf8_valid((const uint8_t *)cases[i].s, n) != cases[i].utf8 ||
+        if (sp_utf8_valid((const uint8_t *)cases[i].s, n) != cases[i].utf8 ||
             sp_wire_text_valid(cases[i].s, n) != cases[i].text)
             fail_msg("case %zu", i);
     }

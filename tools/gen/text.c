@@ -1,40 +1,25 @@
 #include "text.h"
 
+#include <stdint.h>
 #include <string.h>
+
+#include "common/utf8.h"
 
 unsigned sp_gen_utf8_next(const char **s)
 {
-    const unsigned char *p = (const unsigned char *)*s;
-    unsigned cp = p[0];
-    size_t len = 1;
-    if (p[0] >= 0xc0 && p[0] < 0xe0 && (p[1] & 0xc0) == 0x80) {
-        cp = ((p[0] & 0x1fu) << 6) | (p[1] & 0x3fu);
-        len = 2;
-    } else if (p[0] >= 0xe0 && p[0] < 0xf0 && (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80) {
-        cp = ((p[0] & 0x0fu) << 12) | ((p[1] & 0x3fu) << 6) | (p[2] & 0x3fu);
-        len = 3;
-    }
+    const uint8_t *p = (const uint8_t *)*s;
+    uint32_t cp = 0;
+    size_t len = sp_utf8_seq_len(p, 4, &cp); /* reads no further than the NUL */
+    if (len == 0)
+        cp = p[0], len = 1;
     *s += len;
     return cp;
 }
 
 static void put_utf8(unsigned cp, char *out, size_t cap, size_t *n)
 {
-    unsigned char b[3];
-    size_t len;
-    if (cp < 0x80) {
-        b[0] = (unsigned char)cp;
-        len = 1;
-    } else if (cp < 0x800) {
-        b[0] = (unsigned char)(0xc0 | (cp >> 6));
-        b[1] = (unsigned char)(0x80 | (cp & 0x3f));
-        len = 2;
-    } else {
-        b[0] = (unsigned char)(0xe0 | (cp >> 12));
-        b[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-        b[2] = (unsigned char)(0x80 | (cp & 0x3f));
-        len = 3;
-    }
+    uint8_t b[4];
+    size_t len = sp_utf8_put(cp, b);
     if (*n + len < cap) {
         memcpy(out + *n, b, len);
         *n += len;
