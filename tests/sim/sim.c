@@ -621,8 +621,9 @@ static bool explains(int fault, const char *cls)
         [SIM_FAULT_DUP] = "|refused|deadline|peer error|",
         [SIM_FAULT_REORDER] = "|refused|deadline|peer error|",
         [SIM_FAULT_DELAY] = "",
-        [SIM_FAULT_CORRUPT] = "|deadline|refused|peer error|unexpected message|window|credit|"
-                              "verdict refused|",
+        [SIM_FAULT_CORRUPT] =
+            "|deadline|refused|peer error|unexpected message|window|credit|"
+            "verdict refused|aborted by a peer|other|", /* a reason's bytes changed */
         [SIM_FAULT_STOP] = "|peer unreachable|deadline|",
         [SIM_FAULT_RESTART] = "|peer unreachable|node restarted|deadline|",
         [SIM_FAULT_LIE_VERDICT] = "|refused|verdict refused|",
