@@ -7,6 +7,7 @@
 
 #include "audit/schema.h"
 #include "common/keytype.h"
+#include "common/utf8.h"
 #include "round/audit_events.h"
 
 /* A chain of adders: the first failure wins and the rest are skipped. */
@@ -81,12 +82,6 @@ static int b_end(struct build *b, struct sp_audit_entry **out)
 
 /* ---- texts -------------------------------------------------------------- */
 
-/* Length of the UTF-8 sequence starting with byte c (1 for invalid). */
-static size_t utf8_len(unsigned char c)
-{
-    return c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
-}
-
 /* Replaces the digits of every run the audit guard counts as 9 or more
  * digits (single spaces or dots between digits continue a run). */
 static void mask_digit_runs(char *s)
@@ -120,13 +115,14 @@ const char *sp_auditev_text(const char *text, size_t max, char *out, size_t cap,
         return fallback;
     for (size_t i = 0; text[i] && o < max && o + 1 < cap;) {
         unsigned char c = (unsigned char)text[i];
-        size_t l = utf8_len(c);
-        if (c < 0x20 || c == 0x7f || (l == 1 && c >= 0x80)) {
+        /* reads no further than the NUL */
+        size_t l = sp_utf8_seq_len((const uint8_t *)text + i, 4, NULL);
+        if (c < 0x20 || c == 0x7f || l == 0) {
             out[o++] = c == '\t' ? '\t' : ' ';
             i++;
             continue;
         }
-        if (o + l > max || o + l + 1 > cap || strnlen(text + i, l) < l)
+        if (o + l > max || o + l + 1 > cap)
             break;
         memcpy(out + o, text + i, l);
         o += l;

@@ -120,10 +120,36 @@ static void test_failed_before_deciding(void **state)
     sp_audit_entry_free(&e);
 }
 
+/* Texts from elsewhere become loggable: controls and bytes that are not
+ * UTF-8 (common/utf8.h) turn into spaces, long digit runs into '#'. */
+static void test_text(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"caf\xc3\xa9\tok", "caf\xc3\xa9\tok"},
+        {"a\nb\x7f", "a b "},
+        {"a\xc3(b", "a (b"},                /* a cut sequence, then ASCII */
+        {"x\xed\xa0\x80y", "x   y"},        /* a surrogate */
+        {"end \xe2\x82", "end   "},         /* cut by the end of the text */
+        {"bsn 123456782", "bsn #########"}, /* an identifier? */
+    };
+    char out[64];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *got = sp_auditev_text(cases[i].in, 32, out, sizeof(out), "fallback");
+        if (strcmp(got, cases[i].out) != 0)
+            fail_msg("case %zu: got \"%s\"", i, got);
+    }
+    assert_string_equal(sp_auditev_text("\x01", 32, out, sizeof(out), "fallback"), " ");
+    assert_string_equal(sp_auditev_text("", 32, out, sizeof(out), "fallback"), "fallback");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_failed_before_deciding),
+        cmocka_unit_test(test_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
