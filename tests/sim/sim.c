@@ -132,7 +132,8 @@ static void draw_fault(struct plan *p, struct sim_rng *r)
         p->fault_node =
             p->rd[0].ring[(p->rd[0].initiator + 1 + sim_rng_below(r, p->rd[0].nparts - 1)) %
                           p->rd[0].nparts];
-    if (p->fault == SIM_FAULT_LIE_CREDIT || p->fault == SIM_FAULT_CANCEL)
+    if (p->fault == SIM_FAULT_LIE_CREDIT || p->fault == SIM_FAULT_CANCEL ||
+        p->fault == SIM_FAULT_REFUSE)
         p->fault_node = p->rd[0].ring[sim_rng_below(r, p->rd[0].nparts)];
     if (p->fault == SIM_FAULT_CUT) { /* two participants; back after 1-8 s */
         p->fault_node = p->rd[0].ring[sim_rng_below(r, p->rd[0].nparts)];
@@ -632,6 +633,7 @@ static bool explains(int fault, const char *cls)
         [SIM_FAULT_CLOCK] = "|deadline|",
         [SIM_FAULT_CUT] = "|peer unreachable|",
         [SIM_FAULT_CANCEL] = "|cancelled|",
+        [SIM_FAULT_REFUSE] = "|refused|",
     };
     char key[64];
     /* a peer that failed first (the fault's first effect) refuses what follows */
@@ -688,7 +690,7 @@ static void check_failed(struct sim *s, unsigned n, const struct sp_round_meta *
                          struct sim_result *r)
 {
     const char *name = s->node[n].name;
-    const char *cls = reason_class(m->reason);
+    const char *cls = m->state == SP_ROUND_REFUSED ? "refused" : reason_class(m->reason);
     /* a link back within the link grace (5 s) explains nothing */
     bool short_cut = s->fault == SIM_FAULT_CUT && s->cut_to - s->cut_from < 5000;
     r->failed++;
@@ -920,10 +922,16 @@ int sim_run(uint64_t seed, const struct sim_options *o, struct sim_result *r)
     for (unsigned i = 0; i < s.nnodes && err == 0; i++)
         err = start_engine(&s, i);
     s.now = 1;
-    if (err == 0 && start_round(&s, &p, 0) != 0)
-        set_outcome(r, SIM_OUT_UNEXPLAINED, "the initiator refused ROUND_START");
-    else if (err == 0)
+    if (err == 0 && start_round(&s, &p, 0) != 0) {
+        if (s.fault != SIM_FAULT_REFUSE) /* else its own policy refused: nothing to run */
+            set_outcome(r, SIM_OUT_UNEXPLAINED, "the initiator refused ROUND_START");
+        else if (r->outcome == SIM_OUT_DONE)
+            r->outcome = SIM_OUT_FAILED;
+        snprintf(r->reason_class, sizeof(r->reason_class), "refused");
+        r->fired = true;
+    } else if (err == 0) {
         loop(&s, (uint64_t)p.deadline_s * 1000 + p.jump + 60000, &r->events);
+    }
     if (err != 0 || s.oom) {
         teardown(&s);
         return -1;

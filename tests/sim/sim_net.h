@@ -31,6 +31,7 @@ enum sim_fault {
     SIM_FAULT_CLOCK,       /* a node's monotonic clock leaps past the deadline */
     SIM_FAULT_CUT,         /* the link between two participants is down for 1-8 s */
     SIM_FAULT_CANCEL,      /* an operator cancels the round at a node */
+    SIM_FAULT_REFUSE,      /* a participant's policy refuses the proposal */
     SIM_FAULT_COUNT
 };
 

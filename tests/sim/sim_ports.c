@@ -224,7 +224,17 @@ static int judge(void *ctx, const struct sp_proposal *p, const uint8_t *bytes, s
                  const struct sp_peer_propose *signed_by, uint64_t now_unix,
                  struct sp_engine_verdict *v, char *reason, size_t cap)
 {
-    (void)ctx, (void)signed_by, (void)now_unix, (void)reason, (void)cap;
+    struct sim_node *n = ctx;
+    struct sim *s = n->sim;
+    (void)signed_by, (void)now_unix;
+    size_t cl = strlen(p->case_ref);
+    if (s->fault == SIM_FAULT_REFUSE && n->id == s->fault_node && cl >= 2 &&
+        strcmp(p->case_ref + cl - 2, "-0") == 0) { /* the first round only */
+        s->fired = true;
+        snprintf(reason, cap, "the local policy does not allow this case");
+        sim_log(s, n->id, "FAULT: the policy refuses the proposal");
+        return SP_ERR_ROUND_REFUSED;
+    }
     memset(v, 0, sizeof(*v));
     crypto_hash_sha256(v->digest, bytes, len);
     snprintf(v->coordinator, sizeof(v->coordinator), "%.64s", p->coordinator);
