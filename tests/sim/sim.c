@@ -879,6 +879,53 @@ static void teardown(struct sim *s)
     free(s->log);
 }
 
+/* The nodes, the rounds' views, the fault and the second round's start. */
+static void setup(struct sim *s, const struct plan *p, struct sim_result *r)
+{
+    r->fault = p->fault;
+    r->nodes = p->nnodes;
+    r->rounds = p->nrounds;
+    r->participants = p->rd[0].nparts;
+    r->mode = (unsigned)p->rd[0].mode;
+    r->k = p->rd[0].k;
+    s->plan = p;
+    s->nviews = p->nrounds;
+    setup_nodes(s, p);
+    for (unsigned i = 0; i < p->nrounds; i++)
+        setup_view(s, &s->view[i], &p->rd[i]);
+    schedule_fault(s, p);
+    if (p->nrounds > 1) {
+        struct sim_event ev = {.at = p->second_at,
+                               .kind = SIM_EV_START,
+                               .node = (uint8_t)p->rd[1].ring[p->rd[1].initiator],
+                               .gen = 1};
+        sim_push(s, &ev);
+    }
+}
+
+/* Starts the engines and the first round, and runs the schedule. Returns
+ * 0 or an engine's error at start. */
+static int run(struct sim *s, const struct plan *p, struct sim_result *r)
+{
+    int err = 0;
+    for (unsigned i = 0; i < s->nnodes && err == 0; i++)
+        err = start_engine(s, i);
+    s->now = 1;
+    if (err != 0)
+        return err;
+    if (start_round(s, p, 0) == 0) {
+        loop(s, (uint64_t)p->deadline_s * 1000 + p->jump + 60000, &r->events);
+        return 0;
+    }
+    if (s->fault != SIM_FAULT_REFUSE) /* else its own policy refused: nothing to run */
+        set_outcome(r, SIM_OUT_UNEXPLAINED, "the initiator refused ROUND_START");
+    else if (r->outcome == SIM_OUT_DONE)
+        r->outcome = SIM_OUT_FAILED;
+    snprintf(r->reason_class, sizeof(r->reason_class), "refused");
+    r->fired = true;
+    return 0;
+}
+
 int sim_run(uint64_t seed, const struct sim_options *o, struct sim_result *r)
 {
     static struct sim s;
@@ -899,40 +946,8 @@ int sim_run(uint64_t seed, const struct sim_options *o, struct sim_result *r)
         free(s.log);
         return -1;
     }
-    r->fault = p.fault;
-    r->nodes = p.nnodes;
-    r->rounds = p.nrounds;
-    r->participants = p.rd[0].nparts;
-    r->mode = (unsigned)p.rd[0].mode;
-    r->k = p.rd[0].k;
-    s.plan = &p;
-    s.nviews = p.nrounds;
-    setup_nodes(&s, &p);
-    for (unsigned i = 0; i < p.nrounds; i++)
-        setup_view(&s, &s.view[i], &p.rd[i]);
-    schedule_fault(&s, &p);
-    if (p.nrounds > 1) {
-        struct sim_event ev = {.at = p.second_at,
-                               .kind = SIM_EV_START,
-                               .node = (uint8_t)p.rd[1].ring[p.rd[1].initiator],
-                               .gen = 1};
-        sim_push(&s, &ev);
-    }
-    FILE *out = s.opt->out ? s.opt->out : stdout;
-    for (unsigned i = 0; i < s.nnodes && err == 0; i++)
-        err = start_engine(&s, i);
-    s.now = 1;
-    if (err == 0 && start_round(&s, &p, 0) != 0) {
-        if (s.fault != SIM_FAULT_REFUSE) /* else its own policy refused: nothing to run */
-            set_outcome(r, SIM_OUT_UNEXPLAINED, "the initiator refused ROUND_START");
-        else if (r->outcome == SIM_OUT_DONE)
-            r->outcome = SIM_OUT_FAILED;
-        snprintf(r->reason_class, sizeof(r->reason_class), "refused");
-        r->fired = true;
-    } else if (err == 0) {
-        loop(&s, (uint64_t)p.deadline_s * 1000 + p.jump + 60000, &r->events);
-    }
-    if (err != 0 || s.oom) {
+    setup(&s, &p, r);
+    if (run(&s, &p, r) != 0 || s.oom) {
         teardown(&s);
         return -1;
     }
@@ -941,7 +956,7 @@ int sim_run(uint64_t seed, const struct sim_options *o, struct sim_result *r)
     r->sim_ms = s.now;
     r->messages = s.messages;
     if (s.opt->verbose || (r->outcome != SIM_OUT_DONE && r->outcome != SIM_OUT_FAILED))
-        report(&s, &p, r, out);
+        report(&s, &p, r, s.opt->out ? s.opt->out : stdout);
     teardown(&s);
     return 0;
 }

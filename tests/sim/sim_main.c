@@ -253,75 +253,94 @@ static int run_forked(const uint64_t *seeds, uint64_t base, uint64_t total, unsi
     return rc;
 }
 
+/* What the command line asks for. */
+struct args {
+    uint64_t count, base, nseeds, *seeds;
+    unsigned procs;
+    double max_s;
+    bool counted;
+};
+
+/* Parses argv into a; returns 0 or -1 (usage printed). */
+static int parse_args(int argc, char **argv, struct args *a)
+{
+    *a = (struct args){.count = 10000, .base = 1, .procs = 2};
+    for (int i = 1; i < argc; i++) {
+        bool more = i + 1 < argc;
+        if (strcmp(argv[i], "--count") == 0 && more) {
+            a->count = strtoull(argv[++i], NULL, 10);
+            a->counted = true;
+        } else if (strcmp(argv[i], "--base") == 0 && more) {
+            a->base = strtoull(argv[++i], NULL, 0);
+        } else if (strcmp(argv[i], "--procs") == 0 && more) {
+            a->procs = (unsigned)strtoul(argv[++i], NULL, 10);
+        } else if (strcmp(argv[i], "--stress") == 0) {
+            run_opt.stress = true;
+        } else if (strcmp(argv[i], "--max-seconds") == 0 && more) {
+            a->max_s = strtod(argv[++i], NULL);
+        } else if (strcmp(argv[i], "--seeds") == 0 && more) {
+            if (read_seeds(argv[++i], &a->seeds, &a->nseeds) != 0)
+                return -1;
+        } else {
+            fprintf(stderr, "usage: sim-campaign [--count N] [--base SEED] [--procs P] "
+                            "[--seeds FILE] [--max-seconds S] [--stress]\n");
+            return -1;
+        }
+    }
+    if (a->procs < 1 || a->procs > 16)
+        a->procs = 1;
+    if (a->nseeds == 0)
+        return 0;
+    /* the seeds of the file, then base .. base + count - 1 (with --count) */
+    uint64_t extra = a->counted ? a->count : 0;
+    uint64_t *all = realloc(a->seeds, (a->nseeds + extra) * sizeof(*all));
+    if (all == NULL)
+        return -1;
+    for (uint64_t i = 0; i < extra; i++)
+        all[a->nseeds + i] = a->base + i;
+    a->seeds = all;
+    a->count = a->nseeds + extra;
+    return 0;
+}
+
+/* SP_SIM_SEED: one schedule, verbose. */
+static int replay(const char *seed)
+{
+    const char *stress = getenv("SP_SIM_STRESS");
+    struct sim_options o = {.verbose = true,
+                            .out = stdout,
+                            .log_lines = 400,
+                            .stress = stress != NULL && *stress == '1'};
+    struct sim_result r;
+    if (sim_run(strtoull(seed, NULL, 0), &o, &r) != 0)
+        return 2;
+    return r.outcome <= SIM_OUT_FAILED ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
-    uint64_t count = 10000, base = 1, nseeds = 0, *seeds = NULL;
-    unsigned procs = 2;
-    double max_s = 0;
     static struct stats st;
+    struct args a;
 
     if (sim_init() != 0) {
         fprintf(stderr, "sim-campaign: libsodium did not start\n");
         return 2;
     }
     const char *one = getenv("SP_SIM_SEED");
-    if (one != NULL && *one != '\0') {
-        const char *stress = getenv("SP_SIM_STRESS");
-        struct sim_options o = {.verbose = true,
-                                .out = stdout,
-                                .log_lines = 400,
-                                .stress = stress != NULL && *stress == '1'};
-        struct sim_result r;
-        if (sim_run(strtoull(one, NULL, 0), &o, &r) != 0)
-            return 2;
-        return r.outcome <= SIM_OUT_FAILED ? 0 : 1;
-    }
-    bool counted = false;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--count") == 0 && i + 1 < argc) {
-            count = strtoull(argv[++i], NULL, 10);
-            counted = true;
-        } else if (strcmp(argv[i], "--base") == 0 && i + 1 < argc)
-            base = strtoull(argv[++i], NULL, 0);
-        else if (strcmp(argv[i], "--procs") == 0 && i + 1 < argc)
-            procs = (unsigned)strtoul(argv[++i], NULL, 10);
-        else if (strcmp(argv[i], "--stress") == 0)
-            run_opt.stress = true;
-        else if (strcmp(argv[i], "--max-seconds") == 0 && i + 1 < argc)
-            max_s = strtod(argv[++i], NULL);
-        else if (strcmp(argv[i], "--seeds") == 0 && i + 1 < argc) {
-            if (read_seeds(argv[++i], &seeds, &nseeds) != 0)
-                return 2;
-        } else {
-            fprintf(stderr, "usage: sim-campaign [--count N] [--base SEED] [--procs P] "
-                            "[--seeds FILE] [--max-seconds S] [--stress]\n");
-            return 2;
-        }
-    }
-    if (procs < 1 || procs > 16)
-        procs = 1;
-    /* the seeds of the file, then base .. base + count - 1 (with --count) */
-    if (nseeds > 0) {
-        uint64_t extra = counted ? count : 0;
-        uint64_t *all = realloc(seeds, (nseeds + extra) * sizeof(*all));
-        if (all == NULL)
-            return 2;
-        for (uint64_t i = 0; i < extra; i++)
-            all[nseeds + i] = base + i;
-        seeds = all;
-        count = nseeds + extra;
-    }
+    if (one != NULL && *one != '\0')
+        return replay(one);
+    if (parse_args(argc, argv, &a) != 0)
+        return 2;
     double t0 = now_s();
-    double deadline = max_s > 0 ? t0 + max_s : 0;
-    int rc = procs > 1 && count >= procs ? run_forked(seeds, base, count, procs, deadline, &st)
-                                         : run_range(seeds, base, 0, count, deadline, &st);
-    print_stats(&st, now_s() - t0, procs > 1 && count >= procs ? procs : 1);
-    free(seeds);
+    double deadline = a.max_s > 0 ? t0 + a.max_s : 0;
+    bool forked = a.procs > 1 && a.count >= a.procs;
+    int rc = forked ? run_forked(a.seeds, a.base, a.count, a.procs, deadline, &st)
+                    : run_range(a.seeds, a.base, 0, a.count, deadline, &st);
+    print_stats(&st, now_s() - t0, forked ? a.procs : 1);
+    free(a.seeds);
     if (rc != 0)
         return 2;
-    return st.outcome[SIM_OUT_WRONG] + st.outcome[SIM_OUT_STUCK] + st.outcome[SIM_OUT_PRIVACY] +
-                       st.outcome[SIM_OUT_UNEXPLAINED] >
-                   0
-               ? 1
-               : 0;
+    uint64_t bad = st.outcome[SIM_OUT_WRONG] + st.outcome[SIM_OUT_STUCK] +
+                   st.outcome[SIM_OUT_PRIVACY] + st.outcome[SIM_OUT_UNEXPLAINED];
+    return bad > 0 ? 1 : 0;
 }
