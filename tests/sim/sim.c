@@ -551,7 +551,7 @@ static void schedule_fault(struct sim *s, const struct plan *p)
     }
     if (p->fault == SIM_FAULT_RESTART) {
         ev.kind = SIM_EV_RESTART;
-        ev.at = p->fault_at + p->back_after;
+        ev.at = s->restart_at = p->fault_at + p->back_after;
         sim_push(s, &ev);
     }
     if (p->fault == SIM_FAULT_CLOCK) {

@@ -80,6 +80,7 @@ struct sim {
     /* link-cut: the link cut_a - cut_b is down from cut_from until cut_to */
     unsigned cut_a, cut_b;
     uint64_t cut_from, cut_to;
+    uint64_t restart_at;    /* restart: when the stopped node comes back */
     uint64_t privacy_texts; /* log lines that named a value */
     /* the log ring */
     char (*log)[SIM_LOG_MAX];

@@ -353,10 +353,15 @@ static bool lie(struct sim *s, struct sim_node *node, unsigned to, struct sp_pee
 static void route(struct sim *s, unsigned from, unsigned to, const uint8_t *bytes, size_t len)
 {
     struct sim_delivery d[2];
-    if (!s->node[from].up || !s->node[to].up)
-        return; /* the link is down: ZeroMQ would drop it with the peer */
-    /* a cut link keeps what is sent (ZeroMQ queues it) until it is back */
+    /* a link that is cut, or whose peer restarts, keeps what is sent (the
+     * DEALER queues it while it reconnects) until it is back */
+    bool back_later =
+        s->fault == SIM_FAULT_RESTART && to == s->fault_node && s->restart_at > s->now;
+    if (!s->node[from].up || (!s->node[to].up && !back_later))
+        return; /* a peer that stopped for good: lost */
     uint64_t now = sim_link_cut(s, from, to) ? s->cut_to : s->now;
+    if (!s->node[to].up)
+        now = s->restart_at;
     int nd = sim_net_route(&s->net, from, to, now, bytes, len, d);
     if (nd < 0) {
         s->oom = true;
