@@ -1,16 +1,14 @@
-/* Strict JSON reader and writer for the audit export (see json.h). */
+/* Strict JSON reader for the audit export (see json.h). */
 #include "json.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "common/hex.h"
 #include "common/utf8.h"
 
 struct parser {
-    struct sp_json *j;
+    struct sp_json_doc *j;
     size_t pos;
     int depth;
 };
@@ -34,17 +32,6 @@ static long new_tok(struct parser *p, int type)
     return (long)p->j->ntok++;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Four hex digits at s[i..i+4) (within end), or -1. */
 static long hex4(const char *s, size_t i, size_t end)
 {
@@ -52,7 +39,7 @@ static long hex4(const char *s, size_t i, size_t end)
         return -1;
     long v = 0;
     for (size_t k = 0; k < 4; k++) {
-        int h = hexval(s[i + k]);
+        int h = sp_hex_digit(s[i + k]);
         if (h < 0)
             return -1;
         v = v * 16 + h;
@@ -178,11 +165,12 @@ static int parse_literal(struct parser *p)
     return SP_ERR_AUDIT_FORMAT;
 }
 
-static bool str_tok_equal(const struct sp_json *a, size_t at, const struct sp_json *b, size_t bt);
+static bool str_tok_equal(const struct sp_json_doc *a, size_t at, const struct sp_json_doc *b,
+                          size_t bt);
 static int parse_value(struct parser *p);
 
 /* Duplicate keys are refused: two readers could otherwise see two values. */
-static bool has_duplicate(const struct sp_json *j, size_t obj)
+static bool has_duplicate(const struct sp_json_doc *j, size_t obj)
 {
     size_t n = j->tok[obj].size;
     for (size_t a = obj + 1, i = 0; i < n; i++, a = j->tok[a + 1].next)
@@ -230,7 +218,7 @@ static int parse_members(struct parser *p, long t, bool object)
 
 static int parse_container(struct parser *p, bool object)
 {
-    if (++p->depth > SP_JSON_MAX_DEPTH)
+    if (++p->depth > SP_JSON_DOC_MAX_DEPTH)
         return SP_ERR_AUDIT_FORMAT;
     long t = new_tok(p, object ? SP_JSON_OBJECT : SP_JSON_ARRAY);
     if (t < 0)
@@ -269,7 +257,7 @@ static int parse_value(struct parser *p)
     return rc;
 }
 
-int sp_json_parse(struct sp_json *j, const char *text, size_t len)
+int sp_json_parse(struct sp_json_doc *j, const char *text, size_t len)
 {
     if (!j || !text || !j->tok || len >= UINT32_MAX)
         return SP_ERR_INVALID_ARG;
@@ -286,7 +274,8 @@ int sp_json_parse(struct sp_json *j, const char *text, size_t len)
     return rc;
 }
 
-static bool str_tok_equal(const struct sp_json *a, size_t at, const struct sp_json *b, size_t bt)
+static bool str_tok_equal(const struct sp_json_doc *a, size_t at, const struct sp_json_doc *b,
+                          size_t bt)
 {
     size_t i = a->tok[at].start, k = b->tok[bt].start;
     size_t ie = a->tok[at].end, ke = b->tok[bt].end;
@@ -296,7 +285,7 @@ static bool str_tok_equal(const struct sp_json *a, size_t at, const struct sp_js
     return i == ie && k == ke;
 }
 
-long sp_json_get(const struct sp_json *j, size_t obj, const char *key)
+long sp_json_get(const struct sp_json_doc *j, size_t obj, const char *key)
 {
     if (!j || obj >= j->ntok || j->tok[obj].type != SP_JSON_OBJECT)
         return -1;
@@ -315,7 +304,7 @@ long sp_json_get(const struct sp_json *j, size_t obj, const char *key)
     return -1;
 }
 
-int sp_json_string(const struct sp_json *j, size_t t, char *out, size_t cap, size_t *len_out)
+int sp_json_string(const struct sp_json_doc *j, size_t t, char *out, size_t cap, size_t *len_out)
 {
     if (!j || t >= j->ntok || j->tok[t].type != SP_JSON_STRING || !out || cap == 0)
         return SP_ERR_AUDIT_FORMAT;
@@ -334,7 +323,7 @@ int sp_json_string(const struct sp_json *j, size_t t, char *out, size_t cap, siz
     return 0;
 }
 
-int sp_json_u64(const struct sp_json *j, size_t t, uint64_t *out)
+int sp_json_u64(const struct sp_json_doc *j, size_t t, uint64_t *out)
 {
     if (!j || t >= j->ntok || j->tok[t].type != SP_JSON_INT || j->text[j->tok[t].start] == '-')
         return SP_ERR_AUDIT_FORMAT;
@@ -350,7 +339,7 @@ int sp_json_u64(const struct sp_json *j, size_t t, uint64_t *out)
 }
 
 /* Appends ".key" (or "[i]") to path for the caller's report. */
-static void path_push(char *path, size_t cap, const struct sp_json *j, long key, size_t index)
+static void path_push(char *path, size_t cap, const struct sp_json_doc *j, long key, size_t index)
 {
     size_t n = strnlen(path, cap);
     if (n + 2 >= cap)
@@ -366,12 +355,13 @@ static void path_push(char *path, size_t cap, const struct sp_json *j, long key,
         path[n] = '\0';
 }
 
-static bool equal_at(const struct sp_json *a, size_t ai, const struct sp_json *b, size_t bi,
+static bool equal_at(const struct sp_json_doc *a, size_t ai, const struct sp_json_doc *b, size_t bi,
                      char *path, size_t cap);
 
 /* The value of the member of object obj in j whose key equals key token
  * kt of document k (compared decoded, any length), or -1. */
-static long member_like(const struct sp_json *j, size_t obj, const struct sp_json *k, size_t kt)
+static long member_like(const struct sp_json_doc *j, size_t obj, const struct sp_json_doc *k,
+                        size_t kt)
 {
     for (size_t m = obj + 1, i = 0; i < j->tok[obj].size; i++, m = j->tok[m + 1].next)
         if (str_tok_equal(j, m, k, kt))
@@ -379,8 +369,8 @@ static long member_like(const struct sp_json *j, size_t obj, const struct sp_jso
     return -1;
 }
 
-static bool object_equal(const struct sp_json *a, size_t ai, const struct sp_json *b, size_t bi,
-                         char *path, size_t cap)
+static bool object_equal(const struct sp_json_doc *a, size_t ai, const struct sp_json_doc *b,
+                         size_t bi, char *path, size_t cap)
 {
     for (size_t k = ai + 1, m = 0; m < a->tok[ai].size; m++, k = a->tok[k + 1].next) {
         long bv = member_like(b, bi, a, k);
@@ -402,7 +392,7 @@ static bool object_equal(const struct sp_json *a, size_t ai, const struct sp_jso
     return false;
 }
 
-static bool equal_at(const struct sp_json *a, size_t ai, const struct sp_json *b, size_t bi,
+static bool equal_at(const struct sp_json_doc *a, size_t ai, const struct sp_json_doc *b, size_t bi,
                      char *path, size_t cap)
 {
     const struct sp_json_tok *x = &a->tok[ai], *y = &b->tok[bi];
@@ -431,7 +421,7 @@ static bool equal_at(const struct sp_json *a, size_t ai, const struct sp_json *b
     }
 }
 
-bool sp_json_equal(const struct sp_json *a, size_t ai, const struct sp_json *b, size_t bi,
+bool sp_json_equal(const struct sp_json_doc *a, size_t ai, const struct sp_json_doc *b, size_t bi,
                    char *path, size_t path_cap)
 {
     char scratch[1];
@@ -441,98 +431,4 @@ bool sp_json_equal(const struct sp_json *a, size_t ai, const struct sp_json *b, 
     }
     path[0] = '\0';
     return equal_at(a, ai, b, bi, path, path_cap);
-}
-
-void sp_jw_init(struct sp_jw *w, char *buf, size_t cap)
-{
-    w->buf = buf;
-    w->cap = cap;
-    w->len = 0;
-    w->overflow = cap == 0;
-}
-
-static void put(struct sp_jw *w, const char *s, size_t n)
-{
-    if (w->overflow || n >= w->cap - w->len) {
-        w->overflow = true;
-        return;
-    }
-    memcpy(w->buf + w->len, s, n);
-    w->len += n;
-}
-
-void sp_jw_raw(struct sp_jw *w, const char *s)
-{
-    put(w, s, strlen(s));
-}
-
-void sp_jw_str(struct sp_jw *w, const char *s, size_t len)
-{
-    put(w, "\"", 1);
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        char esc[8];
-        if (c == '"' || c == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)c;
-            put(w, esc, 2);
-        } else if (c == '\t') {
-            put(w, "\\t", 2);
-        } else if (c < 0x20) {
-            snprintf(esc, sizeof(esc), "\\u%04x", c);
-            put(w, esc, 6);
-        } else {
-            put(w, (const char *)&s[i], 1);
-        }
-    }
-    put(w, "\"", 1);
-}
-
-void sp_jw_u64(struct sp_jw *w, uint64_t v)
-{
-    char num[24];
-    int n = snprintf(num, sizeof(num), "%llu", (unsigned long long)v);
-    put(w, num, (size_t)n);
-}
-
-void sp_jw_i64(struct sp_jw *w, int64_t v)
-{
-    char num[24];
-    int n = snprintf(num, sizeof(num), "%lld", (long long)v);
-    put(w, num, (size_t)n);
-}
-
-void sp_jw_hex(struct sp_jw *w, const uint8_t *b, size_t n)
-{
-    char h[2 * 32 + 1];
-    put(w, "\"", 1);
-    for (size_t i = 0; i < n; i += 32) {
-        size_t k = n - i < 32 ? n - i : 32;
-        sp_hex_encode(h, b + i, k);
-        put(w, h, 2 * k);
-    }
-    put(w, "\"", 1);
-}
-
-void sp_jw_b64(struct sp_jw *w, const uint8_t *b, size_t n)
-{
-    size_t need = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
-    put(w, "\"", 1);
-    if (!w->overflow && need + 1 < w->cap - w->len) {
-        sodium_bin2base64(w->buf + w->len, need, b, n, sodium_base64_VARIANT_ORIGINAL);
-        w->len += need - 1; /* without the NUL */
-    } else {
-        w->overflow = true;
-    }
-    put(w, "\"", 1);
-}
-
-int sp_jw_finish(struct sp_jw *w, size_t *len_out)
-{
-    if (w->overflow || w->len >= w->cap)
-        return SP_ERR_OVERFLOW;
-    w->buf[w->len] = '\0';
-    if (len_out)
-        *len_out = w->len;
-    return 0;
 }

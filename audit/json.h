@@ -1,9 +1,9 @@
 /*
- * A small, strict JSON reader and writer for the audit export (one JSON
- * object per line). Hand-written rather than a library (docs/audit.md says
- * why): the export needs exact 64-bit integers, refusal of duplicate keys,
- * floats and deep nesting, fixed memory per line, and a parser small enough
- * to fuzz completely.
+ * A small, strict JSON reader for the audit export (one JSON object per
+ * line, written with the tree's one writer, common/jsonw.h). Hand-written
+ * rather than a library (docs/audit.md says why): the export needs exact
+ * 64-bit integers, refusal of duplicate keys, floats and deep nesting, fixed
+ * memory per line, and a parser small enough to fuzz completely.
  *
  * The reader turns a text into a flat array of tokens (caller-provided
  * memory, no allocation). A container's members follow it; tok.next is the
@@ -13,7 +13,7 @@
  * Accepted: objects, arrays, strings (escapes checked, UTF-8 checked, no
  * \u0000), integers (-?(0|[1-9][0-9]*), at most 20 digits), true, false,
  * null. Refused: fractions and exponents, duplicate keys, nesting deeper
- * than SP_JSON_MAX_DEPTH, anything after the value but whitespace.
+ * than SP_JSON_DOC_MAX_DEPTH, anything after the value but whitespace.
  *
  * Pure.
  */
@@ -26,7 +26,7 @@
 
 #include "common/err.h"
 
-#define SP_JSON_MAX_DEPTH 8
+#define SP_JSON_DOC_MAX_DEPTH 8
 
 enum sp_json_type {
     SP_JSON_NULL = 1,
@@ -46,7 +46,7 @@ struct sp_json_tok {
     uint32_t next; /* first token after this value's subtree */
 };
 
-struct sp_json {
+struct sp_json_doc {
     const char *text;
     size_t len;
     struct sp_json_tok *tok; /* caller's array of cap tokens */
@@ -57,50 +57,26 @@ struct sp_json {
 /* Parses text[0..len) (len < 2^32) into j->tok (j->tok and j->cap set by
  * the caller). Returns 0, SP_ERR_AUDIT_FORMAT (not strict JSON as above) or
  * SP_ERR_OVERFLOW (more than cap tokens). */
-SP_NODISCARD int sp_json_parse(struct sp_json *j, const char *text, size_t len);
+SP_NODISCARD int sp_json_parse(struct sp_json_doc *j, const char *text, size_t len);
 
 /* Index of the value of member key (ASCII) in object token obj, or -1. */
-long sp_json_get(const struct sp_json *j, size_t obj, const char *key);
+long sp_json_get(const struct sp_json_doc *j, size_t obj, const char *key);
 
 /* Decodes string token t into out (capacity cap, NUL-terminated).
  * Returns 0, SP_ERR_AUDIT_FORMAT (not a string), SP_ERR_OVERFLOW. */
-SP_NODISCARD int sp_json_string(const struct sp_json *j, size_t t, char *out, size_t cap,
+SP_NODISCARD int sp_json_string(const struct sp_json_doc *j, size_t t, char *out, size_t cap,
                                 size_t *len_out);
 
 /* Integer token t as u64 (SP_ERR_AUDIT_FORMAT when negative, too large or
  * not an integer). */
-SP_NODISCARD int sp_json_u64(const struct sp_json *j, size_t t, uint64_t *out);
+SP_NODISCARD int sp_json_u64(const struct sp_json_doc *j, size_t t, uint64_t *out);
 
 /* Deep comparison of value a.ai with b.bi: same types, equal integers (as
  * written), equal decoded strings, arrays equal element-wise, objects with
  * the same keys (in any order) and equal values. On difference returns
  * false and writes the path of the first difference ("fields.sent.bsn",
  * "" for the top) into path. */
-bool sp_json_equal(const struct sp_json *a, size_t ai, const struct sp_json *b, size_t bi,
+bool sp_json_equal(const struct sp_json_doc *a, size_t ai, const struct sp_json_doc *b, size_t bi,
                    char *path, size_t path_cap);
-
-/* Writer into a caller's buffer. Errors are sticky: after an overflow
- * further calls do nothing and sp_jw_finish reports it. */
-struct sp_jw {
-    char *buf;
-    size_t cap;
-    size_t len;
-    bool overflow;
-};
-
-void sp_jw_init(struct sp_jw *w, char *buf, size_t cap);
-/* Appends s verbatim (punctuation, keys known to need no escaping). */
-void sp_jw_raw(struct sp_jw *w, const char *s);
-/* Appends s[0..len) as a JSON string, escaping '"', '\\' and controls. */
-void sp_jw_str(struct sp_jw *w, const char *s, size_t len);
-void sp_jw_u64(struct sp_jw *w, uint64_t v);
-void sp_jw_i64(struct sp_jw *w, int64_t v);
-/* Appends b[0..n) as a quoted lower-case hex string. */
-void sp_jw_hex(struct sp_jw *w, const uint8_t *b, size_t n);
-/* Appends b[0..n) as a quoted base64 string (RFC 4648, with padding). */
-void sp_jw_b64(struct sp_jw *w, const uint8_t *b, size_t n);
-/* NUL-terminates; returns 0 with *len_out (without the NUL), or
- * SP_ERR_OVERFLOW. */
-SP_NODISCARD int sp_jw_finish(struct sp_jw *w, size_t *len_out);
 
 #endif

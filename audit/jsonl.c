@@ -9,6 +9,7 @@
 
 #include "audit/json.h"
 #include "common/hex.h"
+#include "common/jsonw.h"
 #include "common/keytype.h"
 
 #define TOKENS 1024
@@ -47,104 +48,104 @@ void sp_audit_format_time(uint64_t t, char *out, size_t cap)
              (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
 }
 
-static void put_value(struct sp_jw *w, const struct sp_audit_value *v)
+/* One value (key NULL inside a list). */
+static void put_value(struct sp_json *w, const char *key, const struct sp_audit_value *v)
 {
     char buf[40];
     switch (v->kind) {
     case SP_AUDIT_KIND_COUNT:
-        sp_jw_u64(w, v->u);
+        sp_json_uint(w, key, v->u);
         break;
     case SP_AUDIT_KIND_TIME:
         sp_audit_format_time(v->u, buf, sizeof(buf));
-        sp_jw_str(w, buf, strlen(buf));
+        sp_json_str(w, key, buf);
         break;
     case SP_AUDIT_KIND_TEXT:
     case SP_AUDIT_KIND_NAME:
-        sp_jw_str(w, (const char *)v->bytes, v->len);
+        sp_json_strn(w, key, (const char *)v->bytes, v->len);
         break;
     case SP_AUDIT_KIND_KEYMASK:
-        sp_jw_raw(w, "[");
-        for (int kt = SP_KEY_TYPE_MIN, first = 1; kt <= SP_KEY_TYPE_MAX; kt++) {
-            if (!(v->u & SP_KEY_MASK(kt)))
-                continue;
-            sp_jw_raw(w, first ? "\"" : ",\"");
-            sp_jw_raw(w, sp_key_type_name(kt));
-            sp_jw_raw(w, "\"");
-            first = 0;
-        }
-        sp_jw_raw(w, "]");
+        sp_json_arr_open(w, key);
+        for (int kt = SP_KEY_TYPE_MIN; kt <= SP_KEY_TYPE_MAX; kt++)
+            if (v->u & SP_KEY_MASK(kt))
+                sp_json_str(w, NULL, sp_key_type_name(kt));
+        sp_json_arr_close(w);
         break;
     case SP_AUDIT_KIND_MODE:
-        sp_jw_raw(w, "\"");
-        sp_jw_raw(w, sp_audit_mode_name((int)v->u));
-        sp_jw_raw(w, "\"");
+        sp_json_str(w, key, sp_audit_mode_name((int)v->u));
         break;
     case SP_AUDIT_KIND_CODE:
-        sp_jw_i64(w, v->code);
+        sp_json_int(w, key, v->code);
         break;
     default: /* DIGEST, ROUND, SIGNATURE */
-        sp_jw_hex(w, v->bytes, v->len);
+        sp_json_hex(w, key, v->bytes, v->len);
         break;
     }
 }
 
 /* One field group (all occurrences of one field) starting at index *i. */
-static void put_field(struct sp_jw *w, const struct sp_audit_entry *e, size_t *i)
+static void put_field(struct sp_json *w, const struct sp_audit_entry *e, size_t *i)
 {
     struct sp_audit_value v;
     (void)sp_audit_entry_field(e, *i, &v);
     int field = v.field;
-    bool keycount = v.kind == SP_AUDIT_KIND_KEYCOUNT;
-    bool list = !keycount && sp_audit_schema_repeated(sp_audit_entry_type(e), field);
-    sp_jw_raw(w, "\"");
-    sp_jw_raw(w, sp_audit_field_name(field));
-    sp_jw_raw(w, keycount ? "\":{" : list ? "\":[" : "\":");
-    for (bool first = true; sp_audit_entry_field(e, *i, &v) == 0 && v.field == field;
-         (*i)++, first = false) {
-        if (!first)
-            sp_jw_raw(w, ",");
-        if (keycount) {
-            sp_jw_raw(w, "\"");
-            sp_jw_raw(w, sp_key_type_name(v.key_type));
-            sp_jw_raw(w, "\":");
-            sp_jw_u64(w, v.u);
-        } else {
-            put_value(w, &v);
-        }
-        if (!keycount && !list) {
-            (*i)++;
-            break;
-        }
+    const char *name = sp_audit_field_name(field);
+    if (v.kind != SP_AUDIT_KIND_KEYCOUNT &&
+        !sp_audit_schema_repeated(sp_audit_entry_type(e), field)) {
+        put_value(w, name, &v);
+        (*i)++;
+        return;
     }
-    sp_jw_raw(w, keycount ? "}" : list ? "]" : "");
+    bool keycount = v.kind == SP_AUDIT_KIND_KEYCOUNT;
+    if (keycount)
+        sp_json_obj_open(w, name);
+    else
+        sp_json_arr_open(w, name);
+    for (; sp_audit_entry_field(e, *i, &v) == 0 && v.field == field; (*i)++) {
+        if (keycount)
+            sp_json_uint(w, sp_key_type_name(v.key_type), v.u);
+        else
+            put_value(w, NULL, &v);
+    }
+    if (keycount)
+        sp_json_obj_close(w);
+    else
+        sp_json_arr_close(w);
 }
 
-static void put_entry(struct sp_jw *w, const struct sp_audit_entry *e, const uint8_t *record,
+void sp_audit_jsonl_fields(struct sp_json *w, const char *key, const struct sp_audit_entry *e)
+{
+    sp_json_obj_open(w, key);
+    for (size_t i = 0; i < sp_audit_entry_nfields(e);)
+        put_field(w, e, &i);
+    sp_json_obj_close(w);
+}
+
+/* b[0..n) (n <= SP_AUDIT_ENTRY_MAX_BYTES) as a base64 string. */
+static void put_b64(struct sp_json *w, const char *key, const uint8_t *b, size_t n)
+{
+    char text[sodium_base64_ENCODED_LEN(SP_AUDIT_ENTRY_MAX_BYTES, sodium_base64_VARIANT_ORIGINAL)];
+    if (n > SP_AUDIT_ENTRY_MAX_BYTES)
+        n = 0; /* not reached: records are decoded first */
+    sodium_bin2base64(text, sizeof(text), b, n, sodium_base64_VARIANT_ORIGINAL);
+    sp_json_str(w, key, text);
+}
+
+static void put_entry(struct sp_json *w, const struct sp_audit_entry *e, const uint8_t *record,
                       size_t len, const uint8_t hash[SP_AUDIT_HASH_BYTES])
 {
     char t[40];
     sp_audit_format_time(sp_audit_entry_time(e), t, sizeof(t));
-    sp_jw_raw(w, "{\"seq\":");
-    sp_jw_u64(w, sp_audit_entry_seq(e));
-    sp_jw_raw(w, ",\"time\":");
-    sp_jw_str(w, t, strlen(t));
-    sp_jw_raw(w, ",\"type\":\"");
-    sp_jw_raw(w, sp_audit_type_name(sp_audit_entry_type(e)));
-    sp_jw_raw(w, "\",\"fields\":{");
-    for (size_t i = 0; i < sp_audit_entry_nfields(e);) {
-        if (i > 0)
-            sp_jw_raw(w, ",");
-        put_field(w, e, &i);
-    }
-    sp_jw_raw(w, "},\"prev\":");
-    sp_jw_hex(w, sp_audit_entry_prev(e), SP_AUDIT_HASH_BYTES);
-    sp_jw_raw(w, ",\"hash\":");
-    sp_jw_hex(w, hash, SP_AUDIT_HASH_BYTES);
-    sp_jw_raw(w, ",\"sig\":");
-    sp_jw_b64(w, record + len - SP_AUDIT_SIG_BYTES, SP_AUDIT_SIG_BYTES);
-    sp_jw_raw(w, ",\"raw\":");
-    sp_jw_b64(w, record, len - SP_AUDIT_SIG_BYTES);
-    sp_jw_raw(w, "}");
+    sp_json_obj_open(w, NULL);
+    sp_json_uint(w, "seq", sp_audit_entry_seq(e));
+    sp_json_str(w, "time", t);
+    sp_json_str(w, "type", sp_audit_type_name(sp_audit_entry_type(e)));
+    sp_audit_jsonl_fields(w, "fields", e);
+    sp_json_hex(w, "prev", sp_audit_entry_prev(e), SP_AUDIT_HASH_BYTES);
+    sp_json_hex(w, "hash", hash, SP_AUDIT_HASH_BYTES);
+    put_b64(w, "sig", record + len - SP_AUDIT_SIG_BYTES, SP_AUDIT_SIG_BYTES);
+    put_b64(w, "raw", record, len - SP_AUDIT_SIG_BYTES);
+    sp_json_obj_close(w);
 }
 
 int sp_audit_jsonl_entry(const uint8_t *record, size_t len, char *out, size_t cap, size_t *len_out)
@@ -156,34 +157,33 @@ int sp_audit_jsonl_entry(const uint8_t *record, size_t len, char *out, size_t ca
     int rc = sp_audit_record_open(record, len, NULL, &e, hash);
     if (rc != 0)
         return rc;
-    struct sp_jw w;
-    sp_jw_init(&w, out, cap);
+    struct sp_json w;
+    sp_json_init_buf(&w, out, cap);
     put_entry(&w, e, record, len, hash);
     sp_audit_entry_free(&e);
-    return sp_jw_finish(&w, len_out);
+    return sp_json_end(&w, len_out); /* balanced: no SP_ERR_STATE */
 }
 
-static void put_head(struct sp_jw *w, const struct sp_audit_head *h)
+static void put_head(struct sp_json *w, const struct sp_audit_head *h)
 {
-    sp_jw_raw(w, "{\"head\":{\"node\":");
-    sp_jw_str(w, h->node, strlen(h->node));
-    sp_jw_raw(w, ",\"seq\":");
-    sp_jw_u64(w, h->seq);
-    sp_jw_raw(w, ",\"hash\":");
-    sp_jw_hex(w, h->hash, SP_AUDIT_HASH_BYTES);
-    sp_jw_raw(w, "},\"sig\":");
-    sp_jw_b64(w, h->sig, SP_AUDIT_SIG_BYTES);
-    sp_jw_raw(w, "}");
+    sp_json_obj_open(w, NULL);
+    sp_json_obj_open(w, "head");
+    sp_json_str(w, "node", h->node);
+    sp_json_uint(w, "seq", h->seq);
+    sp_json_hex(w, "hash", h->hash, SP_AUDIT_HASH_BYTES);
+    sp_json_obj_close(w);
+    put_b64(w, "sig", h->sig, SP_AUDIT_SIG_BYTES);
+    sp_json_obj_close(w);
 }
 
 int sp_audit_jsonl_head(const struct sp_audit_head *h, char *out, size_t cap, size_t *len_out)
 {
     if (!h || !out || !len_out || !sp_audit_name_valid(h->node, strnlen(h->node, sizeof(h->node))))
         return SP_ERR_INVALID_ARG;
-    struct sp_jw w;
-    sp_jw_init(&w, out, cap);
+    struct sp_json w;
+    sp_json_init_buf(&w, out, cap);
     put_head(&w, h);
-    return sp_jw_finish(&w, len_out);
+    return sp_json_end(&w, len_out); /* balanced: no SP_ERR_STATE */
 }
 
 int sp_audit_reader_new(struct sp_audit_reader **out)
@@ -220,7 +220,7 @@ static int line_fault(struct sp_audit_line *out, int fault, const char *detail)
 
 /* Decodes the base64 string member key of object obj into out (exactly
  * want bytes when want > 0, else up to cap). */
-static int member_b64(struct sp_audit_reader *r, const struct sp_json *j, const char *key,
+static int member_b64(struct sp_audit_reader *r, const struct sp_json_doc *j, const char *key,
                       uint8_t *out, size_t cap, size_t want, size_t *got)
 {
     size_t n = 0, slen = 0;
@@ -238,7 +238,7 @@ static int member_b64(struct sp_audit_reader *r, const struct sp_json *j, const 
 
 /* Compares the line (already parsed into in) with what the decoded bytes
  * say, member by member. */
-static int compare_readable(struct sp_audit_reader *r, const struct sp_json *in,
+static int compare_readable(struct sp_audit_reader *r, const struct sp_json_doc *in,
                             struct sp_audit_line *out)
 {
     char hex[2 * SP_AUDIT_HASH_BYTES + 1];
@@ -247,13 +247,13 @@ static int compare_readable(struct sp_audit_reader *r, const struct sp_json *in,
     if (ht < 0 || sp_json_string(in, (size_t)ht, r->text, sizeof(r->text), NULL) != 0 ||
         strcmp(r->text, hex) != 0)
         return line_fault(out, SP_AUDIT_LINE_HASH, "the raw bytes do not have the recorded hash");
-    struct sp_jw w;
+    struct sp_json w;
     size_t elen = 0;
-    sp_jw_init(&w, r->expect, sizeof(r->expect));
+    sp_json_init_buf(&w, r->expect, sizeof(r->expect));
     put_entry(&w, r->entry, out->record, out->record_len, out->hash);
-    if (sp_jw_finish(&w, &elen) != 0)
+    if (sp_json_end(&w, &elen) != 0)
         return line_fault(out, SP_AUDIT_LINE_RAW, "entry too large to display");
-    struct sp_json ex = {.tok = r->ex_tok, .cap = TOKENS};
+    struct sp_json_doc ex = {.tok = r->ex_tok, .cap = TOKENS};
     char path[96], msg[160];
     if (sp_json_parse(&ex, r->expect, elen) != 0)
         return line_fault(out, SP_AUDIT_LINE_RAW, "entry cannot be displayed");
@@ -264,7 +264,7 @@ static int compare_readable(struct sp_audit_reader *r, const struct sp_json *in,
     return 0;
 }
 
-static int entry_line(struct sp_audit_reader *r, const struct sp_json *in,
+static int entry_line(struct sp_audit_reader *r, const struct sp_json_doc *in,
                       struct sp_audit_line *out)
 {
     size_t rawlen = 0, siglen = 0;
@@ -286,7 +286,8 @@ static int entry_line(struct sp_audit_reader *r, const struct sp_json *in,
     return compare_readable(r, in, out);
 }
 
-static int head_line(struct sp_audit_reader *r, const struct sp_json *in, struct sp_audit_line *out)
+static int head_line(struct sp_audit_reader *r, const struct sp_json_doc *in,
+                     struct sp_audit_line *out)
 {
     struct sp_audit_head *h = &out->head;
     size_t n = 0;
@@ -304,12 +305,12 @@ static int head_line(struct sp_audit_reader *r, const struct sp_json *in, struct
         !sp_audit_name_valid(h->node, strlen(h->node)))
         return line_fault(out, SP_AUDIT_LINE_JSON, "malformed head line");
     /* nothing but these members, in the canonical spelling */
-    struct sp_jw w;
+    struct sp_json w;
     size_t elen = 0;
-    sp_jw_init(&w, r->expect, sizeof(r->expect));
+    sp_json_init_buf(&w, r->expect, sizeof(r->expect));
     put_head(&w, h);
-    struct sp_json ex = {.tok = r->ex_tok, .cap = TOKENS};
-    if (sp_jw_finish(&w, &elen) != 0 || sp_json_parse(&ex, r->expect, elen) != 0 ||
+    struct sp_json_doc ex = {.tok = r->ex_tok, .cap = TOKENS};
+    if (sp_json_end(&w, &elen) != 0 || sp_json_parse(&ex, r->expect, elen) != 0 ||
         !sp_json_equal(in, 0, &ex, 0, NULL, 0))
         return line_fault(out, SP_AUDIT_LINE_JSON, "malformed head line");
     return 0;
@@ -326,7 +327,7 @@ int sp_audit_reader_line(struct sp_audit_reader *r, const char *line, size_t len
         line_fault(out, SP_AUDIT_LINE_JSON, "line longer than an export line can be");
         return SP_ERR_OVERFLOW;
     }
-    struct sp_json in = {.tok = r->in_tok, .cap = TOKENS};
+    struct sp_json_doc in = {.tok = r->in_tok, .cap = TOKENS};
     int rc = sp_json_parse(&in, line, len);
     if (rc != 0 || in.tok[0].type != SP_JSON_OBJECT)
         return line_fault(out, SP_AUDIT_LINE_JSON, "not a JSON object");

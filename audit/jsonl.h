@@ -32,6 +32,7 @@
 #include "audit/entry.h"
 #include "audit/head.h"
 #include "common/err.h"
+#include "common/jsonw.h"
 
 /* Longest line written or accepted, without the newline. */
 #define SP_AUDIT_LINE_MAX 65536
@@ -48,6 +49,11 @@ SP_NODISCARD int sp_audit_jsonl_entry(const uint8_t *record, size_t len, char *o
  * node name), SP_ERR_OVERFLOW. */
 SP_NODISCARD int sp_audit_jsonl_head(const struct sp_audit_head *h, char *out, size_t cap,
                                      size_t *len_out);
+
+/* Writes the "fields" object of entry e (key: its key in the enclosing
+ * object, NULL inside an array) with the values by kind as above; `snijpunt
+ * audit show --json` prints entries with it. */
+void sp_audit_jsonl_fields(struct sp_json *w, const char *key, const struct sp_audit_entry *e);
 
 enum sp_audit_line_kind {
     SP_AUDIT_LINE_ENTRY = 1,

@@ -16,7 +16,7 @@ void sp_hex_encode(char *out, const uint8_t *in, size_t len)
     out[2 * len] = '\0';
 }
 
-static int digit(char c)
+int sp_hex_digit(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -33,12 +33,12 @@ int sp_hex_decode(uint8_t *out, size_t len, const char *hex)
         return SP_ERR_INVALID_ARG;
     /* a NUL is not a digit, so a short string stops here before its end */
     for (size_t i = 0; i < 2 * len; i++) {
-        if (digit(hex[i]) < 0)
+        if (sp_hex_digit(hex[i]) < 0)
             return SP_ERR_INVALID_ARG;
     }
     if (hex[2 * len] != '\0')
         return SP_ERR_INVALID_ARG;
     for (size_t i = 0; i < len; i++)
-        out[i] = (uint8_t)(digit(hex[2 * i]) << 4 | digit(hex[2 * i + 1]));
+        out[i] = (uint8_t)(sp_hex_digit(hex[2 * i]) << 4 | sp_hex_digit(hex[2 * i + 1]));
     return 0;
 }

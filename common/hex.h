@@ -19,6 +19,9 @@
  * time in the bytes' values. */
 void sp_hex_encode(char *out, const uint8_t *in, size_t len);
 
+/* The value 0..15 of hex digit c (upper or lower case), or -1. */
+int sp_hex_digit(char c);
+
 /* Reads exactly 2 * len hex digits, upper or lower case, from the string hex
  * (nothing before, between or after them) into out[0..len). out is written
  * only on success. Returns 0, or SP_ERR_INVALID_ARG when hex is NULL, has

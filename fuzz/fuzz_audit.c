@@ -49,7 +49,7 @@ static void as_entry(const uint8_t *data, size_t size, struct sp_audit_reader *r
 static void as_json(const uint8_t *data, size_t size)
 {
     static struct sp_json_tok tok[1024];
-    struct sp_json j = {.tok = tok, .cap = 1024};
+    struct sp_json_doc j = {.tok = tok, .cap = 1024};
     if (sp_json_parse(&j, (const char *)data, size) == 0 && !sp_json_equal(&j, 0, &j, 0, NULL, 0))
         die("a JSON value differs from itself");
 }

@@ -2,7 +2,7 @@
  * Audit entries as JSON for `snijpunt audit show --json`. An entry is
  *   {"node": NAME, "seq": N, "time": "YYYY-MM-DDTHH:MM:SSZ", "type": NAME,
  *    "fields": {...}}
- * with the fields written as the export writes them (audit/jsonl.h): COUNT
+ * with the fields written by the export's own code (sp_audit_jsonl_fields): COUNT
  * and CODE as integers, TIME as RFC 3339 UTC, TEXT and NAME as strings,
  * DIGEST, ROUND and SIGNATURE as lower-case hex, KEYMASK as a list of key
  * type names, MODE as its name; a field the type allows more than once is a
