@@ -24,7 +24,7 @@ static double now_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static int count_pair(void *ctx, const struct sp_store_keyref *ref)
+static int count_pair(void *ctx, const struct sp_keyref *ref)
 {
     (void)ref;
     ++*(size_t *)ctx;

@@ -316,7 +316,7 @@ static int stored_cells(struct handler_ctx *h, const uint8_t *id, bool subjects,
     if (!err)
         err = sp_store_counts_get(h->c->store, id, &e, &n);
     for (size_t i = 0; !err && i < n; i++)
-        if (((e[i].key_type & SP_STORE_SUBJECT_CELL) != 0) == subjects)
+        if (((e[i].key_type & SP_ROUND_SUBJECT_CELL) != 0) == subjects)
             e[kept++] = e[i];
     if (!err && kept > SP_PROTO_MAX_COUNT_ENTRIES)
         err = SP_ERR_OVERFLOW;
@@ -389,7 +389,7 @@ static int op_subjects(struct handler_ctx *h)
         err = SP_ERR_NOMEM;
     for (size_t i = 0; !err && i < n; i++)
         h->sc->subjects[i] = (struct sp_peer_subject_count){
-            (uint8_t)(e[i].key_type & ~SP_STORE_SUBJECT_CELL), e[i].holders, e[i].count};
+            (uint8_t)(e[i].key_type & ~SP_ROUND_SUBJECT_CELL), e[i].holders, e[i].count};
     free(e);
     if (err)
         return err;

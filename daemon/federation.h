@@ -1,21 +1,23 @@
 /*
- * The federation engine: peer transport (ZeroMQ CURVE, ZAP) and the matching
- * rounds. The main loop (daemon/main.c, daemon/loop.c) owns the poll set and
+ * The federation driver: the round engine (round/engine.h, which holds the
+ * whole protocol) run on this node's I/O: the peer transport (ZeroMQ
+ * CURVE, ZAP; peer.h), worker threads (worker.h), the store, governance and
+ * the log. The main loop (daemon/main.c, daemon/loop.c) owns the poll set and
  * the control socket; it drives this module through the functions below.
  *
  * Contract between the main loop and this module (both sides keep to it):
  *  - sp_fed_new is called once after the config, identity and store are open.
  *  - Every loop iteration: sp_fed_pollitems appends the module's sockets to the
  *    poll set; after zmq_poll, sp_fed_dispatch handles whichever were ready,
- *    then sp_fed_tick runs timers (deadlines, retransmits, retention).
+ *    then sp_fed_tick runs timers (deadlines, link checks, paced writes).
  *    sp_fed_next_timeout_ms bounds the poll timeout.
  *  - Control requests about rounds are passed to sp_fed_control, which fills a
  *    reply; it never blocks on the network.
- *  - The engine runs its CPU-heavy work (hashing, blinding, the per-record
- *    mapping) on cfg->worker_threads threads of its own (worker.h); their
+ *  - The engine's CPU-heavy jobs (hashing, blinding, counting, the mapping
+ *    pass) run on cfg->worker_threads threads of this module; their
  *    completions wake the loop through an eventfd that is one of the poll
- *    items. Its LMDB writes are short transactions on the store's environment
- *    (round scratch in the named databases "round.count" and "round.final").
+ *    items. Its store writes are short transactions (the counting node's
+ *    runs in the named database "round.final", store.h).
  *  - The protocol it implements is described in daemon/ROUNDS.md.
  */
 #ifndef SP_DAEMON_FEDERATION_H
@@ -61,10 +63,10 @@ void sp_fed_tick(struct sp_fed *fed, uint64_t now_ms);
 /* Milliseconds until the next timer, or -1 for none. */
 long sp_fed_next_timeout_ms(const struct sp_fed *fed, uint64_t now_ms);
 
-/* Handles a round-related control request: ROUND_START, ROUND_SUBMIT, ROUNDS (list and
- * status) and ROUND_CANCEL; for STATUS it fills the engine's part (peers
- * with their link state, rounds_active) and leaves the rest zero. RESULTS
- * and COUNTS are not its business (the store has them). Returns 0 with
+/* Handles a round-related control request: ROUND_START, ROUND_SUBMIT, ROUNDS
+ * (list and status) and ROUND_CANCEL (sp_engine_control). STATUS, RESULTS
+ * and COUNTS are not its business (control.c; the store has them, and
+ * sp_fed_peer_connected / sp_fed_rounds_active below). Returns 0 with
  * *reply filled, or
  * a negative SP_ERR_* with *reply already an error reply whose message says
  * why (the loop sends it as is). List storage in *reply (rounds, rows,

@@ -21,6 +21,7 @@ static const char *const db_names[SP_DB_COUNT] = {
     [SP_DB_STAGE] = "sp.stage",     [SP_DB_KEYS] = "sp.keys",
     [SP_DB_ROUNDS] = "sp.rounds",   [SP_DB_RESMETA] = "sp.resmeta",
     [SP_DB_RESULTS] = "sp.results", [SP_DB_COUNTS] = "sp.counts",
+    [SP_DB_RUNS] = "round.final",
 };
 
 int sp_store_mdb_err(int rc, const char *op)

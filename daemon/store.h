@@ -11,10 +11,10 @@
  *
  * Named databases used here (all prefixed "sp."): sp.meta, sp.datasets,
  * sp.keys, sp.stage, sp.loads, sp.garbage, sp.rounds, sp.results,
- * sp.resmeta, sp.counts (layouts in store_impl.h). Other modules may open their own named databases
- * in the same environment through sp_store_env(): the federation engine's round scratch uses names
- * starting with "round."; the audit log (daemon/audit_log.h) uses "audit.log" and "audit.meta". At
- * most SP_STORE_MAX_DBS named databases exist in total.
+ * sp.resmeta, sp.counts (layouts in store_impl.h), and round.final (the counting node's scratch,
+ * below). Other modules may open their own named databases in the same environment through
+ * sp_store_env(): the audit log (daemon/audit_log.h) uses "audit.log" and "audit.meta". At most
+ * SP_STORE_MAX_DBS named databases exist in total.
  *
  * Transactions. LMDB allows ONE write transaction at a time per environment,
  * and a thread that begins a second write transaction while it holds one
@@ -43,6 +43,7 @@
 #include "common/err.h"
 #include "common/keytype.h"
 #include "common/roundid.h"
+#include "round/types.h" /* the key walk pair, result rows, counts */
 
 struct MDB_env;  /* lmdb.h: typedef struct MDB_env MDB_env */
 struct sp_store; /* opaque */
@@ -50,9 +51,9 @@ struct sp_store_load;
 struct sp_store_keys_iter;
 
 #define SP_STORE_SHA256_BYTES      32
-#define SP_STORE_NAME_MAX          64  /* dataset and node names, bytes */
-#define SP_STORE_RECORD_ID_MAX     128 /* = SP_INGEST_MAX_RECORD_ID_BYTES */
-#define SP_STORE_VALUE_MAX         256 /* = SP_DERIVE_MAX_VALUE_BYTES */
+#define SP_STORE_NAME_MAX          SP_ROUND_NAME_MAX      /* dataset and node names, bytes */
+#define SP_STORE_RECORD_ID_MAX     SP_ROUND_RECORD_ID_MAX /* = SP_INGEST_MAX_RECORD_ID_BYTES */
+#define SP_STORE_VALUE_MAX         SP_ROUND_VALUE_MAX     /* = SP_DERIVE_MAX_VALUE_BYTES */
 #define SP_STORE_MAX_DBS           64
 #define SP_STORE_ROUND_BLOB_MAX    (1u << 20)          /* round meta blob, bytes */
 #define SP_STORE_COUNTS_MAX        (1u << 20)          /* count entries per round */
@@ -83,8 +84,7 @@ uint32_t sp_store_format(const struct sp_store *store);
 void sp_store_close(struct sp_store **store);
 
 /* The LMDB environment, for modules that keep their own named databases
- * (the federation engine's round scratch: names "round.*"; the audit log:
- * "audit.*"). The caller opens its DBIs with mdb_dbi_open in a transaction it
+ * (the audit log: "audit.*"). The caller opens its DBIs with mdb_dbi_open in a transaction it
  * commits (not concurrently with another mdb_dbi_open), keeps write
  * transactions short and never holds one while calling sp_store_*. */
 struct MDB_env *sp_store_env(struct sp_store *store);
@@ -205,16 +205,7 @@ SP_NODISCARD int sp_store_datasets_count(struct sp_store *store, uint32_t *out);
 
 /* ---- the key index, for rounds ----------------------------------------- */
 
-/* One (record, key) pair of a current dataset version. Pointers are valid
- * until the next call on the iterator (or the end of the callback). */
-struct sp_store_keyref {
-    uint8_t type;
-    uint8_t klass;
-    uint16_t value_len;
-    const uint8_t *value;  /* not NUL-terminated; personal data */
-    const char *dataset;   /* NUL-terminated */
-    const char *record_id; /* NUL-terminated */
-};
+/* The iterator yields (record, key) pairs as struct sp_keyref (round/types.h). */
 
 /* Iterates over the CURRENT version of every dataset (a snapshot: loads
  * committed later are not seen) and yields the (record, key) pairs whose type
@@ -229,14 +220,13 @@ SP_NODISCARD int sp_store_keys_iter_new(struct sp_store *store, uint32_t key_mas
                                         struct sp_store_keys_iter **out);
 /* Fills *ref with the next pair. Returns 0, SP_ERR_NOT_FOUND at the end, or
  * SP_ERR_STORE. */
-SP_NODISCARD int sp_store_keys_iter_next(struct sp_store_keys_iter *it,
-                                         struct sp_store_keyref *ref);
+SP_NODISCARD int sp_store_keys_iter_next(struct sp_store_keys_iter *it, struct sp_keyref *ref);
 /* Ends the read transaction; NULL-safe; clears *it. */
 void sp_store_keys_iter_free(struct sp_store_keys_iter **it);
 
 /* The same walk through a callback: fn returns 0 to go on or a negative code
  * that stops the walk and is returned. */
-typedef int (*sp_store_key_fn)(void *ctx, const struct sp_store_keyref *ref);
+typedef int (*sp_store_key_fn)(void *ctx, const struct sp_keyref *ref);
 SP_NODISCARD int sp_store_keys_foreach(struct sp_store *store, uint32_t key_mask,
                                        sp_store_key_fn fn, void *ctx);
 
@@ -264,29 +254,9 @@ typedef int (*sp_store_round_fn)(void *ctx, const uint8_t round_id[SP_ROUND_ID_B
                                  const void *blob, size_t len);
 SP_NODISCARD int sp_store_rounds_foreach(struct sp_store *store, sp_store_round_fn fn, void *ctx);
 
-/* One result row: own record (dataset, record_id) is also held by partner
- * through key_types (SP_KEY_MASK bits), strongest class klass. partner is a
- * node name, or in threshold mode "*" (SP_ROUND_PARTNER_ANY: the node learns
- * only that >= k nodes hold the record, not which). */
-struct sp_result_row {
-    const char *dataset;
-    const char *record_id;
-    const char *partner;
-    uint32_t key_types;
-    uint8_t klass;
-};
-
-/* One incidence count: count values of key_type are held by exactly the
- * nodes in holders (bit 1 << participant index). */
-struct sp_count_entry {
-    uint8_t key_type; /* a key type (1..16), or SP_STORE_SUBJECT_CELL | entity */
-    uint32_t holders;
-    uint64_t count;
-};
-/* A round's subject cells (how many persons, companies, ... are held by
- * exactly those nodes) are stored with its incidence counts, their first
- * byte marked with this bit: one blob, one transaction, one deletion. */
-#define SP_STORE_SUBJECT_CELL 0x80u
+/* A round's results are struct sp_result_row and struct sp_count_entry
+ * (round/types.h); subject cells are count entries whose key_type carries
+ * SP_ROUND_SUBJECT_CELL: one blob, one transaction, one deletion. */
 
 /* Stages result rows of a round in one short write transaction. Staged rows
  * are invisible (sp_store_results_foreach reports none, total 0) until
@@ -312,6 +282,36 @@ SP_NODISCARD int sp_store_results_commit(struct sp_store *store,
  * retention: the audit trail outlives results). Returns 0 or an error. */
 SP_NODISCARD int sp_store_round_delete_results(struct sp_store *store,
                                                const uint8_t round_id[SP_ROUND_ID_BYTES]);
+
+/* ---- the counting node's scratch (round.final) ------------------------- */
+
+/* One sorted run per FINAL batch a counting node received, keyed by (round
+ * id, participant, key type, seq); the bytes are the round engine's
+ * (round/count.c). Not part of what the node holds: no hook runs, and the
+ * scratch of rounds a previous process ran is useless (sp_store_runs_clear
+ * at start). */
+struct sp_store_runs_reader;
+/* Empties the whole scratch in one write transaction. */
+SP_NODISCARD int sp_store_runs_clear(struct sp_store *store);
+/* Stores a run (copied) in one short write transaction. */
+SP_NODISCARD int sp_store_run_put(struct sp_store *store, const uint8_t round_id[SP_ROUND_ID_BYTES],
+                                  uint8_t participant, uint8_t key_type, uint32_t seq,
+                                  const void *run, size_t len);
+/* A read transaction over the scratch (MDB_NOTLS: usable from another
+ * thread, one at a time). sp_store_run_get points *run into it, valid until
+ * sp_store_runs_read_end; SP_ERR_NOT_FOUND when absent. read_end is
+ * NULL-safe. */
+SP_NODISCARD int sp_store_runs_read_begin(struct sp_store *store,
+                                          struct sp_store_runs_reader **out);
+SP_NODISCARD int sp_store_run_get(struct sp_store_runs_reader *rd,
+                                  const uint8_t round_id[SP_ROUND_ID_BYTES], uint8_t participant,
+                                  uint8_t key_type, uint32_t seq, const void **run, size_t *len);
+void sp_store_runs_read_end(struct sp_store_runs_reader *rd);
+/* Deletes up to budget runs of a round in one write transaction; *more is
+ * set when some are left. */
+SP_NODISCARD int sp_store_runs_delete(struct sp_store *store,
+                                      const uint8_t round_id[SP_ROUND_ID_BYTES], size_t budget,
+                                      bool *more);
 
 /* Whether a round's results are committed (complete and visible). */
 SP_NODISCARD int sp_store_results_committed(struct sp_store *store,

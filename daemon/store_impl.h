@@ -48,6 +48,7 @@ enum sp_store_dbi {
     SP_DB_RESMETA,
     SP_DB_RESULTS,
     SP_DB_COUNTS,
+    SP_DB_RUNS, /* the counting node's scratch (store_runs.c) */
     SP_DB_COUNT
 };
 

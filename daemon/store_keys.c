@@ -405,7 +405,7 @@ static int iter_start(struct sp_store_keys_iter *it)
     return 0;
 }
 
-int sp_store_keys_iter_next(struct sp_store_keys_iter *it, struct sp_store_keyref *ref)
+int sp_store_keys_iter_next(struct sp_store_keys_iter *it, struct sp_keyref *ref)
 {
     int err = 0;
     if (!it->started) {
@@ -439,7 +439,7 @@ int sp_store_keys_iter_next(struct sp_store_keys_iter *it, struct sp_store_keyre
 int sp_store_keys_foreach(struct sp_store *store, uint32_t key_mask, sp_store_key_fn fn, void *ctx)
 {
     struct sp_store_keys_iter *it = NULL;
-    struct sp_store_keyref ref;
+    struct sp_keyref ref;
     int err = sp_store_keys_iter_new(store, key_mask, &it);
     while (!err && (err = sp_store_keys_iter_next(it, &ref)) == 0)
         err = fn(ctx, &ref);
@@ -451,7 +451,7 @@ int sp_store_keys_distinct(struct sp_store *store, uint32_t key_mask,
                            uint64_t counts[SP_KEY_TYPE_COUNT])
 {
     struct sp_store_keys_iter *it = NULL;
-    struct sp_store_keyref ref;
+    struct sp_keyref ref;
     uint8_t prev[SP_STORE_VALUE_MAX];
     size_t prev_len = 0;
     unsigned prev_type = 0;

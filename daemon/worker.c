@@ -11,8 +11,8 @@
 struct sp_workers {
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    struct sp_worker_job *queue_head, *queue_tail; /* waiting to run */
-    struct sp_worker_job *done_head, *done_tail;   /* waiting to be taken */
+    struct sp_job *queue_head, *queue_tail; /* waiting to run */
+    struct sp_job *done_head, *done_tail;   /* waiting to be taken */
     bool stopping;
     int efd;
     unsigned nthreads;
@@ -21,8 +21,7 @@ struct sp_workers {
     pthread_t threads[];
 };
 
-static void push_tail(struct sp_worker_job **head, struct sp_worker_job **tail,
-                      struct sp_worker_job *job)
+static void push_tail(struct sp_job **head, struct sp_job **tail, struct sp_job *job)
 {
     job->next = NULL;
     if (*tail)
@@ -51,15 +50,15 @@ static void *worker_main(void *arg)
             pthread_cond_wait(&w->cv, &w->mu);
         if (w->stopping)
             break;
-        struct sp_worker_job *job = w->queue_head;
+        struct sp_job *job = w->queue_head;
         w->queue_head = job->next;
         if (!w->queue_head)
             w->queue_tail = NULL;
         pthread_mutex_unlock(&w->mu);
-        job->ran = 0;
+        job->ran = false;
         if (!atomic_load(&job->cancelled)) {
             job->run(job);
-            job->ran = 1;
+            job->ran = true;
         }
         pthread_mutex_lock(&w->mu);
         push_tail(&w->done_head, &w->done_tail, job);
@@ -120,9 +119,9 @@ void sp_workers_free(struct sp_workers **wp)
     *wp = NULL;
 }
 
-void sp_workers_submit(struct sp_workers *w, struct sp_worker_job *job)
+void sp_workers_submit(struct sp_workers *w, struct sp_job *job)
 {
-    job->ran = 0;
+    job->ran = false;
     pthread_mutex_lock(&w->mu);
     push_tail(&w->queue_head, &w->queue_tail, job);
     pthread_cond_signal(&w->cv);
@@ -135,17 +134,17 @@ int sp_workers_fd(const struct sp_workers *w)
     return w->efd;
 }
 
-struct sp_worker_job *sp_workers_take(struct sp_workers *w)
+struct sp_job *sp_workers_take(struct sp_workers *w)
 {
     uint64_t count;
     /* Drain the counter first: a completion after the drain re-arms it. */
     ssize_t r = read(w->efd, &count, sizeof(count));
     (void)r;
     pthread_mutex_lock(&w->mu);
-    struct sp_worker_job *list = w->done_head;
+    struct sp_job *list = w->done_head;
     w->done_head = w->done_tail = NULL;
     pthread_mutex_unlock(&w->mu);
-    for (struct sp_worker_job *j = list; j; j = j->next)
+    for (struct sp_job *j = list; j; j = j->next)
         w->outstanding--;
     return list;
 }

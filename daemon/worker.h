@@ -15,24 +15,18 @@
 #ifndef SP_DAEMON_WORKER_H
 #define SP_DAEMON_WORKER_H
 
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "common/err.h"
+#include "round/engine.h" /* struct sp_job */
 
 #define SP_WORKERS_MAX 256
 
-struct sp_worker_job {
-    struct sp_worker_job *next; /* the pool's list link while queued or completed */
-    /* Runs on a worker thread; records its outcome in the job itself. */
-    void (*run)(struct sp_worker_job *job);
-    /* Set (by the main thread) to ask a queued job not to run; run is then
-     * skipped and the job still comes back through sp_workers_take. */
-    atomic_bool cancelled;
-    int ran; /* set by the pool: 1 when run was called */
-};
-
+/* A job is the round engine's struct sp_job (round/engine.h): run, the
+ * cancelled flag the main thread may set while it waits (run is then
+ * skipped and the job still comes back through sp_workers_take), ran (set
+ * by the pool) and the list link the pool uses while it holds the job. */
 struct sp_workers;
 
 /* Starts nthreads (1..SP_WORKERS_MAX) worker threads. Returns 0,
@@ -44,12 +38,12 @@ SP_NODISCARD int sp_workers_new(unsigned nthreads, struct sp_workers **out);
 void sp_workers_free(struct sp_workers **w);
 
 /* Queues a job (FIFO). Never blocks on a worker. */
-void sp_workers_submit(struct sp_workers *w, struct sp_worker_job *job);
+void sp_workers_submit(struct sp_workers *w, struct sp_job *job);
 /* The eventfd to poll for POLLIN; readable while completed jobs wait. */
 int sp_workers_fd(const struct sp_workers *w);
 /* Detaches and returns the list of completed jobs (linked by next, in
  * completion order), or NULL, and clears the eventfd's readiness. */
-struct sp_worker_job *sp_workers_take(struct sp_workers *w);
+struct sp_job *sp_workers_take(struct sp_workers *w);
 /* Number of threads. */
 unsigned sp_workers_count(const struct sp_workers *w);
 /* Jobs submitted and not yet taken back (queued, running or completed). */

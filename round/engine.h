@@ -68,7 +68,9 @@ struct sp_job {
 };
 
 /* What the node's configuration says that the engine needs (the driver
- * fills it from struct sp_config; the strings outlive the engine). */
+ * fills it from struct sp_config). The engine borrows it: the driver may
+ * change it between events (a configuration reload), but a peer keeps its
+ * index (peers are only added at the end). */
 struct sp_engine_config {
     const char *node;         /* this node's name */
     const char *const *peers; /* configured peers' names; index = peer index */
@@ -218,8 +220,8 @@ struct sp_engine_ports {
 /* Creates the engine. Empties the counting scratch (runs_clear), marks the
  * rounds that were live when the node last stopped as failed (round_put,
  * round_failed recorded) and tells their other participants (ABORT through
- * send: the driver's transport must exist). Borrows cfg and ports (they
- * outlive the engine). Returns 0, SP_ERR_NOMEM, SP_ERR_STORE(_FULL). */
+ * send: the driver's transport must exist). Borrows cfg (it outlives the
+ * engine); copies ports. Returns 0, SP_ERR_NOMEM, SP_ERR_STORE(_FULL). */
 SP_NODISCARD int sp_engine_new(const struct sp_engine_config *cfg,
                                const struct sp_engine_ports *ports, struct sp_engine_now now,
                                struct sp_engine **out);

@@ -93,7 +93,7 @@ int sp_round_accepts(int state, unsigned roles, int type)
     case SP_PEER_ERROR:
         ok = live;
         break;
-    case SP_PEER_LOG_HEAD: /* the audit's (fed_gov.c): from any participant, any time */
+    case SP_PEER_LOG_HEAD: /* the audit's (audit.c): from any participant, any time */
         ok = true;
         break;
     default: /* PROPOSE creates rounds */

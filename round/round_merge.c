@@ -135,11 +135,11 @@ int sp_round_merge(struct sp_round_run *runs, size_t nruns, uint8_t key_type,
     struct heap hp = {.h = heap_mem, .runs = runs, .pos = pos};
     uint8_t elem[E];
     if (!pos || !heap_mem || !group)
-        goto cleanup;
+        goto out;
     for (size_t r = 0; r < nruns; r++) {
         if (runs[r].holder >= 32) {
             rc = SP_ERR_INVALID_ARG;
-            goto cleanup;
+            goto out;
         }
         if (runs[r].n)
             push(&hp, (uint32_t)r);
@@ -152,7 +152,7 @@ int sp_round_merge(struct sp_round_run *runs, size_t nruns, uint8_t key_type,
         if (rc == 0)
             rc = sp_round_hist_move(hist, key_type, 0, mask);
     }
-cleanup:
+out:
     free(pos);
     free(heap_mem);
     free(group);

@@ -97,11 +97,11 @@ static void test_fingerprint(void **state)
 /* ---- workers ------------------------------------------------------------ */
 
 struct job {
-    struct sp_worker_job base;
+    struct sp_job base;
     int in, out;
 };
 
-static void square(struct sp_worker_job *b)
+static void square(struct sp_job *b)
 {
     struct job *j = (struct job *)b;
     j->out = j->in * j->in;
@@ -136,7 +136,7 @@ static void test_workers(void **state)
     int back = 0, ran = 0;
     while (back < N) {
         wait_readable(sp_workers_fd(w));
-        for (struct sp_worker_job *j = sp_workers_take(w); j; j = j->next) {
+        for (struct sp_job *j = sp_workers_take(w); j; j = j->next) {
             struct job *jj = (struct job *)j;
             back++;
             if (jj->in % 10 == 0) {

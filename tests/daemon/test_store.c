@@ -84,7 +84,7 @@ struct collect {
     char line[64][160];
 };
 
-static int collect_key(void *ctx, const struct sp_store_keyref *r)
+static int collect_key(void *ctx, const struct sp_keyref *r)
 {
     struct collect *c = ctx;
     if (c->n == 64)
@@ -544,7 +544,7 @@ static void test_merge_order(void **state)
     }
     qsort(want, n, sizeof want[0], tuple_cmp);
     struct sp_store_keys_iter *it = NULL;
-    struct sp_store_keyref ref;
+    struct sp_keyref ref;
     assert_int_equal(sp_store_keys_iter_new(f->s, SP_KEY_MASK_ALL, &it), 0);
     for (size_t i = 0; i < n; i++) {
         char name[16];

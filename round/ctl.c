@@ -1,29 +1,12 @@
-/* Control requests about rounds: ROUNDS (list and status), ROUND_CANCEL and
- * the engine's part of STATUS. ROUND_START is in fed_setup.c; RESULTS and
- * COUNTS are read from the store by daemon/control.c. */
-#include <inttypes.h>
-#include <stdarg.h>
+/* Control requests about rounds: ROUNDS (list and status) and
+ * ROUND_CANCEL here, ROUND_START and ROUND_SUBMIT in setup.c. STATUS,
+ * RESULTS and COUNTS are the daemon's (daemon/control.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/roundid.h"
-#include "daemon/config.h"
-#include "daemon/fed_internal.h"
-#include "daemon/log.h"
+#include "round/core.h"
 #include "round/round_meta.h"
-
-__attribute__((format(printf, 4, 5))) static int ctl_error(struct sp_ctl_reply *reply, uint8_t op,
-                                                           int rc, const char *fmt, ...)
-{
-    char msg[SP_PROTO_TEXT_MAX + 1];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    sp_ctl_reply_set_error(reply, op, rc, msg);
-    return rc;
-}
 
 /* ROUND_INFO's fields that come from the proposal. */
 static void info_from_proposal(const struct sp_proposal *p, struct sp_ctl_round_info *out)
@@ -60,7 +43,7 @@ static int info_from_meta(const struct sp_round_meta *m, struct sp_ctl_round_inf
     return 0;
 }
 
-static void info_from_round(struct fed_round *r, struct sp_ctl_round_info *out)
+static void info_from_round(struct sp_round *r, struct sp_ctl_round_info *out)
 {
     memset(out, 0, sizeof(*out));
     memcpy(out->round_id, r->id, sizeof(out->round_id));
@@ -74,16 +57,16 @@ static void info_from_round(struct fed_round *r, struct sp_ctl_round_info *out)
     out->records_matched = r->records_matched;
     memcpy(out->matched, r->matched, sizeof(out->matched));
     snprintf(out->phase, sizeof(out->phase), "%s",
-             fed_progress(r, r->fed->now_ms, &out->phase_done, &out->phase_total,
-                          &out->phase_elapsed_ms, &out->phase_rate));
+             sp_eng_progress(r, r->eng->now.mono_ms, &out->phase_done, &out->phase_total,
+                             &out->phase_elapsed_ms, &out->phase_rate));
 }
 
 /* Loads a round's meta from the store; SP_ERR_NOT_FOUND when absent. */
-static int load_meta(struct sp_fed *fed, const uint8_t *id, struct sp_round_meta *m)
+static int load_meta(struct sp_engine *e, const uint8_t *id, struct sp_round_meta *m)
 {
     void *blob = NULL;
     size_t len = 0;
-    int rc = sp_store_round_get(fed->store, id, &blob, &len);
+    int rc = e->ports.store.round_get(e->ports.store.ctx, id, &blob, &len);
     if (rc == 0)
         rc = sp_round_meta_decode(blob, len, m);
     free(blob);
@@ -140,13 +123,14 @@ static void order_rounds(struct list_ctx *l)
     }
 }
 
-static int list_all(struct sp_fed *fed, struct sp_ctl_reply *reply)
+static int list_all(struct sp_engine *e, struct sp_ctl_reply *reply)
 {
     struct list_ctx l = {.m = calloc(1, sizeof(struct sp_round_meta))};
-    int rc = l.m ? sp_store_rounds_foreach(fed->store, list_one, &l) : SP_ERR_NOMEM;
+    const struct sp_engine_store *st = &e->ports.store;
+    int rc = l.m ? st->rounds_foreach(st->ctx, list_one, &l) : SP_ERR_NOMEM;
     if (rc == 0) {
         for (size_t i = 0; i < l.n; i++) { /* live rounds: the fresher view */
-            struct fed_round *r = fed_round_find(fed, l.infos[i].round_id);
+            struct sp_round *r = sp_eng_round_find(e, l.infos[i].round_id);
             if (r)
                 info_from_round(r, &l.infos[i]);
         }
@@ -156,82 +140,81 @@ static int list_all(struct sp_fed *fed, struct sp_ctl_reply *reply)
     free(l.created);
     if (rc) {
         free(l.infos);
-        return ctl_error(reply, SP_CTL_ROUNDS, rc, "cannot list rounds: %s", sp_strerror(rc));
+        return sp_eng_ctl_error(reply, SP_CTL_ROUNDS, rc, "cannot list rounds: %s",
+                                sp_strerror(rc));
     }
-    free(fed->ctl_rounds);
-    fed->ctl_rounds = l.infos;
+    free(e->ctl_rounds);
+    e->ctl_rounds = l.infos;
     reply->rounds.rounds = l.infos;
     reply->rounds.nrounds = (uint32_t)l.n;
     return 0;
 }
 
-int fed_ctl_rounds(struct sp_fed *fed, const struct sp_ctl_rounds_req *req,
-                   struct sp_ctl_reply *reply)
+static int ctl_rounds(struct sp_engine *e, const struct sp_ctl_rounds_req *req,
+                      struct sp_ctl_reply *reply)
 {
     if (req->all)
-        return list_all(fed, reply);
+        return list_all(e, reply);
     struct sp_ctl_round_info *info = calloc(1, sizeof(*info));
     struct sp_round_meta *m = calloc(1, sizeof(*m));
     int rc = info && m ? 0 : SP_ERR_NOMEM;
-    struct fed_round *r = fed_round_find(fed, req->round_id);
+    struct sp_round *r = sp_eng_round_find(e, req->round_id);
     if (rc == 0 && r)
         info_from_round(r, info);
-    else if (rc == 0 && (rc = load_meta(fed, req->round_id, m)) == 0)
+    else if (rc == 0 && (rc = load_meta(e, req->round_id, m)) == 0)
         rc = info_from_meta(m, info);
     free(m);
     if (rc) {
         char hex[SP_ROUND_ID_HEX_LEN + 1];
         sp_round_id_hex(req->round_id, hex);
         free(info);
-        return ctl_error(reply, SP_CTL_ROUNDS, rc == SP_ERR_NOT_FOUND ? SP_ERR_ROUND_UNKNOWN : rc,
-                         "no round %s on node %s", hex, fed->cfg->node);
+        return sp_eng_ctl_error(reply, SP_CTL_ROUNDS,
+                                rc == SP_ERR_NOT_FOUND ? SP_ERR_ROUND_UNKNOWN : rc,
+                                "no round %s on node %s", hex, e->cfg->node);
     }
-    free(fed->ctl_rounds);
-    fed->ctl_rounds = info;
+    free(e->ctl_rounds);
+    e->ctl_rounds = info;
     reply->rounds.rounds = info;
     reply->rounds.nrounds = 1;
     return 0;
 }
 
-int fed_ctl_cancel(struct sp_fed *fed, const struct sp_ctl_round_ref *req,
-                   struct sp_ctl_reply *reply)
+static int ctl_cancel(struct sp_engine *e, const struct sp_ctl_round_ref *req,
+                      struct sp_ctl_reply *reply)
 {
     char hex[SP_ROUND_ID_HEX_LEN + 1];
     sp_round_id_hex(req->round_id, hex);
-    struct fed_round *r = fed_round_find(fed, req->round_id);
+    struct sp_round *r = sp_eng_round_find(e, req->round_id);
     if (r && !sp_round_state_terminal(r->state)) {
-        fed_round_fail(r, SP_ERR_ROUND_FAILED, true, "cancelled by the operator of %s",
-                       fed->cfg->node);
+        sp_eng_fail(r, SP_ERR_ROUND_FAILED, true, "cancelled by the operator of %s", e->cfg->node);
         return 0;
     }
     struct sp_round_meta *m = calloc(1, sizeof(*m));
-    int rc = m ? load_meta(fed, req->round_id, m) : SP_ERR_NOMEM;
+    int rc = m ? load_meta(e, req->round_id, m) : SP_ERR_NOMEM;
     if (rc == 0)
-        rc = ctl_error(reply, SP_CTL_ROUND_CANCEL, SP_ERR_STATE, "round %s has already ended (%s)",
-                       hex, sp_round_state_name(m->state));
+        rc =
+            sp_eng_ctl_error(reply, SP_CTL_ROUND_CANCEL, SP_ERR_STATE,
+                             "round %s has already ended (%s)", hex, sp_round_state_name(m->state));
     else
-        rc = ctl_error(reply, SP_CTL_ROUND_CANCEL,
-                       rc == SP_ERR_NOT_FOUND ? SP_ERR_ROUND_UNKNOWN : rc, "no round %s on node %s",
-                       hex, fed->cfg->node);
+        rc = sp_eng_ctl_error(reply, SP_CTL_ROUND_CANCEL,
+                              rc == SP_ERR_NOT_FOUND ? SP_ERR_ROUND_UNKNOWN : rc,
+                              "no round %s on node %s", hex, e->cfg->node);
     free(m);
     return rc;
 }
 
-int fed_ctl_status(struct sp_fed *fed, struct sp_ctl_reply *reply)
+int sp_eng_ctl(struct sp_engine *e, const struct sp_ctl_request *req, struct sp_ctl_reply *reply)
 {
-    size_t n = fed->cfg->npeers;
-    struct sp_ctl_peer_info *p = calloc(n ? n : 1, sizeof(*p));
-    if (!p)
-        return ctl_error(reply, SP_CTL_STATUS, SP_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < n; i++) {
-        snprintf(p[i].name, sizeof(p[i].name), "%s", fed->cfg->peers[i].name);
-        snprintf(p[i].endpoint, sizeof(p[i].endpoint), "%s", fed->cfg->peers[i].endpoint);
-        p[i].connected = sp_peers_up(fed->peers, (int)i, NULL);
+    switch (req->op) {
+    case SP_CTL_ROUND_START:
+        return sp_eng_setup_start(e, &req->round_start, reply);
+    case SP_CTL_ROUND_SUBMIT:
+        return sp_eng_setup_submit(e, &req->round_submit, reply);
+    case SP_CTL_ROUNDS:
+        return ctl_rounds(e, &req->rounds, reply);
+    case SP_CTL_ROUND_CANCEL:
+        return ctl_cancel(e, &req->round_cancel, reply);
+    default:
+        return sp_eng_ctl_error(reply, req->op, SP_ERR_UNSUPPORTED, "not a round request");
     }
-    free(fed->ctl_peers);
-    fed->ctl_peers = p;
-    reply->status_info.peers = p;
-    reply->status_info.npeers = (uint32_t)n;
-    reply->status_info.rounds_active = sp_fed_rounds_active(fed);
-    return 0;
 }

@@ -1,0 +1,282 @@
+/* The engine's services for every phase: the round table, the round
+ * record, state events, sending (to peers through the send port, to this
+ * node itself through the self-delivery queue), jobs, log lines. Calls no
+ * phase. See core.h. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/group.h"
+#include "round/core.h"
+#include "round/round_meta.h"
+
+void sp_eng_log(const struct sp_engine *e, int level, const char *fmt, ...)
+{
+    char line[2 * SP_PROTO_TEXT_MAX];
+    va_list ap;
+    if (!e->ports.log)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    e->ports.log(e->ports.ctx, level, line);
+}
+
+int sp_eng_peer_find(const struct sp_engine *e, const char *name)
+{
+    for (size_t i = 0; i < e->cfg->npeers; i++)
+        if (strcmp(e->cfg->peers[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+int sp_eng_ctl_error(struct sp_ctl_reply *reply, uint8_t op, int rc, const char *fmt, ...)
+{
+    char msg[SP_PROTO_TEXT_MAX + 1];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    sp_ctl_reply_set_error(reply, op, rc, msg);
+    return rc;
+}
+
+/* ---- rounds ------------------------------------------------------------ */
+
+struct sp_round *sp_eng_round_find(struct sp_engine *e, const uint8_t id[SP_ROUND_ID_BYTES])
+{
+    for (struct sp_round *r = e->rounds; r; r = r->next)
+        if (memcmp(r->id, id, SP_ROUND_ID_BYTES) == 0)
+            return r;
+    return NULL;
+}
+
+int sp_eng_event(struct sp_round *r, int event)
+{
+    int next;
+    int rc = sp_round_transition(r->state, event, &next);
+    if (rc) {
+        sp_eng_log(r->eng, SP_ENGINE_LOG_ERROR, "round %s: event %d not allowed in state %s",
+                   r->hex, event, sp_round_state_name(r->state));
+        return rc;
+    }
+    sp_eng_log(r->eng, SP_ENGINE_LOG_INFO, "round %s: %s -> %s", r->hex,
+               sp_round_state_name(r->state), sp_round_state_name(next));
+    r->state = next;
+    if (sp_round_state_terminal(next))
+        r->finished_at = sp_eng_unix_s(r->eng);
+    return 0;
+}
+
+int sp_eng_meta(const struct sp_round *r, int state, uint8_t **blob, size_t *len)
+{
+    struct sp_round_meta *m = calloc(1, sizeof(*m));
+    uint8_t *buf = malloc(SP_ROUND_META_MAX_BYTES);
+    int rc = SP_ERR_NOMEM;
+    if (!m || !buf)
+        goto out;
+    memcpy(m->round_id, r->id, sizeof(m->round_id));
+    m->state = (uint8_t)state;
+    m->self_index = (uint8_t)r->me;
+    m->initiator = (r->roles & SP_ROUND_ROLE_INITIATOR) ? 1 : 0;
+    m->created_at = r->created_at;
+    m->created_ms = r->created_wall_ms;
+    m->started_at = r->started_at;
+    m->finished_at = sp_round_state_terminal(state)
+                         ? (r->finished_at ? r->finished_at : sp_eng_unix_s(r->eng))
+                         : 0;
+    m->records_matched = r->records_matched;
+    memcpy(m->matched, r->matched, sizeof(m->matched));
+    m->values_sent = r->values_sent;
+    m->values_received = r->values_received;
+    m->rows = r->rows;
+    memcpy(m->set_sizes, r->set_sizes, sizeof(m->set_sizes));
+    snprintf(m->reason, sizeof(m->reason), "%s", r->reason);
+    m->proposal_len = (uint32_t)r->prop_len;
+    memcpy(m->proposal, r->prop_bytes, r->prop_len);
+    if ((rc = sp_round_meta_encode(m, buf, SP_ROUND_META_MAX_BYTES, len)) != 0)
+        goto out;
+    *blob = buf;
+    buf = NULL;
+out:
+    free(buf);
+    free(m);
+    return rc;
+}
+
+void sp_eng_persist(struct sp_round *r)
+{
+    const struct sp_engine_store *st = &r->eng->ports.store;
+    uint8_t *blob = NULL;
+    size_t len = 0;
+    int rc = sp_eng_meta(r, r->state, &blob, &len);
+    if (rc == 0)
+        rc = st->round_put(st->ctx, r->id, blob, len);
+    if (rc)
+        sp_eng_log(r->eng, SP_ENGINE_LOG_ERROR, "round %s: cannot record its state: %s", r->hex,
+                   sp_strerror(rc));
+    free(blob);
+}
+
+/* ---- sending ----------------------------------------------------------- */
+
+void sp_eng_count_elems(struct sp_round *r, unsigned p, const struct sp_peer_msg *m, bool sent)
+{
+    unsigned kt;
+    uint32_t n;
+    if (p == r->me || p >= r->n)
+        return;
+    if (m->type == SP_PEER_BATCH) {
+        kt = m->batch.key_type;
+        n = m->batch.nelements;
+    } else if (m->type == SP_PEER_FINAL) {
+        kt = m->final.key_type;
+        n = m->final.nelements;
+    } else if (m->type == SP_PEER_ACCEPT && !sent) {
+        for (uint32_t i = 0; i < m->accept.nset_sizes; i++)
+            if (m->accept.set_sizes[i].key_type < SP_ENG_NTYPES)
+                r->audit.declared[p][m->accept.set_sizes[i].key_type] =
+                    m->accept.set_sizes[i].count;
+        return;
+    } else {
+        return;
+    }
+    if (kt >= SP_ENG_NTYPES)
+        return;
+    if (sent)
+        r->audit.sent[p][kt] += n;
+    else
+        r->audit.received[p][kt] += n;
+}
+
+int sp_eng_send(struct sp_round *r, unsigned p, struct sp_peer_msg *m)
+{
+    struct sp_engine *e = r->eng;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    memcpy(m->round_id, r->id, sizeof(m->round_id));
+    int rc = sp_peer_encode_alloc(m, &buf, &len);
+    if (rc) {
+        sp_eng_log(e, SP_ENGINE_LOG_ERROR, "round %s: cannot encode %s: %s", r->hex,
+                   sp_peer_type_name(m->type), sp_strerror(rc));
+        return rc;
+    }
+    if (p != r->me) {
+        rc = e->ports.send(e->ports.ctx, r->peer_of[p], NULL, buf, len);
+        free(buf);
+        if (rc == 0)
+            sp_eng_count_elems(r, p, m, true);
+        return rc;
+    }
+    struct sp_eng_selfmsg *s = malloc(sizeof(*s));
+    if (!s) {
+        free(buf);
+        return SP_ERR_NOMEM;
+    }
+    *s = (struct sp_eng_selfmsg){.len = len, .data = buf};
+    if (e->self_tail)
+        e->self_tail->next = s;
+    else
+        e->self_head = s;
+    e->self_tail = s;
+    return 0;
+}
+
+void sp_eng_send_best(struct sp_round *r, unsigned p, struct sp_peer_msg *m)
+{
+    int rc = sp_eng_send(r, p, m);
+    if (rc)
+        sp_eng_log(r->eng, SP_ENGINE_LOG_WARN, "round %s: cannot send %s to %s: %s", r->hex,
+                   sp_peer_type_name(m->type), sp_eng_pname(r, p), sp_strerror(rc));
+}
+
+void sp_eng_send_peer(struct sp_engine *e, size_t peer, const void *reply_to,
+                      const struct sp_peer_msg *m)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = sp_peer_encode_alloc(m, &buf, &len);
+    if (rc == 0)
+        rc = e->ports.send(e->ports.ctx, peer, reply_to, buf, len);
+    free(buf);
+    if (rc)
+        sp_eng_log(e, SP_ENGINE_LOG_WARN, "cannot send %s to %s: %s", sp_peer_type_name(m->type),
+                   peer < e->cfg->npeers ? e->cfg->peers[peer] : "?", sp_strerror(rc));
+}
+
+/* ---- jobs -------------------------------------------------------------- */
+
+struct sp_eng_job *sp_eng_job_new(struct sp_round *r, int kind)
+{
+    struct sp_eng_job *j = calloc(1, sizeof(*j));
+    if (!j)
+        return NULL;
+    j->round = r;
+    j->kind = kind;
+    j->key = r->key;
+    return j;
+}
+
+void sp_eng_job_free(struct sp_eng_job *j)
+{
+    if (!j)
+        return;
+    if (j->leader) { /* a part: its buffers are the leader's */
+        free(j);
+        return;
+    }
+    if (j->vals) {
+        sodium_memzero(j->vals, j->vals_cap);
+        free(j->vals);
+    }
+    free(j->offs);
+    free(j->elems);
+    free(j->rows);
+    free(j->subjects);
+    sp_round_agg_free(&j->agg);
+    free(j);
+}
+
+void sp_eng_job_submit(struct sp_round *r, struct sp_eng_job *job)
+{
+    struct sp_engine *e = r->eng;
+    job->rnext = r->jobs;
+    r->jobs = job;
+    r->njobs++;
+    e->ports.submit(e->ports.ctx, &job->base);
+}
+
+int sp_eng_job_submit_parts(struct sp_round *r, struct sp_eng_job *lead)
+{
+    uint32_t nparts = (lead->n + SP_ENG_PART_ELEMS - 1) / SP_ENG_PART_ELEMS;
+    if (nparts < 1)
+        nparts = 1;
+    struct sp_eng_job *parts[SP_PEER_BATCH_MAX_ELEMENTS / SP_ENG_PART_ELEMS + 1];
+    uint32_t per = (lead->n + nparts - 1) / nparts;
+    parts[0] = lead;
+    for (uint32_t i = 1; i < nparts; i++) {
+        struct sp_eng_job *j = sp_eng_job_new(r, lead->kind);
+        if (!j) {
+            while (i-- > 1)
+                sp_eng_job_free(parts[i]);
+            return SP_ERR_NOMEM;
+        }
+        j->base.run = lead->base.run;
+        j->leader = lead;
+        j->key_type = lead->key_type;
+        j->elems = lead->elems; /* borrowed: the leader frees them */
+        j->vals = lead->vals;
+        j->offs = lead->offs;
+        parts[i] = j;
+    }
+    lead->parts_left = nparts;
+    for (uint32_t i = 0; i < nparts; i++) {
+        parts[i]->part_off = i * per;
+        parts[i]->part_n =
+            i * per >= lead->n ? 0 : (lead->n - i * per < per ? lead->n - i * per : per);
+        sp_eng_job_submit(r, parts[i]);
+    }
+    return 0;
+}

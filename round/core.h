@@ -1,0 +1,543 @@
+/*
+ * The round engine's inside (engine.h is its outside): a live round and the
+ * engine's services that every phase uses. Shared by the engine's files
+ * only (this folder's .c files but round*.c and audit_events.c, which are
+ * the rules they use). The files, from the bottom up (a file calls only
+ * those below it, so no two call each other):
+ *   core.c       the round table, the round record, state events, sending
+ *                (and the self-delivery queue), jobs, log lines
+ *   audit.c      a round's audit entries and the log heads (the gov port)
+ *   lifecycle.c  a round created, failed, or recovered at start-up
+ *   setup.c      ROUND_START/SUBMIT, PROPOSE, ACCEPT/REFUSE/START, ABORT/ERROR
+ *   ring.c       own values hashed and blinded into batches; peers' batches
+ *                blinded and forwarded; BATCH credits
+ *   count.c      the counting node: sorted runs, the merge, VERDICTs, COUNTS
+ *   final.c      own FINALs, VERDICTs, mapping, results, DONE and COUNTS
+ *   progress.c   a live round's phase and progress
+ *   intake.c     decoding, attribution, admission, refusal, early BATCHes
+ *   ctl.c        control requests (ROUNDS, ROUND_CANCEL; starts via setup)
+ *   engine.c     the entry points: events to phases, what follows a state
+ *                change (engine.c's advance), jobs coming back, ticks
+ * Each phase owns its part of struct sp_round (a sub-struct named after it,
+ * the counting node's behind a pointer).
+ *
+ * Threading: everything runs on the engine's thread except the run
+ * functions of jobs (struct sp_eng_job), which touch only their job and
+ * data that stays read-only while the job is out (the round key, the
+ * mapping walk and the holders during the mapping pass, the counter's runs
+ * during the merge).
+ */
+#ifndef SP_ROUND_CORE_H
+#define SP_ROUND_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sodium.h>
+
+#include "common/keytype.h"
+#include "common/roundid.h"
+#include "proto/control.h"
+#include "proto/peer.h"
+#include "proto/proposal.h"
+#include "round/engine.h"
+#include "round/round.h"
+#include "round/round_agg.h"
+
+struct sp_round_key;
+struct sp_eng_counter;
+
+#define SP_ENG_ELEM       SP_PEER_ELEMENT_BYTES
+#define SP_ENG_NTYPES     SP_KEY_TYPE_COUNT
+#define SP_ENG_REASON_MAX SP_PROTO_TEXT_MAX
+/* A participant link that stays down this long fails the rounds using it. */
+#define SP_ENG_LINK_GRACE_MS 5000
+/* Refusal log lines per peer per SP_ENG_LOG_WINDOW_MS (the count is exact). */
+#define SP_ENG_LOG_BURST     20
+#define SP_ENG_LOG_WINDOW_MS 10000
+/* Own hash jobs allowed ahead of the window, to keep the workers busy. */
+#define SP_ENG_HASH_AHEAD(workers) ((workers) + 1)
+/* Elements per part of a batch job (see sp_eng_job_submit_parts). */
+#define SP_ENG_PART_ELEMS 512
+/* Most rounds kept in memory at once (live or winding down). */
+#define SP_ENG_MAX_ROUNDS 64
+/* How long a round that ended stays in memory for its peers' log heads. */
+#define SP_ENG_HEADS_WAIT_MS 30000
+/* A progress log line at most this often per live round. */
+#define SP_ENG_PROGRESS_LOG_MS 5000
+/* Early BATCHes kept per round: the predecessor's window per stream bounds
+ * them in an honest ring; more is refused. */
+#define SP_ENG_EARLY_MAX  64
+#define SP_ENG_PEER_STATS 64
+/* The sender "this node" (the self-delivery queue); beside
+ * SP_ENGINE_PEER_UNKNOWN. */
+#define SP_ENG_PEER_SELF ((size_t)-2)
+
+/* One match-key value read ahead of its batch (personal data: wiped). */
+struct sp_eng_value {
+    uint8_t type;
+    uint8_t klass;
+    uint16_t len;
+    uint8_t val[SP_ROUND_VALUE_MAX];
+};
+
+/* Recognises the distinct (type, value) pairs of a key walk, which yields
+ * equal pairs next to each other: the producer and the mapping pass number
+ * values the same way through it. */
+struct sp_eng_distinct {
+    bool have;
+    struct sp_eng_value prev;
+};
+
+enum sp_eng_job_kind {
+    SP_ENG_JOB_HASH = 1, /* own values: hash to the group, blind (hops = 1) */
+    SP_ENG_JOB_BLIND,    /* a peer's batch: blind once more */
+    SP_ENG_JOB_SCAN,     /* set sizes: distinct values per key type */
+    SP_ENG_JOB_MAP,      /* verdicts -> result rows */
+    SP_ENG_JOB_MERGE,    /* the counting node: sorted runs -> holder masks */
+};
+
+struct sp_round;
+
+struct sp_eng_job {
+    struct sp_job base;       /* first: the driver hands back this pointer */
+    struct sp_eng_job *rnext; /* the round's list of jobs out */
+    struct sp_round *round;
+    int kind;
+    int rc;
+    /* A batch is split into parts that run on several workers at once; the
+     * leader owns the buffers, the other parts point into them. */
+    struct sp_eng_job *leader; /* NULL for a leader (or an unsplit job) */
+    uint32_t part_off, part_n;
+    unsigned parts_left; /* leader: parts not back yet (itself included) */
+    bool parts_cancelled;
+    const struct sp_round_key *key; /* borrowed from the round */
+    /* HASH / BLIND: one batch */
+    uint8_t origin, key_type, hops;
+    bool last;
+    uint32_t seq;
+    uint32_t n;
+    uint8_t *elems; /* n * SP_ENG_ELEM */
+    unsigned from;  /* BLIND: participant that sent it (credit owed) */
+    /* HASH: the cleartext values (personal data; wiped after hashing) */
+    uint8_t *vals;
+    size_t vals_len, vals_cap;
+    uint32_t *offs; /* n + 1 offsets into vals */
+    /* SCAN */
+    uint32_t key_mask;
+    uint64_t counts[SP_ENG_NTYPES];
+    /* MAP: result rows, built by the worker */
+    struct sp_round_agg *agg;
+    struct sp_result_row *rows;
+    size_t nrows;
+    struct sp_peer_subject_count *subjects; /* partners mode: this node's report */
+    uint32_t nsubjects;
+};
+
+/* ---- a round's parts, one per phase ------------------------------------ */
+
+/* setup.c */
+struct sp_eng_setup {
+    bool scanned; /* own set sizes known */
+    bool accept_sent;
+    uint32_t accepted; /* initiator: participants that accepted (own bit too) */
+};
+
+/* A batch waiting for room in the ring's window. */
+struct sp_eng_pending {
+    struct sp_eng_pending *next;
+    struct sp_peer_batch b; /* elements point at buf */
+    uint8_t *buf;
+    int credit_to; /* participant owed a CREDIT when this leaves, or -1 */
+};
+
+/* Own values of one key type. Value index i (in key order) lives in batch
+ * i / batch_size at position i % batch_size. */
+struct sp_eng_own {
+    uint32_t nbatches; /* produced so far */
+    uint32_t home;     /* came back fully blinded */
+    uint32_t cap;
+    uint8_t **elems; /* per batch: fully blinded elements, NULL until home */
+    uint32_t *count; /* per batch: number of elements */
+    uint64_t nvalues;
+};
+
+/* ring.c */
+struct sp_eng_ring {
+    bool begun;
+    void *it; /* the producer's key walk (store port) */
+    /* A keyed digest of the walk's distinct values in order: the mapping
+     * pass walks the index again and must see exactly the same values.
+     * Derived from personal data: kept in memory only, wiped at the end. */
+    crypto_generichash_state walk;
+    uint8_t walk_key[crypto_generichash_KEYBYTES];
+    uint8_t walk_digest[crypto_generichash_BYTES];
+    bool produced_all;
+    unsigned hashing;
+    bool have_peek;
+    struct sp_eng_value peek;    /* next distinct value, read ahead */
+    struct sp_eng_distinct dist; /* the producer's distinct-value tracker */
+    struct sp_eng_own own[SP_ENG_NTYPES];
+    /* the link to the successor: a window and a queue per origin */
+    struct sp_window win[SP_PROTO_MAX_PARTICIPANTS];
+    struct sp_eng_pending *q[SP_PROTO_MAX_PARTICIPANTS];
+    struct sp_eng_pending *qtail[SP_PROTO_MAX_PARTICIPANTS];
+    uint32_t qlen[SP_PROTO_MAX_PARTICIPANTS];
+    /* batches taken from the predecessor whose CREDIT is still owed */
+    uint32_t fwd_owed[SP_PROTO_MAX_PARTICIPANTS][SP_ENG_NTYPES];
+};
+
+/* A BATCH that arrived before this node's START (intake.c): the
+ * predecessor got its START first over another link. Kept as received and
+ * taken in once START is here. */
+struct sp_eng_early_msg {
+    struct sp_eng_early_msg *next;
+    size_t peer;
+    size_t len;
+    uint8_t data[];
+};
+
+/* intake.c */
+struct sp_eng_early {
+    struct sp_eng_early_msg *head, *tail;
+    unsigned n;
+};
+
+struct sp_eng_final_ref {
+    uint8_t key_type;
+    uint32_t seq;      /* within the key type's stream */
+    uint32_t start, n; /* range of perm */
+};
+
+/* final.c */
+struct sp_eng_final {
+    bool begun;
+    /* own FINALs: one stream per own key type (seq from 0 in each; an empty
+     * FINAL for a type without values), planned in finals[] by type */
+    uint32_t *perm[SP_ENG_NTYPES];    /* FINAL order: perm[t][j] = value index */
+    uint32_t *holders[SP_ENG_NTYPES]; /* per value index, from the VERDICTs */
+    struct sp_eng_final_ref *finals;
+    uint32_t first[SP_ENG_NTYPES], count[SP_ENG_NTYPES];
+    uint32_t nfinals, sent, verdicts_in;
+    uint8_t *verdict_seen; /* bitmap over finals[] */
+    struct sp_window win;
+    /* mapping and results */
+    void *map_it; /* the mapping pass's key walk */
+    struct sp_round_agg *agg;
+    struct sp_result_row *rows;
+    size_t nrows, rows_appended;
+    uint64_t candidates; /* result rows whose strongest class is C */
+    bool mapped, appended, committed;
+    /* initiator */
+    uint32_t done_mask;
+    bool counts_in;
+    struct sp_peer_count *counts;
+    uint32_t ncounts;
+    /* subject cells: this node's own report (from the mapping pass), then at
+     * the initiator every DONE's appended, merged when committing */
+    struct sp_peer_subject_count *subjects;
+    uint32_t nsubjects, subjects_cap;
+};
+
+/* audit.c: what the audit log says about the round */
+struct sp_eng_audit {
+    uint8_t digest[32];        /* SHA-256 of the proposal bytes */
+    bool is_signed;            /* a coordinator signed it */
+    uint8_t coord_cert_fp[32]; /* SHA-256 of the coordinator's certificate */
+    uint8_t *sig, *cert;       /* initiator: forwarded in PROPOSE (NULL: unsigned) */
+    size_t sig_len, cert_len;
+    /* elements in BATCH and FINAL messages per participant and key type
+     * (core.c counts them as they pass) */
+    uint64_t sent[SP_PROTO_MAX_PARTICIPANTS][SP_ENG_NTYPES];
+    uint64_t received[SP_PROTO_MAX_PARTICIPANTS][SP_ENG_NTYPES];
+    uint64_t declared[SP_PROTO_MAX_PARTICIPANTS][SP_ENG_NTYPES]; /* initiator: from ACCEPTs */
+    bool ended_recorded;    /* sizes and head sent once it ended */
+    bool decision_recorded; /* proposal_accepted is in the log */
+    uint32_t heads_in;      /* participants whose LOG_HEAD was recorded */
+    uint64_t ended_ms;      /* when it reached a terminal state (monotonic) */
+};
+
+/* progress.c: the phase last seen, since when and how far it was then */
+struct sp_eng_progress {
+    const char *phase;
+    uint64_t phase_ms, phase_done0, logged_ms;
+};
+
+struct sp_round {
+    struct sp_round *next;
+    struct sp_engine *eng;
+    uint8_t id[SP_ROUND_ID_BYTES];
+    char hex[SP_ROUND_ID_HEX_LEN + 1];
+    struct sp_proposal prop;
+    uint8_t *prop_bytes;
+    size_t prop_len;
+    int state;
+    unsigned roles;
+    unsigned me, n;
+    unsigned initiator;                        /* participant index of the proposing node */
+    size_t peer_of[SP_PROTO_MAX_PARTICIPANTS]; /* config peer index; SP_ENG_PEER_SELF for me */
+    char reason[SP_ENG_REASON_MAX + 1];
+    int fail_from;                    /* participant whose message or absence ended it, or -1 */
+    uint64_t created_ms, deadline_ms; /* monotonic */
+    uint64_t created_at, started_at, finished_at; /* Unix seconds */
+    uint64_t created_wall_ms;                     /* Unix milliseconds */
+    uint32_t batch_size;
+    /* what the round record says */
+    uint64_t set_sizes[SP_ENG_NTYPES];
+    uint64_t values_sent, values_received, records_matched, rows;
+    uint64_t matched[SP_ENTITY_COUNT]; /* own records with a row, per entity */
+
+    struct sp_round_key *key;
+    struct sp_eng_job *jobs; /* out with the driver */
+    unsigned njobs;
+    bool released; /* terminal, jobs back, buffers and key gone */
+
+    struct sp_eng_setup setup;
+    struct sp_eng_ring ring;
+    struct sp_eng_early early;
+    struct sp_eng_final fin;
+    struct sp_eng_counter *ctr; /* count.c; NULL until this node counts */
+    bool scratch_gone;          /* terminal and the counting scratch deleted */
+    struct sp_eng_audit audit;
+    struct sp_eng_progress progress;
+};
+
+struct sp_eng_selfmsg {
+    struct sp_eng_selfmsg *next;
+    size_t len;
+    uint8_t *data;
+};
+
+struct sp_eng_peer_stats {
+    uint64_t refused;
+    uint64_t window_start_ms;
+    unsigned logged_in_window;
+};
+
+struct sp_engine {
+    const struct sp_engine_config *cfg; /* the driver's; may change between events */
+    struct sp_engine_ports ports;
+    struct sp_engine_now now; /* of the event being handled */
+    struct sp_round *rounds;
+    unsigned nrounds;
+    struct sp_eng_selfmsg *self_head, *self_tail;
+    /* per configured peer (the last: self, unknown, and peers beyond it) */
+    struct sp_eng_peer_stats pstats[SP_ENG_PEER_STATS];
+    uint64_t refused_total;
+    /* control replies: storage valid until the next sp_engine_control call */
+    struct sp_ctl_round_info *ctl_rounds;
+};
+
+static inline uint32_t sp_eng_all_bits(unsigned n)
+{
+    return n >= 32 ? UINT32_MAX : (UINT32_C(1) << n) - 1;
+}
+
+static inline const char *sp_eng_pname(const struct sp_round *r, unsigned p)
+{
+    return p < r->n ? r->prop.participants[p].name : "?";
+}
+
+/* The credit window this node keeps: its batch_window, at most the
+ * protocol's SP_PEER_CREDIT_WINDOW (which is what every receiver allows). */
+static inline uint32_t sp_eng_window(const struct sp_engine *e)
+{
+    uint32_t w = e->cfg->batch_window;
+    return w == 0 || w > SP_PEER_CREDIT_WINDOW ? SP_PEER_CREDIT_WINDOW : w;
+}
+
+static inline uint64_t sp_eng_unix_s(const struct sp_engine *e)
+{
+    return e->now.wall_ms / 1000u;
+}
+
+/* ---- core.c ------------------------------------------------------------ */
+
+/* A log line through the log port (enum sp_engine_log_level). */
+void sp_eng_log(const struct sp_engine *e, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+#define sp_eng_error(e, ...) sp_eng_log(e, SP_ENGINE_LOG_ERROR, __VA_ARGS__)
+#define sp_eng_warn(e, ...)  sp_eng_log(e, SP_ENGINE_LOG_WARN, __VA_ARGS__)
+#define sp_eng_info(e, ...)  sp_eng_log(e, SP_ENGINE_LOG_INFO, __VA_ARGS__)
+#define sp_eng_debug(e, ...) sp_eng_log(e, SP_ENGINE_LOG_DEBUG, __VA_ARGS__)
+/* Configured peer index of a name, or -1. */
+int sp_eng_peer_find(const struct sp_engine *e, const char *name);
+/* Fills an error reply of control op `op`; returns rc. */
+int sp_eng_ctl_error(struct sp_ctl_reply *reply, uint8_t op, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+struct sp_round *sp_eng_round_find(struct sp_engine *e, const uint8_t id[SP_ROUND_ID_BYTES]);
+/* Applies an event of the state machine; logs. Returns 0 or SP_ERR_STATE. */
+SP_NODISCARD int sp_eng_event(struct sp_round *r, int event);
+/* The round record (round_meta.h) of the round's live state, in state:
+ * heap (caller frees). */
+SP_NODISCARD int sp_eng_meta(const struct sp_round *r, int state, uint8_t **blob, size_t *len);
+/* Writes the round record (round_put); a failure is logged (the round goes
+ * on: its state is in memory, its outcome committed or failed later). */
+void sp_eng_persist(struct sp_round *r);
+
+/* Sends m to participant p (encoding it); to this node itself through the
+ * self queue. Counts BATCH and FINAL elements for the audit. Returns 0 or
+ * an error (encode, the peer's queue, memory). */
+SP_NODISCARD int sp_eng_send(struct sp_round *r, unsigned p, struct sp_peer_msg *m);
+/* sp_eng_send where nothing more can be done on failure (ABORT, REFUSE,
+ * DONE): a failure is logged. */
+void sp_eng_send_best(struct sp_round *r, unsigned p, struct sp_peer_msg *m);
+/* Sends m to configured peer `peer` outside any round (or back on the
+ * connection of reply_to); a failure is logged. */
+void sp_eng_send_peer(struct sp_engine *e, size_t peer, const void *reply_to,
+                      const struct sp_peer_msg *m);
+/* Counts the elements of a BATCH or FINAL sent to / received from p, and
+ * the set sizes an ACCEPT declares (audit.c records them). */
+void sp_eng_count_elems(struct sp_round *r, unsigned p, const struct sp_peer_msg *m, bool sent);
+
+struct sp_eng_job *sp_eng_job_new(struct sp_round *r, int kind);
+void sp_eng_job_free(struct sp_eng_job *job);
+/* Hands a job to the driver and records it on the round. */
+void sp_eng_job_submit(struct sp_round *r, struct sp_eng_job *job);
+/* Submits a HASH or BLIND job in parts of about SP_ENG_PART_ELEMS elements,
+ * so that one batch keeps every worker busy; the leader comes back once all
+ * parts are done. Returns 0 or SP_ERR_NOMEM. */
+SP_NODISCARD int sp_eng_job_submit_parts(struct sp_round *r, struct sp_eng_job *leader);
+
+/* ---- audit.c ----------------------------------------------------------- */
+
+/* Judges a proposal with the node's policy (gov port): signature, expiry,
+ * local policy, membership. Fills v (its digest always). Returns 0 or the
+ * refusing code with reason set. */
+SP_NODISCARD int sp_eng_audit_judge(struct sp_engine *e, const struct sp_proposal *p,
+                                    const uint8_t *bytes, size_t len,
+                                    const struct sp_peer_propose *pp, struct sp_engine_verdict *v,
+                                    char *reason, size_t cap);
+/* Keeps the judgement's digest and signer on the round (and the signature
+ * and certificate to forward in PROPOSE). Returns 0 or SP_ERR_NOMEM. */
+SP_NODISCARD int sp_eng_audit_bind(struct sp_round *r, const struct sp_engine_verdict *v,
+                                   const struct sp_peer_propose *pp);
+/* Audit entries: staged for the round's next store write, or appended. */
+void sp_eng_audit_accepted(struct sp_round *r);
+void sp_eng_audit_refused(struct sp_engine *e, const uint8_t *round, const uint8_t *bytes,
+                          size_t len, const struct sp_proposal *p, const char *initiator,
+                          const char *peer, int code, const char *reason);
+void sp_eng_audit_started(struct sp_round *r);
+void sp_eng_audit_result(struct sp_round *r);
+void sp_eng_audit_failed(struct sp_round *r, int code);
+/* A round that was live when the node stopped, now recorded as failed. */
+void sp_eng_audit_recovered(struct sp_engine *e, const uint8_t id[SP_ROUND_ID_BYTES],
+                            const char *reason);
+/* A round reached a terminal state: sizes per peer, then the signed head to
+ * every other participant (LOG_HEAD) and log_head_sent. Once per round. */
+void sp_eng_audit_ended(struct sp_round *r);
+/* A LOG_HEAD from participant from: checked and recorded. Returns 0 or a
+ * refusal code. */
+SP_NODISCARD int sp_eng_audit_on_log_head(struct sp_round *r, unsigned from,
+                                          const struct sp_peer_msg *m);
+/* Whether a round that ended may leave memory (heads in, or waited enough). */
+bool sp_eng_audit_heads_settled(const struct sp_round *r, uint64_t now_ms);
+
+/* ---- lifecycle.c ------------------------------------------------------- */
+
+/* Creates a round from proposal bytes (decoded into prop); links it.
+ * Returns 0, SP_ERR_BUSY (too many rounds), SP_ERR_ROUND_REFUSED (this node
+ * is no participant), SP_ERR_PEER_UNKNOWN, SP_ERR_NOMEM. */
+SP_NODISCARD int sp_eng_round_create(struct sp_engine *e, const struct sp_proposal *prop,
+                                     const uint8_t *bytes, size_t len, unsigned initiator,
+                                     int state, struct sp_round **out);
+/* Fails a live round: reason, ABORT to the other participants (unless
+ * quiet), queued jobs cancelled, staged results deleted, round_failed
+ * recorded with the failed state. Its buffers go when its jobs are back
+ * (engine.c). */
+void sp_eng_fail(struct sp_round *r, int code, bool send_abort, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* At start-up: rounds that were live when the node stopped are recorded as
+ * failed and their other participants told. Returns 0 or an error. */
+SP_NODISCARD int sp_eng_recover(struct sp_engine *e);
+
+/* ---- setup.c ----------------------------------------------------------- */
+
+/* ROUND_START (an unsigned proposal made here) and ROUND_SUBMIT (a
+ * coordinator-signed one, judged and proposed as is). */
+SP_NODISCARD int sp_eng_setup_start(struct sp_engine *e, const struct sp_proposal *req,
+                                    struct sp_ctl_reply *reply);
+SP_NODISCARD int sp_eng_setup_submit(struct sp_engine *e, const struct sp_peer_propose *req,
+                                     struct sp_ctl_reply *reply);
+void sp_eng_setup_on_propose(struct sp_engine *e, size_t peer, const struct sp_peer_msg *m);
+/* ACCEPT, REFUSE, START, ABORT, ERROR. Returns 0 or a refusal code. */
+SP_NODISCARD int sp_eng_setup_on_msg(struct sp_round *r, unsigned from,
+                                     const struct sp_peer_msg *m);
+void sp_eng_setup_job_done(struct sp_round *r, struct sp_eng_job *job);
+
+/* ---- ring.c ------------------------------------------------------------ */
+
+/* START happened: draw the key, open the key walk, start producing.
+ * Returns 0 or an error (the caller fails the round). */
+SP_NODISCARD int sp_eng_ring_begin(struct sp_round *r);
+/* BATCH, and CREDITs for BATCHes. Returns 0 or a refusal code. */
+SP_NODISCARD int sp_eng_ring_on_msg(struct sp_round *r, unsigned from, const struct sp_peer_msg *m);
+void sp_eng_ring_job_done(struct sp_round *r, struct sp_eng_job *job);
+void sp_eng_ring_release(struct sp_round *r);
+/* The key walk's distinct values (the producer here, the mapping pass in
+ * final.c): true when ref starts a new distinct value (remembered), and
+ * the walk digest's update with it. */
+bool sp_eng_distinct_next(struct sp_eng_distinct *d, const struct sp_keyref *ref);
+void sp_eng_walk_update(crypto_generichash_state *st, const struct sp_eng_value *v);
+
+/* ---- count.c ----------------------------------------------------------- */
+
+/* FINAL, and CREDITs for VERDICTs. Returns 0 or a refusal code. */
+SP_NODISCARD int sp_eng_count_on_msg(struct sp_round *r, unsigned from,
+                                     const struct sp_peer_msg *m);
+void sp_eng_count_job_done(struct sp_round *r, struct sp_eng_job *job);
+/* True when the counting duties are complete (or this node does not count). */
+bool sp_eng_count_done(const struct sp_round *r);
+/* Deletes a slice of the round's scratch; true when none is left. */
+bool sp_eng_count_cleanup_step(struct sp_round *r);
+void sp_eng_count_free(struct sp_round *r);
+
+/* ---- final.c ----------------------------------------------------------- */
+
+/* Every own value is home: shuffle and start sending FINALs. Returns 0 or
+ * an error (the caller fails the round). */
+SP_NODISCARD int sp_eng_final_begin(struct sp_round *r);
+/* VERDICT, DONE, COUNTS, and CREDITs for FINALs. Returns 0 or a refusal
+ * code. */
+SP_NODISCARD int sp_eng_final_on_msg(struct sp_round *r, unsigned from,
+                                     const struct sp_peer_msg *m);
+void sp_eng_final_job_done(struct sp_round *r, struct sp_eng_job *job);
+/* Stores result rows a slice at a time (keeping each write short); at the
+ * end commits, or waits for every DONE and COUNTS at the initiator. */
+void sp_eng_final_results_step(struct sp_round *r);
+void sp_eng_final_release(struct sp_round *r);
+
+/* ---- progress.c -------------------------------------------------------- */
+
+/* The round's phase (proposed, blinding, forwarding, counting, writing, or
+ * the state of an ended round), what is done of its total (values; rows
+ * when writing), how long the phase has lasted and its rate per second
+ * (what was done since it began, not before); remembers when the phase
+ * changed. */
+const char *sp_eng_progress(struct sp_round *r, uint64_t now_ms, uint64_t *done, uint64_t *total,
+                            uint64_t *elapsed_ms, uint64_t *rate);
+/* Logs progress every SP_ENG_PROGRESS_LOG_MS during a live round (tick). */
+void sp_eng_progress_log(struct sp_round *r, uint64_t now_ms);
+
+/* ---- intake.c ---------------------------------------------------------- */
+
+/* A received message from configured peer `peer` (or SP_ENG_PEER_SELF,
+ * SP_ENGINE_PEER_UNKNOWN): decoded, attributed, admitted or refused,
+ * routed to its phase. */
+void sp_eng_intake(struct sp_engine *e, size_t peer, const void *reply_to, const uint8_t *bytes,
+                   size_t len);
+/* Refuses a message that came as several frames. */
+void sp_eng_intake_multipart(struct sp_engine *e, size_t peer, const void *reply_to);
+/* The messages that came ahead of START: taken in, in their order, once
+ * the round started (it may be counting already: a node without values);
+ * dropped once it ended. */
+void sp_eng_intake_early(struct sp_round *r);
+
+/* ---- ctl.c ------------------------------------------------------------- */
+
+SP_NODISCARD int sp_eng_ctl(struct sp_engine *e, const struct sp_ctl_request *req,
+                            struct sp_ctl_reply *reply);
+
+#endif
