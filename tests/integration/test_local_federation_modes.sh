@@ -6,7 +6,8 @@
 #   partners   each node's results equal the cleartext linkage (k = 2), and a
 #              second run with k = 3 equals the cleartext linkage for k = 3;
 #   threshold  one row per own record held by >= k nodes, partner "*" (no
-#              partner names), the same records as the partners round;
+#              partner names), the same records as the partners round, and
+#              each node's results equal the cleartext linkage;
 #   counts     no node holds per-record results; the coordinator's counts
 #              equal the cleartext incidence histogram with every cell below
 #              10 left out (counts_suppress_below = 10);
@@ -36,22 +37,23 @@ for d in "$work/data"/*/; do nodes+=("$(basename "$d")"); done
 [ "${#nodes[@]}" -eq 5 ] || fail "expected 5 node folders, found ${#nodes[@]}"
 
 # --- cleartext keys of every dataset (temporary directory only) ---
-: >"$work/keys.tsv"
+link=$build/tests/cleartext-link
+[ -x "$link" ] || fail "$link is not built"
+src_args=()
 for n in "${nodes[@]}"; do
+    mkdir -p "$work/keys/$n"
     for f in "$work/data/$n"/*.csv; do
         ds=$(basename "$f" .csv)
-        "$cli" keys --mapping "$src/examples/nl-synth/$n/$ds.map" "$f" 2>/dev/null | tail -n +2 |
-            awk -F, -v n="$n" -v d="$ds" \
-                '{ v = $0; sub(/^[^,]*,[^,]*,[^,]*,/, "", v); print n "\t" d "\t" $1 "\t" $2 "\t" $3 "\t" v }' \
-                >>"$work/keys.tsv"
+        "$cli" keys --mapping "$src/examples/nl-synth/$n/$ds.map" "$f" >"$work/keys/$n/$ds.csv" 2>/dev/null ||
+            fail "snijpunt keys failed on $n/$ds"
+        src_args+=(--keys "$n" "$ds" "$work/keys/$n/$ds.csv")
     done
 done
-expect() { # k [threshold] -> expected rows per node in $work/expect.<mode>.<node>
-    awk -v minh="$1" -v threshold="${2:-0}" -f "$src/tests/integration/cleartext_expect.awk" \
-        "$work/keys.tsv" "$work/keys.tsv" >"$work/expect.tsv"
-    for n in "${nodes[@]}"; do
-        awk -F'\t' -v n="$n" '$1 == n { print $2 }' "$work/expect.tsv" | LC_ALL=C sort >"$work/exp.$n"
-    done
+expect() { # k [partners|threshold] -> expected rows per node in $work/exp.<node> (the cleartext oracle)
+    rm -rf "$work/expect"
+    "$link" --out "$work/expect" --min-holders "$1" --mode "${2:-partners}" "${src_args[@]}" ||
+        fail "cleartext-link failed"
+    for n in "${nodes[@]}"; do tail -n +2 "$work/expect/$n.csv" >"$work/exp.$n"; done
 }
 same() { # label expected got
     if ! cmp -s "$2" "$3"; then
@@ -64,7 +66,9 @@ rows() { tail -n +2 "$1" | LC_ALL=C sort; }
 
 # Identifiers a node must never hold unless it holds them itself.
 for n in "${nodes[@]}"; do
-    awk -F'\t' -v n="$n" '$1 == n && ($4 == "bsn" || $4 == "iban") { print $6 }' "$work/keys.tsv" |
+    # record_id,key_type,class,value: the value is everything after the third comma
+    tail -q -n +2 "$work/keys/$n"/*.csv |
+        awk -F, '$2 == "bsn" || $2 == "iban" { v = $0; sub(/^[^,]*,[^,]*,[^,]*,/, "", v); print v }' |
         LC_ALL=C sort -u >"$work/own.$n"
 done
 LC_ALL=C sort -u "$work"/own.* >"$work/all-ids"
@@ -87,18 +91,9 @@ no_leaks() { # out-dir mode: stores hold no foreign identifiers; logs hold none 
     done
     [ "$own" -gt 0 ] || echo "  note: no node's store shows its own BSN/IBAN values as text; the leak search cannot see encoded values"
 }
-hist_expected() { # suppressed_below participants -> expected histogram lines
-    awk -F'\t' -v parts="$2" -v supp="$1" '
-        BEGIN { np = split(parts, P, ","); for (i = 1; i <= np; i++) idx[P[i]] = i }
-        { k = $4 SUBSEP $6; if (!((k, $1) in seen)) { seen[k, $1] = 1; m[k] += 2 ^ (idx[$1] - 1) } }
-        END {
-            for (k in m) {
-                split(k, a, SUBSEP); h = ""
-                for (i = 1; i <= np; i++) if (int(m[k] / 2 ^ (i - 1)) % 2) h = h (h == "" ? "" : "+") P[i]
-                c[a[1] " " h]++
-            }
-            for (x in c) if (c[x] >= supp) print x, c[x]
-        }' "$work/keys.tsv" | LC_ALL=C sort
+hist_expected() { # suppressed_below participants -> expected histogram lines (the cleartext oracle)
+    "$link" --counts - --participants "$2" --suppress-below "$1" "${src_args[@]}" ||
+        fail "cleartext-link --counts failed"
 }
 check_counts() { # out-dir label
     local supp
@@ -198,9 +193,15 @@ for n in "${nodes[@]}"; do
     same "threshold $n (records)" "$work/recs.p2.$n" "$work/recs.t2.$n" ||
         fail "threshold: $n's records differ from the partners round's"
 done
+expect 2 threshold
+bad=0
+for n in "${nodes[@]}"; do
+    same "threshold $n" "$work/exp.$n" "$work/got.$n" || bad=1
+done
+[ $bad -eq 0 ] || fail "threshold: results differ from the cleartext linkage"
 check_counts "$work/t2" "threshold"
 no_leaks "$work/t2" "threshold"
-echo "  threshold: same records as partners, no partner names"
+echo "  threshold: every node's results equal the cleartext linkage; same records as partners, no partner names"
 
 # --- counts: nothing per record on any node ---
 lf --data "$work/data" --results "$work/c2" --mode counts --min-holders 2 --suppress-below 10 --keep \

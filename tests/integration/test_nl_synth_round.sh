@@ -6,9 +6,9 @@
 #
 # Runs tools/local-federation in partners mode (k = 2) over all five nodes,
 # derives every dataset's keys with `snijpunt keys`, and compares each node's
-# results with the cleartext expectation (build/tests/cleartext-link when it
-# is built, and always tests/integration/cleartext_expect.awk). On failure it
-# prints counts of differences, never an identifier.
+# results and the coordinator's counts with the cleartext oracle
+# (build/tests/cleartext-link, tests/linkage/README.md). On failure it prints
+# counts of differences, never an identifier.
 set -euo pipefail
 src=${SP_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${SP_BUILD_DIR:-$src/build}
@@ -17,6 +17,7 @@ data=${SP_SHARED_DATA:-$src/../shared/data}/nl-synth
 command -v jq >/dev/null || { echo "FAIL: jq is missing (bash tools/install-deps)" >&2; exit 1; }
 cli=$build/snijpunt
 link=$build/tests/cleartext-link
+[ -x "$link" ] || { echo "FAIL: $link is not built" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() {
@@ -32,32 +33,20 @@ SP_BUILD_DIR=$build "$src/tools/local-federation" --data "$data" --results "$wor
 sed -n '1,3p' "$work/federation.txt"
 
 # --- the same keys in the clear (kept in the temporary directory only) ---
-: >"$work/keys.tsv"
+sources=()
 for n in "${nodes[@]}"; do
+    mkdir -p "$work/keys/$n"
     for f in "$data/$n"/*.csv; do
         ds=$(basename "$f" .csv)
-        "$cli" keys --mapping "$src/examples/nl-synth/$n/$ds.map" "$f" >"$work/keys.csv" 2>/dev/null ||
+        "$cli" keys --mapping "$src/examples/nl-synth/$n/$ds.map" "$f" >"$work/keys/$n/$ds.csv" 2>/dev/null ||
             fail "snijpunt keys failed on $n/$ds"
-        mkdir -p "$work/keys/$n"
-        cp "$work/keys.csv" "$work/keys/$n/$ds.csv"
-        # record_id,key_type,class,value: the value is everything after the third comma.
-        tail -n +2 "$work/keys.csv" | awk -F, -v n="$n" -v d="$ds" \
-            '{ v = $0; sub(/^[^,]*,[^,]*,[^,]*,/, "", v); print n "\t" d "\t" $1 "\t" $2 "\t" $3 "\t" v }' \
-            >>"$work/keys.tsv"
+        sources+=(--keys "$n" "$ds" "$work/keys/$n/$ds.csv")
     done
 done
-rm -f "$work/keys.csv"
-
-awk -v minh=2 -f "$src/tests/integration/cleartext_expect.awk" "$work/keys.tsv" "$work/keys.tsv" \
-    >"$work/expect.tsv"
-if [ -x "$link" ]; then
-    sources=()
-    for f in "$work/keys"/*/*.csv; do
-        n=$(basename "$(dirname "$f")")
-        sources+=(--keys "$n" "$(basename "$f" .csv)" "$f")
-    done
-    "$link" --out "$work/link" "${sources[@]}" >/dev/null || fail "cleartext-link failed"
-fi
+supp=$(jq '.suppressed_below // 0' "$work/out/counts.json")
+"$link" --out "$work/link" --counts "$work/hist.expected" --suppress-below "$supp" \
+    --participants "$(jq -r '.participants | join(",")' "$work/out/counts.json")" "${sources[@]}" \
+    >/dev/null || fail "cleartext-link failed"
 
 compare() { # label expected got -> 0 when equal; prints difference counts only
     local only_e only_g
@@ -80,39 +69,20 @@ for n in "${nodes[@]}"; do
         fail "$n.csv: wrong header"
     tail -n +2 "$work/out/$n.csv" | LC_ALL=C sort >"$work/got.$n"
     [ "$(uniq -d "$work/got.$n" | wc -l)" -eq 0 ] || fail "$n.csv: duplicate rows"
-    awk -F'\t' -v n="$n" '$1 == n { print $2 }' "$work/expect.tsv" | LC_ALL=C sort >"$work/exp.$n"
+    [ "$(head -n 1 "$work/link/$n.csv")" = "dataset,record_id,entity,partner,key_types,class" ] ||
+        fail "cleartext-link wrote no results for $n"
+    tail -n +2 "$work/link/$n.csv" >"$work/exp.$n"
     [ -s "$work/exp.$n" ] || fail "$n: the cleartext linkage finds nothing; the test data is wrong"
-    ok=1
-    compare "$n vs cleartext_expect.awk" "$work/exp.$n" "$work/got.$n" || ok=0
-    if [ -x "$link" ]; then
-        [ "$(head -n 1 "$work/link/$n.csv")" = "dataset,record_id,entity,partner,key_types,class" ] ||
-            fail "cleartext-link wrote no results for $n"
-        tail -n +2 "$work/link/$n.csv" | LC_ALL=C sort >"$work/link.$n"
-        # The two references agree with each other before either judges the round.
-        compare "$n: cleartext-link vs cleartext_expect.awk" "$work/link.$n" "$work/exp.$n" ||
-            fail "the two cleartext references disagree"
-        compare "$n vs cleartext-link" "$work/link.$n" "$work/got.$n" || ok=0
+    if compare "$n vs cleartext-link" "$work/exp.$n" "$work/got.$n"; then
+        echo "  $n: $(wc -l <"$work/got.$n") result rows equal the cleartext linkage"
+    else
+        bad=1
     fi
-    [ $ok -eq 1 ] && echo "  $n: $(wc -l <"$work/got.$n") result rows equal the cleartext linkage"
-    [ $ok -eq 1 ] || bad=1
 done
-[ -x "$link" ] || echo "  (build/tests/cleartext-link not built: compared with cleartext_expect.awk only)"
 [ $bad -eq 0 ] || fail "private results differ from the cleartext linkage"
 
 # --- the coordinator's counts: the cleartext incidence histogram ---
 jq -e '.participants | length == 5' "$work/out/counts.json" >/dev/null || fail "counts.json: participants"
-supp=$(jq '.suppressed_below // 0' "$work/out/counts.json")
-awk -F'\t' -v parts="$(jq -r '.participants | join(",")' "$work/out/counts.json")" -v supp="$supp" '
-    BEGIN { np = split(parts, P, ","); for (i = 1; i <= np; i++) idx[P[i]] = i }
-    { k = $4 SUBSEP $6; if (!((k, $1) in seen)) { seen[k, $1] = 1; m[k] += 2 ^ (idx[$1] - 1) } }
-    END {
-        for (k in m) {
-            split(k, a, SUBSEP); h = ""
-            for (i = 1; i <= np; i++) if (int(m[k] / 2 ^ (i - 1)) % 2) h = h (h == "" ? "" : "+") P[i]
-            c[a[1] " " h]++
-        }
-        for (x in c) if (c[x] >= supp) print x, c[x]
-    }' "$work/keys.tsv" | LC_ALL=C sort >"$work/hist.expected"
 jq -r '.entries[] | "\(.key_type) \(.holders | join("+")) \(.count)"' "$work/out/counts.json" |
     LC_ALL=C sort >"$work/hist.got"
 if ! cmp -s "$work/hist.expected" "$work/hist.got"; then

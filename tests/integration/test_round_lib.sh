@@ -8,6 +8,8 @@
 #   fed_stop a / fed_kill a
 #   sp a ARGS...          run the CLI against node a
 #   fed_wait_links a [b]  wait until node a is connected to (those of) its peers
+#   keys_of, expected_rows, expected_counts: what a round must give, from
+#                         build/tests/cleartext-link (the cleartext oracle)
 # Expects B (build dir), T (temp dir) set by the caller; defines fail().
 
 B=${SP_BUILD_DIR:?set by ctest}
@@ -149,75 +151,42 @@ round_wait() { # node id seconds
     echo timeout
 }
 
-# Type names in key-type number order (common/keytype.h): joins sort by it;
-# KEY_ENTITY names the entity of each (the same order).
-KEY_ORDER="bsn anummer name_dob phon_dob part_dob ini_addr_dob addr_dob kvk vestiging rsin cname_addr cname_pc address kenteken iban name_addr"
-KEY_ENTITY="person person person person person person person company company company company company address vehicle account person"
-
-# expected_rows MODE K NODE: from "$T/keys/<node>.csv" files (node,record,
-# type,class,value), the rows NODE must hold, sorted, in results CSV form
-# (one per record, entity and partner).
-expected_rows() {
-    local mode=$1 k=$2 me=$3
-    cat "$T"/keys/*.csv | awk -F, -v mode="$mode" -v k="$k" -v me="$me" -v order="$KEY_ORDER" \
-        -v entities="$KEY_ENTITY" '
-        BEGIN { n = split(order, o, " "); split(entities, e, " ")
-                for (i = 1; i <= n; i++) { rank[o[i]] = i; ent[o[i]] = e[i] } }
-        {
-            node = $1; rec = $2; type = $3; cls = $4; val = $5
-            for (i = 6; i <= NF; i++) val = val "," $i
-            tv = type SUBSEP val
-            if (!((tv, node) in has)) { has[tv, node] = 1; cnt[tv]++; holders[tv] = holders[tv] " " node }
-            if (node == me) { nk++; kr[nk] = rec; kt[nk] = type; kc[nk] = cls; kv[nk] = tv }
-        }
-        END {
-            for (i = 1; i <= nk; i++) {
-                tv = kv[i]
-                if (cnt[tv] < k) continue
-                m = split(holders[tv], hs, " ")
-                for (j = 1; j <= m; j++) {
-                    p = hs[j]
-                    if (mode == "partners" && p == me) continue
-                    if (mode == "threshold") { if (p != me) continue; p = "*" }
-                    key = kr[i] SUBSEP ent[kt[i]] SUBSEP p
-                    types[key, kt[i]] = 1
-                    if (!(key in best) || kc[i] < best[key]) best[key] = kc[i]
-                }
-            }
-            for (key in best) {
-                split(key, kp, SUBSEP)
-                joined = ""
-                for (r = 1; r <= n; r++)
-                    if ((key, o[r]) in types) joined = joined (joined == "" ? "" : "+") o[r]
-                print "personen," kp[1] "," kp[2] "," kp[3] "," joined "," best[key]
-            }
-        }' | LC_ALL=C sort
+# The cleartext oracle (tests/linkage/README.md): what a round over the keys
+# in $T/keys/<node>.csv must give, each file a `snijpunt keys` CSV of the
+# node's dataset "personen" (keys_of).
+LINK=$B/tests/cleartext-link
+link_sources() { # -> LINK_SRC: --keys NODE personen FILE for every node
+    local f
+    [ -x "$LINK" ] || fail "$LINK is not built"
+    LINK_SRC=()
+    for f in "$T"/keys/*.csv; do LINK_SRC+=(--keys "$(basename "$f" .csv)" personen "$f"); done
 }
 
-# expected_counts NODES...: "type,mask,count" lines of the incidence
-# histogram, masks by the given participant order.
+# expected_rows MODE K NODE: the rows NODE must hold after a round in MODE
+# (partners or threshold) with k = K, sorted, in results CSV form (one per
+# record, entity and partner), no header.
+expected_rows() {
+    link_sources
+    "$LINK" --node "$3" --mode "$1" --min-holders "$2" "${LINK_SRC[@]}" | tail -n +2 ||
+        fail "cleartext-link failed"
+}
+
+# expected_counts NODES...: "key_type holders count" lines of the incidence
+# histogram, holders joined with '+' in the given participant order, sorted.
 expected_counts() {
-    local order="$*"
-    cat "$T"/keys/*.csv | awk -F, -v order="$order" '
-        BEGIN { n = split(order, o, " "); for (i = 1; i <= n; i++) bit[o[i]] = 2 ^ (i - 1) }
-        {
-            val = $5; for (i = 6; i <= NF; i++) val = val "," $i
-            tv = $3 SUBSEP val
-            if (!((tv, $1) in has)) { has[tv, $1] = 1; mask[tv] += bit[$1] }
-        }
-        END {
-            for (tv in mask) { split(tv, p, SUBSEP); c[p[1] "," mask[tv]]++ }
-            for (x in c) print x "," c[x]
-        }' | LC_ALL=C sort
+    link_sources
+    "$LINK" --counts - --participants "$(IFS=,; echo "$*")" "${LINK_SRC[@]}" ||
+        fail "cleartext-link failed"
 }
 
 # results_of NODE ID: the node's result rows (no header), sorted.
 results_of() { sp "$1" results --round "$2" | tail -n +2 | LC_ALL=C sort; }
 
-# keys_of NODE CSV MAPPING: the node's keys as node,record,type,class,value.
+# keys_of NODE CSV MAPPING: the node's keys (`snijpunt keys`: a header, then
+# record_id,key_type,class,value) in $T/keys/NODE.csv.
 keys_of() {
     mkdir -p "$T/keys"
-    "$SP" keys --mapping "$3" "$2" 2>/dev/null | tail -n +2 | sed "s/^/$1,/" >"$T/keys/$1.csv"
+    "$SP" keys --mapping "$3" "$2" 2>/dev/null >"$T/keys/$1.csv" || fail "snijpunt keys for $1"
 }
 
 # bsns FIRST COUNT: COUNT valid BSNs (11-test) in increasing order, skipping

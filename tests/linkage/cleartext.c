@@ -514,7 +514,25 @@ static int by_bytes(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int sp_ct_write_results(struct sp_ct *ct, const char *node, uint32_t type_mask, FILE *out)
+/* Writes header (if any) and the lines of ls sorted bytewise. */
+static int write_sorted(struct lines *ls, const char *header, FILE *out)
+{
+    qsort(ls->v, ls->n, sizeof(*ls->v), by_bytes);
+    if (header != NULL)
+        fprintf(out, "%s\n", header);
+    for (size_t i = 0; i < ls->n; i++)
+        fprintf(out, "%s\n", ls->v[i]);
+    return fflush(out) != 0 || ferror(out) ? SP_ERR_IO : 0;
+}
+
+static void free_lines(struct lines *ls)
+{
+    for (size_t i = 0; i < ls->n; i++)
+        free(ls->v[i]);
+    free(ls->v);
+}
+
+int sp_ct_write_results(struct sp_ct *ct, const char *node, const struct sp_ct_round *r, FILE *out)
 {
     struct lines ls = {NULL, 0, 0, node, 0};
     bool known = false;
@@ -523,18 +541,10 @@ int sp_ct_write_results(struct sp_ct *ct, const char *node, uint32_t type_mask, 
         known = known || strcmp(ct->nodes[i], node) == 0;
     if (!known)
         return SP_ERR_NOT_FOUND;
-    int rc = sp_ct_links(ct, type_mask, SP_CLASS_C, collect_line, &ls);
-    if (rc == 0) {
-        qsort(ls.v, ls.n, sizeof(*ls.v), by_bytes);
-        fputs("dataset,record_id,entity,partner,key_types,class\n", out);
-        for (size_t i = 0; i < ls.n; i++)
-            fprintf(out, "%s\n", ls.v[i]);
-        if (fflush(out) != 0 || ferror(out))
-            rc = SP_ERR_IO;
-    }
-    for (size_t i = 0; i < ls.n; i++)
-        free(ls.v[i]);
-    free(ls.v);
+    int rc = sp_ct_round_links(ct, r, collect_line, &ls);
+    if (rc == 0)
+        rc = write_sorted(&ls, "dataset,record_id,entity,partner,key_types,class", out);
+    free_lines(&ls);
     return rc;
 }
 
@@ -903,5 +913,79 @@ out:
         free(seen[e]);
     }
     free(v);
+    return rc;
+}
+
+/* ---- the histogram as text ----------------------------------------------------- */
+
+struct counts_out {
+    struct lines ls;
+    const char *const *names; /* by participant position */
+    const size_t *pos;        /* participant position of each linker node */
+    size_t nnodes;
+    uint64_t suppress_below;
+};
+
+static int collect_cell(void *ctx, int type, uint64_t nodes, uint64_t count)
+{
+    struct counts_out *c = ctx;
+    uint64_t by_pos = 0; /* the holders, bit i: participant i */
+    char buf[2048];
+    size_t at;
+
+    if (count < c->suppress_below)
+        return 0;
+    for (size_t i = 0; i < c->nnodes; i++)
+        if ((nodes >> i) & 1)
+            by_pos |= UINT64_C(1) << c->pos[i];
+    at = (size_t)snprintf(buf, sizeof(buf), "%s", sp_key_type_name(type));
+    const char *sep = " ";
+    for (size_t p = 0; p < SP_CT_MAX_NODES; p++) {
+        if (!((by_pos >> p) & 1))
+            continue;
+        int w = snprintf(buf + at, sizeof(buf) - at, "%s%s", sep, c->names[p]);
+        if (w < 0 || (size_t)w >= sizeof(buf) - at - 24)
+            return SP_ERR_OVERFLOW;
+        at += (size_t)w;
+        sep = "+";
+    }
+    snprintf(buf + at, sizeof(buf) - at, " %llu", (unsigned long long)count);
+    if (grow((void **)&c->ls.v, &c->ls.cap, c->ls.n + 1, sizeof(*c->ls.v)) != 0 ||
+        (c->ls.v[c->ls.n] = strdup(buf)) == NULL)
+        return SP_ERR_NOMEM;
+    c->ls.n++;
+    return 0;
+}
+
+int sp_ct_write_counts(struct sp_ct *ct, uint32_t type_mask, const char *const *participants,
+                       size_t n, uint64_t suppress_below, FILE *out)
+{
+    size_t pos[SP_CT_MAX_NODES];
+    const char *names[SP_CT_MAX_NODES];
+
+    if (participants == NULL) {
+        participants = (const char *const *)ct->nodes;
+        n = ct->nnodes;
+    }
+    if (n > SP_CT_MAX_NODES)
+        return SP_ERR_INVALID_ARG;
+    for (size_t p = 0; p < n; p++)
+        for (size_t q = 0; q < p; q++)
+            if (strcmp(participants[p], participants[q]) == 0)
+                return SP_ERR_INVALID_ARG;
+    for (size_t i = 0; i < ct->nnodes; i++) {
+        size_t p = 0;
+        while (p < n && strcmp(participants[p], ct->nodes[i]) != 0)
+            p++;
+        if (p == n)
+            return SP_ERR_INVALID_ARG;
+        pos[i] = p;
+        names[p] = participants[p];
+    }
+    struct counts_out c = {{NULL, 0, 0, NULL, 0}, names, pos, ct->nnodes, suppress_below};
+    int rc = sp_ct_histogram(ct, type_mask, collect_cell, &c);
+    if (rc == 0)
+        rc = write_sorted(&c.ls, NULL, out);
+    free_lines(&c.ls);
     return rc;
 }

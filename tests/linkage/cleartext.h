@@ -72,13 +72,6 @@ int sp_ct_pairs(struct sp_ct *ct, uint32_t type_mask, int max_class, sp_ct_pair_
 /* Every record, for totals: calls fn with partner NULL, types 0. */
 int sp_ct_records(struct sp_ct *ct, sp_ct_link_fn fn, void *ctx);
 
-/* Writes node's expected round results (all classes, key types in type_mask)
- * as CSV: the header "dataset,record_id,entity,partner,key_types,class", then one
- * line per own record and partner, key_types joined with '+' in key-type
- * order, the lines sorted bytewise. Returns 0, SP_ERR_NOT_FOUND (unknown
- * node), SP_ERR_IO, SP_ERR_NOMEM. */
-int sp_ct_write_results(struct sp_ct *ct, const char *node, uint32_t type_mask, FILE *out);
-
 /* Numbers of records and of keys added (a record's duplicate keys count once
  * per add). */
 size_t sp_ct_record_count(const struct sp_ct *ct);
@@ -133,5 +126,27 @@ int sp_ct_histogram(struct sp_ct *ct, uint32_t type_mask, sp_ct_cell_fn fn, void
  * SP_ERR_NOT_FOUND (unknown node), fn's value or SP_ERR_NOMEM. */
 int sp_ct_subjects(struct sp_ct *ct, const char *node, const struct sp_ct_round *r,
                    sp_ct_cell_fn fn, void *ctx);
+
+/* ---- what the integration tests compare (build/tests/cleartext-link) ------ */
+
+/* Writes what node must store after the round r (sp_ct_round_links, every
+ * class) as `snijpunt results` writes it: the header
+ * "dataset,record_id,entity,partner,key_types,class", then one line per own
+ * record, entity and partner, key_types joined with '+' in key-type order,
+ * fields quoted per RFC 4180 when needed, the lines sorted bytewise.
+ * Returns 0, SP_ERR_NOT_FOUND (unknown node), SP_ERR_INVALID_ARG
+ * (min_holders 0), SP_ERR_IO, SP_ERR_NOMEM. */
+int sp_ct_write_results(struct sp_ct *ct, const char *node, const struct sp_ct_round *r, FILE *out);
+
+/* Writes the incidence histogram of the key types in type_mask
+ * (sp_ct_histogram) as lines "KEY_TYPE HOLDERS COUNT": HOLDERS the names of
+ * the nodes holding the values, joined with '+' in the order of
+ * participants[0..n) (NULL: the order nodes were first seen), cells with a
+ * count below suppress_below left out, the lines sorted bytewise. This is
+ * what `snijpunt counts --json` shows as key_type, holders and count.
+ * Returns 0, SP_ERR_INVALID_ARG (a node that is not among the participants,
+ * or a participant named twice), SP_ERR_IO, SP_ERR_NOMEM. */
+int sp_ct_write_counts(struct sp_ct *ct, uint32_t type_mask, const char *const *participants,
+                       size_t n, uint64_t suppress_below, FILE *out);
 
 #endif

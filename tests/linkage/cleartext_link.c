@@ -1,11 +1,14 @@
 /*
- * cleartext-link: the results a private round over the same keys must give,
- * computed in the clear (tests/linkage/README.md). Reads per node the keys of
- * its datasets, either `snijpunt keys` CSV files or exports with their
- * mapping files, and writes per node the results CSV
- * (dataset,record_id,entity,partner,key_types,class), sorted.
+ * cleartext-link: what a private round over the same keys must give,
+ * computed in the clear (tests/linkage/README.md): the one cleartext oracle
+ * of the integration tests. Reads per node the keys of its datasets, either
+ * `snijpunt keys` CSV files or exports with their mapping files, and writes
+ * per node the results CSV (dataset,record_id,entity,partner,key_types,class)
+ * of a partners or threshold round with k holders, sorted, and the incidence
+ * histogram the coordinator sees.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,25 +23,37 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: cleartext-link [--out DIR | --node NAME] [--types LIST] [--today YYYYMMDD]\n"
+            "usage: cleartext-link [--out DIR | --node NAME] [--mode partners|threshold]\n"
+            "                      [--min-holders K] [--types LIST] [--today YYYYMMDD]\n"
+            "                      [--counts FILE [--participants LIST] [--suppress-below N]]\n"
             "                      [--truth FILE] SOURCE...\n"
             "SOURCE is one of\n"
             "  --keys NODE DATASET FILE          a `snijpunt keys` CSV file\n"
             "  --data NODE DATASET MAPPING FILE  an export and its mapping file\n\n"
-            "Links every record to the other nodes holding any of its keys (all\n"
-            "classes) and writes the expected round results, one CSV per node:\n"
+            "Links every record to the other nodes holding any of its keys that at\n"
+            "least K nodes hold (default 2; all classes) and writes the expected round\n"
+            "results, one CSV per node:\n"
             "  dataset,record_id,entity,partner,key_types,class\n"
             "sorted bytewise. --out DIR writes DIR/<node>.csv for every node; --node NAME\n"
-            "writes that node's results to standard output. --types restricts the key\n"
-            "types (as the round's key types; default all). --truth prints precision and\n"
-            "recall against a truth.csv (A/B identity keys; counts only).\n"
-            "The output holds record ids, not key values.\n");
+            "writes that node's results to standard output. --mode threshold: one line\n"
+            "per own record and entity with partner \"*\". --types restricts the key\n"
+            "types (as the round's key types; default all). --counts writes the\n"
+            "incidence histogram (\"-\": standard output) as lines\n"
+            "  KEY_TYPE HOLDER+HOLDER COUNT\n"
+            "holders in the order of --participants (default: as first seen), cells\n"
+            "below N left out. --truth prints precision and recall against a truth.csv\n"
+            "(A/B identity keys; counts only). The output holds record ids, not key values.\n");
 }
 
 struct args {
-    const char *out_dir, *node, *truth;
+    const char *out_dir, *node, *truth, *counts;
     uint32_t types;
     int today;
+    bool threshold;
+    unsigned min_holders;
+    uint64_t suppress_below;
+    char *participants[SP_CT_MAX_NODES];
+    size_t nparticipants;
 };
 
 static int today_from_clock(void)
@@ -68,10 +83,38 @@ static int add_keys_file(struct sp_ct *ct, const char *node, const char *dataset
     return rc;
 }
 
+static int write_counts(struct sp_ct *ct, const struct args *a)
+{
+    bool std = strcmp(a->counts, "-") == 0;
+    FILE *f = std ? stdout : fopen(a->counts, "w");
+    if (f == NULL) {
+        fprintf(stderr, "cleartext-link: %s: %s\n", a->counts, strerror(errno));
+        return SP_ERR_IO;
+    }
+    int rc = sp_ct_write_counts(ct, a->types,
+                                a->nparticipants > 0 ? (const char *const *)a->participants : NULL,
+                                a->nparticipants, a->suppress_below, f);
+    if (rc == SP_ERR_INVALID_ARG)
+        fprintf(stderr, "cleartext-link: --participants must name every node once\n");
+    if (!std && fclose(f) != 0 && rc == 0)
+        rc = SP_ERR_IO;
+    return rc;
+}
+
 static int write_all(struct sp_ct *ct, const struct args *a)
 {
-    if (a->node != NULL)
-        return sp_ct_write_results(ct, a->node, a->types, stdout);
+    struct sp_ct_round r = {a->types, a->min_holders, a->threshold ? "*" : NULL};
+
+    if (a->counts != NULL && write_counts(ct, a) != 0)
+        return SP_ERR_IO;
+    if (a->node != NULL) {
+        int rc = sp_ct_write_results(ct, a->node, &r, stdout);
+        if (rc == SP_ERR_NOT_FOUND)
+            fprintf(stderr, "cleartext-link: no keys of node %s were read\n", a->node);
+        return rc;
+    }
+    if (a->out_dir == NULL)
+        return 0;
     if (mkdir(a->out_dir, 0700) != 0 && errno != EEXIST) {
         fprintf(stderr, "cleartext-link: %s: %s\n", a->out_dir, strerror(errno));
         return SP_ERR_IO;
@@ -84,11 +127,34 @@ static int write_all(struct sp_ct *ct, const struct args *a)
             fprintf(stderr, "cleartext-link: %s: %s\n", path, strerror(errno));
             return SP_ERR_IO;
         }
-        int rc = sp_ct_write_results(ct, sp_ct_node_name(ct, i), a->types, f);
+        int rc = sp_ct_write_results(ct, sp_ct_node_name(ct, i), &r, f);
         if (fclose(f) != 0 && rc == 0)
             rc = SP_ERR_IO;
         if (rc != 0)
             return rc;
+    }
+    return 0;
+}
+
+/* A whole number in [min, max] or -1. */
+static long long number(const char *s, long long min, long long max)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    return *s != '\0' && *end == '\0' && errno == 0 && v >= min && v <= max ? v : -1;
+}
+
+/* Splits a comma-separated list of names into a->participants; 0 or -1. */
+static int parse_participants(char *list, struct args *a)
+{
+    for (char *p = list, *next; p != NULL; p = next) {
+        next = strchr(p, ',');
+        if (next != NULL)
+            *next++ = '\0';
+        if (*p == '\0' || a->nparticipants == SP_CT_MAX_NODES)
+            return -1;
+        a->participants[a->nparticipants++] = p;
     }
     return 0;
 }
@@ -114,11 +180,30 @@ static int parse(int argc, char **argv, struct args *a, struct sp_ct *ct)
             if (sp_key_mask_parse(argv[++i], &a->types) != 0)
                 return 2;
         } else if (strcmp(o, "--today") == 0 && left >= 1) {
-            char *end;
-            long v = strtol(argv[++i], &end, 10);
-            if (*end != '\0' || v < 18500101 || v > 99991231)
+            long long v = number(argv[++i], 18500101, 99991231);
+            if (v < 0)
                 return 2;
             a->today = (int)v;
+        } else if (strcmp(o, "--mode") == 0 && left >= 1) {
+            const char *m = argv[++i];
+            if (strcmp(m, "partners") != 0 && strcmp(m, "threshold") != 0)
+                return 2;
+            a->threshold = strcmp(m, "threshold") == 0;
+        } else if (strcmp(o, "--min-holders") == 0 && left >= 1) {
+            long long v = number(argv[++i], 1, SP_CT_MAX_NODES);
+            if (v < 0)
+                return 2;
+            a->min_holders = (unsigned)v;
+        } else if (strcmp(o, "--counts") == 0 && left >= 1) {
+            a->counts = argv[++i];
+        } else if (strcmp(o, "--participants") == 0 && left >= 1) {
+            if (parse_participants(argv[++i], a) != 0)
+                return 2;
+        } else if (strcmp(o, "--suppress-below") == 0 && left >= 1) {
+            long long v = number(argv[++i], 0, INT64_MAX);
+            if (v < 0)
+                return 2;
+            a->suppress_below = (uint64_t)v;
         } else if (strcmp(o, "--keys") == 0 && left >= 3) {
             if (add_keys_file(ct, argv[i + 1], argv[i + 2], argv[i + 3]) != 0)
                 return 1;
@@ -131,12 +216,19 @@ static int parse(int argc, char **argv, struct args *a, struct sp_ct *ct)
             return 2;
         }
     }
-    return sources > 0 && (a->out_dir != NULL) != (a->node != NULL) ? 0 : 2;
+    /* rows to a directory or to standard output, or only the histogram */
+    if (sources == 0 || (a->out_dir != NULL && a->node != NULL))
+        return 2;
+    if (a->out_dir == NULL && a->node == NULL && a->counts == NULL)
+        return 2;
+    if (a->node != NULL && a->counts != NULL && strcmp(a->counts, "-") == 0)
+        return 2; /* both on standard output */
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
-    struct args a = {NULL, NULL, NULL, SP_KEY_MASK_ALL, today_from_clock()};
+    struct args a = {.types = SP_KEY_MASK_ALL, .today = today_from_clock(), .min_holders = 2};
     struct sp_ct *ct = NULL;
 
     if (sp_ct_new(&ct) != 0)

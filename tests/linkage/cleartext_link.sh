@@ -3,8 +3,11 @@
 # round results from the CLI's key files equal those it derives itself from
 # the exports and their mapping files, and every results file has the
 # documented shape (header, five fields, known key types, class A/B/C, sorted
-# bytewise). Prints counts only. Skips (77) without the shared data or the
-# executables.
+# bytewise); k = 3 lines are a part of k = 2's, threshold lines are the
+# partners round's records with partner "*", and --counts writes the
+# histogram in the participants' order, adds up to the distinct values and
+# suppresses small cells. Prints counts only. Skips (77) without the shared
+# data or the executables.
 set -euo pipefail
 
 data=${SP_SHARED_DATA:-}
@@ -65,3 +68,51 @@ for f in "$work/from-keys"/*.csv; do
         exit 1
     }
 done
+
+# --- the round's rule: k = 3, threshold mode, the histogram ----------------
+"$build/tests/cleartext-link" --out "$work/k3" --min-holders 3 "${keys_args[@]}"
+"$build/tests/cleartext-link" --out "$work/t2" --mode threshold "${keys_args[@]}"
+for f in "$work/from-keys"/*.csv; do
+    n=$(basename "$f")
+    # k = 3 reveals a part of what k = 2 does: its (record, entity, partner)
+    # lines are k = 2's (their key types may be fewer)
+    extra=$(LC_ALL=C comm -13 <(tail -n +2 "$f" | cut -d, -f1-4) <(tail -n +2 "$work/k3/$n" | cut -d, -f1-4) | wc -l)
+    [ "$extra" -eq 0 ] || { echo "$n: k = 3 has $extra lines k = 2 has not" >&2; exit 1; }
+    # threshold: the partners round's records and entities, partner "*", nothing else
+    diff <(tail -n +2 "$f" | cut -d, -f1-3 | LC_ALL=C sort -u) \
+        <(tail -n +2 "$work/t2/$n" | cut -d, -f1-3) >/dev/null || {
+        echo "$n: threshold lines differ from the partners round's records" >&2
+        exit 1
+    }
+    tail -n +2 "$work/t2/$n" | awk -F, '$4 != "*" { exit 1 }' || { echo "$n: threshold names a partner" >&2; exit 1; }
+done
+[ "$(cat "$work"/k3/*.csv | wc -l)" -lt "$(cat "$work"/from-keys/*.csv | wc -l)" ] || {
+    echo "k = 3 gives as many lines as k = 2: the data has no value at exactly two nodes" >&2
+    exit 1
+}
+"$build/tests/cleartext-link" --counts "$work/counts" --participants riec-mn,politie-mn,om,belastingdienst \
+    "${keys_args[@]}"
+# every cell "type holders count", holders in the given order, sorted; the
+# cells of one key type add up to its distinct values
+LC_ALL=C sort -c "$work/counts" || { echo "counts: not sorted" >&2; exit 1; }
+grep -Evq "^($types) (riec-mn)?(\+?politie-mn)?(\+?om)?(\+?belastingdienst)? [1-9][0-9]*$" "$work/counts" && {
+    echo "counts: malformed line" >&2
+    exit 1
+}
+want=$(cat "$work"/keys/*.csv | awk -F, '$2 == "bsn" { print $4 }' | LC_ALL=C sort -u | wc -l)
+got=$(awk '$1 == "bsn" { n += $3 } END { print n + 0 }' "$work/counts")
+[ "$got" -eq "$want" ] || { echo "counts: $got bsn values in the cells, $want in the key files" >&2; exit 1; }
+"$build/tests/cleartext-link" --counts - --suppress-below 1000000 "${keys_args[@]}" | grep -q . && {
+    echo "counts: a cell of a million values was not suppressed" >&2
+    exit 1
+}
+# a participant list that leaves a node out, and rows and counts both on stdout, are refused
+if "$build/tests/cleartext-link" --counts - --participants om "${keys_args[@]}" >/dev/null 2>&1; then
+    echo "counts: a node outside --participants was accepted" >&2
+    exit 1
+fi
+if "$build/tests/cleartext-link" --node om --counts - "${keys_args[@]}" >/dev/null 2>&1; then
+    echo "rows and counts both on standard output were accepted" >&2
+    exit 1
+fi
+echo "k = 3 within k = 2, threshold = partners' records, $(wc -l < "$work/counts") histogram cells"

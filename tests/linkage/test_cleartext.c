@@ -1,7 +1,8 @@
 /*
  * The cleartext linker (tests/linkage/cleartext.h): links per (record, other
  * node) with key types and strongest class, datasets of one node as one
- * node, the exact results CSV, reading `snijpunt keys` files, record pairs.
+ * node, the exact results CSV of partners and threshold rounds with k
+ * holders, the histogram's text, reading `snijpunt keys` files, record pairs.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -53,13 +54,34 @@ static struct sp_ct *build(void)
     return ct;
 }
 
+/* node's results in a round of the key types in mask, k holders, partners
+ * mode (any NULL) or threshold mode (any "*") */
+static char *round_results(struct sp_ct *ct, const char *node, uint32_t mask, unsigned k,
+                           const char *any)
+{
+    struct sp_ct_round r = {mask, k, any};
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    assert_int_equal(sp_ct_write_results(ct, node, &r, f), 0);
+    fclose(f);
+    return buf;
+}
+
 static char *results(struct sp_ct *ct, const char *node, uint32_t mask)
+{
+    return round_results(ct, node, mask, 2, NULL);
+}
+
+static char *counts(struct sp_ct *ct, uint32_t mask, const char *const *parts, size_t n,
+                    uint64_t suppress)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     assert_non_null(f);
-    assert_int_equal(sp_ct_write_results(ct, node, mask, f), 0);
+    assert_int_equal(sp_ct_write_counts(ct, mask, parts, n, suppress, f), 0);
     fclose(f);
     return buf;
 }
@@ -87,7 +109,9 @@ static void test_results_csv(void **state)
                               "personen,r1,person,pol,name_dob,B\n");
     free(only);
     FILE *devnull = fopen("/dev/null", "w");
-    assert_int_equal(sp_ct_write_results(ct, "nobody", SP_KEY_MASK_ALL, devnull), SP_ERR_NOT_FOUND);
+    struct sp_ct_round all = {SP_KEY_MASK_ALL, 2, NULL}, k0 = {SP_KEY_MASK_ALL, 0, NULL};
+    assert_int_equal(sp_ct_write_results(ct, "nobody", &all, devnull), SP_ERR_NOT_FOUND);
+    assert_int_equal(sp_ct_write_results(ct, "gem", &k0, devnull), SP_ERR_INVALID_ARG);
     fclose(devnull);
     assert_int_equal(sp_ct_node_count(ct), 3);
     assert_int_equal(sp_ct_record_count(ct), 9);
@@ -96,6 +120,115 @@ static void test_results_csv(void **state)
     assert_null(sp_ct_node_name(ct, 3));
     sp_ct_free(&ct);
     assert_null(ct);
+    sp_ct_free(&ct);
+}
+
+/* Three nodes, one BSN at all three, one at two, one at one node only; a
+ * name key of a record at two nodes (k = 2 links it, k = 3 does not). */
+static struct sp_ct *build_k(void)
+{
+    static const struct k k3[] = {
+        {"a", "personen", "a1", SP_KEY_BSN, SP_CLASS_A, "111"},
+        {"a", "personen", "a1", SP_KEY_NAME_DOB, SP_CLASS_B, "jan"},
+        {"a", "personen", "a2", SP_KEY_BSN, SP_CLASS_A, "222"},
+        {"a", "personen", "a3", SP_KEY_BSN, SP_CLASS_A, "333"},
+        {"a", "personen", "a3", SP_KEY_ADDRESS, SP_CLASS_A, "3511AB|1"},
+        {"b", "personen", "b1", SP_KEY_BSN, SP_CLASS_A, "111"},
+        {"b", "personen", "b1", SP_KEY_NAME_DOB, SP_CLASS_B, "jan"},
+        {"b", "personen", "b2", SP_KEY_BSN, SP_CLASS_A, "222"},
+        {"b", "personen", "b2", SP_KEY_ADDRESS, SP_CLASS_A, "3511AB|1"},
+        {"c", "personen", "c1", SP_KEY_BSN, SP_CLASS_A, "111"},
+        {"c", "personen", "c1", SP_KEY_ADDRESS, SP_CLASS_A, "3511AB|1"},
+    };
+    struct sp_ct *ct = NULL;
+    assert_int_equal(sp_ct_new(&ct), 0);
+    for (size_t i = 0; i < sizeof(k3) / sizeof(k3[0]); i++)
+        assert_int_equal(sp_ct_add(ct, k3[i].node, k3[i].dataset, k3[i].record, k3[i].type,
+                                   k3[i].klass, k3[i].value, strlen(k3[i].value)),
+                         0);
+    return ct;
+}
+
+static void test_round_k_and_threshold(void **state)
+{
+    struct sp_ct *ct = build_k();
+
+    (void)state;
+    char *s = results(ct, "a", SP_KEY_MASK_ALL);
+    assert_string_equal(s, "dataset,record_id,entity,partner,key_types,class\n"
+                           "personen,a1,person,b,bsn+name_dob,A\n"
+                           "personen,a1,person,c,bsn,A\n"
+                           "personen,a2,person,b,bsn,A\n"
+                           "personen,a3,address,b,address,A\n"
+                           "personen,a3,address,c,address,A\n");
+    free(s);
+    /* k = 3: only values held by all three nodes */
+    s = round_results(ct, "a", SP_KEY_MASK_ALL, 3, NULL);
+    assert_string_equal(s, "dataset,record_id,entity,partner,key_types,class\n"
+                           "personen,a1,person,b,bsn,A\n"
+                           "personen,a1,person,c,bsn,A\n"
+                           "personen,a3,address,b,address,A\n"
+                           "personen,a3,address,c,address,A\n");
+    free(s);
+    s = round_results(ct, "b", SP_KEY_MASK(SP_KEY_NAME_DOB), 3, NULL);
+    assert_string_equal(s, "dataset,record_id,entity,partner,key_types,class\n");
+    free(s);
+    /* threshold: one line per record and entity, partner "*" */
+    s = round_results(ct, "a", SP_KEY_MASK_ALL, 2, "*");
+    assert_string_equal(s, "dataset,record_id,entity,partner,key_types,class\n"
+                           "personen,a1,person,*,bsn+name_dob,A\n"
+                           "personen,a2,person,*,bsn,A\n"
+                           "personen,a3,address,*,address,A\n");
+    free(s);
+    s = round_results(ct, "b", SP_KEY_MASK_ALL, 3, "*");
+    assert_string_equal(s, "dataset,record_id,entity,partner,key_types,class\n"
+                           "personen,b1,person,*,bsn,A\n"
+                           "personen,b2,address,*,address,A\n");
+    free(s);
+    /* k = 1 in threshold mode: every own value counts (the node holds it) */
+    s = round_results(ct, "c", SP_KEY_MASK(SP_KEY_BSN), 1, "*");
+    assert_string_equal(s, "dataset,record_id,entity,partner,key_types,class\n"
+                           "personen,c1,person,*,bsn,A\n");
+    free(s);
+    sp_ct_free(&ct);
+}
+
+static void test_counts_text(void **state)
+{
+    struct sp_ct *ct = build_k();
+    static const char *const order[] = {"c", "b", "a"};
+    static const char *const missing[] = {"a", "b"};
+    static const char *const twice[] = {"a", "b", "c", "a"};
+
+    (void)state;
+    char *s = counts(ct, SP_KEY_MASK_ALL, NULL, 0, 0);
+    assert_string_equal(s, "address a+b+c 1\n"
+                           "bsn a 1\n"
+                           "bsn a+b 1\n"
+                           "bsn a+b+c 1\n"
+                           "name_dob a+b 1\n");
+    free(s);
+    /* holders in the participants' order; the round's key types only */
+    s = counts(ct, SP_KEY_MASK(SP_KEY_BSN), order, 3, 0);
+    assert_string_equal(s, "bsn a 1\n"
+                           "bsn b+a 1\n"
+                           "bsn c+b+a 1\n");
+    free(s);
+    /* a cell below the suppression threshold is left out */
+    assert_int_equal(sp_ct_add(ct, "c", "personen", "c2", SP_KEY_BSN, SP_CLASS_A, "444", 3), 0);
+    s = counts(ct, SP_KEY_MASK(SP_KEY_BSN), NULL, 0, 2);
+    assert_string_equal(s, "");
+    free(s);
+    assert_int_equal(sp_ct_add(ct, "a", "personen", "a4", SP_KEY_BSN, SP_CLASS_A, "555", 3), 0);
+    s = counts(ct, SP_KEY_MASK(SP_KEY_BSN), NULL, 0, 2);
+    assert_string_equal(s, "bsn a 2\n");
+    free(s);
+    FILE *devnull = fopen("/dev/null", "w");
+    assert_int_equal(sp_ct_write_counts(ct, SP_KEY_MASK_ALL, missing, 2, 0, devnull),
+                     SP_ERR_INVALID_ARG);
+    assert_int_equal(sp_ct_write_counts(ct, SP_KEY_MASK_ALL, twice, 4, 0, devnull),
+                     SP_ERR_INVALID_ARG);
+    fclose(devnull);
     sp_ct_free(&ct);
 }
 
@@ -264,7 +397,8 @@ static void test_read_keys(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_results_csv), cmocka_unit_test(test_links),
+        cmocka_unit_test(test_results_csv), cmocka_unit_test(test_round_k_and_threshold),
+        cmocka_unit_test(test_counts_text), cmocka_unit_test(test_links),
         cmocka_unit_test(test_pairs),       cmocka_unit_test(test_bad_adds),
         cmocka_unit_test(test_growth),      cmocka_unit_test(test_read_keys),
     };
