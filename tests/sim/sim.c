@@ -155,7 +155,7 @@ static void draw_plan(struct plan *p, uint64_t seed, bool stress, struct sim_dat
     if (stress) /* more data: more batches, full windows */
         p->scale = (unsigned)sim_rng_range(&r, 2, 4);
     struct sim_rng dr = sim_rng_fork(seed, 0x44415441); /* "DATA" */
-    *err = sim_data_generate(d, p->nnodes, p->scale, &dr);
+    *err = sim_data_generate(d, p->nnodes, p->scale, stress, &dr);
     p->nrounds = 1;
     draw_round(&p->rd[0], &r, p->nnodes, d->type_mask);
     p->batch_size = (uint32_t)sim_rng_range(&r, 1, 4);

@@ -46,7 +46,8 @@ struct sim_options {
     bool verbose;       /* print the schedule, every node's end and the log */
     FILE *out;          /* where (stdout when NULL) */
     unsigned log_lines; /* lines kept in the ring buffer (0: 48) */
-    bool stress;        /* plans with 2-4 times the data and up to 8 faulted messages */
+    bool stress;        /* plans with 2-4 times the data, odd values and ids (sim_data.h), and up
+                           to 8 faulted messages */
 };
 
 /* Installs the seeded randombytes and initialises libsodium. Call once per

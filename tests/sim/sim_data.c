@@ -24,6 +24,7 @@ struct gen {
     uint32_t version[SIM_MAX_NODES][3];
     uint8_t cname_pc_class[SIM_MAX_NODES];
     size_t cap[SIM_MAX_NODES];
+    bool odd;
 };
 
 static const char *const datasets[3] = {"personen", "bedrijven", "registratie"};
@@ -60,10 +61,11 @@ static void value_of(struct gen *g, unsigned node, uint8_t type, unsigned s, cha
 {
     static const unsigned spread[] = {1, 12, 123, 2, 21, 3, 4, 45, 5, 6, 7, 8, 9, 10, 11};
     unsigned v = s < sizeof(spread) / sizeof(spread[0]) ? spread[s] : 1000 + s;
+    const char *mid = g->odd && s % 2 == 0 ? "\xc3\xa9" : ""; /* é */
     if (sim_rng_chance(g->rng, 60))
-        snprintf(out, cap, "t%u-%u~n%u", type, v, node);
+        snprintf(out, cap, "t%u-%s%u~n%u", type, mid, v, node);
     else
-        snprintf(out, cap, "t%u-%u", type, v);
+        snprintf(out, cap, "t%u-%s%u", type, mid, v);
 }
 
 /* Mentions of things (address, vehicle, account) in a record. */
@@ -87,7 +89,8 @@ static int subject_record(struct gen *g, unsigned node, int kind, unsigned s, un
     size_t ntypes = kind == KIND_PERSON ? sizeof(person_types) : sizeof(company_types);
     unsigned ds = kind == KIND_PERSON ? (sim_rng_chance(g->rng, 200) ? 2 : 0) : 1;
     char rid[SIM_NAME_MAX], v[SIM_VALUE_MAX];
-    snprintf(rid, sizeof(rid), "%c%u-%u", kind == KIND_PERSON ? 'P' : 'C', node, seq);
+    unsigned id = g->odd && ds == 2 && seq > 0 ? seq - 1 : seq; /* another dataset's id */
+    snprintf(rid, sizeof(rid), "%c%u-%u", kind == KIND_PERSON ? 'P' : 'C', node, id);
     unsigned put = 0;
     for (size_t i = 0; i < ntypes; i++) {
         if (!sim_rng_chance(g->rng, put == 0 && i + 1 == ntypes ? 1000 : 450))
@@ -125,9 +128,10 @@ static void plan(struct gen *g)
         }
 }
 
-int sim_data_generate(struct sim_data *d, unsigned nnodes, unsigned scale, struct sim_rng *rng)
+int sim_data_generate(struct sim_data *d, unsigned nnodes, unsigned scale, bool odd,
+                      struct sim_rng *rng)
 {
-    struct gen g = {.d = d, .rng = rng};
+    struct gen g = {.d = d, .rng = rng, .odd = odd};
     memset(d, 0, sizeof(*d));
     d->nnodes = nnodes;
     if (scale < 1)

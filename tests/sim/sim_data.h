@@ -12,6 +12,7 @@
 #ifndef SP_SIM_DATA_H
 #define SP_SIM_DATA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,8 +48,12 @@ struct sim_data {
 
 /* Generates the data of nnodes (1..SIM_MAX_NODES) nodes from rng, each
  * node's keys sorted (sim_data_sort). scale (1..4) multiplies the universe.
- * Returns 0 or -1 (no memory; d is then freed). */
-int sim_data_generate(struct sim_data *d, unsigned nnodes, unsigned scale, struct sim_rng *rng);
+ * odd: values with bytes above 0x7f in the middle (é), and records of the
+ * dataset "registratie" that reuse the id of the node's previous record
+ * (the same id in two datasets is two records). Returns 0 or -1 (no
+ * memory; d is then freed). */
+int sim_data_generate(struct sim_data *d, unsigned nnodes, unsigned scale, bool odd,
+                      struct sim_rng *rng);
 void sim_data_free(struct sim_data *d);
 
 /* The key index order (round/types.h, daemon/store.h): key type, then value

@@ -122,8 +122,8 @@ static void test_data_generation(void **state)
     (void)state;
     struct sim_data a, b;
     struct sim_rng r1 = sim_rng_fork(99, 3), r2 = sim_rng_fork(99, 3);
-    assert_int_equal(sim_data_generate(&a, 5, 2, &r1), 0);
-    assert_int_equal(sim_data_generate(&b, 5, 2, &r2), 0);
+    assert_int_equal(sim_data_generate(&a, 5, 2, false, &r1), 0);
+    assert_int_equal(sim_data_generate(&b, 5, 2, false, &r2), 0);
     size_t shared = 0;
     for (unsigned n = 0; n < 5; n++) {
         assert_int_equal(a.node[n].nkeys, b.node[n].nkeys);
@@ -146,6 +146,24 @@ static void test_data_generation(void **state)
     assert_true(__builtin_popcount(a.type_mask) >= 3);
     sim_data_free(&a);
     sim_data_free(&b);
+
+    /* odd: values with a byte above 0x7f, an id in two datasets */
+    size_t high = 0, twice = 0;
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        struct sim_rng r = sim_rng_fork(seed, 3);
+        assert_int_equal(sim_data_generate(&a, 4, 2, true, &r), 0);
+        for (unsigned n = 0; n < 4; n++)
+            for (size_t i = 0; i < a.node[n].nkeys; i++) {
+                const struct sim_key *k = &a.node[n].keys[i];
+                high += memchr(k->value + 2, 0xc3, k->len - 2u) != NULL;
+                for (size_t j = 0; j < a.node[n].nkeys; j++)
+                    twice += strcmp(k->record_id, a.node[n].keys[j].record_id) == 0 &&
+                             strcmp(k->dataset, a.node[n].keys[j].dataset) != 0;
+            }
+        sim_data_free(&a);
+    }
+    assert_true(high > 0);
+    assert_true(twice > 0);
 }
 
 static const uint8_t rid1[16] = {1}, rid2[16] = {2};
