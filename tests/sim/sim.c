@@ -133,7 +133,7 @@ static void draw_fault(struct plan *p, struct sim_rng *r)
             p->rd[0].ring[(p->rd[0].initiator + 1 + sim_rng_below(r, p->rd[0].nparts - 1)) %
                           p->rd[0].nparts];
     if (p->fault == SIM_FAULT_LIE_CREDIT || p->fault == SIM_FAULT_CANCEL ||
-        p->fault == SIM_FAULT_REFUSE)
+        p->fault == SIM_FAULT_REFUSE || p->fault == SIM_FAULT_BUSY)
         p->fault_node = p->rd[0].ring[sim_rng_below(r, p->rd[0].nparts)];
     if (p->fault == SIM_FAULT_CUT) { /* two participants; back after 1-8 s */
         p->fault_node = p->rd[0].ring[sim_rng_below(r, p->rd[0].nparts)];
@@ -544,6 +544,7 @@ static void schedule_fault(struct sim *s, const struct plan *p)
     s->fault = p->fault;
     s->fault_node = p->fault_node;
     s->lied_to = SIM_MAX_NODES;
+    s->busy_left = p->budget;
     sim_net_init(&s->net, s->seed, p->fault, p->per_mille, p->budget, 1, 12, 4000);
     if (p->fault == SIM_FAULT_STOP || p->fault == SIM_FAULT_RESTART) {
         ev.kind = SIM_EV_STOP;
@@ -588,6 +589,8 @@ static const char *reason_class(const char *r)
     } t[] = {
         {"in state failed", "peer had failed"},
         {"cancel", "cancelled"},
+        {"cannot send", "cannot send"},
+        {"busy", "cannot send"},
         {"deadline", "deadline"},
         {"unreachable", "peer unreachable"},
         {"restarted", "node restarted"},
@@ -634,6 +637,7 @@ static bool explains(int fault, const char *cls)
         [SIM_FAULT_CUT] = "|peer unreachable|",
         [SIM_FAULT_CANCEL] = "|cancelled|",
         [SIM_FAULT_REFUSE] = "|refused|",
+        [SIM_FAULT_BUSY] = "|cannot send|deadline|", /* a message not sent is lost */
     };
     char key[64];
     /* a peer that failed first (the fault's first effect) refuses what follows */

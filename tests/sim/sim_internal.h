@@ -81,6 +81,7 @@ struct sim {
     unsigned cut_a, cut_b;
     uint64_t cut_from, cut_to;
     uint64_t restart_at;    /* restart: when the stopped node comes back */
+    unsigned busy_left;     /* busy: sends still to refuse */
     uint64_t privacy_texts; /* log lines that named a value */
     /* the log ring */
     char (*log)[SIM_LOG_MAX];

@@ -32,6 +32,7 @@ enum sim_fault {
     SIM_FAULT_CUT,         /* the link between two participants is down for 1-8 s */
     SIM_FAULT_CANCEL,      /* an operator cancels the round at a node */
     SIM_FAULT_REFUSE,      /* a participant's policy refuses the proposal */
+    SIM_FAULT_BUSY,        /* a node's send port says SP_ERR_BUSY (queue full) */
     SIM_FAULT_COUNT
 };
 

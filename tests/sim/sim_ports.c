@@ -391,6 +391,14 @@ static int send_port(void *ctx, size_t peer, const void *reply_to, const uint8_t
     else
         return SP_ERR_INVALID_ARG;
     s->messages++;
+    /* busy: the transport's queue to that peer is full; nothing is sent */
+    if (s->fault == SIM_FAULT_BUSY && node->id == s->fault_node && reply_to == NULL &&
+        s->busy_left > 0 && s->node[to].up && sim_rng_chance(&s->net.rng, 100)) {
+        s->busy_left--;
+        s->fired = true;
+        sim_log(s, node->id, "FAULT: send to %s: queue full", s->node[to].name);
+        return SP_ERR_BUSY;
+    }
     for (unsigned v = 0; v < s->nviews; v++)
         sim_check_message(&s->view[v], node->id, to, bytes, len);
 
