@@ -96,6 +96,7 @@ static const struct key_def keys[] = {
     {"accept_max_set_size", SEC_GLOBAL, K_U64, 0, UINT64_MAX, GN(accept_max_set_size)},
     {"accept_max_retention_days", SEC_GLOBAL, K_U32, 0, UINT32_MAX, GN(accept_max_retention_days)},
     {"may_count", SEC_GLOBAL, K_BOOL, 0, 0, GN(may_count)},
+    {"net_process", SEC_GLOBAL, K_BOOL, 0, 0, GN(net_process)},
     {"counts_suppress_below", SEC_GLOBAL, K_U32, 0, 1000000, GN(counts_suppress_below)},
     {"endpoint", SEC_PEER, K_ENDPOINT, 0, 0, P(endpoint)},
     {"public_key", SEC_PEER, K_PUBKEY, 0, 0, 0, 0, 0},
@@ -595,6 +596,7 @@ static void set_defaults(struct sp_config *c)
     c->accept_min_holders = 2; /* k = 1 would disclose a whole set as an "intersection" */
     c->accept_max_retention_days = UINT32_MAX;
     c->may_count = true;
+    c->net_process = false; /* not yet the default: daemon/README.md, "Privilege separation" */
     c->counts_suppress_below = SP_CONFIG_DEFAULT_SUPPRESS;
 }
 

@@ -102,12 +102,13 @@ struct sp_config {
     char purposes[SP_CONFIG_MAX_ACCEPT][SP_CONFIG_PURPOSE_MAX + 1];
     size_t nlegal_bases; /* accept_legal_basis lines */
     char legal_bases[SP_CONFIG_MAX_ACCEPT][SP_CONFIG_BASIS_MAX + 1];
-    uint32_t accept_key_types;              /* SP_KEY_MASK bits; default all */
-    uint32_t accept_modes;                  /* bit 1 << mode; default all three */
-    uint32_t accept_min_holders;            /* smallest k accepted, 1..32, default 2 */
-    uint64_t accept_max_set_size;           /* largest proposal max_set_size; 0 = any */
-    uint32_t accept_max_retention_days;     /* default UINT32_MAX (any) */
-    bool may_count;                         /* may be the counting node; default true */
+    uint32_t accept_key_types;          /* SP_KEY_MASK bits; default all */
+    uint32_t accept_modes;              /* bit 1 << mode; default all three */
+    uint32_t accept_min_holders;        /* smallest k accepted, 1..32, default 2 */
+    uint64_t accept_max_set_size;       /* largest proposal max_set_size; 0 = any */
+    uint32_t accept_max_retention_days; /* default UINT32_MAX (any) */
+    bool may_count;                     /* may be the counting node; default true */
+    bool net_process; /* peers' bytes parsed in a separate sandboxed process; default false */
     uint32_t counts_suppress_below;         /* COUNTS cells below this are withheld */
     uint8_t sha256[SP_CONFIG_SHA256_BYTES]; /* of the configuration text (audit) */
     size_t npeers;

@@ -1,5 +1,5 @@
-/* The peer transport: ROUTER + DEALERs over CURVE; see peer.h. */
-#include "daemon/peer.h"
+/* The peer transport: ROUTER + DEALERs over CURVE; see net.h (and peer.h). */
+#include "daemon/net.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -11,7 +11,6 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "crypto/identity.h"
 #include "daemon/config.h"
 #include "daemon/log.h"
 #include "daemon/peer_impl.h"
@@ -58,20 +57,14 @@ static void *monitor(void *zctx, void *sock, const void *tag, size_t i, unsigned
     return m;
 }
 
-static int open_router(struct sp_peers *p, const struct sp_config *cfg,
-                       const struct sp_identity *id, void *zctx)
+static int open_router(struct sp_net *p, const struct sp_config *cfg, void *zctx)
 {
-    char secret[SP_CURVE_Z85_CHARS + 1];
     int rc = SP_ERR_IO;
     p->router = zmq_socket(zctx, ZMQ_ROUTER);
     if (!p->router)
         return SP_ERR_IO;
-    if (sp_identity_curve_secret_z85(id, secret) != 0) {
-        rc = SP_ERR_CONFIG;
-        goto cleanup;
-    }
     if (common_opts(p->router) || set_int(p->router, ZMQ_CURVE_SERVER, 1) ||
-        zmq_setsockopt(p->router, ZMQ_CURVE_SECRETKEY, secret, SP_CURVE_Z85_CHARS) ||
+        zmq_setsockopt(p->router, ZMQ_CURVE_SECRETKEY, p->curve->secret_z85, SP_NET_Z85_CHARS) ||
         zmq_setsockopt(p->router, ZMQ_ZAP_DOMAIN, SP_ZAP_DOMAIN, strlen(SP_ZAP_DOMAIN)) ||
         set_int(p->router, SP_ZMQ_ZAP_ENFORCE_DOMAIN, 1))
         goto cleanup;
@@ -87,7 +80,6 @@ static int open_router(struct sp_peers *p, const struct sp_config *cfg,
     }
     rc = 0;
 cleanup:
-    sodium_memzero(secret, sizeof(secret));
     return rc;
 }
 
@@ -104,25 +96,23 @@ static void close_dealer(struct link *l)
     l->dealer = l->mon = NULL;
 }
 
-static int open_dealer(struct sp_peers *p, size_t i)
+static int open_dealer(struct sp_net *p, size_t i)
 {
-    char secret[SP_CURVE_Z85_CHARS + 1], public[SP_CURVE_Z85_CHARS + 1];
     struct link *l = &p->links[i];
     int rc = SP_ERR_IO;
     l->dealer = zmq_socket(p->zctx, ZMQ_DEALER);
     if (!l->dealer)
         return SP_ERR_IO;
     l->gen++;
-    if (sp_identity_curve_secret_z85(p->id, secret) != 0 ||
-        sp_identity_curve_public_z85(p->id, public) != 0) {
+    if (!l->endpoint[0]) { /* a host name the main process could not resolve */
         rc = SP_ERR_CONFIG;
         goto cleanup;
     }
     if (common_opts(l->dealer) || set_int(l->dealer, ZMQ_RECONNECT_IVL, SP_PEERS_RECONNECT_MS) ||
         set_int(l->dealer, ZMQ_RECONNECT_IVL_MAX, SP_PEERS_RECONNECT_MAX) ||
         zmq_setsockopt(l->dealer, ZMQ_CURVE_SERVERKEY, l->server_pk, SP_CONFIG_KEY_BYTES) ||
-        zmq_setsockopt(l->dealer, ZMQ_CURVE_PUBLICKEY, public, SP_CURVE_Z85_CHARS) ||
-        zmq_setsockopt(l->dealer, ZMQ_CURVE_SECRETKEY, secret, SP_CURVE_Z85_CHARS))
+        zmq_setsockopt(l->dealer, ZMQ_CURVE_PUBLICKEY, p->curve->public_z85, SP_NET_Z85_CHARS) ||
+        zmq_setsockopt(l->dealer, ZMQ_CURVE_SECRETKEY, p->curve->secret_z85, SP_NET_Z85_CHARS))
         goto cleanup;
     l->mon = monitor(p->zctx, l->dealer, p, i, l->gen,
                      ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
@@ -138,7 +128,6 @@ static int open_dealer(struct sp_peers *p, size_t i)
     }
     rc = 0;
 cleanup:
-    sodium_memzero(secret, sizeof(secret));
     if (rc != 0)
         close_dealer(l);
     return rc;
@@ -154,7 +143,7 @@ static void zap_table(const struct sp_config *cfg, size_t n, struct sp_zap_peer 
     }
 }
 
-static int open_zap(struct sp_peers *p, const struct sp_config *cfg, void *zctx)
+static int open_zap(struct sp_net *p, const struct sp_config *cfg, void *zctx)
 {
     struct sp_zap_peer zp[SP_CONFIG_MAX_PEERS];
     zap_table(cfg, cfg->npeers, zp);
@@ -174,13 +163,13 @@ static void link_set(struct link *l, const struct sp_config_peer *cp, uint64_t n
     l->barred = false;
 }
 
-int sp_peers_new(const struct sp_config *cfg, const struct sp_identity *id, void *zctx,
-                 uint64_t now_ms, struct sp_peers **out)
+int sp_net_new(const struct sp_config *cfg, const struct sp_net_curve *curve, void *zctx,
+               uint64_t now_ms, struct sp_net **out)
 {
     int rc = SP_ERR_NOMEM;
     if (cfg->npeers > SP_CONFIG_MAX_PEERS)
         return SP_ERR_CONFIG;
-    struct sp_peers *p = calloc(1, sizeof(*p));
+    struct sp_net *p = calloc(1, sizeof(*p));
     if (!p)
         return SP_ERR_NOMEM;
     p->timer = -1;
@@ -189,7 +178,7 @@ int sp_peers_new(const struct sp_config *cfg, const struct sp_identity *id, void
         goto cleanup;
     p->nlinks = cfg->npeers;
     p->zctx = zctx;
-    p->id = id;
+    p->curve = curve;
     p->cfg = cfg;
     p->cfg_gen = cfg->generation;
     p->stranger_log.max = SP_PEERS_STRANGER_LOG_MAX;
@@ -202,7 +191,7 @@ int sp_peers_new(const struct sp_config *cfg, const struct sp_identity *id, void
     for (size_t i = 0; i < SP_PEERS_CONNS; i++)
         p->conns[i] = (struct conn){.fd = -1, .dup = -1, .peer = -1};
     /* The ZAP handler must be bound before the listener accepts anyone. */
-    if ((rc = open_zap(p, cfg, zctx)) != 0 || (rc = open_router(p, cfg, id, zctx)) != 0)
+    if ((rc = open_zap(p, cfg, zctx)) != 0 || (rc = open_router(p, cfg, zctx)) != 0)
         goto cleanup;
     for (size_t i = 0; i < p->nlinks; i++) {
         link_set(&p->links[i], &cfg->peers[i], now_ms);
@@ -213,7 +202,7 @@ int sp_peers_new(const struct sp_config *cfg, const struct sp_identity *id, void
     *out = p;
     return 0;
 cleanup:
-    sp_peers_free(&p);
+    sp_net_free(&p);
     return rc;
 }
 
@@ -231,11 +220,11 @@ static void queue_clear(struct link *l)
     l->qbytes = 0;
 }
 
-void sp_peers_free(struct sp_peers **pp)
+void sp_net_free(struct sp_net **pp)
 {
     if (!pp || !*pp)
         return;
-    struct sp_peers *p = *pp;
+    struct sp_net *p = *pp;
     for (size_t i = 0; i < p->nlinks; i++) {
         struct link *l = &p->links[i];
         if (l->dealer) {
@@ -267,7 +256,7 @@ void sp_peers_free(struct sp_peers **pp)
     *pp = NULL;
 }
 
-static size_t add_item(struct sp_peers *p, zmq_pollitem_t *items, size_t max, void *sock,
+static size_t add_item(struct sp_net *p, zmq_pollitem_t *items, size_t max, void *sock,
                        short events, int kind, int link)
 {
     if (p->nitems >= max || !sock)
@@ -279,7 +268,7 @@ static size_t add_item(struct sp_peers *p, zmq_pollitem_t *items, size_t max, vo
     return 1;
 }
 
-size_t sp_peers_pollitems(struct sp_peers *p, zmq_pollitem_t *items, size_t max)
+size_t sp_net_pollitems(struct sp_net *p, zmq_pollitem_t *items, size_t max)
 {
     /* A reload changed the configuration: the timer fires at once, and
      * maintain() follows it (where link changes can be reported). */
@@ -287,7 +276,8 @@ size_t sp_peers_pollitems(struct sp_peers *p, zmq_pollitem_t *items, size_t max)
     if (p->cfg->generation != p->cfg_gen && p->timer >= 0)
         (void)timerfd_settime(p->timer, 0, &now, NULL);
     p->nitems = 0;
-    add_item(p, items, max, sp_zap_socket(p->zap), ZMQ_POLLIN, ITEM_ZAP, -1);
+    if (!p->zap_paused)
+        add_item(p, items, max, sp_zap_socket(p->zap), ZMQ_POLLIN, ITEM_ZAP, -1);
     add_item(p, items, max, p->router, ZMQ_POLLIN, ITEM_ROUTER, -1);
     add_item(p, items, max, p->router_mon, ZMQ_POLLIN, ITEM_ROUTER_MON, -1);
     if (p->timer >= 0 && p->nitems < max) {
@@ -305,7 +295,7 @@ size_t sp_peers_pollitems(struct sp_peers *p, zmq_pollitem_t *items, size_t max)
     return p->nitems;
 }
 
-static void link_events(struct sp_peers *p, int i, uint64_t now_ms, sp_peers_link_fn fn, void *ctx)
+static void link_events(struct sp_net *p, int i, uint64_t now_ms, sp_peers_link_fn fn, void *ctx)
 {
     struct link *l = &p->links[i];
     uint16_t ev;
@@ -344,7 +334,7 @@ static void link_events(struct sp_peers *p, int i, uint64_t now_ms, sp_peers_lin
     }
 }
 
-static bool recv_dealer(struct sp_peers *p, int i, sp_peers_recv_fn fn, void *ctx)
+static bool recv_dealer(struct sp_net *p, int i, sp_peers_recv_fn fn, void *ctx)
 {
     zmq_msg_t body;
     zmq_msg_init(&body);
@@ -378,13 +368,13 @@ static void flush_queue(struct link *l)
 
 /* ---- healing and re-admission ------------------------------------------ */
 
-static bool admitted(struct sp_peers *p, size_t i, char *why, size_t cap)
+static bool admitted(struct sp_net *p, size_t i, char *why, size_t cap)
 {
     why[0] = '\0';
     return !p->admit || p->admit(p->admit_ctx, (int)i, p->links[i].server_pk, why, cap) == 0;
 }
 
-static void link_down(struct sp_peers *p, size_t i, uint64_t now_ms, sp_peers_link_fn fn, void *ctx)
+static void link_down(struct sp_net *p, size_t i, uint64_t now_ms, sp_peers_link_fn fn, void *ctx)
 {
     struct link *l = &p->links[i];
     if (!l->up)
@@ -399,7 +389,7 @@ static void link_down(struct sp_peers *p, size_t i, uint64_t now_ms, sp_peers_li
  * connections it was seen on (shutting down the node's duplicate of the
  * descriptor makes ZeroMQ see the connection end; the peer's reconnect then
  * meets the ZAP handler, which refuses it). Admission is tried again later. */
-static unsigned cut_incoming(struct sp_peers *p, size_t i)
+static unsigned cut_incoming(struct sp_net *p, size_t i)
 {
     unsigned cut = 0;
     for (size_t k = 0; k < SP_PEERS_CONNS; k++)
@@ -409,7 +399,7 @@ static unsigned cut_incoming(struct sp_peers *p, size_t i)
     return cut;
 }
 
-static void bar_link(struct sp_peers *p, size_t i, const char *why, uint64_t now_ms,
+static void bar_link(struct sp_net *p, size_t i, const char *why, uint64_t now_ms,
                      sp_peers_link_fn fn, void *ctx)
 {
     struct link *l = &p->links[i];
@@ -423,7 +413,7 @@ static void bar_link(struct sp_peers *p, size_t i, const char *why, uint64_t now
 }
 
 /* Replaces (or reopens) link i's DEALER once its delay is over. */
-static void heal_link(struct sp_peers *p, size_t i, uint64_t now_ms, sp_peers_link_fn fn, void *ctx)
+static void heal_link(struct sp_net *p, size_t i, uint64_t now_ms, sp_peers_link_fn fn, void *ctx)
 {
     struct link *l = &p->links[i];
     char why[256];
@@ -447,7 +437,7 @@ static void heal_link(struct sp_peers *p, size_t i, uint64_t now_ms, sp_peers_li
 }
 
 /* Room for n links; the new ones zeroed. */
-static int grow_links(struct sp_peers *p, size_t n)
+static int grow_links(struct sp_net *p, size_t n)
 {
     struct link *grown = realloc(p->links, n * sizeof(*grown));
     if (!grown)
@@ -459,7 +449,7 @@ static int grow_links(struct sp_peers *p, size_t n)
 
 /* Link i follows its configured peer anew (a changed endpoint or key, or a
  * peer added): a new DEALER, unless admission refuses the peer now. */
-static void relink(struct sp_peers *p, size_t i, uint64_t now_ms, sp_peers_link_fn fn, void *ctx)
+static void relink(struct sp_net *p, size_t i, uint64_t now_ms, sp_peers_link_fn fn, void *ctx)
 {
     struct link *l = &p->links[i];
     char why[256];
@@ -495,7 +485,7 @@ static void relink(struct sp_peers *p, size_t i, uint64_t now_ms, sp_peers_link_
  * others gets a link, and the ZAP handler admits the keys now configured.
  * Peers are never removed, renamed or reordered here: a reload keeps that
  * for a restart (reload.h), so every index a round holds stays valid. */
-static void follow_config(struct sp_peers *p, uint64_t now_ms, sp_peers_link_fn fn, void *ctx)
+static void follow_config(struct sp_net *p, uint64_t now_ms, sp_peers_link_fn fn, void *ctx)
 {
     const struct sp_config *c = p->cfg;
     struct sp_zap_peer zp[SP_CONFIG_MAX_PEERS];
@@ -524,7 +514,7 @@ static void follow_config(struct sp_peers *p, uint64_t now_ms, sp_peers_link_fn 
 /* Due heals, and every SP_PEERS_READMIT_MS the admission of every open
  * link and the counts of held-back log lines; then the timer is set for the
  * next of them. */
-static void maintain(struct sp_peers *p, uint64_t now_ms, sp_peers_link_fn fn, void *ctx)
+static void maintain(struct sp_net *p, uint64_t now_ms, sp_peers_link_fn fn, void *ctx)
 {
     char why[256];
     if (p->cfg->generation != p->cfg_gen)
@@ -557,8 +547,8 @@ static void maintain(struct sp_peers *p, uint64_t now_ms, sp_peers_link_fn fn, v
     (void)timerfd_settime(p->timer, 0, &its, NULL);
 }
 
-void sp_peers_dispatch(struct sp_peers *p, const zmq_pollitem_t *items, size_t n, uint64_t now_ms,
-                       sp_peers_recv_fn recv, sp_peers_link_fn link, void *ctx)
+void sp_net_dispatch(struct sp_net *p, const zmq_pollitem_t *items, size_t n, uint64_t now_ms,
+                     sp_peers_recv_fn recv, sp_peers_link_fn link, void *ctx)
 {
     for (size_t k = 0; k < n && k < p->nitems; k++) {
         short re = items[k].revents;
@@ -598,7 +588,7 @@ void sp_peers_dispatch(struct sp_peers *p, const zmq_pollitem_t *items, size_t n
     maintain(p, now_ms, link, ctx);
 }
 
-int sp_peers_send(struct sp_peers *p, int peer, uint8_t *buf, size_t len)
+int sp_net_send(struct sp_net *p, int peer, uint8_t *buf, size_t len)
 {
     if (peer < 0 || (size_t)peer >= p->nlinks) {
         free(buf);
@@ -625,7 +615,7 @@ int sp_peers_send(struct sp_peers *p, int peer, uint8_t *buf, size_t len)
     return 0;
 }
 
-void sp_peers_reply(struct sp_peers *p, const struct sp_peer_in *in, uint8_t *buf, size_t len)
+void sp_net_reply(struct sp_net *p, const struct sp_peer_in *in, uint8_t *buf, size_t len)
 {
     if (in->via_router && in->rid_len > 0 &&
         zmq_send(p->router, in->rid, in->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
@@ -633,19 +623,19 @@ void sp_peers_reply(struct sp_peers *p, const struct sp_peer_in *in, uint8_t *bu
     free(buf);
 }
 
-size_t sp_peers_count(const struct sp_peers *p)
+size_t sp_net_count(const struct sp_net *p)
 {
     return p->nlinks;
 }
 
-const char *sp_peers_name(const struct sp_peers *p, int peer)
+const char *sp_net_name(const struct sp_net *p, int peer)
 {
     if (peer < 0 || (size_t)peer >= p->nlinks)
         return "?";
     return p->links[peer].name;
 }
 
-int sp_peers_find(const struct sp_peers *p, const char *name)
+int sp_net_find(const struct sp_net *p, const char *name)
 {
     for (size_t i = 0; i < p->nlinks; i++)
         if (strcmp(p->links[i].name, name) == 0)
@@ -653,7 +643,7 @@ int sp_peers_find(const struct sp_peers *p, const char *name)
     return -1;
 }
 
-bool sp_peers_up(const struct sp_peers *p, int peer, uint64_t *since_ms)
+bool sp_net_up(const struct sp_net *p, int peer, uint64_t *since_ms)
 {
     if (peer < 0 || (size_t)peer >= p->nlinks)
         return false;
@@ -662,22 +652,27 @@ bool sp_peers_up(const struct sp_peers *p, int peer, uint64_t *since_ms)
     return p->links[peer].up;
 }
 
-size_t sp_peers_queued(const struct sp_peers *p, int peer)
+size_t sp_net_queued(const struct sp_net *p, int peer)
 {
     if (peer < 0 || (size_t)peer >= p->nlinks)
         return 0;
     return p->links[peer].qbytes;
 }
 
-void sp_peers_set_admission(struct sp_peers *p, sp_peers_admit_fn admit,
-                            sp_peers_refused_fn refused, void *ctx)
+void sp_net_set_admission(struct sp_net *p, sp_peers_admit_fn admit, sp_peers_refused_fn refused,
+                          void *ctx)
 {
     p->admit = admit;
     p->admit_ctx = ctx;
     sp_zap_set_hooks(p->zap, admit, refused, ctx);
 }
 
-uint64_t sp_peers_refused(const struct sp_peers *p)
+uint64_t sp_net_refused(const struct sp_net *p)
 {
     return sp_zap_refused(p->zap);
+}
+
+void sp_net_zap_pause(struct sp_net *p, bool paused)
+{
+    p->zap_paused = paused;
 }

@@ -26,6 +26,12 @@
  *    framing): an oversized frame closes the connection inside ZeroMQ and
  *    never reaches the decoder. Heartbeats detect dead peers.
  *
+ * With `net_process = yes` (not yet the default) all of this runs in the network
+ * process (netproc.h) and these functions are the main process's side of it:
+ * the same semantics, over a socketpair; messages reach recv only after the
+ * network process decoded them and encoded them again (netwire.h). Admission
+ * is then asked every couple of seconds rather than at each connection.
+ *
  * Outbound messages that ZeroMQ cannot take at once (high-water mark) wait in
  * a per-peer queue that is flushed when the socket becomes writable; the
  * round protocol's credit windows keep that queue small, and a hard cap

@@ -56,7 +56,7 @@ const char *peers_handshake_failure(uint16_t ev, uint32_t value)
            "from the configured one)";
 }
 
-static struct conn *conn_find(struct sp_peers *p, int fd)
+static struct conn *conn_find(struct sp_net *p, int fd)
 {
     for (size_t i = 0; i < SP_PEERS_CONNS; i++)
         if (p->conns[i].fd == fd && fd >= 0)
@@ -95,7 +95,7 @@ static void format_endpoint(int s, char *out, size_t cap)
 
 /* A connection was accepted on ZeroMQ's descriptor fd: keep a duplicate
  * (only of a connected TCP socket) to see later why it closed. */
-static void conn_accepted(struct sp_peers *p, int fd)
+static void conn_accepted(struct sp_net *p, int fd)
 {
     struct conn *c = conn_find(p, fd);
     if (c) /* a close that was never reported: the descriptor is reused */
@@ -117,7 +117,7 @@ static void conn_accepted(struct sp_peers *p, int fd)
     format_endpoint(d, c->endpoint, sizeof(c->endpoint));
 }
 
-static bool drop_log_allowed(struct sp_peers *p, uint64_t now_ms)
+static bool drop_log_allowed(struct sp_net *p, uint64_t now_ms)
 {
     if (now_ms - p->drop_log_since_ms >= SP_PEERS_DROP_LOG_MS) {
         if (p->drop_unlogged)
@@ -135,7 +135,7 @@ static bool drop_log_allowed(struct sp_peers *p, uint64_t now_ms)
 
 /* ZeroMQ closed the listener connection on descriptor fd: says why (see
  * struct conn), naming the peer, then lets the connection go. */
-static void conn_closed(struct sp_peers *p, int fd, uint64_t now_ms)
+static void conn_closed(struct sp_net *p, int fd, uint64_t now_ms)
 {
     struct conn *c = conn_find(p, fd);
     if (!c || c->dup < 0) {
@@ -171,7 +171,7 @@ static void conn_closed(struct sp_peers *p, int fd, uint64_t now_ms)
     conn_release(c);
 }
 
-static void router_event(struct sp_peers *p, uint16_t ev, uint32_t value, uint64_t now_ms)
+static void router_event(struct sp_net *p, uint16_t ev, uint32_t value, uint64_t now_ms)
 {
     if (ev == ZMQ_EVENT_ACCEPTED)
         conn_accepted(p, (int)value);
@@ -186,7 +186,7 @@ static void router_event(struct sp_peers *p, uint16_t ev, uint32_t value, uint64
 /* Events are read in batches: a connection accepted and already closed in
  * the same batch is not duplicated, since its descriptor may by now belong
  * to another connection. */
-void peers_router_events(struct sp_peers *p, uint64_t now_ms)
+void peers_router_events(struct sp_net *p, uint64_t now_ms)
 {
     uint16_t ev[SP_PEERS_EVENT_BATCH];
     uint32_t val[SP_PEERS_EVENT_BATCH];
@@ -206,10 +206,10 @@ void peers_router_events(struct sp_peers *p, uint64_t now_ms)
 }
 
 /* The authenticated peer of a message from the listener (ZAP User-Id). */
-static int user_peer(const struct sp_peers *p, zmq_msg_t *m)
+static int user_peer(const struct sp_net *p, zmq_msg_t *m)
 {
     const char *user = zmq_msg_gets(m, "User-Id");
-    return user ? sp_peers_find(p, user) : -1;
+    return user ? sp_net_find(p, user) : -1;
 }
 
 /* Drains the rest of a multipart message; returns the number of frames. */
@@ -231,7 +231,7 @@ size_t peers_drain(void *sock)
     return n;
 }
 
-bool peers_recv_router(struct sp_peers *p, sp_peers_recv_fn fn, void *ctx)
+bool peers_recv_router(struct sp_net *p, sp_peers_recv_fn fn, void *ctx)
 {
     zmq_msg_t rid, body;
     zmq_msg_init(&rid);

@@ -17,7 +17,7 @@
 
 #include "daemon/config.h"
 #include "daemon/log.h"
-#include "daemon/peer.h"
+#include "daemon/net.h"
 
 /* ZMQ_ZAP_ENFORCE_DOMAIN is in libzmq's draft API section of zmq.h (4.3.x)
  * but implemented in every 4.3 build. Without it a CURVE server with no ZAP
@@ -111,12 +111,12 @@ struct conn {
     char endpoint[64];
 };
 
-struct sp_peers {
+struct sp_net {
     void *zctx;
-    const struct sp_identity *id; /* borrowed: DEALERs are reopened with it */
-    const struct sp_config *cfg;  /* borrowed: its peers are followed on reload */
-    uint64_t cfg_gen;             /* the configuration's generation the links follow */
-    int timer;                    /* timerfd: wakes the loop for heals and re-admission */
+    const struct sp_net_curve *curve; /* borrowed: DEALERs are reopened with it */
+    const struct sp_config *cfg;      /* borrowed: its peers are followed on reload */
+    uint64_t cfg_gen;                 /* the configuration's generation the links follow */
+    int timer;                        /* timerfd: wakes the loop for heals and re-admission */
     sp_peers_admit_fn admit;
     void *admit_ctx;
     uint64_t readmit_at_ms;
@@ -127,6 +127,7 @@ struct sp_peers {
     struct sp_log_limit stranger_log;
     unsigned drop_logged, drop_unlogged;
     struct sp_zap *zap;
+    bool zap_paused;
     size_t nlinks;
     struct link *links;
     /* where each appended poll item belongs (set by pollitems) */
@@ -145,9 +146,9 @@ const char *peers_handshake_failure(uint16_t ev, uint32_t value);
 /* Drains the rest of a multipart message; returns the number of frames. */
 size_t peers_drain(void *sock);
 /* Handles the listener monitor's events (accepted, closed, failed). */
-void peers_router_events(struct sp_peers *p, uint64_t now_ms);
+void peers_router_events(struct sp_net *p, uint64_t now_ms);
 /* Receives one message from the ROUTER and passes it to fn; false when
  * nothing was waiting. */
-bool peers_recv_router(struct sp_peers *p, sp_peers_recv_fn fn, void *ctx);
+bool peers_recv_router(struct sp_net *p, sp_peers_recv_fn fn, void *ctx);
 
 #endif

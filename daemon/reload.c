@@ -24,8 +24,8 @@
  * (its name and audit chain, sockets bound, the store opened and mapped,
  * the worker threads started, the key it runs with). */
 static const char *const restart_only[] = {
-    "node",           "listen",        "state_dir",      "identity",
-    "control_socket", "control_group", "worker_threads", "store_map_size",
+    "node",          "listen",         "state_dir",      "identity",    "control_socket",
+    "control_group", "worker_threads", "store_map_size", "net_process",
 };
 /* Settings membership (members.h) is built from. */
 static const char *const membership_keys[] = {"ca_cert", "crl", "node_cert", "cert_dir"};
