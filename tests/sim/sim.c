@@ -169,6 +169,13 @@ static void draw_plan(struct plan *p, uint64_t seed, bool stress, struct sim_dat
     }
     /* sometimes a second round at the same time (its own stream: the first
      * round's plan does not change with it) */
+    /* sometimes the engine's defaults: batch size 0 (the protocol's
+     * maximum) and window 0 (8) -- a stream of its own as well */
+    struct sim_rng rc = sim_rng_fork(seed, 0x43464732); /* "CFG2" */
+    if (sim_rng_chance(&rc, 100)) {
+        p->batch_size = 0;
+        p->window = 0;
+    }
     struct sim_rng r2 = sim_rng_fork(seed, 0x524e4432); /* "RND2" */
     if (sim_rng_chance(&r2, 150)) {
         p->nrounds = 2;
