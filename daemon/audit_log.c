@@ -113,14 +113,14 @@ static int check_head(struct sp_audit_log *log, MDB_txn *txn)
     int err = 0;
     uint8_t hash[SP_AUDIT_HASH_BYTES];
     if (last == MDB_NOTFOUND && head == MDB_NOTFOUND)
-        goto done; /* a new log */
+        goto out; /* a new log */
     if (last && last != MDB_NOTFOUND) {
         err = mdb_fail(last, "read the last entry");
-        goto done;
+        goto out;
     }
     if (head && head != MDB_NOTFOUND) {
         err = mdb_fail(head, "read the head");
-        goto done;
+        goto out;
     }
     err = SP_ERR_AUDIT;
     if (last || head || hv.mv_size != 8 + SP_AUDIT_HASH_BYTES || k.mv_size != 8 ||
@@ -129,12 +129,12 @@ static int check_head(struct sp_audit_log *log, MDB_txn *txn)
         memcmp(hash, (const uint8_t *)hv.mv_data + 8, SP_AUDIT_HASH_BYTES) != 0) {
         sp_log_error("audit log: the stored head does not match the last record: the log is "
                      "damaged");
-        goto done;
+        goto out;
     }
     err = 0;
     log->count = be64_get(k.mv_data) + 1;
     memcpy(log->hash, hash, sizeof hash);
-done:
+out:
     mdb_cursor_close(cur);
     return err;
 }
@@ -357,13 +357,13 @@ int sp_audit_log_read(struct sp_audit_log *log, uint64_t from_seq, uint32_t limi
     be64_put(key, from_seq);
     MDB_val k = {8, key}, v;
     int rc = mdb_txn_begin(log->env, NULL, MDB_RDONLY, &txn), err = 0;
+    size_t total = 0;
     if (rc)
         return mdb_fail(rc, "begin transaction");
     if ((rc = mdb_cursor_open(txn, log->log_dbi, &cur))) {
-        mdb_txn_abort(txn);
-        return mdb_fail(rc, "open cursor");
+        err = mdb_fail(rc, "open cursor");
+        goto out;
     }
-    size_t total = 0;
     rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
     for (uint32_t n = 0; !rc && !err && n < limit; n++) {
         if (n > 0 && total + v.mv_size > max_bytes)
@@ -375,6 +375,7 @@ int sp_audit_log_read(struct sp_audit_log *log, uint64_t from_seq, uint32_t limi
     }
     if (!err && rc && rc != MDB_NOTFOUND)
         err = mdb_fail(rc, "read entries");
+out:
     mdb_cursor_close(cur);
     mdb_txn_abort(txn);
     return err;

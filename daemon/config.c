@@ -691,30 +691,32 @@ int sp_config_parse(const char *text, size_t len, const char *source, struct sp_
 
 int sp_config_load(const char *path, struct sp_config **out, char *diag, size_t diag_cap)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), err = 0;
     struct stat st;
+    char *buf = NULL;
+    size_t len = 0;
+    ssize_t r = 0;
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         int e = fd < 0 ? errno : EINVAL;
         if (diag && diag_cap)
             snprintf(diag, diag_cap, "%s: cannot read: %s", path,
                      fd < 0 ? strerror(e) : "not a regular file");
-        if (fd >= 0)
-            close(fd);
-        return e == ENOENT ? SP_ERR_NOT_FOUND : SP_ERR_IO;
+        err = e == ENOENT ? SP_ERR_NOT_FOUND : SP_ERR_IO;
+        goto out;
     }
     size_t cap = (size_t)st.st_size + 1 > SP_CONFIG_MAX_BYTES + 1 ? SP_CONFIG_MAX_BYTES + 1
                                                                   : (size_t)st.st_size + 1;
-    char *buf = malloc(cap);
-    size_t len = 0;
-    ssize_t r = 0;
+    buf = malloc(cap);
     while (buf && len < cap && (r = read(fd, buf + len, cap - len)) > 0)
         len += (size_t)r;
-    close(fd);
-    int err = !buf ? SP_ERR_NOMEM : r < 0 ? SP_ERR_IO : 0;
+    err = !buf ? SP_ERR_NOMEM : r < 0 ? SP_ERR_IO : 0;
     if (err == SP_ERR_IO && diag && diag_cap)
         snprintf(diag, diag_cap, "%s: cannot read: %s", path, strerror(errno));
     if (!err)
         err = sp_config_parse(buf, len, path, out, diag, diag_cap);
+out:
+    if (fd >= 0)
+        close(fd);
     free(buf);
     return err;
 }

@@ -36,7 +36,7 @@ const char *sp_netproc_exe(void)
 
 int sp_netproc_spawn(int *fd, pid_t *pid)
 {
-    int sv[2];
+    int sv[2] = {-1, -1}, rc = SP_ERR_IO;
     if (!netproc_exe || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
         return SP_ERR_IO;
     /* Built before fork: after it only async-signal-safe calls are made
@@ -44,11 +44,8 @@ int sp_netproc_spawn(int *fd, pid_t *pid)
     char fdarg[] = "3";
     char *argv[] = {"snijpuntd", "--net-child", fdarg, NULL};
     pid_t p = fork();
-    if (p < 0) {
-        close(sv[0]);
-        close(sv[1]);
-        return SP_ERR_IO;
-    }
+    if (p < 0)
+        goto out;
     if (p == 0) {
         (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (dup2(sv[1], SP_NETPROC_FD) < 0)
@@ -59,14 +56,17 @@ int sp_netproc_spawn(int *fd, pid_t *pid)
         execve(netproc_exe, argv, environ);
         _exit(127);
     }
-    close(sv[1]);
-    if (fcntl(sv[0], F_SETFL, O_NONBLOCK) != 0) {
-        close(sv[0]);
-        return SP_ERR_IO;
-    }
+    if (fcntl(sv[0], F_SETFL, O_NONBLOCK) != 0)
+        goto out;
     *fd = sv[0];
+    sv[0] = -1; /* the caller's now */
     *pid = p;
-    return 0;
+    rc = 0;
+out:
+    if (sv[0] >= 0)
+        close(sv[0]);
+    close(sv[1]);
+    return rc;
 }
 
 /* ---- the network process ------------------------------------------------ */
@@ -357,7 +357,7 @@ int sp_netproc_main(int fd)
     c.cfg = calloc(1, sizeof *c.cfg);
     c.curve = sodium_malloc(sizeof *c.curve);
     if (!c.cfg || !c.curve || child_init(&c) != 0)
-        goto cleanup;
+        goto out;
     c.zctx = zmq_ctx_new();
     int rc = c.zctx ? sp_net_new(c.cfg, c.curve, c.zctx, sp_now_ms(), &c.net) : SP_ERR_IO;
     if (rc == 0) {
@@ -373,7 +373,7 @@ int sp_netproc_main(int fd)
         child_loop(&c);
         status = 0;
     }
-cleanup:
+out:
     sp_net_free(&c.net);
     if (c.zctx)
         zmq_ctx_term(c.zctx);

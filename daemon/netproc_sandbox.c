@@ -134,26 +134,26 @@ int sp_netproc_sandbox(void)
         return SP_ERR_IO;
     for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
         if (seccomp_rule_add(f, SCMP_ACT_ALLOW, allowed[i], 0) != 0)
-            goto cleanup;
+            goto out;
     /* No file is ever opened: open and openat fail with EACCES rather than
      * kill, because glibc itself opens /proc/sys/vm/overcommit_memory once,
      * lazily, from free() when a thread's heap shrinks (and copes with a
      * refusal); a kill there would take the links down at random. */
     if (seccomp_rule_add(f, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 0) != 0 ||
         seccomp_rule_add(f, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(open), 0) != 0)
-        goto cleanup;
+        goto out;
     /* a thread, never a process: clone only with CLONE_THREAD; clone3's
      * flags are out of a filter's reach, so it fails and glibc falls back */
     if (seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
                          SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD)) != 0 ||
         seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) != 0)
-        goto cleanup;
+        goto out;
     /* every thread: libzmq's I/O threads, which run the CURVE handshakes and
      * read the peers' bytes, exist already (TSYNC needs seccomp(2), which the
      * systemd unit allows for this) */
     if (seccomp_attr_set(f, SCMP_FLTATR_CTL_TSYNC, 1) == 0 && seccomp_load(f) == 0)
         rc = 0;
-cleanup:
+out:
     seccomp_release(f);
     return rc;
 }

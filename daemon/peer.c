@@ -67,19 +67,19 @@ static int open_router(struct sp_net *p, const struct sp_config *cfg, void *zctx
         zmq_setsockopt(p->router, ZMQ_CURVE_SECRETKEY, p->curve->secret_z85, SP_NET_Z85_CHARS) ||
         zmq_setsockopt(p->router, ZMQ_ZAP_DOMAIN, SP_ZAP_DOMAIN, strlen(SP_ZAP_DOMAIN)) ||
         set_int(p->router, SP_ZMQ_ZAP_ENFORCE_DOMAIN, 1))
-        goto cleanup;
+        goto out;
     p->router_mon =
         monitor(zctx, p->router, p, SIZE_MAX, 0,
                 ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
                     ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
     if (!p->router_mon)
-        goto cleanup;
+        goto out;
     if (zmq_bind(p->router, cfg->listen) != 0) {
         sp_log_error("peers: cannot listen on %s: %s", cfg->listen, zmq_strerror(errno));
-        goto cleanup;
+        goto out;
     }
     rc = 0;
-cleanup:
+out:
     return rc;
 }
 
@@ -106,28 +106,28 @@ static int open_dealer(struct sp_net *p, size_t i)
     l->gen++;
     if (!l->endpoint[0]) { /* a host name the main process could not resolve */
         rc = SP_ERR_CONFIG;
-        goto cleanup;
+        goto out;
     }
     if (common_opts(l->dealer) || set_int(l->dealer, ZMQ_RECONNECT_IVL, SP_PEERS_RECONNECT_MS) ||
         set_int(l->dealer, ZMQ_RECONNECT_IVL_MAX, SP_PEERS_RECONNECT_MAX) ||
         zmq_setsockopt(l->dealer, ZMQ_CURVE_SERVERKEY, l->server_pk, SP_CONFIG_KEY_BYTES) ||
         zmq_setsockopt(l->dealer, ZMQ_CURVE_PUBLICKEY, p->curve->public_z85, SP_NET_Z85_CHARS) ||
         zmq_setsockopt(l->dealer, ZMQ_CURVE_SECRETKEY, p->curve->secret_z85, SP_NET_Z85_CHARS))
-        goto cleanup;
+        goto out;
     l->mon = monitor(p->zctx, l->dealer, p, i, l->gen,
                      ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
                          ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
                          ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
     if (!l->mon)
-        goto cleanup;
+        goto out;
     if (zmq_connect(l->dealer, l->endpoint) != 0) {
         sp_log_error("peers: cannot connect to %s at %s: %s", l->name, l->endpoint,
                      zmq_strerror(errno));
         rc = SP_ERR_CONFIG;
-        goto cleanup;
+        goto out;
     }
     rc = 0;
-cleanup:
+out:
     if (rc != 0)
         close_dealer(l);
     return rc;
@@ -175,7 +175,7 @@ int sp_net_new(const struct sp_config *cfg, const struct sp_net_curve *curve, vo
     p->timer = -1;
     p->links = calloc(cfg->npeers ? cfg->npeers : 1, sizeof(*p->links));
     if (!p->links)
-        goto cleanup;
+        goto out;
     p->nlinks = cfg->npeers;
     p->zctx = zctx;
     p->curve = curve;
@@ -186,22 +186,22 @@ int sp_net_new(const struct sp_config *cfg, const struct sp_net_curve *curve, vo
     p->timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     if (p->timer < 0) {
         rc = SP_ERR_IO;
-        goto cleanup;
+        goto out;
     }
     for (size_t i = 0; i < SP_PEERS_CONNS; i++)
         p->conns[i] = (struct conn){.fd = -1, .dup = -1, .peer = -1};
     /* The ZAP handler must be bound before the listener accepts anyone. */
     if ((rc = open_zap(p, cfg, zctx)) != 0 || (rc = open_router(p, cfg, zctx)) != 0)
-        goto cleanup;
+        goto out;
     for (size_t i = 0; i < p->nlinks; i++) {
         link_set(&p->links[i], &cfg->peers[i], now_ms);
         if ((rc = open_dealer(p, i)) != 0)
-            goto cleanup;
+            goto out;
     }
     p->readmit_at_ms = now_ms + SP_PEERS_READMIT_MS;
     *out = p;
     return 0;
-cleanup:
+out:
     sp_net_free(&p);
     return rc;
 }
@@ -337,18 +337,19 @@ static void link_events(struct sp_net *p, int i, uint64_t now_ms, sp_peers_link_
 static bool recv_dealer(struct sp_net *p, int i, sp_peers_recv_fn fn, void *ctx)
 {
     zmq_msg_t body;
-    zmq_msg_init(&body);
-    if (zmq_msg_recv(&body, p->links[i].dealer, ZMQ_DONTWAIT) < 0) {
-        zmq_msg_close(&body);
-        return false;
-    }
     struct sp_peer_in in = {.peer = i};
+    bool got = false;
+    zmq_msg_init(&body);
+    if (zmq_msg_recv(&body, p->links[i].dealer, ZMQ_DONTWAIT) < 0)
+        goto out;
+    got = true;
     in.data = zmq_msg_data(&body);
     in.len = zmq_msg_size(&body);
     in.extra_frames = zmq_msg_more(&body) && peers_drain(p->links[i].dealer) > 0;
     fn(ctx, &in);
+out:
     zmq_msg_close(&body);
-    return true;
+    return got;
 }
 
 static void flush_queue(struct link *l)
@@ -590,29 +591,33 @@ void sp_net_dispatch(struct sp_net *p, const zmq_pollitem_t *items, size_t n, ui
 
 int sp_net_send(struct sp_net *p, int peer, uint8_t *buf, size_t len)
 {
+    struct link *l = NULL;
+    struct out_msg *m = NULL;
+    int rc = 0;
     if (peer < 0 || (size_t)peer >= p->nlinks) {
-        free(buf);
-        return SP_ERR_INVALID_ARG;
+        rc = SP_ERR_INVALID_ARG;
+        goto out;
     }
-    struct link *l = &p->links[peer];
-    if (!l->qhead && l->dealer && zmq_send(l->dealer, buf, len, ZMQ_DONTWAIT) >= 0) {
-        free(buf);
-        return 0;
-    }
-    struct out_msg *m = malloc(sizeof(*m));
+    l = &p->links[peer];
+    if (!l->qhead && l->dealer && zmq_send(l->dealer, buf, len, ZMQ_DONTWAIT) >= 0)
+        goto out; /* sent: ZeroMQ copied it */
+    m = malloc(sizeof(*m));
     if (!m || l->qbytes + len > SP_PEERS_QUEUE_MAX_BYTES) {
+        rc = m ? SP_ERR_BUSY : SP_ERR_NOMEM;
         free(m);
-        free(buf);
-        return m ? SP_ERR_BUSY : SP_ERR_NOMEM;
+        goto out;
     }
     *m = (struct out_msg){.buf = buf, .len = len};
+    buf = NULL; /* the queue owns it */
     if (l->qtail)
         l->qtail->next = m;
     else
         l->qhead = m;
     l->qtail = m;
     l->qbytes += len;
-    return 0;
+out:
+    free(buf);
+    return rc;
 }
 
 void sp_net_reply(struct sp_net *p, const struct sp_peer_in *in, uint8_t *buf, size_t len)

@@ -234,40 +234,39 @@ size_t peers_drain(void *sock)
 bool peers_recv_router(struct sp_net *p, sp_peers_recv_fn fn, void *ctx)
 {
     zmq_msg_t rid, body;
-    zmq_msg_init(&rid);
-    if (zmq_msg_recv(&rid, p->router, ZMQ_DONTWAIT) < 0) {
-        zmq_msg_close(&rid);
-        return false;
-    }
     struct sp_peer_in in = {.peer = -1, .via_router = true};
+    struct conn *c = NULL;
+    bool got = false;
+    zmq_msg_init(&rid);
+    zmq_msg_init(&body);
+    if (zmq_msg_recv(&rid, p->router, ZMQ_DONTWAIT) < 0)
+        goto out;
+    got = true;
     in.rid_len = zmq_msg_size(&rid) <= SP_PEERS_RID_MAX ? zmq_msg_size(&rid) : 0;
     memcpy(in.rid, zmq_msg_data(&rid), in.rid_len);
-    bool more = zmq_msg_more(&rid);
-    zmq_msg_close(&rid);
-    if (!more) /* a ROUTER always prefixes the routing id; nothing to hand on */
-        return true;
-    zmq_msg_init(&body);
-    if (zmq_msg_recv(&body, p->router, 0) >= 0) {
-        in.peer = user_peer(p, &body);
-        /* A message read late may name a descriptor that a newer connection
-         * has taken since: only the first sender names a connection. */
-        struct conn *c = in.peer >= 0 ? conn_find(p, zmq_msg_get(&body, ZMQ_SRCFD)) : NULL;
-        if (c && c->peer < 0)
-            c->peer = in.peer;
-        if (in.peer >= 0 && p->links[in.peer].barred) {
-            /* admitted at its handshake, revoked since: not heard any more */
-            if (c && c->dup >= 0)
-                (void)shutdown(c->dup, SHUT_RDWR);
-            if (zmq_msg_more(&body))
-                (void)peers_drain(p->router);
-            zmq_msg_close(&body);
-            return true;
-        }
-        in.data = zmq_msg_data(&body);
-        in.len = zmq_msg_size(&body);
-        in.extra_frames = zmq_msg_more(&body) && peers_drain(p->router) > 0;
-        fn(ctx, &in);
+    /* a ROUTER always prefixes the routing id; without more, nothing to hand on */
+    if (!zmq_msg_more(&rid) || zmq_msg_recv(&body, p->router, 0) < 0)
+        goto out;
+    in.peer = user_peer(p, &body);
+    /* A message read late may name a descriptor that a newer connection
+     * has taken since: only the first sender names a connection. */
+    c = in.peer >= 0 ? conn_find(p, zmq_msg_get(&body, ZMQ_SRCFD)) : NULL;
+    if (c && c->peer < 0)
+        c->peer = in.peer;
+    if (in.peer >= 0 && p->links[in.peer].barred) {
+        /* admitted at its handshake, revoked since: not heard any more */
+        if (c && c->dup >= 0)
+            (void)shutdown(c->dup, SHUT_RDWR);
+        if (zmq_msg_more(&body))
+            (void)peers_drain(p->router);
+        goto out;
     }
+    in.data = zmq_msg_data(&body);
+    in.len = zmq_msg_size(&body);
+    in.extra_frames = zmq_msg_more(&body) && peers_drain(p->router) > 0;
+    fn(ctx, &in);
+out:
     zmq_msg_close(&body);
-    return true;
+    zmq_msg_close(&rid);
+    return got;
 }

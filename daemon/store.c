@@ -205,50 +205,59 @@ static int refuse_format(const char *path, uint32_t found)
     return SP_ERR_UNSUPPORTED;
 }
 
+/* One transaction of check_format: reads the version and accepts it
+ * (*done), refuses it, or records or migrates the store one version on. */
+static int format_step(struct sp_store *s, const char *path, bool *done)
+{
+    MDB_txn *txn = NULL;
+    uint32_t v = 0;
+    int err = sp_store_txn_begin(s, 0, &txn), rc;
+    if (err)
+        return err;
+    if ((rc = read_format(txn, s->dbi[SP_DB_META], &v))) {
+        err = sp_store_mdb_err(rc, "read the store format version");
+        goto out;
+    }
+    if (v >= SP_STORE_FORMAT_VERSION) {
+        if (v == SP_STORE_FORMAT_VERSION)
+            s->format = v;
+        else
+            err = refuse_format(path, v);
+        *done = true;
+        goto out;
+    }
+    if (v == 0) { /* before versions were recorded: version 1's layout */
+        if ((rc = stamp_format(txn, s->dbi[SP_DB_META], 1))) {
+            err = sp_store_mdb_err(rc, "stamp the store format version");
+            goto out;
+        }
+        sp_log_info("store: %s recorded as store format version 1", path);
+    } else {
+        err = migrate_from(s, txn, v);
+        if (!err && (rc = stamp_format(txn, s->dbi[SP_DB_META], v + 1)))
+            err = sp_store_mdb_err(rc, "stamp the store format version");
+        if (err) {
+            err = err == SP_ERR_UNSUPPORTED ? refuse_format(path, v) : err;
+            goto out;
+        }
+        sp_log_warn("store: %s migrated from store format version %u to %u", path, v, v + 1);
+    }
+    err = sp_store_txn_commit(txn, "store format version");
+    txn = NULL; /* committed or, on failure, freed by the commit */
+out:
+    mdb_txn_abort(txn);
+    return err;
+}
+
 static int check_format(struct sp_store *s, const char *dir)
 {
     char path[4200];
-    uint32_t v = 0;
+    bool done = false;
+    int err = 0;
     snprintf(path, sizeof path, "%s/%s", dir, SP_STORE_FILE_NAME);
-    for (;;) {
-        MDB_txn *txn = NULL;
-        int err = sp_store_txn_begin(s, 0, &txn);
-        if (err)
-            return err;
-        int rc = read_format(txn, s->dbi[SP_DB_META], &v);
-        if (rc) {
-            mdb_txn_abort(txn);
-            return sp_store_mdb_err(rc, "read the store format version");
-        }
-        if (v == SP_STORE_FORMAT_VERSION) {
-            mdb_txn_abort(txn);
-            s->format = v;
-            return 0;
-        }
-        if (v > SP_STORE_FORMAT_VERSION) {
-            mdb_txn_abort(txn);
-            return refuse_format(path, v);
-        }
-        if (v == 0) { /* before versions were recorded: version 1's layout */
-            rc = stamp_format(txn, s->dbi[SP_DB_META], 1);
-            if (rc) {
-                mdb_txn_abort(txn);
-                return sp_store_mdb_err(rc, "stamp the store format version");
-            }
-            sp_log_info("store: %s recorded as store format version 1", path);
-        } else {
-            err = migrate_from(s, txn, v);
-            if (!err && (rc = stamp_format(txn, s->dbi[SP_DB_META], v + 1)))
-                err = sp_store_mdb_err(rc, "stamp the store format version");
-            if (err) {
-                mdb_txn_abort(txn);
-                return err == SP_ERR_UNSUPPORTED ? refuse_format(path, v) : err;
-            }
-            sp_log_warn("store: %s migrated from store format version %u to %u", path, v, v + 1);
-        }
-        if ((err = sp_store_txn_commit(txn, "store format version")))
-            return err;
-    }
+    while (!err && !done)
+        err = format_step(s, path, &done);
+    return err;
 }
 
 /* Loads that were in progress when the previous process stopped can never
@@ -260,26 +269,27 @@ static int recover_loads(struct sp_store *s)
     int err = sp_store_txn_begin(s, 0, &txn), rc;
     if (err)
         return err;
-    if ((rc = mdb_cursor_open(txn, s->dbi[SP_DB_LOADS], &cur)))
-        goto fail;
     MDB_val k, v, empty = {0, ""};
     size_t n = 0;
+    if ((rc = mdb_cursor_open(txn, s->dbi[SP_DB_LOADS], &cur)))
+        goto out;
     while ((rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST)) == 0) {
         if ((rc = mdb_put(txn, s->dbi[SP_DB_GARBAGE], &k, &empty, 0)) ||
             (rc = mdb_cursor_del(cur, 0)))
-            goto fail;
+            goto out;
         n++;
     }
-    if (rc != MDB_NOTFOUND)
-        goto fail;
+    if (rc == MDB_NOTFOUND)
+        rc = 0;
+out:
     mdb_cursor_close(cur);
+    if (rc) {
+        mdb_txn_abort(txn);
+        return sp_store_mdb_err(rc, "recover loads");
+    }
     if (n)
         sp_log_warn("store: %zu interrupted load(s) discarded; previous versions kept", n);
     return sp_store_txn_commit(txn, "recover loads");
-fail:
-    mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
-    return sp_store_mdb_err(rc, "recover loads");
 }
 
 int sp_store_open(const char *state_dir, uint64_t map_bytes, struct sp_store **out)

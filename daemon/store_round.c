@@ -71,8 +71,8 @@ int sp_store_rounds_foreach(struct sp_store *store, sp_store_round_fn fn, void *
     if (err)
         return err;
     if ((rc = mdb_cursor_open(txn, store->dbi[SP_DB_ROUNDS], &cur))) {
-        mdb_txn_abort(txn);
-        return sp_store_mdb_err(rc, "list rounds");
+        err = sp_store_mdb_err(rc, "list rounds");
+        goto out;
     }
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && !err;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
@@ -83,6 +83,7 @@ int sp_store_rounds_foreach(struct sp_store *store, sp_store_round_fn fn, void *
     }
     if (!err && rc != MDB_NOTFOUND)
         err = sp_store_mdb_err(rc, "list rounds");
+out:
     mdb_cursor_close(cur);
     mdb_txn_abort(txn);
     return err;
@@ -152,24 +153,26 @@ static int row_decode(const MDB_val *v, char bufs[3][SP_STORE_RECORD_ID_MAX + 1]
                       struct sp_result_row *r)
 {
     const uint8_t *p = v->mv_data, *end = p + v->mv_size;
+    int rc = SP_ERR_STORE;
     for (int i = 0; i < 3; i++) {
         if (p >= end || (size_t)(end - p) < 1u + p[0] || p[0] > SP_STORE_RECORD_ID_MAX)
-            goto bad;
+            goto out;
         memcpy(bufs[i], p + 1, p[0]);
         bufs[i][p[0]] = '\0';
         p += 1 + p[0];
     }
     if (end - p != 5)
-        goto bad;
+        goto out;
     r->dataset = bufs[0];
     r->record_id = bufs[1];
     r->partner = bufs[2];
     r->key_types = sp_be32_get(p);
     r->klass = p[4];
-    return 0;
-bad:
-    sp_log_error("store: malformed result row");
-    return SP_ERR_STORE;
+    rc = 0;
+out:
+    if (rc)
+        sp_log_error("store: malformed result row");
+    return rc;
 }
 
 /* Appends rows after the round's existing ones, inside txn; m is updated. */
@@ -280,7 +283,7 @@ static int delete_chunk(struct sp_store *s, const uint8_t *round_id, bool *left)
     if (err)
         return err;
     if ((rc = mdb_cursor_open(txn, s->dbi[SP_DB_RESULTS], &cur)))
-        goto fail;
+        goto out;
     for (;;) {
         k = (MDB_val){sizeof start, start};
         rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
@@ -289,17 +292,18 @@ static int delete_chunk(struct sp_store *s, const uint8_t *round_id, bool *left)
         if (!*left || n == DELETE_CHUNK)
             break;
         if ((rc = mdb_cursor_del(cur, 0)))
-            goto fail;
+            goto out;
         n++;
     }
-    if (rc && rc != MDB_NOTFOUND)
-        goto fail;
+    if (rc == MDB_NOTFOUND)
+        rc = 0;
+out:
     mdb_cursor_close(cur);
+    if (rc) {
+        mdb_txn_abort(txn);
+        return sp_store_mdb_err(rc, "delete results");
+    }
     return sp_store_txn_commit(txn, "delete results");
-fail:
-    mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
-    return sp_store_mdb_err(rc, "delete results");
 }
 
 int sp_store_round_delete_results(struct sp_store *store, const uint8_t round_id[SP_ROUND_ID_BYTES])

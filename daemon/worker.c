@@ -92,15 +92,15 @@ int sp_workers_new(unsigned nthreads, struct sp_workers **out)
     pthread_cond_init(&w->cv, NULL);
     w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (w->efd < 0)
-        goto cleanup;
+        goto out;
     for (unsigned i = 0; i < nthreads; i++) {
         if (pthread_create(&w->threads[i], NULL, worker_main, w) != 0)
-            goto cleanup;
+            goto out;
         w->started++;
     }
     *out = w;
     return 0;
-cleanup:
+out:
     sp_workers_free(&w);
     return rc;
 }

@@ -118,7 +118,7 @@ int sp_zap_new(void *zctx, const struct sp_zap_peer *peers, size_t npeers, struc
     if (npeers) {
         z->peers = calloc(npeers, sizeof(*z->peers));
         if (!z->peers)
-            goto cleanup;
+            goto out;
         memcpy(z->peers, peers, npeers * sizeof(*peers));
     }
     z->npeers = npeers;
@@ -127,17 +127,17 @@ int sp_zap_new(void *zctx, const struct sp_zap_peer *peers, size_t npeers, struc
     rc = SP_ERR_IO;
     z->sock = zmq_socket(zctx, ZMQ_REP);
     if (!z->sock)
-        goto cleanup;
+        goto out;
     int linger = 0;
     if (zmq_setsockopt(z->sock, ZMQ_LINGER, &linger, sizeof(linger)) != 0)
-        goto cleanup;
+        goto out;
     if (zmq_bind(z->sock, SP_ZAP_ENDPOINT) != 0) {
         sp_log_error("zap: cannot bind %s: %s", SP_ZAP_ENDPOINT, zmq_strerror(errno));
-        goto cleanup;
+        goto out;
     }
     *out = z;
     return 0;
-cleanup:
+out:
     sp_zap_free(&z);
     return rc;
 }
