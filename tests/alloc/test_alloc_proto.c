@@ -15,6 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "common/hex.h"
 #include "failalloc.h"
 #include "proto/control.h"
 #include "proto/peer.h"
@@ -50,17 +51,6 @@ static bool all_bytes(const void *p, size_t n, uint8_t b)
     return true;
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Reads a fixture: hex digits, whitespace, '#' comment lines. */
 static void load_fixture(const char *file, struct msg *m)
 {
@@ -78,7 +68,7 @@ static void load_fixture(const char *file, struct msg *m)
             comment = false;
         if (c == '#')
             comment = true;
-        int v = hexval(c);
+        int v = sp_hex_digit((char)c);
         if (comment || v < 0)
             continue;
         if (hi < 0) {

@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "common/hex.h"
+
 #ifndef SP_PROTO_FIXTURES
 #define SP_PROTO_FIXTURES "tests/proto/fixtures"
 #endif
@@ -28,17 +30,6 @@ static char *fx_path(const char *dir, const char *name)
     assert_non_null(p);
     snprintf(p, n, "%s/%s.hex", dir, name);
     return p;
-}
-
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 uint8_t *fx_load(const char *name, size_t *len)
@@ -62,16 +53,16 @@ uint8_t *fx_load(const char *name, size_t *len)
             comment = c != '\n';
             continue;
         }
-        if (hexval(c) < 0)
+        if (sp_hex_digit((char)c) < 0)
             continue;
         if (hi < 0) {
-            hi = hexval(c);
+            hi = sp_hex_digit((char)c);
             continue;
         }
         if (n == cap)
             buf = realloc(buf, cap *= 2);
         assert_non_null(buf);
-        buf[n++] = (uint8_t)(hi << 4 | hexval(c));
+        buf[n++] = (uint8_t)(hi << 4 | sp_hex_digit((char)c));
         hi = -1;
     }
     fclose(f);
@@ -301,7 +292,7 @@ size_t mp_hex(const char *hex, uint8_t *out, size_t cap)
     int hi = -1;
 
     for (; *hex; hex++) {
-        int v = hexval(*hex);
+        int v = sp_hex_digit(*hex);
         if (v < 0)
             continue;
         if (hi < 0) {
