@@ -517,7 +517,8 @@ static int by_bytes(const void *a, const void *b)
 /* Writes header (if any) and the lines of ls sorted bytewise. */
 static int write_sorted(struct lines *ls, const char *header, FILE *out)
 {
-    qsort(ls->v, ls->n, sizeof(*ls->v), by_bytes);
+    if (ls->n > 0) /* qsort of a NULL array is undefined even for 0 elements */
+        qsort(ls->v, ls->n, sizeof(*ls->v), by_bytes);
     if (header != NULL)
         fprintf(out, "%s\n", header);
     for (size_t i = 0; i < ls->n; i++)
