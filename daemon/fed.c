@@ -7,11 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "audit/head.h"
 #include "crypto/group.h"
 #include "daemon/audit_log.h"
+#include "daemon/clock.h"
 #include "daemon/config.h"
 #include "daemon/federation.h"
 #include "daemon/gov.h"
@@ -37,17 +37,7 @@ struct sp_fed {
 
 static struct sp_engine_now now_at(uint64_t mono_ms)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (struct sp_engine_now){mono_ms,
-                                  (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u};
-}
-
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    return (struct sp_engine_now){mono_ms, sp_wall_ms()};
 }
 
 /* The engine's configuration from the node's, which a reload may change
@@ -407,7 +397,7 @@ int sp_fed_new(const struct sp_config *cfg, struct sp_store *store, const struct
     fed->cfg = cfg;
     fed->store = store;
     fed->gov = gov;
-    uint64_t now = mono_ms();
+    uint64_t now = sp_now_ms();
     unsigned nthreads = cfg->worker_threads ? cfg->worker_threads : sp_workers_default_count();
     if ((rc = sp_crypto_init()) != 0 || (rc = sp_workers_new(nthreads, &fed->workers)) != 0 ||
         (rc = sp_peers_new(cfg, id, zctx, now, &fed->peers)) != 0)
@@ -436,7 +426,7 @@ void sp_fed_free(struct sp_fed **fp)
         return;
     struct sp_fed *fed = *fp;
     if (fed->eng)
-        sp_engine_stop(fed->eng, now_at(mono_ms()));
+        sp_engine_stop(fed->eng, now_at(sp_now_ms()));
     /* Stop the workers first: afterwards no job runs, and the engine frees
      * those still queued with their rounds. */
     sp_workers_free(&fed->workers);

@@ -13,6 +13,7 @@
 #include "crypto/identity.h"
 #include "round/audit_events.h"
 #include "daemon/anchor.h"
+#include "daemon/clock.h"
 #include "daemon/audit_log.h"
 #include "daemon/config.h"
 #include "daemon/gov.h"
@@ -385,17 +386,10 @@ static bool refused_at(struct sp_gov *gov, const char *peer, const uint8_t *key,
     return true;
 }
 
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 void sp_gov_refused(struct sp_gov *gov, const char *peer, const uint8_t *key, int code,
                     const char *reason)
 {
-    (void)refused_at(gov, peer, key, 0, code, reason, mono_ms());
+    (void)refused_at(gov, peer, key, 0, code, reason, sp_now_ms());
 }
 
 int sp_gov_admit(struct sp_gov *gov, size_t i, const uint8_t *key, char *why, size_t cap)
@@ -404,7 +398,7 @@ int sp_gov_admit(struct sp_gov *gov, size_t i, const uint8_t *key, char *why, si
     int rc = sp_members_admit(gov->members, i, (int64_t)unix_now(), &serial, why, cap);
     if (rc) {
         const char *name = i < gov->cfg->npeers ? gov->cfg->peers[i].name : NULL;
-        if (refused_at(gov, name, key, serial, rc, why, mono_ms()))
+        if (refused_at(gov, name, key, serial, rc, why, sp_now_ms()))
             sp_log_warn("connection of peer %s refused: %s (recorded; further refusals within "
                         "%d s are counted)",
                         name ? name : "?", why, SP_GOV_REFUSAL_WINDOW_S);

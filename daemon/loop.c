@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
 #include "daemon/config.h"
+#include "daemon/clock.h"
 #include "daemon/control.h"
 #include "daemon/federation.h"
 #include "daemon/gov.h"
@@ -39,13 +39,6 @@ struct sp_loop {
     bool stop;
     const char *stop_reason;
 };
-
-uint64_t sp_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static void handled_signals(sigset_t *set)
 {

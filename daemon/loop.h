@@ -24,9 +24,6 @@ struct sp_loop;
  * inherit the mask, so no signal lands in them. Returns 0 or SP_ERR_IO. */
 SP_NODISCARD int sp_loop_block_signals(void);
 
-/* CLOCK_MONOTONIC in milliseconds. */
-uint64_t sp_now_ms(void);
-
 /* Creates the ZeroMQ context, binds the control socket and starts the
  * federation engine. Borrows cfg, store, id and gov (the node's audit log,
  * membership and policy, gov.h) for the loop's lifetime; cfg is the one

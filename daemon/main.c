@@ -19,6 +19,7 @@
 #include "daemon/config.h"
 #include "daemon/gov.h"
 #include "daemon/log.h"
+#include "daemon/clock.h"
 #include "daemon/loop.h"
 #include "daemon/members.h"
 #include "daemon/netproc.h"

@@ -17,7 +17,7 @@
 
 #include "daemon/config.h"
 #include "daemon/log.h"
-#include "daemon/loop.h"
+#include "daemon/clock.h"
 #include "daemon/net.h"
 #include "daemon/netwire.h"
 #include "proto/peer.h"

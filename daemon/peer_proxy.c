@@ -28,7 +28,7 @@
 #include "crypto/identity.h"
 #include "daemon/config.h"
 #include "daemon/log.h"
-#include "daemon/loop.h"
+#include "daemon/clock.h"
 #include "daemon/net.h"
 #include "daemon/netproc.h"
 #include "daemon/netwire.h"

@@ -1,11 +1,11 @@
 /* The ZAP handler of the peer listener; see zap.h. */
 #include "daemon/zap.h"
+#include "daemon/clock.h"
 
 #include <errno.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <zmq.h>
 
 #include "common/hex.h"
@@ -30,13 +30,6 @@ struct sp_zap {
 #define SP_ZAP_LOG_MAX       10
 #define SP_ZAP_LOG_WINDOW_MS 10000
 #define SP_ZAP_LOG_WHAT      "zap: refused connections from strangers"
-
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 void sp_zap_log_flush(struct sp_zap *z, uint64_t now_ms)
 {
@@ -220,7 +213,7 @@ static void log_refusal(struct sp_zap *z, const struct sp_zap_request *req,
                         const struct sp_zap_decision *d)
 {
     char addr[64] = "?";
-    if (!sp_log_limit_allow(&z->log_limit, mono_ms(), SP_ZAP_LOG_WHAT))
+    if (!sp_log_limit_allow(&z->log_limit, sp_now_ms(), SP_ZAP_LOG_WHAT))
         return;
     if (req->nframes > 3) {
         size_t n = req->len[3] < sizeof(addr) - 1 ? req->len[3] : sizeof(addr) - 1;
