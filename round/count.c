@@ -184,7 +184,8 @@ static int on_final(struct sp_round *r, unsigned from, const struct sp_peer_msg 
     cr.credit = (struct sp_peer_credit){
         .origin = (uint8_t)from, .key_type = f->key_type, .seq = f->seq, .kind = SP_PEER_FINAL};
     if ((rc = sp_eng_send(r, from, &cr)) != 0) {
-        sp_eng_fail(r, rc, true, "cannot send CREDIT to %s", sp_eng_pname(r, from));
+        sp_eng_fail(r, rc, true, "cannot send CREDIT to %s: %s", sp_eng_pname(r, from),
+                    sp_strerror(rc));
         return 0;
     }
     if (!all_finals_in(r))

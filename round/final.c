@@ -316,7 +316,7 @@ static int on_verdict(struct sp_round *r, unsigned from, const struct sp_peer_ms
         .origin = (uint8_t)r->me, .key_type = v->key_type, .seq = v->seq, .kind = SP_PEER_VERDICT};
     int rc = sp_eng_send(r, from, &c);
     if (rc) {
-        sp_eng_fail(r, rc, true, "cannot send CREDIT to the counting node");
+        sp_eng_fail(r, rc, true, "cannot send CREDIT to the counting node: %s", sp_strerror(rc));
         return 0;
     }
     if (r->fin.verdicts_in == r->fin.nfinals && sp_eng_event(r, SP_ROUND_EV_VERDICTS) == 0)

@@ -363,7 +363,8 @@ static int batch_home(struct sp_round *r, unsigned from, const struct sp_peer_ba
     o->home++;
     int rc = send_credit(r, from, b->origin, b->key_type, b->seq, SP_PEER_BATCH);
     if (rc)
-        sp_eng_fail(r, rc, true, "cannot send CREDIT to %s", sp_eng_pname(r, from));
+        sp_eng_fail(r, rc, true, "cannot send CREDIT to %s: %s", sp_eng_pname(r, from),
+                    sp_strerror(rc));
     check_own_complete(r);
     return 0;
 }
