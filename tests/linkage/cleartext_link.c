@@ -48,10 +48,8 @@ static void usage(FILE *out)
 struct args {
     const char *out_dir, *node, *truth, *counts;
     uint32_t types;
-    int today;
+    long long today, min_holders, suppress_below;
     bool threshold;
-    unsigned min_holders;
-    uint64_t suppress_below;
     char *participants[SP_CT_MAX_NODES];
     size_t nparticipants;
 };
@@ -93,7 +91,7 @@ static int write_counts(struct sp_ct *ct, const struct args *a)
     }
     int rc = sp_ct_write_counts(ct, a->types,
                                 a->nparticipants > 0 ? (const char *const *)a->participants : NULL,
-                                a->nparticipants, a->suppress_below, f);
+                                a->nparticipants, (uint64_t)a->suppress_below, f);
     if (rc == SP_ERR_INVALID_ARG)
         fprintf(stderr, "cleartext-link: --participants must name every node once\n");
     if (!std && fclose(f) != 0 && rc == 0)
@@ -103,7 +101,7 @@ static int write_counts(struct sp_ct *ct, const struct args *a)
 
 static int write_all(struct sp_ct *ct, const struct args *a)
 {
-    struct sp_ct_round r = {a->types, a->min_holders, a->threshold ? "*" : NULL};
+    struct sp_ct_round r = {a->types, (unsigned)a->min_holders, a->threshold ? "*" : NULL};
 
     if (a->counts != NULL && write_counts(ct, a) != 0)
         return SP_ERR_IO;
@@ -136,13 +134,16 @@ static int write_all(struct sp_ct *ct, const struct args *a)
     return 0;
 }
 
-/* A whole number in [min, max] or -1. */
-static long long number(const char *s, long long min, long long max)
+/* A whole number in [min, max] into *out: 0, or 2 (a usage error). */
+static int number(const char *s, long long min, long long max, long long *out)
 {
     char *end;
     errno = 0;
     long long v = strtoll(s, &end, 10);
-    return *s != '\0' && *end == '\0' && errno == 0 && v >= min && v <= max ? v : -1;
+    if (*s == '\0' || *end != '\0' || errno != 0 || v < min || v > max)
+        return 2;
+    *out = v;
+    return 0;
 }
 
 /* Splits a comma-separated list of names into a->participants; 0 or -1. */
@@ -159,6 +160,52 @@ static int parse_participants(char *list, struct args *a)
     return 0;
 }
 
+/* An option with one value: 0 when taken, 2 when the value is bad, -1 when o
+ * is no such option. */
+static int value_option(const char *o, char *v, struct args *a)
+{
+    if (strcmp(o, "--out") == 0)
+        a->out_dir = v;
+    else if (strcmp(o, "--node") == 0)
+        a->node = v;
+    else if (strcmp(o, "--truth") == 0)
+        a->truth = v;
+    else if (strcmp(o, "--counts") == 0)
+        a->counts = v;
+    else if (strcmp(o, "--types") == 0)
+        return sp_key_mask_parse(v, &a->types) == 0 ? 0 : 2;
+    else if (strcmp(o, "--participants") == 0)
+        return parse_participants(v, a) == 0 ? 0 : 2;
+    else if (strcmp(o, "--today") == 0)
+        return number(v, 18500101, 99991231, &a->today);
+    else if (strcmp(o, "--min-holders") == 0)
+        return number(v, 1, SP_CT_MAX_NODES, &a->min_holders);
+    else if (strcmp(o, "--suppress-below") == 0)
+        return number(v, 0, INT64_MAX, &a->suppress_below);
+    else if (strcmp(o, "--mode") == 0 && strcmp(v, "partners") == 0)
+        a->threshold = false;
+    else if (strcmp(o, "--mode") == 0 && strcmp(v, "threshold") == 0)
+        a->threshold = true;
+    else if (strcmp(o, "--mode") == 0)
+        return 2;
+    else
+        return -1;
+    return 0;
+}
+
+/* Rows to a directory or to standard output, or only the histogram; not
+ * two things on standard output. Returns 0 or 2. */
+static int check_outputs(const struct args *a, int sources)
+{
+    if (sources == 0 || (a->out_dir != NULL && a->node != NULL))
+        return 2;
+    if (a->out_dir == NULL && a->node == NULL && a->counts == NULL)
+        return 2;
+    if (a->node != NULL && a->counts != NULL && strcmp(a->counts, "-") == 0)
+        return 2;
+    return 0;
+}
+
 /* Reads the options and sources; returns 0, 2 (usage) or 1 (failure). */
 static int parse(int argc, char **argv, struct args *a, struct sp_ct *ct)
 {
@@ -166,64 +213,28 @@ static int parse(int argc, char **argv, struct args *a, struct sp_ct *ct)
 
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
-        int left = argc - i - 1;
+        int left = argc - i - 1, rc;
         if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
             usage(stdout);
             exit(0);
-        } else if (strcmp(o, "--out") == 0 && left >= 1) {
-            a->out_dir = argv[++i];
-        } else if (strcmp(o, "--node") == 0 && left >= 1) {
-            a->node = argv[++i];
-        } else if (strcmp(o, "--truth") == 0 && left >= 1) {
-            a->truth = argv[++i];
-        } else if (strcmp(o, "--types") == 0 && left >= 1) {
-            if (sp_key_mask_parse(argv[++i], &a->types) != 0)
-                return 2;
-        } else if (strcmp(o, "--today") == 0 && left >= 1) {
-            long long v = number(argv[++i], 18500101, 99991231);
-            if (v < 0)
-                return 2;
-            a->today = (int)v;
-        } else if (strcmp(o, "--mode") == 0 && left >= 1) {
-            const char *m = argv[++i];
-            if (strcmp(m, "partners") != 0 && strcmp(m, "threshold") != 0)
-                return 2;
-            a->threshold = strcmp(m, "threshold") == 0;
-        } else if (strcmp(o, "--min-holders") == 0 && left >= 1) {
-            long long v = number(argv[++i], 1, SP_CT_MAX_NODES);
-            if (v < 0)
-                return 2;
-            a->min_holders = (unsigned)v;
-        } else if (strcmp(o, "--counts") == 0 && left >= 1) {
-            a->counts = argv[++i];
-        } else if (strcmp(o, "--participants") == 0 && left >= 1) {
-            if (parse_participants(argv[++i], a) != 0)
-                return 2;
-        } else if (strcmp(o, "--suppress-below") == 0 && left >= 1) {
-            long long v = number(argv[++i], 0, INT64_MAX);
-            if (v < 0)
-                return 2;
-            a->suppress_below = (uint64_t)v;
         } else if (strcmp(o, "--keys") == 0 && left >= 3) {
             if (add_keys_file(ct, argv[i + 1], argv[i + 2], argv[i + 3]) != 0)
                 return 1;
             i += 3, sources++;
         } else if (strcmp(o, "--data") == 0 && left >= 4) {
-            if (sp_q_load(ct, argv[i + 1], argv[i + 2], argv[i + 3], argv[i + 4], a->today) != 0)
+            if (sp_q_load(ct, argv[i + 1], argv[i + 2], argv[i + 3], argv[i + 4], (int)a->today) !=
+                0)
                 return 1;
             i += 4, sources++;
+        } else if (left >= 1 && (rc = value_option(o, argv[i + 1], a)) >= 0) {
+            if (rc != 0)
+                return rc;
+            i++;
         } else {
             return 2;
         }
     }
-    /* rows to a directory or to standard output, or only the histogram */
-    if (sources == 0 || (a->out_dir != NULL && a->node != NULL))
-        return 2;
-    if (a->out_dir == NULL && a->node == NULL && a->counts == NULL)
-        return 2;
-    if (a->node != NULL && a->counts != NULL && strcmp(a->counts, "-") == 0)
-        return 2; /* both on standard output */
-    return 0;
+    return check_outputs(a, sources);
 }
 
 int main(int argc, char **argv)

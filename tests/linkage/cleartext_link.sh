@@ -115,4 +115,10 @@ if "$build/tests/cleartext-link" --node om --counts - "${keys_args[@]}" >/dev/nu
     echo "rows and counts both on standard output were accepted" >&2
     exit 1
 fi
+for bad in "--mode everything" "--min-holders 0" "--suppress-below -1" "--today 2026"; do
+    # shellcheck disable=SC2086 # two words: an option and its value
+    rc=0
+    "$build/tests/cleartext-link" --out "$work/bad" $bad "${keys_args[@]}" >/dev/null 2>&1 || rc=$?
+    [ "$rc" -eq 2 ] || { echo "cleartext-link $bad: exit status $rc, want 2 (usage)" >&2; exit 1; }
+done
 echo "k = 3 within k = 2, threshold = partners' records, $(wc -l < "$work/counts") histogram cells"

@@ -42,16 +42,45 @@ static const struct k keys[] = {
     {"om", "zaken", "o2", SP_KEY_PHON_DOB, SP_CLASS_B, "111222333"},
 };
 
-static struct sp_ct *build(void)
+/* A linker holding the keys ks[0..n). */
+static struct sp_ct *linker_of(const struct k *ks, size_t n)
 {
     struct sp_ct *ct = NULL;
     assert_int_equal(sp_ct_new(&ct), 0);
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-        assert_int_equal(sp_ct_add(ct, keys[i].node, keys[i].dataset, keys[i].record, keys[i].type,
-                                   keys[i].klass, keys[i].value, strlen(keys[i].value)),
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(sp_ct_add(ct, ks[i].node, ks[i].dataset, ks[i].record, ks[i].type,
+                                   ks[i].klass, ks[i].value, strlen(ks[i].value)),
                          0);
+    return ct;
+}
+
+static struct sp_ct *build(void)
+{
+    struct sp_ct *ct = linker_of(keys, sizeof(keys) / sizeof(keys[0]));
     assert_int_equal(sp_ct_add_record(ct, "om", "zaken", "o3"), 0);
     return ct;
+}
+
+/* What a writer wrote, collected in memory. */
+struct mem {
+    char *buf;
+    size_t len;
+    FILE *f;
+};
+
+static FILE *mem_open(struct mem *m)
+{
+    m->buf = NULL;
+    m->len = 0;
+    m->f = open_memstream(&m->buf, &m->len);
+    assert_non_null(m->f);
+    return m->f;
+}
+
+static char *mem_text(struct mem *m)
+{
+    fclose(m->f);
+    return m->buf;
 }
 
 /* node's results in a round of the key types in mask, k holders, partners
@@ -60,13 +89,9 @@ static char *round_results(struct sp_ct *ct, const char *node, uint32_t mask, un
                            const char *any)
 {
     struct sp_ct_round r = {mask, k, any};
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    assert_non_null(f);
-    assert_int_equal(sp_ct_write_results(ct, node, &r, f), 0);
-    fclose(f);
-    return buf;
+    struct mem m;
+    assert_int_equal(sp_ct_write_results(ct, node, &r, mem_open(&m)), 0);
+    return mem_text(&m);
 }
 
 static char *results(struct sp_ct *ct, const char *node, uint32_t mask)
@@ -77,13 +102,9 @@ static char *results(struct sp_ct *ct, const char *node, uint32_t mask)
 static char *counts(struct sp_ct *ct, uint32_t mask, const char *const *parts, size_t n,
                     uint64_t suppress)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    assert_non_null(f);
-    assert_int_equal(sp_ct_write_counts(ct, mask, parts, n, suppress, f), 0);
-    fclose(f);
-    return buf;
+    struct mem m;
+    assert_int_equal(sp_ct_write_counts(ct, mask, parts, n, suppress, mem_open(&m)), 0);
+    return mem_text(&m);
 }
 
 static void test_results_csv(void **state)
@@ -140,13 +161,7 @@ static struct sp_ct *build_k(void)
         {"c", "personen", "c1", SP_KEY_BSN, SP_CLASS_A, "111"},
         {"c", "personen", "c1", SP_KEY_ADDRESS, SP_CLASS_A, "3511AB|1"},
     };
-    struct sp_ct *ct = NULL;
-    assert_int_equal(sp_ct_new(&ct), 0);
-    for (size_t i = 0; i < sizeof(k3) / sizeof(k3[0]); i++)
-        assert_int_equal(sp_ct_add(ct, k3[i].node, k3[i].dataset, k3[i].record, k3[i].type,
-                                   k3[i].klass, k3[i].value, strlen(k3[i].value)),
-                         0);
-    return ct;
+    return linker_of(k3, sizeof(k3) / sizeof(k3[0]));
 }
 
 static void test_round_k_and_threshold(void **state)
