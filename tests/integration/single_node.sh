@@ -38,6 +38,11 @@ pub=$("$SP" init --dir "$N" --node gemeente-a --listen "tcp://127.0.0.1:$port" 2
 "$SP" init --dir "$N" --node gemeente-a --listen "tcp://127.0.0.1:$port" 2>/dev/null &&
     fail "init overwrote an existing node"
 "$SPD" --config "$CONF" --check >/dev/null || fail "--check refused the config init wrote"
+# an explicit path (here the control socket) goes into the configuration as given
+"$SP" init --dir "$T/n2" --node gemeente-b --listen "tcp://127.0.0.1:$port" \
+    --control-socket "$T/n2.sock" >/dev/null 2>&1 || fail "init --control-socket"
+grep -qx "control_socket *= *$T/n2.sock" "$T/n2/snijpuntd.conf" ||
+    fail "init --control-socket wrote: $(grep control_socket "$T/n2/snijpuntd.conf")"
 
 # --- configuration and key file checks ---------------------------------
 cp "$CONF" "$T/bad.conf"

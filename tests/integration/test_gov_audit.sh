@@ -70,6 +70,16 @@ want=$(sha256sum <(sed -n '/BEGIN SNIJPUNT PROPOSAL-----/,/END SNIJPUNT PROPOSAL
 "$SP" audit crosscheck --ca "$CA/ca.crt" --cert-dir "$CERTS" "$T"/a.jsonl "$T"/b.jsonl "$T"/c.jsonl \
     >"$T/cc.out" 2>&1 || fail "crosscheck: $(cat "$T/cc.out")"
 grep -q "^ok: 3 exports agree" "$T/cc.out" || fail "crosscheck: $(cat "$T/cc.out")"
+# The export on standard output is the same log; one changed number in a's
+# round_result makes the crosscheck fail (as test_local_federation_modes.sh
+# checks on five nodes, which the sanitizer pass leaves out).
+sp a audit export >"$T/a-stdout.jsonl" 2>/dev/null || fail "audit export to standard output"
+"$SP" audit verify "$T/a-stdout.jsonl" --cert "$CERTS/a.crt" --ca "$CA/ca.crt" >"$T/vs.out" 2>&1 ||
+    fail "verify of the export on standard output: $(cat "$T/vs.out")"
+sed -E '/"type":"round_result"/s/"records_matched":/"records_matched":1/' "$T/a.jsonl" >"$T/a-rm.jsonl"
+cmp -s "$T/a.jsonl" "$T/a-rm.jsonl" && fail "a's export has no round_result to change"
+"$SP" audit crosscheck --ca "$CA/ca.crt" --cert-dir "$CERTS" "$T"/a-rm.jsonl "$T"/b.jsonl "$T"/c.jsonl \
+    >"$T/cc-rm.out" 2>&1 && fail "crosscheck accepted a changed round_result: $(cat "$T/cc-rm.out")"
 "$SP" audit show "$T"/a.jsonl "$T"/b.jsonl "$T"/c.jsonl --round "$id" --ca "$CA/ca.crt" \
     --cert-dir "$CERTS" >"$T/story.out" 2>&1 || fail "audit show: $(cat "$T/story.out")"
 grep -q "J. de Vries" "$T/story.out" || fail "the story does not name the coordinator"

@@ -6,7 +6,8 @@
 # of another round is refused; the other node, which did not initiate the
 # round, refuses (no counts there) and writes nothing; a round kept "until
 # read once" is refused without --consume (and its counts are still there
-# afterwards), and with --consume the page is written.
+# afterwards), and with --consume the page is written; the pages of a counts
+# and a threshold round.
 set -euo pipefail
 T=$(mktemp -d "${TMPDIR:-/tmp}/sp-tools-report.XXXXXX")
 . "$(dirname "$0")/../integration/gov_lib.sh"
@@ -72,6 +73,29 @@ grep -q "run again with --consume" "$T/r3.err" || fail "no reason: $(cat "$T/r3.
 sp a report --round "$id3" --out "$T/r3.html" --consume 2>"$T/r3.err" ||
     fail "report --consume: $(cat "$T/r3.err")"
 grep -q 'until read once' "$T/r3.html" || fail "the page does not say the results are kept until read once"
+
+# Counts and threshold rounds, every cell shown (counts_suppress_below = 0,
+# in force at SIGHUP): the counts page has no subjects but a chart per key
+# type, and each page says what its mode discloses (the five-node rounds of
+# test_local_federation_modes.sh do the same in the normal build only).
+for n in a b; do
+    sed -i 's/^counts_suppress_below = .*/counts_suppress_below = 0/' "$T/$n/snijpuntd.conf"
+    kill -HUP "${PIDS[$n]}"
+done
+for _ in $(seq 100); do
+    grep -q "counts_suppress_below" "$T/a/d.log" && grep -q "counts_suppress_below" "$T/b/d.log" && break
+    sleep 0.1
+done
+gov_proposal "$T/p4.prop" coord --participant a --participant b --counter b --mode counts
+id4=$(submit "$T/p4.prop")
+sp a report --round "$id4" --out "$T/r4.html" 2>"$T/r4.err" || fail "report of a counts round: $(cat "$T/r4.err")"
+grep -q "no partner learns anything per record" "$T/r4.html" || fail "the counts page does not say what the mode discloses"
+grep -q 'data-key-type="bsn"' "$T/r4.html" || fail "the counts page has no cells of key type bsn"
+gov_proposal "$T/p5.prop" coord --participant a --participant b --counter b --mode threshold
+id5=$(submit "$T/p5.prop")
+sp a report --round "$id5" --out "$T/r5.html" 2>"$T/r5.err" || fail "report of a threshold round: $(cat "$T/r5.err")"
+grep -q "which of its own records at least k partners" "$T/r5.html" ||
+    fail "the threshold page does not say what the mode discloses"
 
 for n in a b; do fed_stop "$n"; done
 echo "all checks passed"
