@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue 4, "Done when": counts, threshold and partners modes each reveal what
-# protocol.md says and nothing more. Generated data (snijpunt-gen, 3000
+# protocol.md says and nothing more. Generated data (snijpunt-gen, 1000
 # persons), five nodes through tools/local-federation, one round per mode;
 # then inspects what each node stored, printed and logged:
 #   partners   each node's results equal the cleartext linkage (k = 2), and a
@@ -31,7 +31,7 @@ fail() {
 lf() { SP_BUILD_DIR=$build "$src/tools/local-federation" "$@"; }
 header=dataset,record_id,entity,partner,key_types,class
 
-"$build/snijpunt-gen" --out "$work/data" --persons 3000 --seed 4 --quiet
+"$build/snijpunt-gen" --out "$work/data" --persons 1000 --seed 4 --quiet
 nodes=()
 for d in "$work/data"/*/; do nodes+=("$(basename "$d")"); done
 [ "${#nodes[@]}" -eq 5 ] || fail "expected 5 node folders, found ${#nodes[@]}"
