@@ -1,56 +1,101 @@
 #!/usr/bin/env bash
-# Runs every libFuzzer harness of a fuzz build for a short while.
-#   fuzz/run-short.sh BUILD_DIR SECONDS
-# BUILD_DIR was configured with -DCMAKE_C_COMPILER=clang -DSP_FUZZ=ON and
-# built; its harnesses are BUILD_DIR/fuzz/fuzz_*. Each runs for SECONDS,
-# seeded from a temporary copy of fuzz/corpus/<name>/ (fuzz_peer ->
-# corpus/peer) so that the repository stays clean; new inputs and crash
-# artifacts go to the temporary directory. Fails when any harness finds a
-# crash, a leak or a timeout, or when no harness was built.
+# Runs every libFuzzer harness of a fuzz build: first the whole corpus, then
+# a short random exploration.
+#   fuzz/run-short.sh BUILD_DIR SECONDS [JOBS]
+# BUILD_DIR was configured with -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# -DSP_FUZZ=ON and built; its harnesses are BUILD_DIR/fuzz/fuzz_*. Each works
+# on a temporary copy of fuzz/corpus/<name>/ (fuzz_peer -> corpus/peer), so
+# that the repository stays clean; new inputs and crash artifacts go to the
+# temporary directory.
+#  1. Replay (the regression part): every input of every corpus is run once
+#     (-runs=0), one harness after the other; it takes a second or two.
+#  2. Exploration: each harness mutates its corpus for SECONDS (0: none),
+#     JOBS harnesses at a time (default: the number of cores).
+# Fails when any input crashes, leaks or times out, or when no harness was
+# built; the failing harness's log and artifacts are kept and named.
 set -euo pipefail
 
-if [ $# -ne 2 ]; then
-    echo "usage: $0 BUILD_DIR SECONDS" >&2
+if [ $# -lt 2 ] || [ $# -gt 3 ]; then
+    echo "usage: $0 BUILD_DIR SECONDS [JOBS]" >&2
     exit 2
 fi
 build=$1
 seconds=$2
+jobs=${3:-$(nproc 2>/dev/null || echo 1)}
 here=$(cd "$(dirname "$0")" && pwd)
-case $seconds in
-'' | *[!0-9]*) echo "SECONDS must be a whole number" >&2; exit 2 ;;
-esac
+for n in "$seconds" "$jobs"; do
+    case $n in
+    '' | *[!0-9]*) echo "SECONDS and JOBS must be whole numbers" >&2; exit 2 ;;
+    esac
+done
+[ "$jobs" -ge 1 ] || jobs=1
 
 shopt -s nullglob
-harnesses=("$build"/fuzz/fuzz_*)
+harnesses=()
+for h in "$build"/fuzz/fuzz_*; do [ -x "$h" ] && harnesses+=("$h"); done
 if [ ${#harnesses[@]} -eq 0 ]; then
     echo "no harnesses in $build/fuzz (configure with -DSP_FUZZ=ON and build)" >&2
     exit 1
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/snijpunt-fuzz.XXXXXX")
+# -rss_limit_mb bounds memory per input; -timeout flags inputs that hang.
+opts=(-max_len=1048576 -timeout=20 -rss_limit_mb=2048 -print_final_stats=1)
+
+# run HARNESS PHASE ARGS...: one libFuzzer run on the harness's corpus copy;
+# its log is $work/<short>/<phase>.log.
+run() {
+    local h=$1 phase=$2 short
+    shift 2
+    short=$(basename "$h")
+    short=${short#fuzz_}
+    "$h" "${opts[@]}" "$@" -artifact_prefix="$work/$short/artifacts/" "$work/$short/corpus" \
+        >"$work/$short/$phase.log" 2>&1
+}
+
 failed=()
 for h in "${harnesses[@]}"; do
-    [ -x "$h" ] || continue
     name=$(basename "$h")
     short=${name#fuzz_}
-    corpus="$work/$short/corpus"
-    artifacts="$work/$short/artifacts"
-    mkdir -p "$corpus" "$artifacts"
+    mkdir -p "$work/$short/corpus" "$work/$short/artifacts"
     if [ -d "$here/corpus/$short" ]; then
-        cp -R "$here/corpus/$short/." "$corpus/"
+        cp -R "$here/corpus/$short/." "$work/$short/corpus/"
     fi
-    echo "== $name: ${seconds}s, $(find "$corpus" -type f | wc -l) seed inputs"
-    # -rss_limit_mb bounds memory per input; -timeout flags inputs that hang.
-    if "$h" -max_total_time="$seconds" -max_len=1048576 -timeout=20 -rss_limit_mb=2048 \
-        -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" \
-        >"$work/$short/log" 2>&1; then
-        grep -E '^stat::number_of_executed_units|^Done' "$work/$short/log" || true
+    n=$(find "$work/$short/corpus" -type f | wc -l)
+    if run "$h" replay -runs=0; then
+        echo "== $name: replayed $n corpus inputs"
     else
-        echo "!! $name FAILED; log and artifacts in $work/$short" >&2
-        tail -n 30 "$work/$short/log" >&2
+        echo "!! $name: an input of its corpus FAILED; log and artifacts in $work/$short" >&2
+        tail -n 30 "$work/$short/replay.log" >&2
         failed+=("$name")
     fi
 done
+
+if [ "$seconds" -gt 0 ] && [ ${#failed[@]} -eq 0 ]; then
+    echo "== exploring: ${seconds}s per harness, $jobs at a time"
+    declare -A pid_of
+    running=0
+    for h in "${harnesses[@]}"; do
+        if [ "$running" -ge "$jobs" ]; then
+            wait -n || true
+            running=$((running - 1))
+        fi
+        run "$h" explore -max_total_time="$seconds" &
+        pid_of[$h]=$!
+        running=$((running + 1))
+    done
+    for h in "${harnesses[@]}"; do
+        name=$(basename "$h")
+        short=${name#fuzz_}
+        if wait "${pid_of[$h]}"; then
+            echo "== $name: $(sed -nE 's/^stat::number_of_executed_units: *//p' "$work/$short/explore.log") executions"
+        else
+            echo "!! $name FAILED while exploring; log and artifacts in $work/$short" >&2
+            tail -n 30 "$work/$short/explore.log" >&2
+            failed+=("$name")
+        fi
+    done
+fi
 
 if [ ${#failed[@]} -ne 0 ]; then
     echo "failed: ${failed[*]} (kept $work)" >&2
