@@ -66,10 +66,13 @@ enum sp_ctl_op {
     SP_CTL_AUDIT_HEAD = 12,   /* the node's signed audit-log head */
     SP_CTL_ROUND_SUBMIT = 13, /* start a round from a coordinator-signed proposal */
     SP_CTL_SUBJECTS = 14,     /* a round's subject counts (what the coordinator sees) */
-    SP_CTL_BACKUP = 15        /* a compacted hot copy of the store, written by the daemon */
+    SP_CTL_BACKUP = 15,       /* a compacted hot copy of the store, written by the daemon */
+    SP_CTL_CASE_ASK = 16,     /* ask a case question: signed proposal + case list */
+    SP_CTL_CASE_STATUS = 17,  /* this node's epoch and the partners' filters it holds */
+    SP_CTL_CASE_EPOCH = 18    /* begin a new epoch now (new key, own outputs, filters) */
 };
 #define SP_CTL_OP_MIN 1
-#define SP_CTL_OP_MAX 15
+#define SP_CTL_OP_MAX 18
 
 /* ---- requests ---- */
 
@@ -119,6 +122,25 @@ struct sp_ctl_backup_req {
     bool force;
 };
 
+/* CASE_ASK: a coordinator-signed proposal in mode case (as ROUND_SUBMIT)
+ * and the case list, read by the daemon through the mapping like a dataset
+ * (the list never leaves the node in the clear). The answer is the round's
+ * results (RESULTS): one row per case subject and partner that knows it,
+ * and a row with an empty partner and key_types 0 for a subject no partner
+ * knows. */
+struct sp_ctl_case_ask {
+    struct sp_peer_propose propose;
+    const char *mapping; /* mapping file text, 1..SP_CTL_MAPPING_MAX_BYTES */
+    size_t mapping_len;
+    const uint8_t *data; /* the case list (CSV), 1..SP_CTL_CHUNK_MAX_BYTES */
+    size_t data_len;
+};
+
+/* CASE_EPOCH: rotate (begin a new epoch now) or only report. */
+struct sp_ctl_case_epoch_req {
+    bool rotate;
+};
+
 /* A control request. Set `op` and the member of that name (STATUS,
  * DATASETS and AUDIT_HEAD have none). ROUND_START uses struct sp_proposal
  * without round_id and created_at (not on the wire; zero after decode; the
@@ -141,6 +163,9 @@ struct sp_ctl_request {
         struct sp_ctl_audit_req audit_export;
         struct sp_peer_propose round_submit;
         struct sp_ctl_backup_req backup;
+        struct sp_ctl_case_ask case_ask;
+        struct sp_ctl_case_epoch_req case_epoch;
+        /* CASE_STATUS has no fields */
     };
 };
 
@@ -316,6 +341,32 @@ struct sp_ctl_backup_reply {
     uint64_t bytes;
 };
 
+/* CASE_STATUS and CASE_EPOCH: this node's own epoch, as an answering node. */
+struct sp_ctl_case_own {
+    uint32_t epoch;                     /* 0: none yet */
+    uint64_t version;                   /* filter version within the epoch (1 after set-up) */
+    uint64_t started_at;                /* Unix seconds the epoch began */
+    bool ready;                         /* own outputs complete (set-up and last delta done) */
+    uint64_t pending;                   /* values still to compute (set-up or a delta) */
+    uint64_t values[SP_KEY_TYPE_COUNT]; /* own outputs per key type */
+};
+
+/* One partner's filter as this node holds it (an asking node). */
+struct sp_ctl_case_filter_info {
+    char peer[SP_PROTO_NAME_MAX + 1];
+    uint32_t epoch; /* 0: none held */
+    uint64_t version;
+    uint64_t values;                  /* fingerprints held, all key types */
+    uint64_t synced_at;               /* Unix seconds of the last complete transfer; 0: never */
+    char state[SP_CTL_STATE_MAX + 1]; /* "current", "syncing", "refused", "none" */
+};
+
+struct sp_ctl_case_status_reply {
+    struct sp_ctl_case_own own;
+    const struct sp_ctl_case_filter_info *filters;
+    uint32_t nfilters; /* 0..SP_CTL_MAX_PEERS */
+};
+
 /* A control reply. status 0: the member named after op is valid (LOAD_BEGIN:
  * load_id; ROUND_START and ROUND_SUBMIT: round_id; ROUND_CANCEL: nothing;
  * AUDIT_EXPORT: audit; AUDIT_HEAD: audit_head). status < 0: only
@@ -339,6 +390,9 @@ struct sp_ctl_reply {
         struct sp_ctl_audit_reply audit;
         struct sp_ctl_audit_head audit_head;
         struct sp_ctl_backup_reply backup;
+        /* CASE_ASK: round_id (the question's); CASE_EPOCH: case_status with
+         * nfilters 0 */
+        struct sp_ctl_case_status_reply case_status;
     };
     void *owned_; /* private: storage allocated by sp_ctl_reply_decode */
 };
@@ -355,7 +409,7 @@ SP_NODISCARD int sp_ctl_request_encode_alloc(const struct sp_ctl_request *req, u
 /* Decodes a request; pointers into buf as described at the top. *out is
  * written only on success. Returns 0 or SP_ERR_PROTO_TRUNCATED, _OVERSIZED
  * (len > SP_CTL_MSG_MAX_BYTES or a field beyond its limit), _TYPE, _VERSION,
- * _UNKNOWN_MSG (op not 1..15), _MALFORMED (element count, non-canonical),
+ * _UNKNOWN_MSG (op not 1..18), _MALFORMED (element count, non-canonical),
  * _FIELD (value out of range), _TRAILING. */
 SP_NODISCARD int sp_ctl_request_decode(const uint8_t *buf, size_t len, struct sp_ctl_request *out);
 

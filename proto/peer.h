@@ -37,22 +37,30 @@
 #define SP_PEER_CREDIT_WINDOW      8    /* unacknowledged messages per stream */
 
 enum sp_peer_type {
-    SP_PEER_PROPOSE = 1,  /* initiator -> every participant */
-    SP_PEER_ACCEPT = 2,   /* participant -> initiator */
-    SP_PEER_REFUSE = 3,   /* participant -> initiator */
-    SP_PEER_START = 4,    /* initiator -> every participant */
-    SP_PEER_BATCH = 5,    /* ring: node i -> node i+1 */
-    SP_PEER_CREDIT = 6,   /* receiver of BATCH/FINAL/VERDICT -> its sender */
-    SP_PEER_FINAL = 7,    /* node -> counting node */
-    SP_PEER_VERDICT = 8,  /* counting node -> node */
-    SP_PEER_COUNTS = 9,   /* counting node -> initiator */
-    SP_PEER_ABORT = 10,   /* anyone -> all participants */
-    SP_PEER_DONE = 11,    /* node -> initiator */
-    SP_PEER_ERROR = 12,   /* receiver -> sender of a refused message */
-    SP_PEER_LOG_HEAD = 13 /* every node -> every participant, end of round */
+    SP_PEER_PROPOSE = 1,   /* initiator -> every participant */
+    SP_PEER_ACCEPT = 2,    /* participant -> initiator */
+    SP_PEER_REFUSE = 3,    /* participant -> initiator */
+    SP_PEER_START = 4,     /* initiator -> every participant */
+    SP_PEER_BATCH = 5,     /* ring: node i -> node i+1 */
+    SP_PEER_CREDIT = 6,    /* receiver of BATCH/FINAL/VERDICT -> its sender */
+    SP_PEER_FINAL = 7,     /* node -> counting node */
+    SP_PEER_VERDICT = 8,   /* counting node -> node */
+    SP_PEER_COUNTS = 9,    /* counting node -> initiator */
+    SP_PEER_ABORT = 10,    /* anyone -> all participants */
+    SP_PEER_DONE = 11,     /* node -> initiator */
+    SP_PEER_ERROR = 12,    /* receiver -> sender of a refused message */
+    SP_PEER_LOG_HEAD = 13, /* every node -> every participant, end of round */
+    /* Case questions (docs/case-questions.md): a question is a round in mode
+     * case between the asking node and each partner; filters travel outside
+     * rounds (round_id is then the asker's request id). */
+    SP_PEER_CASE_ASK = 14,    /* asker -> partner: signed proposal + blinded values */
+    SP_PEER_CASE_ANSWER = 15, /* partner -> asker: the values under its epoch key */
+    SP_PEER_CASE_TELL = 16,   /* asker -> partner: fingerprints found there (tell holders) */
+    SP_PEER_FILTER_REQ = 17,  /* asker -> partner: send your filter, I have this version */
+    SP_PEER_FILTER = 18       /* partner -> asker: a whole filter or a delta, in parts */
 };
 #define SP_PEER_TYPE_MIN 1
-#define SP_PEER_TYPE_MAX 13
+#define SP_PEER_TYPE_MAX 18
 
 /* PROPOSE: the coordinator-signed proposal. Pointers into the decoded input. */
 struct sp_peer_propose {
@@ -167,6 +175,87 @@ struct sp_peer_log_head {
     uint8_t signature[SP_PEER_SIGNATURE_BYTES];
 };
 
+/* ---- case questions ---------------------------------------------------- */
+
+/* Most values in one question, all key types together (a partner's policy
+ * sets its own, smaller, max_case_size). */
+#define SP_PEER_CASE_MAX_VALUES 4096
+/* Most fingerprints (added + removed) in one FILTER message: 8 bytes each,
+ * 1.6 MB, under SP_PEER_MSG_MAX_BYTES with room for the header. */
+#define SP_PEER_FILTER_MAX_ENTRIES 200000
+
+/* One key type's values of a question (CASE_ASK: blinded H(s)^r; CASE_ANSWER:
+ * the same values under the partner's epoch key, in the order asked). */
+struct sp_peer_case_group {
+    uint8_t key_type;        /* 1..SP_KEY_TYPE_MAX */
+    const uint8_t *elements; /* nelements * 32 bytes; NULL when 0 */
+    uint32_t nelements;      /* 1..SP_PEER_CASE_MAX_VALUES */
+};
+
+/* CASE_ASK: the coordinator-signed proposal (mode case) and the blinded case
+ * values, groups strictly increasing by key_type, at most
+ * SP_PEER_CASE_MAX_VALUES elements in all (checked). round_id is the
+ * proposal's. */
+struct sp_peer_case_ask {
+    struct sp_peer_propose propose;
+    uint32_t ngroups; /* 1..SP_KEY_TYPE_MAX */
+    struct sp_peer_case_group groups[SP_KEY_TYPE_MAX];
+};
+
+/* CASE_ANSWER: the partner's epoch and the version of its filter that the
+ * answer goes with (the asker brings its copy to at least that version
+ * before it looks the values up); groups as asked. */
+struct sp_peer_case_answer {
+    uint32_t epoch;   /* >= 1 */
+    uint64_t version; /* >= 1 */
+    uint32_t ngroups; /* 1..SP_KEY_TYPE_MAX */
+    struct sp_peer_case_group groups[SP_KEY_TYPE_MAX];
+};
+
+/* One key type's fingerprints (CASE_TELL). */
+struct sp_peer_fp_group {
+    uint8_t key_type;   /* 1..SP_KEY_TYPE_MAX */
+    const uint64_t *fp; /* after decode: storage the message owns */
+    uint32_t nfp;       /* 1..SP_PEER_CASE_MAX_VALUES */
+};
+
+/* CASE_TELL: the fingerprints of the partner's epoch that the asker found
+ * (only when the proposal says tell_holders); groups strictly increasing by
+ * key_type, 0..SP_PEER_CASE_MAX_VALUES fingerprints in all. An empty TELL
+ * says "none of yours". */
+struct sp_peer_case_tell {
+    uint32_t epoch;
+    uint32_t ngroups; /* 0..SP_KEY_TYPE_MAX */
+    struct sp_peer_fp_group groups[SP_KEY_TYPE_MAX];
+};
+
+/* FILTER_REQ: the asker holds the partner's filter at (epoch, version);
+ * version 0: it holds nothing (send the whole filter). */
+struct sp_peer_filter_req {
+    uint32_t epoch;
+    uint64_t version;
+};
+
+/* FILTER: part `seq` of the partner's filter of one key type at (epoch,
+ * version): the whole filter when base_version is 0 (added holds its
+ * fingerprints, removed is empty), else the change from base_version.
+ * Parts go out in (key_type, seq) order; `complete` marks the last part of
+ * the last key type: only then does the asker apply what it received. A
+ * key type without values sends nothing. After decode, added and removed
+ * point into storage the message owns (little-endian u64 on the wire). */
+struct sp_peer_filter {
+    uint32_t epoch;        /* >= 1 */
+    uint64_t version;      /* >= 1 */
+    uint64_t base_version; /* 0 (whole) or 1..version-1 (delta) */
+    uint8_t key_type;      /* 0 (only in a part with nothing, to carry complete) or 1..16 */
+    uint32_t seq;          /* part number across the whole transfer, from 0 */
+    bool complete;
+    const uint64_t *added;
+    uint32_t nadded;
+    const uint64_t *removed;
+    uint32_t nremoved; /* nadded + nremoved <= SP_PEER_FILTER_MAX_ENTRIES */
+};
+
 /* A peer message. Set `type` and the member of that name; START has none. */
 struct sp_peer_msg {
     uint8_t type; /* enum sp_peer_type */
@@ -184,6 +273,11 @@ struct sp_peer_msg {
         struct sp_peer_done done;
         struct sp_peer_reason error;
         struct sp_peer_log_head log_head;
+        struct sp_peer_case_ask case_ask;
+        struct sp_peer_case_answer case_answer;
+        struct sp_peer_case_tell case_tell;
+        struct sp_peer_filter_req filter_req;
+        struct sp_peer_filter filter;
     };
     void *owned_; /* private: storage allocated by sp_peer_decode */
 };
@@ -211,7 +305,7 @@ SP_NODISCARD int sp_peer_encode_alloc(const struct sp_peer_msg *m, uint8_t **out
  *                          longer than its field's limit;
  * SP_ERR_PROTO_TYPE        an element has the wrong msgpack type;
  * SP_ERR_PROTO_VERSION     the version is not 1;
- * SP_ERR_PROTO_UNKNOWN_MSG the type is not 1..13;
+ * SP_ERR_PROTO_UNKNOWN_MSG the type is not 1..18;
  * SP_ERR_PROTO_MALFORMED   wrong element count for the type, non-canonical
  *                          msgpack, or a reserved byte;
  * SP_ERR_PROTO_FIELD       a value out of range (see README);

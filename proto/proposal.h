@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
+#include "common/keytype.h"
 #include "common/roundid.h"
 
 /* The only protocol version; first element of every frame and proposal. */
@@ -46,7 +47,14 @@ enum sp_proposal_mode {
     SP_PROPOSAL_MODE_COUNTS = 1,    /* coordinator gets the incidence histogram only */
     SP_PROPOSAL_MODE_THRESHOLD = 2, /* a node learns which own records >= k nodes hold */
     SP_PROPOSAL_MODE_PARTNERS = 3,  /* ... and which other nodes hold them */
+    /* A case question (docs/case-questions.md): the asking node (participant
+     * `counter`) learns, per case subject and partner, whether the partner
+     * holds it; nobody else learns anything but the question's size. */
+    SP_PROPOSAL_MODE_CASE = 4,
 };
+/* Most values a case proposal may declare, all key types together
+ * (== SP_PEER_CASE_MAX_VALUES). */
+#define SP_PROPOSAL_CASE_MAX_VALUES 4096
 
 /* One participating node. Its index in sp_proposal.participants is its
  * participant index: ring position and holder-mask bit (1u << index). */
@@ -68,12 +76,20 @@ struct sp_proposal {
     struct sp_proposal_participant participants[SP_PROTO_MAX_PARTICIPANTS];
     uint8_t min_holders;     /* k: 1..nparticipants */
     uint8_t mode;            /* enum sp_proposal_mode */
-    uint8_t counter;         /* participant index of the counting node: < nparticipants */
+    uint8_t counter;         /* participant index of the counting node: < nparticipants;
+                                mode case: of the asking node */
     uint64_t max_set_size;   /* per node and key type cap on distinct values; >= 1 */
     uint64_t created_at;     /* Unix seconds, filled by the initiating daemon */
     uint64_t expires_at;     /* Unix seconds; > created_at; nodes refuse it after this */
     uint32_t deadline_s;     /* round time limit once started: 1..SP_PROTO_MAX_DEADLINE_S */
     uint32_t retention_days; /* how long results are kept; any u32 (0: purge at once) */
+    /* Mode case only (encoded only then; zero otherwise, checked): the
+     * question's size per key type (index = key type; the asker's key_types
+     * are exactly the types with a non-zero size; sum 1..
+     * SP_PROPOSAL_CASE_MAX_VALUES), and whether each partner is told which
+     * of its own records matched. */
+    uint32_t case_sizes[SP_KEY_TYPE_COUNT];
+    bool tell_holders;
 };
 
 /* Checks every field of p against the bounds above (the same checks that

@@ -81,6 +81,92 @@ struct sp_engine_config {
     uint64_t max_set_size;          /* largest own set per key type it offers (0: no cap) */
     uint32_t counts_suppress_below; /* recorded in the initiator's round_result */
     unsigned workers;               /* threads the driver runs jobs on (splits batches) */
+    /* Case questions (docs/case-questions.md). As an answering node: */
+    uint32_t case_key_mask;            /* key types it keeps epoch outputs for (0: answers none) */
+    uint32_t case_epoch_days;          /* an epoch's length in days (0: 30) */
+    uint32_t case_max_values;          /* largest question it answers, all key types (0: 100) */
+    uint32_t case_questions_per_epoch; /* per coordinator (0: 20) */
+    uint64_t case_values_per_epoch;    /* per coordinator, all questions (0: 1000) */
+    bool case_tell_ok;                 /* accepts proposals that tell holders */
+    const char *const *case_askers;    /* peers it sends its filter to and answers */
+    size_t ncase_askers;
+    /* As an asking node: */
+    bool case_ask;                /* fetches partners' filters and may ask */
+    uint32_t case_filter_check_s; /* how often it asks partners for newer filters (0: 60) */
+};
+
+/* What the store keeps of this node's own epoch (an answering node). */
+struct sp_case_own_meta {
+    uint32_t epoch;      /* 0: none */
+    uint64_t version;    /* 0 during the set-up, then 1, 2, ... per change */
+    uint64_t started_at; /* Unix seconds */
+    uint64_t values[SP_KEY_TYPE_COUNT];
+};
+
+/* One own value's PRF output: (key type, value) -> fingerprint. The walk
+ * yields them ordered like the key index walk (type, then value bytes), so
+ * the engine finds added and removed values by walking both side by side. */
+struct sp_case_own_entry {
+    uint8_t key_type;
+    uint16_t len;
+    const uint8_t *value; /* valid until the next call on the walk */
+    uint64_t fp;
+};
+
+/* A change to the own outputs (add or remove one value's entry). */
+struct sp_case_own_change {
+    bool add;
+    uint8_t key_type;
+    uint16_t len;
+    const uint8_t *value; /* copied by the store */
+    uint64_t fp;
+};
+
+/* The node's store for case questions (daemon/store_case.c). Synchronous,
+ * short; 0 or a negative SP_ERR_*. */
+struct sp_engine_case_store {
+    /* The own epoch's record; SP_ERR_NOT_FOUND when there is none. */
+    int (*own_meta)(void *ctx, struct sp_case_own_meta *m);
+    /* Begins epoch `epoch`: deletes every own output and delta of the
+     * previous one and records (epoch, version 0, started_at), in one
+     * transaction. */
+    int (*own_begin)(void *ctx, uint32_t epoch, uint64_t started_at);
+    /* The own outputs in key order (struct sp_case_own_entry); next returns
+     * 0, SP_ERR_NOT_FOUND at the end, or an error; close is NULL-safe. */
+    int (*own_open)(void *ctx, void **walk);
+    int (*own_next)(void *walk, struct sp_case_own_entry *e);
+    void (*own_close)(void *walk);
+    /* Applies changes (one transaction) and records them as part of the
+     * delta that will become `version` (what a FILTER from version - 1
+     * carries). The set-up (version 1) records no delta. */
+    int (*own_put)(void *ctx, uint64_t version, const struct sp_case_own_change *ch, size_t n);
+    /* Makes `version` the current one (its delta complete); deltas older
+     * than version - keep are deleted. */
+    int (*own_commit)(void *ctx, uint64_t version, uint32_t keep);
+    /* Every fingerprint of key_type, sorted (a malloc'd array the caller
+     * frees; *fp NULL when n is 0). */
+    int (*fps_read)(void *ctx, uint8_t key_type, uint64_t **fp, size_t *n);
+    /* The delta that made `version` for key_type (malloc'd arrays the
+     * caller frees); SP_ERR_NOT_FOUND when it is no longer kept. */
+    int (*delta_read)(void *ctx, uint64_t version, uint8_t key_type, uint64_t **added,
+                      size_t *nadded, uint64_t **removed, size_t *nremoved);
+    /* Calls fn for every own record holding a value of key_type whose
+     * current fingerprint is fp (tell holders); stops at fn's first
+     * non-zero return. */
+    int (*fp_records)(void *ctx, uint8_t key_type, uint64_t fp,
+                      int (*fn)(void *fctx, const char *dataset, const char *record_id),
+                      void *fctx);
+    /* The epoch secret, kept outside the store (a 0600 file next to it):
+     * put writes it (refusing to replace one), get reads it
+     * (SP_ERR_NOT_FOUND), drop deletes it (NULL-safe if absent). */
+    int (*secret_put)(void *ctx, uint32_t epoch, const uint8_t secret[32]);
+    int (*secret_get)(void *ctx, uint32_t epoch, uint8_t secret[32]);
+    int (*secret_drop)(void *ctx, uint32_t epoch);
+    /* Adds one question of `values` values to what coordinator coord_fp
+     * (SHA-256 of its certificate) asked in epoch, and returns the totals
+     * before the addition; with add false only reads them. */
+    int (*quota)(void *ctx, uint32_t epoch, const uint8_t coord_fp[32], bool add, uint32_t values,
+                 uint32_t *questions, uint64_t *values_total);
 };
 
 /* The node's store, as the engine sees it. Every call is synchronous and
@@ -137,6 +223,7 @@ struct sp_engine_store {
     void (*runs_read_end)(void *reader); /* NULL-safe */
     int (*runs_delete)(void *ctx, const uint8_t id[SP_ROUND_ID_BYTES], size_t budget, bool *more);
     int (*runs_clear)(void *ctx);
+    struct sp_engine_case_store cases;
 };
 
 /* What the node's policy found about a proposal (driver: daemon/policy.c).
