@@ -47,6 +47,7 @@
 
 struct sp_round_key;
 struct sp_eng_counter;
+struct sp_eng_case_own;
 
 #define SP_ENG_ELEM       SP_PEER_ELEMENT_BYTES
 #define SP_ENG_NTYPES     SP_KEY_TYPE_COUNT
@@ -96,6 +97,9 @@ enum sp_eng_job_kind {
     SP_ENG_JOB_SCAN,     /* set sizes: distinct values per key type */
     SP_ENG_JOB_MAP,      /* verdicts -> result rows */
     SP_ENG_JOB_MERGE,    /* the counting node: sorted runs -> holder masks */
+    /* without a round (round NULL; case_epoch.c's own struct around it): */
+    SP_ENG_JOB_OWN_WALK, /* the key index against the own epoch outputs */
+    SP_ENG_JOB_OWN_HASH, /* added values -> epoch outputs and fingerprints */
 };
 
 struct sp_round;
@@ -103,7 +107,7 @@ struct sp_round;
 struct sp_eng_job {
     struct sp_job base;       /* first: the driver hands back this pointer */
     struct sp_eng_job *rnext; /* the round's list of jobs out */
-    struct sp_round *round;
+    struct sp_round *round;   /* NULL: an OWN_* job (case_epoch.c) */
     int kind;
     int rc;
     /* A batch is split into parts that run on several workers at once; the
@@ -327,6 +331,7 @@ struct sp_engine {
     uint64_t refused_total;
     /* control replies: storage valid until the next sp_engine_control call */
     struct sp_ctl_round_info *ctl_rounds;
+    struct sp_eng_case_own *case_own; /* case_epoch.c; NULL: no own epoch */
 };
 
 static inline uint32_t sp_eng_all_bits(unsigned n)
@@ -534,6 +539,51 @@ void sp_eng_intake_multipart(struct sp_engine *e, size_t peer, const void *reply
  * the round started (it may be counting already: a node without values);
  * dropped once it ended. */
 void sp_eng_intake_early(struct sp_round *r);
+
+/* ---- case_epoch.c ------------------------------------------------------ */
+
+/* This node's own epoch as an answering node (docs/case-questions.md,
+ * "Epochs"): the epoch secret, a key per kept key type derived from it, and
+ * the own outputs in the case store, kept in step with the key index by
+ * syncs (the set-up is the sync from nothing). Its jobs have no round.
+ * From sp_engine_new: reads own_meta and the epoch secret (secret_get),
+ * derives the keys, schedules the set-up or a sync. Nothing at all when
+ * cfg->case_key_mask is 0. Returns 0 or SP_ERR_NOMEM (a store or secret
+ * failure is logged and retried at a tick). */
+SP_NODISCARD int sp_eng_case_own_new(struct sp_engine *e);
+/* From sp_engine_free: frees the jobs still out (none runs then), the keys
+ * and the secret. */
+void sp_eng_case_own_free(struct sp_engine *e);
+/* Rotation when the epoch is older than case_epoch_days (0: 30), a pending
+ * sync, the configuration's mask changing, a retry after a failure. */
+void sp_eng_case_own_tick(struct sp_engine *e);
+/* Milliseconds until the own epoch wants a tick (0: now), or -1. */
+long sp_eng_case_own_next_tick_ms(const struct sp_engine *e);
+/* The datasets changed: a sync at the next tick (calls before it coalesce;
+ * one during a sync asks for one more after it). */
+void sp_eng_case_own_data_changed(struct sp_engine *e);
+/* Begins a new epoch now (control CASE_EPOCH rotate), or once the running
+ * sync is done and every borrowed key is back. Refuses with a sentence in
+ * reason (capacity cap): SP_ERR_BUSY while a set-up runs, SP_ERR_STATE
+ * when this node keeps no outputs (case_key_mask 0). */
+SP_NODISCARD int sp_eng_case_own_rotate(struct sp_engine *e, char *reason, size_t cap);
+/* An OWN_* job came back (it is on no round); frees it. */
+void sp_eng_case_own_job_done(struct sp_engine *e, struct sp_eng_job *job);
+/* True when the current epoch's outputs are complete and committed: the
+ * set-up is (a later sync may be running; the committed version stays
+ * complete until its successor is committed). */
+bool sp_eng_case_own_ready(const struct sp_engine *e, uint32_t *epoch, uint64_t *version);
+/* The current epoch key of a kept key type (in the mask of the committed
+ * outputs and in the configuration's), or NULL (none, or not ready). The
+ * key is read-only and may be used from jobs until sp_eng_case_own_return;
+ * rotation (and dropping a key type) waits until every borrow is back. */
+const struct sp_round_key *sp_eng_case_own_borrow(struct sp_engine *e, int key_type);
+void sp_eng_case_own_return(struct sp_engine *e);
+/* CASE_STATUS / CASE_EPOCH: epoch, version, started_at, ready (ready and
+ * no sync running or wanted), pending (added values found by the running
+ * sync and not yet written), own outputs per key type. All zero without
+ * an epoch. */
+void sp_eng_case_own_status(const struct sp_engine *e, struct sp_ctl_case_own *out);
 
 /* ---- ctl.c ------------------------------------------------------------- */
 
