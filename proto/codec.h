@@ -18,6 +18,8 @@
  * for a ROUND_START request (no round_id, no created_at). */
 #define SP_CODEC_PROPOSAL_FIELDS    13
 #define SP_CODEC_ROUND_START_FIELDS 11
+/* Mode case only: case_sizes and tell_holders after the 13. */
+#define SP_CODEC_PROPOSAL_CASE_FIELDS 2
 
 /* Writes / reads the proposal's fields (not the enclosing array header or
  * version). `request` selects the ROUND_START subset. Reading checks types

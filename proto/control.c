@@ -17,18 +17,28 @@ static int check_round_start(const struct sp_ctl_request *q)
     return sp_proposal_validate_request(&q->round_start);
 }
 
+/* Mapping file text (LOAD_BEGIN, CASE_ASK): 1..SP_CTL_MAPPING_MAX_BYTES of
+ * strict UTF-8 (a file: line breaks allowed). */
+static int check_mapping(const char *mapping, size_t len)
+{
+    if (len > SP_CTL_MAPPING_MAX_BYTES)
+        return SP_ERR_PROTO_OVERSIZED;
+    if (mapping == NULL || len < 1 || !sp_utf8_valid((const uint8_t *)mapping, len))
+        return SP_ERR_PROTO_FIELD;
+    return 0;
+}
+
 static int check_load_begin(const struct sp_ctl_request *q)
 {
     const struct sp_ctl_load_begin *b = &q->load_begin;
     size_t n = sp_wire_strnlen(b->dataset, SP_PROTO_DATASET_MAX + 1);
+    int err = check_mapping(b->mapping, b->mapping_len);
 
-    if (b->mapping_len > SP_CTL_MAPPING_MAX_BYTES)
-        return SP_ERR_PROTO_OVERSIZED;
-    if (!sp_proto_dataset_name_valid(b->dataset, n) || b->mapping == NULL || b->mapping_len < 1)
+    if (err == SP_ERR_PROTO_OVERSIZED)
+        return err;
+    if (!sp_proto_dataset_name_valid(b->dataset, n))
         return SP_ERR_PROTO_FIELD;
-    if (!sp_utf8_valid((const uint8_t *)b->mapping, b->mapping_len))
-        return SP_ERR_PROTO_FIELD;
-    return 0;
+    return err;
 }
 
 static int check_load_chunk(const struct sp_ctl_request *q)
@@ -61,6 +71,22 @@ static int check_backup(const struct sp_ctl_request *q)
 static int check_round_submit(const struct sp_ctl_request *q)
 {
     return sp_codec_check_propose(&q->round_submit);
+}
+
+/* The signed proposal as ROUND_SUBMIT, the mapping as LOAD_BEGIN and the
+ * case list as one non-empty LOAD_CHUNK. */
+static int check_case_ask(const struct sp_ctl_request *q)
+{
+    const struct sp_ctl_case_ask *a = &q->case_ask;
+    int err = sp_codec_check_propose(&a->propose);
+
+    if (err == 0)
+        err = check_mapping(a->mapping, a->mapping_len);
+    if (err == 0 && a->data_len > SP_CTL_CHUNK_MAX_BYTES)
+        err = SP_ERR_PROTO_OVERSIZED;
+    if (err == 0 && (a->data == NULL || a->data_len < 1))
+        err = SP_ERR_PROTO_FIELD;
+    return err;
 }
 
 static int check_none(const struct sp_ctl_request *q)
@@ -146,6 +172,18 @@ static void put_audit_export(struct sp_wire_writer *w, const struct sp_ctl_reque
 static void put_round_submit(struct sp_wire_writer *w, const struct sp_ctl_request *q)
 {
     sp_codec_put_propose(w, &q->round_submit);
+}
+
+static void put_case_ask(struct sp_wire_writer *w, const struct sp_ctl_request *q)
+{
+    sp_codec_put_propose(w, &q->case_ask.propose);
+    sp_wire_put_str(w, q->case_ask.mapping, q->case_ask.mapping_len);
+    sp_wire_put_bin(w, q->case_ask.data, q->case_ask.data_len);
+}
+
+static void put_case_epoch(struct sp_wire_writer *w, const struct sp_ctl_request *q)
+{
+    sp_wire_put_bool(w, q->case_epoch.rotate);
 }
 
 /* ---- request readers ---- */
@@ -244,6 +282,23 @@ static int get_round_submit(struct sp_wire_reader *r, struct sp_ctl_request *q)
     return sp_codec_get_propose(r, &q->round_submit);
 }
 
+static int get_case_ask(struct sp_wire_reader *r, struct sp_ctl_request *q)
+{
+    struct sp_ctl_case_ask *a = &q->case_ask;
+    int err = sp_codec_get_propose(r, &a->propose);
+
+    if (err == 0)
+        err = sp_wire_get_str(r, SP_CTL_MAPPING_MAX_BYTES, &a->mapping, &a->mapping_len);
+    if (err == 0)
+        err = sp_wire_get_bin(r, SP_CTL_CHUNK_MAX_BYTES, &a->data, &a->data_len);
+    return err;
+}
+
+static int get_case_epoch(struct sp_wire_reader *r, struct sp_ctl_request *q)
+{
+    return sp_wire_get_bool(r, &q->case_epoch.rotate);
+}
+
 /* ---- the request table ---- */
 
 struct req_desc {
@@ -271,6 +326,9 @@ static const struct req_desc req_descs[SP_CTL_OP_MAX + 1] = {
     REQ(ROUND_SUBMIT, 3, round_submit, round_submit),
     REQ(SUBJECTS, 1, none, subjects),
     REQ(BACKUP, 2, backup, backup),
+    REQ(CASE_ASK, 5, case_ask, case_ask),
+    REQ(CASE_STATUS, 0, none, none),
+    REQ(CASE_EPOCH, 1, none, case_epoch),
 };
 #undef REQ
 #define REQ_MAX_ELEMENTS (2 + SP_CODEC_ROUND_START_FIELDS)

@@ -408,7 +408,7 @@ static int check_round_info(const void *elem)
 
     if (slen > SP_CTL_STATE_MAX || !sp_proto_dataset_name_valid(ri->state, slen) ||
         plen > SP_CTL_STATE_MAX || !sp_proto_dataset_name_valid(ri->phase, plen) ||
-        ri->mode < SP_PROPOSAL_MODE_COUNTS || ri->mode > SP_PROPOSAL_MODE_PARTNERS ||
+        ri->mode < SP_PROPOSAL_MODE_COUNTS || ri->mode > SP_PROPOSAL_MODE_CASE ||
         sp_codec_check_text(ri->reason, 0, SP_PROTO_TEXT_MAX) != 0 ||
         sp_codec_check_text(ri->case_ref, 0, SP_PROTO_CASE_REF_MAX) != 0 ||
         ri->phase_done > ri->phase_total || ri->matched[0] != 0)
@@ -528,18 +528,19 @@ static int get_rounds(struct sp_wire_reader *r, struct sp_ctl_reply *rep)
 
 /* ---- RESULTS ---- */
 
-/* A result row's partner: a node name, or SP_CTL_PARTNER_ANY in threshold
- * mode, where a node learns only that enough nodes hold its record. */
+/* A result row's partner: a node name, SP_CTL_PARTNER_ANY in threshold
+ * mode, where a node learns only that enough nodes hold its record, or
+ * empty in a case question's row for a subject no partner knows. */
 static int check_partner(const char *partner)
 {
-    if (strcmp(partner, SP_CTL_PARTNER_ANY) == 0)
+    if (partner[0] == '\0' || strcmp(partner, SP_CTL_PARTNER_ANY) == 0)
         return 0;
     return sp_codec_check_node(partner);
 }
 
 static int get_partner(struct sp_wire_reader *r, char *dst)
 {
-    int err = sp_wire_get_text(r, 1, SP_PROTO_NAME_MAX, dst);
+    int err = sp_wire_get_text(r, 0, SP_PROTO_NAME_MAX, dst);
 
     if (err == 0 && check_partner(dst) != 0)
         err = SP_ERR_PROTO_FIELD;
@@ -552,8 +553,14 @@ static int check_row(const void *elem)
 
     if (check_dataset_name(row->dataset) != 0 ||
         sp_codec_check_text(row->record_id, 1, SP_CTL_RECORD_ID_MAX) != 0 ||
-        check_partner(row->partner) != 0 || sp_codec_check_key_mask(row->key_types) != 0 ||
-        row->klass < SP_CLASS_A || row->klass > SP_CLASS_C)
+        check_partner(row->partner) != 0)
+        return SP_ERR_PROTO_FIELD;
+    /* "nobody knows this subject" (a case question): no partner, no key
+     * types, no class; every other row names what matched */
+    if (row->partner[0] == '\0')
+        return row->key_types == 0 && row->klass == 0 ? 0 : SP_ERR_PROTO_FIELD;
+    if (sp_codec_check_key_mask(row->key_types) != 0 || row->klass < SP_CLASS_A ||
+        row->klass > SP_CLASS_C)
         return SP_ERR_PROTO_FIELD;
     return 0;
 }
@@ -750,18 +757,152 @@ static int get_backup(struct sp_wire_reader *r, struct sp_ctl_reply *rep)
     return err ? err : sp_wire_get_u64(r, &rep->backup.bytes);
 }
 
+/* ---- CASE_STATUS, CASE_EPOCH ---- */
+
+#define CASE_OWN_FIELDS    6
+#define CASE_FILTER_FIELDS 6
+
+static int check_state(const char *state)
+{
+    size_t n = sp_wire_strnlen(state, SP_CTL_STATE_MAX + 1);
+
+    return n <= SP_CTL_STATE_MAX && sp_proto_dataset_name_valid(state, n) ? 0 : SP_ERR_PROTO_FIELD;
+}
+
+static int check_filter_info(const void *elem)
+{
+    const struct sp_ctl_case_filter_info *f = elem;
+
+    return sp_codec_check_node(f->peer) == 0 && check_state(f->state) == 0 ? 0 : SP_ERR_PROTO_FIELD;
+}
+
+static int check_case_status(const struct sp_ctl_reply *rep)
+{
+    const struct sp_ctl_case_status_reply *c = &rep->case_status;
+
+    if (c->own.values[0] != 0)
+        return SP_ERR_PROTO_FIELD;
+    return sp_codec_check_list(c->filters, c->nfilters, SP_CTL_MAX_PEERS, sizeof(*c->filters),
+                               check_filter_info);
+}
+
+/* CASE_EPOCH reports the own epoch only. */
+static int check_case_epoch(const struct sp_ctl_reply *rep)
+{
+    int err = check_case_status(rep);
+
+    return err == 0 && rep->case_status.nfilters != 0 ? SP_ERR_PROTO_FIELD : err;
+}
+
+/* values: per key type 1..SP_KEY_TYPE_MAX ([0] is not sent), as the
+ * entity counts. */
+static void put_case_own(struct sp_wire_writer *w, const struct sp_ctl_case_own *o)
+{
+    sp_wire_put_array(w, CASE_OWN_FIELDS);
+    sp_wire_put_uint(w, o->epoch);
+    sp_wire_put_uint(w, o->version);
+    sp_wire_put_uint(w, o->started_at);
+    sp_wire_put_bool(w, o->ready);
+    sp_wire_put_uint(w, o->pending);
+    put_u64s(w, o->values + SP_KEY_TYPE_MIN, SP_KEY_TYPE_MAX);
+}
+
+static void put_filter_info(struct sp_wire_writer *w, const struct sp_ctl_case_filter_info *f)
+{
+    sp_wire_put_array(w, CASE_FILTER_FIELDS);
+    sp_wire_put_cstr(w, f->peer, SP_PROTO_NAME_MAX);
+    sp_wire_put_uint(w, f->epoch);
+    sp_wire_put_uint(w, f->version);
+    sp_wire_put_uint(w, f->values);
+    sp_wire_put_uint(w, f->synced_at);
+    sp_wire_put_cstr(w, f->state, SP_CTL_STATE_MAX);
+}
+
+static void put_case_status(struct sp_wire_writer *w, const struct sp_ctl_reply *rep)
+{
+    const struct sp_ctl_case_status_reply *c = &rep->case_status;
+
+    put_case_own(w, &c->own);
+    sp_wire_put_array(w, c->nfilters);
+    for (uint32_t i = 0; i < c->nfilters; i++)
+        put_filter_info(w, &c->filters[i]);
+}
+
+static int get_case_own(struct sp_wire_reader *r, struct sp_ctl_case_own *o)
+{
+    int err = sp_wire_get_tuple(r, CASE_OWN_FIELDS);
+
+    if (err == 0)
+        err = sp_wire_get_u32(r, &o->epoch);
+    if (err == 0)
+        err = sp_wire_get_u64(r, &o->version);
+    if (err == 0)
+        err = sp_wire_get_u64(r, &o->started_at);
+    if (err == 0)
+        err = sp_wire_get_bool(r, &o->ready);
+    if (err == 0)
+        err = sp_wire_get_u64(r, &o->pending);
+    if (err == 0)
+        err = sp_wire_get_tuple(r, SP_KEY_TYPE_MAX);
+    for (int t = SP_KEY_TYPE_MIN; err == 0 && t <= SP_KEY_TYPE_MAX; t++)
+        err = sp_wire_get_u64(r, &o->values[t]);
+    return err;
+}
+
+static int get_filter_info(struct sp_wire_reader *r, void *elem)
+{
+    struct sp_ctl_case_filter_info *f = elem;
+    int err = sp_wire_get_tuple(r, CASE_FILTER_FIELDS);
+
+    if (err == 0)
+        err = sp_codec_get_node(r, f->peer);
+    if (err == 0)
+        err = sp_wire_get_u32(r, &f->epoch);
+    if (err == 0)
+        err = sp_wire_get_u64(r, &f->version);
+    if (err == 0)
+        err = sp_wire_get_u64(r, &f->values);
+    if (err == 0)
+        err = sp_wire_get_u64(r, &f->synced_at);
+    if (err == 0)
+        err = sp_wire_get_text(r, 1, SP_CTL_STATE_MAX, f->state);
+    return err;
+}
+
+static int get_case_status(struct sp_wire_reader *r, struct sp_ctl_reply *rep)
+{
+    struct sp_ctl_case_status_reply *c = &rep->case_status;
+    int err = get_case_own(r, &c->own);
+
+    if (err == 0)
+        err = sp_codec_get_list(r, SP_CTL_MAX_PEERS, sizeof(*c->filters), get_filter_info,
+                                &rep->owned_, &c->nfilters);
+    c->filters = rep->owned_;
+    return err;
+}
+
 /* ---- the table ---- */
 
 #define REPLY(op, n, c, name) [SP_CTL_##op] = {n, check_##c, put_##name, get_##name}
 static const struct sp_codec_reply_desc reply_descs[SP_CTL_OP_MAX + 1] = {
-    REPLY(STATUS, 13, status, status),         REPLY(LOAD_BEGIN, 1, none, load_begin),
-    REPLY(LOAD_CHUNK, 2, none, load_chunk),    REPLY(LOAD_END, 2, load_end, load_end),
-    REPLY(DATASETS, 1, datasets, datasets),    REPLY(ROUND_START, 1, none, round_start),
-    REPLY(ROUNDS, 1, rounds, rounds),          REPLY(RESULTS, 2, results, results),
-    REPLY(COUNTS, 3, counts, counts),          REPLY(ROUND_CANCEL, 0, none, none),
-    REPLY(AUDIT_EXPORT, 1, audit, audit),      REPLY(AUDIT_HEAD, 4, audit_head, audit_head),
-    REPLY(ROUND_SUBMIT, 1, none, round_start), REPLY(SUBJECTS, 4, subjects, subjects),
+    REPLY(STATUS, 13, status, status),
+    REPLY(LOAD_BEGIN, 1, none, load_begin),
+    REPLY(LOAD_CHUNK, 2, none, load_chunk),
+    REPLY(LOAD_END, 2, load_end, load_end),
+    REPLY(DATASETS, 1, datasets, datasets),
+    REPLY(ROUND_START, 1, none, round_start),
+    REPLY(ROUNDS, 1, rounds, rounds),
+    REPLY(RESULTS, 2, results, results),
+    REPLY(COUNTS, 3, counts, counts),
+    REPLY(ROUND_CANCEL, 0, none, none),
+    REPLY(AUDIT_EXPORT, 1, audit, audit),
+    REPLY(AUDIT_HEAD, 4, audit_head, audit_head),
+    REPLY(ROUND_SUBMIT, 1, none, round_start),
+    REPLY(SUBJECTS, 4, subjects, subjects),
     REPLY(BACKUP, 2, backup, backup),
+    REPLY(CASE_ASK, 1, none, round_start),
+    REPLY(CASE_STATUS, 2, case_status, case_status),
+    REPLY(CASE_EPOCH, 2, case_epoch, case_status),
 };
 #undef REPLY
 

@@ -12,6 +12,16 @@
 #include "proto/codec.h"
 
 #define ELEMENTS_MAX_BYTES ((size_t)SP_PEER_BATCH_MAX_ELEMENTS * SP_PEER_ELEMENT_BYTES)
+#define CASE_MAX_BYTES     ((size_t)SP_PEER_CASE_MAX_VALUES * SP_PEER_ELEMENT_BYTES)
+
+/* The largest FILTER: [1, 18, round_id, epoch, version, base_version,
+ * key_type, seq, complete, added, removed] with every integer in its widest
+ * form and SP_PEER_FILTER_MAX_ENTRIES fingerprints in the two bins. */
+#define FILTER_MAX_FRAME_BYTES                                                                     \
+    (1 + 1 + 1 + (2 + SP_ROUND_ID_BYTES) + 5 + 9 + 9 + 1 + 5 + 1 + 2 * 5 +                         \
+     (size_t)SP_PEER_FILTER_MAX_ENTRIES * 8)
+_Static_assert(FILTER_MAX_FRAME_BYTES <= SP_PEER_MSG_MAX_BYTES,
+               "a full FILTER must fit a peer frame");
 
 /* ---- checks (encode and decode) ---- */
 
@@ -122,6 +132,97 @@ static int check_none(const struct sp_peer_msg *m)
     return 0;
 }
 
+/* ---- case questions ---- */
+
+/* One group of a question (CASE_ASK, CASE_ANSWER, CASE_TELL): a key type
+ * above the previous group's (prev: 0 for the first) and 1..
+ * SP_PEER_CASE_MAX_VALUES values present. */
+static int check_group(unsigned key_type, unsigned prev, uint32_t count, const void *values)
+{
+    if (count > SP_PEER_CASE_MAX_VALUES)
+        return SP_ERR_PROTO_OVERSIZED;
+    if (sp_codec_check_key_type(key_type) != 0 || key_type <= prev || count < 1 || values == NULL)
+        return SP_ERR_PROTO_FIELD;
+    return 0;
+}
+
+/* Groups of blinded elements: min..SP_KEY_TYPE_MAX groups, strictly
+ * increasing key types, at most SP_PEER_CASE_MAX_VALUES elements in all. */
+static int check_case_groups(const struct sp_peer_case_group *g, uint32_t n, uint32_t min)
+{
+    uint64_t total = 0;
+
+    if (n > SP_KEY_TYPE_MAX)
+        return SP_ERR_PROTO_OVERSIZED;
+    if (n < min)
+        return SP_ERR_PROTO_FIELD;
+    for (uint32_t i = 0; i < n; i++) {
+        int err =
+            check_group(g[i].key_type, i ? g[i - 1].key_type : 0, g[i].nelements, g[i].elements);
+        if (err != 0)
+            return err;
+        total += g[i].nelements;
+    }
+    return total > SP_PEER_CASE_MAX_VALUES ? SP_ERR_PROTO_OVERSIZED : 0;
+}
+
+static int check_case_ask(const struct sp_peer_msg *m)
+{
+    int err = sp_codec_check_propose(&m->case_ask.propose);
+
+    return err ? err : check_case_groups(m->case_ask.groups, m->case_ask.ngroups, 1);
+}
+
+static int check_case_answer(const struct sp_peer_msg *m)
+{
+    const struct sp_peer_case_answer *a = &m->case_answer;
+
+    if (a->epoch < 1 || a->version < 1)
+        return SP_ERR_PROTO_FIELD;
+    return check_case_groups(a->groups, a->ngroups, 1);
+}
+
+static int check_case_tell(const struct sp_peer_msg *m)
+{
+    const struct sp_peer_case_tell *t = &m->case_tell;
+    uint64_t total = 0;
+
+    if (t->ngroups > SP_KEY_TYPE_MAX)
+        return SP_ERR_PROTO_OVERSIZED;
+    for (uint32_t i = 0; i < t->ngroups; i++) {
+        int err = check_group(t->groups[i].key_type, i ? t->groups[i - 1].key_type : 0,
+                              t->groups[i].nfp, t->groups[i].fp);
+        if (err != 0)
+            return err;
+        total += t->groups[i].nfp;
+    }
+    return total > SP_PEER_CASE_MAX_VALUES ? SP_ERR_PROTO_OVERSIZED : 0;
+}
+
+static int check_filter_req(const struct sp_peer_msg *m)
+{
+    (void)m; /* any (epoch, version): version 0 asks for the whole filter */
+    return 0;
+}
+
+static int check_filter(const struct sp_peer_msg *m)
+{
+    const struct sp_peer_filter *f = &m->filter;
+    uint64_t entries = (uint64_t)f->nadded + f->nremoved;
+
+    if (entries > SP_PEER_FILTER_MAX_ENTRIES)
+        return SP_ERR_PROTO_OVERSIZED;
+    if (f->epoch < 1 || f->version < 1 || f->base_version >= f->version)
+        return SP_ERR_PROTO_FIELD;
+    if ((f->nadded > 0 && f->added == NULL) || (f->nremoved > 0 && f->removed == NULL))
+        return SP_ERR_PROTO_FIELD;
+    /* key type 0 only carries `complete` in a part with nothing in it */
+    if (f->key_type == 0 ? entries != 0 : sp_codec_check_key_type(f->key_type) != 0)
+        return SP_ERR_PROTO_FIELD;
+    /* a whole filter (base 0) removes nothing */
+    return f->base_version == 0 && f->nremoved != 0 ? SP_ERR_PROTO_FIELD : 0;
+}
+
 /* ---- writers (called only on checked messages) ---- */
 
 static void put_propose(struct sp_wire_writer *w, const struct sp_peer_msg *m)
@@ -225,6 +326,63 @@ static void put_none(struct sp_wire_writer *w, const struct sp_peer_msg *m)
     (void)m;
 }
 
+static void put_case_groups(struct sp_wire_writer *w, const struct sp_peer_case_group *g,
+                            uint32_t n)
+{
+    sp_wire_put_array(w, n);
+    for (uint32_t i = 0; i < n; i++) {
+        sp_wire_put_array(w, 2);
+        sp_wire_put_uint(w, g[i].key_type);
+        sp_wire_put_bin(w, g[i].elements, (size_t)g[i].nelements * SP_PEER_ELEMENT_BYTES);
+    }
+}
+
+static void put_case_ask(struct sp_wire_writer *w, const struct sp_peer_msg *m)
+{
+    sp_codec_put_propose(w, &m->case_ask.propose);
+    put_case_groups(w, m->case_ask.groups, m->case_ask.ngroups);
+}
+
+static void put_case_answer(struct sp_wire_writer *w, const struct sp_peer_msg *m)
+{
+    sp_wire_put_uint(w, m->case_answer.epoch);
+    sp_wire_put_uint(w, m->case_answer.version);
+    put_case_groups(w, m->case_answer.groups, m->case_answer.ngroups);
+}
+
+static void put_case_tell(struct sp_wire_writer *w, const struct sp_peer_msg *m)
+{
+    const struct sp_peer_case_tell *t = &m->case_tell;
+
+    sp_wire_put_uint(w, t->epoch);
+    sp_wire_put_array(w, t->ngroups);
+    for (uint32_t i = 0; i < t->ngroups; i++) {
+        sp_wire_put_array(w, 2);
+        sp_wire_put_uint(w, t->groups[i].key_type);
+        sp_wire_put_u64s_le(w, t->groups[i].fp, t->groups[i].nfp);
+    }
+}
+
+static void put_filter_req(struct sp_wire_writer *w, const struct sp_peer_msg *m)
+{
+    sp_wire_put_uint(w, m->filter_req.epoch);
+    sp_wire_put_uint(w, m->filter_req.version);
+}
+
+static void put_filter(struct sp_wire_writer *w, const struct sp_peer_msg *m)
+{
+    const struct sp_peer_filter *f = &m->filter;
+
+    sp_wire_put_uint(w, f->epoch);
+    sp_wire_put_uint(w, f->version);
+    sp_wire_put_uint(w, f->base_version);
+    sp_wire_put_uint(w, f->key_type);
+    sp_wire_put_uint(w, f->seq);
+    sp_wire_put_bool(w, f->complete);
+    sp_wire_put_u64s_le(w, f->added, f->nadded);
+    sp_wire_put_u64s_le(w, f->removed, f->nremoved);
+}
+
 /* ---- readers (types and sizes; the checks above run afterwards) ---- */
 
 static int get_propose(struct sp_wire_reader *r, struct sp_peer_msg *m)
@@ -261,11 +419,11 @@ static int get_refuse(struct sp_wire_reader *r, struct sp_peer_msg *m)
     return get_reason(r, &m->refuse);
 }
 
-/* Elements: a bin of n * 32 bytes, n <= SP_PEER_BATCH_MAX_ELEMENTS. */
-static int get_elements(struct sp_wire_reader *r, const uint8_t **p, uint32_t *n)
+/* Elements: a bin of n * 32 bytes of at most max bytes. */
+static int get_elements(struct sp_wire_reader *r, size_t max, const uint8_t **p, uint32_t *n)
 {
     size_t len;
-    int err = sp_wire_get_bin(r, ELEMENTS_MAX_BYTES, p, &len);
+    int err = sp_wire_get_bin(r, max, p, &len);
 
     if (err == 0 && len % SP_PEER_ELEMENT_BYTES != 0)
         err = SP_ERR_PROTO_FIELD;
@@ -288,7 +446,7 @@ static int get_batch(struct sp_wire_reader *r, struct sp_peer_msg *m)
     if (err == 0)
         err = sp_wire_get_bool(r, &b->last);
     if (err == 0)
-        err = get_elements(r, &b->elements, &b->nelements);
+        err = get_elements(r, ELEMENTS_MAX_BYTES, &b->elements, &b->nelements);
     return err;
 }
 
@@ -314,7 +472,7 @@ static int get_final(struct sp_wire_reader *r, struct sp_peer_msg *m)
     if (err == 0)
         err = sp_wire_get_bool(r, &m->final.last);
     if (err == 0)
-        err = get_elements(r, &m->final.elements, &m->final.nelements);
+        err = get_elements(r, ELEMENTS_MAX_BYTES, &m->final.elements, &m->final.nelements);
     return err;
 }
 
@@ -383,6 +541,136 @@ static int get_none(struct sp_wire_reader *r, struct sp_peer_msg *m)
     return 0;
 }
 
+static int get_case_groups(struct sp_wire_reader *r, struct sp_peer_case_group *g, uint32_t *n)
+{
+    int err = sp_wire_get_array(r, SP_KEY_TYPE_MAX, n);
+
+    for (uint32_t i = 0; err == 0 && i < *n; i++) {
+        err = sp_wire_get_tuple(r, 2);
+        if (err == 0)
+            err = sp_wire_get_u8(r, &g[i].key_type);
+        if (err == 0)
+            err = get_elements(r, CASE_MAX_BYTES, &g[i].elements, &g[i].nelements);
+    }
+    return err;
+}
+
+static int get_case_ask(struct sp_wire_reader *r, struct sp_peer_msg *m)
+{
+    int err = sp_codec_get_propose(r, &m->case_ask.propose);
+
+    return err ? err : get_case_groups(r, m->case_ask.groups, &m->case_ask.ngroups);
+}
+
+static int get_case_answer(struct sp_wire_reader *r, struct sp_peer_msg *m)
+{
+    int err = sp_wire_get_u32(r, &m->case_answer.epoch);
+
+    if (err == 0)
+        err = sp_wire_get_u64(r, &m->case_answer.version);
+    if (err == 0)
+        err = get_case_groups(r, m->case_answer.groups, &m->case_answer.ngroups);
+    return err;
+}
+
+/* Storage for n u64 in m->owned_ (one allocation per message; n is bounded
+ * by the caller and backed by input bytes). NULL, without error, for 0. */
+static int own_u64s(struct sp_peer_msg *m, uint64_t n, uint64_t **out)
+{
+    *out = NULL;
+    if (n == 0)
+        return 0;
+    m->owned_ = calloc((size_t)n, sizeof(uint64_t));
+    *out = m->owned_;
+    return *out ? 0 : SP_ERR_NOMEM;
+}
+
+/* TELL: the bins are read first and converted once all are known, so the
+ * fingerprints of every group share one allocation. */
+static int get_case_tell(struct sp_wire_reader *r, struct sp_peer_msg *m)
+{
+    struct sp_peer_case_tell *t = &m->case_tell;
+    const uint8_t *raw[SP_KEY_TYPE_MAX];
+    uint64_t total = 0, *fp = NULL;
+    int err = sp_wire_get_u32(r, &t->epoch);
+
+    if (err == 0)
+        err = sp_wire_get_array(r, SP_KEY_TYPE_MAX, &t->ngroups);
+    for (uint32_t i = 0; err == 0 && i < t->ngroups; i++) {
+        err = sp_wire_get_tuple(r, 2);
+        if (err == 0)
+            err = sp_wire_get_u8(r, &t->groups[i].key_type);
+        if (err == 0)
+            err = sp_wire_get_u64s_le(r, SP_PEER_CASE_MAX_VALUES, &raw[i], &t->groups[i].nfp);
+        if (err == 0)
+            total += t->groups[i].nfp;
+    }
+    if (err == 0 && total > SP_PEER_CASE_MAX_VALUES)
+        err = SP_ERR_PROTO_OVERSIZED;
+    if (err == 0)
+        err = own_u64s(m, total, &fp);
+    for (uint32_t i = 0; err == 0 && i < t->ngroups; i++) {
+        if (t->groups[i].nfp == 0)
+            continue; /* refused by the check; no offset on a NULL fp */
+        sp_wire_load_u64s_le(raw[i], t->groups[i].nfp, fp);
+        t->groups[i].fp = fp;
+        fp += t->groups[i].nfp;
+    }
+    return err;
+}
+
+static int get_filter_req(struct sp_wire_reader *r, struct sp_peer_msg *m)
+{
+    int err = sp_wire_get_u32(r, &m->filter_req.epoch);
+
+    return err ? err : sp_wire_get_u64(r, &m->filter_req.version);
+}
+
+/* added and removed share one allocation, as TELL's groups do. */
+static int get_filter_lists(struct sp_wire_reader *r, struct sp_peer_msg *m)
+{
+    struct sp_peer_filter *f = &m->filter;
+    const uint8_t *add, *rem;
+    uint64_t *fp = NULL;
+    int err = sp_wire_get_u64s_le(r, SP_PEER_FILTER_MAX_ENTRIES, &add, &f->nadded);
+
+    if (err == 0)
+        err = sp_wire_get_u64s_le(r, SP_PEER_FILTER_MAX_ENTRIES, &rem, &f->nremoved);
+    if (err == 0 && (uint64_t)f->nadded + f->nremoved > SP_PEER_FILTER_MAX_ENTRIES)
+        err = SP_ERR_PROTO_OVERSIZED;
+    if (err == 0)
+        err = own_u64s(m, (uint64_t)f->nadded + f->nremoved, &fp);
+    if (err == 0 && f->nadded > 0) {
+        sp_wire_load_u64s_le(add, f->nadded, fp);
+        f->added = fp;
+    }
+    if (err == 0 && f->nremoved > 0) {
+        sp_wire_load_u64s_le(rem, f->nremoved, fp + f->nadded);
+        f->removed = fp + f->nadded;
+    }
+    return err;
+}
+
+static int get_filter(struct sp_wire_reader *r, struct sp_peer_msg *m)
+{
+    struct sp_peer_filter *f = &m->filter;
+    int err = sp_wire_get_u32(r, &f->epoch);
+
+    if (err == 0)
+        err = sp_wire_get_u64(r, &f->version);
+    if (err == 0)
+        err = sp_wire_get_u64(r, &f->base_version);
+    if (err == 0)
+        err = sp_wire_get_u8(r, &f->key_type);
+    if (err == 0)
+        err = sp_wire_get_u32(r, &f->seq);
+    if (err == 0)
+        err = sp_wire_get_bool(r, &f->complete);
+    if (err == 0)
+        err = get_filter_lists(r, m);
+    return err;
+}
+
 /* ---- the table ---- */
 
 struct peer_desc {
@@ -395,15 +683,28 @@ struct peer_desc {
 
 #define PEER(T, name, n) [SP_PEER_##T] = {#T, n, check_##name, put_##name, get_##name}
 static const struct peer_desc peer_descs[SP_PEER_TYPE_MAX + 1] = {
-    PEER(PROPOSE, propose, 3),   PEER(ACCEPT, accept, 1),   PEER(REFUSE, refuse, 2),
-    PEER(START, none, 0),        PEER(BATCH, batch, 6),     PEER(CREDIT, credit, 4),
-    PEER(FINAL, final, 4),       PEER(VERDICT, verdict, 4), PEER(COUNTS, counts, 1),
-    PEER(ABORT, abort, 2),       PEER(DONE, done, 5),       PEER(ERROR, error, 2),
+    PEER(PROPOSE, propose, 3),
+    PEER(ACCEPT, accept, 1),
+    PEER(REFUSE, refuse, 2),
+    PEER(START, none, 0),
+    PEER(BATCH, batch, 6),
+    PEER(CREDIT, credit, 4),
+    PEER(FINAL, final, 4),
+    PEER(VERDICT, verdict, 4),
+    PEER(COUNTS, counts, 1),
+    PEER(ABORT, abort, 2),
+    PEER(DONE, done, 5),
+    PEER(ERROR, error, 2),
     PEER(LOG_HEAD, log_head, 4),
+    PEER(CASE_ASK, case_ask, 4),
+    PEER(CASE_ANSWER, case_answer, 3),
+    PEER(CASE_TELL, case_tell, 2),
+    PEER(FILTER_REQ, filter_req, 2),
+    PEER(FILTER, filter, 8),
 };
 #undef PEER
-/* Largest frame element count: [version, type, round_id] + BATCH's 6. */
-#define PEER_MAX_ELEMENTS 9
+/* Largest frame element count: [version, type, round_id] + FILTER's 8. */
+#define PEER_MAX_ELEMENTS 11
 
 static const struct peer_desc *desc_of(int type)
 {

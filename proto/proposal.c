@@ -166,9 +166,39 @@ static int check_body(const struct sp_proposal *p)
             return SP_ERR_PROTO_FIELD;
     }
     if (p->min_holders < 1 || p->min_holders > p->nparticipants ||
-        p->mode < SP_PROPOSAL_MODE_COUNTS || p->mode > SP_PROPOSAL_MODE_PARTNERS ||
+        p->mode < SP_PROPOSAL_MODE_COUNTS || p->mode > SP_PROPOSAL_MODE_CASE ||
         p->counter >= p->nparticipants || p->max_set_size < 1 || p->deadline_s < 1 ||
         p->deadline_s > SP_PROTO_MAX_DEADLINE_S)
+        return SP_ERR_PROTO_FIELD;
+    return 0;
+}
+
+/* The case fields. Outside mode case they must be zero: they are not
+ * encoded then, and a struct that differs only there would otherwise encode
+ * to the same bytes. In mode case the asker (participant `counter`) asks
+ * about exactly the key types it declares a size for, and the question is
+ * about its own subjects alone (min_holders 1). */
+static int check_case(const struct sp_proposal *p)
+{
+    uint64_t total = 0;
+    uint32_t mask = 0;
+
+    if (p->mode != SP_PROPOSAL_MODE_CASE) {
+        for (int t = 0; t < SP_KEY_TYPE_COUNT; t++) {
+            if (p->case_sizes[t] != 0)
+                return SP_ERR_PROTO_FIELD;
+        }
+        return p->tell_holders ? SP_ERR_PROTO_FIELD : 0;
+    }
+    if (p->case_sizes[0] != 0 || p->min_holders != 1)
+        return SP_ERR_PROTO_FIELD;
+    for (int t = SP_KEY_TYPE_MIN; t <= SP_KEY_TYPE_MAX; t++) {
+        total += p->case_sizes[t];
+        if (p->case_sizes[t] != 0)
+            mask |= SP_KEY_MASK(t);
+    }
+    if (total < 1 || total > SP_PROPOSAL_CASE_MAX_VALUES ||
+        p->participants[p->counter].key_types != mask)
         return SP_ERR_PROTO_FIELD;
     return 0;
 }
@@ -176,6 +206,9 @@ static int check_body(const struct sp_proposal *p)
 int sp_proposal_validate(const struct sp_proposal *p)
 {
     int err = check_body(p);
+
+    if (err == 0)
+        err = check_case(p);
 
     if (err == 0 && p->expires_at <= p->created_at)
         err = SP_ERR_PROTO_FIELD;
@@ -185,6 +218,13 @@ int sp_proposal_validate(const struct sp_proposal *p)
 int sp_proposal_validate_request(const struct sp_proposal *p)
 {
     int err = check_body(p);
+
+    /* ROUND_START has a fixed element count and no case fields: a case
+     * question goes through CASE_ASK with an encoded proposal. */
+    if (err == 0 && p->mode == SP_PROPOSAL_MODE_CASE)
+        err = SP_ERR_PROTO_FIELD;
+    if (err == 0)
+        err = check_case(p);
 
     if (err == 0 && p->expires_at == 0)
         err = SP_ERR_PROTO_FIELD;
@@ -275,6 +315,33 @@ int sp_codec_get_proposal(struct sp_wire_reader *r, struct sp_proposal *p, bool 
     return err;
 }
 
+/* Elements of the whole proposal array in a mode: the case fields follow
+ * the others only in mode case, so older proposals keep their bytes. */
+static uint32_t proposal_elements(unsigned mode)
+{
+    return 1 + SP_CODEC_PROPOSAL_FIELDS +
+           (mode == SP_PROPOSAL_MODE_CASE ? SP_CODEC_PROPOSAL_CASE_FIELDS : 0);
+}
+
+/* case_sizes as [key_type, size] pairs for the non-zero sizes, in key type
+ * order, then tell_holders. */
+static void put_case_fields(struct sp_wire_writer *w, const struct sp_proposal *p)
+{
+    uint32_t n = 0;
+
+    for (int t = SP_KEY_TYPE_MIN; t <= SP_KEY_TYPE_MAX; t++)
+        n += p->case_sizes[t] != 0;
+    sp_wire_put_array(w, n);
+    for (int t = SP_KEY_TYPE_MIN; t <= SP_KEY_TYPE_MAX; t++) {
+        if (p->case_sizes[t] == 0)
+            continue;
+        sp_wire_put_array(w, 2);
+        sp_wire_put_uint(w, (unsigned)t);
+        sp_wire_put_uint(w, p->case_sizes[t]);
+    }
+    sp_wire_put_bool(w, p->tell_holders);
+}
+
 int sp_proposal_encode(const struct sp_proposal *p, uint8_t *buf, size_t cap, size_t *len_out)
 {
     struct sp_wire_writer w;
@@ -283,38 +350,102 @@ int sp_proposal_encode(const struct sp_proposal *p, uint8_t *buf, size_t cap, si
     if (err != 0)
         return err;
     sp_wire_writer_fixed(&w, buf, cap);
-    sp_wire_put_array(&w, 1 + SP_CODEC_PROPOSAL_FIELDS);
+    sp_wire_put_array(&w, proposal_elements(p->mode));
     sp_wire_put_uint(&w, SP_PROTO_VERSION);
     sp_codec_put_proposal(&w, p, false);
+    if (p->mode == SP_PROPOSAL_MODE_CASE)
+        put_case_fields(&w, p);
     return sp_wire_writer_finish(&w, NULL, len_out);
 }
 
 /* The proposal has no type element, so its head is checked here rather than
- * with sp_codec_get_head. */
-static int get_proposal_head(struct sp_wire_reader *r)
+ * with sp_codec_get_head. The count is that of the other modes or of mode
+ * case (checked against the mode once the whole proposal is read); any
+ * other count above the shorter one is a tuple with more elements than it
+ * has. */
+static int get_proposal_head(struct sp_wire_reader *r, uint32_t *n)
 {
-    uint32_t n;
-    int err = get_array_version(r, 1, 1 + SP_CODEC_PROPOSAL_FIELDS, &n);
+    int err = get_array_version(r, 1, proposal_elements(SP_PROPOSAL_MODE_CASE), n);
 
     if (err != 0)
         return err;
-    return n == 1 + SP_CODEC_PROPOSAL_FIELDS ? 0 : SP_ERR_PROTO_MALFORMED;
+    if (*n < proposal_elements(SP_PROPOSAL_MODE_COUNTS))
+        return SP_ERR_PROTO_MALFORMED;
+    if (*n != proposal_elements(SP_PROPOSAL_MODE_COUNTS) &&
+        *n != proposal_elements(SP_PROPOSAL_MODE_CASE))
+        return SP_ERR_PROTO_OVERSIZED;
+    return 0;
+}
+
+/* One [key_type, size] pair: a key type above the previous pair's (prev),
+ * size >= 1 (a zero size is not sent, so it would not re-encode). Checked
+ * here, not in validate: the struct cannot hold a duplicate or a type out
+ * of range. */
+static int get_case_size(struct sp_wire_reader *r, struct sp_proposal *p, uint8_t *prev)
+{
+    uint8_t t = 0;
+    uint32_t size = 0;
+    int err = sp_wire_get_tuple(r, 2);
+
+    if (err == 0)
+        err = sp_wire_get_u8(r, &t);
+    if (err == 0)
+        err = sp_wire_get_u32(r, &size);
+    if (err == 0 && (sp_codec_check_key_type(t) != 0 || t <= *prev || size < 1))
+        err = SP_ERR_PROTO_FIELD;
+    if (err == 0) {
+        p->case_sizes[t] = size;
+        *prev = t;
+    }
+    return err;
+}
+
+static int get_case_fields(struct sp_wire_reader *r, struct sp_proposal *p)
+{
+    uint8_t prev = 0;
+    uint32_t n;
+    int err = sp_wire_get_array(r, SP_KEY_TYPE_MAX, &n);
+
+    for (uint32_t i = 0; err == 0 && i < n; i++)
+        err = get_case_size(r, p, &prev);
+    if (err == 0)
+        err = sp_wire_get_bool(r, &p->tell_holders);
+    return err;
+}
+
+/* The case fields when the element count says they are there; whether the
+ * mode agrees is checked once the whole proposal has been read. */
+static int get_proposal_tail(struct sp_wire_reader *r, uint32_t n, struct sp_proposal *p)
+{
+    return n == proposal_elements(SP_PROPOSAL_MODE_CASE) ? get_case_fields(r, p) : 0;
+}
+
+/* A mode that does not go with the element count is out of range (FIELD):
+ * mode case needs the case fields, the other modes must not have them. */
+static int check_proposal_elements(uint32_t n, const struct sp_proposal *p)
+{
+    return n == proposal_elements(p->mode) ? 0 : SP_ERR_PROTO_FIELD;
 }
 
 int sp_proposal_decode(const uint8_t *buf, size_t len, struct sp_proposal *out)
 {
     struct sp_wire_reader r;
     struct sp_proposal p = {0};
+    uint32_t n = 0;
     int err;
 
     if (len > SP_PROPOSAL_MAX_BYTES)
         return SP_ERR_PROTO_OVERSIZED;
     sp_wire_reader_init(&r, buf, len);
-    err = get_proposal_head(&r);
+    err = get_proposal_head(&r, &n);
     if (err == 0)
         err = sp_codec_get_proposal(&r, &p, false);
     if (err == 0)
+        err = get_proposal_tail(&r, n, &p);
+    if (err == 0)
         err = sp_wire_end(&r);
+    if (err == 0)
+        err = check_proposal_elements(n, &p);
     if (err == 0)
         err = sp_proposal_validate(&p);
     if (err == 0)

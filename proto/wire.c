@@ -171,6 +171,22 @@ void sp_wire_put_cstr(struct sp_wire_writer *w, const char *s, size_t max)
     sp_wire_put_str(w, s, n);
 }
 
+void sp_wire_put_u64s_le(struct sp_wire_writer *w, const uint64_t *v, uint32_t n)
+{
+    uint8_t chunk[8 * 64];
+
+    SP_WIRE_PACK(w, msgpack_pack_bin(&pk_, (size_t)n * 8));
+    /* In chunks through a stack buffer: the host's byte order may differ. */
+    for (uint32_t i = 0; i < n; i += 64) {
+        uint32_t k = n - i < 64 ? n - i : 64;
+        for (uint32_t j = 0; j < k; j++) {
+            for (unsigned b = 0; b < 8; b++)
+                chunk[8 * j + b] = (uint8_t)(v[i + j] >> (8 * b));
+        }
+        SP_WIRE_PACK(w, msgpack_pack_bin_body(&pk_, chunk, (size_t)k * 8));
+    }
+}
+
 /* ---- reading ---- */
 
 void sp_wire_reader_init(struct sp_wire_reader *r, const uint8_t *buf, size_t len)
@@ -419,6 +435,28 @@ static int get_bytes(struct sp_wire_reader *r, enum sp_wire_family fam, size_t m
 int sp_wire_get_bin(struct sp_wire_reader *r, size_t max, const uint8_t **p, size_t *n)
 {
     return get_bytes(r, FAM_BIN, max, p, n);
+}
+
+int sp_wire_get_u64s_le(struct sp_wire_reader *r, uint32_t max, const uint8_t **p, uint32_t *n)
+{
+    size_t len;
+    int err = get_bytes(r, FAM_BIN, (size_t)max * 8, p, &len);
+
+    if (err == 0 && len % 8 != 0)
+        err = SP_ERR_PROTO_FIELD;
+    if (err == 0)
+        *n = (uint32_t)(len / 8);
+    return err;
+}
+
+void sp_wire_load_u64s_le(const uint8_t *p, uint32_t n, uint64_t *out)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t v = 0;
+        for (unsigned b = 8; b-- > 0;)
+            v = (v << 8) | p[8 * i + b];
+        out[i] = v;
+    }
 }
 
 int sp_wire_get_fixed(struct sp_wire_reader *r, uint8_t *out, size_t n)

@@ -59,6 +59,9 @@ void sp_wire_put_bin(struct sp_wire_writer *w, const void *p, size_t n);
 void sp_wire_put_str(struct sp_wire_writer *w, const char *s, size_t n);
 /* A NUL-terminated string of at most max bytes; longer -> SP_ERR_PROTO_FIELD. */
 void sp_wire_put_cstr(struct sp_wire_writer *w, const char *s, size_t max);
+/* n u64 values as one bin of 8 * n little-endian bytes (fingerprints): the
+ * byte order is the wire's, not the host's. */
+void sp_wire_put_u64s_le(struct sp_wire_writer *w, const uint64_t *v, uint32_t n);
 
 struct sp_wire_reader {
     const uint8_t *p;
@@ -90,6 +93,13 @@ bool sp_wire_take_nil(struct sp_wire_reader *r);
  * (NULL when empty). */
 SP_NODISCARD int sp_wire_get_bin(struct sp_wire_reader *r, size_t max, const uint8_t **p,
                                  size_t *n);
+/* A bin of 8 * n little-endian u64 with n <= max (longer: OVERSIZED; a
+ * length not a multiple of 8: FIELD); *p points into the input (NULL when
+ * empty). Convert with sp_wire_load_u64s_le. */
+SP_NODISCARD int sp_wire_get_u64s_le(struct sp_wire_reader *r, uint32_t max, const uint8_t **p,
+                                     uint32_t *n);
+/* out[i] = the little-endian u64 at p + 8 * i, for i < n. */
+void sp_wire_load_u64s_le(const uint8_t *p, uint32_t n, uint64_t *out);
 /* A bin of exactly n bytes copied to out (longer: OVERSIZED; shorter:
  * FIELD). */
 SP_NODISCARD int sp_wire_get_fixed(struct sp_wire_reader *r, uint8_t *out, size_t n);

@@ -27,7 +27,7 @@ bool proposal_equal(const struct sp_proposal *a, const struct sp_proposal *b)
     if (!(SAME_MEM(round_id) && SAME_STR(coordinator) && SAME_STR(case_ref) && SAME_STR(purpose) &&
           SAME(nparticipants) && SAME(min_holders) && SAME(mode) && SAME(counter) &&
           SAME(max_set_size) && SAME(created_at) && SAME(expires_at) && SAME(deadline_s) &&
-          SAME(retention_days)))
+          SAME(retention_days) && SAME_MEM(case_sizes) && SAME(tell_holders)))
         return false;
     for (uint32_t i = 0; i < a->nparticipants; i++) {
         if (!participant_equal(&a->participants[i], &b->participants[i]))
@@ -112,6 +112,66 @@ static bool log_head_equal(const struct sp_peer_log_head *a, const struct sp_pee
     return SAME_STR(node) && SAME(seq) && SAME_MEM(head_hash) && SAME_MEM(signature);
 }
 
+static bool case_groups_equal(const struct sp_peer_case_group *a, uint32_t na,
+                              const struct sp_peer_case_group *b, uint32_t nb)
+{
+    if (na != nb)
+        return false;
+    for (uint32_t i = 0; i < na; i++) {
+        if (a[i].key_type != b[i].key_type ||
+            !bytes_eq(a[i].elements, a[i].nelements * SP_PEER_ELEMENT_BYTES, b[i].elements,
+                      b[i].nelements * SP_PEER_ELEMENT_BYTES))
+            return false;
+    }
+    return true;
+}
+
+static bool u64s_eq(const uint64_t *a, uint32_t na, const uint64_t *b, uint32_t nb)
+{
+    return bytes_eq(a, na * sizeof(uint64_t), b, nb * sizeof(uint64_t));
+}
+
+static bool case_tell_equal(const struct sp_peer_case_tell *a, const struct sp_peer_case_tell *b)
+{
+    if (!SAME(epoch) || !SAME(ngroups))
+        return false;
+    for (uint32_t i = 0; i < a->ngroups; i++) {
+        if (!SAME(groups[i].key_type) ||
+            !u64s_eq(a->groups[i].fp, a->groups[i].nfp, b->groups[i].fp, b->groups[i].nfp))
+            return false;
+    }
+    return true;
+}
+
+static bool filter_equal(const struct sp_peer_filter *a, const struct sp_peer_filter *b)
+{
+    return SAME(epoch) && SAME(version) && SAME(base_version) && SAME(key_type) && SAME(seq) &&
+           SAME(complete) && u64s_eq(a->added, a->nadded, b->added, b->nadded) &&
+           u64s_eq(a->removed, a->nremoved, b->removed, b->nremoved);
+}
+
+static bool case_peer_equal(const struct sp_peer_msg *a, const struct sp_peer_msg *b)
+{
+    switch (a->type) {
+    case SP_PEER_CASE_ASK:
+        return propose_equal(&a->case_ask.propose, &b->case_ask.propose) &&
+               case_groups_equal(a->case_ask.groups, a->case_ask.ngroups, b->case_ask.groups,
+                                 b->case_ask.ngroups);
+    case SP_PEER_CASE_ANSWER:
+        return SAME(case_answer.epoch) && SAME(case_answer.version) &&
+               case_groups_equal(a->case_answer.groups, a->case_answer.ngroups,
+                                 b->case_answer.groups, b->case_answer.ngroups);
+    case SP_PEER_CASE_TELL:
+        return case_tell_equal(&a->case_tell, &b->case_tell);
+    case SP_PEER_FILTER_REQ:
+        return SAME(filter_req.epoch) && SAME(filter_req.version);
+    case SP_PEER_FILTER:
+        return filter_equal(&a->filter, &b->filter);
+    default:
+        return false;
+    }
+}
+
 bool peer_equal(const struct sp_peer_msg *a, const struct sp_peer_msg *b)
 {
     if (!SAME(type) || !SAME_MEM(round_id))
@@ -147,7 +207,7 @@ bool peer_equal(const struct sp_peer_msg *a, const struct sp_peer_msg *b)
     case SP_PEER_LOG_HEAD:
         return log_head_equal(&a->log_head, &b->log_head);
     default:
-        return false;
+        return case_peer_equal(a, b);
     }
 }
 
@@ -190,6 +250,16 @@ bool request_equal(const struct sp_ctl_request *a, const struct sp_ctl_request *
         return propose_equal(&a->round_submit, &b->round_submit);
     case SP_CTL_BACKUP:
         return SAME_STR(backup.path) && SAME(backup.force);
+    case SP_CTL_CASE_ASK:
+        return propose_equal(&a->case_ask.propose, &b->case_ask.propose) &&
+               bytes_eq(a->case_ask.mapping, a->case_ask.mapping_len, b->case_ask.mapping,
+                        b->case_ask.mapping_len) &&
+               bytes_eq(a->case_ask.data, a->case_ask.data_len, b->case_ask.data,
+                        b->case_ask.data_len);
+    case SP_CTL_CASE_STATUS:
+        return true;
+    case SP_CTL_CASE_EPOCH:
+        return SAME(case_epoch.rotate);
     default:
         return false;
     }
@@ -285,6 +355,23 @@ static bool blob_equal(const struct sp_ctl_blob *a, const struct sp_ctl_blob *b)
 
 LIST_EQUAL(blobs_equal, struct sp_ctl_blob, blob_equal)
 
+static bool filter_info_equal(const struct sp_ctl_case_filter_info *a,
+                              const struct sp_ctl_case_filter_info *b)
+{
+    return SAME_STR(peer) && SAME(epoch) && SAME(version) && SAME(values) && SAME(synced_at) &&
+           SAME_STR(state);
+}
+
+LIST_EQUAL(filter_infos_equal, struct sp_ctl_case_filter_info, filter_info_equal)
+
+static bool case_status_equal(const struct sp_ctl_case_status_reply *a,
+                              const struct sp_ctl_case_status_reply *b)
+{
+    return SAME(own.epoch) && SAME(own.version) && SAME(own.started_at) && SAME(own.ready) &&
+           SAME(own.pending) && SAME_MEM(own.values) &&
+           filter_infos_equal(a->filters, a->nfilters, b->filters, b->nfilters);
+}
+
 static bool reply_body_equal(const struct sp_ctl_reply *a, const struct sp_ctl_reply *b)
 {
     switch (a->op) {
@@ -329,6 +416,11 @@ static bool reply_body_equal(const struct sp_ctl_reply *a, const struct sp_ctl_r
         return SAME_MEM(round_id);
     case SP_CTL_BACKUP:
         return SAME_STR(backup.path) && SAME(backup.bytes);
+    case SP_CTL_CASE_ASK:
+        return SAME_MEM(round_id);
+    case SP_CTL_CASE_STATUS:
+    case SP_CTL_CASE_EPOCH:
+        return case_status_equal(&a->case_status, &b->case_status);
     default:
         return false;
     }

@@ -56,6 +56,33 @@ void sample_proposal(struct sp_proposal *p)
     p->retention_days = 90;
 }
 
+/* A case question: politie-mn (participant 0, the asker) asks about three
+ * BSNs and two KvK numbers; belastingdienst answers for both key types. */
+void sample_case_proposal(struct sp_proposal *p)
+{
+    const uint32_t mask = SP_KEY_MASK(SP_KEY_BSN) | SP_KEY_MASK(SP_KEY_KVK);
+
+    memset(p, 0, sizeof(*p));
+    memcpy(p->round_id, round_id, sizeof(round_id));
+    snprintf(p->coordinator, sizeof(p->coordinator), "RIEC Midden-Nederland, J. de Vries");
+    snprintf(p->case_ref, sizeof(p->case_ref), "RIEC-MN-2026-014");
+    snprintf(p->purpose, sizeof(p->purpose), "Casusoverleg vastgoed");
+    participant(p, "politie-mn", "00000001003214345000", "Art. 20 Wpg", mask);
+    participant(p, "belastingdienst", "00000003003214345000", "Art. 43c AWR",
+                mask | SP_KEY_MASK(SP_KEY_IBAN));
+    p->min_holders = 1;
+    p->mode = SP_PROPOSAL_MODE_CASE;
+    p->counter = 0;
+    p->max_set_size = 5;
+    p->created_at = 1765100000;
+    p->expires_at = 1765186400;
+    p->deadline_s = 600;
+    p->retention_days = 30;
+    p->case_sizes[SP_KEY_BSN] = 3;
+    p->case_sizes[SP_KEY_KVK] = 2;
+    p->tell_holders = true;
+}
+
 /* ---- peer ---- */
 
 static uint8_t proposal_bytes[SP_PROPOSAL_MAX_BYTES];
@@ -202,6 +229,90 @@ static void build_log_head(struct sp_peer_msg *m)
     fill(m->log_head.signature, sizeof(m->log_head.signature), 0x10, 3);
 }
 
+/* ---- case questions ---- */
+
+static uint8_t case_proposal_bytes[SP_PROPOSAL_MAX_BYTES];
+static uint8_t case_elements[5 * SP_PEER_ELEMENT_BYTES];
+/* The extremes and a value whose bytes show the little-endian order. */
+static const uint64_t fps[] = {UINT64_C(0x0102030405060708), 0, UINT64_MAX,
+                               UINT64_C(0x8000000000000001)};
+
+/* Two groups over case_elements: three BSN values, two KvK numbers. */
+static void case_groups(struct sp_peer_case_group g[2])
+{
+    fill(case_elements, sizeof(case_elements), 0x11, 5);
+    g[0] = (struct sp_peer_case_group){SP_KEY_BSN, case_elements, 3};
+    g[1] = (struct sp_peer_case_group){SP_KEY_KVK, case_elements + 3 * SP_PEER_ELEMENT_BYTES, 2};
+}
+
+static void build_case_ask(struct sp_peer_msg *m)
+{
+    struct sp_proposal p;
+    size_t len = 0;
+
+    sample_case_proposal(&p);
+    if (sp_proposal_encode(&p, case_proposal_bytes, sizeof(case_proposal_bytes), &len) != 0)
+        abort();
+    fill(signature, sizeof(signature), 0x40, 1);
+    fill(cert, sizeof(cert), 0x30, 7);
+    head(m, SP_PEER_CASE_ASK);
+    m->case_ask.propose = (struct sp_peer_propose){case_proposal_bytes, len,  signature,
+                                                   sizeof(signature),   cert, sizeof(cert)};
+    m->case_ask.ngroups = 2;
+    case_groups(m->case_ask.groups);
+}
+
+static void build_case_answer(struct sp_peer_msg *m)
+{
+    head(m, SP_PEER_CASE_ANSWER);
+    m->case_answer.epoch = 7;
+    m->case_answer.version = 300;
+    m->case_answer.ngroups = 2;
+    case_groups(m->case_answer.groups);
+}
+
+static void build_case_tell(struct sp_peer_msg *m)
+{
+    head(m, SP_PEER_CASE_TELL);
+    m->case_tell.epoch = 7;
+    m->case_tell.ngroups = 2;
+    m->case_tell.groups[0] = (struct sp_peer_fp_group){SP_KEY_BSN, fps, 2};
+    m->case_tell.groups[1] = (struct sp_peer_fp_group){SP_KEY_KVK, fps + 2, 1};
+}
+
+static void build_case_tell_empty(struct sp_peer_msg *m)
+{
+    head(m, SP_PEER_CASE_TELL);
+    m->case_tell.epoch = 7;
+}
+
+static void build_filter_req(struct sp_peer_msg *m)
+{
+    head(m, SP_PEER_FILTER_REQ);
+    m->filter_req = (struct sp_peer_filter_req){7, 299};
+}
+
+/* A part of a whole filter: base_version 0, nothing removed. */
+static void build_filter(struct sp_peer_msg *m)
+{
+    head(m, SP_PEER_FILTER);
+    m->filter = (struct sp_peer_filter){
+        .epoch = 7, .version = 300, .key_type = SP_KEY_BSN, .seq = 0, .added = fps, .nadded = 4};
+}
+
+static void build_filter_delta(struct sp_peer_msg *m)
+{
+    head(m, SP_PEER_FILTER);
+    m->filter = (struct sp_peer_filter){7, 300, 299, SP_KEY_KVK, 3, true, fps, 1, fps + 2, 2};
+}
+
+/* The last part of a transfer whose last key type had nothing to send. */
+static void build_filter_complete(struct sp_peer_msg *m)
+{
+    head(m, SP_PEER_FILTER);
+    m->filter = (struct sp_peer_filter){.epoch = 7, .version = 300, .seq = 4, .complete = true};
+}
+
 const struct peer_sample peer_samples[] = {
     {"peer_propose", build_propose},
     {"peer_propose_unsigned", build_propose_unsigned},
@@ -219,6 +330,14 @@ const struct peer_sample peer_samples[] = {
     {"peer_done", build_done},
     {"peer_error", build_error},
     {"peer_log_head", build_log_head},
+    {"peer_case_ask", build_case_ask},
+    {"peer_case_answer", build_case_answer},
+    {"peer_case_tell", build_case_tell},
+    {"peer_case_tell_empty", build_case_tell_empty},
+    {"peer_filter_req", build_filter_req},
+    {"peer_filter", build_filter},
+    {"peer_filter_delta", build_filter_delta},
+    {"peer_filter_complete", build_filter_complete},
 };
 const size_t npeer_samples = sizeof(peer_samples) / sizeof(peer_samples[0]);
 
@@ -346,6 +465,29 @@ static void build_req_backup(struct sp_ctl_request *q)
     q->backup.force = true;
 }
 
+/* The CASE_ASK sample's signed proposal, the mapping and a case list. */
+static void build_req_case_ask(struct sp_ctl_request *q)
+{
+    static const char list[] = "id;bsn\r\nS1;111222333\r\n";
+    struct sp_peer_msg m;
+
+    build_case_ask(&m);
+    req(q, SP_CTL_CASE_ASK);
+    q->case_ask = (struct sp_ctl_case_ask){m.case_ask.propose, mapping_text, strlen(mapping_text),
+                                           (const uint8_t *)list, strlen(list)};
+}
+
+static void build_req_case_status(struct sp_ctl_request *q)
+{
+    req(q, SP_CTL_CASE_STATUS);
+}
+
+static void build_req_case_epoch(struct sp_ctl_request *q)
+{
+    req(q, SP_CTL_CASE_EPOCH);
+    q->case_epoch.rotate = true;
+}
+
 const struct request_sample request_samples[] = {
     {"ctl_req_status", build_req_status},
     {"ctl_req_load_begin", build_req_load_begin},
@@ -364,6 +506,9 @@ const struct request_sample request_samples[] = {
     {"ctl_req_round_submit", build_req_round_submit},
     {"ctl_req_round_submit_unsigned", build_req_round_submit_unsigned},
     {"ctl_req_backup", build_req_backup},
+    {"ctl_req_case_ask", build_req_case_ask},
+    {"ctl_req_case_status", build_req_case_status},
+    {"ctl_req_case_epoch", build_req_case_epoch},
 };
 const size_t nrequest_samples = sizeof(request_samples) / sizeof(request_samples[0]);
 
@@ -579,6 +724,41 @@ static void build_rep_backup(struct sp_ctl_reply *r)
     r->backup.bytes = 1052672;
 }
 
+static const struct sp_ctl_case_filter_info filter_infos[] = {
+    {"belastingdienst", 7, 300, 1200000, 1765100000, "current"},
+    {"om", 0, 0, 0, 0, "none"},
+};
+
+static void build_rep_case_ask(struct sp_ctl_reply *r)
+{
+    rep_round_id(r, SP_CTL_CASE_ASK);
+}
+
+static void case_own(struct sp_ctl_case_own *o)
+{
+    *o = (struct sp_ctl_case_own){
+        .epoch = 3, .version = 12, .started_at = 1764547200, .ready = true, .pending = 0};
+    o->values[SP_KEY_BSN] = 1000000;
+    o->values[SP_KEY_KVK] = 25000;
+    o->values[SP_KEY_TYPE_MAX] = UINT64_MAX;
+}
+
+static void build_rep_case_status(struct sp_ctl_reply *r)
+{
+    rep(r, SP_CTL_CASE_STATUS);
+    case_own(&r->case_status.own);
+    r->case_status.filters = filter_infos;
+    r->case_status.nfilters = 2;
+}
+
+/* A rotation just begun: set-up running. */
+static void build_rep_case_epoch(struct sp_ctl_reply *r)
+{
+    rep(r, SP_CTL_CASE_EPOCH);
+    r->case_status.own = (struct sp_ctl_case_own){
+        .epoch = 4, .version = 0, .started_at = 1765100000, .ready = false, .pending = 1025000};
+}
+
 const struct reply_sample reply_samples[] = {
     {"ctl_rep_status", build_rep_status},
     {"ctl_rep_load_begin", build_rep_load_begin},
@@ -597,5 +777,8 @@ const struct reply_sample reply_samples[] = {
     {"ctl_rep_round_submit", build_rep_round_submit},
     {"ctl_rep_subjects", build_rep_subjects},
     {"ctl_rep_backup", build_rep_backup},
+    {"ctl_rep_case_ask", build_rep_case_ask},
+    {"ctl_rep_case_status", build_rep_case_status},
+    {"ctl_rep_case_epoch", build_rep_case_epoch},
 };
 const size_t nreply_samples = sizeof(reply_samples) / sizeof(reply_samples[0]);

@@ -30,6 +30,8 @@ void fx_check(const char *name, const char *comment, const uint8_t *buf, size_t 
 /* ---- samples ---- */
 
 void sample_proposal(struct sp_proposal *p);
+/* A proposal in mode case (the CASE_ASK samples carry it). */
+void sample_case_proposal(struct sp_proposal *p);
 
 struct peer_sample {
     const char *name; /* fixture name */

@@ -55,8 +55,9 @@ static void test_reject_battery(void **state)
 /* Request paths: [0 version, 1 op, 2.. fields]. */
 static const struct patch request_patches[] = {
     {"ctl_req_status", "1", "00", 0, UNKNOWN},
-    {"ctl_req_status", "1", "10", 0, UNKNOWN},
-    {"ctl_req_status", "1", "0c", 0, 0}, /* AUDIT_HEAD: no fields either */
+    {"ctl_req_status", "1", "13", 0, UNKNOWN}, /* 19: after CASE_EPOCH */
+    {"ctl_req_status", "1", "11", 0, 0},       /* CASE_STATUS: no fields either */
+    {"ctl_req_status", "1", "0c", 0, 0},       /* AUDIT_HEAD: no fields either */
     {"ctl_req_status", "1", "ff", 0, UNKNOWN},
     {"ctl_req_status", "", "93 01 01 c0", 0, MALFORMED},
     {"ctl_req_status", "", "9e 01 01", 0, OVERSIZED},
@@ -127,7 +128,7 @@ static const struct patch request_patches[] = {
 /* Reply paths: [0 version, 1 op, 2 status, 3.. fields]. */
 static const struct patch reply_patches[] = {
     {"ctl_rep_status", "1", "00", 0, UNKNOWN}, /* op 0 with status 0 */
-    {"ctl_rep_status", "1", "10", 0, UNKNOWN},
+    {"ctl_rep_status", "1", "13", 0, UNKNOWN},
     {"ctl_rep_status", "1", "0c", 0, MALFORMED}, /* AUDIT_HEAD: 4 fields, not 13 */
     /* STATUS's operations fields: a head time needs entries, used <= map */
     {"ctl_rep_status", "11", "00", 0, FIELD},
@@ -151,7 +152,8 @@ static const struct patch reply_patches[] = {
     {"ctl_rep_error", "3", "a0", 0, 0},
     {"ctl_rep_error", "2", "00", 0, SP_ERR_PROTO_TYPE}, /* a success needs round_id */
     {"ctl_rep_error", "^", "95", 0, MALFORMED},
-    {"ctl_rep_error_op0", "1", "10", 0, UNKNOWN},
+    {"ctl_rep_error_op0", "1", "13", 0, UNKNOWN},
+    {"ctl_rep_error_op0", "1", "12", 0, 0}, /* an error reply to CASE_EPOCH */
     {"ctl_rep_error_op0", "1", "0d", 0, 0}, /* an error reply to ROUND_SUBMIT */
     {"ctl_rep_error_op0", "", "94 01 00 00 a0", 0, UNKNOWN},
     /* LOAD_END [.., summary DATASET_INFO, stats INGEST_STATS] */
@@ -184,7 +186,8 @@ static const struct patch reply_patches[] = {
     {"ctl_rep_rounds", "3.0.1", "a141", 0, FIELD},
     {"ctl_rep_rounds", "3.0.1", "d921", 33, OVERSIZED},
     {"ctl_rep_rounds", "3.0.2", "00", 0, FIELD},
-    {"ctl_rep_rounds", "3.0.2", "04", 0, FIELD},
+    {"ctl_rep_rounds", "3.0.2", "05", 0, FIELD},
+    {"ctl_rep_rounds", "3.0.2", "04", 0, 0}, /* a case question */
     {"ctl_rep_rounds", "3.0.3.0", "a0", 0, FIELD},
     {"ctl_rep_rounds", "3.0.3", "dc0021", 33, OVERSIZED},
     {"ctl_rep_rounds", "3.0.6", "a10a", 0, FIELD},
@@ -393,7 +396,10 @@ static void test_set_error_and_names(void **state)
     assert_string_equal(sp_ctl_op_name(SP_CTL_SUBJECTS), "SUBJECTS");
     assert_null(sp_ctl_op_name(0));
     assert_string_equal(sp_ctl_op_name(SP_CTL_BACKUP), "BACKUP");
-    assert_null(sp_ctl_op_name(16));
+    assert_string_equal(sp_ctl_op_name(SP_CTL_CASE_ASK), "CASE_ASK");
+    assert_string_equal(sp_ctl_op_name(SP_CTL_CASE_STATUS), "CASE_STATUS");
+    assert_string_equal(sp_ctl_op_name(SP_CTL_CASE_EPOCH), "CASE_EPOCH");
+    assert_null(sp_ctl_op_name(19));
 }
 
 int main(void)

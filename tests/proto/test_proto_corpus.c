@@ -43,6 +43,7 @@ static void test_corpus_matches_fixtures(void **state)
         check("peer", peer_samples[i].name);
     check("peer", "proposal");
     check("peer", "proposal_minimal");
+    check("peer", "proposal_case");
     for (size_t i = 0; i < nrequest_samples; i++)
         check("control", request_samples[i].name);
     for (size_t i = 0; i < nreply_samples; i++)

@@ -48,8 +48,8 @@ static void test_fixtures_are_msgpack(void **state)
         count++;
     }
     closedir(d);
-    /* 16 peer + 2 proposal + 12 request + 13 reply fixtures. */
-    assert_int_equal(count, npeer_samples + 2 + nrequest_samples + nreply_samples);
+    /* The peer, request and reply samples' fixtures and 3 proposals. */
+    assert_int_equal(count, npeer_samples + 3 + nrequest_samples + nreply_samples);
 }
 
 static const uint8_t rid[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};

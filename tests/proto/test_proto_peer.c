@@ -41,7 +41,8 @@ static void test_reject_battery(void **state)
 static const struct patch peer_patches[] = {
     /* type */
     {"peer_start", "1", "00", 0, UNKNOWN},
-    {"peer_start", "1", "0e", 0, UNKNOWN},
+    {"peer_start", "1", "13", 0, UNKNOWN},   /* 19: after FILTER */
+    {"peer_start", "1", "12", 0, MALFORMED}, /* FILTER: 8 fields, not 0 */
     {"peer_start", "1", "7f", 0, UNKNOWN},
     {"peer_start", "1", "ccff", 0, UNKNOWN},
     {"peer_start", "1", "ff", 0, UNKNOWN},
@@ -146,8 +147,81 @@ static const struct patch peer_patches[] = {
     {"peer_done", "6", "94 01 02 03 04", 0, MALFORMED},
     {"peer_done", "", "91 01", 0, MALFORMED},
     {"peer_done", "", "90", 0, MALFORMED},
-    {"peer_done", "", "9a 01 0b", 0, OVERSIZED},
-    {"peer_done", "", "9a 01 0b", 8, OVERSIZED}, /* 10 elements, all there */
+    {"peer_done", "", "9c 01 0b", 0, OVERSIZED},
+    {"peer_done", "", "9c 01 0b", 10, OVERSIZED}, /* 12 elements (FILTER has 11), all there */
+    /* CASE_ASK [.., proposal, signature, signer_cert, groups [[key_type,
+     * elements]]]: the sample asks 3 BSN (1) and 2 KvK (8) values */
+    {"peer_case_ask", "3", "c40100", 0, FIELD},
+    {"peer_case_ask", "6", "90", 0, FIELD}, /* no groups */
+    {"peer_case_ask", "6", "dc0011", 17, OVERSIZED},
+    {"peer_case_ask", "6.0.0", "00", 0, FIELD},
+    {"peer_case_ask", "6.0.0", "11", 0, FIELD},
+    {"peer_case_ask", "6.0.0", "08", 0, FIELD}, /* duplicate */
+    {"peer_case_ask", "6.0.0", "09", 0, FIELD}, /* not increasing */
+    {"peer_case_ask", "6.1.0", "10", 0, 0},     /* name_addr */
+    {"peer_case_ask", "6.0.1", "c400", 0, FIELD},
+    {"peer_case_ask", "6.0.1", "c41f", 31, FIELD},
+    {"peer_case_ask", "6.0.1", "c6 00020020", 131104, OVERSIZED}, /* 4097 in a group */
+    {"peer_case_ask", "6.0.1", "c6 00020000", 131072, OVERSIZED}, /* 4098 in all */
+    {"peer_case_ask", "6.0.1", "c6 0001ffc0", 131008, 0},         /* 4096 in all */
+    {"peer_case_ask", "6.0", "93 01 c420", 33, OVERSIZED},
+    {"peer_case_ask", "6.0", "91 01", 0, MALFORMED},
+    {"peer_case_ask", "^", "96", 0, MALFORMED},
+    /* CASE_ANSWER [.., epoch, version, groups] */
+    {"peer_case_answer", "3", "00", 0, FIELD},
+    {"peer_case_answer", "3", "ceffffffff", 0, 0},
+    {"peer_case_answer", "3", "cf0000000100000000", 0, FIELD},
+    {"peer_case_answer", "4", "00", 0, FIELD},
+    {"peer_case_answer", "4", "cfffffffffffffffff", 0, 0},
+    {"peer_case_answer", "5", "90", 0, FIELD},
+    {"peer_case_answer", "5.1.0", "01", 0, FIELD},
+    {"peer_case_answer", "5.1.1", "c420", 32, 0},
+    {"peer_case_answer", "^", "94", 0, MALFORMED},
+    /* CASE_TELL [.., epoch, groups [[key_type, fingerprints bin 8n]]] */
+    {"peer_case_tell", "3", "00", 0, 0},
+    {"peer_case_tell", "4", "90", 0, 0}, /* none of yours */
+    {"peer_case_tell", "4", "dc0011", 17, OVERSIZED},
+    {"peer_case_tell", "4.0.0", "00", 0, FIELD},
+    {"peer_case_tell", "4.0.0", "11", 0, FIELD},
+    {"peer_case_tell", "4.0.0", "08", 0, FIELD}, /* duplicate */
+    {"peer_case_tell", "4.0.1", "c400", 0, FIELD},
+    {"peer_case_tell", "4.0.1", "c407", 7, FIELD},
+    {"peer_case_tell", "4.0.1", "c5 8008", 32776, OVERSIZED}, /* 4097 in a group */
+    {"peer_case_tell", "4.0.1", "c5 8000", 32768, OVERSIZED}, /* 4097 in all */
+    {"peer_case_tell", "4.0.1", "c5 7ff8", 32760, 0},         /* 4096 in all */
+    {"peer_case_tell", "4.0", "91 01", 0, MALFORMED},
+    {"peer_case_tell_empty", "4", "91 92 01 c400", 0, FIELD},
+    /* FILTER_REQ [.., epoch, version]: any values */
+    {"peer_filter_req", "3", "00", 0, 0},
+    {"peer_filter_req", "4", "00", 0, 0},
+    {"peer_filter_req", "3", "cf0000000100000000", 0, FIELD},
+    {"peer_filter_req", "4", "c0", 0, SP_ERR_PROTO_TYPE},
+    /* FILTER [.., epoch, version, base_version, key_type, seq, complete,
+     * added, removed]: the sample is part 0 of a whole BSN filter, 4 added */
+    {"peer_filter", "3", "00", 0, FIELD},
+    {"peer_filter", "4", "00", 0, FIELD},
+    {"peer_filter", "5", "cd012c", 0, FIELD}, /* base == version */
+    {"peer_filter", "5", "cd012d", 0, FIELD},
+    {"peer_filter", "5", "cd012b", 0, 0}, /* a delta that only adds */
+    {"peer_filter", "6", "00", 0, FIELD}, /* key type 0 with entries */
+    {"peer_filter", "6", "11", 0, FIELD},
+    {"peer_filter", "6", "10", 0, 0},
+    {"peer_filter", "7", "ceffffffff", 0, 0},
+    {"peer_filter", "8", "00", 0, SP_ERR_PROTO_TYPE},
+    {"peer_filter", "9", "c407", 7, FIELD},
+    {"peer_filter", "9", "c400", 0, 0},
+    {"peer_filter", "10", "c408", 8, FIELD},                 /* a whole filter removes nothing */
+    {"peer_filter", "9", "c6 00186a08", 1600008, OVERSIZED}, /* 200001 */
+    {"peer_filter", "9", "c6 00186a00", 1600000, 0},         /* 200000 */
+    {"peer_filter", "^", "9a", 0, MALFORMED},
+    {"peer_filter_delta", "5", "00", 0, FIELD},                    /* removes from a whole filter */
+    {"peer_filter_delta", "9", "c6 00186a00", 1600000, OVERSIZED}, /* 200002 in all */
+    {"peer_filter_delta", "10", "c6 00186a00", 1600000, OVERSIZED},
+    {"peer_filter_delta", "10", "c400", 0, 0},
+    {"peer_filter_delta", "10", "c40f", 15, FIELD},
+    {"peer_filter_complete", "9", "c408", 8, FIELD}, /* key type 0 with an entry */
+    {"peer_filter_complete", "10", "c408", 8, FIELD},
+    {"peer_filter_complete", "6", "01", 0, 0},
     /* a later version may have more elements: its frame is refused as
      * VERSION (README section 2), not OVERSIZED */
     {"peer_done", "", "9a 02 0b", 8, SP_ERR_PROTO_VERSION},
@@ -256,9 +330,95 @@ static void mut_type0(struct sp_peer_msg *m)
 {
     m->type = 0;
 }
-static void mut_type14(struct sp_peer_msg *m)
+static void mut_type19(struct sp_peer_msg *m)
 {
-    m->type = 14;
+    m->type = SP_PEER_TYPE_MAX + 1;
+}
+
+static void mut_ask_ngroups0(struct sp_peer_msg *m)
+{
+    m->case_ask.ngroups = 0;
+}
+static void mut_ask_ngroups17(struct sp_peer_msg *m)
+{
+    m->case_ask.ngroups = SP_KEY_TYPE_MAX + 1;
+}
+static void mut_ask_empty_group(struct sp_peer_msg *m)
+{
+    m->case_ask.groups[1].nelements = 0;
+}
+static void mut_ask_null(struct sp_peer_msg *m)
+{
+    m->case_ask.groups[0].elements = NULL;
+}
+static void mut_ask_order(struct sp_peer_msg *m)
+{
+    m->case_ask.groups[1].key_type = m->case_ask.groups[0].key_type;
+}
+static void mut_ask_group_big(struct sp_peer_msg *m)
+{
+    m->case_ask.groups[0].nelements = SP_PEER_CASE_MAX_VALUES + 1;
+}
+static void mut_ask_total_big(struct sp_peer_msg *m)
+{
+    m->case_ask.groups[0].nelements = SP_PEER_CASE_MAX_VALUES - 1; /* + 2 */
+}
+static void mut_ask_proposal(struct sp_peer_msg *m)
+{
+    m->case_ask.propose.proposal_len -= 1;
+}
+static void mut_answer_epoch0(struct sp_peer_msg *m)
+{
+    m->case_answer.epoch = 0;
+}
+static void mut_answer_version0(struct sp_peer_msg *m)
+{
+    m->case_answer.version = 0;
+}
+static void mut_tell_empty_group(struct sp_peer_msg *m)
+{
+    m->case_tell.groups[0].nfp = 0;
+}
+static void mut_tell_null(struct sp_peer_msg *m)
+{
+    m->case_tell.groups[1].fp = NULL;
+}
+static void mut_tell_total_big(struct sp_peer_msg *m)
+{
+    m->case_tell.groups[0].nfp = SP_PEER_CASE_MAX_VALUES; /* + 1 */
+}
+static void mut_tell_ngroups17(struct sp_peer_msg *m)
+{
+    m->case_tell.ngroups = SP_KEY_TYPE_MAX + 1;
+}
+static void mut_filter_epoch0(struct sp_peer_msg *m)
+{
+    m->filter.epoch = 0;
+}
+static void mut_filter_base(struct sp_peer_msg *m)
+{
+    m->filter.base_version = m->filter.version;
+}
+static void mut_filter_key0(struct sp_peer_msg *m)
+{
+    m->filter.key_type = 0;
+}
+static void mut_filter_removed(struct sp_peer_msg *m)
+{
+    m->filter.removed = m->filter.added;
+    m->filter.nremoved = 1;
+}
+static void mut_filter_null(struct sp_peer_msg *m)
+{
+    m->filter.added = NULL;
+}
+static void mut_filter_big(struct sp_peer_msg *m)
+{
+    m->filter.nremoved = SP_PEER_FILTER_MAX_ENTRIES; /* + 1 added */
+}
+static void mut_filter_wrap(struct sp_peer_msg *m)
+{
+    m->filter.nadded = UINT32_MAX; /* the sum must not wrap */
 }
 
 static const struct {
@@ -266,18 +426,50 @@ static const struct {
     void (*mutate)(struct sp_peer_msg *m);
     int want;
 } encode_cases[] = {
-    {"peer_batch", mut_origin, FIELD},          {"peer_batch", mut_key0, FIELD},
-    {"peer_batch", mut_key17, FIELD},           {"peer_batch", mut_hops0, FIELD},
-    {"peer_batch", mut_hops33, FIELD},          {"peer_batch", mut_nelem, OVERSIZED},
-    {"peer_batch", mut_elem_null, FIELD},       {"peer_credit", mut_kind, FIELD},
-    {"peer_verdict", mut_nholders, OVERSIZED},  {"peer_counts", mut_counts_order, FIELD},
-    {"peer_counts", mut_counts_zero, FIELD},    {"peer_refuse", mut_code0, FIELD},
-    {"peer_refuse", mut_reason_long, FIELD},    {"peer_refuse", mut_reason_lf, FIELD},
-    {"peer_log_head", mut_node, FIELD},         {"peer_propose", mut_sig63, FIELD},
-    {"peer_propose", mut_prop_long, OVERSIZED}, {"peer_propose", mut_cert_long, OVERSIZED},
-    {"peer_propose", mut_prop_bad, FIELD},      {"peer_accept", mut_nset, OVERSIZED},
-    {"peer_accept", mut_set_order, FIELD},      {"peer_start", mut_type0, UNKNOWN},
-    {"peer_start", mut_type14, UNKNOWN},
+    {"peer_case_ask", mut_ask_ngroups0, FIELD},
+    {"peer_case_ask", mut_ask_ngroups17, OVERSIZED},
+    {"peer_case_ask", mut_ask_empty_group, FIELD},
+    {"peer_case_ask", mut_ask_null, FIELD},
+    {"peer_case_ask", mut_ask_order, FIELD},
+    {"peer_case_ask", mut_ask_group_big, OVERSIZED},
+    {"peer_case_ask", mut_ask_total_big, OVERSIZED},
+    {"peer_case_ask", mut_ask_proposal, FIELD},
+    {"peer_case_answer", mut_answer_epoch0, FIELD},
+    {"peer_case_answer", mut_answer_version0, FIELD},
+    {"peer_case_tell", mut_tell_empty_group, FIELD},
+    {"peer_case_tell", mut_tell_null, FIELD},
+    {"peer_case_tell", mut_tell_total_big, OVERSIZED},
+    {"peer_case_tell", mut_tell_ngroups17, OVERSIZED},
+    {"peer_filter", mut_filter_epoch0, FIELD},
+    {"peer_filter", mut_filter_base, FIELD},
+    {"peer_filter", mut_filter_key0, FIELD},
+    {"peer_filter", mut_filter_removed, FIELD},
+    {"peer_filter", mut_filter_null, FIELD},
+    {"peer_filter_delta", mut_filter_big, OVERSIZED},
+    {"peer_filter_delta", mut_filter_wrap, OVERSIZED},
+    {"peer_batch", mut_origin, FIELD},
+    {"peer_batch", mut_key0, FIELD},
+    {"peer_batch", mut_key17, FIELD},
+    {"peer_batch", mut_hops0, FIELD},
+    {"peer_batch", mut_hops33, FIELD},
+    {"peer_batch", mut_nelem, OVERSIZED},
+    {"peer_batch", mut_elem_null, FIELD},
+    {"peer_credit", mut_kind, FIELD},
+    {"peer_verdict", mut_nholders, OVERSIZED},
+    {"peer_counts", mut_counts_order, FIELD},
+    {"peer_counts", mut_counts_zero, FIELD},
+    {"peer_refuse", mut_code0, FIELD},
+    {"peer_refuse", mut_reason_long, FIELD},
+    {"peer_refuse", mut_reason_lf, FIELD},
+    {"peer_log_head", mut_node, FIELD},
+    {"peer_propose", mut_sig63, FIELD},
+    {"peer_propose", mut_prop_long, OVERSIZED},
+    {"peer_propose", mut_cert_long, OVERSIZED},
+    {"peer_propose", mut_prop_bad, FIELD},
+    {"peer_accept", mut_nset, OVERSIZED},
+    {"peer_accept", mut_set_order, FIELD},
+    {"peer_start", mut_type0, UNKNOWN},
+    {"peer_start", mut_type19, UNKNOWN},
 };
 
 static const struct peer_sample *find_sample(const char *name)
@@ -348,6 +540,69 @@ static void test_limits_fit(void **state)
     free(e);
 }
 
+/* The largest FILTER (every integer at its widest) fits the frame, and its
+ * fingerprints come back in order from storage the message owns. */
+static void test_filter_limit_fits(void **state)
+{
+    uint64_t *fp = malloc(SP_PEER_FILTER_MAX_ENTRIES * sizeof(uint64_t));
+    struct sp_peer_msg m = {.type = SP_PEER_FILTER}, d;
+    uint8_t *buf = NULL;
+    size_t len;
+
+    (void)state;
+    assert_non_null(fp);
+    for (uint32_t i = 0; i < SP_PEER_FILTER_MAX_ENTRIES; i++)
+        fp[i] = UINT64_MAX - i;
+    m.filter = (struct sp_peer_filter){UINT32_MAX,
+                                       UINT64_MAX,
+                                       UINT64_MAX - 1,
+                                       SP_KEY_TYPE_MAX,
+                                       UINT32_MAX,
+                                       true,
+                                       fp,
+                                       SP_PEER_FILTER_MAX_ENTRIES / 2,
+                                       fp + 7,
+                                       SP_PEER_FILTER_MAX_ENTRIES / 2};
+    assert_int_equal(sp_peer_encode_alloc(&m, &buf, &len), 0);
+    print_message("largest FILTER: %zu bytes (limit %u)\n", len, SP_PEER_MSG_MAX_BYTES);
+    assert_true(len <= SP_PEER_MSG_MAX_BYTES);
+    assert_int_equal(sp_peer_decode(buf, len, &d), 0);
+    assert_true(peer_equal(&m, &d));
+    assert_ptr_equal(d.filter.added, d.owned_);
+    sp_peer_msg_clear(&d);
+    free(buf);
+    m.filter.nremoved += 1;
+    check_encode_result(&peer_codec, &m, OVERSIZED);
+    free(fp);
+}
+
+/* A CASE_ASK with the most values and the largest proposal parts fits. */
+static void test_case_ask_limit_fits(void **state)
+{
+    uint8_t *el = calloc(SP_PEER_CASE_MAX_VALUES, SP_PEER_ELEMENT_BYTES);
+    static uint8_t cert[SP_PEER_CERT_MAX_BYTES], sig[SP_PEER_SIGNATURE_BYTES];
+    struct sp_peer_msg m, d;
+    uint8_t *buf = NULL;
+    size_t len;
+
+    (void)state;
+    assert_non_null(el);
+    find_sample("peer_case_ask")->build(&m);
+    m.case_ask.propose.signer_cert = cert;
+    m.case_ask.propose.signer_cert_len = sizeof(cert);
+    m.case_ask.propose.signature = sig;
+    m.case_ask.ngroups = SP_KEY_TYPE_MAX;
+    for (uint32_t i = 0; i < SP_KEY_TYPE_MAX; i++)
+        m.case_ask.groups[i] = (struct sp_peer_case_group){
+            (uint8_t)(i + 1), el + i * 256 * SP_PEER_ELEMENT_BYTES, SP_PEER_CASE_MAX_VALUES / 16};
+    assert_int_equal(sp_peer_encode_alloc(&m, &buf, &len), 0);
+    assert_int_equal(sp_peer_decode(buf, len, &d), 0);
+    assert_true(peer_equal(&m, &d));
+    sp_peer_msg_clear(&d);
+    free(buf);
+    free(el);
+}
+
 static void test_clear_and_names(void **state)
 {
     struct sp_peer_msg m;
@@ -360,7 +615,12 @@ static void test_clear_and_names(void **state)
     assert_string_equal(sp_peer_type_name(SP_PEER_BATCH), "BATCH");
     assert_string_equal(sp_peer_type_name(SP_PEER_LOG_HEAD), "LOG_HEAD");
     assert_null(sp_peer_type_name(0));
-    assert_null(sp_peer_type_name(14));
+    assert_null(sp_peer_type_name(19));
+    assert_string_equal(sp_peer_type_name(SP_PEER_CASE_ASK), "CASE_ASK");
+    assert_string_equal(sp_peer_type_name(SP_PEER_CASE_ANSWER), "CASE_ANSWER");
+    assert_string_equal(sp_peer_type_name(SP_PEER_CASE_TELL), "CASE_TELL");
+    assert_string_equal(sp_peer_type_name(SP_PEER_FILTER_REQ), "FILTER_REQ");
+    assert_string_equal(sp_peer_type_name(SP_PEER_FILTER), "FILTER");
 }
 
 static void test_reason_set(void **state)
@@ -400,6 +660,8 @@ int main(void)
         cmocka_unit_test(test_encode_validates),
         cmocka_unit_test(test_encode_small_buffer),
         cmocka_unit_test(test_limits_fit),
+        cmocka_unit_test(test_filter_limit_fits),
+        cmocka_unit_test(test_case_ask_limit_fits),
         cmocka_unit_test(test_clear_and_names),
         cmocka_unit_test(test_reason_set),
     };

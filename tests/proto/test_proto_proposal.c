@@ -40,7 +40,9 @@ static void minimal_proposal(struct sp_proposal *p)
 static const struct {
     const char *name;
     void (*build)(struct sp_proposal *p);
-} goldens[] = {{"proposal", sample_proposal}, {"proposal_minimal", minimal_proposal}};
+} goldens[] = {{"proposal", sample_proposal},
+               {"proposal_minimal", minimal_proposal},
+               {"proposal_case", sample_case_proposal}};
 
 /* Each encodes to its fixture and round-trips; no shorter buffer holds it. */
 static void test_golden(void **state)
@@ -122,6 +124,39 @@ static const struct patch patches[] = {
     {"proposal", "^", "90", 0, MALFORMED},
     {"proposal", "5.0^", "93", 0, MALFORMED},
     {"proposal", "5.0^", "95", 0, OVERSIZED},
+    /* mode case: [.., 14 case_sizes [[key_type, size], ..], 15 tell_holders];
+     * the sample asks about BSN (1) x 3 and KvK (8) x 2, the asker is
+     * participant 0 (BSN and KvK), the partner also has IBAN */
+    {"proposal", "^", "dc0010", 0, TRUNCATED}, /* 16 elements but 14 there */
+    {"proposal_case", "7", "03", 0, FIELD},    /* case fields in mode partners */
+    {"proposal_case", "7", "05", 0, FIELD},
+    {"proposal_case", "^", "9e", 0, SP_ERR_PROTO_TRAILING}, /* 14 claimed, 16 there */
+    {"proposal_case", "^", "9f", 0, OVERSIZED},
+    {"proposal_case", "^", "dc0011", 0, OVERSIZED},
+    {"proposal_case", "", "dc0011 02", 16, SP_ERR_PROTO_VERSION},
+    {"proposal_case", "6", "02", 0, FIELD},         /* min_holders must be 1 */
+    {"proposal_case", "8", "01", 0, FIELD},         /* the partner asks: key types differ */
+    {"proposal_case", "5.0.3", "cd0100", 0, FIELD}, /* asker: KvK without BSN */
+    {"proposal_case", "5.0.3", "cd0102", 0, 0},     /* BSN and KvK */
+    {"proposal_case", "5.0.3", "cd8102", 0, FIELD}, /* and IBAN, which it asks nothing of */
+    {"proposal_case", "14.0.0", "00", 0, FIELD},
+    {"proposal_case", "14.0.0", "11", 0, FIELD},
+    {"proposal_case", "14.0.0", "08", 0, FIELD},     /* duplicate */
+    {"proposal_case", "14.1.0", "01", 0, FIELD},     /* duplicate */
+    {"proposal_case", "14.0.0", "09", 0, FIELD},     /* not increasing */
+    {"proposal_case", "14.0.1", "00", 0, FIELD},     /* a size is >= 1 */
+    {"proposal_case", "14.0.1", "cd0ffe", 0, 0},     /* 4094 + 2 = 4096 */
+    {"proposal_case", "14.0.1", "cd0fff", 0, FIELD}, /* 4097 in all */
+    {"proposal_case", "14.0.1", "cf0000000100000000", 0, FIELD},
+    {"proposal_case", "14.0.1", "cc03", 0, MALFORMED}, /* not canonical */
+    {"proposal_case", "14", "90", 0, FIELD},           /* no values */
+    {"proposal_case", "14", "91 92 01 03", 0, FIELD},  /* no KvK: key types differ */
+    {"proposal_case", "14", "dc0011", 17, OVERSIZED},
+    {"proposal_case", "14.0", "93 01 03 03", 0, OVERSIZED},
+    {"proposal_case", "14.0", "91 01", 0, MALFORMED},
+    {"proposal_case", "14.0", "c0", 0, SP_ERR_PROTO_TYPE},
+    {"proposal_case", "15", "c2", 0, 0}, /* holders not told */
+    {"proposal_case", "15", "00", 0, SP_ERR_PROTO_TYPE},
 };
 
 static void test_patches(void **state)
@@ -203,14 +238,59 @@ static void set_no_created(struct sp_proposal *p)
     memset(p->round_id, 0, sizeof(p->round_id));
 }
 
+static void set_case_size_other_mode(struct sp_proposal *p)
+{
+    p->case_sizes[SP_KEY_BSN] = 1;
+}
+static void set_tell_other_mode(struct sp_proposal *p)
+{
+    p->tell_holders = true;
+}
+static void set_case_size0(struct sp_proposal *p)
+{
+    p->case_sizes[0] = 1;
+}
+static void set_case_mode(struct sp_proposal *p)
+{
+    sample_case_proposal(p);
+}
+static void set_case_sum(struct sp_proposal *p)
+{
+    sample_case_proposal(p);
+    p->case_sizes[SP_KEY_BSN] = SP_PROPOSAL_CASE_MAX_VALUES - 2; /* 4096 in all */
+}
+static void set_case_sum_4097(struct sp_proposal *p)
+{
+    sample_case_proposal(p);
+    p->case_sizes[SP_KEY_BSN] = SP_PROPOSAL_CASE_MAX_VALUES - 1;
+}
+static void set_case_sum_over(struct sp_proposal *p)
+{
+    sample_case_proposal(p);
+    p->case_sizes[SP_KEY_BSN] = UINT32_MAX; /* no wrap-around in the sum */
+}
+
 static const struct {
     void (*mutate)(struct sp_proposal *p);
     int full;    /* sp_proposal_validate */
     int request; /* sp_proposal_validate_request */
 } validate_cases[] = {
-    {set_unterminated, FIELD, FIELD}, {set_tab, 0, 0},        {set_cr, FIELD, FIELD},
-    {set_dup, FIELD, FIELD},          {set_n1, FIELD, FIELD}, {set_n33, FIELD, FIELD},
-    {set_expired, FIELD, 0},          {set_no_created, 0, 0},
+    {set_unterminated, FIELD, FIELD},
+    {set_tab, 0, 0},
+    {set_cr, FIELD, FIELD},
+    {set_dup, FIELD, FIELD},
+    {set_n1, FIELD, FIELD},
+    {set_n33, FIELD, FIELD},
+    {set_expired, FIELD, 0},
+    {set_no_created, 0, 0},
+    /* case fields are zero outside mode case; ROUND_START has no mode case */
+    {set_case_size_other_mode, FIELD, FIELD},
+    {set_tell_other_mode, FIELD, FIELD},
+    {set_case_size0, FIELD, FIELD},
+    {set_case_mode, 0, FIELD},
+    {set_case_sum, 0, FIELD},
+    {set_case_sum_4097, FIELD, FIELD},
+    {set_case_sum_over, FIELD, FIELD},
 };
 
 static void test_validate(void **state)
