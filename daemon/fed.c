@@ -4,6 +4,7 @@
  * (store.h), governance (gov.h) and the log; it turns poll results, jobs
  * coming back, control requests and time into the engine's events. The
  * round protocol's rules are all in round/. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +24,8 @@
 #include "round/engine.h"
 
 struct sp_fed {
+    struct sp_store *store; /* first: the case store port's ctx is fed (store.h) */
     const struct sp_config *cfg;
-    struct sp_store *store;
     struct sp_gov *gov; /* NULL in tests of the engine alone */
     struct sp_peers *peers;
     struct sp_workers *workers;
@@ -34,6 +35,8 @@ struct sp_fed {
     struct sp_engine_config ecfg; /* the engine's view of cfg (refreshed: reloads) */
     const char *names[SP_CONFIG_MAX_PEERS];
 };
+
+_Static_assert(offsetof(struct sp_fed, store) == 0, "sp_store_case_port() reads the store at ctx");
 
 static struct sp_engine_now now_at(uint64_t mono_ms)
 {
@@ -285,7 +288,7 @@ static struct sp_engine_ports ports_of(struct sp_fed *fed)
         .store = {fed, st_keys_open, st_keys_next, st_keys_close, st_keys_distinct, st_round_put,
                   st_round_get, st_rounds_foreach, st_results_append, st_results_commit,
                   st_results_delete, st_run_put, st_runs_read_begin, st_run_get, st_runs_read_end,
-                  st_runs_delete, st_runs_clear},
+                  st_runs_delete, st_runs_clear, sp_store_case_port()},
     };
     if (fed->gov)
         p.gov = (struct sp_engine_gov){fed,        gov_judge,     gov_record, gov_head,

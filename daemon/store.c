@@ -16,12 +16,14 @@
 #include "daemon/store_impl.h"
 
 static const char *const db_names[SP_DB_COUNT] = {
-    [SP_DB_META] = "sp.meta",       [SP_DB_DATASETS] = "sp.datasets",
-    [SP_DB_LOADS] = "sp.loads",     [SP_DB_GARBAGE] = "sp.garbage",
-    [SP_DB_STAGE] = "sp.stage",     [SP_DB_KEYS] = "sp.keys",
-    [SP_DB_ROUNDS] = "sp.rounds",   [SP_DB_RESMETA] = "sp.resmeta",
-    [SP_DB_RESULTS] = "sp.results", [SP_DB_COUNTS] = "sp.counts",
-    [SP_DB_RUNS] = "round.final",
+    [SP_DB_META] = "sp.meta",        [SP_DB_DATASETS] = "sp.datasets",
+    [SP_DB_LOADS] = "sp.loads",      [SP_DB_GARBAGE] = "sp.garbage",
+    [SP_DB_STAGE] = "sp.stage",      [SP_DB_KEYS] = "sp.keys",
+    [SP_DB_ROUNDS] = "sp.rounds",    [SP_DB_RESMETA] = "sp.resmeta",
+    [SP_DB_RESULTS] = "sp.results",  [SP_DB_COUNTS] = "sp.counts",
+    [SP_DB_RUNS] = "round.final",    [SP_DB_CASE_OWN] = "case.own",
+    [SP_DB_CASE_FP] = "case.fp",     [SP_DB_CASE_DELTA] = "case.delta",
+    [SP_DB_CASE_META] = "case.meta", [SP_DB_CASE_QUOTA] = "case.quota",
 };
 
 int sp_store_mdb_err(int rc, const char *op)
@@ -304,7 +306,9 @@ int sp_store_open(const char *state_dir, uint64_t map_bytes, struct sp_store **o
     if (!s)
         return SP_ERR_NOMEM;
     s->lock_fd = -1;
-    int err = lock_state_dir(state_dir, &s->lock_fd);
+    int err = (s->dir = strdup(state_dir)) ? 0 : SP_ERR_NOMEM;
+    if (!err)
+        err = lock_state_dir(state_dir, &s->lock_fd);
     if (!err)
         err = open_env(s, state_dir, map_bytes);
     if (!err)
@@ -330,6 +334,7 @@ void sp_store_close(struct sp_store **store)
         mdb_env_close(s->env);
     if (s->lock_fd >= 0)
         close(s->lock_fd);
+    free(s->dir);
     free(s);
     *store = NULL;
 }

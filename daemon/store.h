@@ -11,10 +11,11 @@
  *
  * Named databases used here (all prefixed "sp."): sp.meta, sp.datasets,
  * sp.keys, sp.stage, sp.loads, sp.garbage, sp.rounds, sp.results,
- * sp.resmeta, sp.counts (layouts in store_impl.h), and round.final (the counting node's scratch,
- * below). Other modules may open their own named databases in the same environment through
- * sp_store_env(): the audit log (daemon/audit_log.h) uses "audit.log" and "audit.meta". At most
- * SP_STORE_MAX_DBS named databases exist in total.
+ * sp.resmeta, sp.counts (layouts in store_impl.h), round.final (the counting node's scratch,
+ * below), and case.own, case.fp, case.delta, case.meta, case.quota (case questions, below). Other
+ * modules may open their own named databases in the same environment through sp_store_env(): the
+ * audit log (daemon/audit_log.h) uses "audit.log" and "audit.meta". At most SP_STORE_MAX_DBS named
+ * databases exist in total.
  *
  * Transactions. LMDB allows ONE write transaction at a time per environment,
  * and a thread that begins a second write transaction while it holds one
@@ -43,7 +44,8 @@
 #include "common/err.h"
 #include "common/keytype.h"
 #include "common/roundid.h"
-#include "round/types.h" /* the key walk pair, result rows, counts */
+#include "round/engine.h" /* the case store port */
+#include "round/types.h"  /* the key walk pair, result rows, counts */
 
 struct MDB_env;  /* lmdb.h: typedef struct MDB_env MDB_env */
 struct sp_store; /* opaque */
@@ -333,5 +335,40 @@ SP_NODISCARD int sp_store_results_foreach(struct sp_store *store,
 SP_NODISCARD int sp_store_counts_get(struct sp_store *store,
                                      const uint8_t round_id[SP_ROUND_ID_BYTES],
                                      struct sp_count_entry **out, size_t *n);
+
+/* ---- case questions (store_case.c) ------------------------------------- */
+
+/* This node's store for case questions as the round engine's port (struct
+ * sp_engine_case_store, round/engine.h, which says what each function does;
+ * docs/case-questions.md the design). Every function's ctx is the store
+ * port's: a pointer to a variable holding the struct sp_store pointer
+ * (the federation driver's struct begins with it; a test passes &store).
+ * What the store adds to the port's contract:
+ *  - own_next yields entries ordered exactly like the key index walk
+ *    (type, then value bytes, the shorter first); value points into the
+ *    walk's read transaction.
+ *  - own_put takes changes for version = current + 1 only (SP_ERR_STATE
+ *    otherwise, or when no epoch began), values 1..SP_STORE_VALUE_MAX bytes
+ *    without a NUL byte (as the key index holds them),
+ *    types 1..SP_KEY_TYPE_MAX (SP_ERR_INVALID_ARG). A change that changes
+ *    nothing (adding a value held with that fingerprint, removing one not
+ *    held) is not in the delta; a value added with a new fingerprint
+ *    replaces the old one (a removal and an addition).
+ *  - fps_read and the filter are multisets: a fingerprint two values share
+ *    is there twice. delta_read gives both arrays sorted, net of what was
+ *    added and removed again within the version; SP_ERR_NOT_FOUND for
+ *    version 1, versions not committed yet and versions pruned by keep.
+ *  - fp_records visits the records of the current dataset versions; fn may
+ *    call other store functions (MDB_NOTLS).
+ *  - own_begin also deletes the quota counts of earlier epochs; not the
+ *    secrets (secret_drop, once no question of that epoch is open).
+ *  - secrets: <state_dir>/case/epoch-<N>.key (directory created 0700), 32
+ *    bytes, written with sys/keyfile.h (0600, atomic, never replacing:
+ *    SP_ERR_EXISTS) and read with its checks (a file group or others may
+ *    read is refused, SP_ERR_KEYFILE_MODE, with the chmod that fixes it
+ *    logged); a file of another length is SP_ERR_KEYFILE_FORMAT.
+ * No store hook runs (an audit entry about a case question is appended on
+ * its own). */
+struct sp_engine_case_store sp_store_case_port(void);
 
 #endif

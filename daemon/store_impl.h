@@ -15,6 +15,14 @@
  *   sp.resmeta   round id -> u8 committed, u64 rows
  *   sp.results   round id | seq u64 -> row (see store_round.c)
  *   sp.counts    round id -> n x (u8 type, u32 holders, u64 count)
+ *   case.own     u8 type | value -> fp u64                (store_case.c: the own
+ *                epoch outputs; ordered like the key index walk)
+ *   case.fp      u8 type | fp u64 | value -> ""          (a fingerprint may repeat)
+ *   case.delta   version u64 | u8 type | seq u32 -> na u32, nr u32, na x fp, nr x fp
+ *   case.meta    "own" -> epoch u32, version u64, started_at u64, delta_from u64,
+ *                n u8, n x u64 (values per key type, index = type)
+ *   case.quota   epoch u32 | coordinator certificate SHA-256 [32] -> questions u32,
+ *                values u64
  * where KEY = u8 type | value | 0x00 | record id (values hold no NUL byte, so
  * KEY's byte order is (type, value, record id) with shorter values first).
  *
@@ -49,6 +57,13 @@ enum sp_store_dbi {
     SP_DB_RESULTS,
     SP_DB_COUNTS,
     SP_DB_RUNS, /* the counting node's scratch (store_runs.c) */
+    /* case questions (store_case.c); created when a store made before them
+     * is opened: new databases, no record of the others changes */
+    SP_DB_CASE_OWN,
+    SP_DB_CASE_FP,
+    SP_DB_CASE_DELTA,
+    SP_DB_CASE_META,
+    SP_DB_CASE_QUOTA,
     SP_DB_COUNT
 };
 
@@ -59,6 +74,7 @@ struct sp_store {
     size_t max_key;
     struct sp_store_hook hook; /* see sp_store_set_hook */
     uint32_t format;           /* SP_STORE_FORMAT_VERSION once open */
+    char *dir;                 /* the state directory (the case epoch secrets) */
 };
 
 /* Maps an LMDB return code to SP_ERR_STORE / SP_ERR_STORE_FULL and logs the
@@ -111,6 +127,14 @@ size_t sp_store_key_encode(uint8_t out[SP_STORE_KEY_MAX], const struct sp_store_
 /* Length of the (type, value, NUL) part of a KEY of len bytes, or 0 when it
  * is malformed (no NUL, empty value or record id, over the limits). */
 size_t sp_store_key_prefix(const uint8_t *key, size_t len);
+
+/* Calls fn for every record of the current dataset versions holding the
+ * value (type, value[0..len)), inside txn: dataset name and record id,
+ * NUL-terminated, valid during the call. Stops at fn's first non-zero
+ * return, which it returns. */
+int sp_store_keys_records(struct sp_store *s, MDB_txn *txn, uint8_t type, const uint8_t *value,
+                          size_t len, int (*fn)(void *ctx, const char *dataset, const char *id),
+                          void *ctx);
 
 /* Allocates the next slot number inside txn. */
 int sp_store_slot_next(struct sp_store *s, MDB_txn *txn, uint32_t *slot);

@@ -472,3 +472,69 @@ int sp_store_keys_distinct(struct sp_store *store, uint32_t key_mask,
     memcpy(counts, c, sizeof c);
     return 0;
 }
+
+/* ---- the records holding one value -------------------------------------- */
+
+/* Calls fn for the records of one slot holding the value whose KEY prefix
+ * (slot, type, value, NUL) is lo[0..lolen). */
+static int slot_records(MDB_cursor *cur, const uint8_t *lo, size_t lolen, const char *dataset,
+                        int (*fn)(void *ctx, const char *dataset, const char *id), void *ctx)
+{
+    char id[SP_STORE_RECORD_ID_MAX + 1];
+    MDB_val k = {lolen, (void *)(uintptr_t)lo}, v;
+    int rc, err = 0;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && !err;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size <= lolen || memcmp(k.mv_data, lo, lolen) != 0)
+            break;
+        size_t idlen = k.mv_size - lolen;
+        if (idlen > SP_STORE_RECORD_ID_MAX) {
+            sp_log_error("store: malformed key index entry");
+            return SP_ERR_STORE;
+        }
+        memcpy(id, (const uint8_t *)k.mv_data + lolen, idlen);
+        id[idlen] = '\0';
+        err = fn(ctx, dataset, id);
+    }
+    if (!err && rc && rc != MDB_NOTFOUND)
+        err = sp_store_mdb_err(rc, "read keys");
+    return err;
+}
+
+int sp_store_keys_records(struct sp_store *s, MDB_txn *txn, uint8_t type, const uint8_t *value,
+                          size_t len, int (*fn)(void *ctx, const char *dataset, const char *id),
+                          void *ctx)
+{
+    MDB_cursor *ds = NULL, *keys = NULL;
+    MDB_val k, v;
+    uint8_t lo[4 + 1 + SP_STORE_VALUE_MAX + 1];
+    char name[SP_STORE_NAME_MAX + 1];
+    int err = 0, rc;
+    if (len == 0 || len > SP_STORE_VALUE_MAX || memchr(value, 0, len))
+        return 0; /* never in the index (sp_store_key_prefix) */
+    lo[4] = type;
+    memcpy(lo + 5, value, len);
+    lo[5 + len] = 0;
+    if ((rc = mdb_cursor_open(txn, s->dbi[SP_DB_DATASETS], &ds)) ||
+        (rc = mdb_cursor_open(txn, s->dbi[SP_DB_KEYS], &keys)))
+        goto out;
+    /* each dataset's current version is a slot (sp.datasets: name -> DSINFO,
+     * the slot at byte 1) */
+    for (rc = mdb_cursor_get(ds, &k, &v, MDB_FIRST); rc == 0 && !err;
+         rc = mdb_cursor_get(ds, &k, &v, MDB_NEXT)) {
+        if (v.mv_size < 5 || k.mv_size == 0 || k.mv_size > SP_STORE_NAME_MAX)
+            continue; /* reported by the dataset listing */
+        memcpy(name, k.mv_data, k.mv_size);
+        name[k.mv_size] = '\0';
+        memcpy(lo, (const uint8_t *)v.mv_data + 1, 4);
+        err = slot_records(keys, lo, 6 + len, name, fn, ctx);
+    }
+out:
+    if (!err && rc && rc != MDB_NOTFOUND)
+        err = sp_store_mdb_err(rc, "read keys");
+    if (keys)
+        mdb_cursor_close(keys);
+    if (ds)
+        mdb_cursor_close(ds);
+    return err;
+}
