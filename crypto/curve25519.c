@@ -553,3 +553,40 @@ int sp_x25519_is_on_curve(const uint8_t u[SP_X25519_BYTES])
     fe_neg(&ng, &g);
     return (int)(fe_eq(&r2, &g) | fe_eq(&r2, &ng));
 }
+
+/* (a + b s) / (c + d s) with s = the input and a..d in {1, -1}: both maps
+ * between the Montgomery u and the Edwards y are this shape. One inversion;
+ * a zero denominator gives 0 (fe_invert maps 0 to 0), without a branch. */
+static void fe_mobius(uint8_t out[SP_X25519_BYTES], const uint8_t in[SP_X25519_BYTES], int num_neg,
+                      int den_neg)
+{
+    struct fe s, num, den, inv, r;
+
+    fe_frombytes(&s, in); /* bit 255 dropped: an Edwards encoding's sign of x */
+    if (num_neg)
+        fe_sub(&num, &s, &fe_one_c); /* s - 1 */
+    else
+        fe_add(&num, &fe_one_c, &s); /* 1 + s */
+    if (den_neg)
+        fe_sub(&den, &fe_one_c, &s); /* 1 - s */
+    else
+        fe_add(&den, &s, &fe_one_c); /* s + 1 */
+    fe_invert(&inv, &den);
+    fe_mul(&r, &num, &inv);
+    fe_tobytes(out, &r);
+    sodium_memzero(&s, sizeof(s));
+    sodium_memzero(&num, sizeof(num));
+    sodium_memzero(&den, sizeof(den));
+    sodium_memzero(&inv, sizeof(inv));
+    sodium_memzero(&r, sizeof(r));
+}
+
+void sp_x25519_u_to_ed25519_y(uint8_t y[SP_X25519_BYTES], const uint8_t u[SP_X25519_BYTES])
+{
+    fe_mobius(y, u, 1, 0);
+}
+
+void sp_ed25519_y_to_x25519_u(uint8_t u[SP_X25519_BYTES], const uint8_t y[SP_X25519_BYTES])
+{
+    fe_mobius(u, y, 0, 1);
+}

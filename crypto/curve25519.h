@@ -61,4 +61,14 @@ int sp_x25519_is_small_order(const uint8_t u[SP_X25519_BYTES]);
  * is a square), false on the twist. One exponentiation. */
 int sp_x25519_is_on_curve(const uint8_t u[SP_X25519_BYTES]);
 
+/* The birational maps between curve25519 and edwards25519 (RFC 7748
+ * section 4.1), on one coordinate: y = (u - 1) / (u + 1) and back
+ * u = (1 + y) / (1 - y). Outputs are canonical; a zero denominator (u = -1,
+ * a point of order 4; y = 1, the Edwards identity) gives 0.
+ * sp_ed25519_y_to_x25519_u ignores bit 255 of y (an Edwards encoding's sign
+ * of x: both points have the same u). Constant time (the OPRF's unblinding
+ * maps its outputs through them). */
+void sp_x25519_u_to_ed25519_y(uint8_t y[SP_X25519_BYTES], const uint8_t u[SP_X25519_BYTES]);
+void sp_ed25519_y_to_x25519_u(uint8_t u[SP_X25519_BYTES], const uint8_t y[SP_X25519_BYTES]);
+
 #endif

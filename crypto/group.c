@@ -25,6 +25,7 @@
 #include "common/keytype.h"
 #include "ct.h"
 #include "curve25519.h"
+#include "group_internal.h"
 
 #define XMD_B_BYTES 64  /* SHA-512 output */
 #define XMD_R_BYTES 128 /* SHA-512 input block (Z_pad length) */
@@ -192,13 +193,9 @@ int sp_group_hash(uint8_t out[SP_GROUP_ELEMENT_BYTES], int key_type, const uint8
     return sp_group_hash_dst(out, (const uint8_t *)dst, dst_len, value, value_len);
 }
 
-int sp_group_hash_many(uint8_t *out, int key_type, const uint8_t *vals, const uint32_t *offs,
-                       size_t n)
+int sp_group_hash_many_dst(uint8_t *out, const uint8_t *dst, size_t dst_len, const uint8_t *vals,
+                           const uint32_t *offs, size_t n)
 {
-    char dst[SP_GROUP_DST_MAX_BYTES + 1];
-    size_t dst_len;
-    int rc;
-
     if (n == 0)
         return 0;
     if (out == NULL || offs == NULL || n > SIZE_MAX / SP_GROUP_ELEMENT_BYTES - 1)
@@ -208,10 +205,26 @@ int sp_group_hash_many(uint8_t *out, int key_type, const uint8_t *vals, const ui
     for (size_t i = 0; i < n; i++)
         if (offs[i + 1] < offs[i])
             return SP_ERR_INVALID_ARG;
+    if (dst == NULL || dst_len == 0 || dst_len > SP_GROUP_DST_MAX_BYTES)
+        return SP_ERR_CRYPTO_DST;
+    return hash_chunk(out, dst, dst_len, vals, offs, n, 1);
+}
+
+int sp_group_hash_many(uint8_t *out, int key_type, const uint8_t *vals, const uint32_t *offs,
+                       size_t n)
+{
+    char dst[SP_GROUP_DST_MAX_BYTES + 1];
+    size_t dst_len;
+    int rc;
+
+    /* Checked before the DST so that n == 0 succeeds for any key type, as
+     * it always did. */
+    if (n == 0)
+        return 0;
     rc = sp_group_dst(dst, sizeof(dst), &dst_len, key_type);
     if (rc != 0)
         return rc;
-    return hash_chunk(out, (const uint8_t *)dst, dst_len, vals, offs, n, 1);
+    return sp_group_hash_many_dst(out, (const uint8_t *)dst, dst_len, vals, offs, n);
 }
 
 int sp_group_element_check(const uint8_t elem[SP_GROUP_ELEMENT_BYTES])
@@ -222,8 +235,7 @@ int sp_group_element_check(const uint8_t elem[SP_GROUP_ELEMENT_BYTES])
     return 0;
 }
 
-/* RFC 7748 decodeScalar25519: a multiple of 8 in [2^254, 2^255). */
-static void clamp(uint8_t s[SP_GROUP_SCALAR_BYTES])
+void sp_scalar_clamp(uint8_t s[SP_GROUP_SCALAR_BYTES])
 {
     s[0] &= 248;
     s[31] &= 127;
@@ -247,7 +259,7 @@ static int round_key_make(struct sp_round_key **out, const uint8_t *scalar)
         memcpy(key->scalar, scalar, sizeof(key->scalar));
     else
         randombytes_buf(key->scalar, sizeof(key->scalar));
-    clamp(key->scalar);
+    sp_scalar_clamp(key->scalar);
     if (sodium_mprotect_readonly(key) != 0) {
         sodium_free(key);
         return SP_ERR_INTERNAL;
@@ -268,6 +280,13 @@ int sp_round_key_from_scalar(struct sp_round_key **out, const uint8_t scalar[SP_
     return round_key_make(out, scalar);
 }
 
+int sp_round_key_from_derived(struct sp_round_key **out, const uint8_t bytes[SP_GROUP_SCALAR_BYTES])
+{
+    if (out == NULL || bytes == NULL)
+        return SP_ERR_INVALID_ARG;
+    return round_key_make(out, bytes);
+}
+
 void sp_round_key_free(struct sp_round_key **key)
 {
     if (key == NULL || *key == NULL)
@@ -281,7 +300,7 @@ void sp_round_key_free(struct sp_round_key **key)
 /* Overwrites the stack the ladder used below our frame (its copy of the
  * clamped scalar; libsodium 1.0.18 has no sodium_stackzero). Not inlined, so
  * that its frame lies where the ladder's did. */
-__attribute__((noinline)) static void wipe_ladder_stack(void)
+__attribute__((noinline)) void sp_crypto_wipe_stack(void)
 {
     uint8_t pad[4096];
 
@@ -322,6 +341,6 @@ int sp_blind_batch(const struct sp_round_key *key, uint8_t *elems, size_t n, siz
 {
     int rc = blind_all(key, elems, n, bad_index);
 
-    wipe_ladder_stack();
+    sp_crypto_wipe_stack();
     return rc;
 }

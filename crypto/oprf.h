@@ -53,6 +53,13 @@ void sp_oprf_secret_free(struct sp_oprf_secret **s);
 SP_NODISCARD int sp_oprf_key_derive(const struct sp_oprf_secret *s, uint32_t epoch, int key_type,
                                     struct sp_round_key **out);
 
+/* Builds H_case's domain separation tag of a key type:
+ *   "snijpunt-case-v1-<key type name>-with-curve25519_XMD:SHA-512_ELL2_RO_"
+ * (as sp_group_dst does for rounds). Writes a NUL-terminated string and its
+ * length without the NUL to *dst_len (may be NULL). Returns 0,
+ * SP_ERR_INVALID_ARG (unknown key type, NULL) or SP_ERR_OVERFLOW. */
+SP_NODISCARD int sp_oprf_dst(char *dst, size_t dst_cap, size_t *dst_len, int key_type);
+
 /* H_case of n values of one key type (layout as sp_group_hash_many: value i
  * is vals[offs[i]] .. vals[offs[i+1] - 1]). Same secrecy as sp_group_hash.
  * Returns 0, SP_ERR_INVALID_ARG, SP_ERR_CRYPTO_POINT. */
@@ -69,9 +76,12 @@ struct sp_oprf_blinds;
 SP_NODISCARD int sp_oprf_blind(uint8_t *elems, size_t n, struct sp_oprf_blinds **out);
 /* Unblinds n answers in place (elems: R_first .. R_{first+n-1}, each the
  * partner's answer to value first+i; out: F_k of that value). Every answer is
- * checked (canonical, on the curve, not of low order); a refused one sets
- * *bad_index (if not NULL) and returns SP_ERR_CRYPTO_POINT (elems then
- * unspecified). Returns 0, SP_ERR_INVALID_ARG, SP_ERR_CRYPTO_POINT. */
+ * checked (canonical, on the curve, not of low order; libsodium's Edwards
+ * multiplication also refuses a point outside the prime-order subgroup); a
+ * refused one sets *bad_index (if not NULL) to its index in elems (0..n-1)
+ * and returns SP_ERR_CRYPTO_POINT (elems then unspecified). first + n must
+ * not exceed the count of scalars.
+ * Returns 0, SP_ERR_INVALID_ARG, SP_ERR_CRYPTO_POINT. */
 SP_NODISCARD int sp_oprf_unblind(const struct sp_oprf_blinds *b, size_t first, uint8_t *elems,
                                  size_t n, size_t *bad_index);
 /* Number of scalars held. */
@@ -80,7 +90,8 @@ size_t sp_oprf_blinds_count(const struct sp_oprf_blinds *b);
 void sp_oprf_blinds_free(struct sp_oprf_blinds **b);
 
 /* The 64-bit fingerprint a filter holds: the first 8 bytes, little-endian,
- * of BLAKE2b-64 keyed by nothing over "snijpunt case fp v1" | key type (u8)
+ * of BLAKE2b with a 64-byte output (BLAKE2b-512; libsodium's generichash
+ * has no 8-byte output), unkeyed, over "snijpunt case fp v1" | key type (u8)
  * | F (32 bytes). Equal outputs of different key types give unrelated
  * fingerprints. */
 uint64_t sp_oprf_fingerprint(int key_type, const uint8_t f[SP_GROUP_ELEMENT_BYTES]);

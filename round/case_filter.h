@@ -26,7 +26,7 @@ struct sp_case_filter {
 void sp_case_filter_clear(struct sp_case_filter *f);
 /* Appends n fingerprints in any order (a whole filter arriving in parts);
  * call sp_case_filter_seal once all are in. Returns 0, SP_ERR_NOMEM (f
- * unchanged), SP_ERR_OVERFLOW. */
+ * unchanged), SP_ERR_OVERFLOW, SP_ERR_INVALID_ARG (NULL). */
 SP_NODISCARD int sp_case_filter_append(struct sp_case_filter *f, const uint64_t *fp, size_t n);
 /* Sorts what was appended. */
 void sp_case_filter_seal(struct sp_case_filter *f);
@@ -34,7 +34,8 @@ void sp_case_filter_seal(struct sp_case_filter *f);
  * removed[] (SP_ERR_NOT_FOUND, f unchanged, when one is not there: the
  * asker's copy and the partner's disagree, so the caller fetches the whole
  * filter), then adds added[] (any order). Linear in f->n plus the delta's
- * size times its log. Returns 0, SP_ERR_NOT_FOUND, SP_ERR_NOMEM (f unchanged). */
+ * size times its log. Returns 0, SP_ERR_NOT_FOUND, SP_ERR_NOMEM (f unchanged),
+ * SP_ERR_OVERFLOW, SP_ERR_INVALID_ARG (NULL; f unchanged in every case). */
 SP_NODISCARD int sp_case_filter_apply(struct sp_case_filter *f, const uint64_t *added,
                                       size_t nadded, const uint64_t *removed, size_t nremoved);
 /* True when fp is in the sealed filter (binary search). */
