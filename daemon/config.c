@@ -22,6 +22,7 @@
 #include "common/keytype.h"
 #include "crypto/identity.h"
 #include "daemon/config.h"
+#include "proto/proposal.h" /* SP_PROPOSAL_CASE_MAX_VALUES */
 
 enum section { SEC_GLOBAL, SEC_PEER };
 
@@ -43,6 +44,7 @@ enum kind {
     K_ACCEPT,   /* a text line of a policy list; the key may repeat */
     K_KEYMASK,  /* comma-separated key type names, or "all" */
     K_MODES,    /* comma-separated disclosure modes, or "all" */
+    K_PEERS,    /* comma-separated peer names (each checked against the peers at the end) */
 };
 
 struct key_def {
@@ -51,8 +53,8 @@ struct key_def {
     enum kind kind;
     uint64_t min, max;
     size_t off;       /* into struct sp_config or struct sp_config_peer */
-    size_t cap;       /* destination capacity for strings (K_ACCEPT: per line) */
-    size_t count_off; /* K_ACCEPT: the size_t counting the lines */
+    size_t cap;       /* destination capacity for strings (K_ACCEPT, K_PEERS: per entry) */
+    size_t count_off; /* K_ACCEPT, K_PEERS: the size_t counting the entries */
 };
 
 #define G(f)  offsetof(struct sp_config, f), sizeof(((struct sp_config *)0)->f), 0
@@ -98,6 +100,16 @@ static const struct key_def keys[] = {
     {"may_count", SEC_GLOBAL, K_BOOL, 0, 0, GN(may_count)},
     {"net_process", SEC_GLOBAL, K_BOOL, 0, 0, GN(net_process)},
     {"counts_suppress_below", SEC_GLOBAL, K_U32, 0, 1000000, GN(counts_suppress_below)},
+    {"case_key_types", SEC_GLOBAL, K_KEYMASK, 0, 0, GN(case_key_types)},
+    {"case_epoch_days", SEC_GLOBAL, K_U32, 1, 366, GN(case_epoch_days)},
+    {"case_max_values", SEC_GLOBAL, K_U32, 1, SP_PROPOSAL_CASE_MAX_VALUES, GN(case_max_values)},
+    {"case_questions_per_epoch", SEC_GLOBAL, K_U32, 1, 1000000, GN(case_questions_per_epoch)},
+    {"case_values_per_epoch", SEC_GLOBAL, K_U64, 1, UINT64_C(1000000000),
+     GN(case_values_per_epoch)},
+    {"case_tell_holders", SEC_GLOBAL, K_BOOL, 0, 0, GN(case_tell_holders)},
+    {"case_askers", SEC_GLOBAL, K_PEERS, 0, 0, GL(case_askers, ncase_askers)},
+    {"case_ask", SEC_GLOBAL, K_BOOL, 0, 0, GN(case_ask)},
+    {"case_filter_check", SEC_GLOBAL, K_SECONDS, 1, 86400, GN(case_filter_check_s)},
     {"endpoint", SEC_PEER, K_ENDPOINT, 0, 0, P(endpoint)},
     {"public_key", SEC_PEER, K_PUBKEY, 0, 0, 0, 0, 0},
     {"sign_key", SEC_PEER, K_SIGNKEY, 0, 0, P(sign_pk)},
@@ -385,6 +397,30 @@ static const char *set_modes(const char *v, uint32_t *out)
     return NULL;
 }
 
+/* A list of peer names (case_askers): each a valid name, none twice. That
+ * each is a configured peer is checked at the end (finish_peers): the
+ * [peer] sections come after every global key. */
+static const char *set_peers(const struct key_def *k, const char *v, struct sp_config *cfg)
+{
+    char list[SP_CONFIG_MAX_PEERS * (SP_CONFIG_NAME_MAX + 1) + 1];
+    char *names = (char *)cfg + k->off;
+    size_t *n = (size_t *)(void *)((char *)cfg + k->count_off);
+    const char *bad = squeeze(v, list, sizeof list);
+    for (char *t = list, *next; !bad && t; t = next) {
+        if ((next = strchr(t, ',')))
+            *next++ = '\0';
+        if (check_name(t))
+            return "must be peer names separated by commas";
+        for (size_t i = 0; i < *n; i++)
+            if (strcmp(names + i * k->cap, t) == 0)
+                return "names a peer twice";
+        if (*n == SP_CONFIG_MAX_PEERS)
+            return "names more peers than there can be";
+        memcpy(names + (*n)++ * k->cap, t, strlen(t) + 1);
+    }
+    return bad;
+}
+
 /* A small-order X25519 key gives an all-zero shared secret, which libzmq
  * refuses at handshake time; public_key lines are refused for it by
  * sp_identity_public_decode, and curve_key must not let it in by another
@@ -442,9 +478,11 @@ static const char *set_value(const struct key_def *k, const char *v, struct sp_c
     case K_ACCEPT:
         return set_accept(k, v, cfg);
     case K_KEYMASK:
-        return set_keymask(v, &cfg->accept_key_types);
+        return set_keymask(v, (uint32_t *)(void *)((char *)cfg + k->off));
     case K_MODES:
         return set_modes(v, &cfg->accept_modes);
+    case K_PEERS:
+        return set_peers(k, v, cfg);
     case K_SIGNKEY:
     case K_CURVEKEY:
     case K_PUBKEY:
@@ -598,6 +636,12 @@ static void set_defaults(struct sp_config *c)
     c->may_count = true;
     c->net_process = false; /* not yet the default: daemon/README.md, "Privilege separation" */
     c->counts_suppress_below = SP_CONFIG_DEFAULT_SUPPRESS;
+    /* case questions: answered about no key type until configured */
+    c->case_epoch_days = 30;
+    c->case_max_values = 100;
+    c->case_questions_per_epoch = 20;
+    c->case_values_per_epoch = 1000;
+    c->case_filter_check_s = 60;
 }
 
 /* The certificate settings belong together (members.h). */
@@ -629,6 +673,19 @@ static int finish_identity(struct parser *ps)
     return 0;
 }
 
+/* Every peer case_askers names is configured: a name not there (a typo)
+ * would quietly answer nobody. */
+static int finish_askers(struct parser *ps)
+{
+    const struct sp_config *c = ps->cfg;
+    for (size_t i = 0; i < c->ncase_askers; i++)
+        if (!sp_config_peer_find(c, c->case_askers[i]))
+            return fail_at(ps, ps->seen[key_index("case_askers", SEC_GLOBAL)],
+                           "case_askers names %s, which is not a configured peer (no [peer %s])",
+                           c->case_askers[i], c->case_askers[i]);
+    return 0;
+}
+
 /* Checks that involve several keys, once the whole file is read. */
 static int finish(struct parser *ps)
 {
@@ -652,7 +709,8 @@ static int finish(struct parser *ps)
                 return fail_at(ps, p->line, "[peer %s] has the same key as [peer %s] (line %u)",
                                p->name, c->peers[j].name, c->peers[j].line);
     }
-    return finish_identity(ps);
+    err = finish_askers(ps);
+    return err ? err : finish_identity(ps);
 }
 
 int sp_config_parse(const char *text, size_t len, const char *source, struct sp_config **out,
@@ -762,6 +820,8 @@ static size_t value_width(const struct key_def *k)
     case K_KEYMASK:
     case K_MODES:
         return sizeof(uint32_t);
+    case K_PEERS:
+        return SP_CONFIG_MAX_PEERS * k->cap;
     case K_SIZE:
     case K_U64:
         return sizeof(uint64_t);
@@ -777,7 +837,7 @@ static size_t value_width(const struct key_def *k)
 static bool key_same(const struct key_def *k, const struct sp_config *a, const struct sp_config *b)
 {
     const char *va = (const char *)a + k->off, *vb = (const char *)b + k->off;
-    if (k->kind == K_ACCEPT) {
+    if (k->kind == K_ACCEPT || k->kind == K_PEERS) {
         size_t na = *(const size_t *)(const void *)((const char *)a + k->count_off);
         size_t nb = *(const size_t *)(const void *)((const char *)b + k->count_off);
         for (size_t i = 0; i < na && na == nb; i++)
@@ -812,7 +872,7 @@ int sp_config_keep(struct sp_config *dst, const struct sp_config *src, const cha
         return SP_ERR_NOT_FOUND;
     const struct key_def *k = &keys[i];
     memcpy((char *)dst + k->off, (const char *)src + k->off, value_width(k));
-    if (k->kind == K_ACCEPT)
+    if (k->kind == K_ACCEPT || k->kind == K_PEERS)
         memcpy((char *)dst + k->count_off, (const char *)src + k->count_off, sizeof(size_t));
     return 0;
 }

@@ -109,7 +109,20 @@ struct sp_config {
     uint32_t accept_max_retention_days; /* default UINT32_MAX (any) */
     bool may_count;                     /* may be the counting node; default true */
     bool net_process; /* peers' bytes parsed in a separate sandboxed process; default false */
-    uint32_t counts_suppress_below;         /* COUNTS cells below this are withheld */
+    uint32_t counts_suppress_below; /* COUNTS cells below this are withheld */
+    /* Case questions (docs/case-questions.md; struct sp_engine_config's
+     * case fields). As an answering node: */
+    uint32_t case_key_types;           /* SP_KEY_MASK bits answered about; 0 (default): none */
+    uint32_t case_epoch_days;          /* 1..366, default 30 */
+    uint32_t case_max_values;          /* largest question answered, 1..4096, default 100 */
+    uint32_t case_questions_per_epoch; /* per coordinator, default 20 */
+    uint64_t case_values_per_epoch;    /* per coordinator, all questions, default 1000 */
+    bool case_tell_holders;            /* accepts proposals that tell holders; default false */
+    size_t ncase_askers;               /* case_askers: configured peers it answers */
+    char case_askers[SP_CONFIG_MAX_PEERS][SP_CONFIG_NAME_MAX + 1];
+    /* As an asking node: */
+    bool case_ask;                /* default false */
+    uint32_t case_filter_check_s; /* asks partners for newer filters this often, default 60 */
     uint8_t sha256[SP_CONFIG_SHA256_BYTES]; /* of the configuration text (audit) */
     size_t npeers;
     struct sp_config_peer peers[SP_CONFIG_MAX_PEERS];

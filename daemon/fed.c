@@ -34,6 +34,7 @@ struct sp_fed {
     struct sp_engine *eng;
     struct sp_engine_config ecfg; /* the engine's view of cfg (refreshed: reloads) */
     const char *names[SP_CONFIG_MAX_PEERS];
+    const char *askers[SP_CONFIG_MAX_PEERS]; /* case_askers */
 };
 
 _Static_assert(offsetof(struct sp_fed, store) == 0, "sp_store_case_port() reads the store at ctx");
@@ -50,6 +51,8 @@ static void sync_config(struct sp_fed *fed)
     const struct sp_config *c = fed->cfg;
     for (size_t i = 0; i < c->npeers; i++)
         fed->names[i] = c->peers[i].name;
+    for (size_t i = 0; i < c->ncase_askers; i++)
+        fed->askers[i] = c->case_askers[i];
     fed->ecfg = (struct sp_engine_config){.node = c->node,
                                           .peers = fed->names,
                                           .npeers = c->npeers,
@@ -58,7 +61,17 @@ static void sync_config(struct sp_fed *fed)
                                           .round_deadline_s = c->round_deadline_s,
                                           .max_set_size = c->max_set_size,
                                           .counts_suppress_below = c->counts_suppress_below,
-                                          .workers = sp_workers_count(fed->workers)};
+                                          .workers = sp_workers_count(fed->workers),
+                                          .case_key_mask = c->case_key_types,
+                                          .case_epoch_days = c->case_epoch_days,
+                                          .case_max_values = c->case_max_values,
+                                          .case_questions_per_epoch = c->case_questions_per_epoch,
+                                          .case_values_per_epoch = c->case_values_per_epoch,
+                                          .case_tell_ok = c->case_tell_holders,
+                                          .case_askers = fed->askers,
+                                          .ncase_askers = c->ncase_askers,
+                                          .case_ask = c->case_ask,
+                                          .case_filter_check_s = c->case_filter_check_s};
 }
 
 /* ---- ports: transport, jobs, log --------------------------------------- */

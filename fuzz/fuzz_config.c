@@ -94,6 +94,14 @@ static void check_globals(const struct sp_config *c)
     check(c->accept_modes != 0 && (c->accept_modes & ~UINT32_C(0xe)) == 0);
     check(c->ncoordinators <= SP_CONFIG_MAX_ACCEPT && c->npurposes <= SP_CONFIG_MAX_ACCEPT &&
           c->nlegal_bases <= SP_CONFIG_MAX_ACCEPT);
+    check((c->case_key_types & ~SP_KEY_MASK_ALL) == 0);
+    check(c->case_epoch_days >= 1 && c->case_epoch_days <= 366);
+    check(c->case_max_values >= 1 && c->case_max_values <= 4096);
+    check(c->case_questions_per_epoch >= 1 && c->case_values_per_epoch >= 1);
+    check(c->case_filter_check_s >= 1 && c->case_filter_check_s <= 86400);
+    check(c->ncase_askers <= c->npeers);
+    for (size_t i = 0; i < c->ncase_askers; i++)
+        check(sp_config_peer_find(c, c->case_askers[i]) != NULL);
 }
 
 /* Certificates belong together (members.h); peers are distinct. */
@@ -124,19 +132,26 @@ static void emit_list(const char *key, const char *lines, size_t n, size_t strid
         emit("%s = %s\n", key, lines + i * stride);
 }
 
+static void emit_keymask(const char *key, uint32_t mask)
+{
+    const char *sep = "";
+
+    emit("%s = ", key);
+    for (int t = SP_KEY_TYPE_MIN; t <= SP_KEY_TYPE_MAX; t++)
+        if (mask & SP_KEY_MASK(t)) {
+            emit("%s%s", sep, sp_key_type_name(t));
+            sep = ", ";
+        }
+    emit("\n");
+}
+
 static void emit_masks(const struct sp_config *c)
 {
     static const char *const modes[] = {NULL, "counts", "threshold", "partners"};
     const char *sep = "";
 
-    emit("accept_key_types = ");
-    for (int t = SP_KEY_TYPE_MIN; t <= SP_KEY_TYPE_MAX; t++)
-        if (c->accept_key_types & SP_KEY_MASK(t)) {
-            emit("%s%s", sep, sp_key_type_name(t));
-            sep = ", ";
-        }
-    emit("\naccept_modes = ");
-    sep = "";
+    emit_keymask("accept_key_types", c->accept_key_types);
+    emit("accept_modes = ");
     for (int m = 1; m <= 3; m++)
         if (c->accept_modes & (UINT32_C(1) << m)) {
             emit("%s%s", sep, modes[m]);
@@ -149,6 +164,22 @@ static void emit_optional(const char *key, const char *value)
 {
     if (value[0])
         emit("%s = %s\n", key, value);
+}
+
+/* The case question keys; an empty mask or list is the key left out. */
+static void emit_case(const struct sp_config *c)
+{
+    if (c->case_key_types)
+        emit_keymask("case_key_types", c->case_key_types);
+    emit("case_epoch_days = %u\ncase_max_values = %u\n", c->case_epoch_days, c->case_max_values);
+    emit("case_questions_per_epoch = %u\ncase_values_per_epoch = %llu\n",
+         c->case_questions_per_epoch, (unsigned long long)c->case_values_per_epoch);
+    emit("case_tell_holders = %s\ncase_ask = %s\ncase_filter_check = %u\n",
+         c->case_tell_holders ? "yes" : "no", c->case_ask ? "yes" : "no", c->case_filter_check_s);
+    for (size_t i = 0; i < c->ncase_askers; i++)
+        emit("%s%s", i ? "," : "case_askers = ", c->case_askers[i]);
+    if (c->ncase_askers)
+        emit("\n");
 }
 
 static void emit_globals(const struct sp_config *c)
@@ -178,7 +209,9 @@ static void emit_globals(const struct sp_config *c)
          (unsigned long long)c->accept_max_set_size);
     emit("accept_max_retention_days = %u\nmay_count = %s\n", c->accept_max_retention_days,
          c->may_count ? "yes" : "no");
-    emit("counts_suppress_below = %u\n", c->counts_suppress_below);
+    emit("counts_suppress_below = %u\nnet_process = %s\n", c->counts_suppress_below,
+         c->net_process ? "yes" : "no");
+    emit_case(c);
 }
 
 /* Peers in the documented form: the public_key line `snijpunt init` prints,

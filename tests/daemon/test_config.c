@@ -212,6 +212,35 @@ static const struct {
     {"accept_purpose = case 123456789\n", 0,
      "test.conf:5: accept_purpose text has 9 or more digits in a row (an identifier?)"},
     {"counts_suppress_below = 1000001\n", 0, "test.conf:5: counts_suppress_below is out of range"},
+    /* case questions */
+    {"case_key_types = bsn, shoe_size\n", 0,
+     "test.conf:5: case_key_types must be key type names separated by commas (bsn, name_dob, "
+     "...) or all"},
+    {"case_key_types = bsn\ncase_key_types = kvk\n", 0,
+     "test.conf:6: duplicate key 'case_key_types' (first set on line 5)"},
+    {"case_epoch_days = 0\n", 0, "test.conf:5: case_epoch_days is out of range"},
+    {"case_epoch_days = 367\n", 0, "test.conf:5: case_epoch_days is out of range"},
+    {"case_max_values = 0\n", 0, "test.conf:5: case_max_values is out of range"},
+    {"case_max_values = 4097\n", 0, "test.conf:5: case_max_values is out of range"},
+    {"case_questions_per_epoch = 0\n", 0, "test.conf:5: case_questions_per_epoch is out of range"},
+    {"case_values_per_epoch = 0\n", 0, "test.conf:5: case_values_per_epoch is out of range"},
+    {"case_values_per_epoch = 1000000001\n", 0,
+     "test.conf:5: case_values_per_epoch is out of range"},
+    {"case_tell_holders = perhaps\n", 0, "test.conf:5: case_tell_holders must be yes or no"},
+    {"case_ask = sometimes\n", 0, "test.conf:5: case_ask must be yes or no"},
+    {"case_filter_check = 0\n", 0, "test.conf:5: case_filter_check is out of range"},
+    {"case_filter_check = 2d\n", 0, "test.conf:5: case_filter_check is out of range"},
+    {"case_askers = riec\n", 0,
+     "test.conf:5: case_askers names riec, which is not a configured peer (no [peer riec])"},
+    {"case_askers = b, riec\n[peer b]\nendpoint = tcp://127.0.0.1:2\nsign_key = " SIGN_B64
+     "\ncurve_key = " CURVE_B64 "\n",
+     0, "test.conf:5: case_askers names riec, which is not a configured peer (no [peer riec])"},
+    {"case_askers = b, b\n", 0, "test.conf:5: case_askers names a peer twice"},
+    {"case_askers = Riec\n", 0, "test.conf:5: case_askers must be peer names separated by commas"},
+    {"case_askers = b,\n", 0, "test.conf:5: case_askers must be peer names separated by commas"},
+    {"case_askers = b\ncase_askers = c\n", 0,
+     "test.conf:6: duplicate key 'case_askers' (first set on line 5)"},
+    {"[peer b]\ncase_ask = yes\n", 0, "test.conf:6: unknown key 'case_ask' in [peer b]"},
 };
 
 static void test_errors(void **state)
@@ -311,6 +340,95 @@ static void test_governance(void **state)
         n += (size_t)snprintf(many + n, sizeof many - n, "accept_purpose = doel %d\n", i);
     assert_int_equal(parse(many, &c, diag, sizeof diag), SP_ERR_CONFIG);
     assert_string_equal(diag, "test.conf:21: accept_purpose is given too often (at most 16 lines)");
+}
+
+/* The case question keys (docs/case-questions.md), their defaults, and
+ * the askers named by configured peers. */
+static void test_case_keys(void **state)
+{
+    (void)state;
+    static const char text[] = "node = n1\n"
+                               "listen = tcp://127.0.0.1:9000\n"
+                               "identity = /k\n"
+                               "case_key_types = bsn, kvk,iban\n"
+                               "case_epoch_days = 7\n"
+                               "case_max_values = 4096\n"
+                               "case_questions_per_epoch = 3\n"
+                               "case_values_per_epoch = 5000000\n"
+                               "case_tell_holders = yes\n"
+                               "case_askers = riec-mn , b\n"
+                               "case_ask = yes\n"
+                               "case_filter_check = 5m\n"
+                               "[peer b]\n"
+                               "endpoint = tcp://127.0.0.1:9001\n"
+                               "sign_key = " SIGN_B64 "\n"
+                               "curve_key = " CURVE_B64 "\n"
+                               "[peer riec-mn]\n"
+                               "endpoint = tcp://127.0.0.1:9002\n"
+                               "sign_key = " SIGN_B64 "\n"
+                               "curve_key = " CURVE_Z85 "\n";
+    struct sp_config *c = NULL;
+    char diag[SP_CONFIG_DIAG_BYTES] = "";
+    if (parse(text, &c, diag, sizeof diag) != 0)
+        fail_msg("%s", diag);
+    assert_int_equal(c->case_key_types,
+                     SP_KEY_MASK(SP_KEY_BSN) | SP_KEY_MASK(SP_KEY_KVK) | SP_KEY_MASK(SP_KEY_IBAN));
+    assert_int_equal(c->case_epoch_days, 7);
+    assert_int_equal(c->case_max_values, 4096);
+    assert_int_equal(c->case_questions_per_epoch, 3);
+    assert_true(c->case_values_per_epoch == 5000000);
+    assert_true(c->case_tell_holders);
+    assert_int_equal(c->ncase_askers, 2);
+    assert_string_equal(c->case_askers[0], "riec-mn");
+    assert_string_equal(c->case_askers[1], "b");
+    assert_true(c->case_ask);
+    assert_int_equal(c->case_filter_check_s, 300);
+    assert_int_equal(c->accept_key_types, SP_KEY_MASK_ALL); /* a mask key of its own */
+    sp_config_free(&c);
+    /* the defaults: no case questions answered or asked */
+    assert_int_equal(parse(base, &c, diag, sizeof diag), 0);
+    assert_int_equal(c->case_key_types, 0);
+    assert_int_equal(c->case_epoch_days, 30);
+    assert_int_equal(c->case_max_values, 100);
+    assert_int_equal(c->case_questions_per_epoch, 20);
+    assert_true(c->case_values_per_epoch == 1000);
+    assert_false(c->case_tell_holders);
+    assert_int_equal(c->ncase_askers, 0);
+    assert_false(c->case_ask);
+    assert_int_equal(c->case_filter_check_s, 60);
+    sp_config_free(&c);
+    /* all key types */
+    char all[512];
+    snprintf(all, sizeof all, "%scase_key_types = all\n", base);
+    assert_int_equal(parse(all, &c, diag, sizeof diag), 0);
+    assert_int_equal(c->case_key_types, SP_KEY_MASK_ALL);
+    sp_config_free(&c);
+}
+
+/* A reload sees a changed list of askers, and can keep the old one. */
+static void test_case_diff_keep(void **state)
+{
+    (void)state;
+    struct sp_config *a = NULL, *b = NULL;
+    char diag[SP_CONFIG_DIAG_BYTES], text[2048];
+    const char *names[64];
+    static const char peers[] =
+        "[peer b]\nendpoint = tcp://127.0.0.1:7102\nsign_key = " SIGN_B64 "\ncurve_key = " CURVE_B64
+        "\n[peer c]\nendpoint = tcp://127.0.0.1:7103\nsign_key = " SIGN_B64
+        "\ncurve_key = " CURVE_Z85 "\n";
+    snprintf(text, sizeof text, "%scase_askers = b\n%s", base, peers);
+    assert_int_equal(parse(text, &a, diag, sizeof diag), 0);
+    snprintf(text, sizeof text, "%scase_askers = b,c\ncase_key_types = bsn\n%s", base, peers);
+    assert_int_equal(parse(text, &b, diag, sizeof diag), 0);
+    assert_int_equal(sp_config_diff(a, b, names, 64), 2);
+    assert_string_equal(names[0], "case_key_types");
+    assert_string_equal(names[1], "case_askers");
+    assert_int_equal(sp_config_keep(b, a, "case_askers"), 0);
+    assert_int_equal(b->ncase_askers, 1);
+    assert_int_equal(sp_config_diff(a, b, names, 64), 1);
+    assert_string_equal(names[0], "case_key_types");
+    sp_config_free(&a);
+    sp_config_free(&b);
 }
 
 static void test_nul_and_size(void **state)
@@ -428,6 +546,7 @@ int main(void)
         cmocka_unit_test(test_errors),          cmocka_unit_test(test_nul_and_size),
         cmocka_unit_test(test_public_key_text), cmocka_unit_test(test_load_file),
         cmocka_unit_test(test_governance),      cmocka_unit_test(test_diff_keep),
+        cmocka_unit_test(test_case_keys),       cmocka_unit_test(test_case_diff_keep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
