@@ -153,16 +153,92 @@ static int check_lists(struct judge *j)
     return 0;
 }
 
+static const char *type_name(uint32_t mask)
+{
+    const char *name = sp_key_type_name(__builtin_ctz(mask));
+    return name ? name : "?";
+}
+
+static int check_retention(struct judge *j)
+{
+    const struct sp_config *c = j->cfg;
+    const struct sp_proposal *p = j->p;
+    if (p->retention_days > c->accept_max_retention_days)
+        return refuse(j, SP_ERR_POLICY,
+                      "a retention of %" PRIu32 " days is above node %s's longest of %" PRIu32,
+                      p->retention_days, c->node, c->accept_max_retention_days);
+    return 0;
+}
+
+/* The asker of a case question (participant `counter`): it asks only when
+ * configured to. */
+static int check_case_asker(struct judge *j)
+{
+    if (j->cfg->case_ask)
+        return 0;
+    return refuse(j, SP_ERR_POLICY, "node %s does not ask case questions (case_ask is no)",
+                  j->cfg->node);
+}
+
+/* A partner of a case question: which askers, key types, size and whether
+ * holders are told (docs/case-questions.md, "Governance"). The rate per
+ * coordinator and epoch is the engine's (the store's quota). */
+static int check_case_partner(struct judge *j)
+{
+    const struct sp_config *c = j->cfg;
+    const struct sp_proposal *p = j->p;
+    const char *asker = p->participants[p->counter].name;
+    uint32_t asked = 0;
+    uint64_t total = 0;
+    for (unsigned t = SP_KEY_TYPE_MIN; t <= SP_KEY_TYPE_MAX; t++) {
+        total += p->case_sizes[t];
+        asked |= p->case_sizes[t] ? SP_KEY_MASK(t) : 0;
+    }
+    if (!c->case_key_types)
+        return refuse(j, SP_ERR_POLICY,
+                      "node %s answers no case questions (case_key_types is not set)", c->node);
+    if (!listed(asker, c->case_askers[0], c->ncase_askers, sizeof c->case_askers[0]))
+        return refuse(j, SP_ERR_POLICY,
+                      "node %s does not answer case questions of %s (not in its case_askers)",
+                      c->node, asker);
+    if (asked & ~c->case_key_types)
+        return refuse(j, SP_ERR_POLICY,
+                      "node %s does not answer case questions about key type %s (not in its "
+                      "case_key_types)",
+                      c->node, type_name(asked & ~c->case_key_types));
+    if (total > c->case_max_values)
+        return refuse(j, SP_ERR_POLICY,
+                      "the question asks about %" PRIu64 " values, more than node %s answers at "
+                      "once (case_max_values = %" PRIu32 ")",
+                      total, c->node, c->case_max_values);
+    if (p->tell_holders && !c->case_tell_holders)
+        return refuse(j, SP_ERR_POLICY,
+                      "the proposal tells the holders which of their records matched, which node "
+                      "%s does not accept (case_tell_holders is no)",
+                      c->node);
+    return 0;
+}
+
+/* accept_modes, accept_min_holders, accept_max_set_size and may_count are
+ * about rounds over whole datasets: a case question has the case_* keys. */
+static int check_case(struct judge *j)
+{
+    int rc = check_retention(j);
+    if (!rc)
+        rc = j->p->counter == (uint8_t)j->v->self ? check_case_asker(j) : check_case_partner(j);
+    return rc;
+}
+
 static int check_limits(struct judge *j)
 {
     const struct sp_config *c = j->cfg;
     const struct sp_proposal *p = j->p;
     uint32_t extra = p->participants[j->v->self].key_types & ~c->accept_key_types;
-    if (extra) {
-        int t = __builtin_ctz(extra);
+    if (extra)
         return refuse(j, SP_ERR_POLICY, "node %s does not take part with key type %s", c->node,
-                      sp_key_type_name(t) ? sp_key_type_name(t) : "?");
-    }
+                      type_name(extra));
+    if (p->mode == SP_PROPOSAL_MODE_CASE)
+        return check_case(j);
     if (!(c->accept_modes & (UINT32_C(1) << p->mode)))
         return refuse(j, SP_ERR_POLICY, "node %s does not accept disclosure mode %s", c->node,
                       sp_audit_mode_name(p->mode) ? sp_audit_mode_name(p->mode) : "?");
@@ -173,13 +249,10 @@ static int check_limits(struct judge *j)
         return refuse(j, SP_ERR_POLICY,
                       "max_set_size %" PRIu64 " is above node %s's largest of %" PRIu64,
                       p->max_set_size, c->node, c->accept_max_set_size);
-    if (p->retention_days > c->accept_max_retention_days)
-        return refuse(j, SP_ERR_POLICY,
-                      "a retention of %" PRIu32 " days is above node %s's longest of %" PRIu32,
-                      p->retention_days, c->node, c->accept_max_retention_days);
-    if (p->counter == (uint8_t)j->v->self && !c->may_count)
-        return refuse(j, SP_ERR_POLICY, "node %s may not be the counting node", c->node);
-    return 0;
+    int rc = check_retention(j);
+    if (!rc && p->counter == (uint8_t)j->v->self && !c->may_count)
+        rc = refuse(j, SP_ERR_POLICY, "node %s may not be the counting node", c->node);
+    return rc;
 }
 
 /* Every other participant is an admitted member, and OINs are given (in a

@@ -18,7 +18,14 @@
  *   5. its texts can be recorded in the audit log (audit/schema.h);
  *   6. local policy: accepted coordinators, purposes, this node's legal
  *      basis, key types, disclosure modes, the smallest k, the largest
- *      max_set_size, the longest retention, whether it may count;
+ *      max_set_size, the longest retention, whether it may count; for a
+ *      case question (mode case) instead of modes, k, max_set_size and
+ *      counting: as its asker (participant `counter`) case_ask; as a
+ *      partner the asker in case_askers, the key types asked about (those
+ *      with a size) within case_key_types, their total size within
+ *      case_max_values, and tell_holders only with case_tell_holders (the
+ *      rate per coordinator and epoch is the engine's, round/engine.h's
+ *      quota port);
  *   7. every other participant is an admitted member (members.h) and,
  *      where the proposal gives an OIN, it is the one in that member's
  *      certificate (this node's too).

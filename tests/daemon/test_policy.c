@@ -212,6 +212,52 @@ static void m_jansen(struct sp_proposal *p, int64_t now)
     snprintf(p->coordinator, sizeof p->coordinator, "P. Jansen");
 }
 
+/* Case questions: b (participant 1) asks about 10 BSNs and 5 name_dob
+ * values; a (the node judging) is a partner. */
+static void m_case(struct sp_proposal *p, int64_t now)
+{
+    (void)now;
+    p->mode = SP_PROPOSAL_MODE_CASE;
+    p->min_holders = 1;
+    p->counter = 1;
+    p->case_sizes[SP_KEY_BSN] = 10;
+    p->case_sizes[SP_KEY_NAME_DOB] = 5;
+}
+static void m_case_tell(struct sp_proposal *p, int64_t now)
+{
+    m_case(p, now);
+    p->tell_holders = true;
+}
+static void m_case_big(struct sp_proposal *p, int64_t now)
+{
+    m_case(p, now);
+    p->case_sizes[SP_KEY_BSN] = 200;
+}
+static void m_case_iban(struct sp_proposal *p, int64_t now)
+{
+    m_case(p, now);
+    p->case_sizes[SP_KEY_IBAN] = 3;
+    p->participants[1].key_types |= SP_KEY_MASK(SP_KEY_IBAN);
+}
+static void m_case_by_c(struct sp_proposal *p, int64_t now)
+{
+    m_case(p, now);
+    p->counter = 2;
+}
+static void m_case_by_a(struct sp_proposal *p, int64_t now)
+{
+    m_case(p, now);
+    p->counter = 0;
+}
+
+static void m_expired_case(struct sp_proposal *p, int64_t now)
+{
+    m_case(p, now);
+    m_expired(p, now);
+}
+
+#define CASE_OK "case_key_types = bsn, name_dob\ncase_askers = c, b\n"
+
 static const struct pcase cases[] = {
     {"valid", "", m_none, COORD, "coord.crt", false, 0, NULL},
     {"unsigned", "", m_none, -1, NULL, false, SP_ERR_PROPOSAL_UNSIGNED, "not signed"},
@@ -269,6 +315,47 @@ static const struct pcase cases[] = {
     {"OIN not the certificate's", "", m_oin, COORD, "coord.crt", false, SP_ERR_CERT, "OIN"},
     {"a participant without OIN", "", m_no_oin, COORD, "coord.crt", false, SP_ERR_POLICY,
      "participant b no OIN"},
+    /* case questions */
+    {"case: answered", CASE_OK, m_case, COORD, "coord.crt", false, 0, NULL},
+    {"case: no case key types", "case_askers = b\n", m_case, COORD, "coord.crt", false,
+     SP_ERR_POLICY, "node a answers no case questions (case_key_types is not set)"},
+    {"case: asker not listed", "case_key_types = bsn, name_dob\ncase_askers = c\n", m_case, COORD,
+     "coord.crt", false, SP_ERR_POLICY,
+     "node a does not answer case questions of b (not in its case_askers)"},
+    {"case: no askers", "case_key_types = all\n", m_case_by_c, COORD, "coord.crt", false,
+     SP_ERR_POLICY, "of c (not in its case_askers)"},
+    {"case: another listed asker", CASE_OK, m_case_by_c, COORD, "coord.crt", false, 0, NULL},
+    {"case: key type not answered", CASE_OK, m_case_iban, COORD, "coord.crt", false, SP_ERR_POLICY,
+     "node a does not answer case questions about key type iban (not in its case_key_types)"},
+    {"case: too many values", CASE_OK, m_case_big, COORD, "coord.crt", false, SP_ERR_POLICY,
+     "the question asks about 205 values, more than node a answers at once (case_max_values = "
+     "100)"},
+    {"case: within a larger limit", CASE_OK "case_max_values = 205\n", m_case_big, COORD,
+     "coord.crt", false, 0, NULL},
+    {"case: tell holders", CASE_OK, m_case_tell, COORD, "coord.crt", false, SP_ERR_POLICY,
+     "which node a does not accept (case_tell_holders is no)"},
+    {"case: tell holders accepted", CASE_OK "case_tell_holders = yes\n", m_case_tell, COORD,
+     "coord.crt", false, 0, NULL},
+    {"case: asking without case_ask", CASE_OK, m_case_by_a, COORD, "coord.crt", false,
+     SP_ERR_POLICY, "node a does not ask case questions (case_ask is no)"},
+    {"case: asking", "case_ask = yes\n", m_case_by_a, COORD, "coord.crt", false, 0, NULL},
+    {"case: rules of whole rounds do not apply",
+     CASE_OK "accept_modes = counts\naccept_min_holders = 2\naccept_max_set_size = 10\n"
+             "may_count = no\n",
+     m_case, COORD, "coord.crt", false, 0, NULL},
+    {"case: retention", CASE_OK "accept_max_retention_days = 7\n", m_case, COORD, "coord.crt",
+     false, SP_ERR_POLICY, "retention"},
+    {"case: own key types", CASE_OK "accept_key_types = bsn\n", m_case, COORD, "coord.crt", false,
+     SP_ERR_POLICY, "does not take part with key type name_dob"},
+    {"case: unsigned", CASE_OK, m_case, -1, NULL, false, SP_ERR_PROPOSAL_UNSIGNED, "not signed"},
+    {"case: expired", CASE_OK, m_expired_case, COORD, "coord.crt", false, SP_ERR_PROPOSAL_EXPIRED,
+     "expired"},
+    {"case: coordinator not accepted", CASE_OK "accept_coordinator = P. Jansen\n", m_case, COORD,
+     "coord.crt", false, SP_ERR_POLICY, "is not one node a accepts"},
+    {"case: legal basis", CASE_OK "accept_legal_basis = Participatiewet art. 64\n", m_case, COORD,
+     "coord.crt", false, SP_ERR_POLICY, "legal basis"},
+    {"case: revoked participant", CASE_OK "crl = crl-c.pem\n", m_case, COORD, "coord.crt", false,
+     SP_ERR_CERT_REVOKED, "participant c is not an admitted member"},
 };
 
 static void run_case(struct fix *f, const struct pcase *pc)
