@@ -212,7 +212,10 @@ static int check_filter(const struct sp_peer_msg *m)
 
     if (entries > SP_PEER_FILTER_MAX_ENTRIES)
         return SP_ERR_PROTO_OVERSIZED;
-    if (f->epoch < 1 || f->version < 1 || f->base_version >= f->version)
+    if (f->epoch < 1 || f->version < 1 || f->base_version > f->version)
+        return SP_ERR_PROTO_FIELD;
+    /* base == version: "your copy is current", one empty complete part */
+    if (f->base_version == f->version && (entries != 0 || f->key_type != 0 || !f->complete))
         return SP_ERR_PROTO_FIELD;
     if ((f->nadded > 0 && f->added == NULL) || (f->nremoved > 0 && f->removed == NULL))
         return SP_ERR_PROTO_FIELD;

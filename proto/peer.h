@@ -246,7 +246,8 @@ struct sp_peer_filter_req {
 struct sp_peer_filter {
     uint32_t epoch;        /* >= 1 */
     uint64_t version;      /* >= 1 */
-    uint64_t base_version; /* 0 (whole) or 1..version-1 (delta) */
+    uint64_t base_version; /* 0 (whole), 1..version-1 (delta), or version: the asker's
+                              copy is current (key_type 0, nothing, complete) */
     uint8_t key_type;      /* 0 (only in a part with nothing, to carry complete) or 1..16 */
     uint32_t seq;          /* part number across the whole transfer, from 0 */
     bool complete;

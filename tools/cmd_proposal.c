@@ -35,6 +35,8 @@ static void usage(FILE *out)
                  "              [--counter NAME] [--max-set-size N] [--expires TIME]\n"
                  "              [--deadline TIME] [--retention-days N] --out FILE "
                  "[--force]\n"
+                 "              [--mode case --asker NAME (--case-size TYPE=N)... "
+                 "[--tell-holders]]\n"
                  "       snijpunt proposal show FILE [--ca CA.crt [--crl CRL]] [--json]\n"
                  "       snijpunt proposal submit FILE [--json] [connection options]\n\n"
                  "create: a round proposal for a case, signed with the coordinator's key "
@@ -49,6 +51,11 @@ static void usage(FILE *out)
                  "  the first participant counts, max set size 1000000, expires in 24h,\n"
                  "  deadline 10m, results kept 30 days (0: until read once). TIME is seconds\n"
                  "  or with s/m/h/d.\n"
+                 "  --mode case: a case question of participant --asker (k 1): --case-size\n"
+                 "  bsn=3 says it asks about 3 BSNs (repeat per key type, 4096 in all); its\n"
+                 "  key types are those it gives sizes for; the others answer for their\n"
+                 "  --key-types (default the asker's). --tell-holders: each partner learns\n"
+                 "  which of its own records matched.\n"
                  "show: what the proposal says; with --ca, whether its signature is "
                  "valid\n"
                  "  (exit status 1 when it is not); --json: the same as one JSON "
@@ -60,11 +67,12 @@ static void usage(FILE *out)
 }
 
 struct create {
-    const char *key, *cert, *out, *counter;
+    const char *key, *cert, *out, *counter, *asker;
     char def_basis[SP_PROTO_LEGAL_BASIS_MAX + 1];
     uint32_t def_types;
     struct sp_proposal p;
     bool force, help, types_set[SP_PROTO_MAX_PARTICIPANTS];
+    bool def_types_set, k_set, tell; /* given on the command line */
     int64_t expires_s;
 };
 
@@ -134,20 +142,50 @@ static int set_types(struct create *c, const char *v)
         c->types_set[c->p.nparticipants - 1] = true;
     } else {
         c->def_types = mask;
+        c->def_types_set = true;
     }
     return 0;
 }
 
 static int set_mode(struct create *c, const char *v)
 {
-    static const char *const names[] = {NULL, "counts", "threshold", "partners"};
-    for (int m = 1; m <= 3; m++)
+    static const char *const names[] = {NULL, "counts", "threshold", "partners", "case"};
+    for (int m = SP_PROPOSAL_MODE_COUNTS; m <= SP_PROPOSAL_MODE_CASE; m++)
         if (strcmp(v, names[m]) == 0) {
             c->p.mode = (uint8_t)m;
             return 0;
         }
-    fprintf(stderr, PROG " create: --mode must be counts, threshold or partners\n");
+    fprintf(stderr, PROG " create: --mode must be counts, threshold, partners or case\n");
     return -1;
+}
+
+/* --case-size TYPE=N: how many values of a key type the question asks
+ * about; once per key type. */
+static int set_case_size(struct create *c, const char *v)
+{
+    char name[64];
+    const char *eq = strchr(v, '=');
+    uint64_t n = 0;
+    int t = -1;
+    if (eq && (size_t)(eq - v) < sizeof name) {
+        snprintf(name, sizeof name, "%.*s", (int)(eq - v), v);
+        t = sp_key_type_from_name(name);
+    }
+    if (t < SP_KEY_TYPE_MIN || t > SP_KEY_TYPE_MAX) {
+        fprintf(stderr,
+                PROG " create: --case-size %s: expected TYPE=N with a key type (e.g. "
+                     "bsn=3)\n",
+                v);
+        return -1;
+    }
+    if (sp_cli_parse_u64(CREATE, "case-size", eq + 1, 1, SP_PROPOSAL_CASE_MAX_VALUES, &n) != 0)
+        return -1;
+    if (c->p.case_sizes[t] != 0) {
+        fprintf(stderr, PROG " create: --case-size %s: key type given twice\n", name);
+        return -1;
+    }
+    c->p.case_sizes[t] = (uint32_t)n;
+    return 0;
 }
 
 static int create_option(struct create *c, int opt, const char *v)
@@ -181,7 +219,10 @@ static int create_option(struct create *c, int opt, const char *v)
         if (sp_cli_parse_u64(CREATE, "min-holders", v, 1, SP_PROTO_MAX_PARTICIPANTS, &n) != 0)
             return -1;
         c->p.min_holders = (uint8_t)n;
+        c->k_set = true;
         return 0;
+    case 'z':
+        return set_case_size(c, v);
     case 'x':
         if (sp_cli_parse_u64(CREATE, "max-set-size", v, 1, UINT64_MAX, &n) != 0)
             return -1;
@@ -219,6 +260,9 @@ static int parse_create(int argc, char **argv, struct create *c)
                                          {"cert", required_argument, NULL, 'c'},
                                          {"out", required_argument, NULL, 'o'},
                                          {"counter", required_argument, NULL, 'C'},
+                                         {"asker", required_argument, NULL, 'A'},
+                                         {"case-size", required_argument, NULL, 'z'},
+                                         {"tell-holders", no_argument, NULL, 'T'},
                                          {"force", no_argument, NULL, 'f'},
                                          SP_CLI_HELP_OPTION,
                                          {"case", required_argument, NULL, 'r'},
@@ -235,8 +279,8 @@ static int parse_create(int argc, char **argv, struct create *c)
                                          {"deadline", required_argument, NULL, 'd'},
                                          {NULL, 0, NULL, 0}};
     const char **value[] = {
-        ['k'] = &c->key, ['c'] = &c->cert, ['o'] = &c->out, ['C'] = &c->counter};
-    bool *flag[] = {['f'] = &c->force};
+        ['k'] = &c->key, ['c'] = &c->cert, ['o'] = &c->out, ['C'] = &c->counter, ['A'] = &c->asker};
+    bool *flag[] = {['f'] = &c->force, ['T'] = &c->tell};
     const struct sp_cli_options spec = {.cmd = "proposal create",
                                         .table = opts,
                                         .usage = usage,
@@ -246,6 +290,70 @@ static int parse_create(int argc, char **argv, struct create *c)
                                         .option = create_arg,
                                         .ctx = c};
     return sp_cli_parse_options(argc, argv, &spec);
+}
+
+/* The key types of the question's sizes. */
+static uint32_t case_mask(const struct sp_proposal *p)
+{
+    uint32_t mask = 0;
+    for (int t = SP_KEY_TYPE_MIN; t <= SP_KEY_TYPE_MAX; t++)
+        if (p->case_sizes[t] != 0)
+            mask |= SP_KEY_MASK(t);
+    return mask;
+}
+
+/* Options that belong to one kind of proposal only. */
+static int check_mode_options(const struct create *c)
+{
+    bool is_case = c->p.mode == SP_PROPOSAL_MODE_CASE;
+    const char *wrong = NULL;
+    if (!is_case && (c->asker || c->tell || case_mask(&c->p)))
+        wrong = c->asker ? "--asker" : c->tell ? "--tell-holders" : "--case-size";
+    if (wrong) {
+        fprintf(stderr, PROG " create: %s needs --mode case\n", wrong);
+        return -1;
+    }
+    if (!is_case)
+        return 0;
+    if (c->counter || (c->k_set && c->p.min_holders != 1)) {
+        fprintf(stderr, PROG " create: --mode case: the asker (--asker) counts and k is 1; "
+                             "give neither --counter nor --min-holders\n");
+        return -1;
+    }
+    if (!c->asker || !case_mask(&c->p)) {
+        fprintf(stderr, PROG " create: --mode case needs --asker NAME and at least one "
+                             "--case-size TYPE=N\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* Mode case: the asker asks about exactly the key types it gives sizes for
+ * (its own --key-types, if any, must say the same); the others answer for
+ * their --key-types, by default the asker's. */
+static int complete_case(struct create *c)
+{
+    int asker = sp_proposal_participant_index(&c->p, c->asker);
+    uint32_t mask = case_mask(&c->p);
+    if (asker < 0) {
+        fprintf(stderr, PROG " create: --asker %s is not a participant\n", c->asker);
+        return -1;
+    }
+    if (c->types_set[asker] && c->p.participants[asker].key_types != mask) {
+        fprintf(stderr,
+                PROG " create: --asker %s: its --key-types must be the key types of "
+                     "the --case-size options\n",
+                c->asker);
+        return -1;
+    }
+    for (uint32_t i = 0; i < c->p.nparticipants; i++)
+        if (!c->types_set[i])
+            c->p.participants[i].key_types = c->def_types_set ? c->def_types : mask;
+    c->p.participants[asker].key_types = mask;
+    c->p.counter = (uint8_t)asker;
+    c->p.min_holders = 1;
+    c->p.tell_holders = c->tell;
+    return 0;
 }
 
 /* Fills what the options left open and checks the whole. */
@@ -275,12 +383,16 @@ static int complete(struct create *c)
         return -1;
     }
     c->p.counter = (uint8_t)counter;
+    if (c->p.mode == SP_PROPOSAL_MODE_CASE && complete_case(c) != 0)
+        return -1;
     randombytes_buf(c->p.round_id, sizeof c->p.round_id);
     c->p.created_at = (uint64_t)time(NULL);
     c->p.expires_at = c->p.created_at + (uint64_t)c->expires_s;
     if (sp_proposal_validate(&c->p) != 0) {
-        fprintf(stderr, PROG " create: the proposal breaks the protocol's limits (2..32 unique "
-                             "participants, k from 1 to their number, a case and a purpose)\n");
+        fprintf(stderr,
+                PROG " create: the proposal breaks the protocol's limits (2..32 unique "
+                     "participants, k from 1 to their number, a case and a purpose%s)\n",
+                c->p.mode == SP_PROPOSAL_MODE_CASE ? ", 1..4096 case values in all" : "");
         return -1;
     }
     return 0;
@@ -353,6 +465,10 @@ static int cmd_create(int argc, char **argv)
         status = 2;
         goto cleanup;
     }
+    if (check_mode_options(c) != 0) {
+        status = 2;
+        goto cleanup;
+    }
     if (load_signer(c, &id, out, &info) != 0)
         goto cleanup;
     snprintf(c->p.coordinator, sizeof c->p.coordinator, "%s", info.name);
@@ -384,6 +500,26 @@ struct sig_check {
     char why[256];                  /* when checked and not valid */
 };
 
+/* The mode's name; audit/schema.h names the round modes 1..3 only. */
+static const char *mode_name(int mode)
+{
+    if (mode == SP_PROPOSAL_MODE_CASE)
+        return "case";
+    return sp_audit_mode_name(mode) ? sp_audit_mode_name(mode) : "?";
+}
+
+/* Mode case: who asks, how many values per key type, whether holders are
+ * told. */
+static void print_case(const struct sp_proposal *q)
+{
+    printf("mode:           %s, asked by %s, holders %s\ncase sizes:    ", mode_name(q->mode),
+           q->participants[q->counter].name, q->tell_holders ? "told" : "not told");
+    for (int t = SP_KEY_TYPE_MIN; t <= SP_KEY_TYPE_MAX; t++)
+        if (q->case_sizes[t] != 0)
+            printf(" %s=%" PRIu32, sp_key_type_name(t), q->case_sizes[t]);
+    printf("\n");
+}
+
 static void print_show(const struct sp_cli_proposal *p, const struct sig_check *sig)
 {
     const struct sp_proposal *q = &p->prop;
@@ -394,9 +530,11 @@ static void print_show(const struct sp_cli_proposal *p, const struct sig_check *
     printf("round:          %s\ncoordinator:    %s\ncase:           %s\npurpose: "
            "       %s\n",
            hex, q->coordinator, q->case_ref, q->purpose);
-    printf("mode:           %s, k = %u, counting node %s\n",
-           sp_audit_mode_name(q->mode) ? sp_audit_mode_name(q->mode) : "?", q->min_holders,
-           q->participants[q->counter].name);
+    if (q->mode == SP_PROPOSAL_MODE_CASE)
+        print_case(q);
+    else
+        printf("mode:           %s, k = %u, counting node %s\n", mode_name(q->mode), q->min_holders,
+               q->participants[q->counter].name);
     printf("max set size:   %" PRIu64 "\ncreated:        %s\nexpires:        %s\n", q->max_set_size,
            t1, t2);
     printf("deadline:       %" PRIu32 " s\nretention:      %" PRIu32 " days\nparticipants:\n",
@@ -443,6 +581,17 @@ static void json_participants(struct sp_json *j, const struct sp_proposal *q)
     sp_json_arr_close(j);
 }
 
+/* Mode case: "case_sizes" {key type: size} and "tell_holders". */
+static void json_case(struct sp_json *j, const struct sp_proposal *q)
+{
+    sp_json_obj_open(j, "case_sizes");
+    for (int t = SP_KEY_TYPE_MIN; t <= SP_KEY_TYPE_MAX; t++)
+        if (q->case_sizes[t] != 0)
+            sp_json_uint(j, sp_key_type_name(t), q->case_sizes[t]);
+    sp_json_obj_close(j);
+    sp_json_bool(j, "tell_holders", q->tell_holders);
+}
+
 /* {"checked", "valid" (null when not checked), "signer" (null unless
  * valid), "reason" (null unless checked and not valid)}. */
 static void json_signature(struct sp_json *j, const struct sig_check *sig)
@@ -482,7 +631,7 @@ static int json_show(const struct sp_cli_proposal *p, const struct sig_check *si
     sp_json_str(&j, "coordinator", q->coordinator);
     sp_json_str(&j, "case", q->case_ref);
     sp_json_str(&j, "purpose", q->purpose);
-    sp_json_str(&j, "mode", sp_audit_mode_name(q->mode));
+    sp_json_str(&j, "mode", mode_name(q->mode));
     sp_json_uint(&j, "k", q->min_holders);
     sp_json_str(&j, "counter", q->participants[q->counter].name);
     sp_json_uint(&j, "max_set_size", q->max_set_size);
@@ -490,6 +639,8 @@ static int json_show(const struct sp_cli_proposal *p, const struct sig_check *si
     json_time(&j, "expires", q->expires_at);
     sp_json_uint(&j, "deadline_s", q->deadline_s);
     sp_json_uint(&j, "retention_days", q->retention_days);
+    if (q->mode == SP_PROPOSAL_MODE_CASE)
+        json_case(&j, q);
     json_participants(&j, q);
     json_signature(&j, sig);
     sp_json_obj_close(&j);

@@ -118,11 +118,29 @@ static const struct patch request_patches[] = {
      * retention_days] */
     {"ctl_req_round_start", "5", "dd000186a0", 0, OVERSIZED},
     {"ctl_req_round_start", "5.0.3", "00", 0, FIELD},
-    {"ctl_req_round_start", "7", "04", 0, FIELD},
+    {"ctl_req_round_start", "7", "04", 0, FIELD}, /* mode case: CASE_ASK only */
     {"ctl_req_round_start", "10", "00", 0, FIELD},
     {"ctl_req_round_start", "10", "01", 0, 0},
     {"ctl_req_round_start", "11", "00", 0, FIELD},
     {"ctl_req_round_start", "^", "9c", 0, MALFORMED}, /* 12 elements: one short */
+    /* CASE_ASK [.., proposal, signature, signer_cert, mapping, data] */
+    {"ctl_req_case_ask", "2", "c40100", 0, FIELD},
+    {"ctl_req_case_ask", "3", "c420", 32, FIELD},
+    {"ctl_req_case_ask", "5", "a0", 0, FIELD},
+    {"ctl_req_case_ask", "5", "a100", 0, FIELD},
+    {"ctl_req_case_ask", "5", "a1ff", 0, FIELD},
+    {"ctl_req_case_ask", "5", "a30d0a09", 0, 0},
+    {"ctl_req_case_ask", "5", "db00010001", 65537, OVERSIZED},
+    {"ctl_req_case_ask", "5", "c401", 1, SP_ERR_PROTO_TYPE},
+    {"ctl_req_case_ask", "6", "c400", 0, FIELD}, /* an empty case list */
+    {"ctl_req_case_ask", "6", "c6 00100001", 1048577, OVERSIZED},
+    {"ctl_req_case_ask", "6", "c6 00100000", 1048576, 0},
+    {"ctl_req_case_ask", "^", "96", 0, MALFORMED},
+    /* CASE_STATUS [], CASE_EPOCH [.., rotate] */
+    {"ctl_req_case_status", "", "93 01 11 c2", 0, MALFORMED},
+    {"ctl_req_case_epoch", "2", "c2", 0, 0},
+    {"ctl_req_case_epoch", "2", "01", 0, SP_ERR_PROTO_TYPE},
+    {"ctl_req_case_epoch", "^", "92", 0, MALFORMED},
 };
 
 /* Reply paths: [0 version, 1 op, 2 status, 3.. fields]. */
@@ -244,6 +262,34 @@ static const struct patch reply_patches[] = {
     {"ctl_rep_round_start", "3", "c411", 17, OVERSIZED},
     {"ctl_rep_round_cancel", "^", "92", 0, MALFORMED},
     {"ctl_rep_load_begin", "3", "cf0000000100000000", 0, FIELD},
+    /* RESULTS: a case subject no partner knows: no partner, key types, class */
+    {"ctl_rep_results", "4.0", "95 a8706572736f6e656e a25031 a0 00 00", 0, 0},
+    {"ctl_rep_results", "4.0", "95 a8706572736f6e656e a25031 a0 02 00", 0, FIELD},
+    {"ctl_rep_results", "4.0", "95 a8706572736f6e656e a25031 a0 00 01", 0, FIELD},
+    {"ctl_rep_results", "4.0", "95 a8706572736f6e656e a25031 a26f6d 00 00", 0, FIELD},
+    /* CASE_ASK [.., round_id] */
+    {"ctl_rep_case_ask", "3", "c40f", 15, FIELD},
+    /* CASE_STATUS [.., own [epoch, version, started_at, ready, pending,
+     * values (16)], filters [[peer, epoch, version, values, synced_at,
+     * state]]] */
+    {"ctl_rep_case_status", "3^", "95", 0, MALFORMED},
+    {"ctl_rep_case_status", "3^", "97", 0, OVERSIZED},
+    {"ctl_rep_case_status", "3.0", "cf0000000100000000", 0, FIELD},
+    {"ctl_rep_case_status", "3.3", "00", 0, SP_ERR_PROTO_TYPE},
+    {"ctl_rep_case_status", "3.5^", "9f", 0, MALFORMED},
+    {"ctl_rep_case_status", "3.5^", "dc0011", 0, OVERSIZED},
+    {"ctl_rep_case_status", "4.0.0", "a0", 0, FIELD},
+    {"ctl_rep_case_status", "4.0.0", "a24f4d", 0, FIELD},
+    {"ctl_rep_case_status", "4.0.5", "a0", 0, FIELD},
+    {"ctl_rep_case_status", "4.0.5", "a141", 0, FIELD},
+    {"ctl_rep_case_status", "4.0.5", "a7737973632d3031", 0, 0}, /* any state name */
+    {"ctl_rep_case_status", "4.0.5", "d921", 33, OVERSIZED},
+    {"ctl_rep_case_status", "4.0^", "95", 0, MALFORMED},
+    {"ctl_rep_case_status", "4", "dc0101", 257, OVERSIZED},
+    {"ctl_rep_case_status", "4", "90", 0, 0},
+    {"ctl_rep_case_status", "1", "12", 0, FIELD}, /* CASE_EPOCH: no filters */
+    {"ctl_rep_case_epoch", "1", "11", 0, 0},      /* CASE_STATUS: same body */
+    {"ctl_rep_case_epoch", "4", "91 96 a26f6d 00 00 00 00 a46e6f6e65", 0, FIELD},
 };
 
 static void test_patches(void **state)
@@ -276,6 +322,77 @@ static void test_encode_validates_requests(void **state)
     sample_proposal(&q.round_start);
     q.round_start.mode = 9;
     check_encode_result(&request_codec, &q, FIELD);
+    sample_case_proposal(&q.round_start);
+    check_encode_result(&request_codec, &q, FIELD);
+}
+
+static const struct request_sample *find_request(const char *name)
+{
+    for (size_t i = 0; i < nrequest_samples; i++) {
+        if (strcmp(request_samples[i].name, name) == 0)
+            return &request_samples[i];
+    }
+    fail_msg("no sample %s", name);
+    abort();
+}
+
+/* CASE_ASK's encoder refuses what its decoder refuses. */
+static void test_encode_validates_case_ask(void **state)
+{
+    const struct request_sample *ask = find_request("ctl_req_case_ask");
+    struct sp_ctl_request q;
+
+    (void)state;
+    ask->build(&q);
+    q.case_ask.mapping_len = SP_CTL_MAPPING_MAX_BYTES + 1;
+    check_encode_result(&request_codec, &q, OVERSIZED);
+    q.case_ask.mapping_len = 0;
+    check_encode_result(&request_codec, &q, FIELD);
+    ask->build(&q);
+    q.case_ask.mapping = NULL;
+    check_encode_result(&request_codec, &q, FIELD);
+    ask->build(&q);
+    q.case_ask.data_len = SP_CTL_CHUNK_MAX_BYTES + 1;
+    check_encode_result(&request_codec, &q, OVERSIZED);
+    q.case_ask.data_len = 0;
+    check_encode_result(&request_codec, &q, FIELD);
+    ask->build(&q);
+    q.case_ask.data = NULL;
+    check_encode_result(&request_codec, &q, FIELD);
+    ask->build(&q);
+    q.case_ask.propose.signature_len = 1;
+    check_encode_result(&request_codec, &q, FIELD);
+}
+
+/* CASE_STATUS and CASE_EPOCH replies: the encoder refuses what the
+ * decoder refuses. */
+static void test_encode_validates_case_status(void **state)
+{
+    struct sp_ctl_reply rep, *r = &rep;
+    static const struct sp_ctl_case_filter_info bad_state[] = {{"om", 1, 1, 1, 1, "Current"}};
+    static const struct sp_ctl_case_filter_info bad_peer[] = {{"", 1, 1, 1, 1, "current"}};
+    static const struct sp_ctl_case_filter_info good[] = {{"om", 1, 1, 1, 1, "current"}};
+
+    (void)state;
+    memset(r, 0, sizeof(*r));
+    r->op = SP_CTL_CASE_STATUS;
+    check_encode_result(&reply_codec, r, 0);
+    r->case_status.own.values[0] = 1;
+    check_encode_result(&reply_codec, r, FIELD);
+    r->case_status.own.values[0] = 0;
+    r->case_status = (struct sp_ctl_case_status_reply){.filters = bad_state, .nfilters = 1};
+    check_encode_result(&reply_codec, r, FIELD);
+    r->case_status.filters = bad_peer;
+    check_encode_result(&reply_codec, r, FIELD);
+    r->case_status.filters = NULL;
+    check_encode_result(&reply_codec, r, FIELD);
+    r->case_status.filters = good;
+    r->case_status.nfilters = SP_CTL_MAX_PEERS + 1;
+    check_encode_result(&reply_codec, r, OVERSIZED);
+    r->case_status.nfilters = 1;
+    check_encode_result(&reply_codec, r, 0);
+    r->op = SP_CTL_CASE_EPOCH;
+    check_encode_result(&reply_codec, r, FIELD);
 }
 
 static void test_encode_validates_replies(void **state)
@@ -410,7 +527,9 @@ int main(void)
         cmocka_unit_test(test_reject_battery),
         cmocka_unit_test(test_patches),
         cmocka_unit_test(test_encode_validates_requests),
+        cmocka_unit_test(test_encode_validates_case_ask),
         cmocka_unit_test(test_encode_validates_replies),
+        cmocka_unit_test(test_encode_validates_case_status),
         cmocka_unit_test(test_encode_small_buffer),
         cmocka_unit_test(test_limits_fit),
         cmocka_unit_test(test_set_error_and_names),

@@ -222,6 +222,9 @@ static const struct patch peer_patches[] = {
     {"peer_filter_complete", "9", "c408", 8, FIELD}, /* key type 0 with an entry */
     {"peer_filter_complete", "10", "c408", 8, FIELD},
     {"peer_filter_complete", "6", "01", 0, 0},
+    {"peer_filter_complete", "5", "cd012c", 0, 0}, /* base == version: A is current */
+    {"peer_filter_complete", "5", "cd012d", 0, FIELD},
+    {"peer_filter_delta", "5", "cd012c", 0, FIELD}, /* current, but with entries */
     /* a later version may have more elements: its frame is refused as
      * VERSION (README section 2), not OVERSIZED */
     {"peer_done", "", "9a 02 0b", 8, SP_ERR_PROTO_VERSION},
@@ -416,6 +419,22 @@ static void mut_filter_big(struct sp_peer_msg *m)
 {
     m->filter.nremoved = SP_PEER_FILTER_MAX_ENTRIES; /* + 1 added */
 }
+/* "your copy is current": base_version == version only in an empty,
+ * complete part of key type 0 */
+static void mut_filter_current(struct sp_peer_msg *m)
+{
+    m->filter.base_version = m->filter.version;
+}
+static void mut_filter_current_open(struct sp_peer_msg *m)
+{
+    m->filter.base_version = m->filter.version;
+    m->filter.complete = false;
+}
+static void mut_filter_current_key(struct sp_peer_msg *m)
+{
+    m->filter.base_version = m->filter.version;
+    m->filter.key_type = SP_KEY_BSN;
+}
 static void mut_filter_wrap(struct sp_peer_msg *m)
 {
     m->filter.nadded = UINT32_MAX; /* the sum must not wrap */
@@ -447,6 +466,9 @@ static const struct {
     {"peer_filter", mut_filter_null, FIELD},
     {"peer_filter_delta", mut_filter_big, OVERSIZED},
     {"peer_filter_delta", mut_filter_wrap, OVERSIZED},
+    {"peer_filter_complete", mut_filter_current, 0},
+    {"peer_filter_complete", mut_filter_current_open, FIELD},
+    {"peer_filter_complete", mut_filter_current_key, FIELD},
     {"peer_batch", mut_origin, FIELD},
     {"peer_batch", mut_key0, FIELD},
     {"peer_batch", mut_key17, FIELD},

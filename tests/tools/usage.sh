@@ -63,7 +63,7 @@ run 2 round start --min-holders 99
 has "$ERR" "snijpunt round start: --min-holders takes a whole number from 1 to 32, not '99'"
 hasnt "$ERR" "usage:"
 run 2 proposal create --mode sideways
-has "$ERR" "snijpunt proposal create: --mode must be counts, threshold or partners"
+has "$ERR" "snijpunt proposal create: --mode must be counts, threshold, partners or case"
 hasnt "$ERR" "usage:"
 # counts treats a --round that is not a round id as a usage error.
 run 2 counts --round xyz
