@@ -331,6 +331,37 @@ static void test_correctness(void **state)
     }
 }
 
+/* A question of 1..200 values: the scalars are inverted 64 at a time, so
+ * every chunk boundary and a partial last chunk are crossed. */
+static void test_chunks(void **state)
+{
+    enum { N = 200 };
+    static uint8_t h[N * EB], q[N * EB], f[N * EB];
+    static const size_t sizes[] = {1, 2, 63, 64, 65, 128, 129, 200};
+    struct sp_round_key *key = NULL;
+    (void)state;
+
+    assert_int_equal(sp_round_key_new(&key), 0);
+    for (size_t i = 0; i < N; i++) {
+        uint8_t v[4] = {(uint8_t)i, (uint8_t)(i >> 8), 'c', 'h'};
+        assert_int_equal(sp_group_hash(h + i * EB, SP_KEY_VESTIGING, v, sizeof(v)), 0);
+    }
+    memcpy(f, h, sizeof(h));
+    assert_int_equal(sp_blind_batch(key, f, N, NULL), 0);
+    for (size_t k = 0; k < TU_ARRAY_LEN(sizes); k++) {
+        struct sp_oprf_blinds *b = NULL;
+        size_t n = sizes[k];
+
+        memcpy(q, h, n * EB);
+        assert_int_equal(sp_oprf_blind(q, n, &b), 0);
+        assert_int_equal(sp_blind_batch(key, q, n, NULL), 0);
+        assert_int_equal(sp_oprf_unblind(b, 0, q, n, NULL), 0);
+        assert_memory_equal(q, f, n * EB);
+        sp_oprf_blinds_free(&b);
+    }
+    sp_round_key_free(&key);
+}
+
 /* Blinding the same value twice gives unrelated questions; unblinding with
  * the wrong scalar gives a wrong output. */
 static void test_fresh_blinding(void **state)
@@ -626,12 +657,19 @@ static void test_guarded(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hkdf_vectors),  cmocka_unit_test(test_hkdf_limits),
-        cmocka_unit_test(test_maps),          cmocka_unit_test(test_dst),
-        cmocka_unit_test(test_hash_many),     cmocka_unit_test(test_known_answers),
-        cmocka_unit_test(test_correctness),   cmocka_unit_test(test_fresh_blinding),
-        cmocka_unit_test(test_keys_differ),   cmocka_unit_test(test_answers_refused),
-        cmocka_unit_test(test_blind_refuses), cmocka_unit_test(test_arguments),
+        cmocka_unit_test(test_hkdf_vectors),
+        cmocka_unit_test(test_hkdf_limits),
+        cmocka_unit_test(test_maps),
+        cmocka_unit_test(test_dst),
+        cmocka_unit_test(test_hash_many),
+        cmocka_unit_test(test_known_answers),
+        cmocka_unit_test(test_correctness),
+        cmocka_unit_test(test_chunks),
+        cmocka_unit_test(test_fresh_blinding),
+        cmocka_unit_test(test_keys_differ),
+        cmocka_unit_test(test_answers_refused),
+        cmocka_unit_test(test_blind_refuses),
+        cmocka_unit_test(test_arguments),
         cmocka_unit_test(test_guarded),
     };
     if (sp_crypto_init() != 0)
