@@ -226,6 +226,8 @@ static int op_load_end(struct handler_ctx *h)
         dataset_to_ctl(&info, &h->rp->load_end.summary);
         stats_to_ctl(sp_dataset_load_stats(l->load), &h->rp->load_end.stats);
     }
+    if (!err && e->commit && h->c->fed) /* a new version: the own case outputs follow it */
+        sp_fed_datasets_changed(h->c->fed, h->now_ms);
     drop_load(l);
     return err;
 }

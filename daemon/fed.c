@@ -379,6 +379,11 @@ void sp_fed_tick(struct sp_fed *fed, uint64_t now_ms)
     sp_engine_tick(fed->eng, now_at(now_ms));
 }
 
+void sp_fed_datasets_changed(struct sp_fed *fed, uint64_t now_ms)
+{
+    sp_engine_datasets_changed(fed->eng, now_at(now_ms));
+}
+
 long sp_fed_next_timeout_ms(const struct sp_fed *fed, uint64_t now_ms)
 {
     return sp_engine_next_tick_ms(fed->eng, now_at(now_ms));

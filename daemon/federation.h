@@ -60,6 +60,8 @@ size_t sp_fed_pollitems(struct sp_fed *fed, zmq_pollitem_t *items, size_t max);
 void sp_fed_dispatch(struct sp_fed *fed, const zmq_pollitem_t *items, size_t n, uint64_t now_ms);
 /* Runs timers; now_ms is CLOCK_MONOTONIC in milliseconds. */
 void sp_fed_tick(struct sp_fed *fed, uint64_t now_ms);
+/* A dataset version was committed or deleted (the case outputs follow). */
+void sp_fed_datasets_changed(struct sp_fed *fed, uint64_t now_ms);
 /* Milliseconds until the next timer, or -1 for none. */
 long sp_fed_next_timeout_ms(const struct sp_fed *fed, uint64_t now_ms);
 

@@ -142,6 +142,13 @@ void sp_engine_job_done(struct sp_engine *e, struct sp_job *base, struct sp_engi
     struct sp_eng_job *job = (struct sp_eng_job *)base;
     struct sp_round *r = job->round;
     e->now = now;
+    if (!r) { /* the engine's own: on no round's list */
+        if (job->kind == SP_ENG_JOB_OWN_WALK || job->kind == SP_ENG_JOB_OWN_HASH)
+            sp_eng_case_own_job_done(e, job);
+        else
+            sp_eng_job_free(job);
+        goto out;
+    }
     job_detach(r, job);
     if (job->parts_left || job->leader) {
         /* one part of a batch: the batch is done when every part is */
@@ -244,8 +251,15 @@ void sp_engine_tick(struct sp_engine *e, struct sp_engine_now now)
     settle(e);
     for (struct sp_round *r = e->rounds; r; r = r->next)
         check_round(r);
+    sp_eng_case_own_tick(e);
     settle(e);
     release_finished(e);
+}
+
+void sp_engine_datasets_changed(struct sp_engine *e, struct sp_engine_now now)
+{
+    e->now = now;
+    sp_eng_case_own_data_changed(e);
 }
 
 long sp_engine_next_tick_ms(const struct sp_engine *e, struct sp_engine_now now)
@@ -253,7 +267,7 @@ long sp_engine_next_tick_ms(const struct sp_engine *e, struct sp_engine_now now)
     uint64_t now_ms = now.mono_ms;
     if (e->self_head)
         return 0;
-    long best = -1;
+    long best = sp_eng_case_own_next_tick_ms(e);
     for (const struct sp_round *r = e->rounds; r; r = r->next) {
         long t;
         bool terminal = sp_round_state_terminal(r->state);
@@ -298,12 +312,13 @@ int sp_engine_new(const struct sp_engine_config *cfg, const struct sp_engine_por
     e->ports = *ports;
     e->now = now;
     /* Scratch of rounds that a previous process ran cannot be used. */
-    if ((rc = st->runs_clear(st->ctx)) != 0 || (rc = sp_eng_recover(e)) != 0)
+    if ((rc = st->runs_clear(st->ctx)) != 0 || (rc = sp_eng_recover(e)) != 0 ||
+        (rc = sp_eng_case_own_new(e)) != 0)
         goto out;
     *out = e;
     return 0;
 out:
-    free(e);
+    sp_engine_free(&e);
     return rc;
 }
 
@@ -346,6 +361,7 @@ void sp_engine_free(struct sp_engine **ep)
         free(s->data);
         free(s);
     }
+    sp_eng_case_own_free(e);
     free(e->ctl_rounds);
     free(e);
     *ep = NULL;

@@ -349,6 +349,10 @@ SP_NODISCARD int sp_engine_control(struct sp_engine *e, const struct sp_ctl_requ
 /* Time passed: deadlines, link checks, paced work (result rows, scratch
  * deletion), progress lines, rounds leaving memory. */
 void sp_engine_tick(struct sp_engine *e, struct sp_engine_now now);
+/* A dataset version was committed or deleted: the own epoch outputs of an
+ * answering node are brought in step with the key index (soon, in jobs;
+ * calls close together make one sync). */
+void sp_engine_datasets_changed(struct sp_engine *e, struct sp_engine_now now);
 /* Milliseconds until the engine wants a tick (0: now), or -1. */
 long sp_engine_next_tick_ms(const struct sp_engine *e, struct sp_engine_now now);
 /* Rounds not yet terminal. */

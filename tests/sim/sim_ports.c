@@ -1,9 +1,10 @@
 /*
- * The engine's ports in memory (round/engine.h): the store over sim_store,
- * a governance that accepts what the engine's own rules allow and keeps
- * its audit entries as counts, sending through the simulated network (with
- * the privacy check and, for a lying node, the lie), jobs into the event
- * queue, log lines into the ring, and the simulator's view of the links.
+ * The engine's ports in memory (round/engine.h): the store over sim_store
+ * (sim_store_port.c), a governance that accepts what the engine's own rules
+ * allow and keeps its audit entries as counts, sending through the
+ * simulated network (with the privacy check and, for a lying node, the
+ * lie), jobs into the event queue, log lines into the ring, and the
+ * simulator's view of the links.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,205 +19,6 @@
 #include "proto/proposal.h"
 #include "round/round_meta.h"
 #include "sim_internal.h"
-
-/* ---- the store ------------------------------------------------------------------- */
-
-struct walk {
-    struct sim_walk w;
-};
-
-static int keys_open(void *ctx, uint32_t mask, void **out)
-{
-    struct sim_node *n = ctx;
-    struct walk *w = malloc(sizeof(*w));
-    if (w == NULL)
-        return SP_ERR_NOMEM;
-    sim_walk_open(&w->w, &n->store, mask);
-    *out = w;
-    return 0;
-}
-
-static int keys_next(void *walk, struct sp_keyref *ref)
-{
-    struct walk *w = walk;
-    const struct sim_key *k = sim_walk_next(&w->w);
-    if (k == NULL)
-        return SP_ERR_NOT_FOUND;
-    *ref = (struct sp_keyref){.type = k->type,
-                              .klass = k->klass,
-                              .value_len = k->len,
-                              .value = k->value,
-                              .dataset = k->dataset,
-                              .record_id = k->record_id};
-    return 0;
-}
-
-static void keys_close(void *walk)
-{
-    free(walk);
-}
-
-static int keys_distinct(void *ctx, uint32_t mask, uint64_t counts[SP_KEY_TYPE_COUNT])
-{
-    struct sim_node *n = ctx;
-    uint64_t c[17];
-    sim_data_distinct(n->store.data, mask, c);
-    for (int t = 0; t < SP_KEY_TYPE_COUNT; t++)
-        counts[t] = t < 17 ? c[t] : 0;
-    return 0;
-}
-
-/* sim_store's codes as SP_ERR_*: 1 (frozen: the write is lost with the
- * node) is success for the engine. */
-static int code(int rc)
-{
-    return rc == -1 ? SP_ERR_NOMEM : rc == -2 ? SP_ERR_STATE : 0;
-}
-
-static int round_put(void *ctx, const uint8_t id[SP_ROUND_ID_BYTES], const void *blob, size_t len)
-{
-    struct sim_node *n = ctx;
-    return code(sim_store_round_put(&n->store, id, blob, len));
-}
-
-static int round_get(void *ctx, const uint8_t id[SP_ROUND_ID_BYTES], void **blob, size_t *len)
-{
-    struct sim_node *n = ctx;
-    const struct sim_blob *b = sim_store_round_get(&n->store, id);
-    if (b == NULL)
-        return SP_ERR_NOT_FOUND;
-    void *p = malloc(b->len ? b->len : 1);
-    if (p == NULL)
-        return SP_ERR_NOMEM;
-    memcpy(p, b->p, b->len);
-    *blob = p;
-    *len = b->len;
-    return 0;
-}
-
-static int rounds_foreach(void *ctx,
-                          int (*fn)(void *fctx, const uint8_t id[SP_ROUND_ID_BYTES],
-                                    const void *blob, size_t len),
-                          void *fctx)
-{
-    struct sim_node *n = ctx;
-    for (size_t i = 0; i < n->store.nrounds; i++) {
-        int rc = fn(fctx, n->store.rounds[i].id, n->store.rounds[i].p, n->store.rounds[i].len);
-        if (rc != 0)
-            return rc;
-    }
-    return 0;
-}
-
-/* Copies rows into sim rows (names longer than the simulator's are an
- * engine error: it only has the simulator's names). */
-static int to_rows(const struct sp_result_row *rows, size_t n, struct sim_row **out)
-{
-    struct sim_row *r = calloc(n ? n : 1, sizeof(*r));
-    if (r == NULL)
-        return SP_ERR_NOMEM;
-    for (size_t i = 0; i < n; i++) {
-        if (rows[i].dataset == NULL || rows[i].record_id == NULL || rows[i].partner == NULL ||
-            strlen(rows[i].dataset) >= sizeof(r[i].dataset) ||
-            strlen(rows[i].record_id) >= sizeof(r[i].record_id) ||
-            strlen(rows[i].partner) >= sizeof(r[i].partner)) {
-            free(r);
-            return SP_ERR_INVALID_ARG;
-        }
-        strcpy(r[i].dataset, rows[i].dataset);
-        strcpy(r[i].record_id, rows[i].record_id);
-        strcpy(r[i].partner, rows[i].partner);
-        r[i].key_types = rows[i].key_types;
-        r[i].klass = rows[i].klass;
-    }
-    *out = r;
-    return 0;
-}
-
-static int results_append(void *ctx, const uint8_t id[SP_ROUND_ID_BYTES],
-                          const struct sp_result_row *rows, size_t n)
-{
-    struct sim_node *node = ctx;
-    struct sim_row *r;
-    int rc = to_rows(rows, n, &r);
-    if (rc == 0) {
-        rc = code(sim_store_results_append(&node->store, id, r, n));
-        free(r);
-    }
-    return rc;
-}
-
-static int results_commit(void *ctx, const uint8_t id[SP_ROUND_ID_BYTES],
-                          const struct sp_result_row *rows, size_t n,
-                          const struct sp_count_entry *counts, size_t ncounts, const void *blob,
-                          size_t len)
-{
-    struct sim_node *node = ctx;
-    struct sim_row *r;
-    struct sim_count *c = calloc(ncounts ? ncounts : 1, sizeof(*c));
-    int rc = c == NULL ? SP_ERR_NOMEM : to_rows(rows, n, &r);
-    if (rc == 0) {
-        for (size_t i = 0; i < ncounts; i++)
-            c[i] = (struct sim_count){counts[i].key_type, counts[i].holders, counts[i].count};
-        rc = code(sim_store_results_commit(&node->store, id, r, n, c, ncounts, blob, len));
-        free(r);
-    }
-    free(c);
-    return rc;
-}
-
-static int results_delete(void *ctx, const uint8_t id[SP_ROUND_ID_BYTES])
-{
-    struct sim_node *n = ctx;
-    return code(sim_store_results_delete(&n->store, id));
-}
-
-static int run_put(void *ctx, const uint8_t id[SP_ROUND_ID_BYTES], uint8_t participant,
-                   uint8_t key_type, uint32_t seq, const void *run, size_t len)
-{
-    struct sim_node *n = ctx;
-    return code(sim_store_run_put(&n->store, id, participant, key_type, seq, run, len));
-}
-
-static int runs_read_begin(void *ctx, void **reader)
-{
-    struct sim_node *n = ctx;
-    *reader = &n->store;
-    return 0;
-}
-
-static int run_get(void *reader, const uint8_t id[SP_ROUND_ID_BYTES], uint8_t participant,
-                   uint8_t key_type, uint32_t seq, const void **run, size_t *len)
-{
-    const struct sim_blob *b = sim_store_run_get(reader, id, participant, key_type, seq);
-    if (b == NULL)
-        return SP_ERR_NOT_FOUND;
-    *run = b->p;
-    *len = b->len;
-    return 0;
-}
-
-static void runs_read_end(void *reader)
-{
-    (void)reader;
-}
-
-static int runs_delete(void *ctx, const uint8_t id[SP_ROUND_ID_BYTES], size_t budget, bool *more)
-{
-    struct sim_node *n = ctx;
-    return code(sim_store_runs_delete(&n->store, id, budget, more));
-}
-
-static int runs_clear(void *ctx)
-{
-    struct sim_node *n = ctx;
-    if (n->store.frozen)
-        return 0;
-    for (size_t i = 0; i < n->store.nruns; i++)
-        free(n->store.runs[i].p);
-    n->store.nruns = 0;
-    return 0;
-}
 
 /* ---- governance ------------------------------------------------------------------ */
 
@@ -474,23 +276,6 @@ void sim_ports_init(struct sim *s, unsigned n)
         .submit = submit_port,
         .log = log_port,
         .link_up = link_up_port,
-        .store = {.ctx = node,
-                  .keys_open = keys_open,
-                  .keys_next = keys_next,
-                  .keys_close = keys_close,
-                  .keys_distinct = keys_distinct,
-                  .round_put = round_put,
-                  .round_get = round_get,
-                  .rounds_foreach = rounds_foreach,
-                  .results_append = results_append,
-                  .results_commit = results_commit,
-                  .results_delete = results_delete,
-                  .run_put = run_put,
-                  .runs_read_begin = runs_read_begin,
-                  .run_get = run_get,
-                  .runs_read_end = runs_read_end,
-                  .runs_delete = runs_delete,
-                  .runs_clear = runs_clear},
         .gov = {.ctx = node,
                 .judge = judge,
                 .record = record,
@@ -499,4 +284,6 @@ void sim_ports_init(struct sim *s, unsigned n)
                 .peer_head = peer_head,
                 .refused = refused},
     };
+    /* the store, the case store too (unused while case_key_mask is 0) */
+    sim_store_port(&node->store, &node->ports.store);
 }

@@ -3,7 +3,9 @@
  * (round/engine.h, struct sp_engine_store): the key index over the node's
  * generated records (sorted as round/types.h documents), round records,
  * result rows (staged, then committed with counts and the final round
- * record in one step), and the counting node's scratch runs.
+ * record in one step), the counting node's scratch runs, and the case
+ * store (struct sp_engine_case_store: the own epoch's record, outputs and
+ * deltas, the epoch secrets' "files", the question quotas).
  *
  * It outlives the node's engine: a node that stops and comes back as a
  * fresh engine finds the same store. A frozen store ignores writes (a
@@ -16,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "round/engine.h"
 #include "sim_data.h"
 
 #define SIM_ROUND_ID_BYTES 16
@@ -51,6 +54,55 @@ struct sim_results {
     bool committed;
 };
 
+/* One own epoch output: (key type, value) -> fingerprint. */
+struct sim_case_entry {
+    uint8_t type;
+    bool dead; /* removed; dropped at the next compaction */
+    uint16_t len;
+    uint8_t *value;
+    uint64_t fp;
+};
+
+struct sim_case_change {
+    uint8_t type;
+    bool add;
+    uint64_t fp;
+};
+
+/* The changes that made a version (the one being made: not committed). */
+struct sim_case_delta {
+    uint64_t version;
+    bool committed;
+    struct sim_case_change *ch;
+    size_t n, cap;
+};
+
+struct sim_case_secret {
+    uint32_t epoch;
+    uint8_t bytes[32];
+};
+
+struct sim_case_quota {
+    uint32_t epoch;
+    uint8_t coord[32];
+    uint32_t questions;
+    uint64_t values;
+};
+
+struct sim_case {
+    struct sp_case_own_meta meta; /* epoch 0: none */
+    struct sim_case_entry *e;     /* in key order once sorted */
+    size_t n, cap;
+    bool sorted;
+    struct sim_case_delta *deltas;
+    size_t ndeltas;
+    struct sim_case_secret *secrets;
+    size_t nsecrets;
+    struct sim_case_quota *quotas;
+    size_t nquotas;
+    uint64_t puts, commits, begins; /* calls, for tests */
+};
+
 struct sim_store {
     const struct sim_node_data *data; /* the key index (not owned) */
     bool frozen;
@@ -61,6 +113,7 @@ struct sim_store {
     struct sim_blob *runs;
     size_t nruns;
     uint64_t writes, runs_peak;
+    struct sim_case cases;
 };
 
 /* A walk over the key index (types in mask), in index order. */
@@ -111,5 +164,33 @@ int sim_store_runs_delete(struct sim_store *s, const uint8_t id[SIM_ROUND_ID_BYT
                           bool *more);
 /* Runs of a round still in the scratch (0 after a clean end). */
 size_t sim_store_runs_of(const struct sim_store *s, const uint8_t id[SIM_ROUND_ID_BYTES]);
+
+/* The engine's whole store port over s (its ctx is s): sim_store_port.c.
+ * The case store's functions keep the own outputs in key order (the key
+ * walk's: type, then value bytes, the shorter first on a prefix), deltas
+ * per version, and the secrets in memory. */
+void sim_store_port(struct sim_store *s, struct sp_engine_store *out);
+
+/* The case store (sim_store_port.c fills the port with these; ctx is the
+ * struct sim_store). Writes to a frozen store are ignored. */
+int sim_case_own_meta(void *ctx, struct sp_case_own_meta *m);
+int sim_case_own_begin(void *ctx, uint32_t epoch, uint64_t started_at);
+int sim_case_own_open(void *ctx, void **walk);
+int sim_case_own_next(void *walk, struct sp_case_own_entry *e);
+void sim_case_own_close(void *walk);
+int sim_case_own_put(void *ctx, uint64_t version, const struct sp_case_own_change *ch, size_t n);
+int sim_case_own_commit(void *ctx, uint64_t version, uint32_t keep);
+int sim_case_fps_read(void *ctx, uint8_t key_type, uint64_t **fp, size_t *n);
+int sim_case_delta_read(void *ctx, uint64_t version, uint8_t key_type, uint64_t **added,
+                        size_t *nadded, uint64_t **removed, size_t *nremoved);
+int sim_case_fp_records(void *ctx, uint8_t key_type, uint64_t fp,
+                        int (*fn)(void *fctx, const char *dataset, const char *record_id),
+                        void *fctx);
+int sim_case_secret_put(void *ctx, uint32_t epoch, const uint8_t secret[32]);
+int sim_case_secret_get(void *ctx, uint32_t epoch, uint8_t secret[32]);
+int sim_case_secret_drop(void *ctx, uint32_t epoch);
+int sim_case_quota(void *ctx, uint32_t epoch, const uint8_t coord_fp[32], bool add, uint32_t values,
+                   uint32_t *questions, uint64_t *values_total);
+void sim_case_free(struct sim_case *c);
 
 #endif
