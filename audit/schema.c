@@ -196,8 +196,8 @@ bool sp_audit_schema_repeated(int type, int field)
 
 const char *sp_audit_mode_name(int mode)
 {
-    static const char *const names[] = {NULL, "counts", "threshold", "partners"};
-    return mode >= 1 && mode <= 3 ? names[mode] : NULL;
+    static const char *const names[] = {NULL, "counts", "threshold", "partners", "case"};
+    return mode >= 1 && mode <= 4 ? names[mode] : NULL;
 }
 
 bool sp_audit_name_valid(const char *s, size_t len)

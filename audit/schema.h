@@ -55,7 +55,7 @@ enum sp_audit_kind {
     SP_AUDIT_KIND_ROUND = 6,     /* 16 bytes: a round id */
     SP_AUDIT_KIND_KEYCOUNT = 7,  /* a key type (common/keytype.h) with a u64 count */
     SP_AUDIT_KIND_KEYMASK = 8,   /* u32: a non-empty set of key types */
-    SP_AUDIT_KIND_MODE = 9,      /* disclosure mode: 1 counts, 2 threshold, 3 partners */
+    SP_AUDIT_KIND_MODE = 9,      /* disclosure mode: 1 counts, 2 threshold, 3 partners, 4 case */
     SP_AUDIT_KIND_CODE = 10,     /* an SP_ERR_* code: -2^31..0 */
     SP_AUDIT_KIND_SIGNATURE = 11 /* 64 bytes: an Ed25519 signature (a peer's log head) */
 };

@@ -440,6 +440,9 @@ static int handle_request(struct handler_ctx *h)
     case SP_CTL_ROUND_SUBMIT:
     case SP_CTL_ROUNDS:
     case SP_CTL_ROUND_CANCEL:
+    case SP_CTL_CASE_ASK:
+    case SP_CTL_CASE_STATUS:
+    case SP_CTL_CASE_EPOCH:
         return op_round(h);
     case SP_CTL_AUDIT_EXPORT:
         return sp_control_op_audit_export(h);

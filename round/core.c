@@ -134,6 +134,20 @@ void sp_eng_count_elems(struct sp_round *r, unsigned p, const struct sp_peer_msg
     } else if (m->type == SP_PEER_FINAL) {
         kt = m->final.key_type;
         n = m->final.nelements;
+    } else if (m->type == SP_PEER_CASE_ASK || m->type == SP_PEER_CASE_ANSWER) {
+        /* a question's values per key type, both ways (the audit's sizes) */
+        const struct sp_peer_case_group *g =
+            m->type == SP_PEER_CASE_ASK ? m->case_ask.groups : m->case_answer.groups;
+        uint32_t ng = m->type == SP_PEER_CASE_ASK ? m->case_ask.ngroups : m->case_answer.ngroups;
+        for (uint32_t i = 0; i < ng; i++) {
+            if (g[i].key_type >= SP_ENG_NTYPES)
+                continue;
+            if (sent)
+                r->audit.sent[p][g[i].key_type] += g[i].nelements;
+            else
+                r->audit.received[p][g[i].key_type] += g[i].nelements;
+        }
+        return;
     } else if (m->type == SP_PEER_ACCEPT && !sent) {
         for (uint32_t i = 0; i < m->accept.nset_sizes; i++)
             if (m->accept.set_sizes[i].key_type < SP_ENG_NTYPES)
@@ -219,6 +233,17 @@ struct sp_eng_job *sp_eng_job_new(struct sp_round *r, int kind)
     return j;
 }
 
+bool sp_eng_round_id_seen(struct sp_engine *e, const uint8_t id[SP_ROUND_ID_BYTES])
+{
+    void *blob = NULL;
+    size_t len = 0;
+    if (sp_eng_round_find(e, id))
+        return true;
+    int rc = e->ports.store.round_get(e->ports.store.ctx, id, &blob, &len);
+    free(blob);
+    return rc != SP_ERR_NOT_FOUND; /* a store error counts as seen: refuse */
+}
+
 void sp_eng_job_free(struct sp_eng_job *j)
 {
     if (!j)
@@ -236,6 +261,8 @@ void sp_eng_job_free(struct sp_eng_job *j)
     free(j->rows);
     free(j->subjects);
     sp_round_agg_free(&j->agg);
+    if (j->cfree)
+        j->cfree(j->cdata);
     free(j);
 }
 

@@ -98,8 +98,11 @@ enum sp_eng_job_kind {
     SP_ENG_JOB_MAP,      /* verdicts -> result rows */
     SP_ENG_JOB_MERGE,    /* the counting node: sorted runs -> holder masks */
     /* without a round (round NULL; case_epoch.c's own struct around it): */
-    SP_ENG_JOB_OWN_WALK, /* the key index against the own epoch outputs */
-    SP_ENG_JOB_OWN_HASH, /* added values -> epoch outputs and fingerprints */
+    SP_ENG_JOB_OWN_WALK,     /* the key index against the own epoch outputs */
+    SP_ENG_JOB_OWN_HASH,     /* added values -> epoch outputs and fingerprints */
+    SP_ENG_JOB_CASE_BLIND,   /* asker: case values hashed (H_case) and blinded */
+    SP_ENG_JOB_CASE_UNBLIND, /* asker: one partner's answers unblinded, fingerprinted */
+    SP_ENG_JOB_CASE_EVAL,    /* partner: a question's values under the epoch key */
 };
 
 struct sp_round;
@@ -137,6 +140,9 @@ struct sp_eng_job {
     size_t nrows;
     struct sp_peer_subject_count *subjects; /* partners mode: this node's report */
     uint32_t nsubjects;
+    /* CASE_*: the case file's own job data, freed with the job by cfree */
+    void *cdata;
+    void (*cfree)(void *cdata);
 };
 
 /* ---- a round's parts, one per phase ------------------------------------ */
@@ -305,6 +311,7 @@ struct sp_round {
     bool scratch_gone;          /* terminal and the counting scratch deleted */
     struct sp_eng_audit audit;
     struct sp_eng_progress progress;
+    struct sp_eng_case_q *cq; /* case_ask.c / case_answer.c; NULL in other modes */
 };
 
 struct sp_eng_selfmsg {
@@ -331,7 +338,8 @@ struct sp_engine {
     uint64_t refused_total;
     /* control replies: storage valid until the next sp_engine_control call */
     struct sp_ctl_round_info *ctl_rounds;
-    struct sp_eng_case_own *case_own; /* case_epoch.c; NULL: no own epoch */
+    struct sp_eng_case_own *case_own;     /* case_epoch.c; NULL: no own epoch */
+    struct sp_eng_case_peers *case_peers; /* case_filters.c */
 };
 
 static inline uint32_t sp_eng_all_bits(unsigned n)
@@ -373,6 +381,9 @@ int sp_eng_ctl_error(struct sp_ctl_reply *reply, uint8_t op, int rc, const char 
     __attribute__((format(printf, 4, 5)));
 
 struct sp_round *sp_eng_round_find(struct sp_engine *e, const uint8_t id[SP_ROUND_ID_BYTES]);
+/* True when a round with this id is in memory or in the store (a store
+ * error counts as seen: the caller refuses). Replay protection. */
+bool sp_eng_round_id_seen(struct sp_engine *e, const uint8_t id[SP_ROUND_ID_BYTES]);
 /* Applies an event of the state machine; logs. Returns 0 or SP_ERR_STATE. */
 SP_NODISCARD int sp_eng_event(struct sp_round *r, int event);
 /* The round record (round_meta.h) of the round's live state, in state:
@@ -460,6 +471,11 @@ SP_NODISCARD int sp_eng_recover(struct sp_engine *e);
 
 /* ---- setup.c ----------------------------------------------------------- */
 
+/* The checks of a round request made at this node: the protocol's limits,
+ * this node and every participant configured, expiry, this node's deadline.
+ * Returns 0 or an error with reply filled (op). */
+SP_NODISCARD int sp_eng_setup_check(struct sp_engine *e, const struct sp_proposal *p, uint8_t op,
+                                    struct sp_ctl_reply *reply);
 /* ROUND_START (an unsigned proposal made here) and ROUND_SUBMIT (a
  * coordinator-signed one, judged and proposed as is). */
 SP_NODISCARD int sp_eng_setup_start(struct sp_engine *e, const struct sp_proposal *req,
@@ -589,5 +605,109 @@ void sp_eng_case_own_status(const struct sp_engine *e, struct sp_ctl_case_own *o
 
 SP_NODISCARD int sp_eng_ctl(struct sp_engine *e, const struct sp_ctl_request *req,
                             struct sp_ctl_reply *reply);
+
+/* ---- case questions (docs/case-questions.md) ---------------------------
+ * A case question is a round in mode case: the asking node (participant
+ * `counter` of the proposal, always its initiator) and each partner, one
+ * exchange each (CASE_ASK, CASE_ANSWER or REFUSE, then CASE_TELL when the
+ * proposal says tell_holders). No ring, no counting node. Files, from the
+ * bottom up:
+ *   case_list.c     the case list read through its mapping (input/)
+ *   case_filters.c  the asking node's copies of partners' filters
+ *                   (FILTER_REQ out, FILTER in) and the answering node's
+ *                   serving of its own (FILTER_REQ in, FILTER out)
+ *   case_epoch.c    this node's own epoch: keys, outputs, set-up, sync
+ *   case_ask.c      the asking node's question
+ *   case_answer.c   a partner's answer and what it is told
+ */
+
+/* One subject of the case list (a record of the list). */
+struct sp_eng_case_subject {
+    char *record_id;
+    uint32_t key_types; /* types it has values of */
+};
+
+/* One distinct value asked, in asking order (key type, then first
+ * appearance in the list). Its subjects are links[first .. first + n). */
+struct sp_eng_case_value {
+    uint8_t type, klass;
+    uint32_t first, n;
+};
+
+/* The case list as read (personal data: the values are wiped and freed as
+ * soon as they are hashed; subjects and links stay for the results). */
+struct sp_eng_case_list {
+    struct sp_eng_case_subject *subjects;
+    uint32_t nsubjects;
+    struct sp_eng_case_value *values;
+    uint32_t nvalues;
+    uint32_t *links; /* subject indexes */
+    uint32_t nlinks;
+    uint32_t count[SP_ENG_NTYPES]; /* values per key type */
+    /* value i's bytes: vals[offs[i] .. offs[i + 1]) (wiped when hashed) */
+    uint8_t *vals;
+    uint32_t *offs;
+    size_t vals_len;
+};
+
+/* Reads the case list (mapping text + CSV) into l; the date (yyyymmdd) for
+ * the input layer's future-date checks. Returns 0 or an error with a
+ * sentence in why (line, field, what was expected; never a value). */
+SP_NODISCARD int sp_eng_case_list_read(struct sp_eng_case_list *l, const char *mapping,
+                                       size_t mapping_len, const uint8_t *data, size_t data_len,
+                                       int today, char *why, size_t cap);
+/* Wipes the values (once hashed). */
+void sp_eng_case_list_forget_values(struct sp_eng_case_list *l);
+void sp_eng_case_list_free(struct sp_eng_case_list *l);
+
+/* case_filters.c: the asking node's copy of each partner's filter. */
+SP_NODISCARD int sp_eng_case_filters_new(struct sp_engine *e);
+void sp_eng_case_filters_free(struct sp_engine *e);
+void sp_eng_case_filters_tick(struct sp_engine *e);
+long sp_eng_case_filters_next_tick_ms(const struct sp_engine *e);
+/* A partner answered under (epoch, version): the copy is brought to at
+ * least that (a FILTER_REQ now unless one is out). */
+void sp_eng_case_filters_want(struct sp_engine *e, size_t peer, uint32_t epoch, uint64_t version);
+/* True when the copy of peer's filter is at epoch and at least version. */
+bool sp_eng_case_filters_current(const struct sp_engine *e, size_t peer, uint32_t epoch,
+                                 uint64_t version);
+bool sp_eng_case_filters_contains(const struct sp_engine *e, size_t peer, int key_type,
+                                  uint64_t fp);
+/* FILTER_REQ (an answering node serves its own filter), FILTER and REFUSE
+ * for a request of ours. Returns 0 or a refusal code. */
+SP_NODISCARD int sp_eng_case_filters_on_msg(struct sp_engine *e, size_t peer,
+                                            const struct sp_peer_msg *m);
+/* True when m (a REFUSE or ERROR outside rounds) answers one of our
+ * FILTER_REQs. */
+bool sp_eng_case_filters_owns(const struct sp_engine *e, size_t peer, const uint8_t *id);
+/* CASE_STATUS: one entry per configured peer (storage valid until the
+ * next call or free). */
+void sp_eng_case_filters_status(struct sp_engine *e, const struct sp_ctl_case_filter_info **out,
+                                uint32_t *n);
+
+/* A case round's part (asker or partner); NULL in other modes. */
+struct sp_eng_case_q;
+
+/* case_ask.c */
+SP_NODISCARD int sp_eng_case_ask_ctl(struct sp_engine *e, const struct sp_ctl_case_ask *req,
+                                     struct sp_ctl_reply *reply);
+/* case_answer.c */
+void sp_eng_case_answer_on_ask(struct sp_engine *e, size_t peer, const struct sp_peer_msg *m);
+/* Both: a message of a case round (admission is the case files' own).
+ * Returns 0 or a refusal code. */
+SP_NODISCARD int sp_eng_case_on_msg(struct sp_round *r, unsigned from, const struct sp_peer_msg *m);
+void sp_eng_case_job_done(struct sp_round *r, struct sp_eng_job *job);
+/* The steps a case round's state calls for (engine.c's advance), and the
+ * deadline (a question ends with the answers it has). */
+void sp_eng_case_advance(struct sp_round *r);
+/* Returns true when it handled the deadline (the round goes on to its end). */
+bool sp_eng_case_deadline(struct sp_round *r);
+void sp_eng_case_release(struct sp_round *r);
+/* Release, then the part itself (the round leaves memory). */
+void sp_eng_case_free(struct sp_round *r);
+static inline bool sp_eng_is_case(const struct sp_round *r)
+{
+    return r->prop.mode == SP_PROPOSAL_MODE_CASE;
+}
 
 #endif

@@ -203,6 +203,23 @@ static int ctl_cancel(struct sp_engine *e, const struct sp_ctl_round_ref *req,
     return rc;
 }
 
+/* CASE_STATUS: this node's own epoch and its copies of partners' filters;
+ * CASE_EPOCH: the same after beginning a new epoch when asked to. */
+static int ctl_case_status(struct sp_engine *e, const struct sp_ctl_request *req,
+                           struct sp_ctl_reply *reply)
+{
+    char why[SP_ENG_REASON_MAX + 1] = "";
+    if (req->op == SP_CTL_CASE_EPOCH && req->case_epoch.rotate) {
+        int rc = sp_eng_case_own_rotate(e, why, sizeof(why));
+        if (rc)
+            return sp_eng_ctl_error(reply, req->op, rc, "%s", why[0] ? why : sp_strerror(rc));
+    }
+    sp_eng_case_own_status(e, &reply->case_status.own);
+    if (req->op == SP_CTL_CASE_STATUS)
+        sp_eng_case_filters_status(e, &reply->case_status.filters, &reply->case_status.nfilters);
+    return 0;
+}
+
 int sp_eng_ctl(struct sp_engine *e, const struct sp_ctl_request *req, struct sp_ctl_reply *reply)
 {
     switch (req->op) {
@@ -214,6 +231,11 @@ int sp_eng_ctl(struct sp_engine *e, const struct sp_ctl_request *req, struct sp_
         return ctl_rounds(e, &req->rounds, reply);
     case SP_CTL_ROUND_CANCEL:
         return ctl_cancel(e, &req->round_cancel, reply);
+    case SP_CTL_CASE_ASK:
+        return sp_eng_case_ask_ctl(e, &req->case_ask, reply);
+    case SP_CTL_CASE_STATUS:
+    case SP_CTL_CASE_EPOCH:
+        return ctl_case_status(e, req, reply);
     default:
         return sp_eng_ctl_error(reply, req->op, SP_ERR_UNSUPPORTED, "not a round request");
     }

@@ -20,6 +20,7 @@ static void release_idle(struct sp_round *r)
         return;
     sp_eng_ring_release(r);
     sp_eng_final_release(r);
+    sp_eng_case_release(r);
     sp_round_key_free(&r->key);
     r->released = true;
 }
@@ -30,6 +31,8 @@ static void release_idle(struct sp_round *r)
 static void advance(struct sp_round *r)
 {
     int rc;
+    if (sp_eng_is_case(r))
+        sp_eng_case_advance(r); /* no ring, no counting: its own steps */
     if (r->state == SP_ROUND_RUNNING && !r->ring.begun) {
         r->ring.begun = true;
         if ((rc = sp_eng_ring_begin(r)) != 0)
@@ -85,6 +88,7 @@ static void round_unlink_free(struct sp_engine *e, struct sp_round *r)
     sp_eng_ring_release(r);
     sp_eng_final_release(r);
     sp_eng_count_free(r);
+    sp_eng_case_free(r);
     sp_eng_intake_early(r); /* terminal: dropped */
     sp_round_key_free(&r->key);
     free(r->prop_bytes);
@@ -178,6 +182,11 @@ void sp_engine_job_done(struct sp_engine *e, struct sp_job *base, struct sp_engi
         case SP_ENG_JOB_MERGE:
             sp_eng_count_job_done(r, job);
             break;
+        case SP_ENG_JOB_CASE_BLIND:
+        case SP_ENG_JOB_CASE_UNBLIND:
+        case SP_ENG_JOB_CASE_EVAL:
+            sp_eng_case_job_done(r, job);
+            break;
         }
     }
     sp_eng_job_free(job);
@@ -235,12 +244,14 @@ static void check_round(struct sp_round *r)
     if (sp_round_state_terminal(r->state))
         return;
     if (now >= r->deadline_ms) {
+        if (sp_eng_is_case(r) && sp_eng_case_deadline(r))
+            return; /* a question ends with the answers it has */
         sp_eng_fail(r, SP_ERR_TIMEOUT, true, "deadline of %" PRIu32 " s passed in state %s",
                     r->prop.deadline_s, sp_round_state_name(r->state));
         return;
     }
     check_links(r);
-    if (r->state == SP_ROUND_FINISHING)
+    if (r->state == SP_ROUND_FINISHING && !sp_eng_is_case(r))
         sp_eng_final_results_step(r);
     sp_eng_progress_log(r, now);
 }
@@ -252,6 +263,7 @@ void sp_engine_tick(struct sp_engine *e, struct sp_engine_now now)
     for (struct sp_round *r = e->rounds; r; r = r->next)
         check_round(r);
     sp_eng_case_own_tick(e);
+    sp_eng_case_filters_tick(e);
     settle(e);
     release_finished(e);
 }
@@ -268,6 +280,9 @@ long sp_engine_next_tick_ms(const struct sp_engine *e, struct sp_engine_now now)
     if (e->self_head)
         return 0;
     long best = sp_eng_case_own_next_tick_ms(e);
+    long filters = sp_eng_case_filters_next_tick_ms(e);
+    if (filters >= 0 && (best < 0 || filters < best))
+        best = filters;
     for (const struct sp_round *r = e->rounds; r; r = r->next) {
         long t;
         bool terminal = sp_round_state_terminal(r->state);
@@ -313,7 +328,7 @@ int sp_engine_new(const struct sp_engine_config *cfg, const struct sp_engine_por
     e->now = now;
     /* Scratch of rounds that a previous process ran cannot be used. */
     if ((rc = st->runs_clear(st->ctx)) != 0 || (rc = sp_eng_recover(e)) != 0 ||
-        (rc = sp_eng_case_own_new(e)) != 0)
+        (rc = sp_eng_case_own_new(e)) != 0 || (rc = sp_eng_case_filters_new(e)) != 0)
         goto out;
     *out = e;
     return 0;
@@ -362,6 +377,7 @@ void sp_engine_free(struct sp_engine **ep)
         free(s);
     }
     sp_eng_case_own_free(e);
+    sp_eng_case_filters_free(e);
     free(e->ctl_rounds);
     free(e);
     *ep = NULL;

@@ -169,9 +169,23 @@ static bool keep_early(struct sp_round *r, int from, size_t peer, const struct s
 static void handle(struct sp_engine *e, size_t peer, const void *reply_to,
                    const struct sp_peer_msg *m, const uint8_t *bytes, size_t len)
 {
-    if (m->type == SP_PEER_PROPOSE) {
-        if (peer < e->cfg->npeers) /* never sent to self */
+    if (m->type == SP_PEER_PROPOSE || m->type == SP_PEER_CASE_ASK) {
+        if (peer >= e->cfg->npeers) /* never sent to self */
+            return;
+        if (m->type == SP_PEER_PROPOSE)
             sp_eng_setup_on_propose(e, peer, m);
+        else
+            sp_eng_case_answer_on_ask(e, peer, m);
+        return;
+    }
+    /* filters travel outside rounds (their round id is a request id) */
+    bool for_filters = m->type == SP_PEER_FILTER_REQ || m->type == SP_PEER_FILTER ||
+                       ((m->type == SP_PEER_REFUSE || m->type == SP_PEER_ERROR) &&
+                        sp_eng_case_filters_owns(e, peer, m->round_id));
+    if (for_filters) {
+        int frc = sp_eng_case_filters_on_msg(e, peer, m);
+        if (frc)
+            refuse(e, peer, reply_to, m->type, m->round_id, frc, sp_strerror(frc));
         return;
     }
     struct sp_round *r = sp_eng_round_find(e, m->round_id);
@@ -193,6 +207,14 @@ static void handle(struct sp_engine *e, size_t peer, const void *reply_to,
     if (from < 0) {
         refuse(e, peer, reply_to, m->type, m->round_id, SP_ERR_PEER_REFUSED,
                "the sender is not a participant of this round");
+        return;
+    }
+    if (sp_eng_is_case(r)) { /* its own admission (case.c) */
+        int crc = sp_eng_case_on_msg(r, (unsigned)from, m);
+        if (crc && !(sp_round_state_terminal(r->state) && trailing_ok(m->type)))
+            refuse(e, peer, reply_to, m->type, m->round_id, crc, sp_strerror(crc));
+        else if (!crc)
+            sp_eng_count_elems(r, (unsigned)from, m, false);
         return;
     }
     int rc = sp_round_accepts(r->state, r->roles, m->type);

@@ -48,8 +48,11 @@ int sp_eng_round_create(struct sp_engine *e, const struct sp_proposal *prop, con
     r->n = prop->nparticipants;
     r->initiator = initiator;
     r->fail_from = -1;
-    r->roles = (initiator == r->me ? SP_ROUND_ROLE_INITIATOR : 0) |
-               (prop->counter == r->me ? SP_ROUND_ROLE_COUNTER : 0);
+    /* in a case question `counter` names the asking node: nobody counts */
+    bool counts = prop->mode != SP_PROPOSAL_MODE_CASE && prop->counter == r->me;
+    r->roles =
+        (initiator == r->me ? SP_ROUND_ROLE_INITIATOR : 0) | (counts ? SP_ROUND_ROLE_COUNTER : 0);
+    r->ring.begun = prop->mode == SP_PROPOSAL_MODE_CASE; /* no ring */
     if ((rc = map_participants(r)) != 0)
         goto out;
     r->created_ms = e->now.mono_ms;

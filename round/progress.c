@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "round/core.h"
+#include "round/case_q.h"
 
 /* Own values that came back fully blinded (the ring's second half). */
 static uint64_t values_home(const struct sp_round *r)
@@ -37,9 +37,27 @@ static uint64_t own_total(const struct sp_round *r)
     return n;
 }
 
+/* A case question: one exchange per partner (case_q.h). */
+static const char *case_phase(const struct sp_round *r, uint64_t *done, uint64_t *total)
+{
+    const struct sp_eng_case_q *q = r->cq;
+    bool asking = (r->roles & SP_ROUND_ROLE_INITIATOR) != 0;
+    if (!q || sp_round_state_terminal(r->state))
+        return sp_round_state_name(r->state);
+    if (!asking)
+        return r->state == SP_ROUND_ACCEPTED ? "answering" : "waiting to be told";
+    if (r->state == SP_ROUND_PROPOSED)
+        return "blinding";
+    *total = r->n - 1;
+    *done = (uint64_t)__builtin_popcount(q->answered | q->failed);
+    return r->state == SP_ROUND_RUNNING ? "waiting for answers" : "writing";
+}
+
 static const char *phase_of(const struct sp_round *r, uint64_t *done, uint64_t *total)
 {
     *done = *total = 0;
+    if (sp_eng_is_case(r))
+        return case_phase(r, done, total);
     switch (r->state) {
     case SP_ROUND_PROPOSED:
     case SP_ROUND_ACCEPTED:

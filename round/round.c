@@ -42,6 +42,9 @@ static const struct {
     {SP_ROUND_RUNNING, SP_ROUND_EV_OWN_BLINDED, SP_ROUND_COUNTING},
     {SP_ROUND_COUNTING, SP_ROUND_EV_VERDICTS, SP_ROUND_FINISHING},
     {SP_ROUND_FINISHING, SP_ROUND_EV_FINISHED, SP_ROUND_DONE},
+    /* a case question has no ring and no counting node: asked (running),
+     * answered and looked up (finishing), done */
+    {SP_ROUND_RUNNING, SP_ROUND_EV_ANSWERED, SP_ROUND_FINISHING},
 };
 
 int sp_round_transition(int state, int event, int *next)

@@ -42,6 +42,7 @@ enum sp_round_event {
     SP_ROUND_EV_VERDICTS = 4,     /* every VERDICT for our FINALs is in */
     SP_ROUND_EV_FINISHED = 5,     /* results committed and duties done */
     SP_ROUND_EV_FAIL = 6,         /* deadline, fault, ABORT, cancel */
+    SP_ROUND_EV_ANSWERED = 7,     /* case question: every partner answered (or could not) */
 };
 
 /* Roles a node can have in a round (bit set). */

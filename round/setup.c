@@ -138,29 +138,29 @@ void sp_eng_setup_job_done(struct sp_round *r, struct sp_eng_job *j)
 
 /* ---- initiator -------------------------------------------------------- */
 
-static int check_request(struct sp_engine *e, const struct sp_proposal *p,
-                         struct sp_ctl_reply *reply)
+int sp_eng_setup_check(struct sp_engine *e, const struct sp_proposal *p, uint8_t op,
+                       struct sp_ctl_reply *reply)
 {
     if (sp_proposal_validate(p) != 0)
         return sp_eng_ctl_error(
-            reply, SP_CTL_ROUND_START, SP_ERR_INVALID_ARG,
+            reply, op, SP_ERR_INVALID_ARG,
             "the round request breaks the protocol's limits (participants 2..32, "
             "unique names, k between 1 and the number of participants, "
             "non-empty case, purpose and legal basis)");
     if (sp_proposal_participant_index(p, e->cfg->node) < 0)
-        return sp_eng_ctl_error(reply, SP_CTL_ROUND_START, SP_ERR_INVALID_ARG,
+        return sp_eng_ctl_error(reply, op, SP_ERR_INVALID_ARG,
                                 "this node (%s) must be one of the participants", e->cfg->node);
     for (uint32_t i = 0; i < p->nparticipants; i++) {
         const char *name = p->participants[i].name;
         if (strcmp(name, e->cfg->node) != 0 && sp_eng_peer_find(e, name) < 0)
-            return sp_eng_ctl_error(reply, SP_CTL_ROUND_START, SP_ERR_PEER_UNKNOWN,
+            return sp_eng_ctl_error(reply, op, SP_ERR_PEER_UNKNOWN,
                                     "participant %s is not a configured peer of this node", name);
     }
     if (p->expires_at <= p->created_at)
-        return sp_eng_ctl_error(reply, SP_CTL_ROUND_START, SP_ERR_INVALID_ARG,
+        return sp_eng_ctl_error(reply, op, SP_ERR_INVALID_ARG,
                                 "the proposal's expiry is in the past");
     if (p->deadline_s > e->cfg->round_deadline_s)
-        return sp_eng_ctl_error(reply, SP_CTL_ROUND_START, SP_ERR_POLICY,
+        return sp_eng_ctl_error(reply, op, SP_ERR_POLICY,
                                 "the round deadline %" PRIu32
                                 " s exceeds this node's round_deadline_s "
                                 "(%" PRIu32 " s)",
@@ -168,9 +168,7 @@ static int check_request(struct sp_engine *e, const struct sp_proposal *p,
     return 0;
 }
 
-static bool round_id_seen(struct sp_engine *e, const uint8_t *id);
-
-/* The initiator's side of a proposal that passed check_request: judged as
+/* The initiator's side of a proposal that passed sp_eng_setup_check: judged as
  * every participant judges it (a refusal is recorded and answered), then
  * recorded and sent to every other participant, signature and certificate
  * included (pp NULL: unsigned). */
@@ -181,7 +179,7 @@ static int propose_round(struct sp_engine *e, const struct sp_proposal *prop, co
     struct sp_engine_verdict v;
     struct sp_round *r = NULL;
     int rc = 0;
-    if (round_id_seen(e, prop->round_id)) {
+    if (sp_eng_round_id_seen(e, prop->round_id)) {
         rc = SP_ERR_PROPOSAL_REPLAY;
         snprintf(reason, sizeof(reason), "round id already seen (a replayed proposal)");
     } else {
@@ -233,7 +231,7 @@ int sp_eng_setup_start(struct sp_engine *e, const struct sp_proposal *req,
         return sp_eng_ctl_error(reply, SP_CTL_ROUND_START, SP_ERR_NOMEM, "out of memory");
     randombytes_buf(prop.round_id, sizeof(prop.round_id));
     prop.created_at = sp_eng_unix_s(e);
-    if ((rc = check_request(e, &prop, reply)) != 0)
+    if ((rc = sp_eng_setup_check(e, &prop, SP_CTL_ROUND_START, reply)) != 0)
         goto out;
     if ((rc = sp_proposal_encode(&prop, bytes, SP_PROPOSAL_MAX_BYTES, &len)) != 0) {
         sp_eng_ctl_error(reply, SP_CTL_ROUND_START, rc, "cannot encode the proposal");
@@ -255,7 +253,11 @@ int sp_eng_setup_submit(struct sp_engine *e, const struct sp_peer_propose *req,
         return sp_eng_ctl_error(reply, SP_CTL_ROUND_START, rc, "the proposal cannot be decoded: %s",
                                 sp_strerror(rc));
     }
-    if ((rc = check_request(e, prop, reply)) != 0)
+    if (prop->mode == SP_PROPOSAL_MODE_CASE)
+        rc = sp_eng_ctl_error(reply, SP_CTL_ROUND_START, SP_ERR_INVALID_ARG,
+                              "a case question goes with its case list (`snijpunt case ask`), "
+                              "not as a round");
+    else if ((rc = sp_eng_setup_check(e, prop, SP_CTL_ROUND_START, reply)) != 0)
         sp_eng_audit_refused(e, prop->round_id, req->proposal, req->proposal_len, prop,
                              e->cfg->node, NULL, rc, reply->message);
     else
@@ -356,17 +358,6 @@ static void send_refuse(struct sp_engine *e, size_t peer, const uint8_t *id, int
     sp_eng_send_peer(e, peer, NULL, &m);
 }
 
-static bool round_id_seen(struct sp_engine *e, const uint8_t *id)
-{
-    void *blob = NULL;
-    size_t len = 0;
-    if (sp_eng_round_find(e, id))
-        return true;
-    int rc = e->ports.store.round_get(e->ports.store.ctx, id, &blob, &len);
-    free(blob);
-    return rc != SP_ERR_NOT_FOUND; /* a store error counts as seen: refuse */
-}
-
 /* This node's own limit on a round's duration. */
 static int check_deadline(struct sp_engine *e, const struct sp_proposal *p, char *reason,
                           size_t cap)
@@ -398,6 +389,10 @@ static int judge(struct sp_engine *e, size_t peer, const struct sp_peer_msg *m,
         return SP_ERR_PROTO_FIELD;
     }
     *decoded = true;
+    if (prop->mode == SP_PROPOSAL_MODE_CASE) {
+        snprintf(reason, cap, "a case question comes as CASE_ASK, not as PROPOSE");
+        return SP_ERR_PROTO_FIELD;
+    }
     /* the coordinator's signature, expiry and this node's policy first */
     rc = sp_eng_audit_judge(e, prop, m->propose.proposal, m->propose.proposal_len, &m->propose, v,
                             reason, cap);
@@ -420,7 +415,7 @@ void sp_eng_setup_on_propose(struct sp_engine *e, size_t peer, const struct sp_p
     char hex[SP_ROUND_ID_HEX_LEN + 1];
     sp_round_id_hex(m->round_id, hex);
     const char *sender = e->cfg->peers[peer];
-    if (round_id_seen(e, m->round_id)) {
+    if (sp_eng_round_id_seen(e, m->round_id)) {
         /* Never overwrite what the store holds for that id. */
         static const char replay[] = "round id already seen (a replayed proposal)";
         sp_eng_warn(e, "round %s: refused a PROPOSE from %s: round id already seen (replay)", hex,

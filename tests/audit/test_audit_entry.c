@@ -236,8 +236,11 @@ static void test_refusals_keys(void **state)
         SP_ERR_AUDIT_FIELD);
     assert_int_equal(sp_audit_add_keymask(e, SP_AUDIT_F_KEY_TYPES, SP_KEY_MASK_ALL), 0);
     assert_int_equal(sp_audit_add_mode(e, 0), SP_ERR_AUDIT_FIELD);
-    assert_int_equal(sp_audit_add_mode(e, 4), SP_ERR_AUDIT_FIELD);
+    assert_int_equal(sp_audit_add_mode(e, 5), SP_ERR_AUDIT_FIELD);
     assert_int_equal(sp_audit_add_mode(e, 2), 0);
+    struct sp_audit_entry *c = make(SP_AUDIT_PROPOSAL_ACCEPTED);
+    assert_int_equal(sp_audit_add_mode(c, 4), 0); /* a case question */
+    sp_audit_entry_free(&c);
     /* participants: unique, at most 32 */
     for (int i = 0; i < 32; i++) {
         char name[16];

@@ -285,7 +285,8 @@ static void test_helpers(void **state)
     assert_null(sp_report_entity_name(0));
     assert_null(sp_report_entity_name(6));
     assert_string_equal(sp_report_mode_name(3), "partners");
-    assert_null(sp_report_mode_name(4));
+    assert_string_equal(sp_report_mode_name(4), "case");
+    assert_null(sp_report_mode_name(5));
     struct sp_report_upset u = {.id = "x", .entity = "person", .r = &r};
     assert_int_equal(sp_report_svg_upset(stdout, &u), SP_ERR_INVALID_ARG);
 }
