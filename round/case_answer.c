@@ -478,6 +478,8 @@ void sp_eng_case_answer_on_ask(struct sp_engine *e, size_t peer, const struct sp
         int crc = sp_eng_round_create(e, prop, m->case_ask.propose.proposal,
                                       m->case_ask.propose.proposal_len, (unsigned)from,
                                       SP_ROUND_ACCEPTED, &r);
+        if (crc == 0) /* what came in, answered or not: the audit's sizes */
+            sp_eng_count_elems(r, (unsigned)from, m, false);
         if (crc == 0 && !(r->cq = calloc(1, sizeof(*r->cq))))
             crc = SP_ERR_NOMEM;
         if (crc == 0 && rc == 0)
@@ -497,7 +499,6 @@ void sp_eng_case_answer_on_ask(struct sp_engine *e, size_t peer, const struct sp
         return;
     }
     (void)sp_eng_case_own_ready(e, &r->cq->epoch, &r->cq->version);
-    sp_eng_count_elems(r, (unsigned)from, m, false);
     for (uint32_t g = 0; g < m->case_ask.ngroups; g++)
         r->set_sizes[m->case_ask.groups[g].key_type] = m->case_ask.groups[g].nelements;
     sp_eng_audit_accepted(r);
