@@ -356,6 +356,31 @@ static void find_excuse(struct run *r, const uint8_t *id)
     }
 }
 
+/* A case question: what the asking node a recorded of partner b's answer
+ * against b's own log. An answer a recorded that b refused, or a refusal a
+ * recorded of a question b answered and finished, is a contradiction no
+ * crash explains (a deadline passed before a late answer is not one). */
+static void compare_case(struct run *r, const uint8_t *id, size_t a, size_t b)
+{
+    const struct sp_audit_round_facts *x = facts_of(r, a, id), *y = facts_of(r, b, id);
+    char rid[SP_ROUND_ID_HEX_LEN + 1];
+    for (size_t k = 0; k < x->ncase; k++) {
+        if (strcmp(x->case_answers[k].peer, node_of(r, b)) != 0)
+            continue;
+        sp_round_id_hex(id, rid);
+        r->sum->pairs++;
+        bool answered = x->case_answers[k].code == 0;
+        if (answered && y->refused)
+            say(r, "case question %s: %s recorded an answer from %s, which logged refusing it", rid,
+                node_of(r, a), node_of(r, b));
+        /* "no answer before the deadline" can meet a late answer: not this */
+        bool said_refused = !answered && x->case_answers[k].code != SP_ERR_TIMEOUT;
+        if (said_refused && y->result && !y->failed && !y->refused)
+            say(r, "case question %s: %s recorded no answer from %s, which logged answering it",
+                rid, node_of(r, a), node_of(r, b));
+    }
+}
+
 static void check_round(struct run *r, const uint8_t *id)
 {
     r->sum->rounds++;
@@ -371,6 +396,8 @@ static void check_round(struct run *r, const uint8_t *id)
             compare_proposal(r, id, a, b);
             compare_flow(r, id, a, b);
             compare_flow(r, id, b, a);
+            compare_case(r, id, a, b);
+            compare_case(r, id, b, a);
         }
     }
 }

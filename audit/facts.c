@@ -153,6 +153,18 @@ static void note_head_sent(struct sp_audit_round_facts *r, const struct sp_audit
         copy_name(r->sent_to[r->nsent_to++], &peer);
 }
 
+static void note_case_answer(struct sp_audit_round_facts *r, const struct sp_audit_entry *e)
+{
+    struct sp_audit_value peer, code;
+    if (r->ncase >= SP_AUDIT_MAX_PARTICIPANTS ||
+        sp_audit_entry_find(e, SP_AUDIT_F_PEER, 0, &peer) != 0 ||
+        sp_audit_entry_find(e, SP_AUDIT_F_CODE, 0, &code) != 0)
+        return;
+    copy_name(r->case_answers[r->ncase].peer, &peer);
+    r->case_answers[r->ncase].code = code.code;
+    r->ncase++;
+}
+
 int sp_audit_facts_add(struct sp_audit_facts *f, const struct sp_audit_entry *e, size_t line)
 {
     struct sp_audit_value rv;
@@ -191,6 +203,9 @@ int sp_audit_facts_add(struct sp_audit_facts *f, const struct sp_audit_entry *e,
         return 0;
     case SP_AUDIT_LOG_HEAD_RECEIVED:
         return note_head_received(f, e, rv.bytes, line);
+    case SP_AUDIT_CASE_ANSWER:
+        note_case_answer(r, e);
+        return 0;
     default:
         return 0;
     }

@@ -48,6 +48,13 @@ struct sp_audit_round_facts {
     uint8_t head_sent_hash[SP_AUDIT_HASH_BYTES];
     size_t nsent_to;
     sp_audit_name_t sent_to[SP_AUDIT_MAX_PARTICIPANTS]; /* who the head went to */
+    /* the asking node of a case question: each partner's outcome
+     * (case_answer; code 0 answered) */
+    size_t ncase;
+    struct {
+        sp_audit_name_t peer;
+        int64_t code;
+    } case_answers[SP_AUDIT_MAX_PARTICIPANTS];
 };
 
 /* A peer's head recorded in this log (log_head_received). */

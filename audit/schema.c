@@ -150,6 +150,14 @@ static const struct rule rules[] = {
     R(LOG_HEAD_SENT, PEER, 1, 31),
     R(LOG_HEAD_SENT, HEAD_SEQ, 1, 1),
     R(LOG_HEAD_SENT, HEAD_HASH, 1, 1),
+
+    /* the asking node of a case question, per partner: answered (code 0,
+     * with how many case subjects it knows), refused or no answer (why) */
+    R(CASE_ANSWER, ROUND, 1, 1),
+    R(CASE_ANSWER, PEER, 1, 1),
+    R(CASE_ANSWER, CODE, 1, 1),
+    R(CASE_ANSWER, REASON, 0, 1),
+    R(CASE_ANSWER, RECORDS_MATCHED, 0, 1),
 };
 /* clang-format on */
 #undef R

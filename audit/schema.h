@@ -36,14 +36,15 @@
     X(RETENTION_PURGE, 12, "retention_purge")                                                      \
     X(CONNECTION_REFUSED, 13, "connection_refused")                                                \
     X(LOG_HEAD_RECEIVED, 14, "log_head_received")                                                  \
-    X(LOG_HEAD_SENT, 15, "log_head_sent")
+    X(LOG_HEAD_SENT, 15, "log_head_sent")                                                          \
+    X(CASE_ANSWER, 16, "case_answer")
 
 enum sp_audit_type {
 #define SP_AUDIT_TYPE_ENUM(n, v, s) SP_AUDIT_##n = (v),
     SP_AUDIT_TYPES(SP_AUDIT_TYPE_ENUM)
 #undef SP_AUDIT_TYPE_ENUM
 };
-#define SP_AUDIT_TYPE_MAX 15
+#define SP_AUDIT_TYPE_MAX 16
 
 /* Value kinds. */
 enum sp_audit_kind {

@@ -332,6 +332,14 @@ static void tell(const struct out *o, const struct sp_audit_entry *e, const char
     case SP_AUDIT_LOG_HEAD_RECEIVED:
         tell_head(o, e, sp_audit_entry_type(e) == SP_AUDIT_LOG_HEAD_SENT);
         break;
+    case SP_AUDIT_CASE_ANSWER:
+        if (count(e, SP_AUDIT_F_RECORDS_MATCHED, &rows))
+            say(o, "  %s answered the case question: it knows %llu of the case's subjects",
+                req(e, SP_AUDIT_F_PEER), (unsigned long long)rows);
+        else
+            say(o, "  %s did not answer the case question: %s", req(e, SP_AUDIT_F_PEER),
+                req(e, SP_AUDIT_F_REASON));
+        break;
     default:
         break;
     }

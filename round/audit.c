@@ -136,6 +136,16 @@ void sp_eng_audit_failed(struct sp_round *r, int code)
     record(r->eng, &e, rc, true);
 }
 
+void sp_eng_audit_case_answer(struct sp_round *r, unsigned p, int code, const char *reason,
+                              uint64_t subjects)
+{
+    struct sp_audit_entry *e = NULL;
+    if (!r->eng->ports.gov.record)
+        return;
+    int rc = sp_auditev_case_answer(r->id, sp_eng_pname(r, p), code, reason, subjects, &e);
+    record(r->eng, &e, rc, true);
+}
+
 void sp_eng_audit_recovered(struct sp_engine *eng, const uint8_t id[SP_ROUND_ID_BYTES],
                             const char *reason)
 {

@@ -354,6 +354,21 @@ int sp_auditev_round_failed(const uint8_t round[SP_ROUND_ID_BYTES], const char *
     return b_end(&b, out);
 }
 
+int sp_auditev_case_answer(const uint8_t round[SP_ROUND_ID_BYTES], const char *peer, int code,
+                           const char *reason, uint64_t subjects, struct sp_audit_entry **out)
+{
+    struct build b;
+    b_begin(&b, SP_AUDIT_CASE_ANSWER);
+    b_round(&b, round);
+    b_name(&b, SP_AUDIT_F_PEER, peer);
+    b_code(&b, code);
+    if (code == 0)
+        b_count(&b, SP_AUDIT_F_RECORDS_MATCHED, subjects);
+    else
+        b_text(&b, SP_AUDIT_F_REASON, reason, "no answer");
+    return b_end(&b, out);
+}
+
 int sp_auditev_retention_purge(const uint8_t round[SP_ROUND_ID_BYTES], uint32_t retention_days,
                                uint64_t rows_deleted, const char *detail,
                                struct sp_audit_entry **out)

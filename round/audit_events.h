@@ -110,6 +110,12 @@ SP_NODISCARD int sp_auditev_round_failed(const uint8_t round[SP_ROUND_ID_BYTES],
                                          int code, const char *reason,
                                          const struct sp_auditev_undecided *u,
                                          struct sp_audit_entry **out);
+/* case_answer (the asking node of a case question, per partner): code 0
+ * when it answered, with subjects = the case subjects it knows; otherwise
+ * the refusal's or failure's code and reason. Never a subject. */
+SP_NODISCARD int sp_auditev_case_answer(const uint8_t round[SP_ROUND_ID_BYTES], const char *peer,
+                                        int code, const char *reason, uint64_t subjects,
+                                        struct sp_audit_entry **out);
 SP_NODISCARD int sp_auditev_retention_purge(const uint8_t round[SP_ROUND_ID_BYTES],
                                             uint32_t retention_days, uint64_t rows_deleted,
                                             const char *detail, struct sp_audit_entry **out);

@@ -116,10 +116,10 @@ static int start_blinding(struct sp_round *r)
 
 /* ---- asking ----------------------------------------------------------- */
 
-static void part_failed(struct sp_round *r, unsigned p, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void part_failed(struct sp_round *r, unsigned p, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-static void part_failed(struct sp_round *r, unsigned p, const char *fmt, ...)
+static void part_failed(struct sp_round *r, unsigned p, int code, const char *fmt, ...)
 {
     struct sp_eng_case_q *q = r->cq;
     uint32_t bit = UINT32_C(1) << p;
@@ -131,6 +131,7 @@ static void part_failed(struct sp_round *r, unsigned p, const char *fmt, ...)
     va_end(ap);
     q->pending &= ~bit;
     q->failed |= bit;
+    q->part[p].code = code < 0 ? code : SP_ERR_ROUND_FAILED;
     sp_eng_warn(r->eng, "case question %s: %s: %s", r->hex, sp_eng_pname(r, p), q->part[p].why);
 }
 
@@ -166,7 +167,7 @@ static void send_asks(struct sp_round *r)
         fill_ask(r, &m);
         int rc = sp_eng_send(r, p, &m);
         if (rc)
-            part_failed(r, p, "cannot send the question: %s", sp_strerror(rc));
+            part_failed(r, p, rc, "cannot send the question: %s", sp_strerror(rc));
     }
     q->asked_sent = true;
     if (sp_eng_event(r, SP_ROUND_EV_ALL_ACCEPTED) != 0)
@@ -285,7 +286,8 @@ static void unblind_done(struct sp_round *r, struct sp_eng_job *j)
     struct sp_eng_case_part *part = &q->part[u->p];
     part->unblinding = false;
     if (j->rc) {
-        part_failed(r, u->p, "answered with values that are not valid group elements");
+        part_failed(r, u->p, SP_ERR_CRYPTO_POINT,
+                    "answered with values that are not valid group elements");
         return;
     }
     part->fp = u->fp;
@@ -300,7 +302,7 @@ static void look_up(struct sp_round *r, unsigned p)
     struct sp_eng_case_part *part = &q->part[p];
     size_t peer = r->peer_of[p];
     if (!(part->found = calloc(q->list.nvalues ? q->list.nvalues : 1, 1))) {
-        part_failed(r, p, "out of memory");
+        part_failed(r, p, SP_ERR_NOMEM, "out of memory");
         return;
     }
     for (uint32_t i = 0; i < q->list.nvalues; i++)
@@ -362,6 +364,7 @@ static int build_rows(struct sp_round *r, struct sp_result_row **out, size_t *no
             const struct subject_hit *h = &hits[(size_t)p * ns + s];
             if (!(q->answered & (UINT32_C(1) << p)) || !h->mask)
                 continue;
+            q->part[p].known++;
             rows[n++] = (struct sp_result_row){.dataset = CASE_DATASET,
                                                .record_id = l->subjects[s].record_id,
                                                .partner = sp_eng_pname(r, p),
@@ -454,8 +457,11 @@ static void finish(struct sp_round *r)
     int rc = build_rows(r, &rows, &n);
     if (rc == 0)
         rc = sp_eng_meta(r, SP_ROUND_DONE, &blob, &len);
-    if (rc == 0) {
-        sp_eng_audit_result(r); /* committed with the results */
+    if (rc == 0) { /* the audit entries are committed with the results */
+        for (unsigned p = 0; p < r->n; p++)
+            if (p != r->me)
+                sp_eng_audit_case_answer(r, p, q->part[p].code, q->part[p].why, q->part[p].known);
+        sp_eng_audit_result(r);
         rc = st->results_commit(st->ctx, r->id, rows, n, NULL, 0, blob, len);
     }
     free(rows);
@@ -498,9 +504,11 @@ void sp_eng_case_ask_deadline(struct sp_round *r)
         if (!(q->pending & (UINT32_C(1) << p)))
             continue;
         if (q->part[p].fp)
-            part_failed(r, p, "its filter could not be brought up to date before the deadline");
+            part_failed(r, p, SP_ERR_TIMEOUT,
+                        "its filter could not be brought up to date before the deadline");
         else
-            part_failed(r, p, "no answer before the deadline of %" PRIu32 " s", r->prop.deadline_s);
+            part_failed(r, p, SP_ERR_TIMEOUT, "no answer before the deadline of %" PRIu32 " s",
+                        r->prop.deadline_s);
     }
     sp_eng_case_ask_advance(r);
 }
@@ -513,13 +521,13 @@ int sp_eng_case_ask_on_msg(struct sp_round *r, unsigned from, const struct sp_pe
     case SP_PEER_CASE_ANSWER:
         return r->state == SP_ROUND_RUNNING ? on_answer(r, from, m) : SP_ERR_STATE;
     case SP_PEER_REFUSE:
-        part_failed(r, from, "refused: %s", m->refuse.reason);
+        part_failed(r, from, m->refuse.code, "refused: %s", m->refuse.reason);
         return 0;
     case SP_PEER_ERROR:
-        part_failed(r, from, "refused a message of this node: %s", m->error.reason);
+        part_failed(r, from, m->error.code, "refused a message of this node: %s", m->error.reason);
         return 0;
     case SP_PEER_ABORT:
-        part_failed(r, from, "aborted: %s", m->abort.reason);
+        part_failed(r, from, m->abort.code, "aborted: %s", m->abort.reason);
         return 0;
     default:
         return SP_ERR_STATE;

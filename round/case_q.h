@@ -21,7 +21,9 @@ struct sp_eng_case_part {
     uint32_t epoch;
     uint64_t version;
     bool unblinding;
-    char why[SP_ENG_REASON_MAX + 1]; /* refused, or no answer: why */
+    int code;                        /* refused or no answer: the SP_ERR_* */
+    char why[SP_ENG_REASON_MAX + 1]; /* ... and why */
+    uint64_t known;                  /* answered: case subjects it knows */
 };
 
 struct sp_eng_case_q {

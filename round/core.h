@@ -438,6 +438,9 @@ void sp_eng_audit_refused(struct sp_engine *e, const uint8_t *round, const uint8
 void sp_eng_audit_started(struct sp_round *r);
 void sp_eng_audit_result(struct sp_round *r);
 void sp_eng_audit_failed(struct sp_round *r, int code);
+/* A case question's outcome with partner p (staged with the results). */
+void sp_eng_audit_case_answer(struct sp_round *r, unsigned p, int code, const char *reason,
+                              uint64_t subjects);
 /* A round that was live when the node stopped, now recorded as failed. */
 void sp_eng_audit_recovered(struct sp_engine *e, const uint8_t id[SP_ROUND_ID_BYTES],
                             const char *reason);

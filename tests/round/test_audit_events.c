@@ -120,6 +120,31 @@ static void test_failed_before_deciding(void **state)
     sp_audit_entry_free(&e);
 }
 
+/* case_answer: an answer says how many subjects, never which; a refusal
+ * says why, with an identifier-like digit run masked. */
+static void test_case_answer(void **state)
+{
+    (void)state;
+    struct sp_audit_entry *e = NULL;
+    struct text t;
+    assert_int_equal(sp_auditev_case_answer(round_id, "politie-mn", 0, "", 3, &e), 0);
+    assert_int_equal(sp_audit_entry_count(e, SP_AUDIT_F_REASON), 0);
+    story_of(e, &t);
+    assert_non_null(strstr(t.buf, "politie-mn answered the case question: it knows 3 of the "
+                                  "case's subjects"));
+    sp_audit_entry_free(&e);
+    assert_int_equal(sp_auditev_case_answer(round_id, "om", SP_ERR_POLICY,
+                                            "refused: more than 100 values (123456789)", 0, &e),
+                     0);
+    assert_int_equal(sp_audit_entry_count(e, SP_AUDIT_F_RECORDS_MATCHED), 0);
+    story_of(e, &t);
+    assert_non_null(strstr(t.buf, "om did not answer the case question: refused: more than 100"));
+    assert_null(strstr(t.buf, "123456789"));
+    sp_audit_entry_free(&e);
+    assert_int_equal(sp_auditev_case_answer(round_id, "Not A Name", 0, "", 1, &e),
+                     SP_ERR_AUDIT_FIELD);
+}
+
 /* Texts from elsewhere become loggable: controls and bytes that are not
  * UTF-8 (common/utf8.h) turn into spaces, long digit runs into '#'. */
 static void test_text(void **state)
@@ -150,6 +175,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_failed_before_deciding),
         cmocka_unit_test(test_text),
+        cmocka_unit_test(test_case_answer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
