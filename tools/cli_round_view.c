@@ -11,6 +11,8 @@
 
 const char *sp_cli_mode_name(int mode)
 {
+    if (mode == SP_PROPOSAL_MODE_CASE)
+        return "case"; /* audit/schema.h names the whole-dataset modes only */
     const char *name = sp_audit_mode_name(mode);
     return name ? name : "?";
 }

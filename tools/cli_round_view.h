@@ -14,7 +14,7 @@
 #include "proto/control.h"
 #include "tools/cli_json.h"
 
-/* "counts", "threshold", "partners", or "?". */
+/* "counts", "threshold", "partners", "case", or "?". */
 const char *sp_cli_mode_name(int mode);
 
 /* The progress of a round's phase, derived from a ROUND_INFO. */

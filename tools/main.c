@@ -20,6 +20,7 @@
     X(results)                                                                                     \
     X(counts)                                                                                      \
     X(report)                                                                                      \
+    X(case)                                                                                        \
     X(ca)                                                                                          \
     X(audit)
 

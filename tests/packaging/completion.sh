@@ -56,6 +56,8 @@ expect "audit " "crosscheck export show verify"
 expect "audit verify --pe" "--peer-log"
 expect "ca " "crl init issue renew revoke show"
 expect "identity " "rotate show"
+expect "case " "ask epoch results status"
+contains "case results --" --round --csv --json --consume
 expect "identity rotate --" "--config --force --identity --json"
 expect "ca renew --identity-p" "--identity-public"
 expect "round start --mode " "counts partners threshold"
