@@ -55,12 +55,21 @@ static int check_shape(const struct sp_proposal *p, const struct sp_peer_case_as
     return 0;
 }
 
-/* This node's own limits on what it answers. */
-static int check_local(struct sp_engine *e, const struct sp_peer_case_ask *a, uint32_t total,
-                       char *reason, size_t cap)
+/* This node's own limits on what it answers (the policy judged the
+ * proposal; these hold for the question itself, whoever judges). */
+static int check_local(struct sp_engine *e, size_t peer, const struct sp_peer_case_ask *a,
+                       uint32_t total, char *reason, size_t cap)
 {
     uint32_t epoch;
     uint64_t version;
+    if (!e->cfg->case_key_mask) {
+        snprintf(reason, cap, "this node answers no case questions (case_key_types is empty)");
+        return SP_ERR_POLICY;
+    }
+    if (!sp_eng_case_may_ask(e, peer)) {
+        snprintf(reason, cap, "node %s is not among this node's case_askers", e->cfg->peers[peer]);
+        return SP_ERR_POLICY;
+    }
     if (total > max_values(e)) {
         snprintf(reason, cap,
                  "the question asks %" PRIu32 " values; this node answers at most %" PRIu32
@@ -165,7 +174,7 @@ static int judge(struct sp_engine *e, size_t peer, const struct sp_peer_msg *m,
                                     .max_deadline_s = e->cfg->round_deadline_s};
     if ((rc = sp_round_judge(prop, &jc, reason, cap)) != 0 ||
         (rc = check_shape(prop, a, total, reason, cap)) != 0 ||
-        (rc = check_local(e, a, *total, reason, cap)) != 0)
+        (rc = check_local(e, peer, a, *total, reason, cap)) != 0)
         return rc;
     return check_quota(e, v, *total, false, reason, cap);
 }

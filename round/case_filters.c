@@ -356,7 +356,7 @@ static int on_refuse(struct sp_engine *e, size_t peer, const struct sp_peer_msg 
 
 /* ---- the answering node's side ---------------------------------------- */
 
-static bool may_ask(const struct sp_engine *e, size_t peer)
+bool sp_eng_case_may_ask(const struct sp_engine *e, size_t peer)
 {
     for (size_t i = 0; i < e->cfg->ncase_askers; i++)
         if (strcmp(e->cfg->case_askers[i], e->cfg->peers[peer]) == 0)
@@ -559,7 +559,7 @@ static int on_request(struct sp_engine *e, size_t peer, const struct sp_peer_msg
         refuse_req(e, peer, m->round_id, SP_ERR_POLICY, "this node answers no case questions");
         return 0;
     }
-    if (!may_ask(e, peer)) {
+    if (!sp_eng_case_may_ask(e, peer)) {
         char why[200];
         snprintf(why, sizeof(why), "node %s is not among this node's case_askers",
                  e->cfg->peers[peer]);

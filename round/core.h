@@ -268,6 +268,24 @@ struct sp_eng_audit {
     uint64_t ended_ms;      /* when it reached a terminal state (monotonic) */
 };
 
+/* A message to the initiator that the transport did not take (the send
+ * port refused it: the peer's queue full, the link down at that instant)
+ * and that nothing later in the round would make up for: ACCEPT, REFUSE,
+ * DONE. Kept encoded and offered again at ticks, the wait doubling from
+ * SP_ENG_RESEND_FIRST_MS to SP_ENG_RESEND_MAX_MS, until it leaves, the
+ * round fails, or its deadline passes (core.c; ROUNDS.md, "Faults"). */
+#define SP_ENG_RESEND_FIRST_MS 50
+#define SP_ENG_RESEND_MAX_MS   2000
+struct sp_eng_resend {
+    uint8_t *buf; /* the encoded message; NULL: nothing waits */
+    size_t len;
+    int type;    /* SP_PEER_* */
+    unsigned to; /* participant */
+    int rc;      /* the send port's last answer */
+    uint32_t tries, wait_ms;
+    uint64_t next_ms; /* monotonic: when it is offered again */
+};
+
 /* progress.c: the phase last seen, since when and how far it was then */
 struct sp_eng_progress {
     const char *phase;
@@ -311,7 +329,8 @@ struct sp_round {
     bool scratch_gone;          /* terminal and the counting scratch deleted */
     struct sp_eng_audit audit;
     struct sp_eng_progress progress;
-    struct sp_eng_case_q *cq; /* case_ask.c / case_answer.c; NULL in other modes */
+    struct sp_eng_resend resend; /* core.c */
+    struct sp_eng_case_q *cq;    /* case_ask.c / case_answer.c; NULL in other modes */
 };
 
 struct sp_eng_selfmsg {
@@ -400,6 +419,21 @@ SP_NODISCARD int sp_eng_send(struct sp_round *r, unsigned p, struct sp_peer_msg 
 /* sp_eng_send where nothing more can be done on failure (ABORT, REFUSE,
  * DONE): a failure is logged. */
 void sp_eng_send_best(struct sp_round *r, unsigned p, struct sp_peer_msg *m);
+/* sp_eng_send for a message to the initiator that must arrive (ACCEPT,
+ * REFUSE, DONE): when the send port refuses it, it is kept for
+ * sp_eng_resend_step (one per round). Returns 0 (sent), SP_ENG_KEPT (kept,
+ * logged), or an error that retrying would not mend (encoding, memory). */
+#define SP_ENG_KEPT 1
+SP_NODISCARD int sp_eng_send_keep(struct sp_round *r, unsigned p, struct sp_peer_msg *m);
+/* At a tick: offers the kept message again once its wait is over. Returns
+ * its type (SP_PEER_*) when it left now, else 0. Drops it, logged, when the
+ * round failed or its deadline passed (the initiator then learns from an
+ * ABORT or its own deadline). */
+int sp_eng_resend_step(struct sp_round *r);
+/* Milliseconds until the kept message wants a tick, or -1 (none). */
+long sp_eng_resend_next_ms(const struct sp_round *r, uint64_t now_ms);
+/* Frees a kept message (the round leaves memory). */
+void sp_eng_resend_free(struct sp_round *r);
 /* Sends m to configured peer `peer` outside any round (or back on the
  * connection of reply_to); a failure is logged. */
 void sp_eng_send_peer(struct sp_engine *e, size_t peer, const void *reply_to,
@@ -490,6 +524,8 @@ void sp_eng_setup_on_propose(struct sp_engine *e, size_t peer, const struct sp_p
 SP_NODISCARD int sp_eng_setup_on_msg(struct sp_round *r, unsigned from,
                                      const struct sp_peer_msg *m);
 void sp_eng_setup_job_done(struct sp_round *r, struct sp_eng_job *job);
+/* The ACCEPT kept by sp_eng_send_keep left at a later tick (engine.c). */
+void sp_eng_setup_accept_left(struct sp_round *r);
 
 /* ---- ring.c ------------------------------------------------------------ */
 
@@ -664,6 +700,8 @@ void sp_eng_case_list_forget_values(struct sp_eng_case_list *l);
 void sp_eng_case_list_free(struct sp_eng_case_list *l);
 
 /* case_filters.c: the asking node's copy of each partner's filter. */
+/* Whether configured peer `peer` is among this node's case_askers. */
+bool sp_eng_case_may_ask(const struct sp_engine *e, size_t peer);
 SP_NODISCARD int sp_eng_case_filters_new(struct sp_engine *e);
 void sp_eng_case_filters_free(struct sp_engine *e);
 void sp_eng_case_filters_tick(struct sp_engine *e);
