@@ -162,6 +162,11 @@ static const char *learned(int mode)
     case 3:
         return "partners: each node learns, for each of its own records held by at least k "
                "nodes, which other nodes hold it and through which key types";
+    case 4:
+        return "case: the asking node learns, for each subject of its case list and each "
+               "partner, whether the partner knows it and through which key types; a partner "
+               "learns the question's size (and, when told, which of its own records matched), "
+               "nothing about subjects it does not hold";
     default:
         return "unknown";
     }
@@ -187,12 +192,20 @@ static void tell_proposal(const struct out *o, const struct sp_audit_entry *e, c
     say(o, "  Purpose: %s", req(e, SP_AUDIT_F_PURPOSE));
     say(o, "  Legal basis for %s: %s", node, req(e, SP_AUDIT_F_LEGAL_BASIS));
     names(e, SP_AUDIT_F_PARTICIPANT, buf, sizeof(buf));
-    say(o, "  Participants (ring order): %s; counting node: %s%s%s", buf,
-        req(e, SP_AUDIT_F_COUNTER), text(e, SP_AUDIT_F_INITIATOR) ? "; started by " : "",
-        text(e, SP_AUDIT_F_INITIATOR) ? text(e, SP_AUDIT_F_INITIATOR) : "");
-    keymask(mask, buf, sizeof(buf));
-    say(o, "  Key types: %s; at least %llu holders (k); at most %llu values per node and key type",
-        buf, (unsigned long long)k, (unsigned long long)max);
+    if (mode == 4) { /* a case question: no ring, no counting node, no k */
+        say(o, "  Participants: %s; asked by %s", buf, req(e, SP_AUDIT_F_COUNTER));
+        keymask(mask, buf, sizeof(buf));
+        say(o, "  Key types asked about: %s", buf);
+    } else {
+        say(o, "  Participants (ring order): %s; counting node: %s%s%s", buf,
+            req(e, SP_AUDIT_F_COUNTER), text(e, SP_AUDIT_F_INITIATOR) ? "; started by " : "",
+            text(e, SP_AUDIT_F_INITIATOR) ? text(e, SP_AUDIT_F_INITIATOR) : "");
+        keymask(mask, buf, sizeof(buf));
+        say(o,
+            "  Key types: %s; at least %llu holders (k); at most %llu values per node and key "
+            "type",
+            buf, (unsigned long long)k, (unsigned long long)max);
+    }
     say(o, "  Disclosure: %s", learned((int)mode));
     sp_audit_format_time(exp, buf, sizeof(buf));
     say(o, "  The proposal expires %s; results are kept %llu days", buf, (unsigned long long)days);
@@ -283,7 +296,67 @@ static void tell_head(const struct out *o, const struct sp_audit_entry *e, bool 
     }
 }
 
-static void tell(const struct out *o, const struct sp_audit_entry *e, const char *node)
+/* What a node's entries say about its part in the round: a case question's
+ * entries read differently (no ring, no counting node, no coordinator's
+ * counts), and differently for the asking node and a partner. */
+struct role {
+    bool is_case, asker;
+};
+
+static struct role role_of(const struct sp_audit_story *s, const char *node)
+{
+    struct role r = {0};
+    for (size_t i = 0; i < s->n; i++) {
+        const struct sp_audit_entry *e = s->k[i].e;
+        uint64_t mode = 0;
+        int t = sp_audit_entry_type(e);
+        if (strcmp(s->k[i].node, node) != 0 ||
+            (t != SP_AUDIT_PROPOSAL_ACCEPTED && t != SP_AUDIT_ROUND_RESULT))
+            continue;
+        if (count(e, SP_AUDIT_F_MODE, &mode) && mode == 4)
+            r.is_case = true;
+        const char *counter = text(e, SP_AUDIT_F_COUNTER);
+        if (t == SP_AUDIT_PROPOSAL_ACCEPTED && counter && strcmp(counter, node) == 0)
+            r.asker = true; /* in a case question `counter` names the asking node */
+    }
+    return r;
+}
+
+static void tell_case_participants(const struct out *o, const struct sp_audit_entry *e,
+                                   const char *node, struct role role)
+{
+    char a[400], b[400];
+    names(e, SP_AUDIT_F_PARTICIPANT, a, sizeof(a));
+    keycounts(e, SP_AUDIT_F_SET_SIZE, b, sizeof(b));
+    if (role.asker)
+        say(o, "  %s asked the case question of %s; the case list's distinct values: %s", node, a,
+            b);
+    else
+        say(o, "  %s was asked (participants %s) about: %s; it learned nothing else of the case",
+            node, a, b);
+}
+
+static void tell_case_result(const struct out *o, const struct sp_audit_entry *e, const char *node,
+                             struct role role)
+{
+    uint64_t n = 0;
+    (void)count(e, SP_AUDIT_F_RECORDS_MATCHED, &n);
+    if (role.asker)
+        say(o,
+            "  Result (case): %s learned that %llu of the case's subjects are known to at least "
+            "one partner (per partner: the case_answer entries; which subjects: its results)",
+            node, (unsigned long long)n);
+    else if (n)
+        say(o,
+            "  Result (case): %s answered and was told that %llu of its own records concern "
+            "the case",
+            node, (unsigned long long)n);
+    else
+        say(o, "  Result (case): %s answered; it stores no record of the case", node);
+}
+
+static void tell(const struct out *o, const struct sp_audit_entry *e, const char *node,
+                 struct role role)
 {
     char t[40], a[400], b[400];
     uint64_t rows = 0;
@@ -299,6 +372,10 @@ static void tell(const struct out *o, const struct sp_audit_entry *e, const char
         tell_failure(o, e, "Refused");
         break;
     case SP_AUDIT_ROUND_PARTICIPANTS:
+        if (role.is_case) {
+            tell_case_participants(o, e, node, role);
+            break;
+        }
         names(e, SP_AUDIT_F_PARTICIPANT, a, sizeof(a));
         keycounts(e, SP_AUDIT_F_SET_SIZE, b, sizeof(b));
         say(o, "  The round ran with %s (counting node %s); %s's own distinct values: %s", a,
@@ -318,7 +395,10 @@ static void tell(const struct out *o, const struct sp_audit_entry *e, const char
             say(o, "  %s declared set sizes: %s", req(e, SP_AUDIT_F_PEER), a);
         break;
     case SP_AUDIT_ROUND_RESULT:
-        tell_result(o, e, node);
+        if (role.is_case)
+            tell_case_result(o, e, node, role);
+        else
+            tell_result(o, e, node);
         break;
     case SP_AUDIT_ROUND_FAILED:
         tell_failure(o, e, "The round failed");
@@ -353,12 +433,15 @@ int sp_audit_story_render(const struct sp_audit_story *s, sp_audit_emit_fn emit,
     if (s->n == 0)
         return SP_ERR_NOT_FOUND;
     struct out o = {emit, ctx};
+    struct role role = {0};
     sp_round_id_hex(s->round, rid);
     say(&o, "Round %s", rid);
     for (size_t i = 0; i < s->n; i++) {
-        if (i == 0 || strcmp(s->k[i].node, s->k[i - 1].node) != 0)
+        if (i == 0 || strcmp(s->k[i].node, s->k[i - 1].node) != 0) {
             say(&o, "\nAs logged by %s:", s->k[i].node);
-        tell(&o, s->k[i].e, s->k[i].node);
+            role = role_of(s, s->k[i].node);
+        }
+        tell(&o, s->k[i].e, s->k[i].node, role);
     }
     return 0;
 }

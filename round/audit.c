@@ -114,8 +114,8 @@ void sp_eng_audit_result(struct sp_round *r)
                                     .records_matched = r->records_matched,
                                     .candidates = r->fin.candidates};
     memcpy(res.matched, r->matched, sizeof(res.matched));
-    if (r->roles & SP_ROUND_ROLE_INITIATOR) {
-        res.have_cells = true;
+    if ((r->roles & SP_ROUND_ROLE_INITIATOR) && r->prop.mode != SP_PROPOSAL_MODE_CASE) {
+        res.have_cells = true; /* a case question has no coordinator's counts */
         res.cells = r->fin.ncounts;
         res.suppressed_below = r->eng->cfg->counts_suppress_below;
     }

@@ -70,6 +70,13 @@ static void b_code(struct build *b, int code)
         b->rc = sp_audit_add_code(b->e, code < 0 ? code : SP_ERR_INTERNAL);
 }
 
+/* A code where 0 says "it went well" (case_answer). */
+static void b_code_or_ok(struct build *b, int code)
+{
+    if (!b->rc)
+        b->rc = sp_audit_add_code(b->e, code <= 0 ? code : SP_ERR_INTERNAL);
+}
+
 static int b_end(struct build *b, struct sp_audit_entry **out)
 {
     if (b->rc) {
@@ -361,7 +368,7 @@ int sp_auditev_case_answer(const uint8_t round[SP_ROUND_ID_BYTES], const char *p
     b_begin(&b, SP_AUDIT_CASE_ANSWER);
     b_round(&b, round);
     b_name(&b, SP_AUDIT_F_PEER, peer);
-    b_code(&b, code);
+    b_code_or_ok(&b, code);
     if (code == 0)
         b_count(&b, SP_AUDIT_F_RECORDS_MATCHED, subjects);
     else

@@ -314,12 +314,12 @@ static void look_up(struct sp_round *r, unsigned p)
 
 /* ---- results ---------------------------------------------------------- */
 
+/* What partner p holds of one subject: per key type found, the strongest
+ * class it was derived with (0: not found). */
 struct subject_hit {
-    uint32_t mask;
-    uint8_t klass;
+    uint8_t klass[SP_ENG_NTYPES];
 };
 
-/* What partner p holds of each subject (hits[subject]). */
 static void subject_hits(const struct sp_eng_case_q *q, unsigned p, struct subject_hit *hits)
 {
     const struct sp_eng_case_list *l = &q->list;
@@ -330,23 +330,38 @@ static void subject_hits(const struct sp_eng_case_q *q, unsigned p, struct subje
         const struct sp_eng_case_value *v = &l->values[i];
         uint8_t klass = v->klass ? v->klass : (uint8_t)sp_key_type_class(v->type);
         for (uint32_t k = 0; k < v->n; k++) {
-            struct subject_hit *h = &hits[l->links[v->first + k]];
-            h->mask |= SP_KEY_MASK(v->type);
-            if (!h->klass || klass < h->klass)
-                h->klass = klass;
+            uint8_t *c = &hits[l->links[v->first + k]].klass[v->type];
+            if (!*c || klass < *c)
+                *c = klass;
         }
     }
 }
 
-/* Rows: per subject, one per partner that knows it (by subject, then
- * partner order), or one with no partner. */
+/* The key types of one entity found, and their strongest class. */
+static uint32_t entity_mask(const struct subject_hit *h, int entity, uint8_t *klass)
+{
+    uint32_t mask = 0;
+    *klass = 0;
+    for (int t = SP_KEY_TYPE_MIN; t <= SP_KEY_TYPE_MAX; t++) {
+        if (!h->klass[t] || sp_key_type_entity(t) != entity)
+            continue;
+        mask |= SP_KEY_MASK(t);
+        if (!*klass || h->klass[t] < *klass)
+            *klass = h->klass[t];
+    }
+    return mask;
+}
+
+/* Rows: per subject, one per partner and entity it knows (a partner that
+ * knows a person's address is not said to know the person: entities stay
+ * apart), in subject, partner, entity order; or one with no partner. */
 static int build_rows(struct sp_round *r, struct sp_result_row **out, size_t *nout)
 {
     struct sp_eng_case_q *q = r->cq;
     const struct sp_eng_case_list *l = &q->list;
     size_t ns = l->nsubjects;
     struct subject_hit *hits = calloc(ns ? ns * SP_PROTO_MAX_PARTICIPANTS : 1, sizeof(*hits));
-    struct sp_result_row *rows = calloc(ns ? ns * r->n : 1, sizeof(*rows));
+    struct sp_result_row *rows = calloc(ns ? ns * r->n * SP_ENTITY_MAX : 1, sizeof(*rows));
     size_t n = 0;
     if (!hits || !rows) {
         free(hits);
@@ -360,19 +375,29 @@ static int build_rows(struct sp_round *r, struct sp_result_row **out, size_t *no
     memset(r->matched, 0, sizeof(r->matched));
     for (uint32_t s = 0; s < ns; s++) {
         size_t before = n;
+        bool seen[SP_ENTITY_COUNT] = {false};
         for (unsigned p = 0; p < r->n; p++) {
-            const struct subject_hit *h = &hits[(size_t)p * ns + s];
-            if (!(q->answered & (UINT32_C(1) << p)) || !h->mask)
+            if (!(q->answered & (UINT32_C(1) << p)))
                 continue;
-            q->part[p].known++;
-            rows[n++] = (struct sp_result_row){.dataset = CASE_DATASET,
-                                               .record_id = l->subjects[s].record_id,
-                                               .partner = sp_eng_pname(r, p),
-                                               .key_types = h->mask,
-                                               .klass = h->klass};
-            int ent = sp_key_mask_entity(h->mask);
-            if (n == before + 1 && ent > 0)
-                r->matched[ent]++;
+            bool knows = false;
+            for (int ent = SP_ENTITY_MIN; ent <= SP_ENTITY_MAX; ent++) {
+                uint8_t klass;
+                uint32_t mask = entity_mask(&hits[(size_t)p * ns + s], ent, &klass);
+                if (!mask)
+                    continue;
+                knows = true;
+                rows[n++] = (struct sp_result_row){.dataset = CASE_DATASET,
+                                                   .record_id = l->subjects[s].record_id,
+                                                   .partner = sp_eng_pname(r, p),
+                                                   .key_types = mask,
+                                                   .klass = klass};
+                if (!seen[ent]) {
+                    seen[ent] = true;
+                    r->matched[ent]++;
+                }
+            }
+            if (knows)
+                q->part[p].known++;
         }
         if (n == before)
             rows[n++] = (struct sp_result_row){

@@ -44,13 +44,14 @@ static const char *case_phase(const struct sp_round *r, uint64_t *done, uint64_t
     bool asking = (r->roles & SP_ROUND_ROLE_INITIATOR) != 0;
     if (!q || sp_round_state_terminal(r->state))
         return sp_round_state_name(r->state);
+    /* phase names are [a-z0-9_-] on the wire (ROUNDS) */
     if (!asking)
-        return r->state == SP_ROUND_ACCEPTED ? "answering" : "waiting to be told";
+        return r->state == SP_ROUND_ACCEPTED ? "answering" : "awaiting-tell";
     if (r->state == SP_ROUND_PROPOSED)
         return "blinding";
     *total = r->n - 1;
     *done = (uint64_t)__builtin_popcount(q->answered | q->failed);
-    return r->state == SP_ROUND_RUNNING ? "waiting for answers" : "writing";
+    return r->state == SP_ROUND_RUNNING ? "asking" : "writing";
 }
 
 static const char *phase_of(const struct sp_round *r, uint64_t *done, uint64_t *total)

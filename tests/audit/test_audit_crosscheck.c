@@ -447,6 +447,52 @@ static void test_story(void **state)
     free_logs(logs, NODES);
 }
 
+/* A case question: the asking node's case_answer about a partner against
+ * the partner's own log (node-b here logged a result: it answered). */
+static void append_case_answer(struct tlog *l, const char *peer, int code)
+{
+    struct sp_audit_entry *e = NULL;
+    assert_int_equal(sp_audit_entry_new(SP_AUDIT_CASE_ANSWER, &e), 0);
+    assert_int_equal(sp_audit_add_round(e, round_id), 0);
+    assert_int_equal(sp_audit_add_name(e, SP_AUDIT_F_PEER, peer), 0);
+    assert_int_equal(sp_audit_add_code(e, code), 0);
+    if (code == 0)
+        assert_int_equal(sp_audit_add_count(e, SP_AUDIT_F_RECORDS_MATCHED, 2), 0);
+    else
+        assert_int_equal(sp_audit_add_text(e, SP_AUDIT_F_REASON, "refused: made up"), 0);
+    tlog_append(l, &e);
+}
+
+static void test_case_answers(void **state)
+{
+    (void)state;
+    static const struct {
+        int code;
+        bool problem;
+    } cases[] = {
+        {0, false},                   /* answered, and b logged answering */
+        {SP_ERR_TIMEOUT, false},      /* a deadline before a late answer */
+        {SP_ERR_ROUND_REFUSED, true}, /* "refused" while b logged answering */
+        {SP_ERR_POLICY, true},
+    };
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        struct tlog logs[NODES];
+        struct sink out;
+        struct sp_audit_cc_summary sum;
+        fixture_federation(logs, NODES, round_id);
+        append_case_answer(&logs[0], logs[1].node, cases[k].code);
+        int rc = crosscheck(logs, NODES, &out, &sum);
+        if (cases[k].problem) {
+            assert_int_equal(rc, SP_ERR_AUDIT);
+            assert_non_null(strstr(out.text, "recorded no answer from node-b, which logged "
+                                             "answering it"));
+        } else if (rc != 0) {
+            fail_msg("code %d: %s", cases[k].code, out.text);
+        }
+        free_logs(logs, NODES);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -458,6 +504,7 @@ int main(void)
         cmocka_unit_test(test_story),
         cmocka_unit_test(test_head_not_recorded),
         cmocka_unit_test(test_explained_by_a_stop),
+        cmocka_unit_test(test_case_answers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

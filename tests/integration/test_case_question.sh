@@ -307,4 +307,10 @@ for _ in $(seq 200); do
 done
 sp riec case status --json | jq -e '.filters[] | select(.peer == "gem") | .epoch == 2' \
     >/dev/null || fail "riec did not follow gem's new epoch: $(sp riec case status --json)"
-echo "ok: case questions: answers, tell holders, refusals, deltas, audit, epochs"
+# ---- the crosscheck: asker and partners agree on every question ----------------
+for n in riec pol gem; do gov_export "$n"; done
+"$SP" audit crosscheck --ca "$CA/ca.crt" --cert-dir "$CERTS" "$T"/riec.jsonl "$T"/pol.jsonl \
+    "$T"/gem.jsonl >"$T/cc.out" 2>&1 || fail "crosscheck: $(cat "$T/cc.out")"
+grep -q "^ok: 3 exports agree" "$T/cc.out" || fail "crosscheck: $(cat "$T/cc.out")"
+# (what the crosscheck finds when the two sides disagree: test_audit_crosscheck.c)
+echo "ok: case questions: answers, tell holders, refusals, deltas, audit, epochs, crosscheck"

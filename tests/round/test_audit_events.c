@@ -129,6 +129,9 @@ static void test_case_answer(void **state)
     struct text t;
     assert_int_equal(sp_auditev_case_answer(round_id, "politie-mn", 0, "", 3, &e), 0);
     assert_int_equal(sp_audit_entry_count(e, SP_AUDIT_F_REASON), 0);
+    struct sp_audit_value v;
+    assert_int_equal(sp_audit_entry_find(e, SP_AUDIT_F_CODE, 0, &v), 0);
+    assert_int_equal(v.code, 0); /* answered: code 0, not an error */
     story_of(e, &t);
     assert_non_null(strstr(t.buf, "politie-mn answered the case question: it knows 3 of the "
                                   "case's subjects"));
