@@ -206,6 +206,86 @@ void sp_eng_send_best(struct sp_round *r, unsigned p, struct sp_peer_msg *m)
                    sp_peer_type_name(m->type), sp_eng_pname(r, p), sp_strerror(rc));
 }
 
+int sp_eng_send_keep(struct sp_round *r, unsigned p, struct sp_peer_msg *m)
+{
+    struct sp_engine *e = r->eng;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (p == r->me || p >= r->n || r->resend.buf)
+        return sp_eng_send(r, p, m); /* to itself, or one waits already: as ever */
+    memcpy(m->round_id, r->id, sizeof(m->round_id));
+    int rc = sp_peer_encode_alloc(m, &buf, &len);
+    if (rc) {
+        sp_eng_log(e, SP_ENGINE_LOG_ERROR, "round %s: cannot encode %s: %s", r->hex,
+                   sp_peer_type_name(m->type), sp_strerror(rc));
+        return rc;
+    }
+    rc = e->ports.send(e->ports.ctx, r->peer_of[p], NULL, buf, len);
+    if (rc == 0) {
+        free(buf);
+        sp_eng_count_elems(r, p, m, true);
+        return 0;
+    }
+    r->resend = (struct sp_eng_resend){.buf = buf,
+                                       .len = len,
+                                       .type = m->type,
+                                       .to = p,
+                                       .rc = rc,
+                                       .tries = 1,
+                                       .wait_ms = SP_ENG_RESEND_FIRST_MS,
+                                       .next_ms = e->now.mono_ms + SP_ENG_RESEND_FIRST_MS};
+    sp_eng_log(e, SP_ENGINE_LOG_WARN,
+               "round %s: the transport did not take %s to %s (%s); offering it again until "
+               "the round's deadline",
+               r->hex, sp_peer_type_name(m->type), sp_eng_pname(r, p), sp_strerror(rc));
+    return SP_ENG_KEPT;
+}
+
+void sp_eng_resend_free(struct sp_round *r)
+{
+    free(r->resend.buf);
+    r->resend = (struct sp_eng_resend){0};
+}
+
+int sp_eng_resend_step(struct sp_round *r)
+{
+    struct sp_engine *e = r->eng;
+    struct sp_eng_resend *k = &r->resend;
+    uint64_t now = e->now.mono_ms;
+    if (!k->buf)
+        return 0;
+    if (r->state == SP_ROUND_FAILED || now >= r->deadline_ms) {
+        sp_eng_log(e, SP_ENGINE_LOG_WARN,
+                   "round %s: gave up sending %s to %s after %" PRIu32 " tries (%s): %s", r->hex,
+                   sp_peer_type_name(k->type), sp_eng_pname(r, k->to), k->tries, sp_strerror(k->rc),
+                   r->state == SP_ROUND_FAILED ? "the round failed" : "its deadline passed");
+        sp_eng_resend_free(r);
+        return 0;
+    }
+    if (now < k->next_ms)
+        return 0;
+    k->tries++;
+    k->rc = e->ports.send(e->ports.ctx, r->peer_of[k->to], NULL, k->buf, k->len);
+    if (k->rc != 0) {
+        k->wait_ms = k->wait_ms >= SP_ENG_RESEND_MAX_MS / 2 ? SP_ENG_RESEND_MAX_MS : 2 * k->wait_ms;
+        k->next_ms = now + k->wait_ms;
+        return 0;
+    }
+    int type = k->type;
+    sp_eng_log(e, SP_ENGINE_LOG_INFO, "round %s: %s to %s sent at try %" PRIu32, r->hex,
+               sp_peer_type_name(type), sp_eng_pname(r, k->to), k->tries);
+    sp_eng_resend_free(r);
+    return type;
+}
+
+long sp_eng_resend_next_ms(const struct sp_round *r, uint64_t now_ms)
+{
+    if (!r->resend.buf)
+        return -1;
+    uint64_t at = r->resend.next_ms < r->deadline_ms ? r->resend.next_ms : r->deadline_ms;
+    return at <= now_ms ? 0 : (long)(at - now_ms);
+}
+
 void sp_eng_send_peer(struct sp_engine *e, size_t peer, const void *reply_to,
                       const struct sp_peer_msg *m)
 {

@@ -594,6 +594,9 @@ void sp_eng_intake_multipart(struct sp_engine *e, size_t peer, const void *reply
  * the round started (it may be counting already: a node without values);
  * dropped once it ended. */
 void sp_eng_intake_early(struct sp_round *r);
+/* Drops what came ahead of START, whatever the state (the round leaves
+ * memory: an engine freed without sp_engine_stop has live rounds). */
+void sp_eng_intake_drop_early(struct sp_round *r);
 
 /* ---- case_epoch.c ------------------------------------------------------ */
 

@@ -89,7 +89,8 @@ static void round_unlink_free(struct sp_engine *e, struct sp_round *r)
     sp_eng_final_release(r);
     sp_eng_count_free(r);
     sp_eng_case_free(r);
-    sp_eng_intake_early(r); /* terminal: dropped */
+    sp_eng_intake_drop_early(r); /* live when the engine is freed without a stop */
+    sp_eng_resend_free(r);
     sp_round_key_free(&r->key);
     free(r->prop_bytes);
     free(r->audit.sig);
@@ -97,15 +98,16 @@ static void round_unlink_free(struct sp_engine *e, struct sp_round *r)
     free(r);
 }
 
-/* A terminal round whose jobs are back, whose scratch is gone and whose
- * peers' log heads are in (or SP_ENG_HEADS_WAIT_MS passed) leaves memory;
- * the store keeps its record. */
+/* A terminal round whose jobs are back, whose scratch is gone, whose
+ * peers' log heads are in (or SP_ENG_HEADS_WAIT_MS passed) and that keeps
+ * no message the transport refused (DONE, REFUSE) leaves memory; the store
+ * keeps its record. */
 static void release_finished(struct sp_engine *e)
 {
     struct sp_round *r = e->rounds;
     while (r) {
         struct sp_round *next = r->next;
-        if (sp_round_state_terminal(r->state) && !r->jobs &&
+        if (sp_round_state_terminal(r->state) && !r->jobs && !r->resend.buf &&
             (r->scratch_gone || (r->scratch_gone = sp_eng_count_cleanup_step(r))) &&
             sp_eng_audit_heads_settled(r, e->now.mono_ms))
             round_unlink_free(e, r);
@@ -260,8 +262,12 @@ void sp_engine_tick(struct sp_engine *e, struct sp_engine_now now)
 {
     e->now = now;
     settle(e);
-    for (struct sp_round *r = e->rounds; r; r = r->next)
+    for (struct sp_round *r = e->rounds; r; r = r->next) {
+        /* a message the transport refused first: it may be what ends a wait */
+        if (sp_eng_resend_step(r) == SP_PEER_ACCEPT)
+            sp_eng_setup_accept_left(r);
         check_round(r);
+    }
     sp_eng_case_own_tick(e);
     sp_eng_case_filters_tick(e);
     settle(e);
@@ -298,6 +304,9 @@ long sp_engine_next_tick_ms(const struct sp_engine *e, struct sp_engine_now now)
             t = now_ms >= r->deadline_ms ? 0 : (long)(r->deadline_ms - now_ms);
         if (!terminal && t > 1000)
             t = 1000; /* link checks */
+        long resend = sp_eng_resend_next_ms(r, now_ms);
+        if (resend >= 0 && resend < t)
+            t = resend;
         if (best < 0 || t < best)
             best = t;
     }

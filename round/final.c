@@ -442,7 +442,12 @@ static void own_results_stored(struct sp_round *r)
                                    .subjects = r->fin.subjects,
                                    .nsubjects = r->fin.nsubjects};
     memcpy(m.done.matched, r->matched, sizeof(m.done.matched));
-    sp_eng_send_best(r, r->initiator, &m);
+    /* kept when the transport refuses it: offered again at ticks (the round
+     * stays in memory until it leaves or the deadline passes) */
+    int rc = sp_eng_send_keep(r, r->initiator, &m);
+    if (rc < 0)
+        sp_eng_warn(r->eng, "round %s: cannot send DONE to %s: %s", r->hex,
+                    sp_eng_pname(r, r->initiator), sp_strerror(rc));
 }
 
 void sp_eng_final_results_step(struct sp_round *r)

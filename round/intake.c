@@ -235,6 +235,11 @@ static void handle(struct sp_engine *e, size_t peer, const void *reply_to,
         sp_eng_count_elems(r, (unsigned)from, m, false);
 }
 
+void sp_eng_intake_drop_early(struct sp_round *r)
+{
+    free_early(r);
+}
+
 void sp_eng_intake_early(struct sp_round *r)
 {
     if (sp_round_state_terminal(r->state)) {

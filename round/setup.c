@@ -17,7 +17,10 @@ static void refuse_round(struct sp_round *r, int code, const char *reason)
     struct sp_peer_msg m = {.type = SP_PEER_REFUSE};
     m.refuse.code = code;
     snprintf(m.refuse.reason, sizeof(m.refuse.reason), "%s", reason);
-    sp_eng_send_best(r, r->initiator, &m);
+    int rc = sp_eng_send_keep(r, r->initiator, &m); /* kept: offered again at ticks */
+    if (rc < 0)
+        sp_eng_warn(r->eng, "round %s: cannot send REFUSE to %s: %s", r->hex,
+                    sp_eng_pname(r, r->initiator), sp_strerror(rc));
     const char *by = sp_eng_pname(r, r->initiator);
     sp_eng_audit_refused(r->eng, r->id, r->prop_bytes, r->prop_len, &r->prop, by, by, code, reason);
     sp_eng_persist(r);
@@ -125,10 +128,19 @@ void sp_eng_setup_job_done(struct sp_round *r, struct sp_eng_job *j)
         m.accept.set_sizes[m.accept.nset_sizes].count = j->counts[t];
         m.accept.nset_sizes++;
     }
-    if (sp_eng_send(r, r->initiator, &m) != 0) {
-        sp_eng_fail(r, SP_ERR_IO, false, "cannot send ACCEPT");
+    rc = sp_eng_send_keep(r, r->initiator, &m);
+    if (rc < 0) { /* not the transport: offering it again would not help */
+        sp_eng_fail(r, rc, true, "cannot send ACCEPT: %s", sp_strerror(rc));
         return;
     }
+    if (rc == 0)
+        sp_eng_setup_accept_left(r);
+    /* SP_ENG_KEPT: engine.c's tick offers it again; until it leaves, a START
+     * is ignored (the initiator cannot have seen it) */
+}
+
+void sp_eng_setup_accept_left(struct sp_round *r)
+{
     r->setup.accept_sent = true;
     sp_eng_info(r->eng, "round %s: accepted the proposal of %s (case %s)", r->hex,
                 sp_eng_pname(r, r->initiator), r->prop.case_ref);
