@@ -91,6 +91,20 @@ static int check_local(struct sp_engine *e, size_t peer, const struct sp_peer_ca
         snprintf(reason, cap, "this node's case outputs are being computed; ask again later");
         return SP_ERR_BUSY;
     }
+    /* Ready, and still a key may not be lent: a rotation waits for the
+     * borrowed keys, or (after a restart) a key type without values is
+     * covered again only once the start-up sync is committed. Refused as
+     * busy here, not as a state error after the question was accepted. */
+    for (uint32_t g = 0; g < a->ngroups; g++) {
+        int t = a->groups[g].key_type;
+        if (!sp_eng_case_own_borrow(e, t)) {
+            snprintf(reason, cap,
+                     "this node's case outputs for %s values are being computed; ask again later",
+                     sp_key_type_name(t));
+            return SP_ERR_BUSY;
+        }
+        sp_eng_case_own_return(e);
+    }
     return 0;
 }
 

@@ -44,7 +44,7 @@ static int today_of(const struct sp_engine *e)
 
 /* The list must be exactly what the proposal declares: its size per key
  * type is what every partner checks and what the coordinator signed. */
-static int check_sizes(const struct sp_proposal *p, const struct sp_eng_case_list *l,
+static int check_sizes(const struct sp_proposal *p, const struct sp_case_list *l,
                        struct sp_ctl_reply *reply)
 {
     for (int t = SP_KEY_TYPE_MIN; t <= SP_KEY_TYPE_MAX; t++) {
@@ -61,8 +61,8 @@ static int check_sizes(const struct sp_proposal *p, const struct sp_eng_case_lis
 /* ---- blinding: a job -------------------------------------------------- */
 
 struct blind_job {
-    const struct sp_eng_case_list *l; /* read-only while the job is out */
-    uint8_t *out;                     /* nvalues * 32 */
+    const struct sp_case_list *l; /* read-only while the job is out */
+    uint8_t *out;                 /* nvalues * 32 */
     struct sp_oprf_blinds *blinds;
 };
 
@@ -80,7 +80,7 @@ static void blind_run(struct sp_job *base)
 {
     struct sp_eng_job *j = (struct sp_eng_job *)base;
     struct blind_job *b = j->cdata;
-    const struct sp_eng_case_list *l = b->l;
+    const struct sp_case_list *l = b->l;
     int rc = 0;
     for (uint32_t i = 0; i < l->nvalues && rc == 0;) {
         uint32_t k = i;
@@ -195,7 +195,7 @@ static void blind_done(struct sp_round *r, struct sp_eng_job *j)
     q->blinds = b->blinds;
     b->out = NULL;
     b->blinds = NULL;
-    sp_eng_case_list_forget_values(&q->list); /* hashed: the values are not needed again */
+    sp_case_list_forget_values(&q->list); /* hashed: the values are not needed again */
     send_asks(r);
 }
 
@@ -203,7 +203,7 @@ static void blind_done(struct sp_round *r, struct sp_eng_job *j)
 
 struct unblind_job {
     unsigned p;
-    const struct sp_eng_case_list *l;
+    const struct sp_case_list *l;
     const struct sp_oprf_blinds *blinds;
     uint8_t *elems; /* the answer in, the PRF outputs out */
     uint64_t *fp;
@@ -322,12 +322,12 @@ struct subject_hit {
 
 static void subject_hits(const struct sp_eng_case_q *q, unsigned p, struct subject_hit *hits)
 {
-    const struct sp_eng_case_list *l = &q->list;
+    const struct sp_case_list *l = &q->list;
     memset(hits, 0, l->nsubjects * sizeof(*hits));
     for (uint32_t i = 0; i < l->nvalues; i++) {
         if (!q->part[p].found[i])
             continue;
-        const struct sp_eng_case_value *v = &l->values[i];
+        const struct sp_case_value *v = &l->values[i];
         uint8_t klass = v->klass ? v->klass : (uint8_t)sp_key_type_class(v->type);
         for (uint32_t k = 0; k < v->n; k++) {
             uint8_t *c = &hits[l->links[v->first + k]].klass[v->type];
@@ -358,7 +358,7 @@ static uint32_t entity_mask(const struct subject_hit *h, int entity, uint8_t *kl
 static int build_rows(struct sp_round *r, struct sp_result_row **out, size_t *nout)
 {
     struct sp_eng_case_q *q = r->cq;
-    const struct sp_eng_case_list *l = &q->list;
+    const struct sp_case_list *l = &q->list;
     size_t ns = l->nsubjects;
     struct subject_hit *hits = calloc(ns ? ns * SP_PROTO_MAX_PARTICIPANTS : 1, sizeof(*hits));
     struct sp_result_row *rows = calloc(ns ? ns * r->n * SP_ENTITY_MAX : 1, sizeof(*rows));
@@ -437,7 +437,7 @@ static void summarize(struct sp_round *r)
 static void tell(struct sp_round *r)
 {
     struct sp_eng_case_q *q = r->cq;
-    const struct sp_eng_case_list *l = &q->list;
+    const struct sp_case_list *l = &q->list;
     uint64_t *fps = malloc((l->nvalues ? l->nvalues : 1) * sizeof(*fps));
     if (!fps)
         return;
@@ -569,7 +569,7 @@ void sp_eng_case_ask_job_done(struct sp_round *r, struct sp_eng_job *j)
 
 /* Checks and creates the question's round; the list moves into it. */
 static int create(struct sp_engine *e, const struct sp_ctl_case_ask *req,
-                  const struct sp_proposal *prop, struct sp_eng_case_list *list,
+                  const struct sp_proposal *prop, struct sp_case_list *list,
                   struct sp_ctl_reply *reply)
 {
     char reason[SP_ENG_REASON_MAX + 1] = "";
@@ -614,7 +614,7 @@ int sp_eng_case_ask_ctl(struct sp_engine *e, const struct sp_ctl_case_ask *req,
                         struct sp_ctl_reply *reply)
 {
     struct sp_proposal *prop = calloc(1, sizeof(*prop));
-    struct sp_eng_case_list list;
+    struct sp_case_list list;
     char why[SP_ENG_REASON_MAX + 1];
     int rc;
     memset(&list, 0, sizeof(list));
@@ -643,8 +643,8 @@ int sp_eng_case_ask_ctl(struct sp_engine *e, const struct sp_ctl_case_ask *req,
     }
     if ((rc = sp_eng_setup_check(e, prop, SP_CTL_CASE_ASK, reply)) != 0)
         goto out;
-    if ((rc = sp_eng_case_list_read(&list, req->mapping, req->mapping_len, req->data, req->data_len,
-                                    today_of(e), why, sizeof(why))) != 0) {
+    if ((rc = sp_case_list_read(&list, req->mapping, req->mapping_len, req->data, req->data_len,
+                                today_of(e), why, sizeof(why))) != 0) {
         sp_eng_ctl_error(reply, SP_CTL_CASE_ASK, rc, "%s", why);
         goto out;
     }
@@ -652,14 +652,14 @@ int sp_eng_case_ask_ctl(struct sp_engine *e, const struct sp_ctl_case_ask *req,
         goto out;
     rc = create(e, req, prop, &list, reply);
 out:
-    sp_eng_case_list_free(&list);
+    sp_case_list_free(&list);
     free(prop);
     return rc;
 }
 
 void sp_eng_case_ask_release(struct sp_eng_case_q *q)
 {
-    sp_eng_case_list_free(&q->list);
+    sp_case_list_free(&q->list);
     sp_oprf_blinds_free(&q->blinds);
     free(q->asked);
     q->asked = NULL;

@@ -28,7 +28,7 @@ struct sp_eng_case_part {
 
 struct sp_eng_case_q {
     /* the asking node */
-    struct sp_eng_case_list list;
+    struct sp_case_list list;
     struct sp_oprf_blinds *blinds;
     uint8_t *asked; /* list.nvalues * 32: the blinded values sent to every partner */
     bool blinding, asked_sent, finished;

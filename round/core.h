@@ -38,6 +38,7 @@
 
 #include "common/keytype.h"
 #include "common/roundid.h"
+#include "input/case_list.h"
 #include "proto/control.h"
 #include "proto/peer.h"
 #include "proto/proposal.h"
@@ -654,7 +655,7 @@ SP_NODISCARD int sp_eng_ctl(struct sp_engine *e, const struct sp_ctl_request *re
  * exchange each (CASE_ASK, CASE_ANSWER or REFUSE, then CASE_TELL when the
  * proposal says tell_holders). No ring, no counting node. Files, from the
  * bottom up:
- *   case_list.c     the case list read through its mapping (input/)
+ * (the case list is read by input/case_list.h)
  *   case_filters.c  the asking node's copies of partners' filters
  *                   (FILTER_REQ out, FILTER in) and the answering node's
  *                   serving of its own (FILTER_REQ in, FILTER out)
@@ -662,45 +663,6 @@ SP_NODISCARD int sp_eng_ctl(struct sp_engine *e, const struct sp_ctl_request *re
  *   case_ask.c      the asking node's question
  *   case_answer.c   a partner's answer and what it is told
  */
-
-/* One subject of the case list (a record of the list). */
-struct sp_eng_case_subject {
-    char *record_id;
-    uint32_t key_types; /* types it has values of */
-};
-
-/* One distinct value asked, in asking order (key type, then first
- * appearance in the list). Its subjects are links[first .. first + n). */
-struct sp_eng_case_value {
-    uint8_t type, klass;
-    uint32_t first, n;
-};
-
-/* The case list as read (personal data: the values are wiped and freed as
- * soon as they are hashed; subjects and links stay for the results). */
-struct sp_eng_case_list {
-    struct sp_eng_case_subject *subjects;
-    uint32_t nsubjects;
-    struct sp_eng_case_value *values;
-    uint32_t nvalues;
-    uint32_t *links; /* subject indexes */
-    uint32_t nlinks;
-    uint32_t count[SP_ENG_NTYPES]; /* values per key type */
-    /* value i's bytes: vals[offs[i] .. offs[i + 1]) (wiped when hashed) */
-    uint8_t *vals;
-    uint32_t *offs;
-    size_t vals_len;
-};
-
-/* Reads the case list (mapping text + CSV) into l; the date (yyyymmdd) for
- * the input layer's future-date checks. Returns 0 or an error with a
- * sentence in why (line, field, what was expected; never a value). */
-SP_NODISCARD int sp_eng_case_list_read(struct sp_eng_case_list *l, const char *mapping,
-                                       size_t mapping_len, const uint8_t *data, size_t data_len,
-                                       int today, char *why, size_t cap);
-/* Wipes the values (once hashed). */
-void sp_eng_case_list_forget_values(struct sp_eng_case_list *l);
-void sp_eng_case_list_free(struct sp_eng_case_list *l);
 
 /* case_filters.c: the asking node's copy of each partner's filter. */
 /* Whether configured peer `peer` is among this node's case_askers. */

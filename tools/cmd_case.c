@@ -15,6 +15,7 @@
 #include "common/roundid.h"
 #include "tools/cli_args.h"
 #include "tools/cli_audit_io.h"
+#include "tools/cli_case_list.h"
 #include "tools/cli_case_view.h"
 #include "tools/cli_control.h"
 #include "tools/cli_json.h"
@@ -256,28 +257,6 @@ static enum format format_of(const struct args *a)
 
 /* ---- ask -------------------------------------------------------------- */
 
-/* The case list: at most one control chunk. */
-static int read_case_list(const char *path, char **data, size_t *len)
-{
-    struct stat st;
-    if (stat(path, &st) == 0 && st.st_size > (off_t)SP_CTL_CHUNK_MAX_BYTES) {
-        fprintf(stderr,
-                PROG " ask: %s: %lld bytes; a case list is at most %u bytes (1 MiB): ask "
-                     "about fewer subjects\n",
-                path, (long long)st.st_size, SP_CTL_CHUNK_MAX_BYTES);
-        return -1;
-    }
-    if (sp_cliaudit_read(PROG " ask", path, SP_CTL_CHUNK_MAX_BYTES, data, len) != 0)
-        return -1;
-    if (*len == 0) {
-        fprintf(stderr, PROG " ask: %s is empty; expected a CSV of the case's subjects\n", path);
-        free(*data);
-        *data = NULL;
-        return -1;
-    }
-    return 0;
-}
-
 struct ask_input {
     struct sp_cli_proposal *prop;
     char *mapping, *data;
@@ -305,14 +284,8 @@ static int ask_read(const struct args *a, const char *csv, struct ask_input *in)
                 a->proposal, sp_cli_mode_name(in->prop->prop.mode));
         return -1;
     }
-    if (sp_cliaudit_read(PROG " ask", a->mapping, SP_CTL_MAPPING_MAX_BYTES, &in->mapping,
-                         &in->mapping_len) != 0)
-        return -1;
-    if (in->mapping_len == 0) {
-        fprintf(stderr, PROG " ask: %s is empty; expected a mapping file\n", a->mapping);
-        return -1;
-    }
-    return read_case_list(csv, &in->data, &in->data_len);
+    return sp_cli_case_files(PROG " ask", a->mapping, csv, &in->mapping, &in->mapping_len,
+                             &in->data, &in->data_len);
 }
 
 static void sleep_ms(long ms)

@@ -17,6 +17,7 @@
 #include "sys/keyfile.h"
 #include "tools/cli_args.h"
 #include "tools/cli_audit_io.h"
+#include "tools/cli_case_list.h"
 #include "tools/cli_control.h"
 #include "tools/cli_json.h"
 #include "tools/cli_proposal.h"
@@ -35,8 +36,8 @@ static void usage(FILE *out)
                  "              [--counter NAME] [--max-set-size N] [--expires TIME]\n"
                  "              [--deadline TIME] [--retention-days N] --out FILE "
                  "[--force]\n"
-                 "              [--mode case --asker NAME (--case-size TYPE=N)... "
-                 "[--tell-holders]]\n"
+                 "              [--mode case --asker NAME (--case-list FILE --case-mapping MAP |\n"
+                 "               (--case-size TYPE=N)...) [--tell-holders]]\n"
                  "       snijpunt proposal show FILE [--ca CA.crt [--crl CRL]] [--json]\n"
                  "       snijpunt proposal submit FILE [--json] [connection options]\n\n"
                  "create: a round proposal for a case, signed with the coordinator's key "
@@ -51,7 +52,9 @@ static void usage(FILE *out)
                  "  the first participant counts, max set size 1000000, expires in 24h,\n"
                  "  deadline 10m, results kept 30 days (0: until read once). TIME is seconds\n"
                  "  or with s/m/h/d.\n"
-                 "  --mode case: a case question of participant --asker (k 1): --case-size\n"
+                 "  --mode case: a case question of participant --asker (k 1). Its size per\n"
+                 "  key type: --case-list FILE --case-mapping MAP counts the case list's\n"
+                 "  distinct values here (the list is not in the proposal), or --case-size\n"
                  "  bsn=3 says it asks about 3 BSNs (repeat per key type, 4096 in all); its\n"
                  "  key types are those it gives sizes for; the others answer for their\n"
                  "  --key-types (default the asker's). --tell-holders: each partner learns\n"
@@ -68,6 +71,7 @@ static void usage(FILE *out)
 
 struct create {
     const char *key, *cert, *out, *counter, *asker;
+    const char *case_list, *case_mapping; /* --case-list: sizes counted from the list */
     char def_basis[SP_PROTO_LEGAL_BASIS_MAX + 1];
     uint32_t def_types;
     struct sp_proposal p;
@@ -263,6 +267,8 @@ static int parse_create(int argc, char **argv, struct create *c)
                                          {"asker", required_argument, NULL, 'A'},
                                          {"case-size", required_argument, NULL, 'z'},
                                          {"tell-holders", no_argument, NULL, 'T'},
+                                         {"case-list", required_argument, NULL, 'L'},
+                                         {"case-mapping", required_argument, NULL, 'G'},
                                          {"force", no_argument, NULL, 'f'},
                                          SP_CLI_HELP_OPTION,
                                          {"case", required_argument, NULL, 'r'},
@@ -279,7 +285,8 @@ static int parse_create(int argc, char **argv, struct create *c)
                                          {"deadline", required_argument, NULL, 'd'},
                                          {NULL, 0, NULL, 0}};
     const char **value[] = {
-        ['k'] = &c->key, ['c'] = &c->cert, ['o'] = &c->out, ['C'] = &c->counter, ['A'] = &c->asker};
+        ['k'] = &c->key,   ['c'] = &c->cert,      ['o'] = &c->out,         ['C'] = &c->counter,
+        ['A'] = &c->asker, ['L'] = &c->case_list, ['G'] = &c->case_mapping};
     bool *flag[] = {['f'] = &c->force, ['T'] = &c->tell};
     const struct sp_cli_options spec = {.cmd = "proposal create",
                                         .table = opts,
@@ -302,13 +309,36 @@ static uint32_t case_mask(const struct sp_proposal *p)
     return mask;
 }
 
+/* --case-list LIST --case-mapping MAP: the sizes are the list's distinct
+ * values per key type, counted as the asking node will read the list (the
+ * list stays here; only the counts go into the proposal). */
+static int sizes_from_list(struct create *c)
+{
+    if (!c->case_list && !c->case_mapping)
+        return 0;
+    if (!c->case_list || !c->case_mapping) {
+        fprintf(stderr, PROG " create: --case-list and --case-mapping go together\n");
+        return 2;
+    }
+    if (case_mask(&c->p)) {
+        fprintf(stderr, PROG " create: give --case-size or --case-list, not both\n");
+        return 2;
+    }
+    return sp_cli_case_sizes(PROG " create", c->case_mapping, c->case_list, c->p.case_sizes) == 0
+               ? 0
+               : 1;
+}
+
 /* Options that belong to one kind of proposal only. */
 static int check_mode_options(const struct create *c)
 {
     bool is_case = c->p.mode == SP_PROPOSAL_MODE_CASE;
     const char *wrong = NULL;
-    if (!is_case && (c->asker || c->tell || case_mask(&c->p)))
-        wrong = c->asker ? "--asker" : c->tell ? "--tell-holders" : "--case-size";
+    if (!is_case && (c->asker || c->tell || case_mask(&c->p) || c->case_list))
+        wrong = c->asker       ? "--asker"
+                : c->tell      ? "--tell-holders"
+                : c->case_list ? "--case-list"
+                               : "--case-size";
     if (wrong) {
         fprintf(stderr, PROG " create: %s needs --mode case\n", wrong);
         return -1;
@@ -321,8 +351,8 @@ static int check_mode_options(const struct create *c)
         return -1;
     }
     if (!c->asker || !case_mask(&c->p)) {
-        fprintf(stderr, PROG " create: --mode case needs --asker NAME and at least one "
-                             "--case-size TYPE=N\n");
+        fprintf(stderr, PROG " create: --mode case needs --asker NAME and the question's size: "
+                             "--case-list FILE --case-mapping MAP, or --case-size TYPE=N\n");
         return -1;
     }
     return 0;
@@ -465,6 +495,9 @@ static int cmd_create(int argc, char **argv)
         status = 2;
         goto cleanup;
     }
+    if (c->p.mode == SP_PROPOSAL_MODE_CASE && (status = sizes_from_list(c)) != 0)
+        goto cleanup;
+    status = 1;
     if (check_mode_options(c) != 0) {
         status = 2;
         goto cleanup;

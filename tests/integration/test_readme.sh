@@ -45,12 +45,13 @@ awk -v dir="$T/blocks" '
     /^(#|\*\*)/ { label = $0 }' "$README"
 nblocks=$(find "$T/blocks" -name '*.label' | wc -l)
 [ "$nblocks" -ge 3 ] || fail "README.md: only $nblocks command blocks found"
-AGENCY= COORD= AUDITOR=
+AGENCY= COORD= CASEQ= AUDITOR=
 for ((i = 1; i <= nblocks; i++)); do
     label=$(cat "$T/blocks/$i.label")
     case $label in
     '**Agency operator**'*) AGENCY=$T/blocks/$i.cmds ;;
     '**Coordinator**'*) COORD=$T/blocks/$i.cmds ;;
+    '**Case question**'*) CASEQ=$T/blocks/$i.cmds ;;
     '**Auditor**'*) AUDITOR=$T/blocks/$i.cmds ;;
     '# snijpunt')
         echo "skipped (README block 1): $(tr '\n' ';' <"$T/blocks/$i.cmds")" \
@@ -61,8 +62,8 @@ for ((i = 1; i <= nblocks; i++)); do
     *) fail "README.md has a command block this test does not know (after '$label'): run it here or say why not" ;;
     esac
 done
-[ -n "$AGENCY" ] && [ -n "$COORD" ] && [ -n "$AUDITOR" ] ||
-    fail "README.md: the agency, coordinator or auditor block is missing"
+[ -n "$AGENCY" ] && [ -n "$COORD" ] && [ -n "$CASEQ" ] && [ -n "$AUDITOR" ] ||
+    fail "README.md: the agency, coordinator, case question or auditor block is missing"
 
 # --- the federation around the README's node ---------------------------------------
 W=$T/work # where the operator types the commands
@@ -95,6 +96,12 @@ membership() {
         >/dev/null || fail "certificate of $n"
     printf 'ca_cert = %s\ncrl = %s\nnode_cert = %s\ncert_dir = %s\n' "$d/pki/ca.crt" \
         "$d/pki/crl.pem" "$d/pki/$n.crt" "$d/pki/peers" >>"$d/snijpuntd.conf"
+    # case questions as the README's case block says: the RIEC asks, the others answer
+    if [ "$n" = riec-mn ]; then
+        printf 'case_ask = yes\ncase_filter_check = 1\n' >>"$d/snijpuntd.conf"
+    else
+        printf 'case_key_types = bsn, name_dob\ncase_askers = riec-mn\n' >>"$d/snijpuntd.conf"
+    fi
 }
 peers() { # NODE: [peer] sections and certificates of the other two
     local n=$1 o
@@ -154,6 +161,41 @@ before_audit() { # exports of all three, their certificates
     cp "$SRV/pki/politie-mn.crt" "$W/node.crt"
 }
 
+# The case list of the README's case block (in the operator's directory),
+# and the partners' epochs ready and their filters at the RIEC's node.
+before_case() {
+    local ids
+    ids=$(awk -F, 'NR == FNR { if ($1 == "politie-mn" && $2 == "personen") pol[$4] = 1; next }
+        $1 == "gemeente-utrecht" && $2 == "personen" && ($4 in pol) { print $3 }' \
+        "$DATA/truth.csv" "$DATA/truth.csv" | head -n 3 | paste -sd '|')
+    [ -n "$ids" ] || fail "no person of gemeente-utrecht that politie-mn holds"
+    sed 's/^keys *=.*/keys = bsn, name_dob/' "$SRC/examples/nl-synth/gemeente-utrecht/personen.map" \
+        >"$W/subjects.map"
+    awk -F, -v ids="$ids" 'NR == 1 { print; for (i = 1; i <= NF; i++) if ($i == "bsn") b = i; next }
+        $1 ~ "^(" ids ")$" { if (++n == 3) $b = ""; print }' OFS=, \
+        "$DATA/gemeente-utrecht/personen.csv" >"$W/subjects.csv"
+    [ "$(wc -l <"$W/subjects.csv")" = 4 ] || fail "subjects.csv: $(cat "$W/subjects.csv")"
+    local n ok
+    for _ in $(seq 300); do
+        ok=1
+        for n in gemeente-utrecht politie-mn; do
+            snijpunt case status --config "${DIRS[$n]}/snijpuntd.conf" --json 2>/dev/null |
+                jq -e '.own.ready' >/dev/null || ok=0
+        done
+        snijpunt case status --config "${DIRS[riec-mn]}/snijpuntd.conf" --json 2>/dev/null |
+            jq -e '[.filters[] | select(.state == "current")] | length == 2' >/dev/null || ok=0
+        [ $ok = 1 ] && return 0
+        sleep 0.1
+    done
+    fail "the partners' case epochs or filters did not get ready"
+}
+after_case() { # what the case block left: answers about the three subjects
+    [ "$(head -n 1 "$W/answers.csv")" = "subject_ref,entity,partner,key_types,class" ] ||
+        fail "answers.csv: $(head -n 2 "$W/answers.csv")"
+    grep -q ',person,politie-mn,' "$W/answers.csv" ||
+        fail "politie-mn knows none of the three subjects: $(cat "$W/answers.csv")"
+}
+
 PORTS[politie-mn]=$(pick_port)
 ROUND=
 RAN=0
@@ -183,6 +225,9 @@ run() { # LINE: one README command as written (but for the substitutions)
         ROUND=$(head -n 1 "$T/out")
         [[ $ROUND =~ ^[0-9a-f]{32}$ ]] || fail "proposal submit printed '$ROUND'"
         ;;
+    snijpunt\ case\ ask\ *)
+        ROUND=$(grep -o -m 1 -E '[0-9a-f]{32}' "$T/out") || fail "case ask printed $(cat "$T/out")"
+        ;;
     esac
 }
 run_block() { # FILE ID|NOID|ALL
@@ -200,9 +245,22 @@ run_block "$AGENCY" NOID
 run_block "$COORD" NOID
 run_block "$AGENCY" ID
 run_block "$COORD" ID
+# The case block runs on the RIEC's node ("on the RIEC's node"), with a case
+# list the README leaves to the reader: three of gemeente-utrecht's persons
+# that politie-mn also holds (by the generator's truth), one without a BSN,
+# read with gemeente-utrecht's mapping restricted to bsn and name_dob.
+before_case
+SAVED_ROUND=$ROUND
+SAVED_CONFIG=${SNIJPUNT_CONFIG:-}
+export SNIJPUNT_CONFIG=${DIRS[riec-mn]}/snijpuntd.conf
+run_block "$CASEQ" NOID
+run_block "$CASEQ" ID
+export SNIJPUNT_CONFIG=$SAVED_CONFIG
+after_case
+ROUND=$SAVED_ROUND
 before_audit
 run_block "$AUDITOR" ALL
-want=$(cat "$AGENCY" "$COORD" "$AUDITOR" | wc -l)
+want=$(cat "$AGENCY" "$COORD" "$CASEQ" "$AUDITOR" | wc -l)
 [ "$RAN" = "$want" ] || fail "ran $RAN of the README's $want operator commands"
 
 # what the commands left behind

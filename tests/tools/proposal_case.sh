@@ -50,6 +50,31 @@ jq -e '.counter == "politie-a" and .case_sizes == {"name_dob": 1} and .tell_hold
     and .participants[0].key_types == ["name_dob"]
     and .participants[1].key_types == ["bsn", "name_dob"]' "$OUT" >/dev/null ||
     fail "a case proposal's default key types"
+# --case-list: the sizes counted from the case list as the asking node will
+# read it (distinct values per key type; the list is not in the proposal).
+printf 'kind = person\nheader = yes\ndate_format = jjjj-mm-dd\nsurname_form = core\nkeys = bsn\nrecord_id = id\nbsn = bsn\n' \
+    >"$TMP/subjects.map"
+printf 'id,bsn\ns1,908301662\ns2,131860914\ns3,908301662\n' >"$TMP/subjects.csv"
+create 0 "${PARTS[@]}" --mode case --asker gemeente-b --case-list "$TMP/subjects.csv" \
+    --case-mapping "$TMP/subjects.map" --out "$TMP/case3.prop"
+run 0 proposal show "$TMP/case3.prop" --json
+jq -e '.case_sizes == {"bsn": 2}' "$OUT" >/dev/null || fail "--case-list sizes: $(cat "$OUT")"
+hasnt "$OUT" "908301662"
+create 2 "${PARTS[@]}" --mode case --asker gemeente-b --case-list "$TMP/subjects.csv" \
+    --out "$TMP/x.prop"
+has "$ERR" "--case-list and --case-mapping go together"
+create 2 "${PARTS[@]}" --mode case --asker gemeente-b --case-list "$TMP/subjects.csv" \
+    --case-mapping "$TMP/subjects.map" --case-size bsn=2 --out "$TMP/x.prop"
+has "$ERR" "give --case-size or --case-list, not both"
+printf 'id,bsn\ns1,908301662\ns2,123456789\n' >"$TMP/bad.csv" # fails the 11-test
+create 1 "${PARTS[@]}" --mode case --asker gemeente-b --case-list "$TMP/bad.csv" \
+    --case-mapping "$TMP/subjects.map" --out "$TMP/x.prop"
+has "$ERR" "bsn values of the case list were rejected"
+hasnt "$ERR" "123456789"
+create 2 "${PARTS[@]}" --mode counts --case-list "$TMP/subjects.csv" \
+    --case-mapping "$TMP/subjects.map" --out "$TMP/x.prop"
+has "$ERR" "--case-list needs --mode case"
+
 # Other modes show no case fields.
 create 0 "${PARTS[@]}" --mode partners --out "$TMP/partners.prop"
 run 0 proposal show "$TMP/partners.prop" --json
@@ -64,9 +89,9 @@ has "$ERR" "snijpunt proposal create: --asker needs --mode case"
 create 2 "${PARTS[@]}" --tell-holders --out "$TMP/x.prop"
 has "$ERR" "snijpunt proposal create: --tell-holders needs --mode case"
 create 2 "${PARTS[@]}" --mode case --case-size bsn=3 --out "$TMP/x.prop"
-has "$ERR" "--mode case needs --asker NAME and at least one --case-size TYPE=N"
+has "$ERR" "--mode case needs --asker NAME and the question's size"
 create 2 "${PARTS[@]}" --mode case --asker politie-a --out "$TMP/x.prop"
-has "$ERR" "--mode case needs --asker NAME and at least one --case-size TYPE=N"
+has "$ERR" "--mode case needs --asker NAME and the question's size"
 create 2 "${PARTS[@]}" --mode case --asker politie-a --case-size bsn=3 --counter politie-a \
     --out "$TMP/x.prop"
 has "$ERR" "give neither --counter nor --min-holders"

@@ -1,23 +1,18 @@
-/* The case list of a question: an ordinary CSV read through a mapping,
- * exactly as a dataset is (input/ingest.h), into its subjects (the
- * records) and the distinct values asked per key type, each linked to the
- * subjects that have it. A list a person will act on must be right as a
- * whole: a row the input layer skips or a value it rejects refuses the list,
- * with what and where (never the value), instead of asking a question about
- * fewer subjects than the coordinator meant. */
+/* The case list of a question (case_list.h). A row the input layer skips
+ * or a value it rejects refuses the list, with what and where (never the
+ * value), instead of asking a question about fewer subjects than the
+ * coordinator meant. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
+#include "input/case_list.h"
 #include "input/ingest.h"
 #include "input/mapping.h"
-#include "round/core.h"
 
 /* Most subjects in one list: every subject has at least one value. */
-#define CASE_MAX_SUBJECTS SP_PEER_CASE_MAX_VALUES
+#define CASE_MAX_SUBJECTS SP_CASE_LIST_MAX_VALUES
 
 /* One (type, value, subject) as read, before the values are made distinct. */
 struct tuple {
@@ -28,13 +23,14 @@ struct tuple {
 };
 
 struct reader {
-    struct sp_eng_case_list *l;
+    struct sp_case_list *l;
     struct tuple *t;
     size_t nt, tcap;
     uint8_t *bytes;
     size_t nbytes, bcap;
     char *why;
     size_t cap;
+    uint64_t no_keys, no_keys_line; /* subjects without a usable value; the first's line */
 };
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -65,7 +61,7 @@ static int grow_bytes(struct reader *rd, size_t need)
         return SP_ERR_NOMEM;
     if (rd->bytes) {
         memcpy(q, rd->bytes, rd->nbytes);
-        sodium_memzero(rd->bytes, rd->bcap);
+        explicit_bzero(rd->bytes, rd->bcap);
         free(rd->bytes);
     }
     rd->bytes = q;
@@ -75,7 +71,7 @@ static int grow_bytes(struct reader *rd, size_t need)
 
 static int add_subject(struct reader *rd, const struct sp_record_keys *rec)
 {
-    struct sp_eng_case_list *l = rd->l;
+    struct sp_case_list *l = rd->l;
     size_t cap = l->nsubjects;
     if (l->nsubjects >= CASE_MAX_SUBJECTS) {
         snprintf(rd->why, rd->cap, "the case list has more than %u subjects (line %" PRIu64 ")",
@@ -87,7 +83,7 @@ static int add_subject(struct reader *rd, const struct sp_record_keys *rec)
     if (!p)
         return SP_ERR_NOMEM;
     l->subjects = p;
-    struct sp_eng_case_subject *s = &l->subjects[l->nsubjects];
+    struct sp_case_subject *s = &l->subjects[l->nsubjects];
     memset(s, 0, sizeof(*s));
     if (!(s->record_id = strdup(rec->record_id)))
         return SP_ERR_NOMEM;
@@ -99,20 +95,16 @@ static int on_record(void *ctx, const struct sp_record_keys *rec)
 {
     struct reader *rd = ctx;
     int rc;
-    if (rec->nkeys == 0) {
-        snprintf(rd->why, rd->cap,
-                 "line %" PRIu64 ": the subject %s has no usable value for any key type the "
-                 "mapping gives",
-                 rec->line, rec->record_id);
-        return SP_ERR_INPUT_EMPTY;
+    if (rec->nkeys == 0) { /* refused after the input layer's own findings */
+        if (rd->no_keys++ == 0)
+            rd->no_keys_line = rec->line;
+        return 0;
     }
     if ((rc = add_subject(rd, rec)) != 0)
         return rc;
     uint32_t subject = rd->l->nsubjects - 1;
     for (size_t i = 0; i < rec->nkeys; i++) {
         const struct sp_key *k = &rec->keys[i];
-        if (k->value_len > SP_ROUND_VALUE_MAX)
-            continue; /* the input layer bounds values below this */
         if ((rc = grow((void **)&rd->t, &rd->tcap, rd->nt + 1, sizeof(*rd->t))) != 0 ||
             (rc = grow_bytes(rd, rd->nbytes + k->value_len)) != 0)
             return rc;
@@ -153,7 +145,7 @@ static bool same_value(const struct reader *rd, const struct tuple *a, const str
 /* Sorted tuples -> distinct values with their subjects. */
 static int build_values(struct reader *rd)
 {
-    struct sp_eng_case_list *l = rd->l;
+    struct sp_case_list *l = rd->l;
     sort_bytes = rd->bytes;
     if (rd->nt)
         qsort(rd->t, rd->nt, sizeof(*rd->t), tuple_cmp);
@@ -162,11 +154,11 @@ static int build_values(struct reader *rd)
     for (size_t i = 0; i < rd->nt; i++)
         if (i == 0 || !same_value(rd, &rd->t[i - 1], &rd->t[i]))
             ndistinct++;
-    if (ndistinct > SP_PEER_CASE_MAX_VALUES) {
+    if (ndistinct > SP_CASE_LIST_MAX_VALUES) {
         snprintf(rd->why, rd->cap,
                  "the case list has %zu distinct values, more than the %u a "
                  "question may ask",
-                 ndistinct, SP_PEER_CASE_MAX_VALUES);
+                 ndistinct, SP_CASE_LIST_MAX_VALUES);
         return SP_ERR_OVERFLOW;
     }
     l->values = calloc(ndistinct ? ndistinct : 1, sizeof(*l->values));
@@ -178,7 +170,7 @@ static int build_values(struct reader *rd)
     for (size_t i = 0; i < rd->nt; i++) {
         const struct tuple *t = &rd->t[i];
         if (i == 0 || !same_value(rd, &rd->t[i - 1], t)) {
-            struct sp_eng_case_value *v = &l->values[l->nvalues];
+            struct sp_case_value *v = &l->values[l->nvalues];
             v->type = t->type;
             v->klass = t->klass;
             v->first = l->nlinks;
@@ -188,7 +180,7 @@ static int build_values(struct reader *rd)
             l->count[t->type]++;
             l->nvalues++;
         }
-        struct sp_eng_case_value *v = &l->values[l->nvalues - 1];
+        struct sp_case_value *v = &l->values[l->nvalues - 1];
         if (t->klass && (v->klass == 0 || t->klass < v->klass))
             v->klass = t->klass; /* the strongest class the value was derived with */
         if (v->n == 0 || l->links[l->nlinks - 1] != t->subject) {
@@ -234,8 +226,8 @@ static int check_stats(const struct sp_ingest_stats *st, char *why, size_t cap)
     return 0;
 }
 
-int sp_eng_case_list_read(struct sp_eng_case_list *l, const char *mapping, size_t mapping_len,
-                          const uint8_t *data, size_t data_len, int today, char *why, size_t cap)
+int sp_case_list_read(struct sp_case_list *l, const char *mapping, size_t mapping_len,
+                      const uint8_t *data, size_t data_len, int today, char *why, size_t cap)
 {
     struct sp_mapping *m = NULL;
     struct sp_ingest *ing = NULL;
@@ -259,14 +251,22 @@ int sp_eng_case_list_read(struct sp_eng_case_list *l, const char *mapping, size_
     }
     if ((rc = check_stats(sp_ingest_stats(ing), why, cap)) != 0)
         goto out;
+    if (rd.no_keys) {
+        snprintf(why, cap,
+                 "%" PRIu64 " subjects of the case list have no usable value for any key type "
+                 "the mapping gives (the first on line %" PRIu64 ")",
+                 rd.no_keys, rd.no_keys_line);
+        rc = SP_ERR_INPUT_EMPTY;
+        goto out;
+    }
     rc = build_values(&rd);
 out:
     if (rc && !why[0])
         snprintf(why, cap, "cannot read the case list: %s", sp_strerror(rc));
     if (rc)
-        sp_eng_case_list_free(l);
+        sp_case_list_free(l);
     if (rd.bytes) {
-        sodium_memzero(rd.bytes, rd.bcap);
+        explicit_bzero(rd.bytes, rd.bcap);
         free(rd.bytes);
     }
     free(rd.t);
@@ -275,21 +275,21 @@ out:
     return rc;
 }
 
-void sp_eng_case_list_forget_values(struct sp_eng_case_list *l)
+void sp_case_list_forget_values(struct sp_case_list *l)
 {
     if (l->vals) {
-        sodium_memzero(l->vals, l->vals_len);
+        explicit_bzero(l->vals, l->vals_len);
         free(l->vals);
     }
     l->vals = NULL;
     l->vals_len = 0;
 }
 
-void sp_eng_case_list_free(struct sp_eng_case_list *l)
+void sp_case_list_free(struct sp_case_list *l)
 {
     if (!l)
         return;
-    sp_eng_case_list_forget_values(l);
+    sp_case_list_forget_values(l);
     for (uint32_t i = 0; i < l->nsubjects; i++)
         free(l->subjects[i].record_id);
     free(l->subjects);
