@@ -88,7 +88,8 @@ static void read_why(char *why, size_t cap, const char *what, const char *path, 
 {
     if (err == SP_ERR_UNSAFE_PERMS && sp_trusted_check(path, what, why, cap) != 0)
         return;
-    snprintf(why, cap, "%s %s: %s", what, path, read_err(err));
+    if (snprintf(why, cap, "%s %s: %s", what, path, read_err(err)) >= (int)cap)
+        why[cap - 1] = '\0'; /* a long path is cut: the reason still says what failed */
 }
 
 static void member_load(struct member *mb, const char *path)

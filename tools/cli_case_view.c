@@ -102,6 +102,18 @@ static void entry_why(const struct sp_case_view *v, const char *entry, size_t na
     snprintf(out, cap, "%.*s", (int)(end - why), why);
 }
 
+/* Why a question that did not end well has no answer from a partner. The
+ * texts come out of the view and go into it: written through a local
+ * buffer, so that no snprintf has one object on both sides. */
+static void not_done_why(const struct sp_ctl_round_info *ri, char *why, size_t cap)
+{
+    char buf[SP_PROTO_TEXT_MAX + 64];
+    if (snprintf(buf, sizeof buf, "the question %s%s%s", ri->state, ri->reason[0] ? ": " : "",
+                 ri->reason) < 0)
+        buf[0] = '\0';
+    snprintf(why, cap, "%s", buf);
+}
+
 static void outcomes(struct sp_case_view *v)
 {
     bool done = strcmp(v->ri.state, "done") == 0;
@@ -110,14 +122,15 @@ static void outcomes(struct sp_case_view *v)
         if (strcmp(name, v->self) == 0)
             continue;
         struct sp_case_outcome *o = &v->outcome[v->noutcomes++];
-        snprintf(o->name, sizeof o->name, "%s", name);
+        size_t len = strnlen(name, sizeof o->name - 1); /* both in v: no snprintf */
+        memcpy(o->name, name, len);
+        o->name[len] = '\0';
         const char *entry = reason_entry(v->ri.reason, name);
         o->answered = done && !entry;
         if (entry)
             entry_why(v, entry, strlen(name), o->why, sizeof o->why);
-        else if (!done && snprintf(o->why, sizeof o->why, "the question %s%s%s", v->ri.state,
-                                   v->ri.reason[0] ? ": " : "", v->ri.reason) < 0)
-            o->why[0] = '\0';
+        else if (!done)
+            not_done_why(&v->ri, o->why, sizeof o->why);
     }
 }
 
