@@ -24,7 +24,10 @@
 #include "tools/cmd.h"
 
 #define PROG         "snijpunt case"
-#define WAIT_POLL_MS 100
+/* Polling starts often and slows down: a question usually ends within
+ * tens of milliseconds, and the wait is part of what the asker feels. */
+#define WAIT_POLL_FIRST_MS 5
+#define WAIT_POLL_MAX_MS   250
 #define WAIT_MAX_S   (7 * 86400)
 
 static void usage(FILE *out)
@@ -304,8 +307,10 @@ static int ask_wait(struct sp_cli_conn *conn, const uint8_t *id, enum format fmt
 {
     struct sp_ctl_round_info ri;
     time_t start = time(NULL);
+    long poll = WAIT_POLL_FIRST_MS;
     for (;;) {
-        sleep_ms(WAIT_POLL_MS); /* a question takes a few group operations per value */
+        sleep_ms(poll);
+        poll = poll * 2 > WAIT_POLL_MAX_MS ? WAIT_POLL_MAX_MS : poll * 2;
         if (sp_cli_round_get(conn, id, "case ask", &ri) != 0)
             return 1;
         if (state_terminal(ri.state))
