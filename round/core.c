@@ -206,13 +206,23 @@ void sp_eng_send_best(struct sp_round *r, unsigned p, struct sp_peer_msg *m)
                    sp_peer_type_name(m->type), sp_eng_pname(r, p), sp_strerror(rc));
 }
 
+static void resend_drop(struct sp_eng_resend *k)
+{
+    free(k->buf);
+    *k = (struct sp_eng_resend){0};
+}
+
 int sp_eng_send_keep(struct sp_round *r, unsigned p, struct sp_peer_msg *m)
 {
     struct sp_engine *e = r->eng;
     uint8_t *buf = NULL;
     size_t len = 0;
-    if (p == r->me || p >= r->n || r->resend.buf)
-        return sp_eng_send(r, p, m); /* to itself, or one waits already: as ever */
+    if (p == r->me || p >= r->n)
+        return sp_eng_send(r, p, m); /* to itself: the self queue */
+    struct sp_eng_resend *k = &r->resend[p];
+    if (k->buf && m->type != SP_PEER_ABORT)
+        return sp_eng_send(r, p, m); /* one waits already (not reached: see callers) */
+    resend_drop(k); /* an ABORT replaces what waits: the round failed */
     memcpy(m->round_id, r->id, sizeof(m->round_id));
     int rc = sp_peer_encode_alloc(m, &buf, &len);
     if (rc) {
@@ -226,64 +236,90 @@ int sp_eng_send_keep(struct sp_round *r, unsigned p, struct sp_peer_msg *m)
         sp_eng_count_elems(r, p, m, true);
         return 0;
     }
-    r->resend = (struct sp_eng_resend){.buf = buf,
-                                       .len = len,
-                                       .type = m->type,
-                                       .to = p,
-                                       .rc = rc,
-                                       .tries = 1,
-                                       .wait_ms = SP_ENG_RESEND_FIRST_MS,
-                                       .next_ms = e->now.mono_ms + SP_ENG_RESEND_FIRST_MS};
+    uint64_t now = e->now.mono_ms, until = r->deadline_ms;
+    if (m->type == SP_PEER_ABORT && until < now + SP_ENG_LINK_GRACE_MS)
+        until = now + SP_ENG_LINK_GRACE_MS; /* a round may fail at its deadline */
+    *k = (struct sp_eng_resend){.buf = buf,
+                                .len = len,
+                                .type = m->type,
+                                .rc = rc,
+                                .tries = 1,
+                                .wait_ms = SP_ENG_RESEND_FIRST_MS,
+                                .next_ms = now + SP_ENG_RESEND_FIRST_MS,
+                                .until_ms = until};
     sp_eng_log(e, SP_ENGINE_LOG_WARN,
-               "round %s: the transport did not take %s to %s (%s); offering it again until "
-               "the round's deadline",
-               r->hex, sp_peer_type_name(m->type), sp_eng_pname(r, p), sp_strerror(rc));
+               "round %s: the transport did not take %s to %s (%s); offering it again for up "
+               "to %" PRIu64 " s",
+               r->hex, sp_peer_type_name(m->type), sp_eng_pname(r, p), sp_strerror(rc),
+               (until - now + 999) / 1000);
     return SP_ENG_KEPT;
 }
 
 void sp_eng_resend_free(struct sp_round *r)
 {
-    free(r->resend.buf);
-    r->resend = (struct sp_eng_resend){0};
+    for (unsigned p = 0; p < SP_PROTO_MAX_PARTICIPANTS; p++)
+        resend_drop(&r->resend[p]);
+}
+
+bool sp_eng_resend_pending(const struct sp_round *r)
+{
+    for (unsigned p = 0; p < r->n && p < SP_PROTO_MAX_PARTICIPANTS; p++)
+        if (r->resend[p].buf)
+            return true;
+    return false;
 }
 
 int sp_eng_resend_step(struct sp_round *r)
 {
     struct sp_engine *e = r->eng;
-    struct sp_eng_resend *k = &r->resend;
     uint64_t now = e->now.mono_ms;
-    if (!k->buf)
-        return 0;
-    if (r->state == SP_ROUND_FAILED || now >= r->deadline_ms) {
-        sp_eng_log(e, SP_ENGINE_LOG_WARN,
-                   "round %s: gave up sending %s to %s after %" PRIu32 " tries (%s): %s", r->hex,
-                   sp_peer_type_name(k->type), sp_eng_pname(r, k->to), k->tries, sp_strerror(k->rc),
-                   r->state == SP_ROUND_FAILED ? "the round failed" : "its deadline passed");
-        sp_eng_resend_free(r);
-        return 0;
+    int left = 0;
+    for (unsigned p = 0; p < r->n && p < SP_PROTO_MAX_PARTICIPANTS; p++) {
+        struct sp_eng_resend *k = &r->resend[p];
+        if (!k->buf)
+            continue;
+        bool stale = k->type != SP_PEER_ABORT && r->state == SP_ROUND_FAILED;
+        if (stale || now >= k->until_ms) {
+            sp_eng_log(e, SP_ENGINE_LOG_WARN,
+                       "round %s: gave up sending %s to %s after %" PRIu32 " tries (%s): %s",
+                       r->hex, sp_peer_type_name(k->type), sp_eng_pname(r, p), k->tries,
+                       sp_strerror(k->rc),
+                       stale ? "the round failed" : "its time is over");
+            resend_drop(k);
+            continue;
+        }
+        if (now < k->next_ms)
+            continue;
+        k->tries++;
+        k->rc = e->ports.send(e->ports.ctx, r->peer_of[p], NULL, k->buf, k->len);
+        if (k->rc != 0) {
+            k->wait_ms =
+                k->wait_ms >= SP_ENG_RESEND_MAX_MS / 2 ? SP_ENG_RESEND_MAX_MS : 2 * k->wait_ms;
+            k->next_ms = now + k->wait_ms;
+            continue;
+        }
+        sp_eng_log(e, SP_ENGINE_LOG_INFO, "round %s: %s to %s sent at try %" PRIu32, r->hex,
+                   sp_peer_type_name(k->type), sp_eng_pname(r, p), k->tries);
+        if (k->type == SP_PEER_ACCEPT)
+            left = SP_PEER_ACCEPT;
+        resend_drop(k);
     }
-    if (now < k->next_ms)
-        return 0;
-    k->tries++;
-    k->rc = e->ports.send(e->ports.ctx, r->peer_of[k->to], NULL, k->buf, k->len);
-    if (k->rc != 0) {
-        k->wait_ms = k->wait_ms >= SP_ENG_RESEND_MAX_MS / 2 ? SP_ENG_RESEND_MAX_MS : 2 * k->wait_ms;
-        k->next_ms = now + k->wait_ms;
-        return 0;
-    }
-    int type = k->type;
-    sp_eng_log(e, SP_ENGINE_LOG_INFO, "round %s: %s to %s sent at try %" PRIu32, r->hex,
-               sp_peer_type_name(type), sp_eng_pname(r, k->to), k->tries);
-    sp_eng_resend_free(r);
-    return type;
+    return left;
 }
 
 long sp_eng_resend_next_ms(const struct sp_round *r, uint64_t now_ms)
 {
-    if (!r->resend.buf)
-        return -1;
-    uint64_t at = r->resend.next_ms < r->deadline_ms ? r->resend.next_ms : r->deadline_ms;
-    return at <= now_ms ? 0 : (long)(at - now_ms);
+    long best = -1;
+    for (unsigned p = 0; p < r->n && p < SP_PROTO_MAX_PARTICIPANTS; p++) {
+        const struct sp_eng_resend *k = &r->resend[p];
+        if (!k->buf)
+            continue;
+        uint64_t at = k->next_ms < k->until_ms ? k->next_ms : k->until_ms;
+        long t = at <= now_ms ? 0 : (long)(at - now_ms);
+        if (best < 0 || t < best)
+            best = t;
+    }
+    return best;
 }
 
 void sp_eng_send_peer(struct sp_engine *e, size_t peer, const void *reply_to,

@@ -269,22 +269,23 @@ struct sp_eng_audit {
     uint64_t ended_ms;      /* when it reached a terminal state (monotonic) */
 };
 
-/* A message to the initiator that the transport did not take (the send
- * port refused it: the peer's queue full, the link down at that instant)
- * and that nothing later in the round would make up for: ACCEPT, REFUSE,
- * DONE. Kept encoded and offered again at ticks, the wait doubling from
- * SP_ENG_RESEND_FIRST_MS to SP_ENG_RESEND_MAX_MS, until it leaves, the
- * round fails, or its deadline passes (core.c; ROUNDS.md, "Faults"). */
+/* A message that the transport did not take (the send port refused it:
+ * the peer's queue full, the link down at that instant) and that nothing
+ * later in the round would make up for: a participant's ACCEPT, REFUSE or
+ * DONE to the initiator, and ABORT to anyone. Kept encoded, one per
+ * participant, and offered again at ticks, the wait doubling from
+ * SP_ENG_RESEND_FIRST_MS to SP_ENG_RESEND_MAX_MS, until it leaves or
+ * until_ms (core.c; ROUNDS.md, "Faults"). An ABORT replaces what waits. */
 #define SP_ENG_RESEND_FIRST_MS 50
 #define SP_ENG_RESEND_MAX_MS   2000
 struct sp_eng_resend {
     uint8_t *buf; /* the encoded message; NULL: nothing waits */
     size_t len;
-    int type;    /* SP_PEER_* */
-    unsigned to; /* participant */
-    int rc;      /* the send port's last answer */
+    int type; /* SP_PEER_* */
+    int rc;   /* the send port's last answer */
     uint32_t tries, wait_ms;
-    uint64_t next_ms; /* monotonic: when it is offered again */
+    uint64_t next_ms;  /* monotonic: when it is offered again */
+    uint64_t until_ms; /* the round's deadline; for an ABORT at least the link grace */
 };
 
 /* progress.c: the phase last seen, since when and how far it was then */
@@ -330,7 +331,7 @@ struct sp_round {
     bool scratch_gone;          /* terminal and the counting scratch deleted */
     struct sp_eng_audit audit;
     struct sp_eng_progress progress;
-    struct sp_eng_resend resend; /* core.c */
+    struct sp_eng_resend resend[SP_PROTO_MAX_PARTICIPANTS]; /* core.c, per participant */
     struct sp_eng_case_q *cq;    /* case_ask.c / case_answer.c; NULL in other modes */
 };
 
@@ -420,20 +421,22 @@ SP_NODISCARD int sp_eng_send(struct sp_round *r, unsigned p, struct sp_peer_msg 
 /* sp_eng_send where nothing more can be done on failure (ABORT, REFUSE,
  * DONE): a failure is logged. */
 void sp_eng_send_best(struct sp_round *r, unsigned p, struct sp_peer_msg *m);
-/* sp_eng_send for a message to the initiator that must arrive (ACCEPT,
- * REFUSE, DONE): when the send port refuses it, it is kept for
- * sp_eng_resend_step (one per round). Returns 0 (sent), SP_ENG_KEPT (kept,
- * logged), or an error that retrying would not mend (encoding, memory). */
+/* sp_eng_send for a message that must arrive (ACCEPT, REFUSE and DONE to
+ * the initiator, ABORT): when the send port refuses it, it is kept for
+ * sp_eng_resend_step (one per participant; an ABORT replaces the one
+ * waiting). Returns 0 (sent), SP_ENG_KEPT (kept, logged), or an error that
+ * retrying would not mend (encoding, memory). */
 #define SP_ENG_KEPT 1
 SP_NODISCARD int sp_eng_send_keep(struct sp_round *r, unsigned p, struct sp_peer_msg *m);
-/* At a tick: offers the kept message again once its wait is over. Returns
- * its type (SP_PEER_*) when it left now, else 0. Drops it, logged, when the
- * round failed or its deadline passed (the initiator then learns from an
- * ABORT or its own deadline). */
+/* At a tick: offers each kept message again once its wait is over; drops
+ * it, logged, at its until_ms, and an ACCEPT, REFUSE or DONE once the round
+ * failed (its ABORT says more). Returns SP_PEER_ACCEPT when a kept ACCEPT
+ * left now, else 0. */
 int sp_eng_resend_step(struct sp_round *r);
-/* Milliseconds until the kept message wants a tick, or -1 (none). */
+/* Whether a message waits; milliseconds until one wants a tick, or -1. */
+bool sp_eng_resend_pending(const struct sp_round *r);
 long sp_eng_resend_next_ms(const struct sp_round *r, uint64_t now_ms);
-/* Frees a kept message (the round leaves memory). */
+/* Frees the kept messages (the round leaves memory). */
 void sp_eng_resend_free(struct sp_round *r);
 /* Sends m to configured peer `peer` outside any round (or back on the
  * connection of reply_to); a failure is logged. */

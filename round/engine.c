@@ -100,14 +100,14 @@ static void round_unlink_free(struct sp_engine *e, struct sp_round *r)
 
 /* A terminal round whose jobs are back, whose scratch is gone, whose
  * peers' log heads are in (or SP_ENG_HEADS_WAIT_MS passed) and that keeps
- * no message the transport refused (DONE, REFUSE) leaves memory; the store
- * keeps its record. */
+ * no message the transport refused (DONE, REFUSE, ABORT) leaves memory;
+ * the store keeps its record. */
 static void release_finished(struct sp_engine *e)
 {
     struct sp_round *r = e->rounds;
     while (r) {
         struct sp_round *next = r->next;
-        if (sp_round_state_terminal(r->state) && !r->jobs && !r->resend.buf &&
+        if (sp_round_state_terminal(r->state) && !r->jobs && !sp_eng_resend_pending(r) &&
             (r->scratch_gone || (r->scratch_gone = sp_eng_count_cleanup_step(r))) &&
             sp_eng_audit_heads_settled(r, e->now.mono_ms))
             round_unlink_free(e, r);

@@ -96,7 +96,10 @@ void sp_eng_fail(struct sp_round *r, int code, bool send_abort, const char *fmt,
         struct sp_peer_msg m = {.type = SP_PEER_ABORT};
         m.abort.code = code < 0 ? code : SP_ERR_ROUND_FAILED;
         snprintf(m.abort.reason, sizeof(m.abort.reason), "%s", r->reason);
-        sp_eng_send_best(r, p, &m);
+        int rc = sp_eng_send_keep(r, p, &m); /* kept: offered again at ticks */
+        if (rc < 0)
+            sp_eng_log(r->eng, SP_ENGINE_LOG_WARN, "round %s: cannot send ABORT to %s: %s",
+                       r->hex, sp_eng_pname(r, p), sp_strerror(rc));
     }
     for (struct sp_eng_job *j = r->jobs; j; j = j->rnext)
         atomic_store(&j->base.cancelled, true);

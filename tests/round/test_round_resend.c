@@ -6,8 +6,9 @@
  * A node's send port answers SP_ERR_BUSY for the first N messages of one
  * type (or all of them): ACCEPT, DONE and REFUSE are offered again at
  * ticks with a doubling wait and the round ends as it would have, at once,
- * with what arrived taken once; one that never leaves ends the round at the
- * deadline, and the round then leaves memory. Duplicates of ACCEPT and DONE
+ * with what arrived taken once; an ABORT too, so a round that fails because
+ * a START was refused ends at every node at once; one that never leaves
+ * ends the round at the deadline, and the round then leaves memory. Duplicates of ACCEPT and DONE
  * (what a retry would look like if a transport sent a message it said it
  * refused) are taken once: the initiator's counts and subject cells equal
  * those of an undisturbed round on the same data.
@@ -479,6 +480,34 @@ static void test_refuse_busy(void **state)
     free(f);
 }
 
+/* The initiator's START is refused: the round fails at once, and the ABORTs
+ * the transport refuses too are offered again, so the others fail at once
+ * with the reason instead of at the deadline. */
+static void test_abort_busy(void **state)
+{
+    (void)state;
+    struct fx *f = malloc(sizeof(*f));
+    char why[SP_PROTO_TEXT_MAX + 1];
+    fx_init(f);
+    f->n[0].busy_left[SP_PEER_START] = 1;
+    f->n[0].busy_left[SP_PEER_ABORT] = 3; /* both ABORTs, and the first retry of one */
+    fx_engines(f);
+    start(f);
+    uint64_t ended = run(f, 120000);
+    assert_true(ended < 1000);
+    for (unsigned i = 0; i < NN; i++) {
+        assert_int_equal(state_of(f, i, why, sizeof(why)), SP_ROUND_FAILED);
+        assert_non_null(strstr(why, "cannot send START"));
+        if (i > 0) {
+            assert_non_null(strstr(why, "aborted by n0"));
+            assert_int_equal(f->delivered[i][0][SP_PEER_ABORT], 1);
+        }
+    }
+    assert_int_equal(f->n[0].resent, 2);
+    fx_free(f);
+    free(f);
+}
+
 /* An ACCEPT that never leaves: the participant's own deadline fails the
  * round and its ABORT ends it at the others; nothing stays in memory. */
 static void test_accept_never(void **state)
@@ -558,7 +587,8 @@ int main(void)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_accept_busy),       cmocka_unit_test(test_done_busy),
-        cmocka_unit_test(test_refuse_busy),       cmocka_unit_test(test_accept_never),
+        cmocka_unit_test(test_refuse_busy),       cmocka_unit_test(test_abort_busy),
+        cmocka_unit_test(test_accept_never),
         cmocka_unit_test(test_done_never),        cmocka_unit_test(test_duplicates_taken_once),
     };
     return cmocka_run_group_tests(tests, setup_clean, teardown_clean);

@@ -644,7 +644,7 @@ static bool explains(int fault, const char *cls)
         [SIM_FAULT_CUT] = "|peer unreachable|",
         [SIM_FAULT_CANCEL] = "|cancelled|",
         [SIM_FAULT_REFUSE] = "|refused|",
-        [SIM_FAULT_BUSY] = "|cannot send|deadline|", /* a message not sent is lost */
+        [SIM_FAULT_BUSY] = "|cannot send|", /* ACCEPT, REFUSE, DONE, ABORT are offered again */
     };
     char key[64];
     /* a peer that failed first (the fault's first effect) refuses what follows */

@@ -310,6 +310,16 @@ static int verdict_to(struct sim_round_view *v, unsigned to, const uint32_t *h, 
     return send_msg(v, 0, to, &m);
 }
 
+/* The counting node's (participant 1's) own values coming home, fully
+ * blinded, from its ring predecessor (participant 0, node 2). */
+static int home_of(struct sim_round_view *v, const uint8_t *els, uint32_t n)
+{
+    struct sp_peer_msg m = {.type = SP_PEER_BATCH};
+    m.batch = (struct sp_peer_batch){
+        .origin = 1, .key_type = 1, .hops = 3, .elements = els, .nelements = n};
+    return send_msg(v, 2, 0, &m);
+}
+
 static void test_check_verdicts(void **state)
 {
     (void)state;
@@ -320,11 +330,9 @@ static void test_check_verdicts(void **state)
     view3(&v, 3);
     assert_int_equal(final_of(&v, 1, a, 3), 0);
     assert_int_equal(final_of(&v, 2, b, 2), 0);
-    /* element 2 is held by participants 0 and 2: mask 0x5 (0x7 if the counter has it) */
+    /* element 2 is held by participants 0 and 2: mask 0x5 */
     uint32_t ok[3] = {0, 0x5, 0};
     assert_int_equal(verdict_to(&v, 1, ok, 3), 0);
-    uint32_t with_counter[3] = {0x6, 0x7, 0}; /* the counter may hold 1 and 2 */
-    assert_int_equal(verdict_to(&v, 1, with_counter, 3), 0);
     uint32_t more[3] = {0, 0x5, 0x5}; /* element 3: participant 0 does not hold it */
     assert_int_equal(verdict_to(&v, 1, more, 3), 2);
     uint32_t wrong[2] = {0x5, 0}; /* node 2 told less than its due: not private, wrong */
@@ -337,6 +345,18 @@ static void test_check_verdicts(void **state)
     uint32_t one[1] = {0};
     assert_int_equal(verdict_to(&v, 2, one, 1), 1); /* count differs from the FINAL's */
     assert_int_equal(final_of(&v, 1, a, 3), 1);     /* the same FINAL twice */
+    sim_check_free(&v);
+
+    view3(&v, 3); /* the counting node's own FINAL, exactly: its values coming home */
+    assert_int_equal(final_of(&v, 1, a, 3), 0);
+    assert_int_equal(final_of(&v, 2, b, 2), 0);
+    uint32_t with_counter[3] = {0x6, 0x7, 0};
+    assert_int_equal(verdict_to(&v, 1, with_counter, 3), 2); /* it holds neither yet */
+    assert_int_equal(home_of(&v, a, 2), 0);                   /* elements 1 and 2 */
+    assert_int_equal(verdict_to(&v, 1, with_counter, 3), 0);
+    uint32_t without[3] = {0, 0x5, 0};
+    assert_int_equal(verdict_to(&v, 1, without, 3), 1); /* its bit left out: wrong */
+    assert_int_equal(v.privacy, 1);
     sim_check_free(&v);
 
     view3(&v, 2); /* threshold: own bit or 0 */
