@@ -118,8 +118,9 @@ static void draw_round(struct round_plan *rp, struct sim_rng *r, unsigned nnodes
 
 static void draw_fault(struct plan *p, struct sim_rng *r)
 {
+    /* the round faults (the case faults follow SIM_FAULT_BUSY) */
     p->fault = sim_rng_chance(r, 250) ? SIM_FAULT_NONE
-                                      : (int)sim_rng_range(r, SIM_FAULT_DROP, SIM_FAULT_COUNT - 1);
+                                      : (int)sim_rng_range(r, SIM_FAULT_DROP, SIM_FAULT_BUSY);
     p->per_mille = (unsigned)sim_rng_range(r, 10, 80);
     p->budget = (unsigned)sim_rng_range(r, 1, 3);
     p->fault_at = sim_rng_range(r, 1, 400);
@@ -201,7 +202,7 @@ void sim_log(struct sim *s, unsigned node, const char *fmt, ...)
         s->log_n++;
 }
 
-static void print_log(const struct sim *s, FILE *out)
+void sim_print_log(const struct sim *s, FILE *out)
 {
     for (unsigned i = 0; i < s->log_n; i++)
         fprintf(out, "  %s\n", s->log[(s->log_at + s->log_cap - s->log_n + i) % s->log_cap]);
@@ -258,7 +259,7 @@ static void resched(struct sim *s, unsigned n)
     sim_push(s, &ev);
 }
 
-static int start_engine(struct sim *s, unsigned n)
+int sim_start_engine(struct sim *s, unsigned n)
 {
     struct sim_node *node = &s->node[n];
     node->up = true;
@@ -385,7 +386,7 @@ static void dispatch(struct sim *s, const struct sim_event *ev)
         break;
     case SIM_EV_RESTART:
         sim_log(s, ev->node, "FAULT: comes back");
-        if (start_engine(s, ev->node) != 0)
+        if (sim_start_engine(s, ev->node) != 0)
             s->oom = true;
         break;
     case SIM_EV_CUT:
@@ -399,6 +400,9 @@ static void dispatch(struct sim *s, const struct sim_event *ev)
     case SIM_EV_START:
         if (start_round(s, s->plan, ev->gen) != 0)
             s->start_refused = true;
+        break;
+    case SIM_EV_CASE:
+        sim_case_event(s, ev);
         break;
     case SIM_EV_JUMP:
         sim_log(s, ev->node, "FAULT: clock jumps %llu ms", (unsigned long long)ev->len);
@@ -416,6 +420,8 @@ static bool quiet(const struct sim *s)
 {
     if (s->pending > 0)
         return false;
+    if (s->cs != NULL) /* answering nodes tick for ever: the question decides */
+        return sim_case_quiet(s);
     for (unsigned i = 0; i < s->nnodes; i++) {
         const struct sim_node *n = &s->node[i];
         if (n->up && n->eng != NULL &&
@@ -427,7 +433,7 @@ static bool quiet(const struct sim *s)
 }
 
 /* Runs events until every engine is quiet or the horizon passes. */
-static void loop(struct sim *s, uint64_t horizon, uint64_t *events)
+void sim_loop(struct sim *s, uint64_t horizon, uint64_t *events)
 {
     for (unsigned i = 0; i < s->nnodes; i++)
         resched(s, i);
@@ -651,12 +657,11 @@ static bool explains(int fault, const char *cls)
     if (fault != SIM_FAULT_NONE && strcmp(cls, "peer had failed") == 0)
         return true;
     snprintf(key, sizeof(key), "|%s|", cls);
-    return fault >= 0 && fault < SIM_FAULT_COUNT && strstr(table[fault], key) != NULL;
+    return fault >= 0 && fault < SIM_FAULT_COUNT && table[fault] != NULL &&
+           strstr(table[fault], key) != NULL;
 }
 
-static void set_outcome(struct sim_result *r, int outcome, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_outcome(struct sim_result *r, int outcome, const char *fmt, ...)
+void sim_set_outcome(struct sim_result *r, int outcome, const char *fmt, ...)
 {
     /* the worst outcome wins; its first description stays */
     static const int rank[SIM_OUT_COUNT] = {0, 1, 4, 3, 5, 2};
@@ -676,24 +681,24 @@ static void check_done(struct sim *s, const struct sim_round_view *v, unsigned n
     const struct sim_results *res = sim_store_results(&s->node[n].store, v->round_id);
     char why[300];
     if (v == &s->view[0] && n == s->lied_to) {
-        set_outcome(r, SIM_OUT_WRONG, "%s ended done after a VERDICT that disclosed too much",
-                    s->node[n].name);
+        sim_set_outcome(r, SIM_OUT_WRONG, "%s ended done after a VERDICT that disclosed too much",
+                        s->node[n].name);
         return;
     }
     if (res == NULL || !res->committed) {
-        set_outcome(r, SIM_OUT_WRONG, "%s is done without committed results", s->node[n].name);
+        sim_set_outcome(r, SIM_OUT_WRONG, "%s is done without committed results", s->node[n].name);
         return;
     }
     if (sim_oracle_rows_equal(x, n, res->rows, res->nrows, why, sizeof(why)) != 0)
-        set_outcome(r, SIM_OUT_WRONG, "%s results: %s", s->node[n].name, why);
+        sim_set_outcome(r, SIM_OUT_WRONG, "%s results: %s", s->node[n].name, why);
     bool init = v->part_of[n] == (int)v->initiator;
     if (init && sim_oracle_counts_equal(x, res->counts, res->ncounts, why, sizeof(why)) != 0)
-        set_outcome(r, SIM_OUT_WRONG, "%s counts: %s", s->node[n].name, why);
+        sim_set_outcome(r, SIM_OUT_WRONG, "%s counts: %s", s->node[n].name, why);
     if (!init && res->ncounts != 0)
-        set_outcome(r, SIM_OUT_WRONG, "%s stored %zu count cells, not being the initiator",
-                    s->node[n].name, res->ncounts);
+        sim_set_outcome(r, SIM_OUT_WRONG, "%s stored %zu count cells, not being the initiator",
+                        s->node[n].name, res->ncounts);
     if (sim_store_runs_of(&s->node[n].store, v->round_id) != 0)
-        set_outcome(r, SIM_OUT_WRONG, "%s left scratch runs of a done round", s->node[n].name);
+        sim_set_outcome(r, SIM_OUT_WRONG, "%s left scratch runs of a done round", s->node[n].name);
 }
 
 /* A failed node: its reason must be one the schedule's fault explains. */
@@ -706,8 +711,9 @@ static void check_failed(struct sim *s, unsigned n, const struct sp_round_meta *
     bool short_cut = s->fault == SIM_FAULT_CUT && s->cut_to - s->cut_from < 5000;
     r->failed++;
     if (s->fired && (short_cut || !explains(s->fault, cls)))
-        set_outcome(r, SIM_OUT_UNEXPLAINED, "%s %s (%s), which %s does not explain: %.300s", name,
-                    sp_round_state_name(m->state), cls, sim_fault_name(s->fault), m->reason);
+        sim_set_outcome(r, SIM_OUT_UNEXPLAINED, "%s %s (%s), which %s does not explain: %.300s",
+                        name, sp_round_state_name(m->state), cls, sim_fault_name(s->fault),
+                        m->reason);
     if (r->reason_class[0] == '\0') {
         snprintf(r->reason_class, sizeof(r->reason_class), "%s", cls);
         if (r->outcome == SIM_OUT_DONE)
@@ -715,8 +721,8 @@ static void check_failed(struct sim *s, unsigned n, const struct sp_round_meta *
                      m->reason);
     }
     if (!s->fired)
-        set_outcome(r, SIM_OUT_UNEXPLAINED, "%s %s without a fault: %.400s", name,
-                    sp_round_state_name(m->state), m->reason);
+        sim_set_outcome(r, SIM_OUT_UNEXPLAINED, "%s %s without a fault: %.400s", name,
+                        sp_round_state_name(m->state), m->reason);
     else if (r->outcome == SIM_OUT_DONE)
         r->outcome = SIM_OUT_FAILED;
 }
@@ -729,8 +735,8 @@ static void check_node(struct sim *s, const struct sim_round_view *v, unsigned n
     static struct sp_round_meta m;
     if (v->part_of[n] < 0) {
         if (b != NULL)
-            set_outcome(r, SIM_OUT_PRIVACY, "%s, no participant, has a record of the round",
-                        node->name);
+            sim_set_outcome(r, SIM_OUT_PRIVACY, "%s, no participant, has a record of the round",
+                            node->name);
         return;
     }
     if (!node->up) {
@@ -740,16 +746,16 @@ static void check_node(struct sim *s, const struct sim_round_view *v, unsigned n
     if (b == NULL) {
         r->unreached++;
         if (!s->fired)
-            set_outcome(r, SIM_OUT_UNEXPLAINED, "%s never heard of the round", node->name);
+            sim_set_outcome(r, SIM_OUT_UNEXPLAINED, "%s never heard of the round", node->name);
         return;
     }
     if (sp_round_meta_decode(b->p, b->len, &m) != 0) {
-        set_outcome(r, SIM_OUT_WRONG, "%s: the round record does not decode", node->name);
+        sim_set_outcome(r, SIM_OUT_WRONG, "%s: the round record does not decode", node->name);
         return;
     }
     if (!sp_round_state_terminal(m.state)) {
-        set_outcome(r, SIM_OUT_STUCK, "%s still %s at %llu ms", node->name,
-                    sp_round_state_name(m.state), (unsigned long long)s->now);
+        sim_set_outcome(r, SIM_OUT_STUCK, "%s still %s at %llu ms", node->name,
+                        sp_round_state_name(m.state), (unsigned long long)s->now);
         return;
     }
     if (m.state == SP_ROUND_DONE) {
@@ -770,7 +776,7 @@ static void check_round(struct sim *s, struct sim_round_view *v, struct sim_resu
     for (unsigned i = 0; i < s->nnodes; i++)
         names[i] = s->node[i].name;
     if (sim_oracle_expect(&s->data, v, names, &x) != 0) {
-        set_outcome(r, SIM_OUT_WRONG, "the oracle failed");
+        sim_set_outcome(r, SIM_OUT_WRONG, "the oracle failed");
         return;
     }
     for (unsigned i = 0; i < s->nnodes; i++)
@@ -778,10 +784,10 @@ static void check_round(struct sim *s, struct sim_round_view *v, struct sim_resu
     sim_expect_free(&x);
     sim_check_finals_complete(v);
     if (v->privacy > 0)
-        set_outcome(r, SIM_OUT_PRIVACY, "%s", v->first_privacy);
+        sim_set_outcome(r, SIM_OUT_PRIVACY, "%s", v->first_privacy);
     bool excused = s->fault == SIM_FAULT_CORRUPT && s->fired;
     if (v->protocol > 0 && !excused)
-        set_outcome(r, SIM_OUT_WRONG, "protocol: %s", v->first_protocol);
+        sim_set_outcome(r, SIM_OUT_WRONG, "protocol: %s", v->first_protocol);
 }
 
 /* Without a fault every participant has every other one's signed log head
@@ -793,8 +799,8 @@ static void check_heads(struct sim *s, struct sim_result *r)
             for (unsigned b = 0; b < s->nnodes; b++)
                 if (a != b && s->view[v].have_id && s->view[v].part_of[a] >= 0 &&
                     s->view[v].part_of[b] >= 0 && s->node[b].head_seen[a] == 0)
-                    set_outcome(r, SIM_OUT_WRONG, "%s has no log head of %s", s->node[b].name,
-                                s->node[a].name);
+                    sim_set_outcome(r, SIM_OUT_WRONG, "%s has no log head of %s", s->node[b].name,
+                                    s->node[a].name);
 }
 
 static void check_all(struct sim *s, struct sim_result *r)
@@ -806,19 +812,19 @@ static void check_all(struct sim *s, struct sim_result *r)
     for (unsigned i = 0; i < s->nnodes; i++) {
         const struct sim_node *node = &s->node[i];
         if (node->audit_results < node->rounds_done)
-            set_outcome(r, SIM_OUT_WRONG, "%s is done without a round_result audit entry",
-                        node->name);
+            sim_set_outcome(r, SIM_OUT_WRONG, "%s is done without a round_result audit entry",
+                            node->name);
         if (node->audit_failed < node->rounds_failed)
-            set_outcome(r, SIM_OUT_WRONG, "%s failed without a round_failed audit entry",
-                        node->name);
+            sim_set_outcome(r, SIM_OUT_WRONG, "%s failed without a round_failed audit entry",
+                            node->name);
     }
     if (!s->fired)
         check_heads(s, r);
     if (s->privacy_texts > 0)
-        set_outcome(r, SIM_OUT_PRIVACY, "%llu log lines name a value",
-                    (unsigned long long)s->privacy_texts);
+        sim_set_outcome(r, SIM_OUT_PRIVACY, "%llu log lines name a value",
+                        (unsigned long long)s->privacy_texts);
     if (s->start_refused)
-        set_outcome(r, SIM_OUT_UNEXPLAINED, "an initiator refused ROUND_START");
+        sim_set_outcome(r, SIM_OUT_UNEXPLAINED, "an initiator refused ROUND_START");
 }
 
 /* ---- a schedule ------------------------------------------------------------------ */
@@ -862,7 +868,7 @@ static void report(const struct sim *s, const struct plan *p, const struct sim_r
             r->why);
     fprintf(m, "replay: SP_SIM_SEED=%llu build/tests/sim-campaign\nlast log lines:\n",
             (unsigned long long)s->seed);
-    print_log(s, m);
+    sim_print_log(s, m);
     if (fclose(m) == 0) {
         fflush(out);
         fwrite(buf, 1, len, out);
@@ -871,7 +877,7 @@ static void report(const struct sim *s, const struct plan *p, const struct sim_r
     free(buf);
 }
 
-static void teardown(struct sim *s)
+void sim_teardown(struct sim *s)
 {
     struct sim_event ev;
     /* jobs still queued belong to their engines, which free them */
@@ -887,6 +893,7 @@ static void teardown(struct sim *s)
     for (unsigned v = 0; v < SIM_ROUNDS_MAX; v++)
         sim_check_free(&s->view[v]);
     sim_data_free(&s->data);
+    sim_case_end(s); /* after the stores: one may point at its data */
     free(s->log);
 }
 
@@ -920,16 +927,16 @@ static int run(struct sim *s, const struct plan *p, struct sim_result *r)
 {
     int err = 0;
     for (unsigned i = 0; i < s->nnodes && err == 0; i++)
-        err = start_engine(s, i);
+        err = sim_start_engine(s, i);
     s->now = 1;
     if (err != 0)
         return err;
     if (start_round(s, p, 0) == 0) {
-        loop(s, (uint64_t)p->deadline_s * 1000 + p->jump + 60000, &r->events);
+        sim_loop(s, (uint64_t)p->deadline_s * 1000 + p->jump + 60000, &r->events);
         return 0;
     }
     if (s->fault != SIM_FAULT_REFUSE) /* else its own policy refused: nothing to run */
-        set_outcome(r, SIM_OUT_UNEXPLAINED, "the initiator refused ROUND_START");
+        sim_set_outcome(r, SIM_OUT_UNEXPLAINED, "the initiator refused ROUND_START");
     else if (r->outcome == SIM_OUT_DONE)
         r->outcome = SIM_OUT_FAILED;
     snprintf(r->reason_class, sizeof(r->reason_class), "refused");
@@ -952,6 +959,8 @@ int sim_run(uint64_t seed, const struct sim_options *o, struct sim_result *r)
     s.log = calloc(s.log_cap, SIM_LOG_MAX);
     s.rng = sim_rng_fork(seed, 0x4f524452); /* "ORDR" */
     sim_randombytes_seed(seed);
+    if (sim_case_chosen(seed)) /* a case question (sim_case.c) */
+        return s.log != NULL ? sim_case_run(&s, r) : -1;
     draw_plan(&p, seed, s.opt->stress, &s.data, &err);
     if (err != 0 || s.log == NULL) {
         free(s.log);
@@ -959,7 +968,7 @@ int sim_run(uint64_t seed, const struct sim_options *o, struct sim_result *r)
     }
     setup(&s, &p, r);
     if (run(&s, &p, r) != 0 || s.oom) {
-        teardown(&s);
+        sim_teardown(&s);
         return -1;
     }
     if (r->outcome == SIM_OUT_DONE)
@@ -968,6 +977,6 @@ int sim_run(uint64_t seed, const struct sim_options *o, struct sim_result *r)
     r->messages = s.messages;
     if (s.opt->verbose || (r->outcome != SIM_OUT_DONE && r->outcome != SIM_OUT_FAILED))
         report(&s, &p, r, s.opt->out ? s.opt->out : stdout);
-    teardown(&s);
+    sim_teardown(&s);
     return 0;
 }

@@ -54,6 +54,11 @@ struct sim_options {
  * process before any schedule. Returns 0 or -1. */
 int sim_init(void);
 
+/* Whether schedule `seed` is a case question (sim_case.c; a quarter of the
+ * seeds, drawn from a stream of its own: the other schedules' plans do not
+ * change). */
+bool sim_case_chosen(uint64_t seed);
+
 /* Runs schedule `seed`. Returns 0 (the result is in *r), or -1 when the
  * simulator itself failed (no memory). A failing schedule prints its seed
  * and the last log lines. */

@@ -8,6 +8,7 @@
 
 #include "proto/peer.h"
 #include "round/round.h"
+#include "sim_case_data.h"
 
 struct sim_final_el {
     uint8_t key_type;
@@ -240,15 +241,100 @@ int sim_check_finals_complete(struct sim_round_view *v)
     return 0;
 }
 
-static bool reason_clean(const struct sp_peer_reason *r)
+static bool reason_clean(const struct sim_round_view *v, const struct sp_peer_reason *r)
 {
-    return sim_check_text_clean(r->reason, strlen(r->reason));
+    return sim_check_text_clean(r->reason, strlen(r->reason)) &&
+           sim_case_text_clean(v->case_list, r->reason, strlen(r->reason));
+}
+
+/* CASE_ASK asks exactly what the proposal declares (the asker's sizes);
+ * CASE_TELL tells a partner about at most as many fingerprints per key
+ * type as it was asked about. */
+static int check_case_ask(struct sim_round_view *v, unsigned pt, const struct sp_peer_case_ask *a)
+{
+    uint64_t total = 0, want = 0;
+    for (uint32_t g = 0; g < a->ngroups; g++) {
+        uint8_t t = a->groups[g].key_type;
+        total += a->groups[g].nelements;
+        if (t >= 17 || a->groups[g].nelements != v->sizes[v->initiator][t])
+            return finding(v, 1,
+                           "CASE_ASK to participant %u asks %u values of type %u, declared %llu",
+                           pt, a->groups[g].nelements, t,
+                           t < 17 ? (unsigned long long)v->sizes[v->initiator][t] : 0ull);
+    }
+    for (int t = 0; t < 17; t++)
+        want += v->sizes[v->initiator][t];
+    if (total != want)
+        return finding(v, 1, "CASE_ASK to participant %u asks %llu values, declared %llu", pt,
+                       (unsigned long long)total, (unsigned long long)want);
+    return 0;
+}
+
+static int check_case_tell(struct sim_round_view *v, unsigned pt,
+                           const struct sp_peer_case_tell *tl)
+{
+    for (uint32_t g = 0; g < tl->ngroups; g++) {
+        uint8_t t = tl->groups[g].key_type;
+        if (t >= 17 || tl->groups[g].nfp > v->sizes[v->initiator][t])
+            return finding(v, 2,
+                           "CASE_TELL to participant %u: %u fingerprints of type %u, asked %llu",
+                           pt, tl->groups[g].nfp, t,
+                           t < 17 ? (unsigned long long)v->sizes[v->initiator][t] : 0ull);
+    }
+    return 0;
+}
+
+/* A case question (docs/case-questions.md, "Who learns what"): CASE_ASK
+ * and CASE_TELL from the asker to a partner, CASE_ANSWER and REFUSE from a
+ * partner to the asker, ABORT, ERROR and LOG_HEAD either way; nothing of a
+ * round over datasets. */
+static int check_case(struct sim_round_view *v, unsigned pf, unsigned pt,
+                      const struct sp_peer_msg *m)
+{
+    bool from_asker = pf == v->initiator, to_asker = pt == v->initiator;
+    switch (m->type) {
+    case SP_PEER_CASE_ASK:
+    case SP_PEER_CASE_TELL:
+        if (!from_asker || to_asker)
+            return finding(v, 2, "%s from participant %u to %u", sp_peer_type_name(m->type), pf,
+                           pt);
+        return m->type == SP_PEER_CASE_ASK ? check_case_ask(v, pt, &m->case_ask)
+                                           : check_case_tell(v, pt, &m->case_tell);
+    case SP_PEER_CASE_ANSWER:
+    case SP_PEER_REFUSE:
+        if (from_asker || !to_asker)
+            return finding(v, 2, "%s from participant %u to %u, not the asker",
+                           sp_peer_type_name(m->type), pf, pt);
+        return 0;
+    case SP_PEER_ABORT:
+    case SP_PEER_LOG_HEAD:
+        return 0;
+    default:
+        return finding(v, 1, "%s in a case question", sp_peer_type_name(m->type));
+    }
+}
+
+/* Filters travel outside rounds: a node sends its filter only to a node of
+ * its case_askers, and only asking nodes request filters. */
+static int check_filters(struct sim_round_view *v, unsigned from, unsigned to,
+                         const struct sp_peer_msg *m)
+{
+    if (from >= SIM_MAX_NODES || to >= SIM_MAX_NODES)
+        return 0;
+    if (m->type == SP_PEER_FILTER && !(v->serves[from] & (UINT32_C(1) << to)))
+        return finding(v, 2, "FILTER from node %u to node %u, not one of its case askers", from,
+                       to);
+    if (m->type == SP_PEER_FILTER_REQ && !(v->case_asker_nodes & (UINT32_C(1) << from)))
+        return finding(v, 1, "FILTER_REQ from node %u, which does not ask", from);
+    return 0;
 }
 
 /* The rules of one decoded message of the view's round. */
 static int check_rules(struct sim_round_view *v, unsigned pf, unsigned pt,
                        const struct sp_peer_msg *m)
 {
+    if (v->mode == SP_PROPOSAL_MODE_CASE)
+        return check_case(v, pf, pt, m);
     switch (m->type) {
     case SP_PEER_PROPOSE:
     case SP_PEER_START:
@@ -303,13 +389,15 @@ int sim_check_message(struct sim_round_view *v, unsigned from, unsigned to, cons
     v->messages++;
     if (sp_peer_decode(bytes, len, &m) != 0)
         return finding(v, 1, "node %u sent node %u a message that does not decode", from, to);
-    if ((m.type == SP_PEER_REFUSE && !reason_clean(&m.refuse)) ||
-        (m.type == SP_PEER_ABORT && !reason_clean(&m.abort)) ||
-        (m.type == SP_PEER_ERROR && !reason_clean(&m.error))) {
+    if ((m.type == SP_PEER_REFUSE && !reason_clean(v, &m.refuse)) ||
+        (m.type == SP_PEER_ABORT && !reason_clean(v, &m.abort)) ||
+        (m.type == SP_PEER_ERROR && !reason_clean(v, &m.error))) {
         rc = finding(v, 2, "a %s reason from node %u names a value", sp_peer_type_name(m.type),
                      from);
         goto out;
     }
+    if (v->mode == SP_PROPOSAL_MODE_CASE && (rc = check_filters(v, from, to, &m)) != 0)
+        goto out;
     if (m.type == SP_PEER_ERROR || !v->have_id || memcmp(m.round_id, v->round_id, 16) != 0)
         goto out; /* ERRORs answer anything; other rounds are not this view's */
     if (to >= SIM_MAX_NODES || v->part_of[to] < 0) {

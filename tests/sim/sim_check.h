@@ -19,7 +19,8 @@
 
 #define SIM_CHECK_WHY 200
 
-struct sim_final_el; /* private */
+struct sim_final_el;  /* private */
+struct sim_case_list; /* sim_case_data.h */
 
 struct sim_round_view {
     uint8_t round_id[16];
@@ -46,6 +47,12 @@ struct sim_round_view {
     size_t nfinals, cap_finals;
     uint32_t *order; /* element index (into els) of each FINAL position */
     size_t norder, cap_order;
+    /* mode case: the nodes that ask (case_ask), the nodes each node serves
+     * its filter to (its case_askers, when it keeps outputs), and the list
+     * whose values no reason may name */
+    uint32_t case_asker_nodes;
+    uint32_t serves[SIM_MAX_NODES];
+    const struct sim_case_list *case_list;
     /* findings */
     uint32_t accepted; /* participants whose ACCEPT the check saw */
     uint64_t messages, privacy, protocol;

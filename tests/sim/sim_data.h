@@ -19,7 +19,7 @@
 #include "sim_rng.h"
 
 #define SIM_MAX_NODES  8
-#define SIM_VALUE_MAX  32
+#define SIM_VALUE_MAX  48         /* case list keys (sim_case_data.h) are longer */
 #define SIM_VALUE_MARK "\xc2\xa7" /* U+00A7 SECTION SIGN */
 #define SIM_NAME_MAX   24
 

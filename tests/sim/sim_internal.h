@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "round/engine.h"
 #include "sim.h"
@@ -23,6 +24,8 @@
 
 struct sim;
 struct plan;
+struct sim_cq;        /* sim_case.c: a case schedule's plan and state */
+struct sim_case_list; /* sim_case_data.h */
 
 #define SIM_ROUNDS_MAX 2 /* rounds at the same time in a schedule */
 
@@ -80,9 +83,11 @@ struct sim {
     /* link-cut: the link cut_a - cut_b is down from cut_from until cut_to */
     unsigned cut_a, cut_b;
     uint64_t cut_from, cut_to;
-    uint64_t restart_at;    /* restart: when the stopped node comes back */
-    unsigned busy_left;     /* busy: sends still to refuse */
-    uint64_t privacy_texts; /* log lines that named a value */
+    uint64_t restart_at;                   /* restart: when the stopped node comes back */
+    unsigned busy_left;                    /* busy: sends still to refuse */
+    uint64_t privacy_texts;                /* log lines that named a value */
+    struct sim_cq *cs;                     /* a case schedule; NULL for a round schedule */
+    const struct sim_case_list *case_list; /* its list: values no log line may name */
     /* the log ring */
     char (*log)[SIM_LOG_MAX];
     unsigned log_cap, log_n, log_at;
@@ -99,5 +104,25 @@ void sim_ports_init(struct sim *s, unsigned n);
 bool sim_link_cut(const struct sim *s, unsigned a, unsigned b);
 /* Queues a delivery, counting it as pending. */
 void sim_push(struct sim *s, const struct sim_event *ev);
+
+/* sim.c's pieces that a case schedule shares. */
+int sim_start_engine(struct sim *s, unsigned n);
+void sim_loop(struct sim *s, uint64_t horizon, uint64_t *events);
+void sim_set_outcome(struct sim_result *r, int outcome, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void sim_print_log(const struct sim *s, FILE *out);
+void sim_teardown(struct sim *s);
+
+/* sim_case.c: case schedules (README.md, "Case questions"). */
+/* Runs case schedule s->seed (s initialised as sim_run does); 0 or -1. */
+int sim_case_run(struct sim *s, struct sim_result *r);
+void sim_case_event(struct sim *s, const struct sim_event *ev);
+bool sim_case_quiet(const struct sim *s);
+void sim_case_end(struct sim *s);
+/* The send port's part: the message's type for a targeted fault, and a
+ * lying partner's answer (*out: re-encoded bytes the caller frees).
+ * Returns true when the message was changed. */
+bool sim_case_on_send(struct sim *s, unsigned from, unsigned to, const uint8_t *bytes, size_t len,
+                      uint8_t **out, size_t *olen);
 
 #endif

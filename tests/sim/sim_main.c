@@ -3,9 +3,13 @@
  * figures (README.md). SP_SIM_SEED=<seed> replays one schedule verbosely.
  *
  *   sim-campaign [--count N] [--base SEED] [--procs P] [--seeds FILE] [--max-seconds S]
+ *                [--stress] [--kind round|case]
  *
  * Seeds: those of FILE (one a line, # comments), then with --count (or
  * without FILE) base .. base + N - 1; split over P processes (default 2).
+ *
+ * --kind runs only the seeds of one kind (the others are skipped, not
+ * counted).
  *
  * Exits 1 when a schedule ended wrong, stuck, with a privacy violation or
  * with a failure no fault explains (each printed with its seed).
@@ -30,7 +34,7 @@ struct stats {
     uint64_t schedules, outcome[SIM_OUT_COUNT];
     uint64_t by_fault[SIM_FAULT_COUNT], fired[SIM_FAULT_COUNT];
     uint64_t failed_by_fault[SIM_FAULT_COUNT], done_by_fault[SIM_FAULT_COUNT];
-    uint64_t by_mode[4], by_nodes[SIM_MAX_NODES + 1], two_rounds;
+    uint64_t by_mode[5], by_nodes[SIM_MAX_NODES + 1], two_rounds;
     uint64_t sim_ms, messages, events, skipped;
     char cls[MAX_CLASSES][96];
     uint64_t cls_n[MAX_CLASSES];
@@ -64,7 +68,7 @@ static void account(struct stats *st, const struct sim_result *r)
     }
     if (r->outcome == SIM_OUT_DONE)
         st->done_by_fault[r->fault]++;
-    st->by_mode[r->mode & 3]++;
+    st->by_mode[r->mode <= 4 ? r->mode : 0]++;
     st->two_rounds += r->rounds > 1;
     st->by_nodes[r->nodes <= SIM_MAX_NODES ? r->nodes : 0]++;
     st->sim_ms += r->sim_ms;
@@ -85,7 +89,7 @@ static void merge(struct stats *a, const struct stats *b)
         a->failed_by_fault[i] += b->failed_by_fault[i];
         a->done_by_fault[i] += b->done_by_fault[i];
     }
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         a->by_mode[i] += b->by_mode[i];
     a->two_rounds += b->two_rounds;
     for (int i = 0; i <= SIM_MAX_NODES; i++)
@@ -101,6 +105,7 @@ static void merge(struct stats *a, const struct stats *b)
 }
 
 static struct sim_options run_opt;
+static int run_kind; /* 0 every schedule; 1 round schedules only; 2 case questions only */
 
 static double now_s(void)
 {
@@ -119,7 +124,10 @@ static int run_range(const uint64_t *seeds, uint64_t base, uint64_t from, uint64
             st->skipped += to - i;
             break;
         }
-        if (sim_run(seeds ? seeds[i] : base + i, &run_opt, &r) != 0) {
+        uint64_t seed = seeds ? seeds[i] : base + i;
+        if (run_kind != 0 && (run_kind == 2) != sim_case_chosen(seed))
+            continue; /* not of the kind asked for: not counted */
+        if (sim_run(seed, &run_opt, &r) != 0) {
             fprintf(stderr, "seed %" PRIu64 ": the simulator ran out of memory\n",
                     seeds ? seeds[i] : base + i);
             return -1;
@@ -131,7 +139,7 @@ static int run_range(const uint64_t *seeds, uint64_t base, uint64_t from, uint64
 
 static void print_stats(const struct stats *st, double wall, unsigned procs)
 {
-    static const char *const modes[] = {"?", "counts", "threshold", "partners"};
+    static const char *const modes[] = {"?", "counts", "threshold", "partners", "case"};
     printf("schedules            %" PRIu64 "\n", st->schedules);
     printf("correct (done)       %" PRIu64 "\n", st->outcome[SIM_OUT_DONE]);
     printf("failed cleanly       %" PRIu64 "\n", st->outcome[SIM_OUT_FAILED]);
@@ -160,7 +168,7 @@ static void print_stats(const struct stats *st, double wall, unsigned procs)
     printf("privacy violations   %" PRIu64 " (must be 0)\n", st->outcome[SIM_OUT_PRIVACY]);
     printf("unexplained failures %" PRIu64 " (must be 0)\n", st->outcome[SIM_OUT_UNEXPLAINED]);
     printf("modes               ");
-    for (int m = 1; m <= 3; m++)
+    for (int m = 1; m <= 4; m++)
         printf(" %s %" PRIu64, modes[m], st->by_mode[m]);
     printf(" (first round); schedules with a second round at the same time %" PRIu64,
            st->two_rounds);
@@ -274,6 +282,13 @@ static int parse_args(int argc, char **argv, struct args *a)
             a->base = strtoull(argv[++i], NULL, 0);
         } else if (strcmp(argv[i], "--procs") == 0 && more) {
             a->procs = (unsigned)strtoul(argv[++i], NULL, 10);
+        } else if (strcmp(argv[i], "--kind") == 0 && more) {
+            const char *k = argv[++i];
+            run_kind = strcmp(k, "round") == 0 ? 1 : strcmp(k, "case") == 0 ? 2 : -1;
+            if (run_kind < 0) {
+                fprintf(stderr, "sim-campaign: --kind round or --kind case\n");
+                return -1;
+            }
         } else if (strcmp(argv[i], "--stress") == 0) {
             run_opt.stress = true;
         } else if (strcmp(argv[i], "--max-seconds") == 0 && more) {
@@ -283,7 +298,7 @@ static int parse_args(int argc, char **argv, struct args *a)
                 return -1;
         } else {
             fprintf(stderr, "usage: sim-campaign [--count N] [--base SEED] [--procs P] "
-                            "[--seeds FILE] [--max-seconds S] [--stress]\n");
+                            "[--seeds FILE] [--max-seconds S] [--stress] [--kind round|case]\n");
             return -1;
         }
     }

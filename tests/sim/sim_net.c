@@ -5,9 +5,9 @@
 #include <string.h>
 
 static const char *const names[SIM_FAULT_COUNT] = {
-    "none",     "drop",    "dup",         "reorder",   "delay",      "corrupt",
-    "stop",     "restart", "lie-verdict", "lie-sizes", "lie-credit", "clock-jump",
-    "link-cut", "cancel",  "refuse",      "busy",
+    "none",    "drop",        "dup",       "reorder",    "delay",      "corrupt",     "stop",
+    "restart", "lie-verdict", "lie-sizes", "lie-credit", "clock-jump", "link-cut",    "cancel",
+    "refuse",  "busy",        "change",    "rotate",     "lie-key",    "lie-garbage", "limit",
 };
 
 const char *sim_fault_name(int fault)
@@ -58,7 +58,11 @@ int sim_net_route(struct sim_net *n, unsigned from, unsigned to, uint64_t now, c
     uint64_t at = now + sim_rng_range(&n->rng, n->lat_min, n->lat_max);
     int fault = SIM_FAULT_NONE;
 
-    if (n->fault != SIM_FAULT_NONE && n->budget > 0 && sim_rng_chance(&n->rng, n->per_mille)) {
+    /* a targeted fault draws nothing for other messages (the rest of the
+     * stream stays as it was) */
+    if (n->fault != SIM_FAULT_NONE && n->budget > 0 &&
+        (n->only_type == 0 || n->only_type == n->msg_type) &&
+        sim_rng_chance(&n->rng, n->per_mille)) {
         fault = n->fault;
         n->budget--;
         n->fired++;

@@ -33,6 +33,12 @@ enum sim_fault {
     SIM_FAULT_CANCEL,      /* an operator cancels the round at a node */
     SIM_FAULT_REFUSE,      /* a participant's policy refuses the proposal */
     SIM_FAULT_BUSY,        /* a node's send port says SP_ERR_BUSY (queue full) */
+    /* case questions only (sim_case.c): */
+    SIM_FAULT_CHANGE,      /* a partner's data changes between its set-up and the question */
+    SIM_FAULT_ROTATE,      /* a partner begins a new epoch while the question runs */
+    SIM_FAULT_LIE_KEY,     /* a partner answers under another key */
+    SIM_FAULT_LIE_GARBAGE, /* a partner answers with points that are no valid elements */
+    SIM_FAULT_LIMIT,       /* a partner's limits are below the question (it refuses) */
     SIM_FAULT_COUNT
 };
 
@@ -56,7 +62,9 @@ struct sim_net {
     unsigned budget;    /* messages still to touch */
     unsigned fired;     /* messages touched */
     uint64_t lat_min, lat_max;
-    uint64_t delay_max;                             /* DELAY: longest hold (ms) */
+    uint64_t delay_max; /* DELAY: longest hold (ms) */
+    uint8_t only_type;  /* when not 0: only messages of this peer type are touched */
+    uint8_t msg_type;   /* the type of the message being routed (set by the caller) */
     uint64_t link_at[SIM_MAX_NODES][SIM_MAX_NODES]; /* last delivery per link (FIFO) */
 };
 

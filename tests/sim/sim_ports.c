@@ -18,6 +18,7 @@
 #include "proto/peer.h"
 #include "proto/proposal.h"
 #include "round/round_meta.h"
+#include "sim_case_data.h"
 #include "sim_internal.h"
 
 /* ---- governance ------------------------------------------------------------------ */
@@ -203,6 +204,15 @@ static int send_port(void *ctx, size_t peer, const void *reply_to, const uint8_t
     }
     for (unsigned v = 0; v < s->nviews; v++)
         sim_check_message(&s->view[v], node->id, to, bytes, len);
+    if (s->cs != NULL) { /* a case schedule: targeted faults, a lying partner */
+        uint8_t *out = NULL;
+        size_t olen = 0;
+        if (sim_case_on_send(s, node->id, to, bytes, len, &out, &olen)) {
+            route(s, node->id, to, out, olen);
+            free(out);
+            return 0;
+        }
+    }
 
     struct sp_peer_msg m;
     uint32_t buf[SP_PEER_BATCH_MAX_ELEMENTS];
@@ -241,7 +251,8 @@ static void log_port(void *ctx, int level, const char *line)
 {
     struct sim_node *node = ctx;
     static const char *const lv[] = {"E", "W", "I", "D"};
-    if (!sim_check_text_clean(line, strlen(line)))
+    if (!sim_check_text_clean(line, strlen(line)) ||
+        !sim_case_text_clean(node->sim->case_list, line, strlen(line)))
         node->sim->privacy_texts++;
     if (level == SP_ENGINE_LOG_DEBUG && !node->sim->opt->verbose)
         return;

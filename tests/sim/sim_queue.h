@@ -19,6 +19,7 @@ enum sim_ev_kind {
     SIM_EV_CUT = 7,     /* the link `node` - `from` goes down (len 1) or up (len 0) */
     SIM_EV_CANCEL = 8,  /* `node`'s operator cancels the round */
     SIM_EV_START = 9,   /* `node`'s operator starts round `gen` */
+    SIM_EV_CASE = 10,   /* a step of a case schedule (sim_case.c; gen says which) */
 };
 
 struct sim_event {

@@ -16,6 +16,7 @@
 
 #include "common/keytype.h"
 #include "proto/peer.h"
+#include "sim_case_data.h"
 #include "sim_check.h"
 #include "sim_data.h"
 #include "sim_net.h"
@@ -543,6 +544,57 @@ static void test_oracle(void **state)
     sim_expect_free(&x);
 }
 
+/* Case lists: every generated list is read whole by the input layer (no
+ * value rejected), has the key types asked, two subjects share an address
+ * when asked to, and the oracle finds exactly what a partner holds. */
+static void test_case_list(void **state)
+{
+    (void)state;
+    char why[200];
+    for (uint64_t seed = 1; seed <= 400; seed++) {
+        struct sim_rng r = sim_rng_fork(seed, 7);
+        struct sim_case_list l;
+        uint32_t keys = SP_KEY_MASK_ALL;
+        if (seed % 2)
+            keys = SP_KEY_MASK(SP_KEY_BSN) | SP_KEY_MASK(SP_KEY_KVK) | SP_KEY_MASK(SP_KEY_IBAN);
+        int rc = sim_case_list_make(&l, &r, 1 + seed % SIM_CASE_SUBJECTS_MAX, keys, true, 20261201,
+                                    why, sizeof(why));
+        if (rc != 0)
+            fail_msg("seed %llu: %s", (unsigned long long)seed, why);
+        assert_true(l.nv > 0);
+        assert_true(l.type_mask & SP_KEY_MASK(SP_KEY_ADDRESS));
+        assert_int_equal(l.type_mask & ~(keys | SP_KEY_MASK(SP_KEY_ADDRESS)), 0);
+        uint32_t total = 0;
+        for (int t = 0; t < 17; t++)
+            total += l.sizes[t];
+        assert_int_equal(total, l.nv);
+        if (l.nsubjects > 1) /* the shared address: one value, two subjects */
+            for (unsigned i = 0; i < l.nv; i++)
+                if (l.v[i].type == SP_KEY_ADDRESS && (l.v[i].subjects & 1u))
+                    assert_int_equal(l.v[i].subjects & 3u, 3u);
+        /* a partner holding subject 0's address only: an address row for
+         * subject 0 and (sharing it) subject 1, and never a person row */
+        struct sim_node_data nd = {0};
+        size_t cap = 0;
+        char(*rows)[SIM_CASE_ROW_TEXT] = NULL;
+        uint64_t found[2];
+        assert_true(
+            sim_case_hold(&nd, &cap, &l, 0, SP_KEY_MASK(SP_KEY_ADDRESS), "personen", "K1") == 1);
+        sim_data_sort(&nd);
+        int n = sim_case_expect_asker(&l, &nd, "n1", &rows, found);
+        assert_int_equal(n, l.nsubjects > 1 ? 2 : 1);
+        assert_string_equal(rows[0], "case,S1,n1,address,2000,1");
+        free(rows);
+        assert_int_equal(sim_case_expect_partner(&l, &nd, found, "n0", &rows), 1);
+        assert_string_equal(rows[0], "personen,K1,n0,address,2000,1");
+        free(rows);
+        assert_false(sim_case_text_clean(&l, (const char *)l.v[0].value, l.v[0].len));
+        assert_true(sim_case_text_clean(&l, "round 0123456789abcdef", 22));
+        free(nd.keys);
+        sim_case_list_free(&l);
+    }
+}
+
 int main(void)
 {
     if (sim_randombytes_install() != 0 || sodium_init() < 0)
@@ -558,6 +610,7 @@ int main(void)
         cmocka_unit_test(test_check_verdicts),
         cmocka_unit_test(test_check_routes),
         cmocka_unit_test(test_oracle),
+        cmocka_unit_test(test_case_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
