@@ -28,6 +28,10 @@
 #define TRANSFER_MAX_ENTRIES (UINT64_C(64) << 20)
 /* Deltas the server combines before it sends the whole filter instead. */
 #define DELTA_MAX_VERSIONS 64
+/* A question waits for a copy the partner was too busy to send: ask again
+ * this soon, not after a whole check interval (60 s by default, twice a
+ * question's usual deadline). */
+#define BUSY_RETRY_MS 1000
 
 struct case_peer {
     /* the copy */
@@ -350,7 +354,12 @@ static int on_refuse(struct sp_engine *e, size_t peer, const struct sp_peer_msg 
         sp_eng_info(e, "case filter of %s: refused: %s", e->cfg->peers[peer], why->reason);
     p->refused = !busy_only;
     snprintf(p->why, sizeof(p->why), "%s", why->reason);
-    p->next_check_ms = e->now.mono_ms + check_ms(e) * (busy_only ? 1 : REFUSED_BACKOFF);
+    bool wanted =
+        p->want_epoch > p->epoch || (p->want_epoch == p->epoch && p->want_version > p->version);
+    uint64_t wait = check_ms(e) * (busy_only ? 1 : REFUSED_BACKOFF);
+    if (busy_only && wanted && wait > BUSY_RETRY_MS)
+        wait = BUSY_RETRY_MS;
+    p->next_check_ms = e->now.mono_ms + wait;
     return 0;
 }
 
@@ -549,6 +558,26 @@ static int serve_whole(struct sp_engine *e, size_t peer, const uint8_t *id, uint
     return rc;
 }
 
+/* The whole filter is read from the outputs as they are, and a running
+ * sync writes the next version's changes into them before it commits
+ * that version (case_epoch.c, "Crash safety"): sent then, it would be
+ * labelled with the committed version but hold part of the next one, and
+ * the asker's lookups under that label would miss values of both (simulator
+ * seed 16004). So it is sent only while no sync is running or wanted;
+ * otherwise the request is refused as busy, and the asker asks again. */
+static int serve_whole_now(struct sp_engine *e, size_t peer, const uint8_t *id, uint32_t epoch,
+                           uint64_t version)
+{
+    struct sp_ctl_case_own st;
+    sp_eng_case_own_status(e, &st);
+    if (!st.ready) {
+        refuse_req(e, peer, id, SP_ERR_BUSY,
+                   "this node's case outputs are being updated; ask again shortly");
+        return 0;
+    }
+    return serve_whole(e, peer, id, epoch, version);
+}
+
 static int on_request(struct sp_engine *e, size_t peer, const struct sp_peer_msg *m)
 {
     const struct sp_peer_filter_req *q = &m->filter_req;
@@ -579,9 +608,9 @@ static int on_request(struct sp_engine *e, size_t peer, const struct sp_peer_msg
                version - q->version <= DELTA_MAX_VERSIONS) {
         rc = serve_delta(e, peer, m->round_id, epoch, q->version, version);
         if (rc == SP_ERR_NOT_FOUND) /* pruned: the whole filter instead */
-            rc = serve_whole(e, peer, m->round_id, epoch, version);
+            rc = serve_whole_now(e, peer, m->round_id, epoch, version);
     } else {
-        rc = serve_whole(e, peer, m->round_id, epoch, version);
+        rc = serve_whole_now(e, peer, m->round_id, epoch, version);
     }
     if (rc)
         sp_eng_warn(e, "case filter for %s: cannot send it: %s", e->cfg->peers[peer],
