@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "round/core.h"
+#include "round/credit.h"
 #include "round/round_hist.h"
 #include "round/round_merge.h"
 
@@ -425,8 +426,16 @@ static void pump(struct sp_round *r)
 static int on_verdict_credit(struct sp_round *r, unsigned from, const struct sp_peer_credit *c)
 {
     struct sp_eng_counter *ctr = r->ctr;
-    if (!ctr || c->origin != from || sp_window_ack(&ctr->vwin[from], c->key_type, c->seq) != 0)
-        return SP_ERR_PROTO_FIELD;
+    if (!ctr)
+        return sp_eng_credit_refused(r, from, c, "%s is not the counting node, and sent no VERDICT",
+                                     sp_eng_pname(r, r->me));
+    if (c->origin != from)
+        return sp_eng_credit_refused(r, from, c, "a VERDICT stream is credited by its receiver, %s",
+                                     c->origin < r->n ? sp_eng_pname(r, c->origin) : "?");
+    if (sp_window_ack(&ctr->vwin[from], c->key_type, c->seq) != 0)
+        return sp_eng_credit_refused(r, from, c,
+                                     "%s never sent that VERDICT to %s, or it was credited already",
+                                     sp_eng_pname(r, r->me), sp_eng_pname(r, from));
     ctr->st[from][c->key_type].credited++;
     pump(r);
     return 0; /* the round may finish: engine.c's advance */

@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "round/core.h"
+#include "round/credit.h"
 
 #define APPEND_CHUNK 5000
 
@@ -143,10 +144,12 @@ static void pump(struct sp_round *r)
         drop_elements(r);
 }
 
-static int on_final_credit(struct sp_round *r, const struct sp_peer_credit *c)
+static int on_final_credit(struct sp_round *r, unsigned from, const struct sp_peer_credit *c)
 {
     if (sp_window_ack(&r->fin.win, c->key_type, c->seq) != 0)
-        return SP_ERR_PROTO_FIELD;
+        return sp_eng_credit_refused(r, from, c,
+                                     "%s never sent that FINAL to %s, or it was credited already",
+                                     sp_eng_pname(r, r->me), sp_eng_pname(r, from));
     pump(r);
     return 0;
 }
@@ -549,9 +552,16 @@ int sp_eng_final_on_msg(struct sp_round *r, unsigned from, const struct sp_peer_
     case SP_PEER_COUNTS:
         return on_counts(r, from, m);
     case SP_PEER_CREDIT: /* for a FINAL of this node's */
-        if (m->credit.kind != SP_PEER_FINAL || from != r->prop.counter || m->credit.origin != r->me)
+        if (m->credit.kind != SP_PEER_FINAL)
             return SP_ERR_PROTO_FIELD;
-        return on_final_credit(r, &m->credit);
+        if (from != r->prop.counter)
+            return sp_eng_credit_refused(r, from, &m->credit, "%s is not the counting node (%s is)",
+                                         sp_eng_pname(r, from), sp_eng_pname(r, r->prop.counter));
+        if (m->credit.origin != r->me)
+            return sp_eng_credit_refused(r, from, &m->credit,
+                                         "a FINAL stream to the counting node is %s's own",
+                                         sp_eng_pname(r, r->me));
+        return on_final_credit(r, from, &m->credit);
     default:
         return SP_ERR_UNSUPPORTED;
     }

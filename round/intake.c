@@ -4,11 +4,13 @@
  * (counted, logged rate-limited and without values, answered with ERROR).
  * See ROUNDS.md, "Faults". */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "round/core.h"
+#include "round/credit.h"
 
 static const char *peer_label(const struct sp_engine *e, size_t peer)
 {
@@ -88,6 +90,27 @@ static bool round_known_in_store(struct sp_engine *e, const uint8_t *id)
     return rc == 0;
 }
 
+int sp_eng_credit_refused(struct sp_round *r, unsigned from, const struct sp_peer_credit *c,
+                          const char *fmt, ...)
+{
+    char why[256], stream[96];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    const char *kind = sp_peer_type_name(c->kind);
+    const char *type = sp_key_type_name(c->key_type);
+    if (c->origin < r->n)
+        snprintf(stream, sizeof(stream), "%s's stream", sp_eng_pname(r, c->origin));
+    else
+        snprintf(stream, sizeof(stream), "stream %u", (unsigned)c->origin);
+    sp_eng_fail(r, SP_ERR_PROTO_FIELD, true,
+                "%s refused a CREDIT %s sent for a %s (%s, key type %s, seq %" PRIu32 "): %s",
+                sp_eng_pname(r, r->me), sp_eng_pname(r, from), kind ? kind : "message of no kind",
+                stream, type ? type : "?", c->seq, why);
+    return SP_ERR_PROTO_FIELD;
+}
+
 /* The phase a message belongs to. */
 static int route(struct sp_round *r, unsigned from, const struct sp_peer_msg *m)
 {
@@ -113,7 +136,9 @@ static int route(struct sp_round *r, unsigned from, const struct sp_peer_msg *m)
             return sp_eng_final_on_msg(r, from, m);
         if (m->credit.kind == SP_PEER_VERDICT)
             return sp_eng_count_on_msg(r, from, m);
-        return SP_ERR_PROTO_FIELD;
+        return sp_eng_credit_refused(r, from, &m->credit,
+                                     "a CREDIT acknowledges a BATCH, FINAL "
+                                     "or VERDICT only");
     case SP_PEER_LOG_HEAD:
         return sp_eng_audit_on_log_head(r, from, m);
     default:
@@ -229,8 +254,12 @@ static void handle(struct sp_engine *e, size_t peer, const void *reply_to,
         return;
     }
     rc = route(r, (unsigned)from, m);
+    /* a message that failed the round here (a CREDIT that does not fit,
+     * credit.h) is refused without an ERROR: the ABORT tells its sender */
+    bool told = m->type == SP_PEER_CREDIT && sp_round_state_terminal(r->state);
     if (rc)
-        refuse(e, peer, reply_to, m->type, m->round_id, rc, sp_strerror(rc));
+        refuse(e, peer, told ? NULL : reply_to, m->type, m->round_id, rc,
+               told ? r->reason : sp_strerror(rc));
     else
         sp_eng_count_elems(r, (unsigned)from, m, false);
 }

@@ -10,6 +10,7 @@
 
 #include "crypto/group.h"
 #include "round/core.h"
+#include "round/credit.h"
 
 void sp_eng_walk_update(crypto_generichash_state *st, const struct sp_eng_value *v)
 {
@@ -419,10 +420,17 @@ static int on_batch(struct sp_round *r, unsigned from, const struct sp_peer_msg 
 /* A CREDIT for a BATCH this node sent its successor. */
 static int on_credit(struct sp_round *r, unsigned from, const struct sp_peer_credit *c)
 {
-    if (from != sp_ring_succ(r->me, r->n) || c->origin >= r->n)
-        return SP_ERR_PROTO_FIELD;
+    unsigned succ = sp_ring_succ(r->me, r->n);
+    if (from != succ)
+        return sp_eng_credit_refused(r, from, c, "%s is not %s's ring successor (%s is)",
+                                     sp_eng_pname(r, from), sp_eng_pname(r, r->me),
+                                     sp_eng_pname(r, succ));
+    if (c->origin >= r->n)
+        return sp_eng_credit_refused(r, from, c, "the round has %u participants", r->n);
     if (sp_window_ack(&r->ring.win[c->origin], c->key_type, c->seq) != 0)
-        return SP_ERR_PROTO_FIELD;
+        return sp_eng_credit_refused(r, from, c,
+                                     "%s never sent that BATCH to %s, or it was credited already",
+                                     sp_eng_pname(r, r->me), sp_eng_pname(r, from));
     ring_flush(r, c->origin);
     if (c->origin == r->me)
         produce(r);
