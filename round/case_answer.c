@@ -141,16 +141,6 @@ static int check_quota(struct sp_engine *e, const struct sp_engine_verdict *v, u
     return 0;
 }
 
-struct is_peer_ctx {
-    struct sp_engine *e;
-};
-
-static bool is_peer(void *ctx, const char *name)
-{
-    struct is_peer_ctx *c = ctx;
-    return sp_eng_peer_find(c->e, name) >= 0;
-}
-
 /* Everything a CASE_ASK is judged by; 0 with *prop and *v filled, or a
  * refusal code with reason (*decoded: *prop holds the proposal). */
 static int judge(struct sp_engine *e, size_t peer, const struct sp_peer_msg *m,
@@ -158,17 +148,9 @@ static int judge(struct sp_engine *e, size_t peer, const struct sp_peer_msg *m,
                  uint32_t *total, char *reason, size_t cap)
 {
     const struct sp_peer_case_ask *a = &m->case_ask;
-    int rc = sp_proposal_decode(a->propose.proposal, a->propose.proposal_len, prop);
-    *decoded = false;
-    if (rc) {
-        snprintf(reason, cap, "the proposal cannot be decoded: %s", sp_strerror(rc));
+    int rc = sp_eng_proposal_open(&a->propose, m->round_id, prop, decoded, reason, cap);
+    if (rc)
         return rc;
-    }
-    if (memcmp(prop->round_id, m->round_id, SP_ROUND_ID_BYTES) != 0) {
-        snprintf(reason, cap, "the message's round id differs from the proposal's");
-        return SP_ERR_PROTO_FIELD;
-    }
-    *decoded = true;
     if (prop->mode != SP_PROPOSAL_MODE_CASE ||
         strcmp(prop->participants[prop->counter].name, e->cfg->peers[peer]) != 0) {
         snprintf(reason, cap,
@@ -179,27 +161,11 @@ static int judge(struct sp_engine *e, size_t peer, const struct sp_peer_msg *m,
     if ((rc = sp_eng_audit_judge(e, prop, a->propose.proposal, a->propose.proposal_len, &a->propose,
                                  v, reason, cap)) != 0)
         return rc;
-    struct is_peer_ctx ic = {e};
-    struct sp_round_judge_ctx jc = {.self = e->cfg->node,
-                                    .sender = e->cfg->peers[peer],
-                                    .is_peer = is_peer,
-                                    .ctx = &ic,
-                                    .now_unix = sp_eng_unix_s(e),
-                                    .max_deadline_s = e->cfg->round_deadline_s};
-    if ((rc = sp_round_judge(prop, &jc, reason, cap)) != 0 ||
+    if ((rc = sp_eng_judge_membership(e, peer, prop, reason, cap)) != 0 ||
         (rc = check_shape(prop, a, total, reason, cap)) != 0 ||
         (rc = check_local(e, peer, a, *total, reason, cap)) != 0)
         return rc;
     return check_quota(e, v, *total, false, reason, cap);
-}
-
-static void send_refuse(struct sp_engine *e, size_t peer, const uint8_t *id, int code,
-                        const char *reason)
-{
-    struct sp_peer_msg m = {.type = SP_PEER_REFUSE};
-    memcpy(m.round_id, id, sizeof(m.round_id));
-    sp_peer_reason_set(&m.refuse, code, reason);
-    sp_eng_send_peer(e, peer, NULL, &m);
 }
 
 /* A refused question: answered, recorded (so that a replay is caught, when
@@ -211,7 +177,7 @@ static void refuse_question(struct sp_engine *e, struct sp_round *r, size_t peer
     char hex[SP_ROUND_ID_HEX_LEN + 1];
     sp_round_id_hex(m->round_id, hex);
     sp_eng_warn(e, "case question %s from %s: refused: %s", hex, e->cfg->peers[peer], reason);
-    send_refuse(e, peer, m->round_id, code, reason);
+    sp_eng_send_refuse(e, peer, m->round_id, code, reason);
     sp_eng_audit_refused(e, m->round_id, m->case_ask.propose.proposal,
                          m->case_ask.propose.proposal_len, prop, e->cfg->peers[peer],
                          e->cfg->peers[peer], code, reason);

@@ -373,15 +373,6 @@ bool sp_eng_case_may_ask(const struct sp_engine *e, size_t peer)
     return false;
 }
 
-static void refuse_req(struct sp_engine *e, size_t peer, const uint8_t *id, int code,
-                       const char *why)
-{
-    struct sp_peer_msg m = {.type = SP_PEER_REFUSE};
-    memcpy(m.round_id, id, sizeof(m.round_id));
-    sp_peer_reason_set(&m.refuse, code, why);
-    sp_eng_send_peer(e, peer, NULL, &m);
-}
-
 /* Sends one key type's entries in parts; *seq counts parts across the
  * transfer; complete goes on the last part of the last type (last). */
 static int send_parts(struct sp_engine *e, size_t peer, const uint8_t *id,
@@ -571,8 +562,8 @@ static int serve_whole_now(struct sp_engine *e, size_t peer, const uint8_t *id, 
     struct sp_ctl_case_own st;
     sp_eng_case_own_status(e, &st);
     if (!st.ready) {
-        refuse_req(e, peer, id, SP_ERR_BUSY,
-                   "this node's case outputs are being updated; ask again shortly");
+        sp_eng_send_refuse(e, peer, id, SP_ERR_BUSY,
+                           "this node's case outputs are being updated; ask again shortly");
         return 0;
     }
     return serve_whole(e, peer, id, epoch, version);
@@ -585,19 +576,20 @@ static int on_request(struct sp_engine *e, size_t peer, const struct sp_peer_msg
     uint64_t version = 0;
     int rc;
     if (!e->cfg->case_key_mask) {
-        refuse_req(e, peer, m->round_id, SP_ERR_POLICY, "this node answers no case questions");
+        sp_eng_send_refuse(e, peer, m->round_id, SP_ERR_POLICY,
+                           "this node answers no case questions");
         return 0;
     }
     if (!sp_eng_case_may_ask(e, peer)) {
         char why[200];
         snprintf(why, sizeof(why), "node %s is not among this node's case_askers",
                  e->cfg->peers[peer]);
-        refuse_req(e, peer, m->round_id, SP_ERR_POLICY, why);
+        sp_eng_send_refuse(e, peer, m->round_id, SP_ERR_POLICY, why);
         return 0;
     }
     if (!sp_eng_case_own_ready(e, &epoch, &version)) {
-        refuse_req(e, peer, m->round_id, SP_ERR_BUSY,
-                   "this node's case outputs are being computed; ask again later");
+        sp_eng_send_refuse(e, peer, m->round_id, SP_ERR_BUSY,
+                           "this node's case outputs are being computed; ask again later");
         return 0;
     }
     if (q->epoch == epoch && q->version == version) {

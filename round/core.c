@@ -222,7 +222,7 @@ int sp_eng_send_keep(struct sp_round *r, unsigned p, struct sp_peer_msg *m)
     struct sp_eng_resend *k = &r->resend[p];
     if (k->buf && m->type != SP_PEER_ABORT)
         return sp_eng_send(r, p, m); /* one waits already (not reached: see callers) */
-    resend_drop(k); /* an ABORT replaces what waits: the round failed */
+    resend_drop(k);                  /* an ABORT replaces what waits: the round failed */
     memcpy(m->round_id, r->id, sizeof(m->round_id));
     int rc = sp_peer_encode_alloc(m, &buf, &len);
     if (rc) {
@@ -283,8 +283,7 @@ int sp_eng_resend_step(struct sp_round *r)
             sp_eng_log(e, SP_ENGINE_LOG_WARN,
                        "round %s: gave up sending %s to %s after %" PRIu32 " tries (%s): %s",
                        r->hex, sp_peer_type_name(k->type), sp_eng_pname(r, p), k->tries,
-                       sp_strerror(k->rc),
-                       stale ? "the round failed" : "its time is over");
+                       sp_strerror(k->rc), stale ? "the round failed" : "its time is over");
             resend_drop(k);
             continue;
         }
@@ -334,6 +333,58 @@ void sp_eng_send_peer(struct sp_engine *e, size_t peer, const void *reply_to,
     if (rc)
         sp_eng_log(e, SP_ENGINE_LOG_WARN, "cannot send %s to %s: %s", sp_peer_type_name(m->type),
                    peer < e->cfg->npeers ? e->cfg->peers[peer] : "?", sp_strerror(rc));
+}
+
+void sp_eng_send_refuse(struct sp_engine *e, size_t peer, const uint8_t *id, int code,
+                        const char *reason)
+{
+    struct sp_peer_msg m = {.type = SP_PEER_REFUSE};
+    memcpy(m.round_id, id, sizeof(m.round_id));
+    sp_peer_reason_set(&m.refuse, code, reason);
+    sp_eng_send_peer(e, peer, NULL, &m);
+}
+
+int sp_eng_proposal_open(const struct sp_peer_propose *pp, const uint8_t id[SP_ROUND_ID_BYTES],
+                         struct sp_proposal *prop, bool *decoded, char *reason, size_t cap)
+{
+    int rc = sp_proposal_decode(pp->proposal, pp->proposal_len, prop);
+    *decoded = false;
+    if (rc) {
+        snprintf(reason, cap, "the proposal cannot be decoded: %s", sp_strerror(rc));
+        return rc;
+    }
+    if (memcmp(prop->round_id, id, SP_ROUND_ID_BYTES) != 0) {
+        snprintf(reason, cap, "the message's round id differs from the proposal's");
+        return SP_ERR_PROTO_FIELD;
+    }
+    *decoded = true;
+    return 0;
+}
+
+static bool is_peer(void *ctx, const char *name)
+{
+    return sp_eng_peer_find(ctx, name) >= 0;
+}
+
+int sp_eng_judge_membership(struct sp_engine *e, size_t peer, const struct sp_proposal *p,
+                            char *reason, size_t cap)
+{
+    struct sp_round_judge_ctx jc = {.self = e->cfg->node,
+                                    .sender = e->cfg->peers[peer],
+                                    .is_peer = is_peer,
+                                    .ctx = e,
+                                    .now_unix = sp_eng_unix_s(e)};
+    int rc = sp_round_judge(p, &jc, reason, cap);
+    if (rc)
+        return rc;
+    if (p->deadline_s > e->cfg->round_deadline_s) {
+        snprintf(reason, cap,
+                 "the round deadline %" PRIu32 " s exceeds this node's round_deadline_s (%" PRIu32
+                 " s)",
+                 p->deadline_s, e->cfg->round_deadline_s);
+        return SP_ERR_POLICY;
+    }
+    return 0;
 }
 
 /* ---- jobs -------------------------------------------------------------- */

@@ -332,7 +332,7 @@ struct sp_round {
     struct sp_eng_audit audit;
     struct sp_eng_progress progress;
     struct sp_eng_resend resend[SP_PROTO_MAX_PARTICIPANTS]; /* core.c, per participant */
-    struct sp_eng_case_q *cq;    /* case_ask.c / case_answer.c; NULL in other modes */
+    struct sp_eng_case_q *cq; /* case_ask.c / case_answer.c; NULL in other modes */
 };
 
 struct sp_eng_selfmsg {
@@ -438,6 +438,22 @@ bool sp_eng_resend_pending(const struct sp_round *r);
 long sp_eng_resend_next_ms(const struct sp_round *r, uint64_t now_ms);
 /* Frees the kept messages (the round leaves memory). */
 void sp_eng_resend_free(struct sp_round *r);
+/* A REFUSE to configured peer `peer` for round (or request) id, outside any
+ * round's state (a proposal or question refused before a round exists, a
+ * filter request); a failure is logged. */
+void sp_eng_send_refuse(struct sp_engine *e, size_t peer, const uint8_t *id, int code,
+                        const char *reason);
+/* A proposal that came in a peer message (PROPOSE, CASE_ASK): decoded into
+ * *prop and checked to carry the message's round id. Returns 0, or the
+ * refusing code with reason set (*decoded: whether *prop holds it). */
+SP_NODISCARD int sp_eng_proposal_open(const struct sp_peer_propose *pp,
+                                      const uint8_t id[SP_ROUND_ID_BYTES], struct sp_proposal *prop,
+                                      bool *decoded, char *reason, size_t cap);
+/* The rules every participant applies to a proposal from peer `peer`
+ * (sp_round_judge: membership, expiry, limits) and this node's own limit
+ * on a round's duration. Returns 0 or the refusing code with reason set. */
+SP_NODISCARD int sp_eng_judge_membership(struct sp_engine *e, size_t peer,
+                                         const struct sp_proposal *p, char *reason, size_t cap);
 /* Sends m to configured peer `peer` outside any round (or back on the
  * connection of reply_to); a failure is logged. */
 void sp_eng_send_peer(struct sp_engine *e, size_t peer, const void *reply_to,

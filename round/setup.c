@@ -350,57 +350,15 @@ int sp_eng_setup_on_msg(struct sp_round *r, unsigned from, const struct sp_peer_
 
 /* ---- participant ------------------------------------------------------ */
 
-struct is_peer_ctx {
-    struct sp_engine *e;
-};
-
-static bool is_peer(void *ctx, const char *name)
-{
-    struct is_peer_ctx *c = ctx;
-    return sp_eng_peer_find(c->e, name) >= 0;
-}
-
-static void send_refuse(struct sp_engine *e, size_t peer, const uint8_t *id, int code,
-                        const char *reason)
-{
-    struct sp_peer_msg m = {.type = SP_PEER_REFUSE};
-    memcpy(m.round_id, id, sizeof(m.round_id));
-    m.refuse.code = code;
-    snprintf(m.refuse.reason, sizeof(m.refuse.reason), "%s", reason);
-    sp_eng_send_peer(e, peer, NULL, &m);
-}
-
-/* This node's own limit on a round's duration. */
-static int check_deadline(struct sp_engine *e, const struct sp_proposal *p, char *reason,
-                          size_t cap)
-{
-    if (p->deadline_s > e->cfg->round_deadline_s) {
-        snprintf(reason, cap,
-                 "the round deadline %" PRIu32 " s exceeds this node's round_deadline_s (%" PRIu32
-                 " s)",
-                 p->deadline_s, e->cfg->round_deadline_s);
-        return SP_ERR_POLICY;
-    }
-    return 0;
-}
-
 /* Judges a PROPOSE; returns 0 with *prop and *v filled, or a refusal code
  * with reason set (*decoded says whether *prop holds the proposal). */
 static int judge(struct sp_engine *e, size_t peer, const struct sp_peer_msg *m,
                  struct sp_proposal *prop, struct sp_engine_verdict *v, bool *decoded, char *reason,
                  size_t cap)
 {
-    int rc = sp_proposal_decode(m->propose.proposal, m->propose.proposal_len, prop);
-    *decoded = false;
-    if (rc) {
-        snprintf(reason, cap, "the proposal cannot be decoded: %s", sp_strerror(rc));
+    int rc = sp_eng_proposal_open(&m->propose, m->round_id, prop, decoded, reason, cap);
+    if (rc)
         return rc;
-    }
-    if (memcmp(prop->round_id, m->round_id, SP_ROUND_ID_BYTES) != 0) {
-        snprintf(reason, cap, "the message's round id differs from the proposal's");
-        return SP_ERR_PROTO_FIELD;
-    }
-    *decoded = true;
     if (prop->mode == SP_PROPOSAL_MODE_CASE) {
         snprintf(reason, cap, "a case question comes as CASE_ASK, not as PROPOSE");
         return SP_ERR_PROTO_FIELD;
@@ -410,15 +368,7 @@ static int judge(struct sp_engine *e, size_t peer, const struct sp_peer_msg *m,
                             reason, cap);
     if (rc)
         return rc;
-    struct is_peer_ctx ic = {e};
-    struct sp_round_judge_ctx jc = {.self = e->cfg->node,
-                                    .sender = e->cfg->peers[peer],
-                                    .is_peer = is_peer,
-                                    .ctx = &ic,
-                                    .now_unix = sp_eng_unix_s(e)};
-    if ((rc = sp_round_judge(prop, &jc, reason, cap)) != 0)
-        return rc;
-    return check_deadline(e, prop, reason, cap);
+    return sp_eng_judge_membership(e, peer, prop, reason, cap);
 }
 
 void sp_eng_setup_on_propose(struct sp_engine *e, size_t peer, const struct sp_peer_msg *m)
@@ -432,7 +382,7 @@ void sp_eng_setup_on_propose(struct sp_engine *e, size_t peer, const struct sp_p
         static const char replay[] = "round id already seen (a replayed proposal)";
         sp_eng_warn(e, "round %s: refused a PROPOSE from %s: round id already seen (replay)", hex,
                     sender);
-        send_refuse(e, peer, m->round_id, SP_ERR_PROPOSAL_REPLAY, replay);
+        sp_eng_send_refuse(e, peer, m->round_id, SP_ERR_PROPOSAL_REPLAY, replay);
         sp_eng_audit_refused(e, m->round_id, m->propose.proposal, m->propose.proposal_len, NULL,
                              sender, sender, SP_ERR_PROPOSAL_REPLAY, replay);
         return;
@@ -464,7 +414,7 @@ void sp_eng_setup_on_propose(struct sp_engine *e, size_t peer, const struct sp_p
             refuse_round(r, rc, reason); /* recorded, so a replay is caught */
         else {
             sp_eng_warn(e, "round %s: refused a PROPOSE from %s: %s", hex, sender, reason);
-            send_refuse(e, peer, m->round_id, rc, reason);
+            sp_eng_send_refuse(e, peer, m->round_id, rc, reason);
             sp_eng_audit_refused(e, m->round_id, m->propose.proposal, m->propose.proposal_len,
                                  decoded ? prop : NULL, sender, sender, rc, reason);
         }
