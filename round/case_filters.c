@@ -491,11 +491,27 @@ static int last_type(uint32_t mask)
     return last;
 }
 
-static int serve_delta(struct sp_engine *e, size_t peer, const uint8_t *id, uint32_t epoch,
-                       uint64_t from, uint64_t to)
+/* One key type's entries of a transfer (malloc'd arrays the caller frees):
+ * a delta's net change from `from` to `to`, or the whole filter. */
+typedef int (*entries_fn)(struct sp_engine *e, int t, uint64_t from, uint64_t to, uint64_t **add,
+                          size_t *nadd, uint64_t **rem, size_t *nrem);
+
+static int whole_entries(struct sp_engine *e, int t, uint64_t from, uint64_t to, uint64_t **add,
+                         size_t *nadd, uint64_t **rem, size_t *nrem)
+{
+    (void)from;
+    (void)to;
+    *rem = NULL;
+    *nrem = 0;
+    return e->ports.store.cases.fps_read(e->ports.store.ctx, (uint8_t)t, add, nadd);
+}
+
+/* A transfer: per key type of this node's mask its entries in parts; the
+ * last part of the last type (or an empty one) says complete. */
+static int serve(struct sp_engine *e, size_t peer, const uint8_t *id, struct sp_peer_filter hdr,
+                 entries_fn entries)
 {
     uint32_t mask = e->cfg->case_key_mask;
-    struct sp_peer_filter hdr = {.epoch = epoch, .version = to, .base_version = from};
     int rc = 0;
     bool sent_last = false;
     for (int t = SP_KEY_TYPE_MIN; t <= SP_KEY_TYPE_MAX && rc == 0; t++) {
@@ -503,8 +519,8 @@ static int serve_delta(struct sp_engine *e, size_t peer, const uint8_t *id, uint
             continue;
         uint64_t *a = NULL, *r = NULL;
         size_t na = 0, nr = 0;
-        rc = read_delta(e, t, from, to, &a, &na, &r, &nr);
         bool last = t == last_type(mask);
+        rc = entries(e, t, hdr.base_version, hdr.version, &a, &na, &r, &nr);
         if (rc == 0 && (na || nr || last)) {
             hdr.key_type = (uint8_t)t;
             rc = send_parts(e, peer, id, &hdr, a, na, r, nr, last);
@@ -520,33 +536,18 @@ static int serve_delta(struct sp_engine *e, size_t peer, const uint8_t *id, uint
     return rc;
 }
 
+static int serve_delta(struct sp_engine *e, size_t peer, const uint8_t *id, uint32_t epoch,
+                       uint64_t from, uint64_t to)
+{
+    struct sp_peer_filter hdr = {.epoch = epoch, .version = to, .base_version = from};
+    return serve(e, peer, id, hdr, read_delta);
+}
+
 static int serve_whole(struct sp_engine *e, size_t peer, const uint8_t *id, uint32_t epoch,
                        uint64_t version)
 {
-    const struct sp_engine_case_store *cs = &e->ports.store.cases;
-    uint32_t mask = e->cfg->case_key_mask;
     struct sp_peer_filter hdr = {.epoch = epoch, .version = version};
-    int rc = 0;
-    bool sent_last = false;
-    for (int t = SP_KEY_TYPE_MIN; t <= SP_KEY_TYPE_MAX && rc == 0; t++) {
-        if (!(mask & SP_KEY_MASK(t)))
-            continue;
-        uint64_t *fp = NULL;
-        size_t n = 0;
-        bool last = t == last_type(mask);
-        rc = cs->fps_read(e->ports.store.ctx, (uint8_t)t, &fp, &n);
-        if (rc == 0 && (n || last)) {
-            hdr.key_type = (uint8_t)t;
-            rc = send_parts(e, peer, id, &hdr, fp, n, NULL, 0, last);
-            sent_last = last;
-        }
-        free(fp);
-    }
-    if (rc == 0 && !sent_last) {
-        hdr.key_type = 0;
-        rc = send_parts(e, peer, id, &hdr, NULL, 0, NULL, 0, true);
-    }
-    return rc;
+    return serve(e, peer, id, hdr, whole_entries);
 }
 
 /* The whole filter is read from the outputs as they are, and a running
