@@ -1002,7 +1002,8 @@ static void check_asker(struct sim *s, struct sim_result *r)
         return;
     }
     char reason[sizeof(m->reason)];
-    snprintf(reason, sizeof(reason), "%s", m->reason);
+    memcpy(reason, m->reason, sizeof(reason)); /* meta_of's storage is reused below */
+    reason[sizeof(reason) - 1] = '\0';
     uint32_t failed = failed_partners(s, reason, why);
     memset(mt, 0, sizeof(mt));
     for (unsigned p = 0; p < s->nnodes; p++) {
