@@ -90,27 +90,6 @@ static bool round_known_in_store(struct sp_engine *e, const uint8_t *id)
     return rc == 0;
 }
 
-int sp_eng_credit_refused(struct sp_round *r, unsigned from, const struct sp_peer_credit *c,
-                          const char *fmt, ...)
-{
-    char why[256], stream[96];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, sizeof(why), fmt, ap);
-    va_end(ap);
-    const char *kind = sp_peer_type_name(c->kind);
-    const char *type = sp_key_type_name(c->key_type);
-    if (c->origin < r->n)
-        snprintf(stream, sizeof(stream), "%s's stream", sp_eng_pname(r, c->origin));
-    else
-        snprintf(stream, sizeof(stream), "stream %u", (unsigned)c->origin);
-    sp_eng_fail(r, SP_ERR_PROTO_FIELD, true,
-                "%s refused a CREDIT %s sent for a %s (%s, key type %s, seq %" PRIu32 "): %s",
-                sp_eng_pname(r, r->me), sp_eng_pname(r, from), kind ? kind : "message of no kind",
-                stream, type ? type : "?", c->seq, why);
-    return SP_ERR_PROTO_FIELD;
-}
-
 /* The phase a message belongs to. */
 static int route(struct sp_round *r, unsigned from, const struct sp_peer_msg *m)
 {

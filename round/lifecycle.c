@@ -1,6 +1,7 @@
 /* A round's life at this node: created from a proposal, failed (by a fault,
  * a peer, the deadline or the operator), and, at start-up, the rounds a
  * previous process left live recorded as failed. See ROUNDS.md, "Faults". */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "crypto/group.h"
 #include "round/core.h"
+#include "round/credit.h"
 #include "round/round_meta.h"
 
 static int map_participants(struct sp_round *r)
@@ -98,8 +100,8 @@ void sp_eng_fail(struct sp_round *r, int code, bool send_abort, const char *fmt,
         snprintf(m.abort.reason, sizeof(m.abort.reason), "%s", r->reason);
         int rc = sp_eng_send_keep(r, p, &m); /* kept: offered again at ticks */
         if (rc < 0)
-            sp_eng_log(r->eng, SP_ENGINE_LOG_WARN, "round %s: cannot send ABORT to %s: %s",
-                       r->hex, sp_eng_pname(r, p), sp_strerror(rc));
+            sp_eng_log(r->eng, SP_ENGINE_LOG_WARN, "round %s: cannot send ABORT to %s: %s", r->hex,
+                       sp_eng_pname(r, p), sp_strerror(rc));
     }
     for (struct sp_eng_job *j = r->jobs; j; j = j->rnext)
         atomic_store(&j->base.cancelled, true);
@@ -109,6 +111,29 @@ void sp_eng_fail(struct sp_round *r, int code, bool send_abort, const char *fmt,
     sp_eng_audit_failed(r, code < 0 ? code : SP_ERR_ROUND_FAILED); /* with the failed state */
     sp_eng_persist(r);
     sp_eng_audit_ended(r);
+}
+
+/* A CREDIT that does not fit fails the round here, naming both sides
+ * (round/credit.h says why this node, not the sender, fails it). */
+int sp_eng_credit_refused(struct sp_round *r, unsigned from, const struct sp_peer_credit *c,
+                          const char *fmt, ...)
+{
+    char why[256], stream[96];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    const char *kind = sp_peer_type_name(c->kind);
+    const char *type = sp_key_type_name(c->key_type);
+    if (c->origin < r->n)
+        snprintf(stream, sizeof(stream), "%s's stream", sp_eng_pname(r, c->origin));
+    else
+        snprintf(stream, sizeof(stream), "stream %u", (unsigned)c->origin);
+    sp_eng_fail(r, SP_ERR_PROTO_FIELD, true,
+                "%s refused a CREDIT %s sent for a %s (%s, key type %s, seq %" PRIu32 "): %s",
+                sp_eng_pname(r, r->me), sp_eng_pname(r, from), kind ? kind : "message of no kind",
+                stream, type ? type : "?", c->seq, why);
+    return SP_ERR_PROTO_FIELD;
 }
 
 /* ---- recovery at start-up ---------------------------------------------- */
