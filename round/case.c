@@ -47,6 +47,16 @@ bool sp_eng_case_deadline(struct sp_round *r)
     return true;
 }
 
+bool sp_eng_case_link_lost(struct sp_round *r, unsigned p, const char *when)
+{
+    if (!r->cq)
+        return false;
+    if (!asking(r))
+        return p != r->initiator; /* other partners play no part in its answer */
+    sp_eng_case_ask_link_lost(r, p, when);
+    return true;
+}
+
 void sp_eng_case_release(struct sp_round *r)
 {
     if (!r->cq)

@@ -522,6 +522,12 @@ void sp_eng_case_ask_advance(struct sp_round *r)
         finish(r);
 }
 
+void sp_eng_case_ask_link_lost(struct sp_round *r, unsigned p, const char *when)
+{
+    part_failed(r, p, SP_ERR_TIMEOUT, "unreachable since %s", when);
+    sp_eng_case_ask_advance(r);
+}
+
 void sp_eng_case_ask_deadline(struct sp_round *r)
 {
     struct sp_eng_case_q *q = r->cq;

@@ -47,6 +47,9 @@ struct sp_eng_case_q {
 /* case_ask.c */
 void sp_eng_case_ask_advance(struct sp_round *r);
 void sp_eng_case_ask_deadline(struct sp_round *r);
+/* Partner p unreachable since `when`: recorded as not answering (if it has
+ * not answered yet); the others' answers stand. */
+void sp_eng_case_ask_link_lost(struct sp_round *r, unsigned p, const char *when);
 SP_NODISCARD int sp_eng_case_ask_on_msg(struct sp_round *r, unsigned from,
                                         const struct sp_peer_msg *m);
 void sp_eng_case_ask_job_done(struct sp_round *r, struct sp_eng_job *j);

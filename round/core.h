@@ -727,6 +727,10 @@ void sp_eng_case_job_done(struct sp_round *r, struct sp_eng_job *job);
 void sp_eng_case_advance(struct sp_round *r);
 /* Returns true when it handled the deadline (the round goes on to its end). */
 bool sp_eng_case_deadline(struct sp_round *r);
+/* Participant p's link has been down past the grace (since `when`): true
+ * when the question goes on without it (the asker records p as not
+ * answering; a partner needs only the asker), false when the round fails. */
+bool sp_eng_case_link_lost(struct sp_round *r, unsigned p, const char *when);
 void sp_eng_case_release(struct sp_round *r);
 /* Release, then the part itself (the round leaves memory). */
 void sp_eng_case_free(struct sp_round *r);
