@@ -23,12 +23,12 @@
 #include "tools/cli_round_view.h"
 #include "tools/cmd.h"
 
-#define PROG         "snijpunt case"
+#define PROG "snijpunt case"
 /* Polling starts often and slows down: a question usually ends within
  * tens of milliseconds, and the wait is part of what the asker feels. */
 #define WAIT_POLL_FIRST_MS 5
 #define WAIT_POLL_MAX_MS   250
-#define WAIT_MAX_S   (7 * 86400)
+#define WAIT_MAX_S         (7 * 86400)
 
 static void usage(FILE *out)
 {

@@ -211,11 +211,8 @@ static void fx_init(struct fx *f)
                                            .round_deadline_s = 60,
                                            .workers = 1};
         sim_store_init(&n->store, &f->data.node[i]);
-        n->ports = (struct sp_engine_ports){.ctx = n,
-                                            .send = send_port,
-                                            .submit = submit,
-                                            .log = log_line,
-                                            .link_up = link_up};
+        n->ports = (struct sp_engine_ports){
+            .ctx = n, .send = send_port, .submit = submit, .log = log_line, .link_up = link_up};
         sim_store_port(&n->store, &n->ports.store);
         n->ports.gov = (struct sp_engine_gov){.ctx = n, .judge = judge, .refused = refused};
     }
@@ -574,8 +571,8 @@ static void test_duplicates_taken_once(void **state)
     assert_int_equal(f->delivered[0][2][SP_PEER_DONE], 2);
     assert_int_equal(f->delivered[1][0][SP_PEER_START], 1);
     assert_int_equal(f->delivered[2][0][SP_PEER_START], 1);
-    assert_int_equal(f->n[0].refused, 1);                      /* the second DONE */
-    assert_int_equal(f->delivered[2][0][SP_PEER_ERROR], 1);    /* ... answered; n2 is done */
+    assert_int_equal(f->n[0].refused, 1);                   /* the second DONE */
+    assert_int_equal(f->delivered[2][0][SP_PEER_ERROR], 1); /* ... answered; n2 is done */
     assert_counts_equal(counts_of(f), counts_of(&clean));
     fx_free(f);
     free(f);
@@ -586,10 +583,10 @@ int main(void)
     if (sodium_init() < 0)
         return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_accept_busy),       cmocka_unit_test(test_done_busy),
-        cmocka_unit_test(test_refuse_busy),       cmocka_unit_test(test_abort_busy),
-        cmocka_unit_test(test_accept_never),
-        cmocka_unit_test(test_done_never),        cmocka_unit_test(test_duplicates_taken_once),
+        cmocka_unit_test(test_accept_busy),           cmocka_unit_test(test_done_busy),
+        cmocka_unit_test(test_refuse_busy),           cmocka_unit_test(test_abort_busy),
+        cmocka_unit_test(test_accept_never),          cmocka_unit_test(test_done_never),
+        cmocka_unit_test(test_duplicates_taken_once),
     };
     return cmocka_run_group_tests(tests, setup_clean, teardown_clean);
 }

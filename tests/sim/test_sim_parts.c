@@ -353,7 +353,7 @@ static void test_check_verdicts(void **state)
     assert_int_equal(final_of(&v, 2, b, 2), 0);
     uint32_t with_counter[3] = {0x6, 0x7, 0};
     assert_int_equal(verdict_to(&v, 1, with_counter, 3), 2); /* it holds neither yet */
-    assert_int_equal(home_of(&v, a, 2), 0);                   /* elements 1 and 2 */
+    assert_int_equal(home_of(&v, a, 2), 0);                  /* elements 1 and 2 */
     assert_int_equal(verdict_to(&v, 1, with_counter, 3), 0);
     uint32_t without[3] = {0, 0x5, 0};
     assert_int_equal(verdict_to(&v, 1, without, 3), 1); /* its bit left out: wrong */
