@@ -78,8 +78,7 @@ struct child {
     void *zctx;
     struct sp_net *net;
     struct sp_nwbuf in, out;
-    bool admitted[SP_CONFIG_MAX_PEERS];
-    char why[SP_CONFIG_MAX_PEERS][128];
+    struct sp_nw_admit admit; /* who the main process admits */
     uint64_t refused_sent;
     uint32_t queued_sent[SP_CONFIG_MAX_PEERS];
     bool stopping;
@@ -151,9 +150,9 @@ static int child_admit(void *ctx, int peer, const uint8_t key[32], char *why, si
     (void)key; /* the ZAP handler asks only for a configured peer's own key */
     if (peer < 0 || (size_t)peer >= c->cfg->npeers)
         return SP_ERR_PEER_UNKNOWN;
-    if (c->admitted[peer])
+    if ((size_t)peer < c->admit.n && c->admit.admitted[peer])
         return 0;
-    snprintf(why, cap, "%s", c->why[peer]);
+    snprintf(why, cap, "%s", (size_t)peer < c->admit.n ? c->admit.why[peer] : "not admitted");
     return SP_ERR_PEER_REFUSED;
 }
 
@@ -191,79 +190,50 @@ static void child_stats(struct child *c)
     sp_nwbuf_end(&c->out, at);
 }
 
-/* A PEERS body into cfg: the list only grows (reload.h), in the same order. */
-static bool read_peers(struct sp_nwread *r, struct sp_config *cfg)
-{
-    size_t n = sp_nwread_u8(r);
-    if (n > SP_CONFIG_MAX_PEERS || n < cfg->npeers)
-        return false;
-    for (size_t i = 0; i < n && r->ok; i++) {
-        struct sp_config_peer *p = &cfg->peers[i];
-        sp_nwread_str(r, p->name, sizeof p->name);
-        sp_nwread_str(r, p->endpoint, sizeof p->endpoint);
-        const uint8_t *k = sp_nwread_bytes(r, SP_CONFIG_KEY_BYTES);
-        if (k)
-            memcpy(p->curve_pk, k, SP_CONFIG_KEY_BYTES);
-    }
-    if (!r->ok)
-        return false;
-    cfg->npeers = n;
-    return true;
-}
-
-static bool read_admit(struct child *c, struct sp_nwread *r)
-{
-    size_t n = sp_nwread_u8(r);
-    if (n > SP_CONFIG_MAX_PEERS)
-        return false;
-    for (size_t i = 0; i < n && r->ok; i++) {
-        c->admitted[i] = sp_nwread_u8(r) != 0;
-        sp_nwread_str(r, c->why[i], sizeof c->why[i]);
-    }
-    return r->ok;
-}
-
 static bool child_frame(void *ctx, uint8_t type, const uint8_t *body, size_t len)
 {
     struct child *c = ctx;
-    struct sp_nwread r = {body, len, true};
     switch (type) {
-    case SP_NW_PEERS:
-        if (!read_peers(&r, c->cfg))
+    case SP_NW_PEERS: {
+        struct sp_nwread r = {body, len, true};
+        if (!sp_nw_get_peers(&r, c->cfg))
             return false;
         c->cfg->generation++; /* sp_net follows it */
         return true;
+    }
     case SP_NW_ADMIT:
-        if (!read_admit(c, &r))
+        if (!sp_nw_get_admit(body, len, &c->admit))
             return false;
         sp_net_zap_pause(c->net, false);
         return true;
     case SP_NW_SEND: {
-        int peer = sp_nwread_u8(&r);
-        uint8_t *buf = malloc(r.left ? r.left : 1);
-        if (!r.ok || !buf) {
-            free(buf);
-            return r.ok;
-        }
-        memcpy(buf, r.p, r.left);
+        unsigned peer;
+        const uint8_t *data;
+        size_t dlen;
+        if (!sp_nw_get_send(body, len, &peer, &data, &dlen))
+            return false;
+        uint8_t *buf = malloc(dlen ? dlen : 1);
+        if (!buf)
+            return true;
+        memcpy(buf, data, dlen);
         /* a full queue (BUSY) is the main process's to prevent: it counts
          * what is queued here (SP_NW_STATS) before it sends */
-        if (sp_net_send(c->net, peer, buf, r.left) != 0)
-            sp_log_warn("network process: a message for peer %d dropped", peer);
+        if (sp_net_send(c->net, (int)peer, buf, dlen) != 0)
+            sp_log_warn("network process: a message for peer %u dropped", peer);
         return true;
     }
     case SP_NW_REPLY: {
         struct sp_peer_in in = {.peer = -1, .via_router = true};
-        in.rid_len = sp_nwread_u8(&r);
-        const uint8_t *rid = sp_nwread_bytes(&r, in.rid_len);
-        uint8_t *buf = malloc(r.left ? r.left : 1);
-        if (!rid || !buf) {
-            free(buf);
-            return r.ok;
-        }
+        const uint8_t *rid, *data;
+        size_t dlen;
+        if (!sp_nw_get_reply(body, len, &rid, &in.rid_len, &data, &dlen))
+            return false;
+        uint8_t *buf = malloc(dlen ? dlen : 1);
+        if (!buf)
+            return true;
         memcpy(in.rid, rid, in.rid_len);
-        memcpy(buf, r.p, r.left);
-        sp_net_reply(c->net, &in, buf, r.left);
+        memcpy(buf, data, dlen);
+        sp_net_reply(c->net, &in, buf, dlen);
         return true;
     }
     default:
@@ -289,13 +259,10 @@ static int child_init(struct child *c)
     int got = sp_nwbuf_wait(&c->in, c->fd, 30000, &type, &body, &len);
     if (got != 1 || type != SP_NW_INIT)
         return SP_ERR_PROTO_MALFORMED;
-    struct sp_nwread r = {body, len, true};
-    int level = sp_nwread_u8(&r);
-    sp_nwread_str(&r, c->cfg->listen, sizeof c->cfg->listen);
-    sp_nwread_str(&r, c->cfg->node, sizeof c->cfg->node);
-    sp_nwread_str(&r, c->curve->public_z85, sizeof c->curve->public_z85);
-    sp_nwread_str(&r, c->curve->secret_z85, sizeof c->curve->secret_z85);
-    bool ok = read_peers(&r, c->cfg) && r.ok;
+    int level = 0;
+    _Static_assert(sizeof c->curve->public_z85 == sizeof c->curve->secret_z85, "z85 sizes");
+    bool ok = sp_nw_get_init(body, len, c->cfg, &level, c->curve->public_z85, c->curve->secret_z85,
+                             sizeof c->curve->secret_z85);
     /* the frame held the secret: wipe the bytes read */
     sodium_memzero(c->in.data, c->in.cap);
     c->in.off = c->in.len = 0;

@@ -220,3 +220,147 @@ void sp_nwread_str(struct sp_nwread *r, char *out, size_t cap)
     memcpy(out, p, n);
     out[n] = '\0';
 }
+
+/* ---- frame bodies ------------------------------------------------------- */
+
+static bool at_end(const struct sp_nwread *r)
+{
+    return r->ok && r->left == 0;
+}
+
+bool sp_nw_get_msg(const uint8_t *body, size_t len, size_t npeers, struct sp_nw_msg *m)
+{
+    struct sp_nwread r = {body, len, true};
+    m->peer = sp_nwread_u8(&r);
+    m->flags = sp_nwread_u8(&r);
+    m->code = (int32_t)sp_nwread_u32(&r);
+    m->rid_len = sp_nwread_u8(&r);
+    m->rid = sp_nwread_bytes(&r, m->rid_len);
+    if (!m->rid || (m->peer != SP_NW_PEER_NONE && m->peer >= npeers) ||
+        r.left > SP_PEER_MSG_MAX_BYTES || ((m->flags & SP_NW_MSG_REJECTED) && r.left))
+        return false;
+    m->data = r.left ? r.p : NULL;
+    m->len = r.left;
+    return true;
+}
+
+bool sp_nw_get_link(const uint8_t *body, size_t len, size_t npeers, unsigned *peer, bool *up)
+{
+    struct sp_nwread r = {body, len, true};
+    unsigned i = sp_nwread_u8(&r), u = sp_nwread_u8(&r);
+    if (!at_end(&r) || i >= npeers || u > 1)
+        return false;
+    *peer = i;
+    *up = u;
+    return true;
+}
+
+bool sp_nw_get_refused(const uint8_t *body, size_t len, const uint8_t **key, char *why, size_t cap)
+{
+    struct sp_nwread r = {body, len, true};
+    unsigned has_key = sp_nwread_u8(&r);
+    const uint8_t *k = sp_nwread_bytes(&r, 32);
+    sp_nwread_str(&r, why, cap);
+    if (!at_end(&r) || has_key > 1)
+        return false;
+    *key = has_key ? k : NULL;
+    return true;
+}
+
+bool sp_nw_get_stats(const uint8_t *body, size_t len, size_t npeers, struct sp_nw_stats *s)
+{
+    struct sp_nwread r = {body, len, true};
+    s->refused = sp_nwread_u64(&r);
+    s->n = sp_nwread_u8(&r);
+    if (s->n > npeers || s->n > SP_CONFIG_MAX_PEERS)
+        return false;
+    for (size_t i = 0; i < s->n; i++)
+        s->queued[i] = sp_nwread_u32(&r);
+    return at_end(&r);
+}
+
+bool sp_nw_get_ready(const uint8_t *body, size_t len, int32_t *rc)
+{
+    struct sp_nwread r = {body, len, true};
+    *rc = (int32_t)sp_nwread_u32(&r);
+    return at_end(&r);
+}
+
+bool sp_nw_get_peers(struct sp_nwread *r, struct sp_config *cfg)
+{
+    /* read aside, put in force whole: a refused list leaves cfg as it was */
+    struct sp_config_peer got[SP_CONFIG_MAX_PEERS];
+    size_t n = sp_nwread_u8(r);
+    if (!r->ok || n > SP_CONFIG_MAX_PEERS || n < cfg->npeers)
+        return false;
+    for (size_t i = 0; i < n && r->ok; i++) {
+        sp_nwread_str(r, got[i].name, sizeof got[i].name);
+        sp_nwread_str(r, got[i].endpoint, sizeof got[i].endpoint);
+        const uint8_t *k = sp_nwread_bytes(r, SP_CONFIG_KEY_BYTES);
+        if (k)
+            memcpy(got[i].curve_pk, k, SP_CONFIG_KEY_BYTES);
+    }
+    if (!at_end(r))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        struct sp_config_peer *p = &cfg->peers[i];
+        memcpy(p->name, got[i].name, sizeof p->name);
+        memcpy(p->endpoint, got[i].endpoint, sizeof p->endpoint);
+        memcpy(p->curve_pk, got[i].curve_pk, sizeof p->curve_pk);
+    }
+    cfg->npeers = n;
+    return true;
+}
+
+bool sp_nw_get_admit(const uint8_t *body, size_t len, struct sp_nw_admit *a)
+{
+    struct sp_nwread r = {body, len, true};
+    a->n = sp_nwread_u8(&r);
+    if (a->n > SP_CONFIG_MAX_PEERS)
+        return false;
+    for (size_t i = 0; i < a->n && r.ok; i++) {
+        unsigned ok = sp_nwread_u8(&r);
+        a->admitted[i] = ok != 0;
+        sp_nwread_str(&r, a->why[i], sizeof a->why[i]);
+        if (ok > 1)
+            return false;
+    }
+    return at_end(&r);
+}
+
+bool sp_nw_get_send(const uint8_t *body, size_t len, unsigned *peer, const uint8_t **data,
+                    size_t *dlen)
+{
+    struct sp_nwread r = {body, len, true};
+    *peer = sp_nwread_u8(&r);
+    if (!r.ok)
+        return false;
+    *data = r.p;
+    *dlen = r.left;
+    return true;
+}
+
+bool sp_nw_get_reply(const uint8_t *body, size_t len, const uint8_t **rid, size_t *rid_len,
+                     const uint8_t **data, size_t *dlen)
+{
+    struct sp_nwread r = {body, len, true};
+    *rid_len = sp_nwread_u8(&r);
+    *rid = sp_nwread_bytes(&r, *rid_len);
+    if (!*rid || r.left > SP_PEER_MSG_MAX_BYTES)
+        return false;
+    *data = r.p;
+    *dlen = r.left;
+    return true;
+}
+
+bool sp_nw_get_init(const uint8_t *body, size_t len, struct sp_config *cfg, int *level,
+                    char *public_z85, char *secret_z85, size_t zcap)
+{
+    struct sp_nwread r = {body, len, true};
+    *level = sp_nwread_u8(&r);
+    sp_nwread_str(&r, cfg->listen, sizeof cfg->listen);
+    sp_nwread_str(&r, cfg->node, sizeof cfg->node);
+    sp_nwread_str(&r, public_z85, zcap);
+    sp_nwread_str(&r, secret_z85, zcap);
+    return sp_nw_get_peers(&r, cfg); /* the last field: it checks the end */
+}

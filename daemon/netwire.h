@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
+#include "daemon/config.h"
 #include "proto/peer.h"
 
 /* A peer message, its routing id and the fixed fields, with room to spare. */
@@ -110,5 +111,65 @@ const uint8_t *sp_nwread_bytes(struct sp_nwread *r, size_t n);
 void sp_nwread_str(struct sp_nwread *r, char *out, size_t cap);
 /* Puts a u16-length string. */
 void sp_nwbuf_str(struct sp_nwbuf *b, const char *s);
+
+/*
+ * The frame bodies as each side reads them (fuzz/fuzz_netwire.c). Each
+ * reader takes one whole body, checks every field against its bound and
+ * the body's end (nothing may follow the last field), and returns false on
+ * anything else; what it hands back points into the body.
+ */
+
+/* network -> main (peer_proxy.c) */
+struct sp_nw_msg {
+    unsigned peer;      /* < npeers, or SP_NW_PEER_NONE */
+    uint8_t flags;      /* SP_NW_MSG_* */
+    int32_t code;       /* the decoder's result in the network process */
+    const uint8_t *rid; /* rid_len bytes (<= 255) */
+    size_t rid_len;
+    const uint8_t *data; /* the re-encoded message: the rest of the body */
+    size_t len;          /* <= SP_PEER_MSG_MAX_BYTES; 0 when REJECTED */
+};
+SP_NODISCARD bool sp_nw_get_msg(const uint8_t *body, size_t len, size_t npeers,
+                                struct sp_nw_msg *m);
+SP_NODISCARD bool sp_nw_get_link(const uint8_t *body, size_t len, size_t npeers, unsigned *peer,
+                                 bool *up);
+/* *key is NULL when the refused side had no key; why holds at most cap - 1
+ * bytes. */
+SP_NODISCARD bool sp_nw_get_refused(const uint8_t *body, size_t len, const uint8_t **key, char *why,
+                                    size_t cap);
+struct sp_nw_stats {
+    uint64_t refused;
+    size_t n; /* <= npeers */
+    uint32_t queued[SP_CONFIG_MAX_PEERS];
+};
+SP_NODISCARD bool sp_nw_get_stats(const uint8_t *body, size_t len, size_t npeers,
+                                  struct sp_nw_stats *s);
+SP_NODISCARD bool sp_nw_get_ready(const uint8_t *body, size_t len, int32_t *rc);
+
+/* main -> network (netproc.c) */
+/* A PEERS body (or INIT's tail: the list is the last field, nothing may
+ * follow it) into cfg's names, endpoints and CURVE keys: the list only grows
+ * (reload.h), in the same order. Read aside and put in force whole: a
+ * refused list leaves cfg as it was (fuzz_netwire's first finding: bytes
+ * after the list were refused after cfg->npeers had been set). */
+SP_NODISCARD bool sp_nw_get_peers(struct sp_nwread *r, struct sp_config *cfg);
+#define SP_NW_WHY_MAX 128
+struct sp_nw_admit {
+    size_t n;
+    bool admitted[SP_CONFIG_MAX_PEERS];
+    char why[SP_CONFIG_MAX_PEERS][SP_NW_WHY_MAX];
+};
+SP_NODISCARD bool sp_nw_get_admit(const uint8_t *body, size_t len, struct sp_nw_admit *a);
+/* SEND: u8 peer, the message (neither checked here: sp_net_send refuses a
+ * peer out of range, and the message is what the engine wrote). */
+SP_NODISCARD bool sp_nw_get_send(const uint8_t *body, size_t len, unsigned *peer,
+                                 const uint8_t **data, size_t *dlen);
+SP_NODISCARD bool sp_nw_get_reply(const uint8_t *body, size_t len, const uint8_t **rid,
+                                  size_t *rid_len, const uint8_t **data, size_t *dlen);
+/* INIT: log level, listen and node into cfg, the CURVE keys (Z85, at most
+ * zcap - 1 characters each: the secret goes straight where the caller keeps
+ * it), then the peers into cfg. */
+SP_NODISCARD bool sp_nw_get_init(const uint8_t *body, size_t len, struct sp_config *cfg, int *level,
+                                 char *public_z85, char *secret_z85, size_t zcap);
 
 #endif

@@ -264,26 +264,23 @@ static void child_lost(struct sp_peers *p, uint64_t now_ms, const char *what, sp
 
 /* ---- frames from the network process ----------------------------------- */
 
-static bool on_msg(struct sp_peers *p, struct sp_nwread *r, sp_peers_recv_fn recv, void *ctx)
+static bool on_msg(struct sp_peers *p, const uint8_t *body, size_t len, sp_peers_recv_fn recv,
+                   void *ctx)
 {
     static const uint8_t none[1];
-    unsigned peer = sp_nwread_u8(r);
-    unsigned flags = sp_nwread_u8(r);
-    (void)sp_nwread_u32(r); /* the decoder's code; the engine decodes again */
-    struct sp_peer_in *in = &p->cur;
-    in->rid_len = sp_nwread_u8(r);
-    const uint8_t *rid = sp_nwread_bytes(r, in->rid_len);
-    if (!rid || (peer != SP_NW_PEER_NONE && peer >= p->nlinks) || r->left > SP_PEER_MSG_MAX_BYTES ||
-        ((flags & SP_NW_MSG_REJECTED) && r->left))
+    struct sp_nw_msg m;
+    if (!sp_nw_get_msg(body, len, p->nlinks, &m))
         return false;
-    memcpy(in->rid, rid, in->rid_len);
-    in->peer = peer == SP_NW_PEER_NONE ? -1 : (int)peer;
-    in->extra_frames = flags & SP_NW_MSG_EXTRA;
-    in->via_router = flags & SP_NW_MSG_ROUTER;
+    struct sp_peer_in *in = &p->cur;
+    memcpy(in->rid, m.rid, m.rid_len);
+    in->rid_len = m.rid_len;
+    in->peer = m.peer == SP_NW_PEER_NONE ? -1 : (int)m.peer;
+    in->extra_frames = m.flags & SP_NW_MSG_EXTRA;
+    in->via_router = m.flags & SP_NW_MSG_ROUTER;
     /* a rejected message reaches the engine as an empty one, which it
      * refuses as undecodable (ERROR reply, count, audit) */
-    in->data = r->left ? r->p : none;
-    in->len = r->left;
+    in->data = m.len ? m.data : none;
+    in->len = m.len;
     if (recv)
         recv(ctx, in);
     return true;
@@ -306,13 +303,13 @@ static void set_link(struct sp_peers *p, size_t i, bool up, uint64_t now_ms, sp_
 static bool on_frame(struct sp_peers *p, uint8_t type, const uint8_t *body, size_t len,
                      uint64_t now_ms, sp_peers_recv_fn recv, sp_peers_link_fn link, void *ctx)
 {
-    struct sp_nwread r = {body, len, true};
     switch (type) {
     case SP_NW_MSG:
-        return on_msg(p, &r, recv, ctx);
+        return on_msg(p, body, len, recv, ctx);
     case SP_NW_LINK: {
-        unsigned i = sp_nwread_u8(&r), up = sp_nwread_u8(&r);
-        if (!r.ok || r.left || i >= p->nlinks || up > 1)
+        unsigned i;
+        bool up;
+        if (!sp_nw_get_link(body, len, p->nlinks, &i, &up))
             return false;
         p->links[i].child_up = up;
         set_link(p, i, up, now_ms, link, ctx);
@@ -320,30 +317,29 @@ static bool on_frame(struct sp_peers *p, uint8_t type, const uint8_t *body, size
     }
     case SP_NW_REFUSED: {
         char why[256];
-        unsigned has_key = sp_nwread_u8(&r);
-        const uint8_t *key = sp_nwread_bytes(&r, 32);
-        sp_nwread_str(&r, why, sizeof why);
-        if (!r.ok || r.left || has_key > 1)
+        const uint8_t *key;
+        if (!sp_nw_get_refused(body, len, &key, why, sizeof why))
             return false;
         if (p->refused)
-            p->refused(p->admit_ctx, has_key ? key : NULL, why);
+            p->refused(p->admit_ctx, key, why);
         return true;
     }
     case SP_NW_STATS: {
-        uint64_t refused = sp_nwread_u64(&r);
-        size_t n = sp_nwread_u8(&r);
-        for (size_t i = 0; i < n && i < p->nlinks; i++)
-            p->links[i].queued = sp_nwread_u32(&r);
-        if (!r.ok || n > p->nlinks)
+        struct sp_nw_stats st;
+        if (!sp_nw_get_stats(body, len, p->nlinks, &st))
             return false;
-        p->refused_child = refused;
+        for (size_t i = 0; i < st.n; i++)
+            p->links[i].queued = st.queued[i];
+        p->refused_child = st.refused;
         return true;
     }
     case SP_NW_READY: {
-        int32_t rc = (int32_t)sp_nwread_u32(&r);
+        int32_t rc;
+        if (!sp_nw_get_ready(body, len, &rc))
+            return false;
         if (rc != 0)
             sp_log_error("peers: the network process could not start: %s", sp_strerror(rc));
-        return r.ok && rc == 0;
+        return rc == 0;
     }
     default:
         return false;
@@ -392,8 +388,9 @@ static int split_new(struct sp_peers *p, uint64_t now_ms)
     const uint8_t *body = NULL;
     size_t len = 0;
     int got = sp_nwbuf_wait(&p->in, p->fd, SP_PEERS_READY_WAIT_MS, &type, &body, &len);
-    struct sp_nwread r = {body, len, true};
-    int32_t child_rc = got == 1 && type == SP_NW_READY ? (int32_t)sp_nwread_u32(&r) : SP_ERR_IO;
+    int32_t child_rc = SP_ERR_IO;
+    if (got == 1 && (type != SP_NW_READY || !sp_nw_get_ready(body, len, &child_rc)))
+        child_rc = SP_ERR_IO;
     if (got != 1) {
         char how[96];
         kill(p->pid, SIGKILL);
