@@ -241,9 +241,10 @@ static bool child_frame(void *ctx, uint8_t type, const uint8_t *body, size_t len
     }
 }
 
-static void child_read(struct child *c)
+static void child_read(struct child *c, bool read)
 {
-    int rc = sp_nwbuf_drain(&c->in, c->fd, child_frame, c);
+    int rc = read ? sp_nwbuf_drain(&c->in, c->fd, child_frame, c)
+                  : sp_nwbuf_take(&c->in, child_frame, c);
     if (rc == SP_ERR_PROTO_MALFORMED)
         sp_log_error("network process: a malformed frame from the main process");
     if (rc != 0)
@@ -263,9 +264,9 @@ static int child_init(struct child *c)
     _Static_assert(sizeof c->curve->public_z85 == sizeof c->curve->secret_z85, "z85 sizes");
     bool ok = sp_nw_get_init(body, len, c->cfg, &level, c->curve->public_z85, c->curve->secret_z85,
                              sizeof c->curve->secret_z85);
-    /* the frame held the secret: wipe the bytes read */
-    sodium_memzero(c->in.data, c->in.cap);
-    c->in.off = c->in.len = 0;
+    /* the frame held the secret: wipe its bytes; what came after it (an
+     * ADMIT, read in the same recv) stays, for child_loop */
+    sodium_memzero(c->in.data, c->in.off);
     if (!ok)
         return SP_ERR_PROTO_MALFORMED;
     sp_log_init(level);
@@ -286,6 +287,10 @@ static void child_loop(struct child *c)
 {
     zmq_pollitem_t items[1 + SP_PEERS_POLLITEMS(SP_CONFIG_MAX_PEERS)];
     while (!c->stopping) {
+        if (sp_nwbuf_has_frame(&c->in)) { /* read with INIT */
+            child_read(c, false);
+            continue;
+        }
         bool pending = c->out.len > c->out.off;
         items[0] =
             (zmq_pollitem_t){.fd = c->fd, .events = ZMQ_POLLIN | (pending ? ZMQ_POLLOUT : 0)};
@@ -297,7 +302,7 @@ static void child_loop(struct child *c)
             return;
         }
         if (items[0].revents & ZMQ_POLLIN)
-            child_read(c);
+            child_read(c, true);
         sp_net_dispatch(c->net, items + 1, n, sp_now_ms(), child_recv, child_link, c);
         child_stats(c);
         if (sp_nwbuf_write(&c->out, c->fd) != 0)

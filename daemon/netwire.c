@@ -141,18 +141,35 @@ int sp_nwbuf_frame(struct sp_nwbuf *b, uint8_t *type, const uint8_t **body, size
     return 1;
 }
 
-int sp_nwbuf_drain(struct sp_nwbuf *b, int fd, sp_nwframe_fn fn, void *ctx)
+bool sp_nwbuf_has_frame(const struct sp_nwbuf *b)
 {
-    int rc = sp_nwbuf_read(b, fd, 2 * (size_t)SP_NETWIRE_FRAME_MAX);
+    size_t have = b->len - b->off;
+    if (have < SP_NETWIRE_HDR_BYTES + 1)
+        return false;
+    const uint8_t *p = b->data + b->off;
+    uint32_t n = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    /* a bad length counts: sp_nwbuf_frame reports it */
+    return n < 1 || n > SP_NETWIRE_FRAME_MAX || have >= SP_NETWIRE_HDR_BYTES + (size_t)n;
+}
+
+int sp_nwbuf_take(struct sp_nwbuf *b, sp_nwframe_fn fn, void *ctx)
+{
     uint8_t type;
     const uint8_t *body;
     size_t len;
     int got;
-    /* frames read before an end of stream still count */
     while ((got = sp_nwbuf_frame(b, &type, &body, &len)) == 1)
         if (!fn(ctx, type, body, len))
             return SP_ERR_PROTO_MALFORMED;
-    return got < 0 ? SP_ERR_PROTO_MALFORMED : rc;
+    return got < 0 ? SP_ERR_PROTO_MALFORMED : 0;
+}
+
+int sp_nwbuf_drain(struct sp_nwbuf *b, int fd, sp_nwframe_fn fn, void *ctx)
+{
+    int rc = sp_nwbuf_read(b, fd, 2 * (size_t)SP_NETWIRE_FRAME_MAX);
+    /* frames read before an end of stream still count */
+    int taken = sp_nwbuf_take(b, fn, ctx);
+    return taken ? taken : rc;
 }
 
 int sp_nwbuf_wait(struct sp_nwbuf *b, int fd, int timeout_ms, uint8_t *type, const uint8_t **body,

@@ -80,8 +80,17 @@ SP_NODISCARD int sp_nwbuf_read(struct sp_nwbuf *b, int fd, size_t cap);
 SP_NODISCARD int sp_nwbuf_frame(struct sp_nwbuf *b, uint8_t *type, const uint8_t **body,
                                 size_t *len);
 
+/* Whether b holds a whole frame (or a length out of range) not yet taken:
+ * bytes read along with an earlier frame (sp_nwbuf_wait's READY or INIT)
+ * must be taken without waiting for the descriptor to become readable
+ * again, since nothing more may come for a long time. */
+bool sp_nwbuf_has_frame(const struct sp_nwbuf *b);
+
 /* Called for each whole frame; false means the frame is malformed. */
 typedef bool (*sp_nwframe_fn)(void *ctx, uint8_t type, const uint8_t *body, size_t len);
+/* Passes every whole frame already in b to fn, reading nothing. Returns 0 or
+ * SP_ERR_PROTO_MALFORMED (as sp_nwbuf_drain). */
+SP_NODISCARD int sp_nwbuf_take(struct sp_nwbuf *b, sp_nwframe_fn fn, void *ctx);
 /* Reads what fd has and passes every whole frame to fn. Returns 0,
  * SP_ERR_PROTO_MALFORMED (fn refused a frame, or a length is out of range:
  * the stream cannot be trusted any more), SP_ERR_NOT_FOUND (the other side

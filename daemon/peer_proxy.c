@@ -361,11 +361,14 @@ static bool frame_fn(void *arg, uint8_t type, const uint8_t *body, size_t len)
     return on_frame(d->p, type, body, len, d->now_ms, d->recv, d->link, d->ctx);
 }
 
-static void read_child(struct sp_peers *p, uint64_t now_ms, sp_peers_recv_fn recv,
+/* Reads what the network process sent (or, without reading, takes the
+ * frames already buffered) and acts on every whole frame. */
+static void read_child(struct sp_peers *p, bool read, uint64_t now_ms, sp_peers_recv_fn recv,
                        sp_peers_link_fn link, void *ctx)
 {
     struct dispatch d = {p, now_ms, recv, link, ctx};
-    int rc = sp_nwbuf_drain(&p->in, p->fd, frame_fn, &d);
+    int rc =
+        read ? sp_nwbuf_drain(&p->in, p->fd, frame_fn, &d) : sp_nwbuf_take(&p->in, frame_fn, &d);
     if (rc == SP_ERR_PROTO_MALFORMED)
         child_lost(p, now_ms, "sent a malformed frame", link, ctx);
     else if (rc != 0)
@@ -492,7 +495,9 @@ size_t sp_peers_pollitems(struct sp_peers *p, zmq_pollitem_t *items, size_t max)
     if (p->net)
         return sp_net_pollitems(p->net, items, max);
     size_t n = 0;
-    if (p->cfg->generation != p->cfg_gen || !p->admit_sent) {
+    /* frames read with READY (a link that came up meanwhile) are taken at
+     * once: nothing more need come from the network process */
+    if (p->cfg->generation != p->cfg_gen || !p->admit_sent || sp_nwbuf_has_frame(&p->in)) {
         static const struct itimerspec now = {{0, 0}, {0, 1}};
         (void)timerfd_settime(p->timer, 0, &now, NULL); /* maintain() follows it */
     }
@@ -553,12 +558,14 @@ void sp_peers_dispatch(struct sp_peers *p, const zmq_pollitem_t *items, size_t n
         } else if (items[k].fd == p->fd && p->fd >= 0) {
             /* reading first: an end of stream is seen as such, not as EPIPE */
             if (items[k].revents & (ZMQ_POLLIN | ZMQ_POLLERR))
-                read_child(p, now_ms, recv, link, ctx);
+                read_child(p, true, now_ms, recv, link, ctx);
             if (p->fd >= 0 && (items[k].revents & ZMQ_POLLOUT) &&
                 sp_nwbuf_write(&p->out, p->fd) != 0)
                 child_lost(p, now_ms, "closed its end", link, ctx);
         }
     }
+    if (p->fd >= 0 && sp_nwbuf_has_frame(&p->in))
+        read_child(p, false, now_ms, recv, link, ctx);
     maintain(p, now_ms, link, ctx);
 }
 
