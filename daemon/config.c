@@ -634,7 +634,7 @@ static void set_defaults(struct sp_config *c)
     c->accept_min_holders = 2; /* k = 1 would disclose a whole set as an "intersection" */
     c->accept_max_retention_days = UINT32_MAX;
     c->may_count = true;
-    c->net_process = false; /* not yet the default: daemon/README.md, "Privilege separation" */
+    c->net_process = true; /* the privilege separation: daemon/README.md */
     c->counts_suppress_below = SP_CONFIG_DEFAULT_SUPPRESS;
     /* case questions: answered about no key type until configured */
     c->case_epoch_days = 30;

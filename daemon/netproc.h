@@ -1,6 +1,6 @@
 /*
  * Privilege separation of the peer transport (issue 13): the network
- * process. With `net_process = yes` (not yet the default) snijpuntd runs its ZeroMQ
+ * process. With `net_process = yes` (the default) snijpuntd runs its ZeroMQ
  * sockets, the ZAP handler and the decoding of every peer message in a
  * separate process: a fresh image (`snijpuntd --net-child 3`, fork + exec,
  * so nothing of the main process's memory - signing key, round keys, store

@@ -26,7 +26,7 @@
  *    framing): an oversized frame closes the connection inside ZeroMQ and
  *    never reaches the decoder. Heartbeats detect dead peers.
  *
- * With `net_process = yes` (not yet the default) all of this runs in the network
+ * With `net_process = yes` (the default) all of this runs in the network
  * process (netproc.h) and these functions are the main process's side of it:
  * the same semantics, over a socketpair; messages reach recv only after the
  * network process decoded them and encoded them again (netwire.h). Admission

@@ -279,7 +279,7 @@ static void test_governance(void **state)
                                "accept_max_set_size = 5000000000\n"
                                "accept_max_retention_days = 90\n"
                                "may_count = no\n"
-                               "net_process = yes\n"
+                               "net_process = no\n"
                                "counts_suppress_below = 5\n"
                                "[peer b]\n"
                                "endpoint = tcp://127.0.0.1:9001\n"
@@ -309,7 +309,7 @@ static void test_governance(void **state)
     assert_true(c->accept_max_set_size == UINT64_C(5000000000));
     assert_int_equal(c->accept_max_retention_days, 90);
     assert_false(c->may_count);
-    assert_true(c->net_process);
+    assert_false(c->net_process);
     assert_int_equal(c->counts_suppress_below, 5);
     /* the digest covers the text: one byte more is another configuration */
     char text2[sizeof text + 1];
@@ -329,7 +329,7 @@ static void test_governance(void **state)
     assert_true(c->accept_max_set_size == 0);
     assert_int_equal(c->accept_max_retention_days, UINT32_MAX);
     assert_true(c->may_count);
-    assert_false(c->net_process); /* the privilege separation: not yet the default */
+    assert_true(c->net_process); /* the privilege separation is the default */
     assert_int_equal(c->counts_suppress_below, SP_CONFIG_DEFAULT_SUPPRESS);
     assert_int_equal(c->crl_reload_s, 300);
     sp_config_free(&c);

@@ -9,14 +9,21 @@
 #   - listen changed together with accept_modes: the log line names listen
 #     as kept until a restart (the links stay up on the old address) and the
 #     new accept_modes is in force (a partners proposal is refused);
-#   - every applied change is a config_change entry in a's audit log.
+#   - every applied change is a config_change entry in a's audit log;
+#   - a peer's new endpoint (a restarted on its new listen) is followed by
+#     b after SIGHUP: the link comes back and a round runs.
+# Both nodes run with net_process = SP_TEST_NET_PROCESS (yes, the default;
+# integration_reload_inprocess runs it with no): with the split on, a reload
+# goes to the network process as new PEERS and ADMIT frames, and neither
+# network process may die or be restarted by any of it.
 set -euo pipefail
+np=${SP_TEST_NET_PROCESS:-yes}
 T=$(mktemp -d "${TMPDIR:-/tmp}/sp-reload.XXXXXX")
 . "$(dirname "$0")/gov_lib.sh"
 trap fed_cleanup EXIT
 need_tools
 
-gov_init a b
+gov_init a b -- "net_process = $np"
 gov_set a "accept_purpose = controle uitkeringen"
 gov_coordinator coord
 gov_data a b
@@ -72,5 +79,33 @@ n=$(gov_entries a config_change | jq -s length)
 "$SP" audit verify "$T/a.jsonl" --cert "$CERTS/a.crt" --ca "$CA/ca.crt" >/dev/null 2>&1 ||
     fail "a's audit log does not verify"
 
+# --- a peer's new endpoint: b follows a to its new listen after SIGHUP ----------------
+fed_stop a
+fed_start a # now listening on $port
+bconf=$T/b/snijpuntd.conf
+grep -q "^endpoint = tcp://127.0.0.1:${PORTS[a]}$" "$bconf" || fail "b's endpoint of a not found"
+sed -i "s|^endpoint = tcp://127.0.0.1:${PORTS[a]}$|endpoint = tcp://127.0.0.1:$port|" "$bconf"
+gov_hup b "configuration $bconf reloaded; in force now: .*peer a \\(new endpoint\\)"
+fed_wait_links b a
+fed_wait_links a b
+gov_proposal "$T/p6.prop" coord --participant a --participant b --mode threshold
+round_done "$T/p6.prop" a b
+
+# --- where the sockets ran, and that no network process died ------------------------
+for n in a b; do
+    runs=$(grep -c "runs the peer sockets (privilege separation)" "$T/$n/d.log" || true)
+    if [ "$np" = yes ]; then
+        want=1
+        [ "$n" = a ] && want=2 # a was restarted once
+        [ "$runs" = "$want" ] || fail "$n: $runs network processes started, want $want"
+    else
+        [ "$runs" = 0 ] || fail "$n: a network process ran with net_process = no"
+    fi
+    if grep -q "the network process .*starting it again" "$T/$n/d.log"; then
+        fail "$n: a network process died: $(grep "network process" "$T/$n/d.log")"
+    fi
+done
+
 for n in a b; do fed_stop "$n"; done
-echo "ok: SIGHUP applies policy, refuses an invalid file, names listen as restart-only"
+echo "ok: SIGHUP applies policy, refuses an invalid file, names listen as restart-only," \
+    "follows a peer's new endpoint (net_process = $np)"
