@@ -1,6 +1,6 @@
 /*
  * The peer transport itself: the ZeroMQ sockets, the ZAP handler, link
- * healing and re-admission (peer.c, peer_conn.c, peer_impl.h). peer.h's
+ * healing and re-admission (net.c, net_conn.c, net_impl.h). peer.h's
  * sp_peers_* (peer_proxy.c) run it
  * either in this process or, with the privilege separation on (netproc.h),
  * in the network process, which is the only place its sockets then exist.

@@ -17,7 +17,7 @@
  *    retries a connection whose handshake failed (a ZAP refusal: certificate
  *    being renewed, stale CRL, config typo), so after a failure the DEALER is
  *    replaced by a new one, with a delay that doubles up to a cap
- *    (SP_PEERS_HEAL_*_MS in peer.c): every link heals once the cause is gone.
+ *    (SP_PEERS_HEAL_*_MS in net.c): every link heals once the cause is gone.
  *  - Every couple of seconds the admission hook (certificate, CRL) is asked
  *    again about each open link; a peer no longer admitted (revoked, CRL
  *    reloaded on SIGHUP) loses its DEALER and the incoming connections it

@@ -7,7 +7,7 @@
  * one is parsed and checked aside, then copied over it on the main thread
  * between events, its generation increased (config.h). Borrowers read it
  * afresh: local policy and limits apply to the next proposal, round, load
- * or request; the peer transport (peer.c) follows a peer whose endpoint or
+ * or request; the peer transport (net.c) follows a peer whose endpoint or
  * key changed and links a peer added; gov reads the membership anew.
  *
  *  - A file that does not parse, that others may write, or whose

@@ -103,7 +103,7 @@ for why in "undecodable message" "multipart message" "unknown round"; do
         fail "a did not log '$why' for the injector"
 done
 # ZeroMQ refuses the oversized frame itself (ZMQ_MAXMSGSIZE): the node names
-# the peer and says why (daemon/peer.c, struct conn). Usually the rest of the
+# the peer and says why (daemon/net.c, struct conn). Usually the rest of the
 # frame is still unread ("dropped ... in the middle of a frame"); when the
 # whole frame had arrived before ZeroMQ refused it (a loaded machine), the
 # close is "closed by this node". Either names the injector, exactly once;

@@ -1,13 +1,13 @@
 /*
  * Internals of the peer transport, shared by its two files only:
- *   peer.c       sockets (ROUTER, DEALERs, monitors, ZAP), poll/dispatch,
- *                sending and queues, healing of refused links, re-admission
- *   peer_conn.c  the listener side: monitor events, why a listener
- *                connection closed, receiving from the ROUTER
+ *   net.c       sockets (ROUTER, DEALERs, monitors, ZAP), poll/dispatch,
+ *               sending and queues, healing of refused links, re-admission
+ *   net_conn.c  the listener side: monitor events, why a listener
+ *               connection closed, receiving from the ROUTER
  * Everything runs on the main thread.
  */
-#ifndef SP_DAEMON_PEER_IMPL_H
-#define SP_DAEMON_PEER_IMPL_H
+#ifndef SP_DAEMON_NET_IMPL_H
+#define SP_DAEMON_NET_IMPL_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* The listener side of the peer transport (peer_impl.h): monitor events,
+/* The listener side of the peer transport (net_impl.h): monitor events,
  * why a listener connection closed, receiving from the ROUTER. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/peer_impl.h"
+#include "daemon/net_impl.h"
 #include "proto/peer.h"
 
 /* Reads one monitor event: [u16 event, u32 value][endpoint]. Returns 0 when

@@ -13,7 +13,7 @@
 
 #include "daemon/config.h"
 #include "daemon/log.h"
-#include "daemon/peer_impl.h"
+#include "daemon/net_impl.h"
 #include "daemon/zap.h"
 #include "proto/peer.h"
 
