@@ -28,6 +28,7 @@ struct sp_cli_conn {
     void *sock;
     void *mon;      /* PAIR receiving the DEALER's connection events */
     bool connected; /* a connection to the daemon was established */
+    bool lost;      /* ... and then closed by the daemon: every later call fails at once */
     int timeout_ms;
     char path[PATH_CAP];
 };
@@ -71,6 +72,8 @@ static int wait_readable(struct sp_cli_conn *c, bool quiet)
 {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (c->lost) /* ZeroMQ reconnects quietly; a request after a crash would wait it out */
+        return SP_ERR_IO;
     for (;;) {
         zmq_pollitem_t items[2] = {{c->sock, 0, ZMQ_POLLIN, 0}, {c->mon, 0, ZMQ_POLLIN, 0}};
         struct timespec now;
@@ -89,6 +92,7 @@ static int wait_readable(struct sp_cli_conn *c, bool quiet)
             c->connected = true;
         else if (ev == ZMQ_EVENT_DISCONNECTED ||
                  (ev == ZMQ_EVENT_CONNECT_RETRIED && !c->connected)) {
+            c->lost = c->lost || ev == ZMQ_EVENT_DISCONNECTED;
             if (!quiet)
                 fprintf(stderr, "snijpunt: %s\n",
                         ev == ZMQ_EVENT_DISCONNECTED
