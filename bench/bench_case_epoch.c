@@ -7,9 +7,12 @@
  * sp_oprf_hash_many in chunks of 2,048 as the engine hashes) and one
  * crypto_scalarmult each.
  *
- *   build/bench/bench_case_epoch [--values N] [--workers W] [--runs R]
+ *   build/bench/bench_case_epoch [--values N] [--workers W] [--runs R] [--floor-only]
  *
  * Prints the best of R runs of each (interleaved: floor, set-up, floor, ...).
+ * --floor-only runs the floor alone, R times, and prints each run's wall
+ * time and the CPU time of its thread (bench/bench_case_question.sh takes
+ * the floor for a daemon's set-up from it).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -39,6 +42,13 @@ static double now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double thread_cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -155,8 +165,9 @@ static double setup_run(const struct sim_node_data *nd, unsigned workers)
     return t;
 }
 
-/* One thread: every value hashed once, one crypto_scalarmult each. */
-static double floor_run(const struct sim_node_data *nd)
+/* One thread: every value hashed once, one crypto_scalarmult each. Wall
+ * seconds; *cpu (if not NULL) gets the thread's CPU seconds. */
+static double floor_run(const struct sim_node_data *nd, double *cpu)
 {
     uint8_t scalar[32], *vals = malloc((size_t)CHUNK * SIM_VALUE_MAX);
     uint8_t *elems = malloc((size_t)CHUNK * 32), out[32];
@@ -164,7 +175,7 @@ static double floor_run(const struct sim_node_data *nd)
     if (!vals || !elems)
         die("memory");
     randombytes_buf(scalar, sizeof(scalar));
-    double t0 = now_s();
+    double c0 = thread_cpu_s(), t0 = now_s();
     for (size_t at = 0; at < nd->nkeys; at += CHUNK) {
         size_t n = nd->nkeys - at < CHUNK ? nd->nkeys - at : CHUNK;
         offs[0] = 0;
@@ -179,6 +190,8 @@ static double floor_run(const struct sim_node_data *nd)
                 die("scalarmult");
     }
     double t = now_s() - t0;
+    if (cpu)
+        *cpu = thread_cpu_s() - c0;
     free(vals);
     free(elems);
     return t;
@@ -188,16 +201,23 @@ int main(int argc, char **argv)
 {
     size_t nvals = 100000;
     unsigned workers = 2, runs = 3;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--values") == 0)
-            nvals = strtoul(argv[i + 1], NULL, 10);
+    bool floor_only = false, bad = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--floor-only") == 0)
+            floor_only = true;
+        else if (i + 1 >= argc)
+            bad = true;
+        else if (strcmp(argv[i], "--values") == 0)
+            nvals = strtoul(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--workers") == 0)
-            workers = (unsigned)strtoul(argv[i + 1], NULL, 10);
+            workers = (unsigned)strtoul(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--runs") == 0)
-            runs = (unsigned)strtoul(argv[i + 1], NULL, 10);
+            runs = (unsigned)strtoul(argv[++i], NULL, 10);
+        else
+            bad = true;
     }
-    if (nvals == 0 || workers == 0 || workers > 64 || runs == 0 || sp_crypto_init() != 0)
-        die("usage: bench_case_epoch [--values N] [--workers 1..64] [--runs R]");
+    if (bad || nvals == 0 || workers == 0 || workers > 64 || runs == 0 || sp_crypto_init() != 0)
+        die("usage: bench_case_epoch [--values N] [--workers 1..64] [--runs R] [--floor-only]");
     struct sim_node_data nd = {.keys = calloc(nvals, sizeof(struct sim_key)), .nkeys = nvals};
     if (!nd.keys)
         die("memory");
@@ -208,9 +228,19 @@ int main(int argc, char **argv)
         snprintf(k->record_id, sizeof(k->record_id), "r%zu", i);
     }
     sim_data_sort(&nd);
+    if (floor_only) {
+        /* one line per run: "floor VALUES WALL_S CPU_S" */
+        for (unsigned r = 0; r < runs; r++) {
+            double cpu = 0, wall = floor_run(&nd, &cpu);
+            printf("floor %zu %.3f %.3f\n", nvals, wall, cpu);
+            fflush(stdout);
+        }
+        free(nd.keys);
+        return 0;
+    }
     double best_floor = 0, best_setup = 0;
     for (unsigned r = 0; r < runs; r++) {
-        double f = floor_run(&nd), s = setup_run(&nd, workers);
+        double f = floor_run(&nd, NULL), s = setup_run(&nd, workers);
         printf("  run %u: floor %.2f s, set-up %.2f s\n", r + 1, f, s);
         best_floor = r == 0 || f < best_floor ? f : best_floor;
         best_setup = r == 0 || s < best_setup ? s : best_setup;
