@@ -167,7 +167,38 @@ struct own_walk {
     MDB_txn *txn;
     MDB_cursor *cur;
     bool started;
+    bool at_next;         /* after a renewal: the cursor is already at the next entry */
+    bool ended;           /* walked to the end: the snapshot is released */
+    uint32_t since_renew; /* a fresh snapshot every OWN_RENEW_EVERY entries */
 };
+
+/* The walk's read transaction is renewed as the key index walk's is
+ * (store_keys.c): the sync writes the outputs while it walks them, and a
+ * reader held through a set-up keeps every freed page from reuse. */
+#define OWN_RENEW_EVERY 4096
+
+/* A fresh snapshot, the cursor again at the entry it was at (by key; the
+ * sync changes only entries behind the walk). */
+static int own_renew(struct own_walk *w)
+{
+    MDB_val k, v;
+    uint8_t saved[OWN_KEY_MAX];
+    int rc = mdb_cursor_get(w->cur, &k, &v, MDB_GET_CURRENT);
+    if (rc || k.mv_size > sizeof saved)
+        return rc == MDB_NOTFOUND ? 0 : SP_ERR_STORE;
+    memcpy(saved, k.mv_data, k.mv_size);
+    size_t n = k.mv_size;
+    mdb_txn_reset(w->txn);
+    if ((rc = mdb_txn_renew(w->txn)) != 0 || (rc = mdb_cursor_renew(w->txn, w->cur)) != 0)
+        return sp_store_mdb_err(rc, "renew a read of case.own");
+    k = (MDB_val){n, saved};
+    rc = mdb_cursor_get(w->cur, &k, &v, MDB_SET_RANGE);
+    if (rc == 0 && (k.mv_size != n || memcmp(k.mv_data, saved, n) != 0))
+        w->at_next = true; /* the entry is gone: the one here is the next */
+    if (rc == MDB_NOTFOUND)
+        w->at_next = true; /* and nothing follows it: the next read says so */
+    return rc == 0 || rc == MDB_NOTFOUND ? 0 : sp_store_mdb_err(rc, "read case.own");
+}
 
 static void own_close(void *walk)
 {
@@ -206,10 +237,27 @@ static int own_next(void *walk, struct sp_case_own_entry *e)
 {
     struct own_walk *w = walk;
     MDB_val k, v;
-    int rc = mdb_cursor_get(w->cur, &k, &v, w->started ? MDB_NEXT : MDB_FIRST);
-    w->started = true;
-    if (rc == MDB_NOTFOUND)
+    int rc;
+    if (w->ended)
         return SP_ERR_NOT_FOUND;
+    if (w->started && ++w->since_renew >= OWN_RENEW_EVERY) {
+        w->since_renew = 0;
+        if ((rc = own_renew(w)) != 0)
+            return rc;
+    }
+    MDB_cursor_op op = !w->started ? MDB_FIRST : w->at_next ? MDB_GET_CURRENT : MDB_NEXT;
+    rc = mdb_cursor_get(w->cur, &k, &v, op);
+    if (rc == EINVAL && op == MDB_GET_CURRENT)
+        rc = MDB_NOTFOUND; /* positioned past the end */
+    w->started = true;
+    w->at_next = false;
+    if (rc == MDB_NOTFOUND) {
+        /* a walk at its end (the set-up's, from nothing, at once) may stay
+         * open through the whole sync: it must not pin what the sync frees */
+        mdb_txn_reset(w->txn);
+        w->ended = true;
+        return SP_ERR_NOT_FOUND;
+    }
     if (rc)
         return sp_store_mdb_err(rc, "read case.own");
     const uint8_t *key = k.mv_data;

@@ -651,6 +651,53 @@ static void test_store_before_case(void **state)
     assert_string_equal(s.line[0], "ds/r1");
 }
 
+/* A walk longer than the store's renewal interval (a fresh read snapshot
+ * every 4,096 entries, so that a long sync does not pin every page it
+ * frees) yields every entry once, in order, while the sync writes behind
+ * it; a walk at its end stays at its end. */
+static void test_long_walk_renews(void **state)
+{
+    struct fixture *f = *state;
+    enum { N = 10000 };
+    static char vals[N][12];
+    static struct sp_case_own_change ch[N];
+    begin(f, 1);
+    for (int i = 0; i < N; i++) {
+        snprintf(vals[i], sizeof vals[i], "v%06d", 2 * i + 1); /* odd: room between them */
+        ch[i] = add(SP_KEY_BSN, vals[i], fp_of(SP_KEY_BSN, (const uint8_t *)vals[i], 7));
+    }
+    assert_int_equal(f->c.own_put(CTX(f), 1, ch, N), 0);
+    assert_int_equal(f->c.own_commit(CTX(f), 1, 64), 0);
+    void *walk = NULL;
+    struct sp_case_own_entry e;
+    assert_int_equal(f->c.own_open(CTX(f), &walk), 0);
+    char prev[16] = "";
+    int seen = 0;
+    uint64_t version = 1;
+    while (f->c.own_next(walk, &e) == 0) {
+        char cur[16];
+        assert_true(e.len < sizeof cur);
+        memcpy(cur, e.value, e.len);
+        cur[e.len] = '\0';
+        assert_true(strcmp(prev, cur) < 0); /* in order, none twice */
+        snprintf(prev, sizeof prev, "%s", cur);
+        seen++;
+        if (seen % 1000 == 0) { /* the sync writes behind the walk: one added, one removed */
+            char before[12];
+            snprintf(before, sizeof before, "v%06d", 2 * (seen - 500));
+            struct sp_case_own_change w[2] = {
+                add(SP_KEY_BSN, before, 7),
+                del(SP_KEY_BSN, vals[seen - 600]),
+            };
+            assert_int_equal(f->c.own_put(CTX(f), ++version, w, 2), 0);
+            assert_int_equal(f->c.own_commit(CTX(f), version, 64), 0);
+        }
+    }
+    assert_int_equal(seen, N); /* what was behind stayed behind */
+    assert_int_equal(f->c.own_next(walk, &e), SP_ERR_NOT_FOUND);
+    f->c.own_close(walk);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -664,6 +711,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_secret, setup, teardown),
         cmocka_unit_test_setup_teardown(test_secret_dir_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_before_case, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_walk_renews, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
