@@ -242,30 +242,37 @@ void sp_scalar_clamp(uint8_t s[SP_GROUP_SCALAR_BYTES])
     s[31] |= 64;
 }
 
-/* Allocates a guarded key, writes the given scalar (or a fresh random one),
- * clamps it and seals it read-only for the rest of its life. */
-static int round_key_make(struct sp_round_key **out, const uint8_t *scalar)
+int sp_guarded_secret32(void **out, const uint8_t *bytes, void (*fix)(uint8_t s[32]))
 {
-    struct sp_round_key *key;
+    uint8_t *s;
 
     if (out == NULL)
         return SP_ERR_INVALID_ARG;
     if (sp_crypto_init() != 0)
         return SP_ERR_CRYPTO_INIT;
-    key = sodium_malloc(sizeof(*key));
-    if (key == NULL)
+    s = sodium_malloc(32);
+    if (s == NULL)
         return SP_ERR_NOMEM;
-    if (scalar != NULL)
-        memcpy(key->scalar, scalar, sizeof(key->scalar));
+    if (bytes != NULL)
+        memcpy(s, bytes, 32);
     else
-        randombytes_buf(key->scalar, sizeof(key->scalar));
-    sp_scalar_clamp(key->scalar);
-    if (sodium_mprotect_readonly(key) != 0) {
-        sodium_free(key);
+        randombytes_buf(s, 32);
+    if (fix)
+        fix(s);
+    if (sodium_mprotect_readonly(s) != 0) {
+        sodium_free(s);
         return SP_ERR_INTERNAL;
     }
-    *out = key;
+    *out = s;
     return 0;
+}
+
+/* A guarded key: the given scalar (or a fresh random one), clamped, sealed
+ * read-only for the rest of its life. */
+static int round_key_make(struct sp_round_key **out, const uint8_t *scalar)
+{
+    _Static_assert(sizeof(struct sp_round_key) == 32, "a round key is its scalar");
+    return sp_guarded_secret32((void **)out, scalar, sp_scalar_clamp);
 }
 
 int sp_round_key_new(struct sp_round_key **out)

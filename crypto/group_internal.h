@@ -27,6 +27,14 @@ SP_NODISCARD int sp_group_hash_many_dst(uint8_t *out, const uint8_t *dst, size_t
 SP_NODISCARD int sp_round_key_from_derived(struct sp_round_key **out,
                                            const uint8_t bytes[SP_GROUP_SCALAR_BYTES]);
 
+/* A 32-byte secret in guarded memory (sodium_malloc: guard pages, mlocked,
+ * out of core dumps): the given bytes (or fresh random ones), passed
+ * through fix when not NULL (a clamp), then read-only for the rest of its
+ * life; free with sodium_free. The round keys and the OPRF's epoch secrets
+ * are made with it. Returns 0, SP_ERR_INVALID_ARG, SP_ERR_CRYPTO_INIT,
+ * SP_ERR_NOMEM, SP_ERR_INTERNAL. */
+SP_NODISCARD int sp_guarded_secret32(void **out, const uint8_t *bytes, void (*fix)(uint8_t s[32]));
+
 /* RFC 7748 decodeScalar25519 in place: a multiple of 8 in [2^254, 2^255). */
 void sp_scalar_clamp(uint8_t s[SP_GROUP_SCALAR_BYTES]);
 

@@ -54,25 +54,8 @@ struct sp_oprf_blinds {
 
 static int secret_make(struct sp_oprf_secret **out, const uint8_t *bytes)
 {
-    struct sp_oprf_secret *s;
-
-    if (out == NULL)
-        return SP_ERR_INVALID_ARG;
-    if (sp_crypto_init() != 0)
-        return SP_ERR_INTERNAL;
-    s = sodium_malloc(sizeof(*s));
-    if (s == NULL)
-        return SP_ERR_NOMEM;
-    if (bytes != NULL)
-        memcpy(s->bytes, bytes, sizeof(s->bytes));
-    else
-        randombytes_buf(s->bytes, sizeof(s->bytes));
-    if (sodium_mprotect_readonly(s) != 0) {
-        sodium_free(s);
-        return SP_ERR_INTERNAL;
-    }
-    *out = s;
-    return 0;
+    _Static_assert(sizeof(struct sp_oprf_secret) == 32, "a secret is its bytes");
+    return sp_guarded_secret32((void **)out, bytes, NULL);
 }
 
 int sp_oprf_secret_new(struct sp_oprf_secret **out)

@@ -35,7 +35,8 @@
  * so that a restart inside the epoch keeps its outputs valid. */
 struct sp_oprf_secret;
 
-/* A fresh random secret. Returns 0, SP_ERR_NOMEM, SP_ERR_INTERNAL. */
+/* A fresh random secret. Returns 0, SP_ERR_CRYPTO_INIT, SP_ERR_NOMEM,
+ * SP_ERR_INTERNAL. */
 SP_NODISCARD int sp_oprf_secret_new(struct sp_oprf_secret **out);
 /* A secret from its 32 bytes (read back from the epoch file; the caller
  * wipes its copy). Returns 0, SP_ERR_INVALID_ARG, SP_ERR_NOMEM, SP_ERR_INTERNAL. */
