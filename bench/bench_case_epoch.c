@@ -32,8 +32,8 @@
 
 struct driver {
     pthread_mutex_t mu;
-    pthread_cond_t todo_cv, done_cv;
-    struct sp_job *todo, *todo_tail, *done;
+    pthread_cond_t queued_cv, done_cv;
+    struct sp_job *queued, *queued_tail, *done;
     bool quit;
     unsigned errors;
 };
@@ -63,12 +63,12 @@ static void submit(void *ctx, struct sp_job *job)
     struct driver *d = ctx;
     pthread_mutex_lock(&d->mu);
     job->next = NULL;
-    if (d->todo_tail)
-        d->todo_tail->next = job;
+    if (d->queued_tail)
+        d->queued_tail->next = job;
     else
-        d->todo = job;
-    d->todo_tail = job;
-    pthread_cond_signal(&d->todo_cv);
+        d->queued = job;
+    d->queued_tail = job;
+    pthread_cond_signal(&d->queued_cv);
     pthread_mutex_unlock(&d->mu);
 }
 
@@ -77,14 +77,14 @@ static void *worker(void *arg)
     struct driver *d = arg;
     pthread_mutex_lock(&d->mu);
     for (;;) {
-        while (!d->todo && !d->quit)
-            pthread_cond_wait(&d->todo_cv, &d->mu);
+        while (!d->queued && !d->quit)
+            pthread_cond_wait(&d->queued_cv, &d->mu);
         if (d->quit)
             break;
-        struct sp_job *j = d->todo;
-        d->todo = j->next;
-        if (!d->todo)
-            d->todo_tail = NULL;
+        struct sp_job *j = d->queued;
+        d->queued = j->next;
+        if (!d->queued)
+            d->queued_tail = NULL;
         pthread_mutex_unlock(&d->mu);
         j->run(j);
         j->ran = true;
@@ -118,12 +118,12 @@ static struct sp_engine_now now_engine(void)
 /* Seconds from the first tick to version 1 committed. */
 static double setup_run(const struct sim_node_data *nd, unsigned workers)
 {
-    struct driver d = {.todo = NULL};
+    struct driver d = {.queued = NULL};
     struct sim_store st;
     struct sp_engine *e = NULL;
     pthread_t th[64];
     pthread_mutex_init(&d.mu, NULL);
-    pthread_cond_init(&d.todo_cv, NULL);
+    pthread_cond_init(&d.queued_cv, NULL);
     pthread_cond_init(&d.done_cv, NULL);
     sim_store_init(&st, nd);
     struct sp_engine_config cfg = {.node = "bench",
@@ -156,7 +156,7 @@ static double setup_run(const struct sim_node_data *nd, unsigned workers)
         die("set-up");
     pthread_mutex_lock(&d.mu);
     d.quit = true;
-    pthread_cond_broadcast(&d.todo_cv);
+    pthread_cond_broadcast(&d.queued_cv);
     pthread_mutex_unlock(&d.mu);
     for (unsigned i = 0; i < workers; i++)
         pthread_join(th[i], NULL);

@@ -4,6 +4,8 @@
  * the case store. Its ctx is the struct sim_store (sim_ports.c gives each
  * node's engine its own; tests/round/test_case_epoch.c uses it alone).
  */
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,16 +108,18 @@ static int to_rows(const struct sp_result_row *rows, size_t n, struct sim_row **
     if (r == NULL)
         return SP_ERR_NOMEM;
     for (size_t i = 0; i < n; i++) {
-        if (rows[i].dataset == NULL || rows[i].record_id == NULL || rows[i].partner == NULL ||
-            strlen(rows[i].dataset) >= sizeof(r[i].dataset) ||
-            strlen(rows[i].record_id) >= sizeof(r[i].record_id) ||
-            strlen(rows[i].partner) >= sizeof(r[i].partner)) {
+        /* each text must fit its field: snprintf's length says so */
+        bool fits = rows[i].dataset && rows[i].record_id && rows[i].partner &&
+                    (size_t)snprintf(r[i].dataset, sizeof(r[i].dataset), "%s", rows[i].dataset) <
+                        sizeof(r[i].dataset) &&
+                    (size_t)snprintf(r[i].record_id, sizeof(r[i].record_id), "%s",
+                                     rows[i].record_id) < sizeof(r[i].record_id) &&
+                    (size_t)snprintf(r[i].partner, sizeof(r[i].partner), "%s", rows[i].partner) <
+                        sizeof(r[i].partner);
+        if (!fits) {
             free(r);
             return SP_ERR_INVALID_ARG;
         }
-        strcpy(r[i].dataset, rows[i].dataset);
-        strcpy(r[i].record_id, rows[i].record_id);
-        strcpy(r[i].partner, rows[i].partner);
         r[i].key_types = rows[i].key_types;
         r[i].klass = rows[i].klass;
     }
