@@ -131,6 +131,15 @@ static int read_round(struct sp_cli_conn *conn, const uint8_t *id, bool consume,
         fprintf(stderr, PROG ": this node knows no round %s\n", r->round_hex);
         rc = -1;
     }
+    if (rc == 0 && rep.rounds.rounds[0].mode == SP_PROPOSAL_MODE_CASE) {
+        /* the page is the coordinator's counts of a whole-dataset round: of
+         * a case question it would show a counting node and empty cells */
+        fprintf(stderr,
+                PROG ": round %s is a case question: `snijpunt case results --round %s` shows "
+                     "what the asker learned, `snijpunt audit show` its audit story\n",
+                r->round_hex, r->round_hex);
+        rc = -1;
+    }
     if (rc == 0) {
         const struct sp_ctl_round_info *ri = &rep.rounds.rounds[0];
         snprintf(r->state, sizeof r->state, "%s", ri->state);

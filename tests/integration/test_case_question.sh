@@ -307,6 +307,12 @@ for _ in $(seq 200); do
 done
 sp riec case status --json | jq -e '.filters[] | select(.peer == "gem") | .epoch == 2' \
     >/dev/null || fail "riec did not follow gem's new epoch: $(sp riec case status --json)"
+# a case question has no coordinator's report: the CLI says where to look
+if sp riec report --round "$ID" --out "$T/r.html" 2>"$T/report.err"; then
+    fail "snijpunt report made a page of a case question"
+fi
+grep -q "is a case question: .snijpunt case results --round $ID" "$T/report.err" ||
+    fail "report of a case question: $(cat "$T/report.err")"
 # ---- the crosscheck: asker and partners agree on every question ----------------
 for n in riec pol gem; do gov_export "$n"; done
 "$SP" audit crosscheck --ca "$CA/ca.crt" --cert-dir "$CERTS" "$T"/riec.jsonl "$T"/pol.jsonl \
