@@ -13,9 +13,9 @@
 # lines: the node's certificate and peers after init, starting snijpuntd
 # after --check ("then run it"), the other nodes' audit exports and
 # certificates before the auditor's lines.
-# Not run, each with its reason printed: the first block (tools/demo and
-# tools/test install packages and run the whole suite, which includes this
-# test) and "Building by hand" (the build and test commands this suite is
+# Not run, each with its reason printed: the first block (tools/demo runs
+# in test_demo.sh; tools/test installs packages and runs the whole suite,
+# which includes this test) and "Building by hand" (the build and test commands this suite is
 # run by). A block the test does not know fails it: a new README block
 # needs a decision here.
 set -euo pipefail
@@ -55,7 +55,8 @@ for ((i = 1; i <= nblocks; i++)); do
     '**Auditor**'*) AUDITOR=$T/blocks/$i.cmds ;;
     '# snijpunt')
         echo "skipped (README block 1): $(tr '\n' ';' <"$T/blocks/$i.cmds")" \
-            "-- installs packages and runs the whole suite, this test included; CI runs it (.ci/run)" ;;
+            "-- tools/demo is run by integration_demo (test_demo.sh, at 2,000 persons); tools/test" \
+            "installs packages and runs the whole suite, this test included; CI runs it (.ci/run)" ;;
     '## Building by hand')
         echo "skipped (README \"Building by hand\"): the build and test commands this suite itself is" \
             "built and run with (tools/test); the package build is tests/packaging/deb.sh" ;;
