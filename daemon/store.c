@@ -149,8 +149,9 @@ static int open_dbis(struct sp_store *s)
 /* The store's format version (sp.meta "format" -> u32, big-endian).
  *
  * A build knows SP_STORE_FORMAT_VERSION. Opening a store:
- *  - without the record (stores made before versions were recorded, and new
- *    ones): it is version 1 — today's layout — and is stamped so;
+ *  - without the record: a new (empty) store is this version and is stamped
+ *    so; one made before versions were recorded is version 1 and is stamped
+ *    so, then migrated;
  *  - of this version: opened;
  *  - older: migrated step by step (migrate_from, one function per version,
  *    each in its own write transaction that also stamps the new version, so
@@ -182,14 +183,30 @@ static int stamp_format(MDB_txn *txn, MDB_dbi meta, uint32_t version)
     return mdb_put(txn, meta, &k, &v, 0);
 }
 
-/* One migration step from version `from` to from + 1, inside txn; there is
- * none yet (version 1 is the first). */
+/* One migration step from version `from` to from + 1, inside txn.
+ * 1 -> 2: case.meta's record gains the kept key-type mask. */
 static int migrate_from(struct sp_store *s, MDB_txn *txn, uint32_t from)
 {
-    (void)s;
-    (void)txn;
-    (void)from;
-    return SP_ERR_UNSUPPORTED;
+    switch (from) {
+    case 1:
+        return sp_store_case_migrate_2(s, txn);
+    default:
+        return SP_ERR_UNSUPPORTED;
+    }
+}
+
+/* Whether no database holds an entry (a store created just now). */
+static int store_empty(struct sp_store *s, MDB_txn *txn, bool *empty)
+{
+    MDB_stat st;
+    *empty = true;
+    for (size_t i = 0; i < SP_DB_COUNT && *empty; i++) {
+        int rc = mdb_stat(txn, s->dbi[i], &st);
+        if (rc)
+            return rc;
+        *empty = st.ms_entries == 0;
+    }
+    return 0;
 }
 
 static int refuse_format(const char *path, uint32_t found)
@@ -212,7 +229,8 @@ static int refuse_format(const char *path, uint32_t found)
 static int format_step(struct sp_store *s, const char *path, bool *done)
 {
     MDB_txn *txn = NULL;
-    uint32_t v = 0;
+    uint32_t v = 0, stamp = 1;
+    bool empty = false;
     int err = sp_store_txn_begin(s, 0, &txn), rc;
     if (err)
         return err;
@@ -228,12 +246,14 @@ static int format_step(struct sp_store *s, const char *path, bool *done)
         *done = true;
         goto out;
     }
-    if (v == 0) { /* before versions were recorded: version 1's layout */
-        if ((rc = stamp_format(txn, s->dbi[SP_DB_META], 1))) {
+    if (v == 0) { /* new, or before versions were recorded: version 1's layout */
+        if (!(rc = store_empty(s, txn, &empty)) && empty)
+            stamp = SP_STORE_FORMAT_VERSION;
+        if (rc || (rc = stamp_format(txn, s->dbi[SP_DB_META], stamp))) {
             err = sp_store_mdb_err(rc, "stamp the store format version");
             goto out;
         }
-        sp_log_info("store: %s recorded as store format version 1", path);
+        sp_log_info("store: %s recorded as store format version %u", path, stamp);
     } else {
         err = migrate_from(s, txn, v);
         if (!err && (rc = stamp_format(txn, s->dbi[SP_DB_META], v + 1)))

@@ -62,15 +62,17 @@ struct sp_store_keys_iter;
 #define SP_STORE_DEFAULT_MAP_BYTES (UINT64_C(8) << 30) /* sparse file */
 #define SP_STORE_FILE_NAME         "state.mdb"
 /* The layout of the records above (store_impl.h). Raise it with any change
- * an older build would misread, and add the migration step (store.c). */
-#define SP_STORE_FORMAT_VERSION 1u
+ * an older build would misread, and add the migration step (store.c).
+ * 2: case.meta records the kept key-type mask. */
+#define SP_STORE_FORMAT_VERSION 2u
 
 /* ---- environment ------------------------------------------------------- */
 
 /* Opens (creating when absent) <state_dir>/state.mdb with a map of
  * map_bytes (0 = SP_STORE_DEFAULT_MAP_BYTES). state_dir must exist and
  * should be owner-only. Opening checks the store's format version (sp.meta;
- * a store without one is version 1 and is stamped so): an older version is
+ * a new store is stamped with this one, a store with data but without a
+ * version is version 1 and is stamped so): an older version is
  * migrated; one this build cannot migrate, or a newer one, is refused with
  * SP_ERR_UNSUPPORTED and both versions and what to do logged, before
  * anything is written. Opening also moves every load that was in progress

@@ -20,7 +20,8 @@
 #include "sys/keyfile.h"
 
 #define META_FIXED      29 /* epoch u32, version u64, started_at u64, delta_from u64, n u8 */
-#define META_BYTES      (META_FIXED + 8 * SP_KEY_TYPE_COUNT)
+#define META_KEPT       4  /* kept u32, after the n values (store format version 2) */
+#define META_BYTES      (META_FIXED + 8 * SP_KEY_TYPE_COUNT + META_KEPT)
 #define OWN_KEY_MAX     (1 + SP_STORE_VALUE_MAX)
 #define FP_PREFIX       9 /* type u8, fp u64 */
 #define FP_KEY_MAX      (FP_PREFIX + SP_STORE_VALUE_MAX)
@@ -61,11 +62,41 @@ static void meta_encode(uint8_t out[META_BYTES], const struct meta *x)
     out[28] = SP_KEY_TYPE_COUNT;
     for (size_t t = 0; t < SP_KEY_TYPE_COUNT; t++)
         sp_be64_put(out + META_FIXED + 8 * t, x->m.values[t]);
+    sp_be32_put(out + META_FIXED + 8 * SP_KEY_TYPE_COUNT, x->m.kept);
 }
 
-/* Reads the record: 0, SP_ERR_NOT_FOUND (no epoch yet) or SP_ERR_STORE. A
- * record written with fewer key types than this build knows is read with
- * the others at 0; one with more is not this build's. */
+/* Decodes a record; false when it is not one. A record written with fewer
+ * key types than this build knows is read with the others at 0; one with
+ * more is not this build's. A record without the kept mask (written before
+ * store format version 2; the migration to it rewrites them) is read with
+ * the mask derived as it was then: the key types with values. That is
+ * wrong only for a kept type without values, which such a record cannot
+ * tell from a type not kept (it is lendable again once a sync commits). */
+static bool meta_decode(const MDB_val *v, struct meta *x)
+{
+    const uint8_t *p = v->mv_data;
+    size_t n = v->mv_size >= META_FIXED ? p[28] : 0;
+    if (v->mv_size < META_FIXED || n > SP_KEY_TYPE_COUNT)
+        return false;
+    bool has_kept = v->mv_size == META_FIXED + 8 * n + META_KEPT;
+    if (!has_kept && v->mv_size != META_FIXED + 8 * n)
+        return false;
+    memset(x, 0, sizeof *x);
+    x->m.epoch = sp_be32_get(p);
+    x->m.version = sp_be64_get(p + 4);
+    x->m.started_at = sp_be64_get(p + 12);
+    x->delta_from = sp_be64_get(p + 20);
+    for (size_t t = 0; t < n; t++) {
+        x->m.values[t] = sp_be64_get(p + META_FIXED + 8 * t);
+        if (!has_kept && x->m.values[t] > 0 && type_ok((unsigned)t))
+            x->m.kept |= SP_KEY_MASK(t);
+    }
+    if (has_kept)
+        x->m.kept = sp_be32_get(p + META_FIXED + 8 * n) & SP_KEY_MASK_ALL;
+    return true;
+}
+
+/* Reads the record: 0, SP_ERR_NOT_FOUND (no epoch yet) or SP_ERR_STORE. */
 static int meta_get(struct sp_store *s, MDB_txn *txn, struct meta *x)
 {
     MDB_val k = meta_key, v;
@@ -74,19 +105,10 @@ static int meta_get(struct sp_store *s, MDB_txn *txn, struct meta *x)
         return SP_ERR_NOT_FOUND;
     if (rc)
         return sp_store_mdb_err(rc, "read case.meta");
-    const uint8_t *p = v.mv_data;
-    size_t n = v.mv_size >= META_FIXED ? p[28] : 0;
-    if (v.mv_size < META_FIXED || n > SP_KEY_TYPE_COUNT || v.mv_size != META_FIXED + 8 * n) {
+    if (!meta_decode(&v, x)) {
         sp_log_error("store: malformed case.meta record");
         return SP_ERR_STORE;
     }
-    memset(x, 0, sizeof *x);
-    x->m.epoch = sp_be32_get(p);
-    x->m.version = sp_be64_get(p + 4);
-    x->m.started_at = sp_be64_get(p + 12);
-    x->delta_from = sp_be64_get(p + 20);
-    for (size_t t = 0; t < n; t++)
-        x->m.values[t] = sp_be64_get(p + META_FIXED + 8 * t);
     return 0;
 }
 
@@ -97,6 +119,20 @@ static int meta_put(struct sp_store *s, MDB_txn *txn, const struct meta *x)
     MDB_val k = meta_key, v = {sizeof b, b};
     int rc = mdb_put(txn, s->dbi[SP_DB_CASE_META], &k, &v, 0);
     return rc ? sp_store_mdb_err(rc, "write case.meta") : 0;
+}
+
+int sp_store_case_migrate_2(struct sp_store *s, MDB_txn *txn)
+{
+    MDB_val k = meta_key, v;
+    struct meta x;
+    int rc = mdb_get(txn, s->dbi[SP_DB_CASE_META], &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc)
+        return sp_store_mdb_err(rc, "read case.meta");
+    /* a malformed record is left as it is: reading it fails as before,
+     * and the daemon starts */
+    return meta_decode(&v, &x) ? meta_put(s, txn, &x) : 0;
 }
 
 static int own_meta(void *ctx, struct sp_case_own_meta *m)
@@ -473,7 +509,7 @@ static int delta_prune(struct sp_store *s, MDB_txn *txn, uint64_t before)
     return rc == 0 || rc == MDB_NOTFOUND ? 0 : sp_store_mdb_err(rc, "prune case.delta");
 }
 
-static int own_commit(void *ctx, uint64_t version, uint32_t keep)
+static int own_commit(void *ctx, uint64_t version, uint32_t kept, uint32_t keep)
 {
     struct sp_store *s = store_of(ctx);
     MDB_txn *txn = NULL;
@@ -488,6 +524,7 @@ static int own_commit(void *ctx, uint64_t version, uint32_t keep)
         goto out;
     }
     x.m.version = version;
+    x.m.kept = kept & SP_KEY_MASK_ALL;
     if (version > keep && version - keep > x.delta_from)
         x.delta_from = version - keep;
     if ((err = delta_prune(s, txn, x.delta_from)) || (err = meta_put(s, txn, &x)))

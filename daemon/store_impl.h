@@ -20,7 +20,10 @@
  *   case.fp      u8 type | fp u64 | value -> ""          (a fingerprint may repeat)
  *   case.delta   version u64 | u8 type | seq u32 -> na u32, nr u32, na x fp, nr x fp
  *   case.meta    "own" -> epoch u32, version u64, started_at u64, delta_from u64,
- *                n u8, n x u64 (values per key type, index = type)
+ *                n u8, n x u64 (values per key type, index = type), kept u32 (the
+ *                key types the committed version was built for; since format
+ *                version 2: a record without it is read with the types that
+ *                have values, store_case.c meta_decode)
  *   case.quota   epoch u32 | coordinator certificate SHA-256 [32] -> questions u32,
  *                values u64
  * where KEY = u8 type | value | 0x00 | record id (values hold no NUL byte, so
@@ -135,6 +138,11 @@ size_t sp_store_key_prefix(const uint8_t *key, size_t len);
 int sp_store_keys_records(struct sp_store *s, MDB_txn *txn, uint8_t type, const uint8_t *value,
                           size_t len, int (*fn)(void *ctx, const char *dataset, const char *id),
                           void *ctx);
+
+/* The migration of the case store from store format version 1 to 2 inside
+ * txn (store.c, migrate_from): case.meta's record gains the kept mask,
+ * derived from the types with values as version 1's readers did. */
+int sp_store_case_migrate_2(struct sp_store *s, MDB_txn *txn);
 
 /* Allocates the next slot number inside txn. */
 int sp_store_slot_next(struct sp_store *s, MDB_txn *txn, uint32_t *slot);

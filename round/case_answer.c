@@ -57,7 +57,7 @@ static int check_shape(const struct sp_proposal *p, const struct sp_peer_case_as
 
 /* This node's own limits on what it answers (the policy judged the
  * proposal; these hold for the question itself, whoever judges). */
-static int check_local(struct sp_engine *e, size_t peer, const struct sp_peer_case_ask *a,
+static int check_local(const struct sp_engine *e, size_t peer, const struct sp_peer_case_ask *a,
                        uint32_t total, char *reason, size_t cap)
 {
     uint32_t epoch;
@@ -92,18 +92,17 @@ static int check_local(struct sp_engine *e, size_t peer, const struct sp_peer_ca
         return SP_ERR_BUSY;
     }
     /* Ready, and still a key may not be lent: a rotation waits for the
-     * borrowed keys, or (after a restart) a key type without values is
-     * covered again only once the start-up sync is committed. Refused as
-     * busy here, not as a state error after the question was accepted. */
+     * borrowed keys, or a type newly in case_key_types has no committed
+     * outputs yet. Refused as busy here, by the rule start_eval's borrow
+     * follows, not as a state error after the question was accepted. */
     for (uint32_t g = 0; g < a->ngroups; g++) {
         int t = a->groups[g].key_type;
-        if (!sp_eng_case_own_borrow(e, t)) {
+        if (!sp_eng_case_own_lendable(e, t)) {
             snprintf(reason, cap,
                      "this node's case outputs for %s values are being computed; ask again later",
                      sp_key_type_name(t));
             return SP_ERR_BUSY;
         }
-        sp_eng_case_own_return(e);
     }
     return 0;
 }

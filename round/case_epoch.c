@@ -16,7 +16,10 @@
  * chunk (own_put, in any order: chunks are disjoint) and, when the walk is
  * over and every chunk is written, commits the version. The set-up of an
  * epoch is the sync from nothing, committed as version 1; a sync that finds
- * nothing commits nothing.
+ * nothing commits nothing, unless the configured key types changed. Each
+ * commit records the key types its outputs were built for (the kept mask,
+ * a type without values included), which a restart reads back: what may be
+ * lent (sp_eng_case_own_lendable) follows the record, not the values.
  *
  * Crash safety: own_put applies its changes at once and adds them to the
  * delta of the version being made, so a sync that fails (or a process that
@@ -199,6 +202,11 @@ static int meta_read(struct sp_engine *e)
     co->version = m.version;
     co->started_at = m.started_at;
     memcpy(co->values, m.values, sizeof(co->values));
+    /* the committed version's types as recorded with it: a kept type
+     * without values (its outputs complete and empty) is lendable at once
+     * after a restart, not only once the start-up sync commits (simulator
+     * finding 5) */
+    co->kept = m.kept;
     return 0;
 }
 
@@ -235,9 +243,6 @@ static int own_load(struct sp_engine *e)
     }
     if (rc)
         goto out;
-    for (int t = SP_KEY_TYPE_MIN; t <= SP_KEY_TYPE_MAX; t++)
-        if (co->values[t] > 0)
-            co->kept |= SP_KEY_MASK(t) & cfg_mask(e);
     /* datasets may have been loaded while the node was down */
     co->want_sync = co->version > 0;
     drop_previous(e);
@@ -479,9 +484,12 @@ static int sync_commit(struct sp_engine *e)
     struct own_sync *s = &co->sync;
     const struct sp_engine_store *st = &e->ports.store;
     int rc;
-    if (!s->setup && s->added == 0 && s->removed == 0)
-        return 0; /* nothing changed: no new version */
-    if ((rc = st->cases.own_commit(st->ctx, s->version, OWN_KEEP_DELTAS)) != 0 ||
+    /* nothing changed: no new version; a mask that changed is one (a type
+     * taken up without values), so the record says what the outputs are
+     * for */
+    if (!s->setup && s->added == 0 && s->removed == 0 && s->mask == co->kept)
+        return 0;
+    if ((rc = st->cases.own_commit(st->ctx, s->version, s->mask, OWN_KEEP_DELTAS)) != 0 ||
         (rc = meta_read(e)) != 0)
         return rc;
     sp_eng_info(e,
@@ -513,8 +521,7 @@ static void sync_check_done(struct sp_engine *e)
         fail_later(e);
         return;
     }
-    co->kept = s->mask;
-    co->failures = 0;
+    co->failures = 0; /* co->kept is the committed record's (meta_read) */
 }
 
 static void walk_back(struct sp_engine *e, struct own_job *j)
@@ -823,15 +830,21 @@ bool sp_eng_case_own_ready(const struct sp_engine *e, uint32_t *epoch, uint64_t 
     return ready;
 }
 
+bool sp_eng_case_own_lendable(const struct sp_engine *e, int key_type)
+{
+    const struct sp_eng_case_own *co = e->case_own;
+    /* no new borrow while a rotation waits for the borrowed keys */
+    return sp_eng_case_own_ready(e, NULL, NULL) && sp_key_type_valid(key_type) &&
+           !rotation_due(e) && (co->kept & cfg_mask(e) & SP_KEY_MASK(key_type)) &&
+           co->keys[key_type] != NULL;
+}
+
 const struct sp_round_key *sp_eng_case_own_borrow(struct sp_engine *e, int key_type)
 {
-    struct sp_eng_case_own *co = e->case_own;
-    /* no new borrow while a rotation waits for the borrowed keys */
-    if (!sp_eng_case_own_ready(e, NULL, NULL) || !sp_key_type_valid(key_type) || rotation_due(e) ||
-        !(co->kept & cfg_mask(e) & SP_KEY_MASK(key_type)) || !co->keys[key_type])
+    if (!sp_eng_case_own_lendable(e, key_type))
         return NULL;
-    co->borrows++;
-    return co->keys[key_type];
+    e->case_own->borrows++;
+    return e->case_own->keys[key_type];
 }
 
 void sp_eng_case_own_return(struct sp_engine *e)

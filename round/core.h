@@ -651,9 +651,15 @@ void sp_eng_case_own_job_done(struct sp_engine *e, struct sp_eng_job *job);
  * set-up is (a later sync may be running; the committed version stays
  * complete until its successor is committed). */
 bool sp_eng_case_own_ready(const struct sp_engine *e, uint32_t *epoch, uint64_t *version);
-/* The current epoch key of a kept key type (in the mask of the committed
- * outputs and in the configuration's), or NULL (none, or not ready). The
- * key is read-only and may be used from jobs until sp_eng_case_own_return;
+/* Whether key_type's epoch key may be lent now: the epoch is ready, no
+ * rotation waits for borrowed keys, and the type is in the mask the
+ * committed outputs were built for (the store's record: a type without
+ * values counts) and in the configuration's. The one rule of what may be
+ * lent: sp_eng_case_own_borrow lends exactly then, and a question about a
+ * type that is not lendable is refused as busy before it is accepted. */
+bool sp_eng_case_own_lendable(const struct sp_engine *e, int key_type);
+/* The current epoch key of a lendable key type (above), or NULL. The key
+ * is read-only and may be used from jobs until sp_eng_case_own_return;
  * rotation (and dropping a key type) waits until every borrow is back. */
 const struct sp_round_key *sp_eng_case_own_borrow(struct sp_engine *e, int key_type);
 void sp_eng_case_own_return(struct sp_engine *e);

@@ -29,7 +29,8 @@
  * sp_engine_on_multipart and SP_ENGINE_PEER_UNKNOWN carry what the
  * transport refuses before decoding; control no longer serves STATUS (the
  * daemon fills it; sp_engine_rounds_active is the engine's part); log
- * levels are enum sp_engine_log_level.
+ * levels are enum sp_engine_log_level; the case store's own_commit records
+ * the kept key types with the version (struct sp_case_own_meta's kept).
  */
 #ifndef SP_ROUND_ENGINE_H
 #define SP_ROUND_ENGINE_H
@@ -101,6 +102,10 @@ struct sp_case_own_meta {
     uint64_t version;    /* 0 during the set-up, then 1, 2, ... per change */
     uint64_t started_at; /* Unix seconds */
     uint64_t values[SP_KEY_TYPE_COUNT];
+    /* Key types the committed version's outputs were built for (recorded
+     * by own_commit; 0 before the set-up's commit). A kept type may have
+     * no values: its outputs are complete and empty. */
+    uint32_t kept;
 };
 
 /* One own value's PRF output: (key type, value) -> fingerprint. The walk
@@ -128,8 +133,8 @@ struct sp_engine_case_store {
     /* The own epoch's record; SP_ERR_NOT_FOUND when there is none. */
     int (*own_meta)(void *ctx, struct sp_case_own_meta *m);
     /* Begins epoch `epoch`: deletes every own output and delta of the
-     * previous one and records (epoch, version 0, started_at), in one
-     * transaction. */
+     * previous one and records (epoch, version 0, started_at, kept 0), in
+     * one transaction. */
     int (*own_begin)(void *ctx, uint32_t epoch, uint64_t started_at);
     /* The own outputs in key order (struct sp_case_own_entry); next returns
      * 0, SP_ERR_NOT_FOUND at the end, or an error; close is NULL-safe. */
@@ -140,9 +145,10 @@ struct sp_engine_case_store {
      * delta that will become `version` (what a FILTER from version - 1
      * carries). The set-up (version 1) records no delta. */
     int (*own_put)(void *ctx, uint64_t version, const struct sp_case_own_change *ch, size_t n);
-    /* Makes `version` the current one (its delta complete); deltas older
-     * than version - keep are deleted. */
-    int (*own_commit)(void *ctx, uint64_t version, uint32_t keep);
+    /* Makes `version` the current one (its delta complete), built for the
+     * key types in `kept` (recorded with it: struct sp_case_own_meta);
+     * deltas older than version - keep are deleted. */
+    int (*own_commit)(void *ctx, uint64_t version, uint32_t kept, uint32_t keep);
     /* Every fingerprint of key_type, sorted (a malloc'd array the caller
      * frees; *fp NULL when n is 0). */
     int (*fps_read)(void *ctx, uint8_t key_type, uint64_t **fp, size_t *n);

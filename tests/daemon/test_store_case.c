@@ -3,8 +3,10 @@
  * LMDB files in temporary directories: the own outputs walked in exactly
  * the key index walk's order, epochs, deltas across versions and their
  * pruning, fingerprints and the records holding them, the per-coordinator
- * quota, the epoch secret's file and its checks, and a store made before
- * the case databases existed.
+ * quota, the epoch secret's file and its checks, a store made before
+ * the case databases existed, and the epoch's record with its kept mask:
+ * its round trip, a record written before the mask was (store format
+ * version 1) and its migration.
  */
 #include <fcntl.h>
 #include <ftw.h>
@@ -70,6 +72,9 @@ static void reopen(struct fixture *f)
 
 /* The port's ctx: the variable holding the store pointer. */
 #define CTX(f) ((void *)&(f)->s)
+
+/* The key types the commits below say their outputs are for. */
+#define KEPT (SP_KEY_MASK(SP_KEY_BSN) | SP_KEY_MASK(SP_KEY_KVK))
 
 /* A fingerprint made up from (type, value): distinct enough for tests. */
 static uint64_t fp_of(uint8_t type, const uint8_t *v, size_t len)
@@ -190,7 +195,7 @@ static void test_order_matches_key_walk(void **state)
     }
     assert_int_equal(f->c.own_put(CTX(f), 1, ch, 7), 0);
     assert_int_equal(f->c.own_put(CTX(f), 1, ch + 7, want.n - 7), 0);
-    assert_int_equal(f->c.own_commit(CTX(f), 1, 4), 0);
+    assert_int_equal(f->c.own_commit(CTX(f), 1, KEPT, 4), 0);
 
     void *walk = NULL;
     struct sp_case_own_entry e;
@@ -229,7 +234,7 @@ static void test_begin_and_meta(void **state)
                                        add(SP_KEY_KVK, "333", 3)};
     assert_int_equal(f->c.own_meta(CTX(f), &m), SP_ERR_NOT_FOUND);
     assert_int_equal(f->c.own_put(CTX(f), 1, ch, 1), SP_ERR_STATE); /* no epoch */
-    assert_int_equal(f->c.own_commit(CTX(f), 1, 1), SP_ERR_STATE);
+    assert_int_equal(f->c.own_commit(CTX(f), 1, KEPT, 1), SP_ERR_STATE);
     assert_int_equal(f->c.own_begin(CTX(f), 0, 5), SP_ERR_INVALID_ARG);
     begin(f, 7);
     assert_int_equal(f->c.own_meta(CTX(f), &m), 0);
@@ -238,7 +243,7 @@ static void test_begin_and_meta(void **state)
     assert_int_equal(m.started_at, 1007);
     assert_int_equal(f->c.own_put(CTX(f), 2, ch, 3), SP_ERR_STATE); /* not the next version */
     assert_int_equal(f->c.own_put(CTX(f), 1, ch, 3), 0);
-    assert_int_equal(f->c.own_commit(CTX(f), 1, 2), 0);
+    assert_int_equal(f->c.own_commit(CTX(f), 1, KEPT, 2), 0);
     assert_int_equal(f->c.own_put(CTX(f), 1, ch, 1), SP_ERR_STATE); /* committed already */
     reopen(f);
     assert_int_equal(f->c.own_meta(CTX(f), &m), 0);
@@ -248,7 +253,7 @@ static void test_begin_and_meta(void **state)
     /* a change in version 2, then a new epoch: everything of epoch 7 goes */
     struct sp_case_own_change d = del(SP_KEY_BSN, "111");
     assert_int_equal(f->c.own_put(CTX(f), 2, &d, 1), 0);
-    assert_int_equal(f->c.own_commit(CTX(f), 2, 2), 0);
+    assert_int_equal(f->c.own_commit(CTX(f), 2, KEPT, 2), 0);
     assert_int_equal(db_entries(f->s, "case.delta"), 1);
     begin(f, 8);
     assert_int_equal(f->c.own_meta(CTX(f), &m), 0);
@@ -330,7 +335,7 @@ static void test_deltas(void **state)
     struct sp_case_own_change setup[] = {add(SP_KEY_BSN, "A", 10), add(SP_KEY_BSN, "B", 20),
                                          add(SP_KEY_BSN, "C", 30), add(SP_KEY_KVK, "K", 40)};
     assert_int_equal(f->c.own_put(CTX(f), 1, setup, 4), 0);
-    assert_int_equal(f->c.own_commit(CTX(f), 1, 8), 0);
+    assert_int_equal(f->c.own_commit(CTX(f), 1, KEPT, 8), 0);
     assert_int_equal(db_entries(f->s, "case.delta"), 0); /* the set-up has none */
     assert_int_equal(delta_gone(f, 1, SP_KEY_BSN), SP_ERR_NOT_FOUND);
 
@@ -344,7 +349,7 @@ static void test_deltas(void **state)
     assert_int_equal(f->c.own_put(CTX(f), 2, v2a, 6), 0);
     assert_int_equal(delta_gone(f, 2, SP_KEY_BSN), SP_ERR_NOT_FOUND); /* not committed */
     assert_int_equal(f->c.own_put(CTX(f), 2, v2b, 1), 0);
-    assert_int_equal(f->c.own_commit(CTX(f), 2, 8), 0);
+    assert_int_equal(f->c.own_commit(CTX(f), 2, KEPT, 8), 0);
     reopen(f);
     delta(f, 2, SP_KEY_BSN, (const uint64_t[]){5, 31}, 2, (const uint64_t[]){10, 30}, 2);
     delta(f, 2, SP_KEY_KVK, NULL, 0, NULL, 0); /* kept, no change of that type */
@@ -364,7 +369,7 @@ static void test_deltas(void **state)
         snprintf(val, sizeof val, "V%u", (unsigned)v);
         struct sp_case_own_change c = add(SP_KEY_KVK, val, 100 + v);
         assert_int_equal(f->c.own_put(CTX(f), v, &c, 1), 0);
-        assert_int_equal(f->c.own_commit(CTX(f), v, 2), 0);
+        assert_int_equal(f->c.own_commit(CTX(f), v, KEPT, 2), 0);
     }
     assert_int_equal(delta_gone(f, 2, SP_KEY_BSN), SP_ERR_NOT_FOUND);
     assert_int_equal(delta_gone(f, 3, SP_KEY_KVK), SP_ERR_NOT_FOUND);
@@ -373,8 +378,8 @@ static void test_deltas(void **state)
     assert_int_equal(delta_gone(f, 7, SP_KEY_KVK), SP_ERR_NOT_FOUND);
     assert_int_equal(db_entries(f->s, "case.delta"), 3);
     /* an older version cannot be committed again */
-    assert_int_equal(f->c.own_commit(CTX(f), 5, 2), SP_ERR_STATE);
-    assert_int_equal(f->c.own_commit(CTX(f), 6, 2), 0);
+    assert_int_equal(f->c.own_commit(CTX(f), 5, KEPT, 2), SP_ERR_STATE);
+    assert_int_equal(f->c.own_commit(CTX(f), 6, KEPT, 2), 0);
 }
 
 /* A fingerprint that repeats (two values, one fingerprint): in the filter
@@ -387,7 +392,7 @@ static void test_repeated_fingerprint(void **state)
                                       add(SP_KEY_IBAN, "Y", 7), add(SP_KEY_IBAN, "Z", 7),
                                       add(SP_KEY_IBAN, "W", 0), add(SP_KEY_BSN, "X", 7)};
     assert_int_equal(f->c.own_put(CTX(f), 1, ch, 5), 0);
-    assert_int_equal(f->c.own_commit(CTX(f), 1, 1), 0);
+    assert_int_equal(f->c.own_commit(CTX(f), 1, KEPT, 1), 0);
     uint64_t *fps = NULL;
     size_t n = 0;
     assert_int_equal(f->c.fps_read(CTX(f), SP_KEY_IBAN, &fps, &n), 0);
@@ -396,7 +401,7 @@ static void test_repeated_fingerprint(void **state)
     free(fps);
     struct sp_case_own_change d = del(SP_KEY_IBAN, "Z");
     assert_int_equal(f->c.own_put(CTX(f), 2, &d, 1), 0);
-    assert_int_equal(f->c.own_commit(CTX(f), 2, 1), 0);
+    assert_int_equal(f->c.own_commit(CTX(f), 2, KEPT, 1), 0);
     assert_int_equal(f->c.fps_read(CTX(f), SP_KEY_IBAN, &fps, &n), 0);
     assert_int_equal(n, 3);
     assert_memory_equal(fps, ((const uint64_t[]){0, 7, 0xffffffffffffffffu}), 3 * 8);
@@ -447,7 +452,7 @@ static void test_fp_records(void **state)
     struct sp_case_own_change ch[] = {add(SP_KEY_BSN, "ab", 9), add(SP_KEY_BSN, "abc", 9),
                                       add(SP_KEY_BSN, "zz", 8), add(SP_KEY_KVK, "ab", 9)};
     assert_int_equal(f->c.own_put(CTX(f), 1, ch, 4), 0);
-    assert_int_equal(f->c.own_commit(CTX(f), 1, 1), 0);
+    assert_int_equal(f->c.own_commit(CTX(f), 1, KEPT, 1), 0);
 
     struct seen s;
     records_of(f, SP_KEY_BSN, 9, &s);
@@ -611,6 +616,148 @@ static void test_secret_dir_refused(void **state)
     assert_int_equal(access(path, F_OK), -1);
 }
 
+/* ---- the kept mask of the epoch's record --------------------------------- */
+
+/* The mask goes in and comes back exactly, also for a kept type without
+ * values (IBAN here) and across a reopen; a new epoch clears it. */
+static void test_meta_kept(void **state)
+{
+    struct fixture *f = *state;
+    const uint32_t kept = KEPT | SP_KEY_MASK(SP_KEY_IBAN);
+    struct sp_case_own_meta m;
+    struct sp_case_own_change ch[2] = {add(SP_KEY_BSN, "111", 1), add(SP_KEY_KVK, "333", 3)};
+    begin(f, 3);
+    assert_int_equal(f->c.own_meta(CTX(f), &m), 0);
+    assert_int_equal(m.kept, 0);
+    assert_int_equal(f->c.own_put(CTX(f), 1, ch, 2), 0);
+    assert_int_equal(f->c.own_meta(CTX(f), &m), 0);
+    assert_int_equal(m.kept, 0); /* not before the commit */
+    assert_int_equal(f->c.own_commit(CTX(f), 1, kept, 4), 0);
+    reopen(f);
+    assert_int_equal(f->c.own_meta(CTX(f), &m), 0);
+    assert_int_equal(m.version, 1);
+    assert_int_equal(m.kept, kept);
+    assert_int_equal(m.values[SP_KEY_IBAN], 0);
+    /* a put of the next version keeps the committed mask; its commit
+     * records the new one (KVK dropped) */
+    struct sp_case_own_change d = del(SP_KEY_KVK, "333");
+    assert_int_equal(f->c.own_put(CTX(f), 2, &d, 1), 0);
+    assert_int_equal(f->c.own_meta(CTX(f), &m), 0);
+    assert_int_equal(m.kept, kept);
+    assert_int_equal(f->c.own_commit(CTX(f), 2, kept & ~SP_KEY_MASK(SP_KEY_KVK), 4), 0);
+    assert_int_equal(f->c.own_meta(CTX(f), &m), 0);
+    assert_int_equal(m.kept, kept & ~SP_KEY_MASK(SP_KEY_KVK));
+    begin(f, 4);
+    assert_int_equal(f->c.own_meta(CTX(f), &m), 0);
+    assert_int_equal(m.kept, 0);
+}
+
+/* Replaces case.meta's record by `len` bytes of the layout before the kept
+ * mask (store format version 1): epoch 5, version 2, started_at 1005,
+ * delta_from 2, n key types, values[t] = vals[t]; and stamps the store's
+ * format version (0: leaves it). */
+static void put_old_meta(struct fixture *f, uint8_t n, const uint64_t *vals, uint32_t format)
+{
+    uint8_t b[29 + 8 * 32];
+    size_t len = 29 + 8 * (size_t)n;
+    memset(b, 0, sizeof b);
+    b[3] = 5;
+    b[11] = 2;
+    b[18] = 1005 >> 8, b[19] = 1005 & 0xff;
+    b[27] = 2;
+    b[28] = n;
+    for (size_t t = 0; t < n; t++)
+        for (int i = 0; i < 8; i++)
+            b[29 + 8 * t + (size_t)i] = (uint8_t)(vals[t] >> (56 - 8 * i));
+    MDB_txn *txn = NULL;
+    MDB_dbi dbi;
+    MDB_val k = {3, "own"}, v = {len, b};
+    assert_int_equal(mdb_txn_begin(sp_store_env(f->s), NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "case.meta", 0, &dbi), 0);
+    assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+    if (format) {
+        uint8_t fb[4] = {0, 0, 0, (uint8_t)format};
+        MDB_val fk = {6, "format"}, fv = {4, fb};
+        assert_int_equal(mdb_dbi_open(txn, "sp.meta", 0, &dbi), 0);
+        assert_int_equal(mdb_put(txn, dbi, &fk, &fv, 0), 0);
+    }
+    assert_int_equal(mdb_txn_commit(txn), 0);
+}
+
+static size_t meta_len(struct fixture *f)
+{
+    MDB_txn *txn = NULL;
+    MDB_dbi dbi;
+    MDB_val k = {3, "own"}, v;
+    assert_int_equal(mdb_txn_begin(sp_store_env(f->s), NULL, MDB_RDONLY, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "case.meta", 0, &dbi), 0);
+    assert_int_equal(mdb_get(txn, dbi, &k, &v), 0);
+    size_t len = v.mv_size;
+    mdb_txn_abort(txn);
+    return len;
+}
+
+/* A record of the old length is read with the mask derived from the types
+ * with values (as the engine derived it before the mask was recorded); a
+ * record of any other length is malformed. */
+static void test_meta_old_length(void **state)
+{
+    struct fixture *f = *state;
+    uint64_t vals[SP_KEY_TYPE_COUNT] = {0};
+    vals[SP_KEY_BSN] = 4;
+    vals[SP_KEY_IBAN] = 1; /* KVK: 0, so not in the derived mask */
+    struct sp_case_own_meta m;
+    put_old_meta(f, SP_KEY_TYPE_COUNT, vals, 0);
+    assert_int_equal(f->c.own_meta(CTX(f), &m), 0);
+    assert_int_equal(m.epoch, 5);
+    assert_int_equal(m.version, 2);
+    assert_int_equal(m.started_at, 1005);
+    assert_int_equal(m.values[SP_KEY_BSN], 4);
+    assert_int_equal(m.values[SP_KEY_IBAN], 1);
+    assert_int_equal(m.kept, SP_KEY_MASK(SP_KEY_BSN) | SP_KEY_MASK(SP_KEY_IBAN));
+    /* fewer key types than this build knows: the others at 0 */
+    put_old_meta(f, SP_KEY_BSN + 1, vals, 0);
+    assert_int_equal(f->c.own_meta(CTX(f), &m), 0);
+    assert_int_equal(m.values[SP_KEY_IBAN], 0);
+    assert_int_equal(m.kept, SP_KEY_MASK(SP_KEY_BSN));
+    /* the next commit writes the new layout, the mask as given */
+    assert_int_equal(f->c.own_commit(CTX(f), 2, KEPT, 4), 0);
+    assert_int_equal(meta_len(f), 29 + 8 * SP_KEY_TYPE_COUNT + 4);
+    assert_int_equal(f->c.own_meta(CTX(f), &m), 0);
+    assert_int_equal(m.kept, KEPT);
+    /* neither layout's length: malformed */
+    MDB_txn *txn = NULL;
+    MDB_dbi dbi;
+    uint8_t b[29 + 8 * SP_KEY_TYPE_COUNT + 2] = {0};
+    b[28] = SP_KEY_TYPE_COUNT;
+    MDB_val k = {3, "own"}, v = {sizeof b, b};
+    assert_int_equal(mdb_txn_begin(sp_store_env(f->s), NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "case.meta", 0, &dbi), 0);
+    assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    assert_int_equal(f->c.own_meta(CTX(f), &m), SP_ERR_STORE);
+}
+
+/* A store of format version 1 is migrated when opened: its record gets the
+ * derived mask in the new layout, and the store is stamped 2. */
+static void test_meta_migrated(void **state)
+{
+    struct fixture *f = *state;
+    uint64_t vals[SP_KEY_TYPE_COUNT] = {0};
+    vals[SP_KEY_KVK] = 9;
+    put_old_meta(f, SP_KEY_TYPE_COUNT, vals, 1);
+    reopen(f);
+    assert_int_equal(SP_STORE_FORMAT_VERSION, 2);
+    assert_int_equal(sp_store_format(f->s), 2);
+    assert_int_equal(meta_len(f), 29 + 8 * SP_KEY_TYPE_COUNT + 4);
+    struct sp_case_own_meta m;
+    assert_int_equal(f->c.own_meta(CTX(f), &m), 0);
+    assert_int_equal(m.epoch, 5);
+    assert_int_equal(m.version, 2);
+    assert_int_equal(m.values[SP_KEY_KVK], 9);
+    assert_int_equal(m.kept, SP_KEY_MASK(SP_KEY_KVK));
+}
+
 /* ---- a store made before the case databases ------------------------------- */
 
 static void test_store_before_case(void **state)
@@ -643,7 +790,7 @@ static void test_store_before_case(void **state)
     mdb_env_close(env);
 
     assert_int_equal(sp_store_open(f->dir, UINT64_C(64) << 20, &f->s), 0);
-    assert_int_equal(sp_store_format(f->s), 1); /* new databases, no new format */
+    assert_int_equal(sp_store_format(f->s), SP_STORE_FORMAT_VERSION); /* new databases only */
     struct sp_dataset_info info;
     assert_int_equal(sp_store_dataset_get(f->s, "ds", &info), 0);
     assert_int_equal(info.records, 1);
@@ -652,7 +799,7 @@ static void test_store_before_case(void **state)
     begin(f, 1);
     struct sp_case_own_change c = add(SP_KEY_BSN, "123456782", 77);
     assert_int_equal(f->c.own_put(CTX(f), 1, &c, 1), 0);
-    assert_int_equal(f->c.own_commit(CTX(f), 1, 1), 0);
+    assert_int_equal(f->c.own_commit(CTX(f), 1, KEPT, 1), 0);
     struct seen s;
     records_of(f, SP_KEY_BSN, 77, &s);
     assert_int_equal(s.n, 1);
@@ -675,7 +822,7 @@ static void test_long_walk_renews(void **state)
         ch[i] = add(SP_KEY_BSN, vals[i], fp_of(SP_KEY_BSN, (const uint8_t *)vals[i], 7));
     }
     assert_int_equal(f->c.own_put(CTX(f), 1, ch, N), 0);
-    assert_int_equal(f->c.own_commit(CTX(f), 1, 64), 0);
+    assert_int_equal(f->c.own_commit(CTX(f), 1, KEPT, 64), 0);
     void *walk = NULL;
     struct sp_case_own_entry e;
     assert_int_equal(f->c.own_open(CTX(f), &walk), 0);
@@ -698,7 +845,7 @@ static void test_long_walk_renews(void **state)
                 del(SP_KEY_BSN, vals[seen - 600]),
             };
             assert_int_equal(f->c.own_put(CTX(f), ++version, w, 2), 0);
-            assert_int_equal(f->c.own_commit(CTX(f), version, 64), 0);
+            assert_int_equal(f->c.own_commit(CTX(f), version, KEPT, 64), 0);
         }
     }
     assert_int_equal(seen, N); /* what was behind stayed behind */
@@ -718,6 +865,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_quota, setup, teardown),
         cmocka_unit_test_setup_teardown(test_secret, setup, teardown),
         cmocka_unit_test_setup_teardown(test_secret_dir_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_meta_kept, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_meta_old_length, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_meta_migrated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_before_case, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_walk_renews, setup, teardown),
     };

@@ -2,9 +2,10 @@
  * The own epoch of an answering node (round/case_epoch.c) in an engine over
  * the simulator's in-memory store (tests/sim: sim_store, sim_store_port),
  * jobs run on the test's thread in submission order: the set-up, syncs
- * after data changes, rotation, restart, borrowed keys, status; every
- * output checked against X25519(derived key, H_case(value)) computed here
- * with crypto/oprf.h.
+ * after data changes, rotation, restart (a kept key type without values
+ * lendable and answered at once), borrowed keys, status; every output
+ * checked against X25519(derived key, H_case(value)) computed here with
+ * crypto/oprf.h.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +21,8 @@
 #include "common/keytype.h"
 #include "crypto/group.h"
 #include "crypto/oprf.h"
+#include "proto/peer.h"
+#include "proto/proposal.h"
 #include "round/core.h"
 #include "round/engine.h"
 #include "sim_data.h"
@@ -27,7 +30,8 @@
 
 #define T_A     SP_KEY_BSN
 #define T_B     SP_KEY_KVK
-#define T_C     SP_KEY_IBAN /* in the data, not in the mask */
+#define T_C     SP_KEY_IBAN     /* in the data, not in the mask */
+#define T_E     SP_KEY_KENTEKEN /* in no data; in the mask of one test */
 #define MASK    (SP_KEY_MASK(T_A) | SP_KEY_MASK(T_B))
 #define MAXKEYS 12000
 #define DAY_MS  UINT64_C(86400000)
@@ -43,6 +47,9 @@ struct fx {
     struct sp_engine_now now;
     unsigned hash_jobs, walk_jobs, errors, lines;
     bool leaked; /* a log line named a value */
+    /* the last CASE_ANSWER or REFUSE sent (send_keep), as sent */
+    uint8_t *reply;
+    size_t reply_len;
 };
 
 /* ---- ports ---------------------------------------------------------------- */
@@ -70,6 +77,25 @@ static void log_line(void *ctx, int level, const char *line)
 static int send_none(void *ctx, size_t peer, const void *reply_to, const uint8_t *b, size_t n)
 {
     (void)ctx, (void)peer, (void)reply_to, (void)b, (void)n;
+    return 0;
+}
+
+/* Keeps the last CASE_ANSWER or REFUSE (a question's outcome). */
+static int send_keep(void *ctx, size_t peer, const void *reply_to, const uint8_t *b, size_t n)
+{
+    struct fx *f = ctx;
+    struct sp_peer_msg m;
+    (void)peer, (void)reply_to;
+    if (sp_peer_decode(b, n, &m) != 0)
+        return 0;
+    if (m.type == SP_PEER_CASE_ANSWER || m.type == SP_PEER_REFUSE) {
+        free(f->reply);
+        f->reply = malloc(n);
+        assert_non_null(f->reply);
+        memcpy(f->reply, b, n);
+        f->reply_len = n;
+    }
+    sp_peer_msg_clear(&m);
     return 0;
 }
 
@@ -172,6 +198,7 @@ static void fx_free(struct fx *f)
     fx_stop(f);
     sim_store_free(&f->store);
     free(f->keys);
+    free(f->reply);
 }
 
 /* Runs one queued job and hands it back; false when none is queued. */
@@ -543,6 +570,160 @@ static void test_restart(void **state)
     fx_free(&f);
 }
 
+/* Peer "b" asks this node ("a") about one value of key_type: an unsigned
+ * proposal of mode case (no gov port: the engine's own rules judge it) and
+ * the value hashed to the group, unblinded (r = 1: the test reads the
+ * answer directly). q receives the element asked. */
+static void ask(struct fx *f, uint8_t key_type, const char *value,
+                uint8_t q[SP_GROUP_ELEMENT_BYTES])
+{
+    struct sp_proposal pr;
+    uint8_t prop[SP_PROPOSAL_MAX_BYTES];
+    size_t plen = 0;
+    uint32_t offs[2] = {0, (uint32_t)strlen(value)};
+    memset(&pr, 0, sizeof(pr));
+    for (size_t i = 0; i < sizeof(pr.round_id); i++)
+        pr.round_id[i] = (uint8_t)(0xa0 + i);
+    snprintf(pr.coordinator, sizeof(pr.coordinator), "test-coordinator");
+    snprintf(pr.case_ref, sizeof(pr.case_ref), "TEST-CASE-1");
+    snprintf(pr.purpose, sizeof(pr.purpose), "a case question after a restart");
+    pr.nparticipants = 2;
+    snprintf(pr.participants[0].name, sizeof(pr.participants[0].name), "b");
+    snprintf(pr.participants[1].name, sizeof(pr.participants[1].name), "a");
+    for (int i = 0; i < 2; i++) {
+        snprintf(pr.participants[i].legal_basis, sizeof(pr.participants[i].legal_basis), "test");
+        pr.participants[i].key_types = SP_KEY_MASK(key_type);
+    }
+    pr.min_holders = 1;
+    pr.mode = SP_PROPOSAL_MODE_CASE;
+    pr.counter = 0; /* the asker */
+    pr.max_set_size = 1000;
+    pr.created_at = f->now.wall_ms / 1000;
+    pr.expires_at = pr.created_at + 3600;
+    pr.deadline_s = 30;
+    pr.retention_days = 30;
+    pr.case_sizes[key_type] = 1;
+    assert_int_equal(sp_proposal_encode(&pr, prop, sizeof(prop), &plen), 0);
+    assert_int_equal(sp_oprf_hash_many(q, key_type, (const uint8_t *)value, offs, 1), 0);
+    struct sp_peer_msg m;
+    memset(&m, 0, sizeof(m));
+    m.type = SP_PEER_CASE_ASK;
+    memcpy(m.round_id, pr.round_id, sizeof(m.round_id));
+    m.case_ask.propose.proposal = prop;
+    m.case_ask.propose.proposal_len = plen;
+    m.case_ask.ngroups = 1;
+    m.case_ask.groups[0] =
+        (struct sp_peer_case_group){.key_type = key_type, .elements = q, .nelements = 1};
+    uint8_t *b = NULL;
+    size_t n = 0;
+    assert_int_equal(sp_peer_encode_alloc(&m, &b, &n), 0);
+    sp_engine_on_peer(f->e, 0, NULL, b, n, f->now);
+    free(b);
+}
+
+/* Finding 5 at its root (tests/sim/README.md): a key type kept without
+ * values is recorded as kept with the committed version, so after a restart
+ * its key is lendable at once -- before the start-up sync runs -- and a
+ * question about it is answered (its filter is empty: zero matches at the
+ * asker), not refused as busy. */
+static void test_restart_kept_without_values(void **state)
+{
+    (void)state;
+    struct fx f;
+    static const char *const peers[] = {"b"};
+    fx_init(&f, 1);
+    small_data(&f);
+    f.cfg.case_key_mask = MASK | SP_KEY_MASK(T_E);
+    f.cfg.peers = peers;
+    f.cfg.npeers = 1;
+    f.cfg.case_askers = peers;
+    f.cfg.ncase_askers = 1;
+    f.ports.send = send_keep;
+    fx_start(&f);
+    settle(&f);
+    assert_int_equal(f.store.cases.meta.version, 1);
+    assert_int_equal(f.store.cases.meta.values[T_E], 0);
+    assert_int_equal(f.store.cases.meta.kept, MASK | SP_KEY_MASK(T_E));
+    assert_true(sp_eng_case_own_lendable(f.e, T_E));
+    uint64_t commits = f.store.cases.commits;
+    fx_stop(&f);
+    f.hash_jobs = f.walk_jobs = 0;
+    f.now.mono_ms = 500; /* a new process */
+    f.now.wall_ms += 60 * 1000;
+    fx_start(&f);
+    /* no tick yet: the start-up sync has not begun */
+    assert_true(sp_eng_case_own_lendable(f.e, T_E));
+    assert_true(sp_eng_case_own_lendable(f.e, T_A));
+    assert_false(sp_eng_case_own_lendable(f.e, T_C)); /* not in the mask */
+    uint8_t q[SP_GROUP_ELEMENT_BYTES], want[SP_GROUP_ELEMENT_BYTES];
+    ask(&f, T_E, SIM_VALUE_MARK "AB-123-C", q);
+    while (run_one(&f)) /* the evaluation job, no tick */
+        ;
+    assert_int_equal(f.walk_jobs, 0);
+    assert_non_null(f.reply);
+    struct sp_peer_msg m;
+    assert_int_equal(sp_peer_decode(f.reply, f.reply_len, &m), 0);
+    assert_int_equal(m.type, SP_PEER_CASE_ANSWER); /* not REFUSE ("being computed") */
+    assert_int_equal(m.case_answer.epoch, 1);
+    assert_int_equal(m.case_answer.version, 1);
+    assert_int_equal(m.case_answer.ngroups, 1);
+    assert_int_equal(m.case_answer.groups[0].key_type, T_E);
+    assert_int_equal(m.case_answer.groups[0].nelements, 1);
+    /* the answer is [k_{epoch 1, T_E}]Q */
+    uint8_t secret[32];
+    struct sp_oprf_secret *sec = NULL;
+    struct sp_round_key *k = NULL;
+    assert_int_equal(sim_case_secret_get(&f.store, 1, secret), 0);
+    assert_int_equal(sp_oprf_secret_from_bytes(&sec, secret), 0);
+    assert_int_equal(sp_oprf_key_derive(sec, 1, T_E, &k), 0);
+    memcpy(want, q, sizeof(want));
+    assert_int_equal(sp_blind_batch(k, want, 1, NULL), 0);
+    assert_memory_equal(m.case_answer.groups[0].elements, want, sizeof(want));
+    sp_round_key_free(&k);
+    sp_oprf_secret_free(&sec);
+    sp_peer_msg_clear(&m);
+    /* the filter it is looked up in: empty, so zero matches */
+    uint64_t *fps = NULL;
+    size_t nfps = 1;
+    assert_int_equal(sim_case_fps_read(&f.store, T_E, &fps, &nfps), 0);
+    assert_int_equal(nfps, 0);
+    free(fps);
+    settle(&f); /* the start-up sync: nothing changed, nothing committed */
+    assert_int_equal(f.store.cases.commits, commits);
+    assert_int_equal(f.store.cases.meta.kept, MASK | SP_KEY_MASK(T_E));
+    assert_int_equal(f.errors, 0);
+    assert_false(f.leaked);
+    fx_free(&f);
+}
+
+/* A type taken into the mask without values (a reload) is recorded as kept
+ * by a commit of its own, so a restart does not lose it. */
+static void test_mask_adds_empty_type(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, 1);
+    small_data(&f);
+    fx_start(&f);
+    settle(&f);
+    assert_int_equal(f.store.cases.meta.kept, MASK);
+    assert_false(sp_eng_case_own_lendable(f.e, T_E));
+    f.cfg.case_key_mask = MASK | SP_KEY_MASK(T_E);
+    assert_false(sp_eng_case_own_lendable(f.e, T_E)); /* no committed outputs yet */
+    advance(&f, 10);
+    assert_int_equal(f.store.cases.meta.version, 2); /* no value changed; the mask did */
+    assert_int_equal(f.store.cases.meta.kept, MASK | SP_KEY_MASK(T_E));
+    assert_true(sp_eng_case_own_lendable(f.e, T_E));
+    fx_stop(&f);
+    f.now.mono_ms = 500;
+    fx_start(&f);
+    assert_true(sp_eng_case_own_lendable(f.e, T_E));
+    settle(&f);
+    assert_int_equal(f.store.cases.meta.version, 2);
+    assert_int_equal(f.errors, 0);
+    fx_free(&f);
+}
+
 /* A set-up interrupted by the process's end is continued at the next
  * start: what was written stays, the rest is computed. */
 static void test_interrupted_setup(void **state)
@@ -729,6 +910,8 @@ int main(void)
         cmocka_unit_test(test_chunks),
         cmocka_unit_test(test_rotation),
         cmocka_unit_test(test_restart),
+        cmocka_unit_test(test_restart_kept_without_values),
+        cmocka_unit_test(test_mask_adds_empty_type),
         cmocka_unit_test(test_interrupted_setup),
         cmocka_unit_test(test_borrow_delays_rotation),
         cmocka_unit_test(test_mask_change),

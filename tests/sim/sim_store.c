@@ -545,7 +545,7 @@ int sim_case_own_put(void *ctx, uint64_t version, const struct sp_case_own_chang
     return rc;
 }
 
-int sim_case_own_commit(void *ctx, uint64_t version, uint32_t keep)
+int sim_case_own_commit(void *ctx, uint64_t version, uint32_t kept, uint32_t keep)
 {
     struct sim_store *s = ctx;
     struct sim_case *c = &s->cases;
@@ -559,6 +559,7 @@ int sim_case_own_commit(void *ctx, uint64_t version, uint32_t keep)
     if (d != NULL)
         d->committed = true;
     c->meta.version = version;
+    c->meta.kept = kept; /* recorded with the version, as store_case.c does */
     c->commits++;
     for (size_t i = 0; i < c->ndeltas;) {
         if (c->deltas[i].version + keep <= version) {

@@ -179,7 +179,7 @@ int sim_case_own_open(void *ctx, void **walk);
 int sim_case_own_next(void *walk, struct sp_case_own_entry *e);
 void sim_case_own_close(void *walk);
 int sim_case_own_put(void *ctx, uint64_t version, const struct sp_case_own_change *ch, size_t n);
-int sim_case_own_commit(void *ctx, uint64_t version, uint32_t keep);
+int sim_case_own_commit(void *ctx, uint64_t version, uint32_t kept, uint32_t keep);
 int sim_case_fps_read(void *ctx, uint8_t key_type, uint64_t **fp, size_t *n);
 int sim_case_delta_read(void *ctx, uint64_t version, uint8_t key_type, uint64_t **added,
                         size_t *nadded, uint64_t **removed, size_t *nremoved);
