@@ -425,7 +425,6 @@ void sp_eng_job_free(struct sp_eng_job *j)
     }
     free(j->offs);
     free(j->elems);
-    free(j->rows);
     free(j->subjects);
     sp_round_agg_free(&j->agg);
     if (j->cfree)

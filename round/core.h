@@ -135,10 +135,8 @@ struct sp_eng_job {
     /* SCAN */
     uint32_t key_mask;
     uint64_t counts[SP_ENG_NTYPES];
-    /* MAP: result rows, built by the worker */
+    /* MAP: the rows aggregated per record, built by the worker */
     struct sp_round_agg *agg;
-    struct sp_result_row *rows;
-    size_t nrows;
     struct sp_peer_subject_count *subjects; /* partners mode: this node's report */
     uint32_t nsubjects;
     /* CASE_*: the case file's own job data, freed with the job by cfree */
@@ -234,9 +232,9 @@ struct sp_eng_final {
     uint8_t *verdict_seen; /* bitmap over finals[] */
     struct sp_window win;
     /* mapping and results */
-    void *map_it; /* the mapping pass's key walk */
-    struct sp_round_agg *agg;
-    struct sp_result_row *rows;
+    void *map_it;                     /* the mapping pass's key walk */
+    struct sp_round_agg *agg;         /* the rows, taken a slice at a time */
+    struct sp_round_agg_pos rows_pos; /* the next row to store */
     size_t nrows, rows_appended;
     uint64_t candidates; /* result rows whose strongest class is C */
     bool mapped, appended, committed;

@@ -18,8 +18,13 @@
  *
  * Pure, in memory: records are keyed by (dataset, record id); without
  * subjects memory grows with the matched (record, partner) pairs only; with
- * subjects every own record takes about 70 bytes. Record ids are not
- * personal identifiers, but nothing here ever sees a key value.
+ * subjects every own record is kept. Per record: 8 bytes, its id + 3 bytes
+ * (the dataset name is kept once), 8 to 16 bytes of hash index, and with
+ * subjects 8 bytes per entity its keys link; per row 12 bytes, and 4 (+4
+ * while sorting) per record with rows for the order. Records, rows and ids
+ * are kept in fixed-size pages and blocks, so growing never copies them.
+ * Record ids are not personal identifiers, but nothing here ever sees a key
+ * value.
  */
 #ifndef SP_ROUND_ROUND_AGG_H
 #define SP_ROUND_ROUND_AGG_H
@@ -69,20 +74,38 @@ uint64_t sp_round_agg_rows(const struct sp_round_agg *agg);
 /* Distinct records with at least one row of entity; 0 for an invalid one. */
 uint64_t sp_round_agg_matched(const struct sp_round_agg *agg, int entity);
 
+/* Rows whose strongest class is klass. */
+uint64_t sp_round_agg_rows_of_class(const struct sp_round_agg *agg, uint8_t klass);
+
+/* Puts the records with rows in the order of sp_round_agg_foreach (which
+ * does it when needed; call it to do the sorting at a time of your choice).
+ * Kept until an add gives a record its first row. Returns 0 or SP_ERR_NOMEM. */
+SP_NODISCARD int sp_round_agg_order(struct sp_round_agg *agg);
+
 /* Calls fn for every row, ordered by dataset, record id (byte order), then
  * partner index, then entity. key_types is a SP_KEY_MASK set of key types
  * of that entity; klass the strongest class among them. Strings are valid
- * during the call. fn returns 0 to go on, or a negative code that stops the
- * walk and is returned. Returns 0, SP_ERR_NOMEM or fn's code. */
+ * until the agg is freed. fn returns 0 to go on, or a negative code that
+ * stops the walk and is returned. Returns 0, SP_ERR_NOMEM or fn's code. */
 typedef int (*sp_round_agg_fn)(void *ctx, const char *dataset, const char *record_id,
                                unsigned partner, uint8_t entity, uint32_t key_types, uint8_t klass);
 SP_NODISCARD int sp_round_agg_foreach(struct sp_round_agg *agg, sp_round_agg_fn fn, void *ctx);
 
+/* The same a slice at a time: calls fn for at most max rows from *pos on
+ * (zeroed: the first row) and moves *pos past them; *given = the rows given
+ * (fewer than max: the end). No add may come between the calls of one walk.
+ * Returns 0, SP_ERR_NOMEM or fn's code (then *pos is not meaningful). */
+struct sp_round_agg_pos {
+    uint32_t rec; /* place in the order */
+    uint32_t row; /* 0: the record's first row, else the next row's number + 1 */
+};
+SP_NODISCARD int sp_round_agg_foreach_n(struct sp_round_agg *agg, struct sp_round_agg_pos *pos,
+                                        size_t max, sp_round_agg_fn fn, void *ctx, size_t *given);
+
 /* Calls fn for every (entity, holder set) with the number of local subjects
  * this node reports under it (holders includes this node's bit), strictly
  * increasing by (entity, holders); nothing when subjects are off. Call after
- * the last add and before sp_round_agg_foreach (which reorders the records).
- * Returns 0, SP_ERR_NOMEM, SP_ERR_STATE (after foreach) or fn's code. */
+ * the last add. Returns 0, SP_ERR_NOMEM or fn's code. */
 typedef int (*sp_round_agg_subject_fn)(void *ctx, uint8_t entity, uint32_t holders, uint64_t count);
 SP_NODISCARD int sp_round_agg_subjects(struct sp_round_agg *agg, sp_round_agg_subject_fn fn,
                                        void *ctx);
