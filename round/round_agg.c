@@ -388,7 +388,10 @@ static int find_record(struct sp_round_agg *a, const char *ds, const char *id, u
     for (; a->index[slot]; slot = (slot + 1) & (a->index_cap - 1)) {
         uint32_t r = a->index[slot] - 1;
         const char *e = entry(a, rec(a, r)->str);
-        if (entry_ds(e) == d && memcmp(e + ENTRY_ID, id, ilen + 1) == 0) {
+        /* strncmp stops at the entry's NUL: an entry at a block's end is
+         * never read past, however long id is */
+        if (entry_ds(e) == d && strncmp(e + ENTRY_ID, id, ilen) == 0 &&
+            e[ENTRY_ID + ilen] == '\0') {
             *out = r;
             return 0;
         }
