@@ -183,24 +183,26 @@ done
 echo "  loaded every dataset at the five nodes in $(since "$t_setup") s"
 
 # own_version NODE: the node's own filter version once its epoch is ready.
+# Looks every 0.5 s: a set-up takes tens of seconds here, and each look is a
+# CLI call and a jq start (every 0.1 s they cost more CPU than a small node).
 own_version() {
     local st
-    for _ in $(seq 6000); do
+    for _ in $(seq 1200); do
         st=$(sp "$1" case status --json) || fail "case status at $1"
         jq -e '.own.epoch > 0 and .own.ready' <<<"$st" >/dev/null &&
             { jq -r .own.version <<<"$st"; return 0; }
-        sleep 0.1
+        sleep 0.5
     done
     fail "$1's epoch is not ready after 600 s: $st"
 }
 # wait_filter PEER VERSION: until the asker holds PEER's filter at VERSION or later.
 wait_filter() {
     local st
-    for _ in $(seq 3000); do
+    for _ in $(seq 600); do
         st=$(sp "$ASKER" case status --json) || fail "case status at $ASKER"
         jq -e --arg p "$1" --argjson v "$2" '.filters[] | select(.peer == $p)
             | .state == "current" and .version >= $v' <<<"$st" >/dev/null && return 0
-        sleep 0.1
+        sleep 0.5
     done
     fail "$ASKER does not hold $1's filter at version $2: $st"
 }

@@ -55,7 +55,7 @@ for ((i = 1; i <= nblocks; i++)); do
     '**Auditor**'*) AUDITOR=$T/blocks/$i.cmds ;;
     '# snijpunt')
         echo "skipped (README block 1): $(tr '\n' ';' <"$T/blocks/$i.cmds")" \
-            "-- tools/demo is run by integration_demo (test_demo.sh, at 2,000 persons); tools/test" \
+            "-- tools/demo is run by integration_demo (test_demo.sh, at 1,000 persons); tools/test" \
             "installs packages and runs the whole suite, this test included; CI runs it (.ci/run)" ;;
     '## Building by hand')
         echo "skipped (README \"Building by hand\"): the build and test commands this suite itself is" \

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue 8, "Done when": the coordinator's report of a real round renders in
-# a real browser. Five nodes on generated data (snijpunt-gen, 2000 persons)
+# a real browser. Five nodes on generated data (snijpunt-gen, 1000 persons)
 # run one partners round through tools/local-federation, which writes
 # OUT/report.html (`snijpunt report` on the initiator) next to
 # OUT/counts.json (`snijpunt counts --json`). Headless Chromium then
@@ -59,7 +59,7 @@ console_of "$work/probe.err" | grep -q 'sp-probe' ||
     fail "Chromium's console is not captured (--enable-logging=stderr): no check possible"
 
 # --- a real round ---
-"$build/snijpunt-gen" --out "$work/data" --persons 2000 --seed 8 --quiet
+"$build/snijpunt-gen" --out "$work/data" --persons 1000 --seed 8 --quiet
 SP_BUILD_DIR=$build "$src/tools/local-federation" --data "$work/data" --results "$work/out" \
     --timeout 300 --suppress-below 3 >"$work/fed.log" 2>&1 ||
     fail "local-federation failed: $(tail -20 "$work/fed.log")"
