@@ -2,9 +2,11 @@
  * bench_round_ops: the cost of one group operation on this machine, measured
  * in isolation, for bench/bench_round's floor. Times hash-to-group
  * (sp_group_hash_many, parts of 512 as in the daemon) and scalar
- * multiplication (sp_blind_batch: libsodium's X25519 ladder) on one thread
- * over n distinct synthetic values, in CPU time of that thread (the machine
- * is shared: wall time would charge other processes' work to the operation).
+ * multiplication (sp_blind_batch, as the daemon blinds) on one thread over n
+ * distinct synthetic values, in CPU time of that thread (the machine is
+ * shared: wall time would charge other processes' work to the operation);
+ * and libsodium's X25519 ladder called directly on the same values, issue
+ * 11's reference rate for its floor whatever ladder sp_blind_batch uses.
  * Prints "name ns_per_op" lines.
  *
  *   bench_round_ops [n]     (default 20000)
@@ -13,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <sodium.h>
 
 #include "common/keytype.h"
 #include "crypto/group.h"
@@ -60,6 +64,19 @@ static int blind_all(const struct sp_round_key *key, uint8_t *elems, size_t n)
     return 0;
 }
 
+/* libsodium's ladder, one call per value, with one clamped scalar. */
+static int libsodium_all(const uint8_t *elems, size_t n)
+{
+    uint8_t scalar[crypto_scalarmult_curve25519_SCALARBYTES];
+    uint8_t out[crypto_scalarmult_curve25519_BYTES];
+    int rc = 0;
+    randombytes_buf(scalar, sizeof(scalar));
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = crypto_scalarmult_curve25519(out, scalar, elems + i * SP_GROUP_ELEMENT_BYTES);
+    sodium_memzero(scalar, sizeof(scalar));
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     size_t n = 20000;
@@ -81,12 +98,16 @@ int main(int argc, char **argv)
     if (hash_all(elems, n) != 0)
         goto out;
     double t1 = cpu_s();
-    if (blind_all(key, elems, n) != 0)
+    if (libsodium_all(elems, n) != 0)
         goto out;
     double t2 = cpu_s();
+    if (blind_all(key, elems, n) != 0)
+        goto out;
+    double t3 = cpu_s();
     printf("ops %zu\n", n);
     printf("hash_to_group_ns %.1f\n", (t1 - t0) * 1e9 / (double)n);
-    printf("scalar_mult_ns %.1f\n", (t2 - t1) * 1e9 / (double)n);
+    printf("libsodium_x25519_ns %.1f\n", (t2 - t1) * 1e9 / (double)n);
+    printf("scalar_mult_ns %.1f\n", (t3 - t2) * 1e9 / (double)n);
     rc = 0;
 out:
     if (rc != 0)
