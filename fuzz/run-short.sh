@@ -10,7 +10,14 @@
 #  1. Replay (the regression part): every input of every corpus is run once
 #     (-runs=0), one harness after the other; it takes a second or two.
 #  2. Exploration: each harness mutates its corpus for SECONDS (0: none),
-#     JOBS harnesses at a time (default: the number of cores).
+#     JOBS harnesses at a time (default: the number of cores). With
+#     SP_FUZZ_EXPLORE_NICE=N (tools/test sets 19) the exploration runs at
+#     that niceness: its length is fixed in seconds, not in work, so at
+#     normal priority it takes a core from whatever else runs for SECONDS
+#     however little it finds; niced, it takes what the rest leaves. Its
+#     per-input timeout is then 120 s instead of 20 (libFuzzer's timeout is
+#     wall time, and a niced harness beside busy cores can wait long for
+#     its turn); a real hang is still reported.
 # Fails when any input crashes, leaks or times out, or when no harness was
 # built; the failing harness's log and artifacts are kept and named.
 set -euo pipefail
@@ -39,8 +46,14 @@ if [ ${#harnesses[@]} -eq 0 ]; then
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/snijpunt-fuzz.XXXXXX")
+explore_nice=${SP_FUZZ_EXPLORE_NICE:-0}
+case $explore_nice in
+'' | *[!0-9]*) echo "SP_FUZZ_EXPLORE_NICE must be 0..19" >&2; exit 2 ;;
+esac
+explore_timeout=20
+[ "$explore_nice" -eq 0 ] || explore_timeout=120
 # -rss_limit_mb bounds memory per input; -timeout flags inputs that hang.
-opts=(-max_len=1048576 -timeout=20 -rss_limit_mb=2048 -print_final_stats=1)
+opts=(-max_len=1048576 -rss_limit_mb=2048 -print_final_stats=1)
 
 # run HARNESS PHASE ARGS...: one libFuzzer run on the harness's corpus copy;
 # its log is $work/<short>/<phase>.log.
@@ -53,6 +66,14 @@ run() {
         >"$work/$short/$phase.log" 2>&1
 }
 
+# run_niced HARNESS PHASE ARGS...: run at the exploration's niceness.
+run_niced() {
+    if [ "$explore_nice" -gt 0 ]; then
+        renice -n "$explore_nice" -p "$BASHPID" >/dev/null
+    fi
+    run "$@"
+}
+
 failed=()
 for h in "${harnesses[@]}"; do
     name=$(basename "$h")
@@ -62,7 +83,7 @@ for h in "${harnesses[@]}"; do
         cp -R "$here/corpus/$short/." "$work/$short/corpus/"
     fi
     n=$(find "$work/$short/corpus" -type f | wc -l)
-    if run "$h" replay -runs=0; then
+    if run "$h" replay -timeout=20 -runs=0; then
         echo "== $name: replayed $n corpus inputs"
     else
         echo "!! $name: an input of its corpus FAILED; log and artifacts in $work/$short" >&2
@@ -80,7 +101,7 @@ if [ "$seconds" -gt 0 ] && [ ${#failed[@]} -eq 0 ]; then
             wait -n || true
             running=$((running - 1))
         fi
-        run "$h" explore -max_total_time="$seconds" &
+        run_niced "$h" explore -timeout="$explore_timeout" -max_total_time="$seconds" &
         pid_of[$h]=$!
         running=$((running + 1))
     done
