@@ -76,6 +76,7 @@ static const struct key_def keys[] = {
     {"control_group", SEC_GLOBAL, K_GROUP, 0, 0, G(control_group)},
     {"log_level", SEC_GLOBAL, K_LEVEL, 0, 0, GN(log_level)},
     {"round_deadline", SEC_GLOBAL, K_SECONDS, 1, 86400, GN(round_deadline_s)},
+    {"round_stall", SEC_GLOBAL, K_SECONDS, 10, 86400, GN(round_stall_s)},
     {"batch_size", SEC_GLOBAL, K_U32, 1, 4096, GN(batch_size)},
     {"batch_window", SEC_GLOBAL, K_U32, 1, 64, GN(batch_window)},
     {"worker_threads", SEC_GLOBAL, K_U32, 1, 64, GN(worker_threads)},
@@ -621,6 +622,7 @@ static void set_defaults(struct sp_config *c)
     memcpy(c->control_socket, SP_CONFIG_DEFAULT_CONTROL, sizeof SP_CONFIG_DEFAULT_CONTROL);
     c->log_level = SP_LOG_INFO;
     c->round_deadline_s = 600;
+    c->round_stall_s = 120;
     c->batch_size = 4096;
     c->batch_window = 8;
     c->worker_threads = 2;

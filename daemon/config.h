@@ -79,8 +79,9 @@ struct sp_config {
     char control_socket[SP_CONFIG_PATH_MAX + 1]; /* default SP_CONFIG_DEFAULT_CONTROL */
     char control_group[SP_CONFIG_NAME_MAX + 1];  /* "" = owner-only socket */
     int log_level;                               /* enum sp_log_level, default INFO */
-    uint32_t round_deadline_s;                   /* 1..86400, default 600 */
-    uint32_t batch_size;                         /* elements per BATCH, 1..4096, default 4096 */
+    uint32_t round_deadline_s;    /* 1..86400, default 600; a round's size may call for more */
+    uint32_t round_stall_s;       /* no progress in a round this long fails it, 10..86400, 120 */
+    uint32_t batch_size;          /* elements per BATCH, 1..4096, default 4096 */
     uint32_t batch_window;        /* unacknowledged batches per stream, 1..64, default 8 */
     uint32_t worker_threads;      /* 1..64, default 2 */
     uint64_t store_map_bytes;     /* 1 MiB..1 TiB, default 8 GiB */

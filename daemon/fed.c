@@ -59,6 +59,7 @@ static void sync_config(struct sp_fed *fed)
                                           .batch_size = c->batch_size,
                                           .batch_window = c->batch_window,
                                           .round_deadline_s = c->round_deadline_s,
+                                          .round_stall_s = c->round_stall_s,
                                           .max_set_size = c->max_set_size,
                                           .counts_suppress_below = c->counts_suppress_below,
                                           .workers = sp_workers_count(fed->workers),

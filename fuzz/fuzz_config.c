@@ -82,6 +82,7 @@ static void check_globals(const struct sp_config *c)
     check_string(c->control_group, sizeof(c->control_group));
     check(c->log_level >= SP_LOG_ERROR && c->log_level <= SP_LOG_DEBUG);
     check(c->round_deadline_s >= 1 && c->round_deadline_s <= 86400);
+    check(c->round_stall_s >= 10 && c->round_stall_s <= 86400);
     check(c->batch_size >= 1 && c->batch_size <= 4096);
     check(c->batch_window >= 1 && c->batch_window <= 64);
     check(c->worker_threads >= 1 && c->worker_threads <= 64);
@@ -190,6 +191,7 @@ static void emit_globals(const struct sp_config *c)
     emit("state_dir = %s\ncontrol_socket = %s\n", c->state_dir, c->control_socket);
     emit_optional("control_group", c->control_group);
     emit("log_level = %s\nround_deadline = %u\n", levels[c->log_level], c->round_deadline_s);
+    emit("round_stall = %u\n", c->round_stall_s);
     emit("batch_size = %u\nbatch_window = %u\n", c->batch_size, c->batch_window);
     emit("worker_threads = %u\nstore_map_size = %llu\n", c->worker_threads,
          (unsigned long long)c->store_map_bytes);

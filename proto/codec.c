@@ -8,10 +8,10 @@
 
 #include "proto/codec.h"
 
-void sp_codec_put_head(struct sp_wire_writer *w, uint32_t n, unsigned type)
+void sp_codec_put_head(struct sp_wire_writer *w, unsigned version, uint32_t n, unsigned type)
 {
     sp_wire_put_array(w, n);
-    sp_wire_put_uint(w, SP_PROTO_VERSION);
+    sp_wire_put_uint(w, version);
     sp_wire_put_uint(w, type);
 }
 

@@ -90,15 +90,18 @@ SP_NODISCARD int sp_codec_check_key_type(unsigned t);
  * name (FIELD otherwise). */
 SP_NODISCARD int sp_codec_get_node(struct sp_wire_reader *r, char *dst);
 
-/* Writes a frame head: an array header of n elements, version 1, type. */
-void sp_codec_put_head(struct sp_wire_writer *w, uint32_t n, unsigned type);
-/* Common frame head: array header with 2..max elements, version 1 and a
- * type in type_min..type_max. Order of checks: array (TYPE; OVERSIZED above
- * max, unless the elements are there and the first is a version other than
- * 1: VERSION; MALFORMED below 2), version (VERSION), type (UNKNOWN_MSG).
- * Sets *n to the elements left after version and type, and *type. */
-SP_NODISCARD int sp_codec_get_head(struct sp_wire_reader *r, uint32_t max, uint32_t *n,
-                                   uint8_t *type, unsigned type_min, unsigned type_max);
+/* Writes a frame head: an array header of n elements, the family's version
+ * (SP_PEER_VERSION, SP_PROTO_VERSION for control), type. */
+void sp_codec_put_head(struct sp_wire_writer *w, unsigned version, uint32_t n, unsigned type);
+/* Common frame head: array header with 2..max elements, the family's
+ * version and a type in type_min..type_max. Order of checks: array (TYPE;
+ * OVERSIZED above max, unless the elements are there and the first is
+ * another version: VERSION; MALFORMED below 2), version (VERSION), type
+ * (UNKNOWN_MSG). Sets *n to the elements left after version and type, and
+ * *type. */
+SP_NODISCARD int sp_codec_get_head(struct sp_wire_reader *r, unsigned version, uint32_t max,
+                                   uint32_t *n, uint8_t *type, unsigned type_min,
+                                   unsigned type_max);
 
 /* Control reply bodies (ctlreply.c), one descriptor per op: the elements
  * after [version, op, status] of a status-0 reply, and how to check, write

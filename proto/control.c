@@ -361,7 +361,7 @@ static void encode_request(struct sp_wire_writer *w, const void *msg)
         sp_wire_fail(w, err);
         return;
     }
-    sp_codec_put_head(w, 2 + d->nfields, q->op);
+    sp_codec_put_head(w, SP_PROTO_VERSION, 2 + d->nfields, q->op);
     d->put(w, q);
 }
 
@@ -380,7 +380,8 @@ static int decode_request(struct sp_wire_reader *r, struct sp_ctl_request *q)
 {
     const struct req_desc *d;
     uint32_t n;
-    int err = sp_codec_get_head(r, REQ_MAX_ELEMENTS, &n, &q->op, SP_CTL_OP_MIN, SP_CTL_OP_MAX);
+    int err = sp_codec_get_head(r, SP_PROTO_VERSION, REQ_MAX_ELEMENTS, &n, &q->op, SP_CTL_OP_MIN,
+                                SP_CTL_OP_MAX);
 
     if (err != 0)
         return err;
@@ -436,7 +437,7 @@ static void encode_reply(struct sp_wire_writer *w, const void *msg)
         sp_wire_fail(w, err);
         return;
     }
-    sp_codec_put_head(w, 3 + (rep->status < 0 ? 1 : d->nfields), rep->op);
+    sp_codec_put_head(w, SP_PROTO_VERSION, 3 + (rep->status < 0 ? 1 : d->nfields), rep->op);
     sp_wire_put_int(w, rep->status);
     if (rep->status < 0)
         sp_wire_put_cstr(w, rep->message, SP_PROTO_TEXT_MAX);
@@ -494,7 +495,8 @@ int sp_ctl_reply_decode(const uint8_t *buf, size_t len, struct sp_ctl_reply *out
     if (len > SP_CTL_MSG_MAX_BYTES)
         return SP_ERR_PROTO_OVERSIZED;
     sp_wire_reader_init(&r, buf, len);
-    err = sp_codec_get_head(&r, REPLY_MAX_ELEMENTS, &n, &out->op, 0, SP_CTL_OP_MAX);
+    err =
+        sp_codec_get_head(&r, SP_PROTO_VERSION, REPLY_MAX_ELEMENTS, &n, &out->op, 0, SP_CTL_OP_MAX);
     if (err == 0)
         err = decode_reply_body(&r, n, out);
     if (err == 0)

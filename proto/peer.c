@@ -14,7 +14,7 @@
 #define ELEMENTS_MAX_BYTES ((size_t)SP_PEER_BATCH_MAX_ELEMENTS * SP_PEER_ELEMENT_BYTES)
 #define CASE_MAX_BYTES     ((size_t)SP_PEER_CASE_MAX_VALUES * SP_PEER_ELEMENT_BYTES)
 
-/* The largest FILTER: [1, 18, round_id, epoch, version, base_version,
+/* The largest FILTER: [2, 18, round_id, epoch, version, base_version,
  * key_type, seq, complete, added, removed] with every integer in its widest
  * form and SP_PEER_FILTER_MAX_ENTRIES fingerprints in the two bins. */
 #define FILTER_MAX_FRAME_BYTES                                                                     \
@@ -205,6 +205,13 @@ static int check_filter_req(const struct sp_peer_msg *m)
     return 0;
 }
 
+static int check_progress(const struct sp_peer_msg *m)
+{
+    const struct sp_peer_progress *p = &m->progress;
+
+    return p->phase >= SP_PEER_PHASE_MIN && p->phase <= SP_PEER_PHASE_MAX ? 0 : SP_ERR_PROTO_FIELD;
+}
+
 static int check_filter(const struct sp_peer_msg *m)
 {
     const struct sp_peer_filter *f = &m->filter;
@@ -370,6 +377,13 @@ static void put_filter_req(struct sp_wire_writer *w, const struct sp_peer_msg *m
 {
     sp_wire_put_uint(w, m->filter_req.epoch);
     sp_wire_put_uint(w, m->filter_req.version);
+}
+
+static void put_progress(struct sp_wire_writer *w, const struct sp_peer_msg *m)
+{
+    sp_wire_put_uint(w, m->progress.phase);
+    sp_wire_put_uint(w, m->progress.work);
+    sp_wire_put_bool(w, m->progress.busy);
 }
 
 static void put_filter(struct sp_wire_writer *w, const struct sp_peer_msg *m)
@@ -629,6 +643,15 @@ static int get_filter_req(struct sp_wire_reader *r, struct sp_peer_msg *m)
     return err ? err : sp_wire_get_u64(r, &m->filter_req.version);
 }
 
+static int get_progress(struct sp_wire_reader *r, struct sp_peer_msg *m)
+{
+    int err = sp_wire_get_u8(r, &m->progress.phase);
+
+    if (err == 0)
+        err = sp_wire_get_u64(r, &m->progress.work);
+    return err ? err : sp_wire_get_bool(r, &m->progress.busy);
+}
+
 /* added and removed share one allocation, as TELL's groups do. */
 static int get_filter_lists(struct sp_wire_reader *r, struct sp_peer_msg *m)
 {
@@ -704,6 +727,7 @@ static const struct peer_desc peer_descs[SP_PEER_TYPE_MAX + 1] = {
     PEER(CASE_TELL, case_tell, 2),
     PEER(FILTER_REQ, filter_req, 2),
     PEER(FILTER, filter, 8),
+    PEER(PROGRESS, progress, 3),
 };
 #undef PEER
 /* Largest frame element count: [version, type, round_id] + FILTER's 8. */
@@ -733,7 +757,7 @@ static void encode(struct sp_wire_writer *w, const void *msg)
         sp_wire_fail(w, err);
         return;
     }
-    sp_codec_put_head(w, 3 + d->nfields, m->type);
+    sp_codec_put_head(w, SP_PEER_VERSION, 3 + d->nfields, m->type);
     sp_wire_put_bin(w, m->round_id, SP_ROUND_ID_BYTES);
     d->put(w, m);
 }
@@ -752,8 +776,8 @@ static int decode(struct sp_wire_reader *r, struct sp_peer_msg *m)
 {
     const struct peer_desc *d;
     uint32_t n;
-    int err =
-        sp_codec_get_head(r, PEER_MAX_ELEMENTS, &n, &m->type, SP_PEER_TYPE_MIN, SP_PEER_TYPE_MAX);
+    int err = sp_codec_get_head(r, SP_PEER_VERSION, PEER_MAX_ELEMENTS, &n, &m->type,
+                                SP_PEER_TYPE_MIN, SP_PEER_TYPE_MAX);
 
     if (err != 0)
         return err;

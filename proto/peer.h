@@ -1,7 +1,7 @@
 /*
  * Node <-> node messages (over CURVE-encrypted ZeroMQ), see proto/README.md.
  *
- * One ZeroMQ frame holds one message: [1, type, round_id, ...fields]. The
+ * One ZeroMQ frame holds one message: [2, type, round_id, ...fields]. The
  * sender is not in the message; the receiver knows it from the CURVE key.
  *
  * Memory: encoders write into a caller buffer (sp_peer_encode) or a malloc'd
@@ -25,6 +25,11 @@
 #include "common/err.h"
 #include "common/keytype.h"
 #include "proto/proposal.h"
+
+/* The version of peer frames (their first element). 2 since PROGRESS
+ * (proto/README.md section 9): a node refuses a frame of any other version
+ * with SP_ERR_PROTO_VERSION, so nodes of one federation run one version. */
+#define SP_PEER_VERSION 2
 
 /* Largest peer frame accepted or produced; set ZMQ_MAXMSGSIZE to it. A full
  * COUNTS (65536 entries of at most 16 bytes) is the largest message. */
@@ -57,10 +62,11 @@ enum sp_peer_type {
     SP_PEER_CASE_ANSWER = 15, /* partner -> asker: the values under its epoch key */
     SP_PEER_CASE_TELL = 16,   /* asker -> partner: fingerprints found there (tell holders) */
     SP_PEER_FILTER_REQ = 17,  /* asker -> partner: send your filter, I have this version */
-    SP_PEER_FILTER = 18       /* partner -> asker: a whole filter or a delta, in parts */
+    SP_PEER_FILTER = 18,      /* partner -> asker: a whole filter or a delta, in parts */
+    SP_PEER_PROGRESS = 19     /* every participant -> every other, every few seconds */
 };
 #define SP_PEER_TYPE_MIN 1
-#define SP_PEER_TYPE_MAX 18
+#define SP_PEER_TYPE_MAX 19
 
 /* PROPOSE: the coordinator-signed proposal. Pointers into the decoded input. */
 struct sp_peer_propose {
@@ -257,6 +263,28 @@ struct sp_peer_filter {
     uint32_t nremoved; /* nadded + nremoved <= SP_PEER_FILTER_MAX_ENTRIES */
 };
 
+/* PROGRESS phases: the sender's state in the round. */
+enum sp_peer_phase {
+    SP_PEER_PHASE_RING = 1,      /* running: own values in the ring, others' blinded */
+    SP_PEER_PHASE_COUNTING = 2,  /* counting: FINALs, VERDICTs, the merge */
+    SP_PEER_PHASE_FINISHING = 3, /* finishing: the mapping pass, results, duties */
+};
+#define SP_PEER_PHASE_MIN 1
+#define SP_PEER_PHASE_MAX 3
+
+/* PROGRESS: a live round's heartbeat with its sender's progress (liveness:
+ * daemon/ROUNDS.md, "Faults"). work counts values the sender has processed
+ * in the round (hashed, blinded, sent as FINAL, judged, counted, mapped):
+ * it never decreases, and it is a function of the participants' set sizes,
+ * which every participant already learns (proto/README.md section 5). busy:
+ * the sender has work of the round in hand (a job out); false when it only
+ * waits for others. */
+struct sp_peer_progress {
+    uint8_t phase; /* enum sp_peer_phase */
+    uint64_t work;
+    bool busy;
+};
+
 /* A peer message. Set `type` and the member of that name; START has none. */
 struct sp_peer_msg {
     uint8_t type; /* enum sp_peer_type */
@@ -279,6 +307,7 @@ struct sp_peer_msg {
         struct sp_peer_case_tell case_tell;
         struct sp_peer_filter_req filter_req;
         struct sp_peer_filter filter;
+        struct sp_peer_progress progress;
     };
     void *owned_; /* private: storage allocated by sp_peer_decode */
 };
@@ -305,8 +334,8 @@ SP_NODISCARD int sp_peer_encode_alloc(const struct sp_peer_msg *m, uint8_t **out
  * SP_ERR_PROTO_OVERSIZED   len > SP_PEER_MSG_MAX_BYTES, or a bin/str/array
  *                          longer than its field's limit;
  * SP_ERR_PROTO_TYPE        an element has the wrong msgpack type;
- * SP_ERR_PROTO_VERSION     the version is not 1;
- * SP_ERR_PROTO_UNKNOWN_MSG the type is not 1..18;
+ * SP_ERR_PROTO_VERSION     the version is not SP_PEER_VERSION;
+ * SP_ERR_PROTO_UNKNOWN_MSG the type is not 1..19;
  * SP_ERR_PROTO_MALFORMED   wrong element count for the type, non-canonical
  *                          msgpack, or a reserved byte;
  * SP_ERR_PROTO_FIELD       a value out of range (see README);

@@ -70,14 +70,14 @@ int sp_codec_get_node(struct sp_wire_reader *r, char *dst)
     return err;
 }
 
-/* The version element: 0 when it is 1; VERSION for any other integer
+/* The version element: 0 when it is `want`; VERSION for any other integer
  * (negative and over-wide ones included); the reader's code otherwise. */
-static int get_version(struct sp_wire_reader *r)
+static int get_version(struct sp_wire_reader *r, unsigned want)
 {
     uint64_t v;
     int err = sp_wire_get_uint(r, UINT64_MAX, &v);
 
-    if (err == SP_ERR_PROTO_FIELD || (err == 0 && v != SP_PROTO_VERSION))
+    if (err == SP_ERR_PROTO_FIELD || (err == 0 && v != want))
         return SP_ERR_PROTO_VERSION;
     return err;
 }
@@ -87,27 +87,28 @@ static int get_version(struct sp_wire_reader *r)
  * another version is a later version's message (which may have more
  * elements), not an oversized one of ours: VERSION, as README section 2
  * promises. The count never sizes anything, so looking past it is safe. */
-static int get_array_version(struct sp_wire_reader *r, uint32_t min, uint32_t max, uint32_t *n)
+static int get_array_version(struct sp_wire_reader *r, uint32_t min, uint32_t max, unsigned version,
+                             uint32_t *n)
 {
     struct sp_wire_reader probe = *r;
     uint32_t any;
     int err = sp_wire_get_array(r, max, n);
 
     if (err == SP_ERR_PROTO_OVERSIZED && sp_wire_get_array(&probe, UINT32_MAX, &any) == 0 &&
-        any > 0 && get_version(&probe) == SP_ERR_PROTO_VERSION)
+        any > 0 && get_version(&probe, version) == SP_ERR_PROTO_VERSION)
         return SP_ERR_PROTO_VERSION;
     if (err != 0)
         return err;
     if (*n < min)
         return SP_ERR_PROTO_MALFORMED;
-    return get_version(r);
+    return get_version(r, version);
 }
 
-int sp_codec_get_head(struct sp_wire_reader *r, uint32_t max, uint32_t *n, uint8_t *type,
-                      unsigned type_min, unsigned type_max)
+int sp_codec_get_head(struct sp_wire_reader *r, unsigned version, uint32_t max, uint32_t *n,
+                      uint8_t *type, unsigned type_min, unsigned type_max)
 {
     uint64_t t;
-    int err = get_array_version(r, 2, max, n);
+    int err = get_array_version(r, 2, max, version, n);
 
     if (err != 0)
         return err;
@@ -365,7 +366,8 @@ int sp_proposal_encode(const struct sp_proposal *p, uint8_t *buf, size_t cap, si
  * has. */
 static int get_proposal_head(struct sp_wire_reader *r, uint32_t *n)
 {
-    int err = get_array_version(r, 1, proposal_elements(SP_PROPOSAL_MODE_CASE), n);
+    int err =
+        get_array_version(r, 1, proposal_elements(SP_PROPOSAL_MODE_CASE), SP_PROTO_VERSION, n);
 
     if (err != 0)
         return err;
@@ -451,6 +453,23 @@ int sp_proposal_decode(const uint8_t *buf, size_t len, struct sp_proposal *out)
     if (err == 0)
         *out = p;
     return err;
+}
+
+uint32_t sp_proposal_deadline_for_size(const struct sp_proposal *p)
+{
+    /* 32 participants x 16 key types x 2^40 values x 1000 us fits 64 bits;
+     * a larger cap already means the longest deadline */
+    const uint64_t most_values = UINT64_C(1) << 40;
+    uint64_t per_type = p->max_set_size < most_values ? p->max_set_size : most_values;
+    uint64_t values = 0;
+
+    if (p->mode == SP_PROPOSAL_MODE_CASE)
+        return SP_PROPOSAL_DEADLINE_FLOOR_S;
+    for (uint32_t i = 0; i < p->nparticipants && i < SP_PROTO_MAX_PARTICIPANTS; i++)
+        values += per_type * (uint64_t)__builtin_popcount(p->participants[i].key_types);
+    uint64_t s = SP_PROPOSAL_DEADLINE_FLOOR_S +
+                 (values * SP_PROPOSAL_DEADLINE_US_PER_VALUE + 999999u) / 1000000u;
+    return s < SP_PROTO_MAX_DEADLINE_S ? (uint32_t)s : SP_PROTO_MAX_DEADLINE_S;
 }
 
 int sp_proposal_participant_index(const struct sp_proposal *p, const char *name)

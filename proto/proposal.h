@@ -22,7 +22,9 @@
 #include "common/keytype.h"
 #include "common/roundid.h"
 
-/* The only protocol version; first element of every frame and proposal. */
+/* The version of the PROPOSAL and of control frames: their first element.
+ * Peer frames have their own (SP_PEER_VERSION, proto/peer.h): a stored
+ * round record keeps its proposal's bytes, which must stay readable. */
 #define SP_PROTO_VERSION 1
 
 /* Limits shared by peer and control messages (README "Limits"). Text limits
@@ -127,6 +129,20 @@ SP_NODISCARD int sp_proposal_decode(const uint8_t *buf, size_t len, struct sp_pr
  * length, or 0 when len is 0, above SP_PROPOSAL_MAX_BYTES, or cap is too
  * small. */
 size_t sp_proposal_signed_message(const uint8_t *bytes, size_t len, uint8_t *out, size_t cap);
+
+/* A round's deadline from its size (daemon/ROUNDS.md, "Deadline"): every
+ * node blinds every participant's values once, at most
+ * V = sum over participants of (key types offered) x max_set_size values;
+ * the budget is SP_PROPOSAL_DEADLINE_FLOOR_S plus V at a deliberately slow
+ * SP_PROPOSAL_DEADLINE_US_PER_VALUE per value (about five times the slowest
+ * rate measured on a busy 2-core machine, hashing, blinding, counting and
+ * mapping together), rounded up to whole seconds and capped at
+ * SP_PROTO_MAX_DEADLINE_S. A case question (its size is its case_sizes, at
+ * most 4096 values) gets the floor. Pure; never fails (0 participants: the
+ * floor). */
+#define SP_PROPOSAL_DEADLINE_FLOOR_S      600u
+#define SP_PROPOSAL_DEADLINE_US_PER_VALUE 1000u
+uint32_t sp_proposal_deadline_for_size(const struct sp_proposal *p);
 
 /* Index of the participant called name, or SP_ERR_NOT_FOUND. */
 int sp_proposal_participant_index(const struct sp_proposal *p, const char *name);

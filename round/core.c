@@ -148,6 +148,9 @@ void sp_eng_count_elems(struct sp_round *r, unsigned p, const struct sp_peer_msg
                 r->audit.received[p][g[i].key_type] += g[i].nelements;
         }
         return;
+    } else if (m->type == SP_PEER_VERDICT) {
+        r->live.verdicts++; /* liveness.c: progress of the counting phase */
+        return;
     } else if (m->type == SP_PEER_ACCEPT && !sent) {
         for (uint32_t i = 0; i < m->accept.nset_sizes; i++)
             if (m->accept.set_sizes[i].key_type < SP_ENG_NTYPES)
@@ -377,11 +380,12 @@ int sp_eng_judge_membership(struct sp_engine *e, size_t peer, const struct sp_pr
     int rc = sp_round_judge(p, &jc, reason, cap);
     if (rc)
         return rc;
-    if (p->deadline_s > e->cfg->round_deadline_s) {
+    uint32_t longest = sp_round_longest_deadline(p, e->cfg->round_deadline_s);
+    if (p->deadline_s > longest) {
         snprintf(reason, cap,
-                 "the round deadline %" PRIu32 " s exceeds this node's round_deadline_s (%" PRIu32
-                 " s)",
-                 p->deadline_s, e->cfg->round_deadline_s);
+                 "the round deadline %" PRIu32 " s exceeds the longest this node accepts for "
+                 "it (%" PRIu32 " s: round_deadline %" PRIu32 " s, or what its size calls for)",
+                 p->deadline_s, longest, e->cfg->round_deadline_s);
         return SP_ERR_POLICY;
     }
     return 0;

@@ -14,6 +14,7 @@
  *   count.c      the counting node: sorted runs, the merge, VERDICTs, COUNTS
  *   final.c      own FINALs, VERDICTs, mapping, results, DONE and COUNTS
  *   progress.c   a live round's phase and progress
+ *   liveness.c   PROGRESS to and from the others, the stall check
  *   intake.c     decoding, attribution, admission, refusal, early BATCHes
  *   ctl.c        control requests (ROUNDS, ROUND_CANCEL; starts via setup)
  *   engine.c     the entry points: events to phases, what follows a state
@@ -68,6 +69,13 @@ struct sp_eng_case_own;
 #define SP_ENG_HEADS_WAIT_MS 30000
 /* A progress log line at most this often per live round. */
 #define SP_ENG_PROGRESS_LOG_MS 5000
+/* Liveness (liveness.c): a PROGRESS to every other participant this often
+ * while a round runs, counts or finishes; a round in which no participant's
+ * work advanced for the stall timeout (config round_stall_s, 0: the
+ * default) fails, naming the participant it waits for. */
+#define SP_ENG_LIVE_SEND_MS       3000
+#define SP_ENG_STALL_DEFAULT_S    120
+#define SP_ENG_JOB_PROGRESS_EVERY 4096 /* values between a long job's progress updates */
 /* Early BATCHes kept per round: the predecessor's window per stream bounds
  * them in an honest ring; more is refused. */
 #define SP_ENG_EARLY_MAX  64
@@ -120,6 +128,9 @@ struct sp_eng_job {
     uint32_t part_off, part_n;
     unsigned parts_left; /* leader: parts not back yet (itself included) */
     bool parts_cancelled;
+    /* A long job's values done so far (the merge, the mapping pass): set by
+     * the worker, read by the engine's thread for liveness (liveness.c). */
+    atomic_uint_fast64_t progress;
     const struct sp_round_key *key; /* borrowed from the round */
     /* HASH / BLIND: one batch */
     uint8_t origin, key_type, hops;
@@ -292,6 +303,26 @@ struct sp_eng_progress {
     uint64_t phase_ms, phase_done0, logged_ms;
 };
 
+/* liveness.c: what this node last heard of a participant's progress */
+struct sp_eng_live_peer {
+    uint64_t work;       /* the highest work it reported */
+    uint64_t advance_ms; /* monotonic: when its work last went up (or the watch began) */
+    uint64_t heard_ms;   /* monotonic: its last PROGRESS (or the watch began) */
+    uint8_t phase;       /* its last phase (enum sp_peer_phase; 0: none heard) */
+};
+
+/* liveness.c: the round's watch (from when it started at this node) */
+struct sp_eng_live {
+    bool watching;
+    uint64_t sent_ms;   /* last PROGRESS sent */
+    uint64_t jobs_work; /* values done by long jobs that came back */
+    uint64_t verdicts;  /* VERDICT messages sent to or received from others */
+    uint64_t own_local; /* own work and what stays local (result rows) */
+    uint64_t own_advance_ms;
+    uint32_t ended; /* participants whose LOG_HEAD came: the round ended there */
+    struct sp_eng_live_peer peer[SP_PROTO_MAX_PARTICIPANTS];
+};
+
 struct sp_round {
     struct sp_round *next;
     struct sp_engine *eng;
@@ -329,6 +360,7 @@ struct sp_round {
     bool scratch_gone;          /* terminal and the counting scratch deleted */
     struct sp_eng_audit audit;
     struct sp_eng_progress progress;
+    struct sp_eng_live live;
     struct sp_eng_resend resend[SP_PROTO_MAX_PARTICIPANTS]; /* core.c, per participant */
     struct sp_eng_case_q *cq; /* case_ask.c / case_answer.c; NULL in other modes */
 };
@@ -505,6 +537,26 @@ SP_NODISCARD int sp_eng_audit_on_log_head(struct sp_round *r, unsigned from,
                                           const struct sp_peer_msg *m);
 /* Whether a round that ended may leave memory (heads in, or waited enough). */
 bool sp_eng_audit_heads_settled(const struct sp_round *r, uint64_t now_ms);
+
+/* ---- liveness.c -------------------------------------------------------- */
+
+/* This node's work in the round as PROGRESS reports it: elements of the
+ * BATCHes and FINALs it sent and received, VERDICT messages, and the values
+ * its long jobs went through (also while they run). Never decreases; a
+ * function of the participants' set sizes only (no rows, no matches). */
+uint64_t sp_eng_live_work(const struct sp_round *r);
+/* A PROGRESS from participant from. */
+void sp_eng_live_on_progress(struct sp_round *r, unsigned from, const struct sp_peer_progress *p);
+/* Participant from's LOG_HEAD came: the round ended there (done or
+ * failed), it reports no more progress and is waited for no longer. */
+void sp_eng_live_ended(struct sp_round *r, unsigned from);
+/* A job of the round came back: its progress stays counted. */
+void sp_eng_live_job_back(struct sp_round *r, const struct sp_eng_job *job);
+/* At a tick of a live round: PROGRESS to the others every
+ * SP_ENG_LIVE_SEND_MS (best effort), and the stall check: the round fails
+ * when no participant's work (this node's included) advanced for the
+ * stall timeout, naming the one it waits for (ROUNDS.md, "Faults"). */
+void sp_eng_live_tick(struct sp_round *r);
 
 /* ---- lifecycle.c ------------------------------------------------------- */
 

@@ -263,6 +263,8 @@ static void merge_run(struct sp_job *base)
         rc = collect_runs(r, reader, t, runs, &nruns);
         if (rc == 0)
             rc = sp_round_merge(runs, nruns, t, r->ctr->hist);
+        for (size_t i = 0; rc == 0 && i < nruns; i++) /* liveness: values counted */
+            atomic_fetch_add_explicit(&j->progress, runs[i].n, memory_order_relaxed);
     }
     sto->runs_read_end(reader);
     free(runs);

@@ -156,6 +156,7 @@ void sp_engine_job_done(struct sp_engine *e, struct sp_job *base, struct sp_engi
         goto out;
     }
     job_detach(r, job);
+    sp_eng_live_job_back(r, job);
     if (job->parts_left || job->leader) {
         /* one part of a batch: the batch is done when every part is */
         struct sp_eng_job *lead = job->leader ? job->leader : job;
@@ -255,6 +256,11 @@ static void check_round(struct sp_round *r)
         return;
     }
     check_links(r);
+    if (sp_round_state_terminal(r->state))
+        return;
+    sp_eng_live_tick(r);
+    if (sp_round_state_terminal(r->state))
+        return;
     if (r->state == SP_ROUND_FINISHING && !sp_eng_is_case(r))
         sp_eng_final_results_step(r);
     sp_eng_progress_log(r, now);

@@ -78,7 +78,11 @@ struct sp_engine_config {
     size_t npeers;
     uint32_t batch_size;            /* values per BATCH (0: the protocol's maximum) */
     uint32_t batch_window;          /* unacknowledged BATCHes per stream (0: 8) */
-    uint32_t round_deadline_s;      /* longest round this node takes part in */
+    uint32_t round_deadline_s;      /* longest round this node takes part in, or what the
+                                       proposal's size calls for when that is longer
+                                       (sp_proposal_deadline_for_size) */
+    uint32_t round_stall_s;         /* a round in which no participant progressed this long fails
+                                       (0: SP_ENG_STALL_DEFAULT_S, 120) */
     uint64_t max_set_size;          /* largest own set per key type it offers (0: no cap) */
     uint32_t counts_suppress_below; /* recorded in the initiator's round_result */
     unsigned workers;               /* threads the driver runs jobs on (splits batches) */

@@ -184,7 +184,7 @@ static int map_walk(struct sp_eng_job *j)
 {
     struct sp_round *r = j->round;
     struct sp_eng_distinct d = {0};
-    uint64_t idx[SP_ENG_NTYPES] = {0};
+    uint64_t idx[SP_ENG_NTYPES] = {0}, mapped = 0;
     struct sp_keyref ref;
     crypto_generichash_state walk;
     uint8_t digest[crypto_generichash_BYTES];
@@ -197,6 +197,8 @@ static int map_walk(struct sp_eng_job *j)
         }
         if (sp_eng_distinct_next(&d, &ref)) {
             idx[ref.type]++;
+            if (++mapped % SP_ENG_JOB_PROGRESS_EVERY == 0) /* liveness: own values mapped */
+                atomic_store_explicit(&j->progress, mapped, memory_order_relaxed);
             sp_eng_walk_update(&walk, &d.prev);
             sp_round_agg_next_value(j->agg);
         }
@@ -212,6 +214,7 @@ static int map_walk(struct sp_eng_job *j)
             break;
     }
     sodium_memzero(&d, sizeof(d));
+    atomic_store_explicit(&j->progress, mapped, memory_order_relaxed);
     crypto_generichash_final(&walk, digest, sizeof(digest));
     sodium_memzero(&walk, sizeof(walk));
     if (rc != SP_ERR_NOT_FOUND)

@@ -74,11 +74,12 @@ static int participant_of(const struct sp_round *r, size_t peer)
 }
 
 /* Messages that may legitimately trail a round that already ended here
- * (credits crossing the end, aborts from slower peers). */
+ * (credits crossing the end, aborts from slower peers, the heartbeats of
+ * participants still at work: a node does not know when another is done). */
 static bool trailing_ok(int type)
 {
     return type == SP_PEER_CREDIT || type == SP_PEER_ABORT || type == SP_PEER_ERROR ||
-           type == SP_PEER_LOG_HEAD;
+           type == SP_PEER_LOG_HEAD || type == SP_PEER_PROGRESS;
 }
 
 static bool round_known_in_store(struct sp_engine *e, const uint8_t *id)
@@ -118,8 +119,15 @@ static int route(struct sp_round *r, unsigned from, const struct sp_peer_msg *m)
         return sp_eng_credit_refused(r, from, &m->credit,
                                      "a CREDIT acknowledges a BATCH, FINAL "
                                      "or VERDICT only");
-    case SP_PEER_LOG_HEAD:
-        return sp_eng_audit_on_log_head(r, from, m);
+    case SP_PEER_LOG_HEAD: {
+        int rc = sp_eng_audit_on_log_head(r, from, m);
+        if (rc == 0)
+            sp_eng_live_ended(r, from); /* a head is sent once the round ended there */
+        return rc;
+    }
+    case SP_PEER_PROGRESS:
+        sp_eng_live_on_progress(r, from, &m->progress);
+        return 0;
     default:
         return SP_ERR_UNSUPPORTED;
     }
@@ -196,6 +204,8 @@ static void handle(struct sp_engine *e, size_t peer, const void *reply_to,
     if (!r) {
         bool finished = round_known_in_store(e, m->round_id);
         if (finished && trailing_ok(m->type))
+            return;
+        if (m->type == SP_PEER_PROGRESS) /* a heartbeat is never answered */
             return;
         if (m->type == SP_PEER_ERROR || m->type == SP_PEER_ABORT) {
             sp_eng_info(e, "peer %s: %s for a round unknown here", peer_label(e, peer),

@@ -94,6 +94,7 @@ int sp_round_accepts(int state, unsigned roles, int type)
         break;
     case SP_PEER_ABORT:
     case SP_PEER_ERROR:
+    case SP_PEER_PROGRESS: /* a peer may have START before this node */
         ok = live;
         break;
     case SP_PEER_LOG_HEAD: /* the audit's (audit.c): from any participant, any time */
@@ -196,6 +197,12 @@ __attribute__((format(printf, 3, 4))) static int refuse(char *reason, size_t cap
     return SP_ERR_ROUND_REFUSED;
 }
 
+uint32_t sp_round_longest_deadline(const struct sp_proposal *p, uint32_t node_limit)
+{
+    uint32_t by_size = sp_proposal_deadline_for_size(p);
+    return node_limit > by_size ? node_limit : by_size;
+}
+
 int sp_round_judge(const struct sp_proposal *p, const struct sp_round_judge_ctx *jc, char *reason,
                    size_t cap)
 {
@@ -213,9 +220,9 @@ int sp_round_judge(const struct sp_proposal *p, const struct sp_round_judge_ctx 
     }
     if (p->expires_at <= jc->now_unix)
         return refuse(reason, cap, "%s", "the proposal has expired");
-    if (jc->max_deadline_s && p->deadline_s > jc->max_deadline_s) {
+    uint32_t longest = sp_round_longest_deadline(p, jc->max_deadline_s);
+    if (jc->max_deadline_s && p->deadline_s > longest)
         return refuse(reason, cap, "the round deadline exceeds this node's limit of %" PRIu32 " s",
-                      jc->max_deadline_s);
-    }
+                      longest);
     return 0;
 }

@@ -143,8 +143,15 @@ struct sp_round_judge_ctx {
     bool (*is_peer)(void *ctx, const char *name);
     void *ctx;
     uint64_t now_unix;       /* wall clock, seconds */
-    uint32_t max_deadline_s; /* this node's limit on a round's duration */
+    uint32_t max_deadline_s; /* this node's round_deadline (0: none; see below) */
 };
+
+/* The longest deadline a node whose round_deadline is node_limit accepts
+ * for proposal p: node_limit, or what p's size calls for
+ * (sp_proposal_deadline_for_size) when that is longer, so that a healthy
+ * large round is never refused or failed for its size (ROUNDS.md,
+ * "Deadline"). */
+uint32_t sp_round_longest_deadline(const struct sp_proposal *p, uint32_t node_limit);
 
 /* Checks a decoded proposal before this node takes part: the sender and
  * this node are participants, every other participant is a configured peer,

@@ -171,12 +171,13 @@ int sp_eng_setup_check(struct sp_engine *e, const struct sp_proposal *p, uint8_t
     if (p->expires_at <= p->created_at)
         return sp_eng_ctl_error(reply, op, SP_ERR_INVALID_ARG,
                                 "the proposal's expiry is in the past");
-    if (p->deadline_s > e->cfg->round_deadline_s)
+    uint32_t longest = sp_round_longest_deadline(p, e->cfg->round_deadline_s);
+    if (p->deadline_s > longest)
         return sp_eng_ctl_error(reply, op, SP_ERR_POLICY,
                                 "the round deadline %" PRIu32
-                                " s exceeds this node's round_deadline_s "
-                                "(%" PRIu32 " s)",
-                                p->deadline_s, e->cfg->round_deadline_s);
+                                " s exceeds the longest this node accepts for it (%" PRIu32
+                                " s: round_deadline %" PRIu32 " s, or what its size calls for)",
+                                p->deadline_s, longest, e->cfg->round_deadline_s);
     return 0;
 }
 

@@ -50,7 +50,9 @@ static void usage(FILE *out)
                  "participant's,\n"
                  "  before the first everyone's default. Defaults: k 2, mode partners,\n"
                  "  the first participant counts, max set size 1000000, expires in 24h,\n"
-                 "  deadline 10m, results kept 30 days (0: until read once). TIME is seconds\n"
+                 "  results kept 30 days (0: until read once), and the deadline the round's\n"
+                 "  size calls for: 10m + 1 ms per value every node may have to blind\n"
+                 "  (participants' key types x max set size), at most 7d. TIME is seconds\n"
                  "  or with s/m/h/d.\n"
                  "  --mode case: a case question of participant --asker (k 1). Its size per\n"
                  "  key type: --case-list FILE --case-mapping MAP counts the case list's\n"
@@ -415,6 +417,8 @@ static int complete(struct create *c)
     c->p.counter = (uint8_t)counter;
     if (c->p.mode == SP_PROPOSAL_MODE_CASE && complete_case(c) != 0)
         return -1;
+    if (c->p.deadline_s == 0) /* no --deadline: what the round's size calls for */
+        c->p.deadline_s = sp_proposal_deadline_for_size(&c->p);
     randombytes_buf(c->p.round_id, sizeof c->p.round_id);
     c->p.created_at = (uint64_t)time(NULL);
     c->p.expires_at = c->p.created_at + (uint64_t)c->expires_s;
@@ -478,7 +482,7 @@ static int cmd_create(int argc, char **argv)
     c->p.min_holders = 2;
     c->p.mode = SP_PROPOSAL_MODE_PARTNERS;
     c->p.max_set_size = 1000000;
-    c->p.deadline_s = 600;
+    c->p.deadline_s = 0; /* complete() derives it from the size */
     c->p.retention_days = 30;
     c->expires_s = 86400;
     c->def_types = SP_KEY_MASK_ALL;

@@ -17,7 +17,6 @@
 #include "tools/cli_round_view.h"
 #include "tools/cmd.h"
 
-#define DEFAULT_DEADLINE_S   300
 #define DEFAULT_EXPIRES_S    3600
 #define DEFAULT_RETENTION_D  30
 #define DEFAULT_MAX_SET_SIZE UINT64_C(100000000)
@@ -55,7 +54,10 @@ static void usage(FILE *out)
             "                       (default \"not stated\")\n"
             "  --coordinator NAME   who proposes (default $USER@this node)\n"
             "  --deadline S         the round fails when not finished within S seconds\n"
-            "                       (default %d; at most the nodes' round_deadline_s)\n"
+            "                       (default: what its size calls for, 600 s + 1 ms per\n"
+            "                       value each node may blind: participants x key types x\n"
+            "                       --max-set-size, at most 7 days; a longer one than the\n"
+            "                       nodes' round_deadline and that is refused)\n"
             "  --expires S          the proposal expires S seconds from now (default %d)\n"
             "  --max-set-size N     most distinct values per node and key type\n"
             "  --retention-days N   how long results are kept (default %d)\n"
@@ -71,7 +73,7 @@ static void usage(FILE *out)
             "  --json               machine-readable output\n" SP_CLI_TARGET_HELP
             "\nExit status: 0 success, 1 failed or refused (or the daemon could not be\n"
             "reached), 2 usage error.\n",
-            DEFAULT_DEADLINE_S, DEFAULT_EXPIRES_S, DEFAULT_RETENTION_D);
+            DEFAULT_EXPIRES_S, DEFAULT_RETENTION_D);
 }
 
 static int mode_parse(const char *s)
@@ -393,7 +395,7 @@ static bool start_finish(struct start_args *a)
     p->counter = (uint8_t)counter;
     p->min_holders = (uint8_t)a->k;
     p->max_set_size = a->max_set;
-    p->deadline_s = (uint32_t)a->deadline;
+    p->deadline_s = a->deadline ? (uint32_t)a->deadline : sp_proposal_deadline_for_size(p);
     p->retention_days = (uint32_t)a->retention;
     p->expires_at = (uint64_t)time(NULL) + a->expires;
     if (sp_proposal_validate_request(p) != 0) {
@@ -452,7 +454,6 @@ static int round_start(int argc, char **argv)
     struct start_args a = {.keys = "all",
                            .legal = "not stated",
                            .k = 2,
-                           .deadline = DEFAULT_DEADLINE_S,
                            .expires = DEFAULT_EXPIRES_S,
                            .max_set = DEFAULT_MAX_SET_SIZE,
                            .retention = DEFAULT_RETENTION_D};

@@ -47,6 +47,7 @@ static void test_defaults(void **state)
     assert_string_equal(c->control_group, "");
     assert_int_equal(c->log_level, SP_LOG_INFO);
     assert_int_equal(c->round_deadline_s, 600);
+    assert_int_equal(c->round_stall_s, 120);
     assert_int_equal(c->batch_size, 4096);
     assert_int_equal(c->worker_threads, 2);
     assert_true(c->store_map_bytes == (UINT64_C(8) << 30));
@@ -66,6 +67,7 @@ static void test_full(void **state)
                                "control_group = sp-ops\n"
                                "log_level = debug\n"
                                "round_deadline = 2m\n"
+                               "round_stall = 90s\n"
                                "batch_size = 512\n"
                                "batch_window = 4\n"
                                "worker_threads = 3\n"
@@ -88,6 +90,7 @@ static void test_full(void **state)
     assert_string_equal(c->control_group, "sp-ops");
     assert_int_equal(c->log_level, SP_LOG_DEBUG);
     assert_int_equal(c->round_deadline_s, 120);
+    assert_int_equal(c->round_stall_s, 90);
     assert_int_equal(c->batch_size, 512);
     assert_int_equal(c->batch_window, 4);
     assert_int_equal(c->worker_threads, 3);
@@ -96,7 +99,7 @@ static void test_full(void **state)
     assert_int_equal(c->max_set_size, 1000000);
     assert_int_equal(c->npeers, 2);
     assert_string_equal(c->peers[0].name, "belasting");
-    assert_int_equal(c->peers[0].line, 16);
+    assert_int_equal(c->peers[0].line, 17);
     assert_int_equal(c->peers[0].curve_pk[0], 1);
     assert_int_equal(c->peers[0].curve_pk[31], 32);
     assert_int_equal(c->peers[0].sign_pk[0], 0x58);
@@ -127,6 +130,7 @@ static const struct {
      "test.conf:5: worker_threads is out of range"},
     {"round_deadline = 2w\n", 0, "test.conf:5: round_deadline has an unknown unit"},
     {"round_deadline = 2d\n", 0, "test.conf:5: round_deadline is out of range"},
+    {"round_stall = 9\n", 0, "test.conf:5: round_stall is out of range"},
     {"store_map_size = 512K\n", 0, "test.conf:5: store_map_size is out of range"},
     {"log_level = loud\n", 0, "test.conf:5: log_level must be error, warn, info or debug"},
     {"state_dir = var/lib\n", 0, "test.conf:5: state_dir must be an absolute path"},

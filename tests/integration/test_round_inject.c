@@ -108,13 +108,14 @@ static int send_corpus(const char *ep, const char *public_text, const char *secr
     void *s = client(ctx, ep, server, secret);
     if (!s)
         return 1;
-    /* msgpack by hand: [1, 6, bin16 round id, origin, key type, seq, kind] is a
-     * well-formed CREDIT; the rest are broken variants. */
-    static const uint8_t credit[] = {0x97, 0x01, 0x06, 0xc4, 0x10, 1,  2,  3,  4, 5, 6, 7, 8,
+    /* msgpack by hand: [2, 6, bin16 round id, origin, key type, seq, kind] is a
+     * well-formed CREDIT; the rest are broken variants (wrong_version: a
+     * START of a version 1 peer, from before PROGRESS). */
+    static const uint8_t credit[] = {0x97, 0x02, 0x06, 0xc4, 0x10, 1,  2,  3,  4, 5, 6, 7, 8,
                                      9,    10,   11,   12,   13,   14, 15, 16, 0, 1, 0, 5};
-    static const uint8_t wrong_version[] = {0x93, 0x02, 0x04, 0xc4, 0x10, 0, 0, 0, 0, 0,
+    static const uint8_t wrong_version[] = {0x93, 0x01, 0x04, 0xc4, 0x10, 0, 0, 0, 0, 0,
                                             0,    0,    0,    0,    0,    0, 0, 0, 0, 0};
-    static const uint8_t unknown_type[] = {0x93, 0x01, 0x63, 0xc4, 0x10, 0, 0, 0, 0, 0,
+    static const uint8_t unknown_type[] = {0x93, 0x02, 0x63, 0xc4, 0x10, 0, 0, 0, 0, 0,
                                            0,    0,    0,    0,    0,    0, 0, 0, 0, 0};
     static const uint8_t not_array[] = {0xa5, 'h', 'e', 'l', 'l', 'o'};
     uint8_t garbage[512];

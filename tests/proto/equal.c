@@ -167,6 +167,8 @@ static bool case_peer_equal(const struct sp_peer_msg *a, const struct sp_peer_ms
         return SAME(filter_req.epoch) && SAME(filter_req.version);
     case SP_PEER_FILTER:
         return filter_equal(&a->filter, &b->filter);
+    case SP_PEER_PROGRESS:
+        return SAME(progress.phase) && SAME(progress.work) && SAME(progress.busy);
     default:
         return false;
     }

@@ -313,6 +313,12 @@ static void build_filter_complete(struct sp_peer_msg *m)
     m->filter = (struct sp_peer_filter){.epoch = 7, .version = 300, .seq = 4, .complete = true};
 }
 
+static void build_progress(struct sp_peer_msg *m)
+{
+    head(m, SP_PEER_PROGRESS);
+    m->progress = (struct sp_peer_progress){SP_PEER_PHASE_COUNTING, 123456, true};
+}
+
 const struct peer_sample peer_samples[] = {
     {"peer_propose", build_propose},
     {"peer_propose_unsigned", build_propose_unsigned},
@@ -338,6 +344,7 @@ const struct peer_sample peer_samples[] = {
     {"peer_filter", build_filter},
     {"peer_filter_delta", build_filter_delta},
     {"peer_filter_complete", build_filter_complete},
+    {"peer_progress", build_progress},
 };
 const size_t npeer_samples = sizeof(peer_samples) / sizeof(peer_samples[0]);
 

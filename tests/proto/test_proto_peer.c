@@ -41,7 +41,8 @@ static void test_reject_battery(void **state)
 static const struct patch peer_patches[] = {
     /* type */
     {"peer_start", "1", "00", 0, UNKNOWN},
-    {"peer_start", "1", "13", 0, UNKNOWN},   /* 19: after FILTER */
+    {"peer_start", "1", "14", 0, UNKNOWN},   /* 20: after PROGRESS */
+    {"peer_start", "1", "13", 0, MALFORMED}, /* PROGRESS: 3 fields, not 0 */
     {"peer_start", "1", "12", 0, MALFORMED}, /* FILTER: 8 fields, not 0 */
     {"peer_start", "1", "7f", 0, UNKNOWN},
     {"peer_start", "1", "ccff", 0, UNKNOWN},
@@ -136,8 +137,8 @@ static const struct patch peer_patches[] = {
     {"peer_propose", "5", "c5 2001", 8193, OVERSIZED},
     {"peer_propose", "5", "c5 2000", 8192, 0},
     /* element counts: DONE has 8 elements (6 before per-entity counts) */
-    {"peer_done", "", "95 01 0b c410000102030405060708090a0b0c0d0e0f 0c cd04b0", 0, MALFORMED},
-    {"peer_done", "", "96 01 0b c410000102030405060708090a0b0c0d0e0f 0c cd04b0 cd0e10", 0,
+    {"peer_done", "", "95 02 0b c410000102030405060708090a0b0c0d0e0f 0c cd04b0", 0, MALFORMED},
+    {"peer_done", "", "96 02 0b c410000102030405060708090a0b0c0d0e0f 0c cd04b0 cd0e10", 0,
      MALFORMED},
     /* DONE's subject cells: valid entity, holders, increasing */
     {"peer_done", "7.0.0", "00", 0, FIELD},
@@ -145,10 +146,10 @@ static const struct patch peer_patches[] = {
     {"peer_done", "7.0.1", "00", 0, FIELD},
     {"peer_done", "7.1.1", "03", 0, FIELD},
     {"peer_done", "6", "94 01 02 03 04", 0, MALFORMED},
-    {"peer_done", "", "91 01", 0, MALFORMED},
+    {"peer_done", "", "91 02", 0, MALFORMED},
     {"peer_done", "", "90", 0, MALFORMED},
-    {"peer_done", "", "9c 01 0b", 0, OVERSIZED},
-    {"peer_done", "", "9c 01 0b", 10, OVERSIZED}, /* 12 elements (FILTER has 11), all there */
+    {"peer_done", "", "9c 02 0b", 0, OVERSIZED},
+    {"peer_done", "", "9c 02 0b", 10, OVERSIZED}, /* 12 elements (FILTER has 11), all there */
     /* CASE_ASK [.., proposal, signature, signer_cert, groups [[key_type,
      * elements]]]: the sample asks 3 BSN (1) and 2 KvK (8) values */
     {"peer_case_ask", "3", "c40100", 0, FIELD},
@@ -227,9 +228,26 @@ static const struct patch peer_patches[] = {
     {"peer_filter_delta", "5", "cd012c", 0, FIELD}, /* current, but with entries */
     /* a later version may have more elements: its frame is refused as
      * VERSION (README section 2), not OVERSIZED */
-    {"peer_done", "", "9a 02 0b", 8, SP_ERR_PROTO_VERSION},
-    {"peer_done", "", "dc0014 02 0b", 18, SP_ERR_PROTO_VERSION},
-    {"peer_done", "", "dc0014 02 0b", 0, OVERSIZED}, /* count not backed */
+    {"peer_done", "", "9a 03 0b", 8, SP_ERR_PROTO_VERSION},
+    {"peer_done", "", "dc0014 03 0b", 18, SP_ERR_PROTO_VERSION},
+    {"peer_done", "", "dc0014 03 0b", 0, OVERSIZED}, /* count not backed */
+    /* version 1 (before PROGRESS) is refused as another version, also a
+     * version 1 frame longer than any version 2 one */
+    {"peer_done", "0", "01", 0, SP_ERR_PROTO_VERSION},
+    {"peer_done", "", "9c 01 0b", 10, SP_ERR_PROTO_VERSION},
+    /* PROGRESS [.., phase, work, busy] */
+    {"peer_progress", "3", "00", 0, FIELD},
+    {"peer_progress", "3", "04", 0, FIELD},
+    {"peer_progress", "3", "01", 0, 0},
+    {"peer_progress", "3", "03", 0, 0},
+    {"peer_progress", "3", "cd0101", 0, FIELD},
+    {"peer_progress", "4", "00", 0, 0},
+    {"peer_progress", "4", "cfffffffffffffffff", 0, 0},
+    {"peer_progress", "4", "ff", 0, FIELD}, /* negative */
+    {"peer_progress", "5", "c3", 0, 0},
+    {"peer_progress", "5", "00", 0, SP_ERR_PROTO_TYPE},
+    {"peer_progress", "^", "95", 0, MALFORMED},
+    {"peer_progress", "^", "97", 0, MALFORMED},
 };
 
 static void test_patches(void **state)
@@ -637,7 +655,8 @@ static void test_clear_and_names(void **state)
     assert_string_equal(sp_peer_type_name(SP_PEER_BATCH), "BATCH");
     assert_string_equal(sp_peer_type_name(SP_PEER_LOG_HEAD), "LOG_HEAD");
     assert_null(sp_peer_type_name(0));
-    assert_null(sp_peer_type_name(19));
+    assert_null(sp_peer_type_name(20));
+    assert_string_equal(sp_peer_type_name(SP_PEER_PROGRESS), "PROGRESS");
     assert_string_equal(sp_peer_type_name(SP_PEER_CASE_ASK), "CASE_ASK");
     assert_string_equal(sp_peer_type_name(SP_PEER_CASE_ANSWER), "CASE_ANSWER");
     assert_string_equal(sp_peer_type_name(SP_PEER_CASE_TELL), "CASE_TELL");

@@ -363,13 +363,44 @@ static void test_signed_message(void **state)
                      0);
 }
 
+/* The deadline a proposal's size calls for (ROUNDS.md, "Deadline"): a
+ * floor, plus every participant's key types x max_set_size at 1 ms a
+ * value, capped at a week; a case question gets the floor. */
+static void test_deadline_for_size(void **state)
+{
+    struct sp_proposal p;
+
+    (void)state;
+    memset(&p, 0, sizeof(p));
+    p.mode = SP_PROPOSAL_MODE_PARTNERS;
+    p.nparticipants = 2;
+    p.participants[0].key_types = SP_KEY_MASK(SP_KEY_BSN);
+    p.participants[1].key_types = SP_KEY_MASK(SP_KEY_BSN);
+    p.max_set_size = 1;
+    assert_int_equal(sp_proposal_deadline_for_size(&p), 601); /* 2 ms, rounded up */
+    /* issue 11: 1,000,000 keys per node, two nodes: 2,000,000 values */
+    p.max_set_size = 1000000;
+    assert_int_equal(sp_proposal_deadline_for_size(&p), 600 + 2000);
+    p.participants[1].key_types |= SP_KEY_MASK(SP_KEY_KVK);
+    assert_int_equal(sp_proposal_deadline_for_size(&p), 600 + 3000);
+    p.nparticipants = 5;
+    for (int i = 2; i < 5; i++)
+        p.participants[i].key_types = SP_KEY_MASK_ALL;
+    p.max_set_size = 100000000; /* 51 types x 10^8 values: past a week */
+    assert_int_equal(sp_proposal_deadline_for_size(&p), SP_PROTO_MAX_DEADLINE_S);
+    p.max_set_size = UINT64_MAX; /* no overflow */
+    assert_int_equal(sp_proposal_deadline_for_size(&p), SP_PROTO_MAX_DEADLINE_S);
+    p.mode = SP_PROPOSAL_MODE_CASE;
+    assert_int_equal(sp_proposal_deadline_for_size(&p), SP_PROPOSAL_DEADLINE_FLOOR_S);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_golden),         cmocka_unit_test(test_reject_battery),
         cmocka_unit_test(test_patches),        cmocka_unit_test(test_worst_case_fits),
         cmocka_unit_test(test_validate),       cmocka_unit_test(test_names),
-        cmocka_unit_test(test_signed_message),
+        cmocka_unit_test(test_signed_message), cmocka_unit_test(test_deadline_for_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

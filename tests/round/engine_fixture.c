@@ -192,7 +192,7 @@ void start(struct fx *f)
     p->counter = 1;
     p->max_set_size = 100000;
     p->expires_at = T0_WALL / 1000 + 3600;
-    p->deadline_s = DEADLINE_S;
+    p->deadline_s = f->deadline_s ? f->deadline_s : DEADLINE_S;
     p->retention_days = 30;
     assert_int_equal(sp_engine_control(f->n[0].e, &req, &rep, now_of(f)), 0);
     assert_int_equal(rep.status, 0);
@@ -200,14 +200,43 @@ void start(struct fx *f)
     sp_ctl_reply_clear(&rep);
 }
 
+static bool hung(const struct node *n)
+{
+    return n->hang_at && n->f->now >= n->hang_at;
+}
+
 static bool quiet(const struct fx *f)
 {
     if (f->q)
         return false;
     for (unsigned i = 0; i < NN; i++)
-        if (f->n[i].jh || f->n[i].e->nrounds != 0)
+        if (!hung(&f->n[i]) && (f->n[i].jh || f->n[i].e->nrounds != 0))
             return false;
     return true;
+}
+
+/* Runs node n's jobs in submission order (a slow one: one when it is
+ * ready, each job_ms long). Returns whether one ran. */
+static bool run_jobs(struct fx *f, struct node *n)
+{
+    bool ran = false;
+    while (n->jh && !hung(n) && f->now >= n->job_ready) {
+        struct sp_job *j = n->jh;
+        n->jh = j->next;
+        if (!n->jh)
+            n->jt = NULL;
+        if (!atomic_load(&j->cancelled)) {
+            j->run(j);
+            j->ran = true;
+        }
+        sp_engine_job_done(n->e, j, now_of(f));
+        ran = true;
+        if (n->job_ms) {
+            n->job_ready = f->now + n->job_ms;
+            break;
+        }
+    }
+    return ran;
 }
 
 uint64_t run(struct fx *f, uint64_t horizon)
@@ -228,28 +257,18 @@ uint64_t run(struct fx *f, uint64_t horizon)
                 unsigned from = m->from;
                 struct node *to = &f->n[m->to];
                 size_t peer = m->from < m->to ? m->from : m->from - 1;
-                sp_engine_on_peer(to->e, peer, &from, m->b, m->len, now_of(f));
+                if (!hung(to)) /* a hung process reads nothing */
+                    sp_engine_on_peer(to->e, peer, &from, m->b, m->len, now_of(f));
                 free(m);
                 busy = true;
             }
-            for (unsigned i = 0; i < NN; i++) {
-                struct node *n = &f->n[i];
-                while (n->jh) {
-                    struct sp_job *j = n->jh;
-                    n->jh = j->next;
-                    if (!n->jh)
-                        n->jt = NULL;
-                    if (!atomic_load(&j->cancelled)) {
-                        j->run(j);
-                        j->ran = true;
-                    }
-                    sp_engine_job_done(n->e, j, now_of(f));
-                    busy = true;
-                }
-            }
+            for (unsigned i = 0; i < NN; i++)
+                busy = run_jobs(f, &f->n[i]) || busy;
         }
         for (unsigned i = 0; i < NN; i++) { /* a tick when the engine asked for one */
             struct node *n = &f->n[i];
+            if (hung(n))
+                continue;
             if (n->tick_at && f->now >= n->tick_at) {
                 n->tick_at = 0;
                 sp_engine_tick(n->e, now_of(f));
@@ -261,7 +280,7 @@ uint64_t run(struct fx *f, uint64_t horizon)
         }
         bool live = false;
         for (unsigned i = 0; i < NN; i++)
-            live = live || sp_engine_rounds_active(f->n[i].e) != 0;
+            live = live || (!hung(&f->n[i]) && sp_engine_rounds_active(f->n[i].e) != 0);
         if (live)
             ended = f->now + 1;
     }

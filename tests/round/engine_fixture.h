@@ -5,7 +5,8 @@
  * test's thread in submission order, a tick whenever an engine asks. A
  * node's send port refuses (SP_ERR_BUSY) or duplicates messages of a type
  * as its fields say, and hands every message it sent to its `sent` hook (a
- * forgery); its policy refuses every proposal when `refuse`.
+ * forgery); its policy refuses every proposal when `refuse`. A node may
+ * hang (hang_at) or run its jobs slowly (job_ms).
  */
 #ifndef SP_TESTS_ROUND_ENGINE_FIXTURE_H
 #define SP_TESTS_ROUND_ENGINE_FIXTURE_H
@@ -44,6 +45,10 @@ struct node {
     bool busy_always[NTYPES];
     unsigned dup[NTYPES]; /* deliver this many extra copies of the next message of a type */
     bool refuse;          /* the policy refuses every proposal */
+    uint64_t hang_at;     /* from then on (ms; 0: never) it hangs: links up, nothing reaches
+                             its engine, its jobs never come back (test_round_liveness.c) */
+    uint32_t job_ms;      /* a slow machine: one job at a time, each this long (0: at once) */
+    uint64_t job_ready;   /* when its next job may run */
     unsigned refused;     /* gov.refused calls (messages this node refused) */
     unsigned gave_up, resent;
     uint64_t tries_at[32]; /* when a refused type's sends were tried */
@@ -71,6 +76,7 @@ struct fx {
     uint32_t latency[NN][NN];
     unsigned delivered[NN][NN][NTYPES]; /* to, from, type */
     uint8_t id[SP_ROUND_ID_BYTES];
+    uint32_t deadline_s; /* the round's deadline_s (0: DEADLINE_S) */
 };
 
 /* The engines' time at the fixture's now (ms since the start). */

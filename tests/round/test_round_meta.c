@@ -202,7 +202,12 @@ static void test_judge(void **state)
         {"uwv", "belasting", 2000, 600, 0, "the proposing node belasting is not a participant"},
         {"uwv", "gemeente-a", 5000, 600, 0, "the proposal has expired"},
         {"uwv", "gemeente-a", 9000, 600, 0, "the proposal has expired"},
-        {"uwv", "gemeente-a", 2000, 30, 0, "the round deadline exceeds this node's limit of 30 s"},
+        /* the limit is the node's, or what the size calls for (3 x 2 x 10^6
+         * values: 600 + 6000 s) when that is longer */
+        {"uwv", "gemeente-a", 2000, 30, 4,
+         "the round deadline exceeds this node's limit of 6600 s"},
+        {"uwv", "gemeente-a", 2000, 7000, 5,
+         "the round deadline exceeds this node's limit of 7000 s"},
         {"uwv", "gemeente-a", 2000, 600, 1, "participant om is not a configured peer of this node"},
         {"uwv", "gemeente-a", 2000, 600, 2, "the proposal breaks the protocol's limits"},
         {"uwv", "gemeente-a", 2000, 600, 3, "the proposal breaks the protocol's limits"},
@@ -215,6 +220,10 @@ static void test_judge(void **state)
             p->min_holders = 4; /* k > n */
         if (t[i].tweak == 3)
             p->counter = 3; /* not a participant */
+        if (t[i].tweak == 4)
+            p->deadline_s = 6601;
+        if (t[i].tweak == 5)
+            p->deadline_s = 7001;
         jc.self = t[i].self;
         jc.sender = t[i].sender;
         jc.now_unix = t[i].now;

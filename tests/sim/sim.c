@@ -147,6 +147,24 @@ static void draw_fault(struct plan *p, struct sim_rng *r)
     }
 }
 
+/* The liveness faults (issue 11), in 4 % of the schedules in place of the
+ * drawn fault, from a stream of their own (every other plan stays as it
+ * was): a participant that hangs (its process alive, its links up, its
+ * engine given nothing), or one that runs one job at a time, each 3-5.5 s
+ * (a busy machine), whose round then gets the deadline its size calls for. */
+static void draw_live_fault(struct plan *p, uint64_t seed)
+{
+    struct sim_rng r = sim_rng_fork(seed, 0x4c495645); /* "LIVE" */
+    if (!sim_rng_chance(&r, 40))
+        return;
+    p->fault = sim_rng_chance(&r, 500) ? SIM_FAULT_HANG : SIM_FAULT_SLOW;
+    p->fault_node = p->rd[0].ring[sim_rng_below(&r, p->rd[0].nparts)];
+    p->fault_at = sim_rng_range(&r, 1, 300);
+    p->jump = 0;
+    if (p->fault == SIM_FAULT_SLOW)
+        p->deadline_s = 0; /* fill_proposal: what the size calls for */
+}
+
 static void draw_plan(struct plan *p, uint64_t seed, bool stress, struct sim_data *d, int *err)
 {
     struct sim_rng r = sim_rng_fork(seed, 0x504c414e); /* "PLAN" */
@@ -177,6 +195,7 @@ static void draw_plan(struct plan *p, uint64_t seed, bool stress, struct sim_dat
         p->batch_size = 0;
         p->window = 0;
     }
+    draw_live_fault(p, seed);
     struct sim_rng r2 = sim_rng_fork(seed, 0x524e4432); /* "RND2" */
     if (sim_rng_chance(&r2, 150)) {
         p->nrounds = 2;
@@ -243,7 +262,7 @@ void sim_push(struct sim *s, const struct sim_event *ev)
 static void resched(struct sim *s, unsigned n)
 {
     struct sim_node *node = &s->node[n];
-    if (!node->up || node->eng == NULL)
+    if (!node->up || node->eng == NULL || node->hung)
         return;
     long t = sp_engine_next_tick_ms(node->eng, sim_now(s, n));
     if (t < 0)
@@ -310,7 +329,7 @@ static void trace(struct sim *s, const struct sim_event *ev)
 static void deliver(struct sim *s, const struct sim_event *ev)
 {
     struct sim_node *node = &s->node[ev->node];
-    if (!node->up || !s->node[ev->from].up) {
+    if (!node->up || !s->node[ev->from].up || node->hung) { /* a hung process reads nothing */
         free(ev->ptr);
         return;
     }
@@ -326,8 +345,8 @@ static void run_job(struct sim *s, const struct sim_event *ev)
 {
     struct sim_node *node = &s->node[ev->node];
     struct sp_job *job = ev->ptr;
-    if (ev->gen != node->incarnation || node->eng == NULL)
-        return; /* its engine is gone, and the job with it */
+    if (ev->gen != node->incarnation || node->eng == NULL || node->hung)
+        return; /* its engine is gone (or hung), and the job with it */
     job->ran = false;
     if (!atomic_load(&job->cancelled)) {
         job->run(job);
@@ -374,7 +393,7 @@ static void dispatch(struct sim *s, const struct sim_event *ev)
         run_job(s, ev);
         break;
     case SIM_EV_TICK:
-        if (ev->gen == node->tick_gen && node->up && node->eng != NULL) {
+        if (ev->gen == node->tick_gen && node->up && node->eng != NULL && !node->hung) {
             node->tick_at = 0;
             sp_engine_tick(node->eng, sim_now(s, ev->node));
         }
@@ -404,6 +423,14 @@ static void dispatch(struct sim *s, const struct sim_event *ev)
     case SIM_EV_CASE:
         sim_case_event(s, ev);
         break;
+    case SIM_EV_HANG:
+        sim_log(s, ev->node, "FAULT: hangs (its links stay up)");
+        /* it fires when the node still has the round to do (or to hear of) */
+        s->fired = s->fired || (takes_part(s, ev->node) &&
+                                (sp_engine_rounds_active(node->eng) > 0 ||
+                                 sim_store_round_get(&node->store, s->view[0].round_id) == NULL));
+        node->hung = true;
+        break;
     case SIM_EV_JUMP:
         sim_log(s, ev->node, "FAULT: clock jumps %llu ms", (unsigned long long)ev->len);
         s->fired = s->fired || takes_part(s, ev->node);
@@ -424,7 +451,7 @@ static bool quiet(const struct sim *s)
         return sim_case_quiet(s);
     for (unsigned i = 0; i < s->nnodes; i++) {
         const struct sim_node *n = &s->node[i];
-        if (n->up && n->eng != NULL &&
+        if (n->up && n->eng != NULL && !n->hung &&
             (sp_engine_rounds_active(n->eng) > 0 ||
              sp_engine_next_tick_ms(n->eng, sim_now(s, i)) >= 0))
             return false;
@@ -478,6 +505,7 @@ static void setup_nodes(struct sim *s, const struct plan *p)
                                            .batch_size = p->batch_size,
                                            .batch_window = p->window,
                                            .round_deadline_s = 60,
+                                           .round_stall_s = SIM_STALL_S,
                                            .max_set_size = 0,
                                            .counts_suppress_below = 0,
                                            .workers = p->workers};
@@ -523,7 +551,7 @@ static void fill_proposal(const struct sim *s, const struct plan *p, unsigned ro
     pr->counter = (uint8_t)rp->counter;
     pr->max_set_size = 100000;
     pr->expires_at = SIM_WALL_T0 / 1000 + 3600;
-    pr->deadline_s = p->deadline_s;
+    pr->deadline_s = p->deadline_s ? p->deadline_s : sp_proposal_deadline_for_size(pr);
     pr->retention_days = 30;
 }
 
@@ -590,6 +618,10 @@ static void schedule_fault(struct sim *s, const struct plan *p)
         ev.kind = SIM_EV_CANCEL;
         sim_push(s, &ev);
     }
+    if (p->fault == SIM_FAULT_HANG) {
+        ev.kind = SIM_EV_HANG;
+        sim_push(s, &ev);
+    }
 }
 
 /* ---- the checks ------------------------------------------------------------------ */
@@ -605,6 +637,7 @@ static const char *reason_class(const char *r)
         {"cannot send", "cannot send"},
         {"busy", "cannot send"},
         {"deadline", "deadline"},
+        {"no progress from", "stall"},
         {"unreachable", "peer unreachable"},
         {"restarted", "node restarted"},
         {"shut down", "node shut down"},
@@ -634,15 +667,15 @@ static bool explains(int fault, const char *cls)
 {
     static const char *const table[SIM_FAULT_COUNT] = {
         [SIM_FAULT_NONE] = "",
-        [SIM_FAULT_DROP] = "|deadline|refused|peer error|",
-        [SIM_FAULT_DUP] = "|refused|deadline|peer error|",
-        [SIM_FAULT_REORDER] = "|refused|deadline|peer error|",
+        [SIM_FAULT_DROP] = "|deadline|stall|refused|peer error|",
+        [SIM_FAULT_DUP] = "|refused|deadline|stall|peer error|",
+        [SIM_FAULT_REORDER] = "|refused|deadline|stall|peer error|",
         [SIM_FAULT_DELAY] = "",
         [SIM_FAULT_CORRUPT] =
-            "|deadline|refused|peer error|unexpected message|window|credit|"
+            "|deadline|stall|refused|peer error|unexpected message|window|credit|"
             "verdict refused|aborted by a peer|other|", /* a reason's bytes changed */
-        [SIM_FAULT_STOP] = "|peer unreachable|deadline|",
-        [SIM_FAULT_RESTART] = "|peer unreachable|node restarted|deadline|",
+        [SIM_FAULT_STOP] = "|peer unreachable|deadline|stall|",
+        [SIM_FAULT_RESTART] = "|peer unreachable|node restarted|deadline|stall|",
         [SIM_FAULT_LIE_VERDICT] = "|refused|verdict refused|",
         [SIM_FAULT_LIE_SIZES] = "",
         [SIM_FAULT_LIE_CREDIT] = "|refused|credit|window|",
@@ -651,6 +684,10 @@ static bool explains(int fault, const char *cls)
         [SIM_FAULT_CANCEL] = "|cancelled|",
         [SIM_FAULT_REFUSE] = "|refused|",
         [SIM_FAULT_BUSY] = "|cannot send|", /* ACCEPT, REFUSE, DONE, ABORT are offered again */
+        /* a hang before START reached everyone leaves them to the deadline
+         * (no watch before START); after it, the stall names the node */
+        [SIM_FAULT_HANG] = "|stall|deadline|",
+        [SIM_FAULT_SLOW] = "", /* late, but progressing: the round must end done */
     };
     char key[64];
     /* a peer that failed first (the fault's first effect) refuses what follows */
@@ -701,6 +738,14 @@ static void check_done(struct sim *s, const struct sim_round_view *v, unsigned n
         sim_set_outcome(r, SIM_OUT_WRONG, "%s left scratch runs of a done round", s->node[n].name);
 }
 
+/* Whether a stall reason names node `name` as the one without progress. */
+static bool names_node(const char *reason, const char *name)
+{
+    char want[32];
+    snprintf(want, sizeof(want), "no progress from %s for", name);
+    return strstr(reason, want) != NULL;
+}
+
 /* A failed node: its reason must be one the schedule's fault explains. */
 static void check_failed(struct sim *s, unsigned n, const struct sp_round_meta *m,
                          struct sim_result *r)
@@ -710,6 +755,12 @@ static void check_failed(struct sim *s, unsigned n, const struct sp_round_meta *
     /* a link back within the link grace (5 s) explains nothing */
     bool short_cut = s->fault == SIM_FAULT_CUT && s->cut_to - s->cut_from < 5000;
     r->failed++;
+    if (s->fired && s->fault == SIM_FAULT_HANG && strcmp(cls, "stall") == 0 &&
+        !names_node(m->reason, s->node[s->fault_node].name))
+        sim_set_outcome(r, SIM_OUT_UNEXPLAINED,
+                        "%s failed for a stall that does not name %s, "
+                        "which hung: %.300s",
+                        name, s->node[s->fault_node].name, m->reason);
     if (s->fired && (short_cut || !explains(s->fault, cls)))
         sim_set_outcome(r, SIM_OUT_UNEXPLAINED, "%s %s (%s), which %s does not explain: %.300s",
                         name, sp_round_state_name(m->state), cls, sim_fault_name(s->fault),
@@ -739,7 +790,7 @@ static void check_node(struct sim *s, const struct sim_round_view *v, unsigned n
                             node->name);
         return;
     }
-    if (!node->up) {
+    if (!node->up || node->hung) {
         r->stopped++;
         return;
     }
@@ -758,6 +809,8 @@ static void check_node(struct sim *s, const struct sim_round_view *v, unsigned n
                         sp_round_state_name(m.state), (unsigned long long)s->now);
         return;
     }
+    if (v == &s->view[0] && v->part_of[n] == (int)v->initiator && m.finished_at >= m.created_at)
+        r->round_s = m.finished_at - m.created_at;
     if (m.state == SP_ROUND_DONE) {
         r->done++;
         node->rounds_done++;
@@ -797,8 +850,9 @@ static void check_heads(struct sim *s, struct sim_result *r)
     for (unsigned v = 0; v < s->nviews; v++)
         for (unsigned a = 0; a < s->nnodes; a++)
             for (unsigned b = 0; b < s->nnodes; b++)
-                if (a != b && s->view[v].have_id && s->view[v].part_of[a] >= 0 &&
-                    s->view[v].part_of[b] >= 0 && s->node[b].head_seen[a] == 0)
+                if (a != b && !s->node[b].hung && s->view[v].have_id &&
+                    s->view[v].part_of[a] >= 0 && s->view[v].part_of[b] >= 0 &&
+                    s->node[b].head_seen[a] == 0)
                     sim_set_outcome(r, SIM_OUT_WRONG, "%s has no log head of %s", s->node[b].name,
                                     s->node[a].name);
 }
@@ -921,6 +975,18 @@ static void setup(struct sim *s, const struct plan *p, struct sim_result *r)
     }
 }
 
+/* The longest deadline of the schedule's rounds. */
+static uint32_t plan_deadline_s(const struct sim *s, const struct plan *p)
+{
+    static struct sp_proposal pr; /* large */
+    uint32_t most = 0;
+    for (unsigned i = 0; i < p->nrounds; i++) {
+        fill_proposal(s, p, i, &pr);
+        most = pr.deadline_s > most ? pr.deadline_s : most;
+    }
+    return most;
+}
+
 /* Starts the engines and the first round, and runs the schedule. Returns
  * 0 or an engine's error at start. */
 static int run(struct sim *s, const struct plan *p, struct sim_result *r)
@@ -932,7 +998,7 @@ static int run(struct sim *s, const struct plan *p, struct sim_result *r)
     if (err != 0)
         return err;
     if (start_round(s, p, 0) == 0) {
-        sim_loop(s, (uint64_t)p->deadline_s * 1000 + p->jump + 60000, &r->events);
+        sim_loop(s, (uint64_t)plan_deadline_s(s, p) * 1000 + p->jump + 60000, &r->events);
         return 0;
     }
     if (s->fault != SIM_FAULT_REFUSE) /* else its own policy refused: nothing to run */

@@ -35,6 +35,7 @@ struct sim_result {
     unsigned nodes, rounds, participants, mode, k; /* participants, mode, k: the first round */
     unsigned done, failed, unreached, stopped;
     uint64_t sim_ms;   /* simulated time at the end */
+    uint64_t round_s;  /* the first round at its initiator, created to ended (s; 0: not ended) */
     uint64_t messages; /* sent by engines */
     uint64_t events;
     char why[512];         /* what went wrong, or the first failure reason */

@@ -329,6 +329,31 @@ static int check_filters(struct sim_round_view *v, unsigned from, unsigned to,
     return 0;
 }
 
+/* PROGRESS (liveness, ROUNDS.md "Faults"): its work is a count of values
+ * that the participants' set sizes bound (elements of BATCHes and FINALs
+ * sent and received, VERDICT messages, values counted and mapped: at most
+ * about 7 x all participants' values), never a count of rows or matches;
+ * it never goes down between two participants. More than the bound would
+ * carry something else: a privacy finding. */
+static int check_progress(struct sim_round_view *v, unsigned pf, unsigned pt,
+                          const struct sp_peer_progress *pg)
+{
+    uint64_t all = 0;
+    for (unsigned p = 0; p < v->n; p++)
+        for (unsigned t = 1; t < 17; t++)
+            all += v->sizes[p][t];
+    uint64_t bound = 8 * all + 16 * 32; /* + VERDICTs of empty streams */
+    if (pg->work > bound)
+        return finding(v, 2,
+                       "PROGRESS from participant %u reports %llu, beyond what the set "
+                       "sizes allow (%llu)",
+                       pf, (unsigned long long)pg->work, (unsigned long long)bound);
+    if (pg->work < v->progress_work[pf][pt])
+        return finding(v, 1, "PROGRESS from participant %u to %u went down", pf, pt);
+    v->progress_work[pf][pt] = pg->work;
+    return 0;
+}
+
 /* The rules of one decoded message of the view's round. */
 static int check_rules(struct sim_round_view *v, unsigned pf, unsigned pt,
                        const struct sp_peer_msg *m)
@@ -375,6 +400,8 @@ static int check_rules(struct sim_round_view *v, unsigned pf, unsigned pt,
         if (pf != v->counter || pt != v->initiator)
             return finding(v, 2, "COUNTS from participant %u to %u", pf, pt);
         return 0;
+    case SP_PEER_PROGRESS:
+        return check_progress(v, pf, pt, &m->progress);
     default:
         return 0;
     }

@@ -53,6 +53,8 @@ struct sim_round_view {
     uint32_t case_asker_nodes;
     uint32_t serves[SIM_MAX_NODES];
     const struct sim_case_list *case_list;
+    /* PROGRESS: the highest work each participant reported to each other */
+    uint64_t progress_work[32][32];
     /* findings */
     uint32_t accepted; /* participants whose ACCEPT the check saw */
     uint64_t messages, privacy, protocol;

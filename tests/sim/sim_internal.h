@@ -27,7 +27,14 @@ struct plan;
 struct sim_cq;        /* sim_case.c: a case schedule's plan and state */
 struct sim_case_list; /* sim_case_data.h */
 
-#define SIM_ROUNDS_MAX 2 /* rounds at the same time in a schedule */
+#define SIM_ROUNDS_MAX 2  /* rounds at the same time in a schedule */
+#define SIM_STALL_S    10 /* the engines' round_stall_s: a round without progress this long fails */
+/* fault slow: the slow node runs one job at a time, each taking this long
+ * (a busy machine); at most the stall timeout less the PROGRESS interval
+ * as ticks space it (3-4 s) and a margin, so the others hear its progress
+ * in time (ROUNDS.md, "Faults") */
+#define SIM_SLOW_MIN_MS 3000
+#define SIM_SLOW_MAX_MS 5500
 
 /* The transport's handle of a delivered message (reply_to): its sender. */
 struct sim_reply {
@@ -46,10 +53,12 @@ struct sim_node {
     struct sp_engine *eng;
     struct sim_store store;
     bool up;
+    bool hung;            /* fault hang: up (its links too), but its engine gets no event */
     uint32_t incarnation; /* engines this node had: a job of an older one is gone */
     uint64_t clock_offset;
     uint32_t tick_gen;
     uint64_t tick_at;
+    uint64_t slow_free_at; /* fault slow: when its one busy worker is free */
     uint64_t link_changed; /* when this node last stopped or started */
     /* gov: audit entries recorded, by type, and the fake head */
     uint64_t audit_entries, audit_results, audit_failed, anchors, refused;

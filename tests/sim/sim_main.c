@@ -36,6 +36,7 @@ struct stats {
     uint64_t failed_by_fault[SIM_FAULT_COUNT], done_by_fault[SIM_FAULT_COUNT];
     uint64_t by_mode[5], by_nodes[SIM_MAX_NODES + 1], two_rounds;
     uint64_t sim_ms, messages, events, skipped;
+    uint64_t slow_over, slow_max_s; /* fault slow: rounds longer than 30 s, the longest */
     char cls[MAX_CLASSES][96];
     uint64_t cls_n[MAX_CLASSES];
     uint64_t bad[MAX_BAD];
@@ -72,6 +73,10 @@ static void account(struct stats *st, const struct sim_result *r)
     st->two_rounds += r->rounds > 1;
     st->by_nodes[r->nodes <= SIM_MAX_NODES ? r->nodes : 0]++;
     st->sim_ms += r->sim_ms;
+    if (r->fault == SIM_FAULT_SLOW) {
+        st->slow_over += r->round_s > 30;
+        st->slow_max_s = r->round_s > st->slow_max_s ? r->round_s : st->slow_max_s;
+    }
     st->messages += r->messages;
     st->events += r->events;
     if (r->outcome >= SIM_OUT_WRONG && st->nbad < MAX_BAD)
@@ -95,6 +100,8 @@ static void merge(struct stats *a, const struct stats *b)
     for (int i = 0; i <= SIM_MAX_NODES; i++)
         a->by_nodes[i] += b->by_nodes[i];
     a->sim_ms += b->sim_ms;
+    a->slow_over += b->slow_over;
+    a->slow_max_s = b->slow_max_s > a->slow_max_s ? b->slow_max_s : a->slow_max_s;
     a->messages += b->messages;
     a->events += b->events;
     a->skipped += b->skipped;
@@ -163,6 +170,10 @@ static void print_stats(const struct stats *st, double wall, unsigned procs)
         if (any)
             printf("\n");
     }
+    if (st->by_fault[SIM_FAULT_SLOW])
+        printf("slow: %" PRIu64 " rounds took longer than the old fixed 30 s (the longest %" PRIu64
+               " s)\n",
+               st->slow_over, st->slow_max_s);
     printf("wrong                %" PRIu64 " (must be 0)\n", st->outcome[SIM_OUT_WRONG]);
     printf("stuck                %" PRIu64 " (must be 0)\n", st->outcome[SIM_OUT_STUCK]);
     printf("privacy violations   %" PRIu64 " (must be 0)\n", st->outcome[SIM_OUT_PRIVACY]);

@@ -5,9 +5,10 @@
 #include <string.h>
 
 static const char *const names[SIM_FAULT_COUNT] = {
-    "none",    "drop",        "dup",       "reorder",    "delay",      "corrupt",     "stop",
-    "restart", "lie-verdict", "lie-sizes", "lie-credit", "clock-jump", "link-cut",    "cancel",
-    "refuse",  "busy",        "change",    "rotate",     "lie-key",    "lie-garbage", "limit",
+    "none",     "drop",        "dup",         "reorder",   "delay",      "corrupt",
+    "stop",     "restart",     "lie-verdict", "lie-sizes", "lie-credit", "clock-jump",
+    "link-cut", "cancel",      "refuse",      "busy",      "change",     "rotate",
+    "lie-key",  "lie-garbage", "limit",       "hang",      "slow",
 };
 
 const char *sim_fault_name(int fault)

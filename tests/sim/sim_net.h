@@ -39,6 +39,9 @@ enum sim_fault {
     SIM_FAULT_LIE_KEY,     /* a partner answers under another key */
     SIM_FAULT_LIE_GARBAGE, /* a partner answers with points that are no valid elements */
     SIM_FAULT_LIMIT,       /* a partner's limits are below the question (it refuses) */
+    /* rounds again (liveness, issue 11; drawn from a stream of their own): */
+    SIM_FAULT_HANG, /* a participant hangs: its process lives (links up), it does nothing */
+    SIM_FAULT_SLOW, /* a participant runs one job at a time, 3-5.5 s each: a long round */
     SIM_FAULT_COUNT
 };
 

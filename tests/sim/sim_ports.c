@@ -239,7 +239,13 @@ static void submit_port(void *ctx, struct sp_job *job)
 {
     struct sim_node *node = ctx;
     struct sim *s = node->sim;
-    struct sim_event ev = {.at = s->now + sim_rng_below(&s->rng, 4),
+    uint64_t at = s->now + sim_rng_below(&s->rng, 4);
+    if (s->fault == SIM_FAULT_SLOW && node->id == s->fault_node) { /* a slow, busy machine */
+        uint64_t from = node->slow_free_at > s->now ? node->slow_free_at : s->now;
+        at = node->slow_free_at = from + sim_rng_range(&s->rng, SIM_SLOW_MIN_MS, SIM_SLOW_MAX_MS);
+        s->fired = true; /* the slow node is a participant of the round */
+    }
+    struct sim_event ev = {.at = at,
                            .kind = SIM_EV_JOB,
                            .node = (uint8_t)node->id,
                            .gen = node->incarnation,

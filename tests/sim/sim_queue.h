@@ -20,6 +20,7 @@ enum sim_ev_kind {
     SIM_EV_CANCEL = 8,  /* `node`'s operator cancels the round */
     SIM_EV_START = 9,   /* `node`'s operator starts round `gen` */
     SIM_EV_CASE = 10,   /* a step of a case schedule (sim_case.c; gen says which) */
+    SIM_EV_HANG = 11,   /* `node` hangs: nothing reaches its engine any more, links stay up */
 };
 
 struct sim_event {
