@@ -9,12 +9,17 @@
  *   - X25519 (protocol version 2, crypto/curve25519.c): RFC 9380
  *     curve25519_XMD:SHA-512_ELL2_RO_ and _NU_ straight to u, one value at a
  *     time (one field inversion each) and batched (one inversion per 64
- *     values, Montgomery's trick); blinding with libsodium's ladder
- *     (sp_blind_batch) and with OpenSSL 3's EVP X25519 derive;
+ *     values, Montgomery's trick); blinding through sp_blind_batch (the
+ *     4-lane AVX2 ladder where the CPU has AVX2, else libsodium's), with
+ *     libsodium's ladder directly and with OpenSSL 3's EVP X25519 derive;
  *   - the whole per-element pipeline: one hash and n blindings (n = 2, 5),
- *     which is what a round of n nodes costs per element.
+ *     which is what a round of n nodes costs per element;
+ *   - the ladders alone: libsodium's crypto_scalarmult_curve25519 one
+ *     element at a time against the 4-lane AVX2 ladder (crypto/x25519_avx2.c,
+ *     four elements by one scalar in lockstep), interleaved, minimum per
+ *     batch of 64 over many batches (--ladders: only this comparison).
  *
- *   bench_group [--seconds S] [--threads N] [--repeat R]
+ *   bench_group [--seconds S] [--threads N] [--repeat R] [--ladders]
  *
  * Each figure is the best of R runs of S seconds: the machine is shared, and
  * the best run is the one least disturbed by other work. The one-thread
@@ -43,6 +48,7 @@
 #include "common/keytype.h"
 #include "crypto/curve25519.h"
 #include "crypto/group.h"
+#include "crypto/x25519_avx2.h"
 
 #define BATCH     64
 #define MAX_NODES 5
@@ -172,6 +178,30 @@ static size_t op_x_blind(struct ctx *c)
 {
     if (sp_blind_batch(g_keys[0], c->batch, BATCH, NULL) != 0)
         abort();
+    return BATCH;
+}
+
+/* libsodium's ladder straight, one element at a time (what sp_blind_batch
+ * did before the 4-lane ladder, and its portable path). */
+static size_t op_x_blind_sodium(struct ctx *c)
+{
+    uint8_t out[32];
+
+    for (size_t i = 0; i < BATCH; i++) {
+        if (crypto_scalarmult_curve25519(out, g_x_key0, c->batch + i * 32) != 0)
+            abort();
+        memcpy(c->batch + i * 32, out, 32);
+    }
+    return BATCH;
+}
+
+/* The 4-lane AVX2 ladder straight, four elements per call. */
+static size_t op_x_blind_avx2(struct ctx *c)
+{
+    uint8_t(*lanes)[32] = (uint8_t(*)[32])c->batch;
+
+    for (size_t i = 0; i < BATCH; i += SP_X25519_AVX2_LANES)
+        sp_x25519_avx2_scalarmult(lanes + i, g_x_key0, (const uint8_t(*)[32])(lanes + i));
     return BATCH;
 }
 
@@ -389,7 +419,7 @@ static const struct op ops[] = {
     {"X25519 hash RO, batched x64 (protocol)", op_x_ro_many, 1, 0},
     {"X25519 hash NU, one at a time", op_x_nu_one, 1, 0},
     {"X25519 hash NU, batched x64", op_x_nu_many, 1, 0},
-    {"X25519 blind, libsodium (protocol)", op_x_blind, 1, 0},
+    {"X25519 blind, sp_blind_batch (protocol)", op_x_blind, 1, 0},
     {"X25519 blind, OpenSSL EVP derive", op_x_blind_ossl, 1, 0},
     {"X25519 element check (sp_group_element_ch)", op_x_check, 1, 0},
     {"ristretto255 pipeline: hash + 2 blinds", op_r255_pipeline, 0, 2},
@@ -398,7 +428,11 @@ static const struct op ops[] = {
     {"ristretto255 pipeline: hash + 5 blinds", op_r255_pipeline, 0, 5},
     {"X25519 RO pipeline: hash + 5 blinds", op_x_ro_pipeline, 1, 5},
     {"X25519 NU pipeline: hash + 5 blinds", op_x_nu_pipeline, 1, 5},
+    {"X25519 blind, libsodium ladder direct", op_x_blind_sodium, 1, 0},
+    {"X25519 blind, AVX2 4-lane ladder direct", op_x_blind_avx2, 1, 0},
 };
+#define OP_SODIUM 16 /* ops[] indices of the two ladders */
+#define OP_AVX2   17
 
 /* Interleaves a and b in the same thread, in slices, for `seconds`; each
  * op's CPU time is summed over its slices, so both see the same machine
@@ -429,8 +463,65 @@ static void head_to_head(const struct op *a, const struct op *b, double seconds)
 }
 
 /* Indices into ops[]: the reference first, the candidate second. */
-static const int pairs[][2] = {{0, 3}, {0, 4},   {4, 6},   {3, 4},   {1, 7},
-                               {7, 8}, {10, 11}, {11, 12}, {13, 14}, {14, 15}};
+static const int pairs[][2] = {{0, 3},   {0, 4},   {4, 6},   {3, 4},   {1, 7}, {7, 8},
+                               {10, 11}, {11, 12}, {13, 14}, {14, 15}, {16, 7}};
+
+/* The ladders head to head: batches of 64 elements, libsodium's and the
+ * 4-lane one alternately in one thread, each batch's CPU time taken; the
+ * minimum over all batches is the cost least disturbed by other work (the
+ * machine is shared), the mean is printed beside it. */
+static void ladder_compare(double seconds)
+{
+    const struct op *a = &ops[OP_SODIUM], *b = &ops[OP_AVX2];
+    double min_a = 1e9, min_b = 1e9, sum_a = 0, sum_b = 0, start = clock_s(CLOCK_MONOTONIC);
+    uint64_t n = 0;
+    struct ctx ca, cb;
+
+    ctx_init(&ca, a, 17);
+    ctx_init(&cb, b, 19);
+    while (clock_s(CLOCK_MONOTONIC) - start < seconds) {
+        double t0 = clock_s(CLOCK_THREAD_CPUTIME_ID), t1, t2;
+
+        a->fn(&ca);
+        t1 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+        b->fn(&cb);
+        t2 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+        min_a = t1 - t0 < min_a ? t1 - t0 : min_a;
+        min_b = t2 - t1 < min_b ? t2 - t1 : min_b;
+        sum_a += t1 - t0;
+        sum_b += t2 - t1;
+        n++;
+    }
+    printf("ladders, %llu batches of %d each, interleaved, us per element:\n"
+           "  %-40s min %6.2f  mean %6.2f\n  %-40s min %6.2f  mean %6.2f\n"
+           "  ratio (AVX2 / libsodium): min %.3f  mean %.3f\n",
+           (unsigned long long)n, BATCH, a->name, 1e6 * min_a / BATCH,
+           1e6 * sum_a / (double)n / BATCH, b->name, 1e6 * min_b / BATCH,
+           1e6 * sum_b / (double)n / BATCH, min_b / min_a, sum_b / sum_a);
+    ctx_free(&ca);
+    ctx_free(&cb);
+}
+
+/* The 4-lane ladder must compute what libsodium's does before it is timed. */
+static int check_avx2_ladder(void)
+{
+    struct op dummy = {"", NULL, 1, 0};
+    struct ctx c;
+    uint8_t ref[BATCH * 32];
+    int rc = 0;
+
+    ctx_init(&c, &dummy, 23);
+    memcpy(ref, c.batch, sizeof(ref));
+    op_x_blind_avx2(&c);
+    for (size_t i = 0; i < BATCH && rc == 0; i++) {
+        uint8_t out[32];
+        if (crypto_scalarmult_curve25519(out, g_x_key0, ref + i * 32) != 0 ||
+            memcmp(out, c.batch + i * 32, 32) != 0)
+            rc = -1;
+    }
+    ctx_free(&c);
+    return rc;
+}
 
 static void print_machine(void)
 {
@@ -453,11 +544,14 @@ static void print_machine(void)
         printf("load average: %.2f %.2f %.2f\n", load[0], load[1], load[2]);
 }
 
-static int parse_args(int argc, char **argv, double *seconds, int *threads, int *repeat)
+static int parse_args(int argc, char **argv, double *seconds, int *threads, int *repeat,
+                      int *ladders)
 {
     for (int i = 1; i < argc; i++) {
         char *end = NULL;
-        if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) {
+        if (strcmp(argv[i], "--ladders") == 0) {
+            *ladders = 1;
+        } else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) {
             *seconds = strtod(argv[++i], &end);
             if (end == argv[i] || *end != '\0' || *seconds <= 0 || *seconds > 60)
                 return -1;
@@ -482,17 +576,19 @@ int main(int argc, char **argv)
 {
     double seconds = 1.0;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    int threads = ncpu > 0 ? (int)ncpu : 1, repeat = 1;
+    int threads = ncpu > 0 ? (int)ncpu : 1, repeat = 1, ladders = 0, avx2;
 
-    if (parse_args(argc, argv, &seconds, &threads, &repeat) != 0) {
-        fprintf(stderr, "usage: %s [--seconds S] [--threads N] [--repeat R]\n", argv[0]);
+    if (parse_args(argc, argv, &seconds, &threads, &repeat, &ladders) != 0) {
+        fprintf(stderr, "usage: %s [--seconds S] [--threads N] [--repeat R] [--ladders]\n",
+                argv[0]);
         return 2;
     }
     if (sp_crypto_init() != 0 || setup_keys() != 0) {
         fprintf(stderr, "bench_group: cannot initialise libsodium\n");
         return 1;
     }
-    if (check_commutativity() != 0) {
+    avx2 = sp_x25519_avx2_available();
+    if (check_commutativity() != 0 || (avx2 && check_avx2_ladder() != 0)) {
         fprintf(stderr, "bench_group: sanity check failed\n");
         return 1;
     }
@@ -500,11 +596,21 @@ int main(int argc, char **argv)
            "all cores = %d threads\n",
            sodium_version_string(), OpenSSL_version(OPENSSL_VERSION), repeat, seconds, threads);
     print_machine();
+    if (ladders) {
+        if (avx2)
+            ladder_compare(seconds * repeat);
+        else
+            printf("this CPU has no AVX2: only libsodium's ladder\n");
+        print_machine();
+        goto done;
+    }
     /* One thread: per second of CPU time it got. All cores: per wall-clock
      * second, which other load on the machine depresses. */
     printf("%-42s %14s %10s %16s\n", "operation", "1 thread op/s", "us/op", "all cores op/s");
     for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
         double one = 0, all = 0;
+        if (i == OP_AVX2 && !avx2)
+            continue;
         for (int r = 0; r < repeat; r++) {
             double a = measure(&ops[i], 1, seconds, 1), b = measure(&ops[i], threads, seconds, 0);
             one = a > one ? a : one;
@@ -518,7 +624,10 @@ int main(int argc, char **argv)
            seconds * repeat);
     for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
         head_to_head(&ops[pairs[i][0]], &ops[pairs[i][1]], seconds * repeat);
+    if (avx2)
+        ladder_compare(seconds * repeat);
     print_machine();
+done:
     for (int k = 0; k < MAX_NODES; k++)
         sp_round_key_free(&g_keys[k]);
     sodium_memzero(g_x_key0, sizeof(g_x_key0));

@@ -132,4 +132,21 @@ void sp_round_key_free(struct sp_round_key **key);
 SP_NODISCARD int sp_blind_batch(const struct sp_round_key *key, uint8_t *elems, size_t n,
                                 size_t *bad_index);
 
+/* The ladders sp_blind_batch can use (crypto/README.md, "The vectorised
+ * ladder"); both compute X25519 exactly, so the choice changes speed only. */
+#define SP_BLIND_PORTABLE 1 /* libsodium's crypto_scalarmult_curve25519, one by one */
+#define SP_BLIND_AVX2     2 /* crypto/x25519_avx2.c: four elements per ladder */
+
+/* The ladder sp_blind_batch uses, decided once (the first call of this,
+ * sp_crypto_init or sp_blind_batch): SP_BLIND_AVX2 when the CPU has AVX2
+ * and the environment variable SNIJPUNT_X25519_PORTABLE is unset or empty,
+ * else SP_BLIND_PORTABLE. Thread-safe. */
+int sp_blind_impl(void);
+
+/* Makes sp_blind_batch use the given ladder from now on (tests and
+ * benchmarks: both paths are tested on one machine). Not while another
+ * thread blinds. Returns 0, SP_ERR_INVALID_ARG (unknown value) or
+ * SP_ERR_UNSUPPORTED (SP_BLIND_AVX2 on a CPU without AVX2). */
+SP_NODISCARD int sp_blind_impl_set(int impl);
+
 #endif

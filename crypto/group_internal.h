@@ -38,8 +38,9 @@ SP_NODISCARD int sp_guarded_secret32(void **out, const uint8_t *bytes, void (*fi
 /* RFC 7748 decodeScalar25519 in place: a multiple of 8 in [2^254, 2^255). */
 void sp_scalar_clamp(uint8_t s[SP_GROUP_SCALAR_BYTES]);
 
-/* Overwrites 4 KiB of stack below the caller (libsodium's ladders leave
- * their copy of the scalar there; 1.0.18 has no sodium_stackzero). */
+/* Overwrites 16 KiB of stack below the caller (libsodium's ladders leave
+ * their copy of the scalar there, the 4-lane ladder its spilled state;
+ * 1.0.18 has no sodium_stackzero). */
 void sp_crypto_wipe_stack(void);
 
 #endif
