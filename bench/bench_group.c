@@ -600,7 +600,7 @@ int main(int argc, char **argv)
         if (avx2)
             ladder_compare(seconds * repeat);
         else
-            printf("this CPU has no AVX2: only libsodium's ladder\n");
+            printf("no 4-lane ladder on this CPU or build: only libsodium's\n");
         print_machine();
         goto done;
     }

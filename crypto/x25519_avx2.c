@@ -31,7 +31,12 @@
  */
 #include "x25519_avx2.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+/* x86-64 only (the package is built for any Debian architecture); defining
+ * SP_X25519_NO_AVX2 compiles the other branch on x86-64 too, to test it. */
+#if defined(__x86_64__) && !defined(SP_X25519_NO_AVX2)
 
 #include <immintrin.h>
 #include <sodium.h>
@@ -453,3 +458,21 @@ SP_AVX2 void sp_x25519_avx2_scalarmult(uint8_t out[SP_X25519_AVX2_LANES][32],
     fe4_to_bytes(out, &s.x2);
     sodium_memzero(&s, sizeof(s));
 }
+
+#else /* no x86-64: the portable ladder only */
+
+bool sp_x25519_avx2_available(void)
+{
+    return false;
+}
+
+void sp_x25519_avx2_scalarmult(uint8_t out[SP_X25519_AVX2_LANES][32], const uint8_t scalar[32],
+                               const uint8_t in[SP_X25519_AVX2_LANES][32])
+{
+    (void)out;
+    (void)scalar;
+    (void)in;
+    abort(); /* a programmer error: sp_x25519_avx2_available() said no */
+}
+
+#endif
