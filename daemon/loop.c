@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "crypto/group.h"
 #include "daemon/config.h"
 #include "daemon/clock.h"
 #include "daemon/control.h"
@@ -195,6 +196,11 @@ int sp_loop_run(struct sp_loop *loop)
     uint32_t n = 0;
     if (sp_store_datasets_count(loop->store, &n) != 0)
         n = 0;
+    /* which ladder blinds here: they give the same bytes at different speeds
+     * (SNIJPUNT_X25519_PORTABLE, snijpuntd(8)) */
+    sp_log_info("blinding with %s", sp_blind_impl() == SP_BLIND_AVX2
+                                        ? "the 4-lane AVX2 X25519 ladder"
+                                        : "libsodium's X25519 ladder (portable)");
     sp_log_info("snijpuntd %s ready: node %s, %u dataset(s), %zu peer(s), control %s", SP_VERSION,
                 loop->cfg->node, n, loop->cfg->npeers, loop->cfg->control_socket);
     if (sp_notify("READY=1\nSTATUS=serving") != 0)

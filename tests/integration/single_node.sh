@@ -142,7 +142,15 @@ ds=$("$SP" datasets --config "$CONF" --json)
 stop
 [ -e "$N/control.sock" ] && fail "control socket left behind"
 grep -q "SIGTERM received" "$T/d.log" || fail "no shutdown message"
-start
+# the ladder the node blinds with is logged; the operator's switch to the
+# portable one (snijpuntd(8), ENVIRONMENT) is honoured (the restart uses it)
+if grep -qw avx2 /proc/cpuinfo; then
+    grep -q "blinding with the 4-lane AVX2 X25519 ladder" "$T/d.log" || fail "AVX2 ladder not logged"
+fi
+cp "$T/d.log" "$T/d.log.before"
+SNIJPUNT_X25519_PORTABLE=1 start
+tail -n +$(($(wc -l <"$T/d.log.before") + 1)) "$T/d.log" |
+    grep -q "blinding with libsodium's X25519 ladder (portable)" || fail "SNIJPUNT_X25519_PORTABLE=1 not honoured"
 ds=$("$SP" datasets --config "$CONF" --json)
 [ "$(echo "$ds" | json_get 'length')" = 2 ] || fail "after restart: $ds"
 [ "$(echo "$ds" | json_get '.[] | select(.name == "personen") | .input_sha256')" = "$sha" ] ||
